@@ -1,0 +1,1 @@
+"""Videosparring: video-based sparring on conversations with children."""

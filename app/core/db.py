@@ -1,0 +1,70 @@
+"""Engine and the one place where a request's session commits."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from app.core.config import settings
+
+_engines: dict[str, Engine] = {}
+
+
+def get_engine() -> Engine:
+    url = settings.sqlalchemy_url
+    if url not in _engines:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        _engines[url] = engine
+    return _engines[url]
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    # WAL lets the web app read while the worker writes progress.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session has committed (jobs must see committed rows)."""
+    session.info.setdefault("after_commit", []).append(action)
+
+
+def on_rollback(session: Session, action: Callable[[], None]) -> None:
+    """Undo a side effect outside the database (a stored file) if the session rolls back."""
+    session.info.setdefault("on_rollback", []).append(action)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """Commit on success, roll back on error: the only commit boundary."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            for undo in session.info.pop("on_rollback", []):
+                undo()
+            raise
+        session.info.pop("on_rollback", None)
+        for action in session.info.pop("after_commit", []):
+            action()
+
+
+def get_session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,48 @@
+"""Errors that carry their HTTP status and a message a person can act on."""
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from app.core.i18n import request_language, translate
+
+
+class VideosparringError(Exception):
+    """`key` names a message in app.core.i18n; params fill it in."""
+
+    status_code = 400
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(self.message())
+
+    def message(self, lang: str = "da") -> str:
+        return translate(self.key, lang, **self.params)
+
+
+class BadInput(VideosparringError):
+    status_code = 422
+
+
+class NotFound(VideosparringError):
+    status_code = 404
+
+
+class Conflict(VideosparringError):
+    status_code = 409
+
+
+class PayloadTooLarge(VideosparringError):
+    status_code = 413
+
+
+class UnsupportedMedia(VideosparringError):
+    status_code = 415
+
+
+async def handle_api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VideosparringError)
+    return JSONResponse(
+        {"detail": exc.message(request_language(request)), "code": exc.key},
+        status_code=exc.status_code,
+    )

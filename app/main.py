@@ -1,0 +1,55 @@
+"""The FastAPI application: API under /api/v1, pages at the root, assets from /static."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from app.core.errors import VideosparringError, handle_api_error
+from app.core.i18n import request_language
+from app.core.templates import render
+from app.recordings import pages as recording_pages
+from app.recordings import routes as recording_routes
+from app.transcripts import pages as transcript_pages
+from app.transcripts import routes as transcript_routes
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Videosparring",
+        version="0.1.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(recording_routes.router)
+    api.include_router(transcript_routes.router)
+    app.include_router(api)
+    app.include_router(recording_pages.router)
+    app.include_router(transcript_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.exception_handler(VideosparringError)
+    async def _error(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await handle_api_error(request, exc)
+        assert isinstance(exc, VideosparringError)
+        return render(
+            request,
+            "error.html",
+            {"message": exc.message(request_language(request))},
+            status_code=exc.status_code,
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

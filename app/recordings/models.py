@@ -1,0 +1,75 @@
+"""A recording: one uploaded conversation and what the worker made of it."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from app.core.timeutil import utcnow
+
+
+class RecordingStatus(StrEnum):
+    queued = "queued"
+    processing = "processing"
+    ready = "ready"
+    failed = "failed"
+
+
+class RecordingBase(SQLModel):
+    title: str = Field(max_length=200)
+    case_reference: str = Field(max_length=64)
+    language: str = Field(default="da", max_length=8)
+
+
+class RecordingCreate(RecordingBase):
+    pass
+
+
+class Recording(RecordingBase, table=True):
+    # Random ids: a recording's address says nothing and cannot be guessed.
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    original_filename: str = Field(max_length=255)
+    stored_name: str = Field(max_length=64)
+    size_bytes: int
+    sha256: str = Field(max_length=64, index=True)
+    duration_seconds: float
+    container: str = Field(max_length=64)
+    has_video: bool
+    video_codec: str | None = Field(default=None, max_length=32)
+    audio_codec: str | None = Field(default=None, max_length=32)
+    width: int | None = None
+    height: int | None = None
+
+    status: RecordingStatus = Field(default=RecordingStatus.queued, max_length=16, index=True)
+    progress: float = 0.0
+    stage: str | None = Field(default=None, max_length=32)
+    failure_reason: str | None = Field(default=None, max_length=1000)
+
+    playable_name: str | None = Field(default=None, max_length=64)
+    playable_mime: str | None = Field(default=None, max_length=64)
+    poster_name: str | None = Field(default=None, max_length=64)
+
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RecordingPublic(RecordingBase):
+    id: str
+    original_filename: str
+    size_bytes: int
+    sha256: str
+    duration_seconds: float
+    has_video: bool
+    video_codec: str | None
+    audio_codec: str | None
+    status: RecordingStatus
+    progress: float
+    stage: str | None
+    failure_reason: str | None
+    created_at: datetime
+
+
+class RecordingsPublic(SQLModel):
+    data: list[RecordingPublic]
+    count: int

@@ -1,0 +1,138 @@
+"""Create, list and read recordings."""
+
+import re
+import unicodedata
+
+from sqlmodel import Session, col, func, select
+
+from app.core.config import settings
+from app.core.db import after_commit, on_rollback
+from app.core.errors import BadInput, NotFound, UnsupportedMedia
+from app.jobs import service as job_service
+from app.recordings import storage
+from app.recordings.models import Recording, RecordingCreate, RecordingStatus
+from app.recordings.upload import ReceivedUpload
+from workers import media
+
+WHISPER_LANGUAGES = {
+    "da", "en", "sv", "no", "nn", "de", "fr", "es", "it", "nl", "pl", "uk", "ru", "ar", "fa",
+    "tr", "so", "ur", "pa", "ro", "lt", "lv", "et", "fi", "is", "fo", "hu", "cs", "sk", "sl",
+    "hr", "sr", "bs", "sq", "el", "pt", "vi", "th", "ta", "zh", "ja", "ko", "hi", "bn", "ps",
+}  # fmt: skip
+# Danish CPR numbers: DDMMYY-XXXX or ten digits. Case references must not carry them.
+CPR_PATTERN = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
+
+
+def _clean_text(value: str | None, field: str, max_length: int) -> str:
+    text = unicodedata.normalize("NFC", (value or "").strip())
+    if not text:
+        raise BadInput("field.required", field=field)
+    if len(text) > max_length:
+        raise BadInput("field.too_long", field=field, max=max_length)
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs"} for ch in text):
+        raise BadInput("field.bad_chars", field=field)
+    return text
+
+
+def validate_form(fields: dict[str, str]) -> RecordingCreate:
+    """Check the form's text fields; messages name the field a person must fix."""
+    title = _clean_text(fields.get("title"), "title", settings.title_max_length)
+    case_reference = _clean_text(
+        fields.get("case_reference"), "case_reference", settings.case_reference_max_length
+    )
+    if CPR_PATTERN.search(case_reference) or CPR_PATTERN.search(title):
+        raise BadInput("field.cpr")
+    language = (fields.get("language") or settings.default_language).strip().lower()
+    if language not in WHISPER_LANGUAGES:
+        raise BadInput("field.bad_language", value=language[:16])
+    return RecordingCreate(title=title, case_reference=case_reference, language=language)
+
+
+def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
+    """Probe and test-decode the file; a refusal names what is wrong with it."""
+    if upload.path is None:
+        raise BadInput("upload.no_file")
+    if upload.size == 0:
+        raise BadInput("upload.empty")
+    try:
+        info = media.probe(upload.path)
+        media.check_decodes(upload.path, info)
+    except media.MediaError as exc:
+        if exc.kind == "no_audio":
+            raise BadInput("upload.no_audio") from exc
+        if exc.kind == "corrupt":
+            raise BadInput("upload.corrupt", detail=exc.detail) from exc
+        raise UnsupportedMedia("upload.not_media", detail=exc.detail) from exc
+    return info
+
+
+def create_from_upload(*, session: Session, upload: ReceivedUpload) -> Recording:
+    """Turn a received upload into a stored recording with a queued job; or leave nothing."""
+    try:
+        recording_in = validate_form(upload.fields)
+        info = inspect_upload(upload)
+    except BaseException:
+        upload.discard()
+        raise
+    assert upload.path is not None and upload.filename is not None
+    recording = Recording.model_validate(
+        recording_in,
+        update={
+            "original_filename": upload.filename,
+            "stored_name": storage.ORIGINAL,
+            "size_bytes": upload.size,
+            "sha256": upload.sha256,
+            "duration_seconds": round(info.duration, 3),
+            "container": info.container[:64],
+            "has_video": info.has_video,
+            "video_codec": info.video_codec,
+            "audio_codec": info.audio_codec,
+            "width": info.width,
+            "height": info.height,
+        },
+    )
+    try:
+        storage.store_original(recording.id, upload.path)
+    except BaseException:
+        upload.discard()
+        raise
+    # If anything below or the commit fails, the stored file goes too.
+    on_rollback(session, lambda: storage.remove_all(recording.id))
+    session.add(recording)
+    session.flush()
+    job = job_service.create(session=session, recording_id=recording.id)
+    job_id = job.id
+    assert job_id is not None
+
+    def enqueue() -> None:
+        from workers.queue import enqueue_processing
+
+        enqueue_processing(job_id)
+
+    after_commit(session, enqueue)
+    return recording
+
+
+def get(*, session: Session, recording_id: str) -> Recording:
+    """One recording, or NotFound."""
+    recording = session.get(Recording, recording_id) if recording_id.isalnum() else None
+    if recording is None:
+        raise NotFound("recording.not_found")
+    return recording
+
+
+def get_ready(*, session: Session, recording_id: str) -> Recording:
+    """A recording whose files are all made."""
+    recording = get(session=session, recording_id=recording_id)
+    if recording.status != RecordingStatus.ready:
+        raise NotFound("recording.not_ready")
+    return recording
+
+
+def list_recent(*, session: Session, limit: int = 200) -> tuple[list[Recording], int]:
+    """Newest first."""
+    rows = session.exec(
+        select(Recording).order_by(col(Recording.created_at).desc()).limit(limit)
+    ).all()
+    count = session.exec(select(func.count()).select_from(Recording)).one()
+    return list(rows), int(count)

@@ -1,0 +1,51 @@
+// Uploads with a progress bar; without JavaScript the form posts normally.
+(function () {
+  "use strict";
+  var form = document.getElementById("upload-form");
+  if (!form || !window.XMLHttpRequest || !window.FormData) return;
+  var bar = document.getElementById("upload-progress");
+  var status = document.getElementById("upload-status");
+  var errorBox = document.getElementById("upload-error");
+  var button = form.querySelector("button[type=submit]");
+
+  form.addEventListener("submit", function (event) {
+    if (!form.checkValidity()) return;
+    event.preventDefault();
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.dataset.api);
+    xhr.setRequestHeader("Accept", "application/json");
+    var csrf = form.querySelector("input[name=csrf_token]");
+    if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf.value);
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round((e.loaded / e.total) * 100);
+        status.textContent = bar.value + " %";
+      }
+    });
+    xhr.addEventListener("load", function () {
+      if (xhr.status === 201) {
+        var rec = JSON.parse(xhr.responseText);
+        window.location.assign("/recordings?uploaded=" + encodeURIComponent(rec.id));
+        return;
+      }
+      var message = "HTTP " + xhr.status;
+      try { message = JSON.parse(xhr.responseText).detail || message; } catch (err) { /* not JSON */ }
+      if (typeof message !== "string") message = JSON.stringify(message);
+      fail(message);
+    });
+    xhr.addEventListener("error", function () { fail(status.dataset.neterror || "Netværksfejl / network error"); });
+    errorBox.hidden = true;
+    bar.hidden = false; bar.value = 0;
+    button.disabled = true;
+    xhr.send(new FormData(form));
+  });
+
+  function fail(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    bar.hidden = true;
+    button.disabled = false;
+    status.textContent = "";
+    errorBox.focus();
+  }
+})();

@@ -1,0 +1,74 @@
+"""A transcript: segments and words from the machine, and people's corrections."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from app.core.timeutil import utcnow
+
+
+class Speaker(StrEnum):
+    caseworker = "caseworker"
+    child = "child"
+    other = "other"
+
+
+class Transcript(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    recording_id: str = Field(foreign_key="recording.id", unique=True, ondelete="CASCADE")
+    language: str = Field(max_length=8)
+    model_name: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Segment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    transcript_id: int = Field(foreign_key="transcript.id", index=True, ondelete="CASCADE")
+    position: int
+    start: float
+    end: float
+    # What the machine heard stays; a correction goes beside it, never over it.
+    machine_text: str
+    corrected_text: str | None = None
+    speaker: Speaker | None = Field(default=None, max_length=16)
+    edited_at: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        return self.corrected_text if self.corrected_text is not None else self.machine_text
+
+
+class Word(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    segment_id: int = Field(foreign_key="segment.id", index=True, ondelete="CASCADE")
+    position: int
+    start: float
+    end: float
+    text: str = Field(max_length=200)
+    probability: float
+
+
+class SegmentPublic(SQLModel):
+    id: int
+    position: int
+    start: float
+    end: float
+    text: str
+    machine_text: str
+    corrected: bool
+    speaker: Speaker | None
+
+
+class SegmentUpdate(SQLModel):
+    text: str | None = Field(default=None, max_length=5000)
+    speaker: Speaker | None = None
+    # Distinguishes "leave the speaker alone" from "clear it".
+    clear_speaker: bool = False
+
+
+class TranscriptPublic(SQLModel):
+    recording_id: str
+    language: str
+    model_name: str
+    segments: list[SegmentPublic]

@@ -1,0 +1,128 @@
+"""Store what the worker heard; keep people's corrections apart from it."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from app.core.errors import BadInput, NotFound
+from app.core.timeutil import utcnow
+from app.transcripts.models import (
+    Segment,
+    SegmentPublic,
+    SegmentUpdate,
+    Transcript,
+    TranscriptPublic,
+    Word,
+)
+from workers import speech
+
+
+def replace(
+    *,
+    session: Session,
+    recording_id: str,
+    language: str,
+    model_name: str,
+    segments: Iterable[speech.Segment],
+) -> Transcript:
+    """Write a fresh machine transcript; a job run twice leaves one copy."""
+    existing = session.exec(
+        select(Transcript).where(Transcript.recording_id == recording_id)
+    ).first()
+    if existing is not None:
+        segment_ids = select(Segment.id).where(Segment.transcript_id == existing.id)
+        session.execute(delete(Word).where(col(Word.segment_id).in_(segment_ids)))
+        session.execute(delete(Segment).where(col(Segment.transcript_id) == existing.id))
+        session.delete(existing)
+        session.flush()
+    transcript = Transcript(recording_id=recording_id, language=language, model_name=model_name)
+    session.add(transcript)
+    session.flush()
+    for position, seg in enumerate(segments):
+        row = Segment(
+            transcript_id=transcript.id,  # type: ignore[arg-type]
+            position=position,
+            start=round(seg.start, 3),
+            end=round(seg.end, 3),
+            machine_text=seg.text,
+        )
+        session.add(row)
+        session.flush()
+        session.add_all(
+            Word(
+                segment_id=row.id,  # type: ignore[arg-type]
+                position=i,
+                start=round(w.start, 3),
+                end=round(w.end, 3),
+                text=w.text[:200],
+                probability=w.probability,
+            )
+            for i, w in enumerate(seg.words)
+        )
+    session.flush()
+    return transcript
+
+
+def get(*, session: Session, recording_id: str) -> Transcript | None:
+    """The recording's transcript, if the worker has made one."""
+    return session.exec(select(Transcript).where(Transcript.recording_id == recording_id)).first()
+
+
+def segments(*, session: Session, transcript: Transcript) -> list[Segment]:
+    """Segments in playing order."""
+    return list(
+        session.exec(
+            select(Segment)
+            .where(Segment.transcript_id == transcript.id)
+            .order_by(col(Segment.position))
+        ).all()
+    )
+
+
+def to_public(*, session: Session, transcript: Transcript) -> TranscriptPublic:
+    """The transcript as the API returns it."""
+    return TranscriptPublic(
+        recording_id=transcript.recording_id,
+        language=transcript.language,
+        model_name=transcript.model_name,
+        segments=[segment_public(s) for s in segments(session=session, transcript=transcript)],
+    )
+
+
+def segment_public(segment: Segment) -> SegmentPublic:
+    return SegmentPublic(
+        id=segment.id,  # type: ignore[arg-type]
+        position=segment.position,
+        start=segment.start,
+        end=segment.end,
+        text=segment.text,
+        machine_text=segment.machine_text,
+        corrected=segment.corrected_text is not None,
+        speaker=segment.speaker,
+    )
+
+
+def update_segment(
+    *, session: Session, recording_id: str, segment_id: int, update: SegmentUpdate
+) -> Segment:
+    """Correct a segment's text and/or speaker; the machine text is kept."""
+    segment = session.get(Segment, segment_id)
+    transcript = session.get(Transcript, segment.transcript_id) if segment else None
+    if segment is None or transcript is None or transcript.recording_id != recording_id:
+        raise NotFound("segment.not_found")
+    if update.text is not None:
+        text = " ".join(update.text.split())
+        if not text:
+            raise BadInput("field.required", field="text")
+        if any(ord(ch) < 32 for ch in update.text if ch not in "\n\t\r"):
+            raise BadInput("field.bad_chars", field="text")
+        segment.corrected_text = None if text == segment.machine_text else text
+    if update.clear_speaker:
+        segment.speaker = None
+    elif update.speaker is not None:
+        segment.speaker = update.speaker
+    segment.edited_at = utcnow()
+    session.add(segment)
+    session.flush()
+    return segment

