@@ -86,7 +86,9 @@ def process(*, recording_id: str, report: Progress) -> None:
             )
         except media.MediaError as exc:
             _tmp(rendition).unlink(missing_ok=True)
-            raise PermanentFailure(f"Der kunne ikke laves en afspilbar udgave ({exc.detail}).") from exc
+            raise PermanentFailure(
+                f"Der kunne ikke laves en afspilbar udgave ({exc.detail})."
+            ) from exc
         _tmp(rendition).replace(rendition)
         playable_name = storage.RENDITION
 

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.core.config import Settings
 
@@ -123,8 +123,8 @@ class FasterWhisperEngine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.name = settings.whisper_model
-        self._model = None
-        self._batched = None
+        self._model: Any = None
+        self._batched: Any = None
 
     def load(self) -> None:
         if self._model is not None:
@@ -161,7 +161,7 @@ class FasterWhisperEngine:
                 str(audio), batch_size=self.settings.whisper_batch_size, **options
             )
         else:
-            segments, info = self._model.transcribe(str(audio), **options)  # type: ignore[union-attr]
+            segments, info = self._model.transcribe(str(audio), **options)
         for seg in segments:
             if on_progress and info.duration:
                 on_progress(min(seg.end / info.duration, 1.0))

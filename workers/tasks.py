@@ -55,15 +55,16 @@ def run_job(job_id: int) -> str:
         recording_id, attempt = job.recording_id, job.attempts
     heartbeat = Heartbeat(job_id, owner)
     heartbeat.start()
-    last_written = [-1.0]
+    last_written: list[tuple[str, float]] = [("", -1.0)]
 
     def report(stage: str, fraction: float) -> None:
         if heartbeat.lost.is_set():
             raise LeaseLost()
-        # Write at most every half percent: progress, not a database hammer.
-        if fraction - last_written[0] < 0.005 and stage != "probe":
+        # A new stage always; within a stage at most every half percent.
+        last_stage, last_fraction = last_written[0]
+        if stage == last_stage and fraction - last_fraction < 0.005:
             return
-        last_written[0] = fraction
+        last_written[0] = (stage, fraction)
         with session_scope() as session:
             if not job_service.report_progress(
                 session=session, job_id=job_id, owner=owner, stage=stage, progress=fraction
@@ -92,7 +93,7 @@ def run_job(job_id: int) -> str:
         if retry:
             from workers.queue import enqueue_processing
 
-            enqueue_processing(job_id, delay=min(5.0 * attempt, 60.0))
+            enqueue_processing(job_id, delay=min(settings.job_retry_delay_seconds * attempt, 60.0))
             return "retrying"
         return "failed"
     finally:

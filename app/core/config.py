@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, ge=1)
     job_lease_seconds: float = Field(default=60.0, gt=0)
     job_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    # First retry waits this long; later ones longer (capped at a minute).
+    job_retry_delay_seconds: float = Field(default=5.0, ge=0)
     # How often the worker looks for jobs whose worker died (seconds).
     reaper_interval_seconds: float = Field(default=30.0, gt=0)
     # A queued job nobody took for this long is sent again (the queue may have lost it).

@@ -17,9 +17,20 @@ from app.transcripts import service as transcript_service
 
 router = APIRouter(include_in_schema=False)
 
-LANGUAGE_CHOICES = [("da", "Dansk"), ("en", "English"), ("sv", "Svenska"), ("no", "Norsk"),
-                    ("de", "Deutsch"), ("ar", "العربية"), ("so", "Soomaali"), ("tr", "Türkçe"),
-                    ("uk", "Українська"), ("fa", "فارسی"), ("ur", "اردو"), ("pl", "Polski")]  # fmt: skip
+LANGUAGE_CHOICES = [
+    ("da", "Dansk"),
+    ("en", "English"),
+    ("sv", "Svenska"),
+    ("no", "Norsk"),
+    ("de", "Deutsch"),
+    ("ar", "العربية"),
+    ("so", "Soomaali"),
+    ("tr", "Türkçe"),
+    ("uk", "Українська"),
+    ("fa", "فارسی"),
+    ("ur", "اردو"),
+    ("pl", "Polski"),
+]
 assert all(code in WHISPER_LANGUAGES for code, _ in LANGUAGE_CHOICES)
 
 
@@ -40,7 +51,9 @@ def recordings_page(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 def _upload_form(
-    request: Request, error: str | None = None, values: dict[str, str] | None = None,
+    request: Request,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     return render(

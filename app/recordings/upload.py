@@ -1,6 +1,7 @@
 """Stream a multipart upload straight to disk, checking limits as the bytes arrive."""
 
 import hashlib
+import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ FILE_FIELD = "file"
 # Unicode categories never legitimate in a file name: control, format (bidi overrides,
 # zero-width), surrogates, private use, unassigned.
 FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+ENCODED_CONTROL = re.compile(r"%(?:[01][0-9a-fA-F]|7[fF])")
 
 
 def human_size(n: int) -> str:
@@ -36,11 +38,14 @@ def check_client_filename(raw: bytes) -> str:
         name = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadInput("upload.bad_filename", detail="ugyldig UTF-8") from exc
-    if "\x00" in name:
-        raise BadInput("upload.bad_filename", detail="NUL")
+    # Browsers and HTTP clients send control characters percent-encoded (%0A, %00).
+    if "\x00" in name or ENCODED_CONTROL.search(name):
+        raise BadInput("upload.bad_filename", detail="NUL/kontroltegn")
     if "/" in name or "\\" in name or name.strip(". ") == "":
         raise BadInput("upload.bad_filename", detail="sti")
-    bad = sorted({f"U+{ord(c):04X}" for c in name if unicodedata.category(c) in FORBIDDEN_CATEGORIES})
+    bad = sorted(
+        {f"U+{ord(c):04X}" for c in name if unicodedata.category(c) in FORBIDDEN_CATEGORIES}
+    )
     if bad:
         raise BadInput("upload.bad_filename", detail=", ".join(bad[:3]))
     name = unicodedata.normalize("NFC", name)

@@ -5,7 +5,11 @@ from collections.abc import Sequence
 from app.core.i18n import translate
 from app.transcripts.models import Segment
 
-SPEAKER_LABELS = {"caseworker": "speaker.caseworker", "child": "speaker.child", "other": "speaker.other"}
+SPEAKER_LABELS = {
+    "caseworker": "speaker.caseworker",
+    "child": "speaker.child",
+    "other": "speaker.other",
+}
 
 
 def _stamp(seconds: float, sep: str) -> str:
@@ -44,9 +48,7 @@ def to_srt(segments: Sequence[Segment], lang: str = "da") -> str:
         text = _cue_text(seg.text)
         if speaker:
             text = f"{speaker}: {text}"
-        blocks.append(
-            f"{number}\n{_stamp(seg.start, ',')} --> {_stamp(seg.end, ',')}\n{text}\n"
-        )
+        blocks.append(f"{number}\n{_stamp(seg.start, ',')} --> {_stamp(seg.end, ',')}\n{text}\n")
     return "\n".join(blocks)
 
 

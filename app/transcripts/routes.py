@@ -54,7 +54,9 @@ def export_transcript(
     """WebVTT (also the player's captions), SRT or plain text, with corrections."""
     recording, transcript = _transcript(session, recording_id)
     media_type, render = EXPORTS[fmt]
-    body = render(service.segments(session=session, transcript=transcript), request_language(request))
+    body = render(
+        service.segments(session=session, transcript=transcript), request_language(request)
+    )
     disposition = "inline" if fmt == "vtt" else "attachment"
     filename = f"{recording.case_reference}-{recording.id[:8]}.{fmt}"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)

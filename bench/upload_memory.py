@@ -1,0 +1,391 @@
+"""Server memory and time while a 2 GiB recording is uploaded, against a plain file copy.
+
+Starts the real app under uvicorn as a subprocess (fresh SPARRING_DATA_DIR under bench/work,
+SPARRING_WHISPER_MODEL=bundled-tiny.en, migrated first), makes a valid ~2 GiB WAV with ffmpeg
+(48 kHz stereo 16-bit sine), and streams it to POST /api/v1/recordings as a hand-built
+multipart body in 1 MiB chunks with a Content-Length (the client never holds the file).
+A thread samples the server's VmRSS / VmHWM from /proc every 50 ms.
+
+Reported: server RSS before (baseline), peak during the upload, growth (target < 100 MB),
+upload wall time (request start to the 201 answer, which includes the server's probe and
+test decode), and the time to copy the same file on the same disk with shutil.copyfile
+(once before and once after the upload), with the ratio upload / copy.
+Every file over 100 MB is deleted at the end.
+
+    .venv/bin/python bench/upload_memory.py [--gib 2] [--keep-source]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from speech_audio import WORK, save_result  # noqa: E402
+
+TARGET_GROWTH_MB = 100.0
+CHUNK = 1024 * 1024
+SAMPLE_EVERY = 0.05
+MB = 1024 * 1024
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS, VmHWM, RssAnon, RssFile of a process, in bytes."""
+    out = {}
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                out[key] = int(value.split()[0]) * 1024
+    return out
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Sampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: list[tuple[float, dict[str, int]]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            with contextlib.suppress(OSError, ValueError):
+                self.samples.append((time.perf_counter(), proc_status(self.pid)))
+            self.stop.wait(SAMPLE_EVERY)
+
+    def between(self, t0: float, t1: float) -> list[dict[str, int]]:
+        return [s for t, s in self.samples if t0 <= t <= t1]
+
+
+def make_wav(path: Path, gib: float, seconds: float | None = None) -> None:
+    bytes_per_second = 48000 * 2 * 2
+    if seconds is None:
+        seconds = gib * 1024**3 / bytes_per_second
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+            "-ac",
+            "2",
+            "-t",
+            f"{seconds:.6f}",
+            "-c:a",
+            "pcm_s16le",
+            "-f",
+            "wav",
+            str(path),
+        ],
+        check=True,
+    )
+
+
+def multipart_upload(base: str, path: Path, fields: dict[str, str]) -> dict:
+    """Stream `path` as a multipart form in 1 MiB chunks; return timings and the answer."""
+    import httpx
+
+    boundary = f"bench{uuid.uuid4().hex}"
+    pre = b""
+    for name, value in fields.items():
+        pre += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        ).encode()
+    pre += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{path.name}"\r\nContent-Type: audio/wav\r\n\r\n'
+    ).encode()
+    post = f"\r\n--{boundary}--\r\n".encode()
+    size = path.stat().st_size
+    marks: dict[str, float] = {}
+
+    def body():
+        yield pre
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+        marks["last_byte"] = time.perf_counter()
+        yield post
+
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Content-Length": str(len(pre) + size + len(post)),
+    }
+    with httpx.Client(timeout=httpx.Timeout(600.0)) as client:
+        t0 = time.perf_counter()
+        resp = client.post(f"{base}/api/v1/recordings", content=body(), headers=headers)
+        t1 = time.perf_counter()
+    return {
+        "start": t0,
+        "end": t1,
+        "last_byte": marks.get("last_byte", t1),
+        "status": resp.status_code,
+        "json": resp.json() if resp.content else None,
+        "text": resp.text[:500],
+    }
+
+
+def timed_copy(src: Path, dst: Path) -> float:
+    t0 = time.perf_counter()
+    shutil.copyfile(src, dst)
+    elapsed = time.perf_counter() - t0
+    dst.unlink()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gib", type=float, default=2.0, help="size of the upload (GiB)")
+    parser.add_argument(
+        "--keep-source",
+        action="store_true",
+        help="keep the generated WAV for a next run (it is > 100 MB)",
+    )
+    args = parser.parse_args()
+
+    stamp = f"{datetime.datetime.now():%Y%m%d-%H%M%S}"
+    data_dir = WORK / f"upload-{stamp}"
+    data_dir.mkdir(parents=True)
+    source = WORK / f"upload-source-{args.gib:g}GiB.wav"
+    small = data_dir / "warmup.wav"
+    server = None
+    try:
+        if not source.exists():
+            log(f"making a {args.gib:g} GiB WAV with ffmpeg ...")
+            t0 = time.perf_counter()
+            make_wav(source, args.gib)
+            log(f"  {source.stat().st_size:,} bytes in {time.perf_counter() - t0:.1f} s")
+        make_wav(small, 0, seconds=3.0)
+        size = source.stat().st_size
+
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("SPARRING_DATABASE_URL", "SPARRING_QUEUE_URL")
+        }
+        env.update(
+            {"SPARRING_DATA_DIR": str(data_dir), "SPARRING_WHISPER_MODEL": "bundled-tiny.en"}
+        )
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "migrate"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        import httpx
+
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError("server did not start")
+            time.sleep(0.2)
+        log(f"server pid {server.pid} on {base}")
+
+        sampler = Sampler(server.pid)
+        sampler.start()
+        time.sleep(1.0)
+        t_a = time.perf_counter()
+        baseline0 = max(s["VmRSS"] for s in sampler.between(t_a - 1.0, t_a))
+        hwm0 = proc_status(server.pid)["VmHWM"]
+        log(f"baseline RSS (started, /healthz answered): {baseline0 / MB:.1f} MB")
+
+        fields = {"title": "Upload benchmark", "case_reference": "BENCH-UPLOAD", "language": "da"}
+        warm = multipart_upload(base, small, fields)
+        assert warm["status"] == 201, warm["text"]
+        time.sleep(1.0)
+        t_b = time.perf_counter()
+        baseline1 = max(s["VmRSS"] for s in sampler.between(t_b - 0.5, t_b))
+        log(f"RSS after a 3 s warm-up upload: {baseline1 / MB:.1f} MB")
+
+        log("copy 1 (shutil.copyfile, same disk) ...")
+        copies = [timed_copy(source, data_dir / "copy.wav")]
+        log(f"  {copies[-1]:.2f} s")
+
+        log(f"uploading {size / MB:,.0f} MiB ...")
+        cpu0 = proc_cpu_seconds(server.pid)
+        up = multipart_upload(base, source, fields)
+        cpu1 = proc_cpu_seconds(server.pid)
+        time.sleep(0.5)
+        sampler.stop.set()
+        sampler.join()
+        if up["status"] != 201:
+            raise RuntimeError(f"server answered {up['status']}: {up['text']}")
+        during = sampler.between(up["start"], up["end"])
+        peak = max(s["VmRSS"] for s in during)
+        peak_anon = max(s.get("RssAnon", 0) for s in during)
+        hwm1 = proc_status(server.pid)["VmHWM"]
+        upload_s = up["end"] - up["start"]
+        send_s = up["last_byte"] - up["start"]
+        log(
+            f"  201 in {upload_s:.2f} s (last byte sent at {send_s:.2f} s); "
+            f"peak RSS {peak / MB:.1f} MB over {len(during)} samples"
+        )
+
+        log("copy 2 (shutil.copyfile, same disk) ...")
+        copies.append(timed_copy(source, data_dir / "copy.wav"))
+        log(f"  {copies[-1]:.2f} s")
+
+        t0 = time.perf_counter()
+        cp_dst = data_dir / "cp.wav"
+        subprocess.run(["cp", str(source), str(cp_dst)], check=True)
+        cp_s = time.perf_counter() - t0
+        cp_dst.unlink()
+        log(f"cp: {cp_s:.2f} s")
+
+        rec = up["json"]
+        log("checking the stored file's size and SHA-256 ...")
+        digest = hashlib.sha256()
+        with source.open("rb") as fh:
+            while chunk := fh.read(8 * MB):
+                digest.update(chunk)
+        stored = data_dir / "media" / rec["id"] / "original"
+        intact = rec.get("size_bytes") == size and stored.exists() and stored.stat().st_size == size
+        sha_ok = rec.get("sha256", digest.hexdigest()) == digest.hexdigest()
+
+        copy_med = statistics.median(copies)
+        growth = peak - baseline0
+        result = {
+            "file_bytes": size,
+            "file": f"WAV pcm_s16le 48 kHz stereo, {size / 192000:.0f} s",
+            "server": "uvicorn app.main:app (one process), SPARRING_WHISPER_MODEL=bundled-tiny.en",
+            "status": up["status"],
+            "stored_size_ok": intact,
+            "sha256_ok": sha_ok,
+            "baseline_rss_mb": round(baseline0 / MB, 1),
+            "rss_after_warmup_upload_mb": round(baseline1 / MB, 1),
+            "peak_rss_during_upload_mb": round(peak / MB, 1),
+            "peak_rss_anon_during_upload_mb": round(peak_anon / MB, 1),
+            "growth_mb": round(growth / MB, 1),
+            "growth_over_warm_baseline_mb": round((peak - baseline1) / MB, 1),
+            "vmhwm_before_mb": round(hwm0 / MB, 1),
+            "vmhwm_after_mb": round(hwm1 / MB, 1),
+            "samples_during_upload": len(during),
+            "target_growth_mb": TARGET_GROWTH_MB,
+            "target_met": growth / MB < TARGET_GROWTH_MB,
+            "upload_seconds": round(upload_s, 2),
+            "upload_send_seconds": round(send_s, 2),
+            "server_tail_after_last_byte_seconds": round(up["end"] - up["last_byte"], 2),
+            "upload_mib_per_s": round(size / MB / upload_s, 1),
+            "server_cpu_seconds_during_upload": round(cpu1 - cpu0, 2),
+            "copyfile_seconds": [round(c, 2) for c in copies],
+            "copyfile_median": round(copy_med, 2),
+            "cp_seconds": round(cp_s, 2),
+            "ratio_upload_over_copy": round(upload_s / copy_med, 2),
+        }
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if not args.keep_source:
+            source.unlink(missing_ok=True)
+        leftovers = [p for p in WORK.rglob("*") if p.is_file() and p.stat().st_size > 100 * MB]
+        if leftovers:
+            log(f"files over 100 MB left in bench/work: {leftovers}")
+    print_and_save(result)
+
+
+def print_and_save(r: dict) -> None:
+    met = "MET" if r["target_met"] else "NOT MET"
+    copies = ", ".join(map(str, r["copyfile_seconds"]))
+    summary = "\n".join(
+        [
+            f"File: {r['file_bytes']:,} bytes ({r['file_bytes'] / 1024**3:.2f} GiB), {r['file']}",
+            f"Server: {r['server']}; client streams a hand-built multipart body in 1 MiB chunks "
+            "with Content-Length (httpx); RSS sampled every 50 ms from /proc/<pid>/status",
+            f"Answer: HTTP {r['status']}; stored size matches: {r['stored_size_ok']}; "
+            f"SHA-256 matches: {r['sha256_ok']}",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| server RSS baseline (started, /healthz answered) | {r['baseline_rss_mb']} MB |",
+            f"| server RSS after a 3 s warm-up upload | {r['rss_after_warmup_upload_mb']} MB |",
+            f"| server peak RSS during the {r['file_bytes'] / 1024**3:.2f} GiB upload "
+            f"| {r['peak_rss_during_upload_mb']} MB "
+            f"(anonymous part {r['peak_rss_anon_during_upload_mb']} MB) |",
+            f"| **growth (peak - baseline)** | **{r['growth_mb']} MB** "
+            f"(over the warm baseline: {r['growth_over_warm_baseline_mb']} MB) |",
+            f"| VmHWM before / after | {r['vmhwm_before_mb']} / {r['vmhwm_after_mb']} MB |",
+            f"| upload wall time (request start to 201) | {r['upload_seconds']} s "
+            f"({r['upload_mib_per_s']} MiB/s) |",
+            f"| of which: sending the body / after the last byte (probe etc.) | "
+            f"{r['upload_send_seconds']} s / {r['server_tail_after_last_byte_seconds']} s |",
+            f"| server CPU time during the upload | {r['server_cpu_seconds_during_upload']} s |",
+            f"| shutil.copyfile same file, same disk (before, after) | {copies} s "
+            f"(median {r['copyfile_median']} s) |",
+            f"| cp same file, same disk | {r['cp_seconds']} s |",
+            f"| **ratio upload / copyfile** | **{r['ratio_upload_over_copy']}** |",
+            "",
+            f"Target: server RSS grows by under {r['target_growth_mb']:.0f} MB: {met} "
+            f"({r['growth_mb']} MB).",
+        ]
+    )
+    print("\n" + "=" * 78 + "\nupload_memory summary\n" + "=" * 78)
+    print(summary)
+    save_result("upload_memory", r, summary)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""Jobs survive dead workers, give up after the set attempts, and never duplicate results."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import func, select
+
+from app.core.config import settings
+from app.core.db import session_scope
+from app.jobs import service as job_service
+from app.jobs.models import Job, JobStatus
+from app.recordings.models import Recording
+from app.transcripts.models import Segment, Transcript, Word
+from tests.conftest import ROOT, process_queued_jobs
+from tests.helpers import upload
+from tests.mediafiles import FORMATS, MediaSet, run
+from workers import pipeline
+from workers.queue import huey
+from workers.tasks import run_job
+
+
+def long_speech(media: MediaSet, repeats: int = 7) -> Path:
+    """About 75 seconds of speech: long enough to kill a worker half way."""
+    path = media.folder / f"long-speech-{repeats}.m4a"
+    if not path.exists():
+        listing = media.folder / "concat.txt"
+        listing.write_text(f"file '{media.speech()}'\n" * repeats)
+        run(
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c:a",
+            "aac",
+            str(path),
+        )
+    return path
+
+
+def the_job() -> Job:
+    with session_scope() as session:
+        job = session.exec(select(Job)).one()
+        session.expunge(job)
+        return job
+
+
+def count(model: type) -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; job: {the_job()}")
+
+
+class Workers:
+    """Real worker processes (`python -m workers`) on the tests' database and queue."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, **env: str) -> subprocess.Popen[bytes]:
+        full_env = {
+            **os.environ,
+            "SPARRING_DATABASE_URL": self.database_url,
+            "SPARRING_JOB_RETRY_DELAY_SECONDS": "0.2",
+            **env,
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workers"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+@pytest.fixture
+def workers(sqlite_db: str) -> Iterator[Workers]:
+    huey.flush()  # no messages left from tests that ran jobs in-process
+    pool = Workers(settings.sqlalchemy_url)
+    yield pool
+    pool.stop_all()
+    huey.flush()
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_transcription_is_taken_over(
+    workers: Workers, client: TestClient, media: MediaSet
+) -> None:
+    assert upload(client, long_speech(media)).status_code == 201
+    first = workers.start()
+    wait_for(
+        lambda: (j := the_job()).stage == "transcribe" and j.progress > 0.15,
+        120,
+        "transcription to be under way",
+    )
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    killed = the_job()
+    assert killed.status == JobStatus.running and killed.attempts == 1
+    assert count(Segment) == 0  # nothing half-written
+
+    workers.start()  # its reaper finds the expired lease and takes the job
+    done = wait_for(
+        lambda: (j := the_job()).status in (JobStatus.succeeded, JobStatus.failed) and j,
+        180,
+        "the second worker to finish",
+    )
+    assert done.status == JobStatus.succeeded, done.last_error
+    assert done.attempts == 2
+    assert count(Transcript) == 1
+    with session_scope() as session:
+        positions = session.exec(select(Segment.position).order_by(Segment.position)).all()
+        starts = session.exec(select(Segment.start).order_by(Segment.position)).all()
+    assert positions == list(range(len(positions))) and len(positions) >= 7
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+@pytest.mark.slow
+def test_job_failing_every_time_ends_failed_after_max_attempts(
+    workers: Workers, client: TestClient, media: MediaSet
+) -> None:
+    created = upload(client, media.encoded(FORMATS[5])).json()
+    workers.start(
+        SPARRING_WHISPER_MODEL="/nonexistent/whisper-model", SPARRING_JOB_MAX_ATTEMPTS="3"
+    )
+    done = wait_for(lambda: (j := the_job()).status == JobStatus.failed and j, 60, "failure")
+    assert done.attempts == 3
+    assert "/nonexistent/whisper-model" in (done.last_error or "")
+    recording = client.get(f"/api/v1/recordings/{created['id']}").json()
+    assert recording["status"] == "failed"
+    assert "findes ikke" in recording["failure_reason"]
+    assert count(Segment) == 0
+
+
+def test_broken_file_fails_at_once_with_a_reason(
+    db: str, client: TestClient, media: MediaSet
+) -> None:
+    """A file that passed the upload checks but breaks in the worker: failed, not retried."""
+    created = upload(client, media.encoded(FORMATS[0])).json()
+    original = settings.media_dir / created["id"] / "original"
+    original.write_bytes(original.read_bytes()[:2000])  # the disk lost most of it
+    assert process_queued_jobs() == ["failed"]
+    job = the_job()
+    assert job.status == JobStatus.failed and job.attempts == job.max_attempts
+    recording = client.get(f"/api/v1/recordings/{created['id']}").json()
+    assert recording["status"] == "failed"
+    assert "kunne ikke læses" in recording["failure_reason"]
+
+
+def test_running_a_job_twice_keeps_one_result(db: str, client: TestClient, media: MediaSet) -> None:
+    created = upload(client, media.encoded(FORMATS[6])).json()
+    assert process_queued_jobs() == ["succeeded"]
+    segments, words = count(Segment), count(Word)
+    assert segments >= 2 and words > segments
+    job = the_job()
+    assert run_job(job.id) == "not-claimed"  # a duplicate queue message does nothing
+    # The pipeline itself, run again over the same recording, replaces rather than adds.
+    pipeline.process(recording_id=created["id"], report=lambda stage, fraction: None)
+    assert (count(Transcript), count(Segment), count(Word)) == (1, segments, words)
+
+
+def test_reaper_requeues_expired_lease_and_fails_after_last_attempt(
+    db: str, client: TestClient, media: MediaSet
+) -> None:
+    upload(client, media.encoded(FORMATS[6]))
+    job_id = the_job().id
+    for attempt in range(1, settings.job_max_attempts + 1):
+        with session_scope() as session:
+            claimed = job_service.claim(session=session, job_id=job_id, owner=f"dead-{attempt}")
+            assert claimed is not None and claimed.attempts == attempt
+            # A second worker cannot take a job whose lease is live.
+            assert job_service.claim(session=session, job_id=job_id, owner="other") is None
+            claimed.lease_expires_at = claimed.lease_expires_at.replace(year=2000)
+        with session_scope() as session:
+            requeued = job_service.reap_expired(session=session)
+        assert requeued == ([job_id] if attempt < settings.job_max_attempts else [])
+    job = the_job()
+    assert job.status == JobStatus.failed
+    with session_scope() as session:
+        recording = session.exec(select(Recording)).one()
+        assert recording.status == "failed"
+        assert "stoppede uventet" in (recording.failure_reason or "")
+
+
+def test_progress_is_written_while_work_goes_on(
+    sqlite_db: str, client: TestClient, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload(client, long_speech(media, repeats=3))
+    seen: list[tuple[str, float]] = []
+    real = job_service.report_progress
+
+    def spy(**kwargs):  # type: ignore[no-untyped-def]
+        ok = real(**kwargs)
+        seen.append((kwargs["stage"], kwargs["progress"]))
+        return ok
+
+    monkeypatch.setattr(job_service, "report_progress", spy)
+    assert process_queued_jobs() == ["succeeded"]
+    stages = [stage for stage, _ in seen]
+    assert stages.index("audio") < stages.index("transcribe") < stages.index("poster")
+    fractions = [fraction for _, fraction in seen]
+    assert fractions == sorted(fractions)
+    assert len([s for s in stages if s == "transcribe"]) >= 4  # moves during transcription

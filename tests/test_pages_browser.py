@@ -1,0 +1,591 @@
+"""The pages in a real browser: headless Chromium against the live server.
+
+What runs where:
+- `live_server` (session scope, from conftest) is uvicorn in a child process with
+  SPARRING_DATABASE_URL set to the `sqlite_url` file and the same SPARRING_DATA_DIR.
+- `shared_db` (module scope, below) points *this* process's settings at the same SQLite
+  URL, so `process_queued_jobs()` runs the real worker pipeline here against the very rows
+  the server wrote, and stores media in the data folder the server reads from.
+- conftest's `sqlite_db` is function-scoped and wipes every table before and after each
+  test. Processing eight formats with Whisper for every test would take minutes, so this
+  module does not use it: `shared_db` wipes once when the module starts and once when it
+  ends, and restores the previous database URL. Tests in here must therefore tolerate rows
+  made by earlier tests (they look up their own recordings by id, never by count).
+- `ready` (module scope) uploads every format in `mediafiles.FORMATS` once and processes
+  them once; the player, sync, keyboard, correction and screenshot tests share them.
+"""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from app.core.config import settings
+from tests import mediafiles
+from tests.conftest import _clean, process_queued_jobs
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+VIEWPORTS = {"laptop": (1366, 768), "tablet": (820, 1180)}
+FORMAT_IDS = [f.name for f in mediafiles.FORMATS]
+# Danish pages: every context asks for Danish (headless Chromium otherwise sends en-US).
+LOCALE = "da-DK"
+QUEUED, READY, SAVED, CHILD = "I kø", "Klar", "Gemt", "Barn"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def shared_db(sqlite_url: str, live_server: str) -> Iterator[str]:
+    """The server's SQLite database, also used by this process, cleaned per module only."""
+    previous = settings.database_url
+    settings.database_url = sqlite_url
+    _clean(sqlite_url)
+    try:
+        yield live_server
+    finally:
+        _clean(sqlite_url)
+        settings.database_url = previous
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh laptop-sized page; fails the test on any uncaught script error."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=LOCALE)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+    assert errors == [], f"uncaught script errors on the page: {errors}"
+
+
+def upload(base: str, path: Path, title: str, case: str = "SAG-1", language: str = "en") -> dict:
+    with path.open("rb") as fh:
+        res = httpx.post(
+            f"{base}/api/v1/recordings",
+            data={"title": title, "case_reference": case, "language": language},
+            files={"file": (path.name, fh, "application/octet-stream")},
+            timeout=120,
+        )
+    assert res.status_code == 201, res.text
+    return res.json()
+
+
+def get_json(base: str, path: str) -> Any:
+    res = httpx.get(f"{base}{path}", timeout=30)
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+@pytest.fixture(scope="module")
+def ready(shared_db: str, media: mediafiles.MediaSet) -> dict[str, dict]:
+    """Every format uploaded once and processed once: format name -> recording JSON."""
+    base = shared_db
+    ids = {
+        fmt.name: upload(base, media.encoded(fmt), f"Samtale {fmt.name}", f"SAG-{i:03d}")["id"]
+        for i, fmt in enumerate(mediafiles.FORMATS)
+    }
+    process_queued_jobs()
+    return {name: get_json(base, f"/api/v1/recordings/{rid}") for name, rid in ids.items()}
+
+
+@pytest.fixture(scope="module")
+def video(ready: dict[str, dict]) -> dict:
+    """The English H.264 recording: three spoken sentences."""
+    rec = ready["mp4-h264-aac"]
+    assert rec["status"] == "ready", rec
+    return rec
+
+
+def open_recording(page: Page, base: str, rid: str) -> None:
+    page.goto(f"{base}/recordings/{rid}")
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player'); return p && p.readyState >= 1; }"
+    )
+
+
+def segments_of(page: Page) -> list[dict]:
+    return page.eval_on_selector_all(
+        "li.segment",
+        "els => els.map(li => ({id: li.dataset.id, start: parseFloat(li.dataset.start),"
+        " end: parseFloat(li.dataset.end)}))",
+    )
+
+
+def pause_at(page: Page, seconds: float) -> None:
+    page.evaluate(
+        """t => new Promise(resolve => {
+            const p = document.getElementById('player');
+            p.pause();
+            p.addEventListener('seeked', () => resolve(), {once: true});
+            p.currentTime = t;
+        })""",
+        seconds,
+    )
+
+
+# --------------------------------------------------------------------------- 1. playback
+
+
+def test_chromium_can_play_h264_aac(page: Page, shared_db: str) -> None:
+    """The worker's renditions are H.264/AAC MP4: the browser must be able to decode them."""
+    page.goto(f"{shared_db}/recordings")
+    verdict = page.evaluate(
+        """() => document.createElement('video')
+             .canPlayType('video/mp4; codecs="avc1.42E01E, mp4a.40.2"')"""
+    )
+    assert verdict in ("probably", "maybe")
+
+
+@pytest.mark.parametrize("fmt", mediafiles.FORMATS, ids=FORMAT_IDS)
+def test_recording_plays_in_chromium(
+    page: Page, shared_db: str, ready: dict[str, dict], fmt: mediafiles.Format
+) -> None:
+    rec = ready[fmt.name]
+    assert rec["status"] == "ready", f"{fmt.name} was not processed: {rec['failure_reason']}"
+    open_recording(page, shared_db, rec["id"])
+
+    mime = page.get_attribute("#player source", "type")
+    assert mime and page.evaluate("m => document.createElement('video').canPlayType(m)", mime)
+    outcome = page.evaluate(
+        """() => { const p = document.getElementById('player'); p.muted = true;
+                   return p.play().then(() => 'playing', e => 'refused: ' + e); }"""
+    )
+    assert outcome == "playing"
+    page.wait_for_function(
+        "() => document.getElementById('player').currentTime > 1.2", timeout=15_000
+    )
+    state = page.evaluate(
+        """() => { const p = document.getElementById('player');
+                   return {error: p.error && {code: p.error.code, message: p.error.message},
+                           readyState: p.readyState, width: p.videoWidth, height: p.videoHeight,
+                           duration: p.duration, cls: p.className,
+                           src: p.currentSrc}; }"""
+    )
+    assert state["error"] is None, state
+    assert state["readyState"] >= 2, state
+    assert state["src"].endswith(f"/api/v1/recordings/{rec['id']}/media")
+    assert abs(state["duration"] - rec["duration_seconds"]) < 1.0, state
+    if fmt.video:
+        # The picture decodes too, not only the sound.
+        assert (state["width"], state["height"]) == (320, 240), state
+        assert state["cls"] == "video"
+    else:
+        assert state["width"] == 0 and state["cls"] == "audio-only", state
+
+
+# --------------------------------------------------------------------------- 2. sync
+
+
+def test_seek_button_seeks_and_playback_highlights_the_spoken_segment(
+    page: Page, shared_db: str, video: dict
+) -> None:
+    open_recording(page, shared_db, video["id"])
+    segs = segments_of(page)
+    assert len(segs) >= 3, segs
+    assert all(s["start"] < s["end"] for s in segs)
+    assert page.locator("li.segment.current").count() == 0 or segs[0]["start"] < 0.1
+
+    # Clicking the third segment's time jumps there (and starts playing).
+    target = segs[2]
+    page.evaluate(
+        """() => { const p = document.getElementById('player'); p.muted = true;
+                   window.__seekedAt = null;
+                   p.addEventListener('seeked', () => { window.__seekedAt = p.currentTime; },
+                                      {once: true}); }"""
+    )
+    page.locator("li.segment").nth(2).locator("button.seek").click()
+    page.wait_for_function("() => window.__seekedAt !== null")
+    seeked_at = page.evaluate("() => window.__seekedAt")
+    assert abs(seeked_at - target["start"]) < 0.5, (seeked_at, target)
+    expect(page.locator(f"#seg-{target['id']}")).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(page.locator(f"#seg-{target['id']}")).to_have_attribute("aria-current", "true")
+    page.wait_for_function("() => !document.getElementById('player').paused")
+
+    # Play from the start and sample which segment is highlighted against the clock.
+    page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const p = document.getElementById('player');
+            p.pause(); p.muted = true;
+            window.__samples = [];
+            p.addEventListener('seeked', () => {
+                window.__timer = setInterval(() => {
+                    const cur = document.querySelectorAll('li.segment.current');
+                    window.__samples.push({
+                        t: p.currentTime, n: cur.length,
+                        id: cur.length ? cur[0].dataset.id : null,
+                        aria: cur.length ? cur[0].getAttribute('aria-current') : null,
+                        ariaCount: document.querySelectorAll('li.segment[aria-current]').length,
+                    });
+                }, 100);
+                p.addEventListener('ended', () => clearInterval(window.__timer), {once: true});
+                p.play().then(resolve, reject);
+            }, {once: true});
+            p.currentTime = 0;
+        })"""
+    )
+    page.wait_for_function(
+        "() => document.getElementById('player').ended",
+        timeout=int((video["duration_seconds"] + 10) * 1000),
+    )
+    samples = page.evaluate("() => window.__samples")
+    assert len(samples) > 20
+
+    checked = 0
+    seen: set[str] = set()
+    for s in samples:
+        assert s["n"] <= 1 and s["ariaCount"] == s["n"], s
+        if s["id"]:
+            seen.add(s["id"])
+            assert s["aria"] == "true", s
+        # timeupdate fires about every 250 ms: leave that much slack after a start.
+        inside = [g for g in segs if g["start"] + 0.35 <= s["t"] <= g["end"] - 0.05]
+        if len(inside) == 1:
+            checked += 1
+            assert s["id"] == inside[0]["id"], (s, inside[0])
+    assert checked >= 20, f"too few samples fell inside a segment: {checked}"
+    assert seen == {g["id"] for g in segs}, "every segment should be highlighted in turn"
+
+
+# --------------------------------------------------------------------------- 3. keyboard
+
+
+def test_keyboard_reaches_a_seek_button_with_visible_focus(
+    page: Page, shared_db: str, video: dict
+) -> None:
+    open_recording(page, shared_db, video["id"])
+    segs = segments_of(page)
+    pause_at(page, 0.0)
+    page.evaluate("() => { document.getElementById('player').muted = true; }")
+
+    focused = None
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const el = document.activeElement;
+                       if (!el || !el.matches('button.seek')) return null;
+                       const cs = getComputedStyle(el);
+                       return {start: parseFloat(el.dataset.start),
+                               visible: el.matches(':focus-visible'),
+                               outline: cs.outlineStyle, width: cs.outlineWidth,
+                               label: el.getAttribute('aria-label')}; }"""
+        )
+        if focused and focused["start"] > 1.0:
+            break
+    assert focused and focused["start"] > 1.0, "Tab never reached a later seek button"
+    assert focused["visible"], focused
+    assert focused["outline"] != "none" and focused["width"] != "0px", focused
+    assert focused["label"], "the seek button needs an accessible name"
+    assert focused["start"] in [s["start"] for s in segs]
+
+    page.evaluate(
+        """() => { const p = document.getElementById('player'); window.__seekedAt = null;
+                   p.addEventListener('seeked', () => { window.__seekedAt = p.currentTime; },
+                                      {once: true}); }"""
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.__seekedAt !== null")
+    seeked_at = page.evaluate("() => window.__seekedAt")
+    assert abs(seeked_at - focused["start"]) < 0.5, (seeked_at, focused)
+    # Focus stays on the button: keyboard users can keep going from where they were.
+    assert page.evaluate("() => document.activeElement.matches('button.seek')")
+
+
+# --------------------------------------------------------------------------- 4. correcting
+
+
+def test_correct_a_segment_inline(page: Page, shared_db: str, video: dict) -> None:
+    rid = video["id"]
+    before = get_json(shared_db, f"/api/v1/recordings/{rid}/transcript")["segments"]
+    seg = before[1]
+    open_recording(page, shared_db, rid)
+    page.evaluate("() => { window.__sameDocument = true; }")
+
+    li = page.locator(f"#seg-{seg['id']}")
+    li.locator("details.edit summary").click()
+    textarea = li.locator("textarea")
+    expect(textarea).to_be_visible()
+    expect(textarea).to_have_value(seg["text"])
+    new_text = "She said she likes drawing horses (corrected by a person)."
+    textarea.fill(new_text)
+    li.locator("select").select_option("child")
+    li.locator("button[type=submit]").click()
+
+    expect(li.locator(".save-status")).to_have_text(SAVED)
+    expect(li.locator(".text")).to_have_text(new_text)
+    expect(li.locator(".speaker")).to_be_visible()
+    expect(li.locator(".speaker")).to_have_text(CHILD)
+    expect(li.locator(".speaker")).to_have_class(re.compile(r"\bspeaker-child\b"))
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+
+    after = {
+        s["id"]: s for s in get_json(shared_db, f"/api/v1/recordings/{rid}/transcript")["segments"]
+    }
+    fixed = after[seg["id"]]
+    assert fixed["text"] == new_text
+    assert fixed["speaker"] == "child"
+    assert fixed["corrected"] is True
+    assert fixed["machine_text"] == seg["machine_text"]
+    for other in before:
+        if other["id"] != seg["id"]:
+            assert after[other["id"]]["text"] == other["text"]
+
+    # The captions come from the corrected transcript too.
+    vtt = httpx.get(f"{shared_db}/api/v1/recordings/{rid}/transcript/export.vtt").text
+    assert new_text in vtt
+
+    # A reload shows the same correction, now with its "corrected" marker.
+    page.reload()
+    li = page.locator(f"#seg-{seg['id']}")
+    expect(li.locator(".text")).to_have_text(new_text)
+    expect(li.locator(".speaker")).to_have_text(CHILD)
+    expect(li.locator(".corrected")).to_be_visible()
+
+
+@pytest.mark.xfail(reason="player.js does not add the '(rettet)' marker after saving", strict=False)
+def test_corrected_marker_appears_without_reload(page: Page, shared_db: str, video: dict) -> None:
+    rid = video["id"]
+    seg = get_json(shared_db, f"/api/v1/recordings/{rid}/transcript")["segments"][0]
+    assert not seg["corrected"]
+    open_recording(page, shared_db, rid)
+    li = page.locator(f"#seg-{seg['id']}")
+    li.locator("details.edit summary").click()
+    li.locator("textarea").fill("The child told me about her school.")
+    li.locator("button[type=submit]").click()
+    expect(li.locator(".save-status")).to_have_text(SAVED)
+    expect(li.locator(".corrected")).to_be_visible(timeout=3_000)
+
+
+# --------------------------------------------------------------------------- 5. live list
+
+
+def test_list_page_updates_status_by_itself(
+    page: Page, shared_db: str, media: mediafiles.MediaSet, ready: dict[str, dict]
+) -> None:
+    # `ready` first, so that the only job left queued is this test's own.
+    rec = upload(shared_db, media.encoded(mediafiles.FORMATS[5]), "Venter på behandling")
+    page.goto(f"{shared_db}/recordings")
+    page.evaluate("() => { window.__sameDocument = true; }")
+    cell = page.locator(f'tr[data-id="{rec["id"]}"] .status-cell')
+    expect(cell).to_contain_text(QUEUED)
+    expect(page.locator("#live-hint")).to_be_visible()
+
+    results = process_queued_jobs()
+    assert "succeeded" in results, results
+
+    expect(cell).to_contain_text(READY, timeout=20_000)
+    expect(cell.locator("[data-status]")).to_have_attribute("data-status", "ready")
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+    expect(page.locator("#live-hint")).to_be_hidden(timeout=5_000)
+
+
+# --------------------------------------------------------------------------- 6. upload page
+
+
+def test_upload_page_uploads_and_lists_the_recording(
+    page: Page, shared_db: str, media: mediafiles.MediaSet
+) -> None:
+    page.goto(f"{shared_db}/recordings/new")
+    page.fill("#title", "Samtale fra browseren")
+    page.fill("#case_reference", "SAG-BROWSER")
+    page.select_option("#language", "en")
+    page.set_input_files("#file", str(media.encoded(mediafiles.FORMATS[5])))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/recordings\?uploaded=[0-9a-f]{32}$"))
+
+    rid = page.url.rsplit("=", 1)[1]
+    row = page.locator(f'tr[data-id="{rid}"]')
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("Samtale fra browseren")
+    expect(row).to_contain_text("SAG-BROWSER")
+    expect(page.locator(".alert.success")).to_be_visible()
+    stored = get_json(shared_db, f"/api/v1/recordings/{rid}")
+    assert stored["language"] == "en" and stored["title"] == "Samtale fra browseren"
+
+
+def test_upload_page_shows_an_error_for_a_non_media_file(
+    page: Page, shared_db: str, media: mediafiles.MediaSet
+) -> None:
+    page.goto(f"{shared_db}/recordings/new")
+    error = page.locator("#upload-error")
+    expect(error).to_be_hidden()
+    page.fill("#title", "Ikke en video")
+    page.fill("#case_reference", "SAG-PDF")
+    page.set_input_files("#file", str(media.fake_pdf()))
+    page.click("#upload-form button[type=submit]")
+
+    expect(error).to_be_visible()
+    expect(error).to_have_attribute("role", "alert")
+    expect(error).to_contain_text("ikke en lyd- eller videooptagelse")
+    assert page.url.endswith("/recordings/new")
+    expect(page.locator("#upload-form button[type=submit]")).to_be_enabled()
+    expect(page.locator("#upload-progress")).to_be_hidden()
+    # What was typed is still there to try again with another file.
+    expect(page.locator("#title")).to_have_value("Ikke en video")
+
+
+# --------------------------------------------------------------------------- known bugs
+# Each xfail below pins a bug found by this module; drop the marker once it is fixed.
+
+
+@pytest.mark.xfail(
+    reason="app.css `.speaker {display: inline-block}` overrides the `hidden` attribute: "
+    "an empty badge indents every segment without a speaker",
+    strict=False,
+)
+def test_segment_without_speaker_shows_no_badge(
+    page: Page, shared_db: str, ready: dict[str, dict]
+) -> None:
+    open_recording(page, shared_db, ready["m4a-aac"]["id"])  # never corrected in this module
+    badge = page.locator("li.segment").first.locator(".speaker")
+    expect(badge).to_have_attribute("hidden", "")
+    box = badge.evaluate(
+        "el => ({display: getComputedStyle(el).display, w: el.getBoundingClientRect().width})"
+    )
+    assert box == {"display": "none", "w": 0}, box
+
+
+@pytest.mark.xfail(
+    reason="upload.js disables the focused submit button and calls focus() on #upload-error, "
+    "which has no tabindex: keyboard focus falls back to <body>",
+    strict=False,
+)
+def test_upload_error_takes_keyboard_focus(
+    page: Page, shared_db: str, media: mediafiles.MediaSet
+) -> None:
+    page.goto(f"{shared_db}/recordings/new")
+    page.fill("#title", "Ikke en video")
+    page.fill("#case_reference", "SAG-PDF")
+    page.set_input_files("#file", str(media.fake_pdf()))
+    page.focus("#upload-form button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator("#upload-error")).to_be_visible()
+    focused = page.evaluate("() => document.activeElement.id || document.activeElement.tagName")
+    assert focused == "upload-error", focused
+
+
+@pytest.mark.xfail(
+    reason="workers/media.py probe() passes ffprobe's last stderr line, which starts with the "
+    "server's temporary upload path, into the message shown to the user",
+    strict=False,
+)
+def test_upload_error_does_not_reveal_server_paths(
+    page: Page, shared_db: str, media: mediafiles.MediaSet
+) -> None:
+    page.goto(f"{shared_db}/recordings/new")
+    page.fill("#title", "Ikke en video")
+    page.fill("#case_reference", "SAG-PDF")
+    page.set_input_files("#file", str(media.fake_pdf()))
+    page.click("#upload-form button[type=submit]")
+    error = page.locator("#upload-error")
+    expect(error).to_be_visible()
+    message = error.inner_text()
+    assert str(settings.resolved_data_dir) not in message, message
+    assert ".part" not in message, message
+
+
+# --------------------------------------------------------------------------- 7. screenshots
+
+
+def _no_sideways_scroll(page: Page, what: str) -> None:
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{what}: page scrolls sideways by {overflow}px"
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS), ids=list(VIEWPORTS))
+def test_screenshots(
+    browser: Browser,
+    shared_db: str,
+    media: mediafiles.MediaSet,
+    ready: dict[str, dict],
+    video: dict,
+    size: str,
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    width, height = VIEWPORTS[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=LOCALE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(15_000)
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        path = ARTIFACTS / f"{name}-{size}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+
+    try:
+        page.goto(f"{shared_db}/recordings")
+        expect(page.locator("table.recordings")).to_be_visible()
+        _no_sideways_scroll(page, "list page")
+        shot("list")
+
+        page.goto(f"{shared_db}/recordings/new")
+        page.fill("#title", "Ikke en video")
+        page.fill("#case_reference", "SAG-PDF")
+        page.set_input_files("#file", str(media.fake_pdf()))
+        page.click("#upload-form button[type=submit]")
+        expect(page.locator("#upload-error")).to_be_visible()
+        _no_sideways_scroll(page, "upload page")
+        shot("upload-error")
+
+        for name, rec in (("recording-video", video), ("recording-audio", ready["m4a-aac"])):
+            open_recording(page, shared_db, rec["id"])
+            segs = segments_of(page)
+            middle = segs[1]["start"] + (segs[1]["end"] - segs[1]["start"]) / 2
+            pause_at(page, middle)
+            current = page.locator("li.segment.current")
+            expect(current).to_have_count(1)
+            expect(current).to_have_attribute("data-id", segs[1]["id"])
+            if name == "recording-video":
+                page.wait_for_function("() => document.getElementById('player').readyState >= 2")
+            _no_sideways_scroll(page, name)
+            layout = page.evaluate(
+                """() => {
+                    const box = sel => document.querySelector(sel).getBoundingClientRect();
+                    const a = box('.player-pane'), b = box('.transcript-pane');
+                    return {sideBySide: b.left >= a.right, stacked: b.top >= a.bottom}; }"""
+            )
+            # Two columns on a laptop, one above the other on a tablet held upright.
+            assert layout["sideBySide"] if size == "laptop" else layout["stacked"], layout
+            shot(name)
+    finally:
+        context.close()
+
+    assert errors == [], errors
+    for path in shots:
+        assert path.stat().st_size > 5_000, path
+    assert len(shots) == 4
