@@ -1,16 +1,24 @@
 """The FastAPI application: API under /api/v1, pages at the root, assets from /static."""
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from app.accounts import pages as account_pages
+from app.accounts import routes as account_routes
+from app.accounts.deps import LoginRequired
+from app.admin import pages as admin_pages
 from app.core.errors import VideosparringError, handle_api_error
 from app.core.i18n import request_language
+from app.core.middleware import SecurityMiddleware
 from app.core.templates import render
+from app.leader import pages as leader_pages
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
+from app.sharing import routes as sharing_routes
 from app.transcripts import pages as transcript_pages
 from app.transcripts import routes as transcript_routes
 
@@ -22,21 +30,31 @@ def create_app() -> FastAPI:
         title="Videosparring",
         version="0.1.0",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # the Swagger page loads scripts from a CDN: not here
         redoc_url=None,
     )
     api = APIRouter(prefix="/api/v1")
+    api.include_router(account_routes.router)
     api.include_router(recording_routes.router)
     api.include_router(transcript_routes.router)
+    api.include_router(sharing_routes.api)
     app.include_router(api)
+    app.include_router(account_pages.router)
     app.include_router(recording_pages.router)
     app.include_router(transcript_pages.router)
+    app.include_router(sharing_routes.pages)
+    app.include_router(admin_pages.router)
+    app.include_router(leader_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityMiddleware)
 
     @app.exception_handler(VideosparringError)
     async def _error(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return await handle_api_error(request, exc)
+        if isinstance(exc, LoginRequired):
+            target = quote(request.url.path, safe="/")
+            return RedirectResponse(f"/login?next={target}", status_code=302)
         assert isinstance(exc, VideosparringError)
         return render(
             request,

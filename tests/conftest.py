@@ -37,7 +37,29 @@ from tests import mediafiles  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-TABLES = ["word", "segment", "transcript", "job", "recording"]
+# Cleaned between tests. The audit log is append-only (triggers refuse deletes), so it
+# grows through the run; audit tests look at the entries a test itself caused.
+TABLES = [
+    "word",
+    "segment",
+    "transcript",
+    "job",
+    "share",
+    "consent",
+    "recording",
+    "teammember",
+    "team",
+    "authsession",
+    "retentionpolicy",
+]
+PASSWORD = "correct horse battery staple"
+BASE_USERS = {
+    "caseworker": ("sara@kommune.test", "Sara Sagsbehandler"),
+    "caseworker2": ("carl@kommune.test", "Carl Sagsbehandler"),
+    "supervisor": ("soren@kommune.test", "Søren Supervisor"),
+    "administrator": ("anna@kommune.test", "Anna Admin"),
+    "leader": ("lene@kommune.test", "Lene Leder"),
+}
 
 
 def migrate(url: str) -> None:
@@ -49,6 +71,28 @@ def migrate(url: str) -> None:
         check=True,
         capture_output=True,
     )
+    _make_base_users(url)
+
+
+def _make_base_users(url: str) -> None:
+    from app.accounts import service
+    from app.accounts.models import Role
+    from app.core.db import session_scope
+
+    previous = settings.database_url
+    settings.database_url = url
+    try:
+        with session_scope() as session:
+            for key, (email, name) in BASE_USERS.items():
+                service.create_user(
+                    session=session,
+                    email=email,
+                    name=name,
+                    role=Role(key.rstrip("2")),
+                    password=PASSWORD,
+                )
+    finally:
+        settings.database_url = previous
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +116,14 @@ def postgres_url() -> Iterator[str]:
 
 
 def _clean(url: str) -> None:
+    emails = ", ".join(f"'{email}'" for email, _ in BASE_USERS.values())
     with get_engine().begin() as conn:
         for table in TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text(f'DELETE FROM "user" WHERE email NOT IN ({emails})'))
+        conn.execute(
+            text('UPDATE "user" SET failed_logins = 0, locked_until = NULL, active = true')
+        )
     subprocess.run(["rm", "-rf", str(settings.media_dir), str(settings.upload_tmp_dir)])
 
 
@@ -101,12 +150,60 @@ def sqlite_db(sqlite_url: str) -> Iterator[str]:
     _clean(sqlite_url)
 
 
+def login(client: TestClient, email: str, password: str = PASSWORD) -> TestClient:
+    """Log in through the real login form, then send the CSRF token on API calls too."""
+    client.get("/login")
+    token = client.cookies.get("vs_csrf")
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    client.headers["X-CSRF-Token"] = token
+    return client
+
+
 @pytest.fixture
-def client() -> Iterator[TestClient]:
+def anonymous() -> Iterator[TestClient]:
     from app.main import app
 
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(anonymous: TestClient) -> TestClient:
+    """Logged in as the caseworker who owns the recordings a test uploads."""
+    return login(anonymous, BASE_USERS["caseworker"][0])
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    """Another browser, logged in as the given base user (e.g. 'supervisor')."""
+    from app.main import app
+
+    opened: list[TestClient] = []
+
+    def make(key: str) -> TestClient:
+        test_client = TestClient(app)
+        opened.append(test_client)
+        return login(test_client, BASE_USERS[key][0])
+
+    yield make
+    for test_client in opened:
+        test_client.close()
+
+
+def user_id(key: str) -> int:
+    from sqlmodel import select
+
+    from app.accounts.models import User
+    from app.core.db import session_scope
+
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.email == BASE_USERS[key][0])).one()
+        return int(user.id)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Small helpers shared by tests."""
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import jiwer
@@ -16,13 +17,29 @@ def upload(
     case_reference: str = "SAG-2026-001",
     language: str = "en",
     filename: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> Response:
+    """Upload through the API as the client's user, with a complete consent record."""
+    fields = {
+        "title": title,
+        "case_reference": case_reference,
+        "language": language,
+        **CONSENT,
+        **(extra or {}),
+    }
     with path.open("rb") as fh:
         return client.post(
             "/api/v1/recordings",
-            data={"title": title, "case_reference": case_reference, "language": language},
+            data={k: v for k, v in fields.items() if v is not None},
             files={"file": (filename or path.name, fh, "application/octet-stream")},
         )
+
+
+CONSENT = {
+    "consent_child": "on",
+    "consent_custody": "on",
+    "consent_date": (date.today() - timedelta(days=1)).isoformat(),
+}
 
 
 def normalise(text: str) -> str:

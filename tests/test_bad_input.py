@@ -13,7 +13,7 @@ from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs.models import Job
 from app.recordings.models import Recording
-from tests.helpers import upload
+from tests.helpers import CONSENT, upload
 from tests.mediafiles import FORMATS, MediaSet
 
 
@@ -121,7 +121,9 @@ def test_bad_form_fields(
 ) -> None:
     with media.encoded(FORMATS[6]).open("rb") as fh:
         response = client.post(
-            "/api/v1/recordings", data=fields, files={"file": ("a.mp3", fh, "audio/mpeg")}
+            "/api/v1/recordings",
+            data={**CONSENT, **fields},
+            files={"file": ("a.mp3", fh, "audio/mpeg")},
         )
     assert_refused(response, 422, *words)
 
@@ -129,7 +131,7 @@ def test_bad_form_fields(
 def test_missing_file(sqlite_db: str, client: TestClient) -> None:
     response = client.post(
         "/api/v1/recordings",
-        data={"title": "Samtale", "case_reference": "SAG-1"},
+        data={"title": "Samtale", "case_reference": "SAG-1", **CONSENT},
         files={"other": ("x.txt", b"hello", "text/plain")},
     )
     assert_refused(response, 422, "fil")
@@ -146,7 +148,7 @@ def test_english_message_when_asked(sqlite_db: str, client: TestClient, tmp_path
     with empty.open("rb") as fh:
         response = client.post(
             "/api/v1/recordings",
-            data={"title": "T", "case_reference": "C"},
+            data={"title": "T", "case_reference": "C", **CONSENT},
             files={"file": ("empty.wav", fh, "audio/wav")},
             headers={"Accept-Language": "en"},
         )
@@ -160,7 +162,12 @@ def test_page_form_shows_error_and_keeps_values(
     with media.fake_pdf().open("rb") as fh:
         response = client.post(
             "/recordings/new",
-            data={"title": "Min samtale", "case_reference": "SAG-7"},
+            data={
+                "title": "Min samtale",
+                "case_reference": "SAG-7",
+                **CONSENT,
+                "csrf_token": client.cookies.get("vs_csrf"),
+            },
             files={"file": ("document.mp4", fh, "video/mp4")},
         )
     assert response.status_code == 415
@@ -175,7 +182,7 @@ def test_page_form_shows_error_and_keeps_values(
 def _multipart_head(boundary: str, filename: str = "big.wav") -> bytes:
     """Form fields and the file part's headers, as raw bytes (the filename too)."""
     parts = []
-    for name, value in (("title", "Stor fil"), ("case_reference", "SAG-9")):
+    for name, value in (("title", "Stor fil"), ("case_reference", "SAG-9"), *CONSENT.items()):
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
         )
@@ -270,14 +277,16 @@ def small_limit_server(sqlite_url: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_over_the_size_limit_is_stopped_while_streaming(
-    chunked: bool, small_limit_server: int, sqlite_db: str
+    chunked: bool, small_limit_server: int, sqlite_db: str, client: TestClient
 ) -> None:
     total = 200 * 1024 * 1024  # 200 MiB offered against a 1 MiB limit
     boundary = "----vsboundary"
     head = _multipart_head(boundary)
     length = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(head) + total}"
+    cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
     headers = (
         "POST /api/v1/recordings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Cookie: {cookies}\r\nX-CSRF-Token: {client.cookies.get('vs_csrf')}\r\n"
         f"Content-Type: multipart/form-data; boundary={boundary}\r\n{length}\r\n\r\n"
     )
     answer, sent = _send_until_answered(small_limit_server, headers, head, total, chunked)

@@ -7,13 +7,15 @@ import time
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 import redis
 import yaml
 
 from app.cli import COMMANDS
 from app.core.config import Settings
-from tests.conftest import ROOT, free_port
+from tests.conftest import BASE_USERS, PASSWORD, ROOT, free_port
+from tests.helpers import CONSENT
 from tests.mediafiles import FORMATS, MediaSet
 
 SETTING_NAMES = {f"SPARRING_{name.upper()}" for name in Settings.model_fields}
@@ -69,28 +71,21 @@ def test_at_scale_postgres_redis_server_and_two_workers(
         "SPARRING_DATABASE_URL": postgres_url,
         "SPARRING_QUEUE_URL": queue_url,
     }
-    with __import__("psycopg").connect(postgres_url.replace("+psycopg", "")) as conn:
-        conn.execute(
-            "DELETE FROM word; DELETE FROM segment; DELETE FROM transcript;"
-            " DELETE FROM job; DELETE FROM recording"
-        )
+    with psycopg.connect(postgres_url.replace("+psycopg", "")) as conn:
+        for table in ("word", "segment", "transcript", "job", "share", "consent", "recording"):
+            conn.execute(f"DELETE FROM {table}")
     port = free_port()
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+    server = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
     ]
+    procs = [subprocess.Popen(server, cwd=ROOT, env=env)]
     procs += [
         subprocess.Popen(
             [sys.executable, "-m", "workers"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
@@ -98,34 +93,37 @@ def test_at_scale_postgres_redis_server_and_two_workers(
         for _ in range(2)
     ]
     try:
-        base = f"http://127.0.0.1:{port}"
+        browser = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
         for _ in range(100):
             try:
-                httpx.get(f"{base}/healthz")
+                browser.get("/healthz")
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        browser.get("/login")
+        token = browser.cookies["vs_csrf"]
+        login = {"email": BASE_USERS["caseworker"][0], "password": PASSWORD, "csrf_token": token}
+        assert browser.post("/login", data=login).status_code in (200, 303)
+        browser.headers["X-CSRF-Token"] = token
         ids = []
         for fmt in (FORMATS[5], FORMATS[6], FORMATS[7]):
+            fields = {"title": fmt.name, "case_reference": "SAG-SCALE", "language": "en", **CONSENT}
             with media.encoded(fmt).open("rb") as fh:
-                response = httpx.post(
-                    f"{base}/api/v1/recordings",
-                    data={"title": fmt.name, "case_reference": "SAG-SCALE", "language": "en"},
-                    files={"file": (fmt.name + fmt.suffix, fh)},
-                    timeout=30,
+                response = browser.post(
+                    "/api/v1/recordings", data=fields, files={"file": (fmt.name + fmt.suffix, fh)}
                 )
             assert response.status_code == 201, response.text
             ids.append(response.json()["id"])
         deadline = time.time() + 120
         states: list[str] = []
         while time.time() < deadline:
-            states = [httpx.get(f"{base}/api/v1/recordings/{i}").json()["status"] for i in ids]
+            states = [browser.get(f"/api/v1/recordings/{i}").json()["status"] for i in ids]
             if all(s in ("ready", "failed") for s in states):
                 break
             time.sleep(0.5)
         assert states == ["ready"] * 3
         for rid in ids:
-            segments = httpx.get(f"{base}/api/v1/recordings/{rid}/transcript").json()["segments"]
+            segments = browser.get(f"/api/v1/recordings/{rid}/transcript").json()["segments"]
             assert any("horses" in s["text"].lower() for s in segments)
         assert (data / "media" / ids[0] / "original").exists()
     finally:

@@ -4,6 +4,7 @@ import logging
 import threading
 
 from app.core.config import settings
+from app.retention.service import purge_expired
 from workers import speech
 from workers.queue import huey
 from workers.tasks import recover
@@ -12,11 +13,15 @@ log = logging.getLogger("workers")
 
 
 def _reaper(stop: threading.Event) -> None:
+    """Expired leases back to the queue; recordings past their deletion date deleted."""
     while not stop.wait(settings.reaper_interval_seconds):
         try:
             requeued = recover()
             if requeued:
                 log.info("reaper sent jobs %s to the queue again", requeued)
+            deleted = purge_expired()
+            if deleted:
+                log.info("retention deleted recordings %s", deleted)
         except Exception:
             log.exception("reaper pass failed")
 

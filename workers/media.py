@@ -1,5 +1,6 @@
 """Everything the product does with ffmpeg: inspect, extract audio, render, poster."""
 
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,9 +37,13 @@ class MediaInfo:
         return ",".join(sorted(self.format_names))
 
 
+# ffmpeg prefixes messages with the file's path: a server detail no user should see.
+_PATH_PREFIX = re.compile(r"^(?:\S*/)+\S*:\s*")
+
+
 def _last_line(stderr: bytes | None) -> str:
     lines = [ln for ln in (stderr or b"").decode(errors="replace").splitlines() if ln.strip()]
-    return lines[-1].strip()[:200] if lines else "ukendt fejl"
+    return _PATH_PREFIX.sub("", lines[-1].strip())[:200] if lines else "ukendt fejl"
 
 
 def probe(path: Path) -> MediaInfo:

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
 
     default_language: str = "da"
 
+    # Accounts and sessions.
+    session_hours: float = Field(default=10.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    # Secure cookies: "auto" sets it when the request came over HTTPS (behind a proxy too).
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # Bodies of every request but an upload (bytes).
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0)
+
     @model_validator(mode="after")
     def _heartbeat_inside_lease(self) -> "Settings":
         if self.job_heartbeat_seconds >= self.job_lease_seconds:

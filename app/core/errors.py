@@ -10,10 +10,14 @@ class VideosparringError(Exception):
     """`key` names a message in app.core.i18n; params fill it in."""
 
     status_code = 400
+    # What a form had filled in, so that a page can show it again beside the message.
+    form_values: dict[str, str] = {}
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, *, status_code: int | None = None, **params: object) -> None:
         self.key = key
         self.params = params
+        if status_code is not None:
+            self.status_code = status_code
         super().__init__(self.message())
 
     def message(self, lang: str = "da") -> str:
@@ -22,6 +26,18 @@ class VideosparringError(Exception):
 
 class BadInput(VideosparringError):
     status_code = 422
+
+
+class NotAuthenticated(VideosparringError):
+    status_code = 401
+
+
+class NotPermitted(VideosparringError):
+    status_code = 403
+
+
+class TooManyAttempts(VideosparringError):
+    status_code = 429
 
 
 class NotFound(VideosparringError):

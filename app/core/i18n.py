@@ -178,6 +178,251 @@ UI: dict[str, dict[str, str]] = {
 }
 MESSAGES.update(UI)
 
+ACCESS: dict[str, dict[str, str]] = {
+    "account.bad_email": {
+        "da": "Skriv en gyldig e-mailadresse.",
+        "en": "Enter a valid e-mail address.",
+    },
+    "account.short_password": {
+        "da": "Adgangskoden skal være mindst {min} tegn.",
+        "en": "The password must be at least {min} characters.",
+    },
+    "account.email_taken": {
+        "da": "Der findes allerede en bruger med den e-mailadresse.",
+        "en": "A user with that e-mail address already exists.",
+    },
+    "account.not_found": {"da": "Brugeren findes ikke.", "en": "The user does not exist."},
+    "account.locked": {
+        "da": "For mange forkerte forsøg. Prøv igen om {minutes} minutter.",
+        "en": "Too many failed attempts. Try again in {minutes} minutes.",
+    },
+    "account.login_required": {"da": "Log ind for at fortsætte.", "en": "Log in to continue."},
+    "account.not_permitted": {
+        "da": "Din rolle giver ikke adgang til dette.",
+        "en": "Your role does not give access to this.",
+    },
+    "account.wrong_password": {
+        "da": "Den nuværende adgangskode er forkert.",
+        "en": "The current password is wrong.",
+    },
+    "account.password_mismatch": {
+        "da": "De to nye adgangskoder er ikke ens.",
+        "en": "The two new passwords differ.",
+    },
+    "account.bad_login": {
+        "da": "Forkert e-mail eller adgangskode.",
+        "en": "Wrong e-mail or password.",
+    },
+    "account.not_yourself": {
+        "da": "Du kan ikke fjerne din egen administratoradgang.",
+        "en": "You cannot remove your own administrator access.",
+    },
+    "team.name_taken": {
+        "da": "Der findes allerede et team med det navn.",
+        "en": "A team with that name already exists.",
+    },
+    "team.not_found": {"da": "Teamet findes ikke.", "en": "The team does not exist."},
+    "csrf.invalid": {
+        "da": "Formularen er udløbet eller kom fra en anden side. Genindlæs siden og prøv igen.",
+        "en": "The form has expired or came from another site. Reload the page and try again.",
+    },
+    "recording.owner_only": {
+        "da": "Kun optagelsens sagsbehandler kan gøre dette.",
+        "en": "Only the recording's caseworker can do this.",
+    },
+    "recording.upload_role": {
+        "da": "Kun sagsbehandlere og supervisorer kan uploade optagelser.",
+        "en": "Only caseworkers and supervisors can upload recordings.",
+    },
+    "share.pick_one": {
+        "da": "Vælg én person eller ét team at dele med.",
+        "en": "Choose one person or one team to share with.",
+    },
+    "share.bad_person": {
+        "da": "Optagelsen kan ikke deles med den bruger.",
+        "en": "The recording cannot be shared with that user.",
+    },
+    "share.self": {
+        "da": "Du har allerede adgang til din egen optagelse.",
+        "en": "You already have access to your own recording.",
+    },
+    "share.bad_team": {"da": "Teamet findes ikke.", "en": "The team does not exist."},
+    "share.exists": {
+        "da": "Optagelsen er allerede delt med dem.",
+        "en": "The recording is already shared with them.",
+    },
+    "share.not_found": {
+        "da": "Delingen findes ikke (måske allerede trukket tilbage).",
+        "en": "The share does not exist (perhaps already withdrawn).",
+    },
+    "consent.required": {
+        "da": "Der skal være samtykke fra både barnet og forældremyndighedsindehaverne.",
+        "en": "Consent from both the child and the custody holders is required.",
+    },
+    "consent.bad_date": {
+        "da": "Angiv datoen for samtykket (ikke i fremtiden).",
+        "en": "Give the date of consent (not in the future).",
+    },
+    "consent.bad_purpose": {
+        "da": "Samtykket skal gælde videobaseret sparring.",
+        "en": "The consent must be for video-based sparring.",
+    },
+    "retention.bad_policy": {
+        "da": "Standardperioden skal være mindst 1 dag og højst maksimum; varsel 0-90 dage.",
+        "en": "The default period must be at least 1 day and at most the maximum; warning 0-90 days.",
+    },
+    "retention.bad_date": {
+        "da": "Sletningsdatoen skal være en dato (ÅÅÅÅ-MM-DD).",
+        "en": "The deletion date must be a date (YYYY-MM-DD).",
+    },
+    "retention.out_of_range": {
+        "da": "Sletningsdatoen skal ligge efter i dag og senest {latest}.",
+        "en": "The deletion date must be after today and no later than {latest}.",
+    },
+    "audit.bad_date": {
+        "da": "Datoen skal skrives ÅÅÅÅ-MM-DD.",
+        "en": "Write the date as YYYY-MM-DD.",
+    },
+    # Pages
+    "nav.logout": {"da": "Log ud", "en": "Log out"},
+    "nav.password": {"da": "Skift adgangskode", "en": "Change password"},
+    "nav.users": {"da": "Brugere", "en": "Users"},
+    "nav.teams": {"da": "Teams", "en": "Teams"},
+    "nav.settings": {"da": "Opbevaring", "en": "Retention"},
+    "nav.audit": {"da": "Log", "en": "Audit log"},
+    "nav.figures": {"da": "Udvikling", "en": "Development"},
+    "login.title": {"da": "Log ind", "en": "Log in"},
+    "login.email": {"da": "E-mail", "en": "E-mail"},
+    "login.password": {"da": "Adgangskode", "en": "Password"},
+    "login.submit": {"da": "Log ind", "en": "Log in"},
+    "password.title": {"da": "Skift adgangskode", "en": "Change password"},
+    "password.current": {"da": "Nuværende adgangskode", "en": "Current password"},
+    "password.new": {
+        "da": "Ny adgangskode (mindst 12 tegn)",
+        "en": "New password (at least 12 characters)",
+    },
+    "password.repeat": {"da": "Gentag ny adgangskode", "en": "Repeat new password"},
+    "password.changed": {
+        "da": "Adgangskoden er skiftet. Andre steder, du var logget ind, er logget ud.",
+        "en": "The password was changed. Other places you were logged in were logged out.",
+    },
+    "consent.legend": {"da": "Samtykke", "en": "Consent"},
+    "consent.child": {
+        "da": "Barnet har givet samtykke til optagelsen",
+        "en": "The child has consented to the recording",
+    },
+    "consent.custody": {
+        "da": "Forældremyndighedsindehaverne har givet samtykke",
+        "en": "The custody holders have consented",
+    },
+    "consent.date": {"da": "Dato for samtykke", "en": "Date of consent"},
+    "consent.purpose": {
+        "da": "Formål: videobaseret sparring. Optagelsen må ikke bruges til andet.",
+        "en": "Purpose: video-based sparring. The recording may not be used for anything else.",
+    },
+    "consent.recorded": {
+        "da": "Samtykke fra barnet og forældremyndighedsindehaverne, {date}; formål: sparring.",
+        "en": "Consent from the child and the custody holders, {date}; purpose: sparring.",
+    },
+    "consent.withdraw": {
+        "da": "Samtykke trukket tilbage: slet optagelsen nu",
+        "en": "Consent withdrawn: delete the recording now",
+    },
+    "retention.field": {"da": "Slettes senest", "en": "Delete no later than"},
+    "retention.hint": {
+        "da": "Højst {days} dage fra i dag. Optagelse, udskrift og feedback slettes automatisk.",
+        "en": "At most {days} days from today. Recording, transcript and feedback are deleted automatically.",
+    },
+    "retention.on": {"da": "Slettes {date}", "en": "Deleted on {date}"},
+    "retention.warning": {
+        "da": "Optagelsen slettes om {days} dage ({date}).",
+        "en": "The recording will be deleted in {days} days ({date}).",
+    },
+    "detail.delete": {"da": "Slet optagelsen", "en": "Delete the recording"},
+    "detail.delete.confirm": {
+        "da": "Slet optagelsen, udskriften og al feedback nu? Det kan ikke fortrydes.",
+        "en": "Delete the recording, transcript and all feedback now? This cannot be undone.",
+    },
+    "detail.manage": {"da": "Deling, samtykke og sletning", "en": "Sharing, consent and deletion"},
+    "share.title": {"da": "Delt med", "en": "Shared with"},
+    "share.none": {
+        "da": "Kun dig. Del optagelsen for at få feedback.",
+        "en": "Only you. Share the recording to get feedback.",
+    },
+    "share.with": {"da": "Del med", "en": "Share with"},
+    "share.people": {"da": "Personer", "en": "People"},
+    "share.teams": {"da": "Teams", "en": "Teams"},
+    "share.submit": {"da": "Del", "en": "Share"},
+    "share.withdraw": {"da": "Træk tilbage", "en": "Withdraw"},
+    "list.deleted": {
+        "da": "Optagelsen og alt, der var lavet ud fra den, er slettet.",
+        "en": "The recording and everything made from it were deleted.",
+    },
+    "list.owner": {"da": "Din", "en": "Yours"},
+    "list.shared": {"da": "Delt med dig", "en": "Shared with you"},
+    "list.col.access": {"da": "Adgang", "en": "Access"},
+    "list.col.delete_after": {"da": "Slettes", "en": "Deleted on"},
+    "admin.users": {"da": "Brugere", "en": "Users"},
+    "admin.new_user": {"da": "Ny bruger", "en": "New user"},
+    "admin.name": {"da": "Navn", "en": "Name"},
+    "admin.role": {"da": "Rolle", "en": "Role"},
+    "admin.active": {"da": "Aktiv", "en": "Active"},
+    "admin.save": {"da": "Gem", "en": "Save"},
+    "admin.create": {"da": "Opret", "en": "Create"},
+    "admin.delete_user": {"da": "Slet bruger", "en": "Delete user"},
+    "admin.delete_user.confirm": {
+        "da": "Slet brugeren og brugerens egne optagelser?",
+        "en": "Delete the user and the user's own recordings?",
+    },
+    "admin.teams": {"da": "Teams", "en": "Teams"},
+    "admin.new_team": {"da": "Nyt team", "en": "New team"},
+    "admin.members": {"da": "Medlemmer", "en": "Members"},
+    "admin.retention": {"da": "Opbevaring af optagelser", "en": "Keeping recordings"},
+    "admin.default_days": {"da": "Standardperiode (dage)", "en": "Default period (days)"},
+    "admin.max_days": {"da": "Længste periode (dage)", "en": "Longest period (days)"},
+    "admin.warn_days": {
+        "da": "Advar så mange dage før sletning",
+        "en": "Warn this many days before deletion",
+    },
+    "admin.saved": {"da": "Gemt.", "en": "Saved."},
+    "admin.audit": {"da": "Log over adgang og ændringer", "en": "Log of access and changes"},
+    "admin.audit.ok": {
+        "da": "Loggens kæde er intakt ({n} poster).",
+        "en": "The log's chain is intact ({n} entries).",
+    },
+    "admin.audit.broken": {
+        "da": "Loggens kæde er brudt: {problem}",
+        "en": "The log's chain is broken: {problem}",
+    },
+    "admin.audit.filter": {"da": "Filtrér", "en": "Filter"},
+    "admin.audit.csv": {"da": "Hent som CSV", "en": "Download as CSV"},
+    "admin.audit.when": {"da": "Tidspunkt (UTC)", "en": "Time (UTC)"},
+    "admin.audit.who": {"da": "Hvem", "en": "Who"},
+    "admin.audit.what": {"da": "Hvad", "en": "What"},
+    "admin.audit.recording": {"da": "Optagelse", "en": "Recording"},
+    "admin.audit.detail": {"da": "Detaljer", "en": "Detail"},
+    "admin.audit.from": {"da": "Fra", "en": "From"},
+    "admin.audit.since": {"da": "Fra dato", "en": "From date"},
+    "admin.audit.until": {"da": "Til dato", "en": "To date"},
+    "admin.audit.all": {"da": "Alle", "en": "All"},
+    "role.administrator": {"da": "Administrator", "en": "Administrator"},
+    "role.leader": {"da": "Leder", "en": "Leader"},
+    "role.supervisor": {"da": "Supervisor", "en": "Supervisor"},
+    "role.caseworker": {"da": "Sagsbehandler", "en": "Caseworker"},
+    "leader.title": {"da": "Udviklingen i praksis", "en": "How the practice develops"},
+    "leader.intro": {
+        "da": "Kun samlede tal. Måneder med færre end {n} optagelser vises ikke, så ingen enkelt sag kan udpeges.",
+        "en": "Aggregate figures only. Months with fewer than {n} recordings are not shown, so no single case can be singled out.",
+    },
+    "leader.month": {"da": "Måned", "en": "Month"},
+    "leader.recordings": {"da": "Optagelser", "en": "Recordings"},
+    "leader.hours": {"da": "Timer", "en": "Hours"},
+    "leader.shared": {"da": "Delt til feedback", "en": "Shared for feedback"},
+    "leader.ready": {"da": "Udskrevet", "en": "Transcribed"},
+    "leader.none": {"da": "Endnu ikke tal nok at vise.", "en": "Not enough figures to show yet."},
+}
+MESSAGES.update(ACCESS)
+
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     entry = MESSAGES.get(key)

@@ -1,7 +1,9 @@
 """Jinja2 pages with the request's language and a few formatting filters."""
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -20,7 +22,25 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+# Times are stored in UTC; people read them in Danish time.
+LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def localtime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_ZONE).strftime("%d-%m-%Y %H:%M")
+
+
+def danish_date(value: date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else ""
+
+
 templates.env.filters["clock"] = clock
+templates.env.filters["localtime"] = localtime
+templates.env.filters["danish_date"] = danish_date
 
 
 def render(

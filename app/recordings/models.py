@@ -1,7 +1,7 @@
 """A recording: one uploaded conversation and what the worker made of it."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
@@ -29,6 +29,8 @@ class RecordingCreate(RecordingBase):
 class Recording(RecordingBase, table=True):
     # Random ids: a recording's address says nothing and cannot be guessed.
     id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    owner_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    delete_after: date = Field(index=True)
     original_filename: str = Field(max_length=255)
     stored_name: str = Field(max_length=64)
     size_bytes: int
@@ -56,6 +58,8 @@ class Recording(RecordingBase, table=True):
 
 class RecordingPublic(RecordingBase):
     id: str
+    owner_id: int
+    delete_after: date
     original_filename: str
     size_bytes: int
     sha256: str

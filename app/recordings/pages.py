@@ -1,18 +1,25 @@
 """Pages for recordings: the list, the upload form, and one recording with its player."""
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
+from app.accounts.deps import CsrfProtected, CurrentUser
+from app.audit.deps import audit_now, audit_on_commit
+from app.audit.service import Action
 from app.core.config import settings
 from app.core.db import SessionDep
-from app.core.errors import VideosparringError
+from app.core.errors import NotPermitted, VideosparringError
 from app.core.i18n import request_language
 from app.core.templates import render
 from app.recordings import service
 from app.recordings.models import RecordingStatus
-from app.recordings.service import WHISPER_LANGUAGES
-from app.recordings.upload import human_size, receive_upload
+from app.recordings.routes import receive_and_create
+from app.recordings.service import UPLOAD_ROLES, WHISPER_LANGUAGES
+from app.recordings.upload import human_size
+from app.retention import service as retention
+from app.sharing import service as access
 from app.transcripts import service as transcript_service
 
 router = APIRouter(include_in_schema=False)
@@ -35,27 +42,39 @@ assert all(code in WHISPER_LANGUAGES for code, _ in LANGUAGE_CHOICES)
 
 
 @router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/recordings", status_code=303)
+def home(user: CurrentUser) -> RedirectResponse:
+    target = {"administrator": "/admin/users", "leader": "/leader"}.get(user.role, "/recordings")
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/recordings", response_class=HTMLResponse)
-def recordings_page(request: Request, session: SessionDep) -> HTMLResponse:
-    rows, _ = service.list_recent(session=session)
+def recordings_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    if user.role == "leader":
+        raise NotPermitted("account.not_permitted")
+    rows = access.list_visible(session=session, user=user)
     busy = any(r.status in (RecordingStatus.queued, RecordingStatus.processing) for r in rows)
     return render(
         request,
         "recordings/list.html",
-        {"recordings": rows, "busy": busy, "uploaded": request.query_params.get("uploaded")},
+        {
+            "recordings": rows,
+            "busy": busy,
+            "uploaded": request.query_params.get("uploaded"),
+            "deleted": request.query_params.get("deleted"),
+            "can_upload": user.role in UPLOAD_ROLES,
+        },
     )
 
 
 def _upload_form(
     request: Request,
+    session: SessionDep,
     error: str | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    policy = retention.policy(session=session)
+    today = retention.today()
     return render(
         request,
         "recordings/upload.html",
@@ -66,46 +85,83 @@ def _upload_form(
             "max_size": human_size(settings.max_upload_bytes),
             "max_title": settings.title_max_length,
             "max_case": settings.case_reference_max_length,
+            "today": today.isoformat(),
+            "default_delete": (today + timedelta(days=policy.default_days)).isoformat(),
+            "min_delete": (today + timedelta(days=1)).isoformat(),
+            "max_delete": (today + timedelta(days=policy.max_days)).isoformat(),
+            "max_days": policy.max_days,
         },
         status_code=status_code,
     )
 
 
 @router.get("/recordings/new", response_class=HTMLResponse)
-def upload_page(request: Request) -> HTMLResponse:
-    return _upload_form(request)
+def upload_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    if user.role not in UPLOAD_ROLES:
+        raise NotPermitted("recording.upload_role")
+    return _upload_form(request, session)
 
 
-@router.post("/recordings/new")
-async def upload_from_page(request: Request, session: SessionDep) -> Response:
+@router.post("/recordings/new", dependencies=[CsrfProtected])
+async def upload_from_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """The form's post without JavaScript: same checks as the API, errors shown in the form."""
-    values: dict[str, str] = {}
     try:
-        upload = await receive_upload(
-            request, tmp_dir=settings.upload_tmp_dir, max_bytes=settings.max_upload_bytes
-        )
-        values = upload.fields
-        recording = await run_in_threadpool(
-            service.create_from_upload, session=session, upload=upload
-        )
+        recording = await receive_and_create(request, session, user)
     except VideosparringError as exc:
         message = exc.message(request_language(request))
-        return _upload_form(request, message, values, exc.status_code)
+        return _upload_form(request, session, message, exc.form_values, exc.status_code)
     return RedirectResponse(f"/recordings?uploaded={recording.id}", status_code=303)
 
 
 @router.get("/recordings/{recording_id}", response_class=HTMLResponse)
-def recording_page(recording_id: str, request: Request, session: SessionDep) -> HTMLResponse:
-    recording = service.get(session=session, recording_id=recording_id)
+def recording_page(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> HTMLResponse:
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    audit_now(request, user, Action.view, recording.id)
     transcript = transcript_service.get(session=session, recording_id=recording.id)
     segments = (
         transcript_service.segments(session=session, transcript=transcript) if transcript else []
     )
+    is_owner = recording.owner_id == user.id
+    people, teams = access.share_candidates(session=session, recording=recording)
+    policy = retention.policy(session=session)
     return render(
         request,
         "recordings/detail.html",
-        {"recording": recording, "transcript": transcript, "segments": segments},
+        {
+            "recording": recording,
+            "transcript": transcript,
+            "segments": segments,
+            "is_owner": is_owner,
+            "shares": access.shares_of(session=session, recording=recording) if is_owner else [],
+            "people": people if is_owner else [],
+            "teams": teams if is_owner else [],
+            "consent": service.consent_of(session=session, recording=recording),
+            "days_left": retention.days_left(recording),
+            "warn_days": policy.warn_days,
+        },
     )
+
+
+@router.post("/recordings/{recording_id}/delete", dependencies=[CsrfProtected])
+def delete_from_page(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> RedirectResponse:
+    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    service.delete(session=session, recording=recording)
+    audit_on_commit(session, request, user, Action.delete, recording_id, "by caseworker")
+    return RedirectResponse("/recordings?deleted=1", status_code=303)
+
+
+@router.post("/recordings/{recording_id}/consent/withdraw", dependencies=[CsrfProtected])
+def withdraw_consent_from_page(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> RedirectResponse:
+    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    service.delete(session=session, recording=recording)
+    audit_on_commit(session, request, user, Action.consent_withdrawn, recording_id)
+    return RedirectResponse("/recordings?deleted=1", status_code=303)
 
 
 @router.get("/language/{code}")

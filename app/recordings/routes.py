@@ -1,18 +1,32 @@
-"""JSON API for recordings: upload, list, read, and their media."""
+"""JSON API for recordings: upload, list, read, delete, and their media."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts.deps import CSRF_HEADER, CsrfProtected, CurrentUser, tokens_match
+from app.audit.deps import audit_now, audit_on_commit
+from app.audit.service import Action
 from app.core.config import settings
 from app.core.db import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import NotFound, VideosparringError
 from app.recordings import service, storage
-from app.recordings.models import RecordingPublic, RecordingsPublic
+from app.recordings.models import Recording, RecordingPublic, RecordingsPublic
 from app.recordings.upload import receive_upload
+from app.sharing import service as access
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 
+UPLOAD_FIELDS = {
+    "title": {"type": "string", "maxLength": 200},
+    "case_reference": {"type": "string", "maxLength": 64},
+    "language": {"type": "string", "default": "da"},
+    "consent_child": {"type": "boolean"},
+    "consent_custody": {"type": "boolean"},
+    "consent_date": {"type": "string", "format": "date"},
+    "delete_after": {"type": "string", "format": "date"},
+    "file": {"type": "string", "format": "binary"},
+}
 UPLOAD_DOC = {
     "requestBody": {
         "required": True,
@@ -20,13 +34,15 @@ UPLOAD_DOC = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "required": ["title", "case_reference", "file"],
-                    "properties": {
-                        "title": {"type": "string", "maxLength": 200},
-                        "case_reference": {"type": "string", "maxLength": 64},
-                        "language": {"type": "string", "default": "da"},
-                        "file": {"type": "string", "format": "binary"},
-                    },
+                    "required": [
+                        "title",
+                        "case_reference",
+                        "consent_child",
+                        "consent_custody",
+                        "consent_date",
+                        "file",
+                    ],
+                    "properties": UPLOAD_FIELDS,
                 }
             }
         },
@@ -34,33 +50,92 @@ UPLOAD_DOC = {
 }
 
 
-@router.post("", status_code=201, response_model=RecordingPublic, openapi_extra=UPLOAD_DOC)
-async def upload_recording(request: Request, session: SessionDep) -> RecordingPublic:
-    """Upload a recording; it is probed before it is accepted and then queued."""
+async def receive_and_create(request: Request, session: SessionDep, user: CurrentUser) -> Recording:
+    """Shared by the API and the page form: stream, check, store, queue."""
+    header_ok = tokens_match(request.headers.get(CSRF_HEADER), request)
     upload = await receive_upload(
-        request, tmp_dir=settings.upload_tmp_dir, max_bytes=settings.max_upload_bytes
+        request,
+        tmp_dir=settings.upload_tmp_dir,
+        max_bytes=settings.max_upload_bytes,
+        csrf_expected=None if header_ok else (request.cookies.get("vs_csrf") or "\0missing"),
     )
-    recording = await run_in_threadpool(service.create_from_upload, session=session, upload=upload)
+    try:
+        recording = await run_in_threadpool(
+            service.create_from_upload, session=session, upload=upload, owner=user
+        )
+    except VideosparringError as exc:
+        exc.form_values = {k: v for k, v in upload.fields.items() if k != "csrf_token"}
+        raise
+    audit_on_commit(
+        session, request, user, Action.upload, recording.id, f"{recording.size_bytes} bytes"
+    )
+    return recording
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RecordingPublic,
+    openapi_extra=UPLOAD_DOC,
+    dependencies=[CsrfProtected],
+)
+async def upload_recording(
+    request: Request, session: SessionDep, user: CurrentUser
+) -> RecordingPublic:
+    """Upload a recording with its consent record; it is probed, then queued."""
+    recording = await receive_and_create(request, session, user)
     return RecordingPublic.model_validate(recording)
 
 
 @router.get("", response_model=RecordingsPublic)
-def list_recordings(session: SessionDep) -> RecordingsPublic:
-    rows, count = service.list_recent(session=session)
-    return RecordingsPublic(data=[RecordingPublic.model_validate(r) for r in rows], count=count)
+def list_recordings(session: SessionDep, user: CurrentUser) -> RecordingsPublic:
+    """The recordings this person may see: their own and those shared with them."""
+    rows = access.list_visible(session=session, user=user)
+    return RecordingsPublic(data=[RecordingPublic.model_validate(r) for r in rows], count=len(rows))
 
 
 @router.get("/{recording_id}", response_model=RecordingPublic)
-def read_recording(recording_id: str, session: SessionDep) -> RecordingPublic:
-    return RecordingPublic.model_validate(service.get(session=session, recording_id=recording_id))
+def read_recording(recording_id: str, session: SessionDep, user: CurrentUser) -> RecordingPublic:
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    return RecordingPublic.model_validate(recording)
+
+
+@router.delete("/{recording_id}", status_code=204, dependencies=[CsrfProtected])
+def delete_recording(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    """The caseworker deletes their recording: files, transcript, shares, all at once."""
+    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    service.delete(session=session, recording=recording)
+    audit_on_commit(session, request, user, Action.delete, recording_id, "by caseworker")
+    return Response(status_code=204)
+
+
+@router.post("/{recording_id}/consent/withdraw", status_code=204, dependencies=[CsrfProtected])
+def withdraw_consent(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    """Consent withdrawn: the recording and everything made from it are deleted now."""
+    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    service.delete(session=session, recording=recording)
+    audit_on_commit(session, request, user, Action.consent_withdrawn, recording_id)
+    return Response(status_code=204)
 
 
 @router.get("/{recording_id}/media")
-def read_media(recording_id: str, session: SessionDep) -> FileResponse:
+def read_media(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> FileResponse:
     """The playable file; answers HTTP range requests so seeking starts at once."""
-    recording = service.get_ready(session=session, recording_id=recording_id)
+    recording = service.require_ready(
+        access.visible(session=session, user=user, recording_id=recording_id)
+    )
     if not recording.playable_name:
         raise NotFound("recording.not_ready")
+    range_header = request.headers.get("range", "")
+    # One entry per playback, not per range request a seek makes.
+    if not range_header or range_header.replace(" ", "").startswith("bytes=0-"):
+        audit_now(request, user, Action.playback, recording.id)
     return FileResponse(
         storage.file_path(recording.id, recording.playable_name),
         media_type=recording.playable_mime,
@@ -69,8 +144,10 @@ def read_media(recording_id: str, session: SessionDep) -> FileResponse:
 
 
 @router.get("/{recording_id}/poster")
-def read_poster(recording_id: str, session: SessionDep) -> FileResponse:
-    recording = service.get_ready(session=session, recording_id=recording_id)
+def read_poster(recording_id: str, session: SessionDep, user: CurrentUser) -> FileResponse:
+    recording = service.require_ready(
+        access.visible(session=session, user=user, recording_id=recording_id)
+    )
     if not recording.poster_name:
         raise NotFound("recording.not_found")
     return FileResponse(

@@ -2,23 +2,69 @@
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import date
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, select
 
+from app.accounts.models import Role, User
 from app.core.config import settings
 from app.core.db import after_commit, on_rollback
-from app.core.errors import BadInput, NotFound, UnsupportedMedia
+from app.core.errors import BadInput, NotFound, NotPermitted, UnsupportedMedia
 from app.jobs import service as job_service
 from app.recordings import storage
 from app.recordings.models import Recording, RecordingCreate, RecordingStatus
 from app.recordings.upload import ReceivedUpload
+from app.retention.models import Consent
 from workers import media
 
 WHISPER_LANGUAGES = {
-    "da", "en", "sv", "no", "nn", "de", "fr", "es", "it", "nl", "pl", "uk", "ru", "ar", "fa",
-    "tr", "so", "ur", "pa", "ro", "lt", "lv", "et", "fi", "is", "fo", "hu", "cs", "sk", "sl",
-    "hr", "sr", "bs", "sq", "el", "pt", "vi", "th", "ta", "zh", "ja", "ko", "hi", "bn", "ps",
-}  # fmt: skip
+    "da",
+    "en",
+    "sv",
+    "no",
+    "nn",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "pl",
+    "uk",
+    "ru",
+    "ar",
+    "fa",
+    "tr",
+    "so",
+    "ur",
+    "pa",
+    "ro",
+    "lt",
+    "lv",
+    "et",
+    "fi",
+    "is",
+    "fo",
+    "hu",
+    "cs",
+    "sk",
+    "sl",
+    "hr",
+    "sr",
+    "bs",
+    "sq",
+    "el",
+    "pt",
+    "vi",
+    "th",
+    "ta",
+    "zh",
+    "ja",
+    "ko",
+    "hi",
+    "bn",
+    "ps",
+}
 # Danish CPR numbers: DDMMYY-XXXX or ten digits. Case references must not carry them.
 CPR_PATTERN = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
 
@@ -32,6 +78,35 @@ def _clean_text(value: str | None, field: str, max_length: int) -> str:
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs"} for ch in text):
         raise BadInput("field.bad_chars", field=field)
     return text
+
+
+UPLOAD_ROLES = (Role.caseworker, Role.supervisor)
+
+
+@dataclass
+class ConsentIn:
+    child_consented: bool
+    custody_holders_consented: bool
+    consented_on: date
+
+
+def validate_consent(fields: dict[str, str]) -> ConsentIn:
+    """Both the child and the custody holders must have said yes, on a known day."""
+    child = fields.get("consent_child") in ("on", "true", "1", "yes")
+    custody = fields.get("consent_custody") in ("on", "true", "1", "yes")
+    if not (child and custody):
+        raise BadInput("consent.required")
+    try:
+        consented_on = date.fromisoformat((fields.get("consent_date") or "").strip())
+    except ValueError as exc:
+        raise BadInput("consent.bad_date") from exc
+    from app.retention.service import today
+
+    if consented_on > today():
+        raise BadInput("consent.bad_date")
+    if (fields.get("consent_purpose") or "sparring") != "sparring":
+        raise BadInput("consent.bad_purpose")
+    return ConsentIn(child, custody, consented_on)
 
 
 def validate_form(fields: dict[str, str]) -> RecordingCreate:
@@ -66,10 +141,16 @@ def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
     return info
 
 
-def create_from_upload(*, session: Session, upload: ReceivedUpload) -> Recording:
+def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: User) -> Recording:
     """Turn a received upload into a stored recording with a queued job; or leave nothing."""
+    from app.retention.service import check_delete_after
+
     try:
+        if owner.role not in UPLOAD_ROLES:
+            raise NotPermitted("recording.upload_role")
         recording_in = validate_form(upload.fields)
+        consent_in = validate_consent(upload.fields)
+        delete_after = check_delete_after(session=session, value=upload.fields.get("delete_after"))
         info = inspect_upload(upload)
     except BaseException:
         upload.discard()
@@ -78,6 +159,8 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload) -> Recording
     recording = Recording.model_validate(
         recording_in,
         update={
+            "owner_id": owner.id,
+            "delete_after": delete_after,
             "original_filename": upload.filename,
             "stored_name": storage.ORIGINAL,
             "size_bytes": upload.size,
@@ -100,6 +183,15 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload) -> Recording
     on_rollback(session, lambda: storage.remove_all(recording.id))
     session.add(recording)
     session.flush()
+    session.add(
+        Consent(
+            recording_id=recording.id,
+            child_consented=consent_in.child_consented,
+            custody_holders_consented=consent_in.custody_holders_consented,
+            consented_on=consent_in.consented_on,
+            recorded_by_id=owner.id,  # type: ignore[arg-type]
+        )
+    )
     job = job_service.create(session=session, recording_id=recording.id)
     job_id = job.id
     assert job_id is not None
@@ -113,26 +205,25 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload) -> Recording
     return recording
 
 
-def get(*, session: Session, recording_id: str) -> Recording:
-    """One recording, or NotFound."""
-    recording = session.get(Recording, recording_id) if recording_id.isalnum() else None
-    if recording is None:
-        raise NotFound("recording.not_found")
-    return recording
-
-
-def get_ready(*, session: Session, recording_id: str) -> Recording:
-    """A recording whose files are all made."""
-    recording = get(session=session, recording_id=recording_id)
+def require_ready(recording: Recording) -> Recording:
+    """Media and transcript exist only once the worker is done."""
     if recording.status != RecordingStatus.ready:
         raise NotFound("recording.not_ready")
     return recording
 
 
-def list_recent(*, session: Session, limit: int = 200) -> tuple[list[Recording], int]:
-    """Newest first."""
-    rows = session.exec(
-        select(Recording).order_by(col(Recording.created_at).desc()).limit(limit)
-    ).all()
-    count = session.exec(select(func.count()).select_from(Recording)).one()
-    return list(rows), int(count)
+def owned_by(*, session: Session, user_id: int) -> list[Recording]:
+    return list(session.exec(select(Recording).where(Recording.owner_id == user_id)).all())
+
+
+def consent_of(*, session: Session, recording: Recording) -> Consent | None:
+    return session.get(Consent, recording.id)
+
+
+def delete(*, session: Session, recording: Recording) -> None:
+    """Remove the rows now (transcript, feedback, shares and consent cascade) and the files
+    once that is committed; a crash in between leaves an orphan folder the sweep removes."""
+    recording_id = recording.id
+    session.delete(recording)
+    session.flush()
+    after_commit(session, lambda: storage.remove_all(recording_id))

@@ -1,6 +1,7 @@
 """Stream a multipart upload straight to disk, checking limits as the bytes arrive."""
 
 import hashlib
+import hmac
 import re
 import unicodedata
 import uuid
@@ -70,9 +71,11 @@ class ReceivedUpload:
 
 
 class _Receiver:
-    def __init__(self, tmp_dir: Path, max_bytes: int) -> None:
+    def __init__(self, tmp_dir: Path, max_bytes: int, csrf_expected: str | None) -> None:
         self.tmp_dir = tmp_dir
         self.max_bytes = max_bytes
+        # None: the request already proved itself (header); else the form's field must match.
+        self.csrf_expected = csrf_expected
         self.result = ReceivedUpload()
         self._headers: dict[bytes, bytes] = {}
         self._header_field = b""
@@ -108,6 +111,13 @@ class _Receiver:
             return
         if self.result.path is not None:
             self._fail(BadInput("upload.bad_form", detail="mere end én fil"))
+            return
+        sent = self.result.fields.get("csrf_token", "")
+        if self.csrf_expected is not None and not hmac.compare_digest(
+            sent.encode(), self.csrf_expected.encode()
+        ):
+            # Refused before a byte of the file is stored.
+            self._fail(BadInput("csrf.invalid", status_code=403))
             return
         try:
             self.result.filename = check_client_filename(options[b"filename"])
@@ -162,7 +172,9 @@ class _Receiver:
         self.result.discard()
 
 
-async def receive_upload(request: Request, *, tmp_dir: Path, max_bytes: int) -> ReceivedUpload:
+async def receive_upload(
+    request: Request, *, tmp_dir: Path, max_bytes: int, csrf_expected: str | None
+) -> ReceivedUpload:
     """Read the request body once, as it streams; nothing is held in memory but a chunk."""
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
@@ -173,7 +185,7 @@ async def receive_upload(request: Request, *, tmp_dir: Path, max_bytes: int) -> 
         # Refuse before reading a byte when the client tells us the size up front.
         raise PayloadTooLarge("upload.too_large", limit=human_size(max_bytes))
 
-    receiver = _Receiver(tmp_dir, max_bytes)
+    receiver = _Receiver(tmp_dir, max_bytes, csrf_expected)
     parser = MultipartParser(
         boundary,
         callbacks={  # type: ignore[arg-type]

@@ -71,6 +71,15 @@
         return;
       }
       li.querySelector(".text").textContent = r.data.text;
+      var marker = li.querySelector(".corrected");
+      if (r.data.corrected && !marker) {
+        marker = document.createElement("span");
+        marker.className = "corrected";
+        marker.textContent = "(" + labels.corrected + ")";
+        li.querySelector(".text").after(marker);
+      }
+      if (marker && r.data.corrected) marker.title = labels.machine + ": " + r.data.machine_text;
+      if (marker && !r.data.corrected) marker.remove();
       var badge = li.querySelector(".speaker");
       badge.hidden = !r.data.speaker;
       badge.textContent = r.data.speaker ? labels[r.data.speaker] : "";

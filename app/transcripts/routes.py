@@ -4,13 +4,20 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
+from sqlmodel import Session
 
+from app.accounts.deps import CsrfProtected, CurrentUser
+from app.accounts.models import User
+from app.audit.deps import audit_now, audit_on_commit
+from app.audit.service import Action
 from app.core.db import SessionDep
 from app.core.errors import NotFound
 from app.core.i18n import request_language
 from app.recordings import service as recording_service
+from app.recordings.models import Recording
+from app.sharing import service as access
 from app.transcripts import exports, service
-from app.transcripts.models import SegmentPublic, SegmentUpdate, TranscriptPublic
+from app.transcripts.models import SegmentPublic, SegmentUpdate, Transcript, TranscriptPublic
 
 router = APIRouter(prefix="/recordings/{recording_id}/transcript", tags=["transcripts"])
 
@@ -21,8 +28,12 @@ EXPORTS = {
 }
 
 
-def _transcript(session: SessionDep, recording_id: str):  # type: ignore[no-untyped-def]
-    recording = recording_service.get_ready(session=session, recording_id=recording_id)
+def visible_transcript(
+    session: Session, user: User, recording_id: str
+) -> tuple[Recording, Transcript]:
+    recording = recording_service.require_ready(
+        access.visible(session=session, user=user, recording_id=recording_id)
+    )
     transcript = service.get(session=session, recording_id=recording.id)
     if transcript is None:
         raise NotFound("recording.not_ready")
@@ -30,34 +41,52 @@ def _transcript(session: SessionDep, recording_id: str):  # type: ignore[no-unty
 
 
 @router.get("", response_model=TranscriptPublic)
-def read_transcript(recording_id: str, session: SessionDep) -> TranscriptPublic:
-    _, transcript = _transcript(session, recording_id)
+def read_transcript(recording_id: str, session: SessionDep, user: CurrentUser) -> TranscriptPublic:
+    _, transcript = visible_transcript(session, user, recording_id)
     return service.to_public(session=session, transcript=transcript)
 
 
-@router.patch("/segments/{segment_id}", response_model=SegmentPublic)
+@router.patch("/segments/{segment_id}", response_model=SegmentPublic, dependencies=[CsrfProtected])
 def correct_segment(
-    recording_id: str, segment_id: int, update: SegmentUpdate, session: SessionDep
+    recording_id: str,
+    segment_id: int,
+    update: SegmentUpdate,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
 ) -> SegmentPublic:
-    """Correct a segment's text or speaker; the machine's text is kept beside it."""
-    recording, _ = _transcript(session, recording_id)
+    """The caseworker corrects a segment's text or speaker; the machine's text is kept."""
+    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    recording_service.require_ready(recording)
     segment = service.update_segment(
         session=session, recording_id=recording.id, segment_id=segment_id, update=update
+    )
+    audit_on_commit(
+        session, request, user, Action.transcript_edit, recording.id, f"segment {segment_id}"
     )
     return service.segment_public(segment)
 
 
 @router.get("/export.{fmt}", response_class=PlainTextResponse)
 def export_transcript(
-    recording_id: str, fmt: Literal["vtt", "srt", "txt"], request: Request, session: SessionDep
+    recording_id: str,
+    fmt: Literal["vtt", "srt", "txt"],
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
 ) -> PlainTextResponse:
     """WebVTT (also the player's captions), SRT or plain text, with corrections."""
-    recording, transcript = _transcript(session, recording_id)
+    recording, transcript = visible_transcript(session, user, recording_id)
     media_type, render = EXPORTS[fmt]
     body = render(
         service.segments(session=session, transcript=transcript), request_language(request)
     )
-    disposition = "inline" if fmt == "vtt" else "attachment"
+    # The captions track loads the VTT on every page view (logged as a view); a download
+    # asks for it with ?download=1.
+    as_download = fmt != "vtt" or request.query_params.get("download") == "1"
+    if as_download:
+        audit_now(request, user, Action.download, recording.id, f"transcript.{fmt}")
+    disposition = "attachment" if as_download else "inline"
     filename = f"{recording.case_reference}-{recording.id[:8]}.{fmt}"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
     return PlainTextResponse(

@@ -1,0 +1,218 @@
+"""The administrator's pages: people, teams, retention, and the audit log."""
+
+from datetime import datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from app.accounts import service as accounts
+from app.accounts.deps import CsrfProtected, require
+from app.accounts.models import Role, User
+from app.audit import service as audit
+from app.audit.deps import audit_now, audit_on_commit
+from app.audit.service import Action, AuditFilter
+from app.core.db import SessionDep
+from app.core.errors import BadInput, VideosparringError
+from app.core.i18n import request_language
+from app.core.templates import render
+from app.retention import service as retention
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+AdminOnly = require(Role.administrator)
+Admin = Annotated[User, AdminOnly]
+
+
+def _users_page(
+    request: Request,
+    session: SessionDep,
+    error: str | None = None,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "users": accounts.list_users(session=session),
+            "roles": list(Role),
+            "error": error,
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
+    return _users_page(request, session)
+
+
+@router.post("/users", dependencies=[CsrfProtected])
+def create_user(
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    email: Annotated[str, Form(max_length=254)],
+    name: Annotated[str, Form(max_length=120)],
+    role: Annotated[Role, Form()],
+    password: Annotated[str, Form(max_length=256)],
+) -> Response:
+    try:
+        user = accounts.create_user(
+            session=session, email=email, name=name, role=role, password=password
+        )
+    except VideosparringError as exc:
+        return _users_page(
+            request,
+            session,
+            exc.message(request_language(request)),
+            exc.status_code,
+            {"email": email, "name": name, "role": role},
+        )
+    audit_on_commit(session, request, admin, Action.user_created, detail=f"{user.email} {role}")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}", dependencies=[CsrfProtected])
+def update_user(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    role: Annotated[Role, Form()],
+    active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    user = accounts.get_user(session=session, user_id=user_id)
+    if user.id == admin.id and (role != Role.administrator or not active):
+        raise BadInput("account.not_yourself")
+    accounts.update_user(session=session, user=user, role=role, active=bool(active))
+    audit_on_commit(
+        session,
+        request,
+        admin,
+        Action.user_updated,
+        detail=f"{user.email} {role} active={bool(active)}",
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/delete", dependencies=[CsrfProtected])
+def delete_user(user_id: int, request: Request, session: SessionDep, admin: Admin) -> Response:
+    user = accounts.get_user(session=session, user_id=user_id)
+    if user.id == admin.id:
+        raise BadInput("account.not_yourself")
+    email = user.email
+    accounts.delete_user(session=session, user=user)
+    audit_on_commit(session, request, admin, Action.user_deleted, detail=email)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/teams", response_class=HTMLResponse)
+def teams_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
+    teams = accounts.list_teams(session=session)
+    members = {t.id: set(accounts.members_of(session=session, team_id=t.id)) for t in teams}  # type: ignore[arg-type]
+    return render(
+        request,
+        "admin/teams.html",
+        {"teams": teams, "members": members, "users": accounts.list_users(session=session)},
+    )
+
+
+@router.post("/teams", dependencies=[CsrfProtected])
+def create_team(
+    request: Request, session: SessionDep, admin: Admin, name: Annotated[str, Form(max_length=120)]
+) -> Response:
+    team = accounts.create_team(session=session, name=name)
+    audit_on_commit(session, request, admin, Action.team_changed, detail=f"created {team.name}")
+    return RedirectResponse("/admin/teams", status_code=303)
+
+
+@router.post("/teams/{team_id}/members", dependencies=[CsrfProtected])
+async def set_team_members(
+    team_id: int, request: Request, session: SessionDep, admin: Admin
+) -> Response:
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("member") if isinstance(v, str) and v.isdigit()]
+    team = accounts.get_team(session=session, team_id=team_id)
+    accounts.set_members(session=session, team=team, user_ids=ids)
+    audit_on_commit(
+        session, request, admin, Action.team_changed, detail=f"{team.name}: members {sorted(ids)}"
+    )
+    return RedirectResponse("/admin/teams", status_code=303)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
+    return render(request, "admin/settings.html", {"policy": retention.policy(session=session)})
+
+
+@router.post("/settings", dependencies=[CsrfProtected])
+def save_settings(
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    default_days: Annotated[int, Form(ge=1, le=3650)],
+    max_days: Annotated[int, Form(ge=1, le=3650)],
+    warn_days: Annotated[int, Form(ge=0, le=90)],
+) -> Response:
+    retention.update_policy(
+        session=session, default_days=default_days, max_days=max_days, warn_days=warn_days
+    )
+    audit_on_commit(
+        session,
+        request,
+        admin,
+        Action.settings_changed,
+        detail=f"retention {default_days}/{max_days}/{warn_days} days",
+    )
+    return RedirectResponse("/admin/settings?saved=1", status_code=303)
+
+
+def _audit_filter(request: Request) -> AuditFilter:
+    q = request.query_params
+
+    def day(name: str, end: bool) -> datetime | None:
+        value = q.get(name)
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value[:10])
+        except ValueError as exc:
+            raise BadInput("audit.bad_date") from exc
+        return datetime.combine(parsed.date(), time.max if end else time.min)
+
+    return AuditFilter(
+        action=q.get("action") or None,
+        actor_email=(q.get("actor") or "")[:254] or None,
+        recording_id=(q.get("recording") or "")[:32] or None,
+        since=day("since", False),
+        until=day("until", True),
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
+    where = _audit_filter(request)
+    return render(
+        request,
+        "admin/audit.html",
+        {
+            "entries": audit.search(session=session, where=where, limit=500),
+            "actions": sorted(v for k, v in vars(Action).items() if not k.startswith("_")),
+            "query": dict(request.query_params),
+            "verify": audit.verify(session=session),
+        },
+    )
+
+
+@router.get("/audit.csv")
+def audit_csv(request: Request, session: SessionDep, admin: Admin) -> StreamingResponse:
+    where = _audit_filter(request)
+    entries = audit.search(session=session, where=where, limit=None)
+    audit_now(request, admin, Action.audit_export, detail=f"{len(entries)} entries")
+    return StreamingResponse(
+        audit.to_csv(entries),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
