@@ -63,14 +63,15 @@ BASE_USERS = {
 
 
 def migrate(url: str) -> None:
-    env = {**os.environ, "SPARRING_DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, "-m", "app.cli", "migrate"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    """The real migrations (`videosparring migrate`), run in this process for speed."""
+    from app.cli import main as cli
+
+    previous = settings.database_url
+    settings.database_url = url
+    try:
+        cli(["migrate"])
+    finally:
+        settings.database_url = previous
     _make_base_users(url)
 
 

@@ -13,20 +13,28 @@ What runs where:
   made by earlier tests (they look up their own recordings by id, never by count).
 - `ready` (module scope) uploads every format in `mediafiles.FORMATS` once and processes
   them once; the player, sync, keyboard, correction and screenshot tests share them.
+- Every page needs a login. Browser contexts log in through the real /login form as the
+  caseworker (`BASE_USERS["caseworker"]`, who owns every recording uploaded here); the
+  module's httpx client `api` logs in the same way and sends the CSRF token as the
+  `X-CSRF-Token` header on API calls. The base users exist already: conftest's migrate
+  step made them, and `_clean` keeps them (it only ends their sessions).
 """
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.core.config import settings
 from tests import mediafiles
-from tests.conftest import _clean, process_queued_jobs
+from tests.conftest import BASE_USERS, PASSWORD, _clean, process_queued_jobs
+from tests.helpers import CONSENT
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +56,52 @@ FORMAT_IDS = [f.name for f in mediafiles.FORMATS]
 # Danish pages: every context asks for Danish (headless Chromium otherwise sends en-US).
 LOCALE = "da-DK"
 QUEUED, READY, SAVED, CHILD = "I kø", "Klar", "Gemt", "Barn"
+
+
+# --------------------------------------------------------------------------- logging in
+# Also used by test_access_browser.py.
+
+
+def api_client(base: str, who: str = "caseworker") -> httpx.Client:
+    """An httpx client logged in through the login form, as a browser would be."""
+    client = httpx.Client(base_url=base, timeout=120)
+    client.get("/login").raise_for_status()
+    token = client.cookies.get("vs_csrf")
+    assert token, "GET /login set no vs_csrf cookie"
+    res = client.post(
+        "/login",
+        data={"email": BASE_USERS[who][0], "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert res.status_code == 303, res.text
+    client.headers["X-CSRF-Token"] = token
+    return client
+
+
+def log_in(page: Page, base: str, who: str = "caseworker", password: str = PASSWORD) -> None:
+    """Fill in and send the real login form; wait until the browser has left it."""
+    page.goto(f"{base}/login")
+    page.fill("#email", BASE_USERS[who][0])
+    page.fill("#password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    try:
+        page.wait_for_url(lambda url: "/login" not in url)
+    except PlaywrightTimeout:
+        pytest.fail(f"login as {who} did not get past {page.url}: {page.inner_text('main')}")
+
+
+def watch_errors(tab: Page) -> list[str]:
+    """Uncaught script errors and console errors (CSP violations are console errors)."""
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+
+    def on_console(msg: Any) -> None:
+        # A 4xx answer the page expects (a refused upload) is logged as a failed load.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            errors.append(f"console: {msg.text}")
+
+    tab.on("console", on_console)
+    return errors
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -76,47 +130,57 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
+@pytest.fixture(scope="module")
+def api(shared_db: str) -> Iterator[httpx.Client]:
+    """The caseworker's httpx client to the live server (after the module's clean-up)."""
+    client = api_client(shared_db)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh laptop-sized page; fails the test on any uncaught script error."""
+def page(browser: Browser, shared_db: str) -> Iterator[Page]:
+    """A fresh laptop-sized page, logged in as the caseworker; fails on script errors."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=LOCALE)
     tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(tab)
     tab.set_default_timeout(15_000)
+    log_in(tab, shared_db)
     yield tab
     context.close()
-    assert errors == [], f"uncaught script errors on the page: {errors}"
+    assert errors == [], f"script or console errors on the page: {errors}"
 
 
-def upload(base: str, path: Path, title: str, case: str = "SAG-1", language: str = "en") -> dict:
+def upload(
+    api: httpx.Client, path: Path, title: str, case: str = "SAG-1", language: str = "en"
+) -> dict:
     with path.open("rb") as fh:
-        res = httpx.post(
-            f"{base}/api/v1/recordings",
-            data={"title": title, "case_reference": case, "language": language},
+        res = api.post(
+            "/api/v1/recordings",
+            data={"title": title, "case_reference": case, "language": language, **CONSENT},
             files={"file": (path.name, fh, "application/octet-stream")},
-            timeout=120,
         )
     assert res.status_code == 201, res.text
     return res.json()
 
 
-def get_json(base: str, path: str) -> Any:
-    res = httpx.get(f"{base}{path}", timeout=30)
+def get_json(api: httpx.Client, path: str) -> Any:
+    res = api.get(path, timeout=30)
     assert res.status_code == 200, res.text
     return res.json()
 
 
 @pytest.fixture(scope="module")
-def ready(shared_db: str, media: mediafiles.MediaSet) -> dict[str, dict]:
+def ready(api: httpx.Client, media: mediafiles.MediaSet) -> dict[str, dict]:
     """Every format uploaded once and processed once: format name -> recording JSON."""
-    base = shared_db
     ids = {
-        fmt.name: upload(base, media.encoded(fmt), f"Samtale {fmt.name}", f"SAG-{i:03d}")["id"]
+        fmt.name: upload(api, media.encoded(fmt), f"Samtale {fmt.name}", f"SAG-{i:03d}")["id"]
         for i, fmt in enumerate(mediafiles.FORMATS)
     }
     process_queued_jobs()
-    return {name: get_json(base, f"/api/v1/recordings/{rid}") for name, rid in ids.items()}
+    return {name: get_json(api, f"/api/v1/recordings/{rid}") for name, rid in ids.items()}
 
 
 @pytest.fixture(scope="module")
@@ -324,9 +388,11 @@ def test_keyboard_reaches_a_seek_button_with_visible_focus(
 # --------------------------------------------------------------------------- 4. correcting
 
 
-def test_correct_a_segment_inline(page: Page, shared_db: str, video: dict) -> None:
+def test_correct_a_segment_inline(
+    page: Page, shared_db: str, api: httpx.Client, video: dict
+) -> None:
     rid = video["id"]
-    before = get_json(shared_db, f"/api/v1/recordings/{rid}/transcript")["segments"]
+    before = get_json(api, f"/api/v1/recordings/{rid}/transcript")["segments"]
     seg = before[1]
     open_recording(page, shared_db, rid)
     page.evaluate("() => { window.__sameDocument = true; }")
@@ -348,9 +414,7 @@ def test_correct_a_segment_inline(page: Page, shared_db: str, video: dict) -> No
     expect(li.locator(".speaker")).to_have_class(re.compile(r"\bspeaker-child\b"))
     assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
 
-    after = {
-        s["id"]: s for s in get_json(shared_db, f"/api/v1/recordings/{rid}/transcript")["segments"]
-    }
+    after = {s["id"]: s for s in get_json(api, f"/api/v1/recordings/{rid}/transcript")["segments"]}
     fixed = after[seg["id"]]
     assert fixed["text"] == new_text
     assert fixed["speaker"] == "child"
@@ -361,7 +425,7 @@ def test_correct_a_segment_inline(page: Page, shared_db: str, video: dict) -> No
             assert after[other["id"]]["text"] == other["text"]
 
     # The captions come from the corrected transcript too.
-    vtt = httpx.get(f"{shared_db}/api/v1/recordings/{rid}/transcript/export.vtt").text
+    vtt = api.get(f"/api/v1/recordings/{rid}/transcript/export.vtt").text
     assert new_text in vtt
 
     # A reload shows the same correction, now with its "corrected" marker.
@@ -372,10 +436,12 @@ def test_correct_a_segment_inline(page: Page, shared_db: str, video: dict) -> No
     expect(li.locator(".corrected")).to_be_visible()
 
 
-@pytest.mark.xfail(reason="player.js does not add the '(rettet)' marker after saving", strict=False)
-def test_corrected_marker_appears_without_reload(page: Page, shared_db: str, video: dict) -> None:
+def test_corrected_marker_appears_without_reload(
+    page: Page, shared_db: str, api: httpx.Client, video: dict
+) -> None:
+    """Once pinned as a bug: player.js did not add the "(rettet)" marker after saving."""
     rid = video["id"]
-    seg = get_json(shared_db, f"/api/v1/recordings/{rid}/transcript")["segments"][0]
+    seg = get_json(api, f"/api/v1/recordings/{rid}/transcript")["segments"][0]
     assert not seg["corrected"]
     open_recording(page, shared_db, rid)
     li = page.locator(f"#seg-{seg['id']}")
@@ -384,16 +450,22 @@ def test_corrected_marker_appears_without_reload(page: Page, shared_db: str, vid
     li.locator("button[type=submit]").click()
     expect(li.locator(".save-status")).to_have_text(SAVED)
     expect(li.locator(".corrected")).to_be_visible(timeout=3_000)
+    expect(li.locator(".corrected")).to_have_text("(rettet)")
+    expect(li.locator(".corrected")).to_have_attribute("title", re.compile(re.escape(seg["text"])))
 
 
 # --------------------------------------------------------------------------- 5. live list
 
 
 def test_list_page_updates_status_by_itself(
-    page: Page, shared_db: str, media: mediafiles.MediaSet, ready: dict[str, dict]
+    page: Page,
+    shared_db: str,
+    api: httpx.Client,
+    media: mediafiles.MediaSet,
+    ready: dict[str, dict],
 ) -> None:
     # `ready` first, so that the only job left queued is this test's own.
-    rec = upload(shared_db, media.encoded(mediafiles.FORMATS[5]), "Venter på behandling")
+    rec = upload(api, media.encoded(mediafiles.FORMATS[5]), "Venter på behandling")
     page.goto(f"{shared_db}/recordings")
     page.evaluate("() => { window.__sameDocument = true; }")
     cell = page.locator(f'tr[data-id="{rec["id"]}"] .status-cell')
@@ -412,13 +484,31 @@ def test_list_page_updates_status_by_itself(
 # --------------------------------------------------------------------------- 6. upload page
 
 
+def fill_consent(page: Page, consent_day: date, delete_after: date | None = None) -> None:
+    """Tick both consent boxes and set the dates (the browser's date inputs take ISO)."""
+    page.check("#consent_child")
+    page.check("#consent_custody")
+    page.fill("#consent_date", consent_day.isoformat())
+    if delete_after is not None:
+        page.fill("#delete_after", delete_after.isoformat())
+
+
 def test_upload_page_uploads_and_lists_the_recording(
-    page: Page, shared_db: str, media: mediafiles.MediaSet
+    page: Page, shared_db: str, api: httpx.Client, media: mediafiles.MediaSet
 ) -> None:
     page.goto(f"{shared_db}/recordings/new")
+    # The consent part of the form: both boxes required, no date in the future.
+    expect(page.locator("fieldset.consent")).to_be_visible()
+    for box in ("#consent_child", "#consent_custody"):
+        expect(page.locator(box)).not_to_be_checked()
+        expect(page.locator(box)).to_have_attribute("required", "")
+    today = date.today()
+    expect(page.locator("#consent_date")).to_have_attribute("max", today.isoformat())
+    delete_after = today + timedelta(days=30)
     page.fill("#title", "Samtale fra browseren")
     page.fill("#case_reference", "SAG-BROWSER")
     page.select_option("#language", "en")
+    fill_consent(page, today - timedelta(days=2), delete_after)
     page.set_input_files("#file", str(media.encoded(mediafiles.FORMATS[5])))
     page.click("#upload-form button[type=submit]")
     page.wait_for_url(re.compile(r"/recordings\?uploaded=[0-9a-f]{32}$"))
@@ -429,8 +519,23 @@ def test_upload_page_uploads_and_lists_the_recording(
     expect(row).to_contain_text("Samtale fra browseren")
     expect(row).to_contain_text("SAG-BROWSER")
     expect(page.locator(".alert.success")).to_be_visible()
-    stored = get_json(shared_db, f"/api/v1/recordings/{rid}")
+    stored = get_json(api, f"/api/v1/recordings/{rid}")
     assert stored["language"] == "en" and stored["title"] == "Samtale fra browseren"
+    assert stored["delete_after"] == delete_after.isoformat(), stored
+
+
+def test_upload_page_needs_consent_before_sending(
+    page: Page, shared_db: str, media: mediafiles.MediaSet
+) -> None:
+    """Without the consent boxes the browser does not send the form at all."""
+    page.goto(f"{shared_db}/recordings/new")
+    page.fill("#title", "Uden samtykke")
+    page.fill("#case_reference", "SAG-NOCONSENT")
+    page.set_input_files("#file", str(media.encoded(mediafiles.FORMATS[5])))
+    page.click("#upload-form button[type=submit]")
+    assert page.url.endswith("/recordings/new")
+    assert page.evaluate("() => document.getElementById('consent_child').matches(':invalid')")
+    expect(page.locator("#upload-progress")).to_be_hidden()
 
 
 def test_upload_page_shows_an_error_for_a_non_media_file(
@@ -441,6 +546,7 @@ def test_upload_page_shows_an_error_for_a_non_media_file(
     expect(error).to_be_hidden()
     page.fill("#title", "Ikke en video")
     page.fill("#case_reference", "SAG-PDF")
+    fill_consent(page, date.today())
     page.set_input_files("#file", str(media.fake_pdf()))
     page.click("#upload-form button[type=submit]")
 
@@ -454,18 +560,14 @@ def test_upload_page_shows_an_error_for_a_non_media_file(
     expect(page.locator("#title")).to_have_value("Ikke en video")
 
 
-# --------------------------------------------------------------------------- known bugs
-# Each xfail below pins a bug found by this module; drop the marker once it is fixed.
+# --------------------------------------------------------------------------- fixed bugs
+# Each test below once pinned a bug found by this module (as an xfail); all are fixed now.
 
 
-@pytest.mark.xfail(
-    reason="app.css `.speaker {display: inline-block}` overrides the `hidden` attribute: "
-    "an empty badge indents every segment without a speaker",
-    strict=False,
-)
 def test_segment_without_speaker_shows_no_badge(
     page: Page, shared_db: str, ready: dict[str, dict]
 ) -> None:
+    """Was: app.css `.speaker {display: inline-block}` overrode the `hidden` attribute."""
     open_recording(page, shared_db, ready["m4a-aac"]["id"])  # never corrected in this module
     badge = page.locator("li.segment").first.locator(".speaker")
     expect(badge).to_have_attribute("hidden", "")
@@ -475,17 +577,14 @@ def test_segment_without_speaker_shows_no_badge(
     assert box == {"display": "none", "w": 0}, box
 
 
-@pytest.mark.xfail(
-    reason="upload.js disables the focused submit button and calls focus() on #upload-error, "
-    "which has no tabindex: keyboard focus falls back to <body>",
-    strict=False,
-)
 def test_upload_error_takes_keyboard_focus(
     page: Page, shared_db: str, media: mediafiles.MediaSet
 ) -> None:
+    """Was: #upload-error had no tabindex, so focus() on it left focus on <body>."""
     page.goto(f"{shared_db}/recordings/new")
     page.fill("#title", "Ikke en video")
     page.fill("#case_reference", "SAG-PDF")
+    fill_consent(page, date.today())
     page.set_input_files("#file", str(media.fake_pdf()))
     page.focus("#upload-form button[type=submit]")
     page.keyboard.press("Enter")
@@ -494,17 +593,14 @@ def test_upload_error_takes_keyboard_focus(
     assert focused == "upload-error", focused
 
 
-@pytest.mark.xfail(
-    reason="workers/media.py probe() passes ffprobe's last stderr line, which starts with the "
-    "server's temporary upload path, into the message shown to the user",
-    strict=False,
-)
 def test_upload_error_does_not_reveal_server_paths(
     page: Page, shared_db: str, media: mediafiles.MediaSet
 ) -> None:
+    """Was: the message shown carried ffprobe's stderr, with the temporary upload path."""
     page.goto(f"{shared_db}/recordings/new")
     page.fill("#title", "Ikke en video")
     page.fill("#case_reference", "SAG-PDF")
+    fill_consent(page, date.today())
     page.set_input_files("#file", str(media.fake_pdf()))
     page.click("#upload-form button[type=submit]")
     error = page.locator("#upload-error")
@@ -512,6 +608,7 @@ def test_upload_error_does_not_reveal_server_paths(
     message = error.inner_text()
     assert str(settings.resolved_data_dir) not in message, message
     assert ".part" not in message, message
+    assert "/tmp" not in message and "ffprobe" not in message.lower(), message
 
 
 # --------------------------------------------------------------------------- 7. screenshots
@@ -537,9 +634,9 @@ def test_screenshots(
     width, height = VIEWPORTS[size]
     context = browser.new_context(viewport={"width": width, "height": height}, locale=LOCALE)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(page)
     page.set_default_timeout(15_000)
+    log_in(page, shared_db)
     shots: list[Path] = []
 
     def shot(name: str) -> None:
@@ -556,6 +653,7 @@ def test_screenshots(
         page.goto(f"{shared_db}/recordings/new")
         page.fill("#title", "Ikke en video")
         page.fill("#case_reference", "SAG-PDF")
+        fill_consent(page, date.today())
         page.set_input_files("#file", str(media.fake_pdf()))
         page.click("#upload-form button[type=submit]")
         expect(page.locator("#upload-error")).to_be_visible()

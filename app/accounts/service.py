@@ -19,6 +19,8 @@ MIN_PASSWORD = 12
 
 def normalise_email(value: str) -> str:
     email = unicodedata.normalize("NFC", (value or "").strip()).lower()
+    if any(unicodedata.category(c) in {"Cc", "Cf", "Cs"} for c in email):
+        raise BadInput("account.bad_email")
     if len(email) > 254 or not EMAIL.match(email):
         raise BadInput("account.bad_email")
     return email

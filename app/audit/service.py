@@ -115,7 +115,8 @@ def record(
             actor_email=actor_email,
             action=action,
             recording_id=recording_id,
-            detail=detail[:500],
+            # Control characters (a NUL from hostile input) never reach the database.
+            detail="".join(c if c.isprintable() else "?" for c in detail)[:500],
             ip=ip,
             prev_hash=head.hash,
             hash="",

@@ -2,6 +2,7 @@
 
 import secrets
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.deps import CSRF_COOKIE, UPLOAD_PATHS
@@ -52,7 +53,7 @@ class SecurityMiddleware:
             if limit is not None and message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge()
+                    raise BodyTooLarge(limit)
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -76,8 +77,11 @@ class SecurityMiddleware:
             await _too_large(send, limit or 0)
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so that FastAPI's body parsing passes it on instead of a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Forespørgslen er for stor (højst {limit} bytes).")
 
 
 def _cookie(header: str, name: str) -> str | None:

@@ -1,0 +1,296 @@
+"""Shares, consent and retention take effect at once, leave nothing behind, and are logged."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import func, select
+
+from app.audit.models import AuditEntry
+from app.core.config import settings
+from app.core.db import get_engine, session_scope
+from app.jobs.models import Job
+from app.recordings.models import Recording
+from app.retention import service as retention
+from app.retention.models import Consent
+from app.sharing.models import Share
+from app.transcripts.models import Segment, Transcript, Word
+from tests.conftest import ROOT, process_queued_jobs, user_id
+from tests.helpers import upload
+from tests.mediafiles import FORMATS, MediaSet
+
+
+def last_seq() -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.max(AuditEntry.seq))).one() or 0)
+
+
+def entries_since(seq: int) -> list[AuditEntry]:
+    with session_scope() as session:
+        rows = session.exec(select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq))
+        return list(rows.all())
+
+
+def assert_gone_without_trace(recording_id: str) -> None:
+    """No row and no file of the recording is left; nothing made from it either."""
+    with session_scope() as session:
+        for model in (Recording, Job, Transcript, Share, Consent):
+            column = model.id if model is Recording else model.recording_id  # type: ignore[attr-defined]
+            assert session.exec(select(func.count()).where(column == recording_id)).one() == 0
+        assert session.exec(select(func.count()).select_from(Segment)).one() == 0
+        assert session.exec(select(func.count()).select_from(Word)).one() == 0
+    assert not (settings.media_dir / recording_id).exists()
+
+
+@pytest.fixture
+def shared_recording(db: str, client: TestClient, media: MediaSet) -> str:
+    """A ready recording of the caseworker's, shared with the supervisor."""
+    created = upload(client, media.encoded(FORMATS[6]))
+    assert created.status_code == 201, created.text
+    assert process_queued_jobs() == ["succeeded"]
+    rid = created.json()["id"]
+    response = client.post(
+        f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")}
+    )
+    assert response.status_code == 201, response.text
+    return rid
+
+
+def test_withdrawn_share_takes_effect_at_once(
+    shared_recording: str, client: TestClient, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    rid = shared_recording
+    supervisor = client_for("supervisor")
+    assert supervisor.get(f"/api/v1/recordings/{rid}/media").status_code == 200
+    assert supervisor.get(f"/recordings/{rid}").status_code == 200
+    share_id = client.get(f"/api/v1/recordings/{rid}/shares").json()[0]["id"]
+    start = last_seq()
+
+    assert client.delete(f"/api/v1/recordings/{rid}/shares/{share_id}").status_code == 204
+
+    # The very next request, in the same browser session, is refused.
+    for path in (
+        "/api/v1/recordings/{rid}/media",
+        "/api/v1/recordings/{rid}/transcript",
+        "/api/v1/recordings/{rid}",
+        "/api/v1/recordings/{rid}/transcript/export.srt",
+    ):
+        assert supervisor.get(path.format(rid=rid)).status_code == 404
+    assert supervisor.get(f"/recordings/{rid}").status_code == 404
+    assert rid not in supervisor.get("/recordings").text
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(Share)).one() == 0
+    (entry,) = [e for e in entries_since(start) if e.action == "unshare"]
+    assert entry.recording_id == rid and entry.actor_email == "sara@kommune.test"
+    assert entry.detail == f"user {user_id('supervisor')}" and entry.ip == "testclient"
+
+
+def test_withdrawn_consent_deletes_everything_at_once(
+    shared_recording: str, client: TestClient, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    rid = shared_recording
+    client.patch(
+        f"/api/v1/recordings/{rid}/transcript/segments/"
+        f"{client.get(f'/api/v1/recordings/{rid}/transcript').json()['segments'][0]['id']}",
+        json={"text": "Rettet tekst", "speaker": "child"},
+    )
+    assert (settings.media_dir / rid / "original").exists()
+    supervisor = client_for("supervisor")
+    start = last_seq()
+
+    assert client.post(f"/api/v1/recordings/{rid}/consent/withdraw").status_code == 204
+
+    assert_gone_without_trace(rid)
+    assert client.get(f"/api/v1/recordings/{rid}").status_code == 404
+    assert supervisor.get(f"/api/v1/recordings/{rid}/media").status_code == 404
+    (entry,) = [e for e in entries_since(start) if e.action == "consent_withdrawn"]
+    assert entry.recording_id == rid
+    # The log keeps that it happened, not what the recording was.
+    for e in entries_since(0):
+        assert "Samtale om skolen" not in e.detail and "SAG-2026-001" not in e.detail
+
+
+def test_withdraw_consent_from_the_page(shared_recording: str, client: TestClient) -> None:
+    rid = shared_recording
+    page = client.get(f"/recordings/{rid}").text
+    assert f'action="/recordings/{rid}/consent/withdraw"' in page
+    response = client.post(
+        f"/recordings/{rid}/consent/withdraw",
+        data={"csrf_token": client.cookies.get("vs_csrf")},
+        headers={"X-CSRF-Token": ""},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert_gone_without_trace(rid)
+
+
+def test_caseworker_deletes_own_recording_but_supervisor_cannot(
+    shared_recording: str, client: TestClient, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    rid = shared_recording
+    supervisor = client_for("supervisor")
+    assert supervisor.delete(f"/api/v1/recordings/{rid}").status_code == 403
+    assert (settings.media_dir / rid / "original").exists()
+    start = last_seq()
+    assert client.delete(f"/api/v1/recordings/{rid}").status_code == 204
+    assert_gone_without_trace(rid)
+    assert [e.action for e in entries_since(start)] == ["delete"]
+
+
+def test_expired_retention_date_deletes_files_and_rows(
+    shared_recording: str, client: TestClient, media: MediaSet
+) -> None:
+    rid = shared_recording
+    keep = upload(client, media.encoded(FORMATS[7])).json()["id"]
+    with session_scope() as session:
+        recording = session.get(Recording, rid)
+        assert recording is not None
+        recording.delete_after = retention.today()  # today is the last day: due now
+    start = last_seq()
+
+    assert retention.purge_expired() == [rid]
+
+    assert_gone_without_trace_except(rid, keep)
+    (entry,) = [e for e in entries_since(start) if e.action == "retention_delete"]
+    assert entry.recording_id == rid and entry.actor_id is None
+
+
+def assert_gone_without_trace_except(rid: str, keep: str) -> None:
+    with session_scope() as session:
+        assert session.get(Recording, rid) is None
+        assert session.get(Recording, keep) is not None
+        assert session.exec(select(func.count()).where(Consent.recording_id == rid)).one() == 0
+    assert not (settings.media_dir / rid).exists()
+    assert (settings.media_dir / keep / "original").exists()
+
+
+@pytest.mark.slow
+def test_worker_sweep_deletes_expired_recordings(
+    sqlite_db: str, client: TestClient, media: MediaSet
+) -> None:
+    """The periodic job in a real worker process, not a direct call."""
+    rid = upload(client, media.encoded(FORMATS[7])).json()["id"]
+    with session_scope() as session:
+        recording = session.get(Recording, rid)
+        recording.delete_after = retention.today() - timedelta(days=1)  # type: ignore[union-attr]
+    env = {**os.environ, "SPARRING_DATABASE_URL": settings.sqlalchemy_url}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "workers"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and (settings.media_dir / rid).exists():
+            time.sleep(0.3)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert not (settings.media_dir / rid).exists()
+    with session_scope() as session:
+        assert session.get(Recording, rid) is None
+
+
+def test_page_warns_before_the_deletion_date(shared_recording: str, client: TestClient) -> None:
+    rid = shared_recording
+    assert 'id="retention-warning"' not in client.get(f"/recordings/{rid}").text
+    with session_scope() as session:
+        recording = session.get(Recording, rid)
+        recording.delete_after = retention.today() + timedelta(days=5)  # type: ignore[union-attr]
+    page = client.get(f"/recordings/{rid}").text
+    assert 'id="retention-warning"' in page and "slettes om 5 dage" in page
+
+
+@pytest.mark.parametrize(
+    ("delete_after", "words"),
+    [("2001-01-01", "efter i dag"), ("not-a-date", "ÅÅÅÅ-MM-DD"), ("9999-01-01", "senest")],
+)
+def test_deletion_date_outside_the_policy_is_refused(
+    delete_after: str, words: str, sqlite_db: str, client: TestClient, media: MediaSet
+) -> None:
+    response = upload(client, media.encoded(FORMATS[6]), extra={"delete_after": delete_after})
+    assert response.status_code == 422
+    assert words in response.json()["detail"]
+    assert not settings.media_dir.exists() or not any(settings.media_dir.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ({"consent_child": None}, "samtykke"),
+        ({"consent_custody": "off"}, "samtykke"),
+        ({"consent_date": "2999-01-01"}, "dato"),
+        ({"consent_date": ""}, "dato"),
+        ({"consent_purpose": "forskning"}, "sparring"),
+    ],
+)
+def test_upload_without_full_consent_is_refused(
+    override: dict, words: str, db: str, client: TestClient, media: MediaSet
+) -> None:
+    response = upload(client, media.encoded(FORMATS[6]), extra=override)
+    assert response.status_code == 422, response.text
+    assert words in response.json()["detail"].lower()
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(Recording)).one() == 0
+
+
+def test_consent_record_is_kept_with_the_recording(
+    shared_recording: str, client: TestClient
+) -> None:
+    with session_scope() as session:
+        consent = session.get(Consent, shared_recording)
+        assert consent is not None
+        assert consent.child_consented and consent.custody_holders_consented
+        assert consent.purpose == "sparring"
+        assert consent.recorded_by_id == user_id("caseworker")
+        assert consent.consented_on == retention.today() - timedelta(days=1)
+
+
+def test_orphaned_media_folder_is_swept(sqlite_db: str) -> None:
+    orphan = settings.media_dir / "deadbeef"
+    orphan.mkdir(parents=True)
+    (orphan / "original").write_bytes(b"x")
+    old = time.time() - 7200
+    os.utime(orphan, (old, old))
+    assert retention.remove_orphans() == ["deadbeef"]
+    assert not orphan.exists()
+
+
+def test_every_kind_of_access_is_logged(
+    shared_recording: str, client: TestClient, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    rid = shared_recording
+    start = last_seq()
+    supervisor = client_for("supervisor")
+    supervisor.get(f"/recordings/{rid}")
+    supervisor.get(f"/api/v1/recordings/{rid}/media", headers={"Range": "bytes=0-"})
+    supervisor.get(f"/api/v1/recordings/{rid}/media", headers={"Range": "bytes=500-900"})
+    supervisor.get(f"/api/v1/recordings/{rid}/transcript/export.srt")
+    segment = client.get(f"/api/v1/recordings/{rid}/transcript").json()["segments"][0]
+    client.patch(
+        f"/api/v1/recordings/{rid}/transcript/segments/{segment['id']}", json={"speaker": "child"}
+    )
+    client_for("caseworker2").get(f"/api/v1/recordings/{rid}")  # refused: not logged as view
+    entries = entries_since(start)
+    actions = [(e.action, e.actor_email, e.recording_id) for e in entries]
+    sup, cw = "soren@kommune.test", "sara@kommune.test"
+    assert ("login", sup, None) in actions
+    assert ("view", sup, rid) in actions
+    assert actions.count(("playback", sup, rid)) == 1  # a seek is not a new playback
+    assert ("download", sup, rid) in actions
+    assert ("transcript_edit", cw, rid) in actions
+    assert all(e.at is not None and e.ip for e in entries)
+    assert not [a for a in actions if a[1] == "carl@kommune.test" and a[2] == rid]
+
+
+def test_audit_log_rows_cannot_be_changed_through_the_database(db: str) -> None:
+    from app.audit import service as audit
+
+    audit.record(action="view", detail="row to protect")
+    with pytest.raises(Exception, match="append-only"), get_engine().begin() as conn:
+        conn.execute(text("UPDATE auditentry SET detail = 'changed' WHERE seq = 1"))
+    with pytest.raises(Exception, match="append-only"), get_engine().begin() as conn:
+        conn.execute(text("DELETE FROM auditentry WHERE seq = 1"))
