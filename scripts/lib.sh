@@ -30,10 +30,10 @@ ensure_venv() {
     ensure_debs "false:python3-venv"
   fi
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  stamp="$VENV/.installed-$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-$extras"
+  stamp="$VENV/.installed-$extras-$(sha256sum < "$ROOT/pyproject.toml" | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip
     "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
-    rm -f "$VENV"/.installed-* && touch "$stamp"
+    rm -f "$VENV/.installed-$extras-"* && touch "$stamp"
   fi
 }

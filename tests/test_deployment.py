@@ -132,3 +132,57 @@ def test_at_scale_postgres_redis_server_and_two_workers(
         for proc in procs:
             proc.wait(10)
         redis.Redis.from_url(queue_url).flushdb()
+
+
+@pytest.mark.slow
+def test_readme_start_command_serves_and_prints_demo_logins(tmp_path: Path) -> None:
+    """`scripts/start` on an empty data folder: migrates, makes demo users, serves, works."""
+    import signal
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "SPARRING_DATA_DIR": str(tmp_path / "data"),
+        "SPARRING_PORT": str(port),
+        "SPARRING_WHISPER_MODEL": "bundled-tiny.en",
+    }
+    env.pop("SPARRING_DATABASE_URL", None)
+    log = tmp_path / "start.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(ROOT / "scripts" / "start")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError(log.read_text()[-3000:])
+        printed = log.read_text()
+        admin_line = next(ln for ln in printed.splitlines() if "admin@demo.local" in ln)
+        password = admin_line.split()[-1]
+        browser = httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True)
+        browser.get("/login")
+        response = browser.post(
+            "/login",
+            data={
+                "email": "admin@demo.local",
+                "password": password,
+                "csrf_token": browser.cookies["vs_csrf"],
+            },
+        )
+        assert response.status_code == 200 and "/admin/users" in str(response.url)
+        assert (tmp_path / "data" / "videosparring.db").exists()
+        assert "Talemodel / speech model:" in printed and f"127.0.0.1:{port}" in printed
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
