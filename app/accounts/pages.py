@@ -4,16 +4,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.accounts import service
 from app.accounts.deps import SESSION_COOKIE, CsrfProtected, CurrentUser, OptionalUser
+from app.accounts.models import User
 from app.audit.deps import audit_now, audit_on_commit
 from app.audit.service import Action
 from app.core.config import settings
 from app.core.db import SessionDep
-from app.core.errors import VideosparringError
+from app.core.errors import BadInput, VideosparringError
 from app.core.i18n import request_language
-from app.core.middleware import _is_https
+from app.core.middleware import is_https
 from app.core.templates import render
 
 router = APIRouter(include_in_schema=False)
@@ -23,6 +25,22 @@ def _safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+def _logged_in(request: Request, session: Session, user: User, target: str) -> Response:
+    """A new session for this browser, and the redirect that carries its cookie."""
+    token = service.start_session(session=session, user=user)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=is_https(request.scope, dict(request.scope["headers"])),
+        max_age=int(settings.session_hours * 3600),
+    )
+    return response
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -66,19 +84,8 @@ def login(
             {"error_key": "account.bad_login", "next": _safe_next(next), "email": email},
             status_code=401,
         )
-    token = service.start_session(session=session, user=user)
     audit_on_commit(session, request, user, Action.login)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        path="/",
-        secure=_is_https(request.scope, dict(request.scope["headers"])),
-        max_age=int(settings.session_hours * 3600),
-    )
-    return response
+    return _logged_in(request, session, user, _safe_next(next))
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
@@ -107,8 +114,6 @@ def change_password(
 ) -> Response:
     try:
         if new != repeat:
-            from app.core.errors import BadInput
-
             raise BadInput("account.password_mismatch")
         service.change_password(session=session, user=user, current=current, new=new)
     except VideosparringError as exc:
@@ -120,14 +125,4 @@ def change_password(
         )
     audit_on_commit(session, request, user, Action.password_changed)
     # Every session of this user ended; start a fresh one for this browser.
-    token = service.start_session(session=session, user=user)
-    response = RedirectResponse("/account/password?changed=1", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        path="/",
-        secure=_is_https(request.scope, dict(request.scope["headers"])),
-    )
-    return response
+    return _logged_in(request, session, user, "/account/password?changed=1")

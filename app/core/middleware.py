@@ -37,7 +37,7 @@ class SecurityMiddleware:
         cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), CSRF_COOKIE)
         token = cookie if cookie and len(cookie) <= 64 else secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_token"] = token
-        secure = _is_https(scope, headers)
+        secure = is_https(scope, headers)
         limit = None if scope["path"] in UPLOAD_PATHS else settings.max_request_bytes
 
         declared = headers.get(b"content-length", b"")
@@ -92,7 +92,7 @@ def _cookie(header: str, name: str) -> str | None:
     return None
 
 
-def _is_https(scope: Scope, headers: dict[bytes, bytes]) -> bool:
+def is_https(scope: Scope, headers: dict[bytes, bytes]) -> bool:
     if settings.cookie_secure != "auto":
         return settings.cookie_secure == "always"
     return scope.get("scheme") == "https" or headers.get(b"x-forwarded-proto") == b"https"
