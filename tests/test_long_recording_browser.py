@@ -1,0 +1,143 @@
+"""A one-hour recording: seeking near its end plays at once, without downloading it all."""
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs
+from tests.helpers import CONSENT
+from tests.mediafiles import MediaSet, run
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def one_hour_video(media: MediaSet) -> str:
+    """An hour of small H.264 video with quiet audio; the browser must not fetch it all."""
+    path = media.folder / "one-hour.mp4"
+    if not path.exists():
+        run(
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=5:duration=3600",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=16000:cl=mono",
+            "-t",
+            "3600",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "50",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "32k",
+            "-movflags",
+            "+faststart",
+            str(path),
+        )
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.mark.browser
+def test_seeking_near_the_end_of_an_hour_starts_at_once(
+    live_server: str, sqlite_db: str, media: MediaSet, browser: Browser
+) -> None:
+    source = one_hour_video(media)
+    api = httpx.Client(base_url=live_server, timeout=60)
+    api.get("/login")
+    token = api.cookies["vs_csrf"]
+    logged_in = api.post(
+        "/login",
+        data={"email": BASE_USERS["caseworker"][0], "password": PASSWORD, "csrf_token": token},
+    )
+    assert logged_in.status_code == 303, logged_in.text[-500:]
+    with open(source, "rb") as fh:
+        created = api.post(
+            "/api/v1/recordings",
+            headers={"X-CSRF-Token": token},
+            data={
+                "title": "En times samtale",
+                "case_reference": "SAG-60",
+                "language": "da",
+                **CONSENT,
+            },
+            files={"file": ("one-hour.mp4", fh, "video/mp4")},
+        )
+    assert created.status_code == 201, created.text
+    recording = created.json()
+    assert recording["duration_seconds"] == pytest.approx(3600, abs=1)
+    assert process_queued_jobs() == ["succeeded"]
+
+    context = browser.new_context(locale="da-DK")
+    context.add_cookies(
+        [{"name": k, "value": v, "url": live_server} for k, v in api.cookies.items()]
+    )
+    page = context.new_page()
+    # Bytes that really arrived (a "bytes=0-" answer announces the whole file, then is cut).
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    media_requests: set[str] = set()
+    received = {"bytes": 0}
+    cdp.on(
+        "Network.requestWillBeSent",
+        lambda e: media_requests.add(e["requestId"]) if "/media" in e["request"]["url"] else None,
+    )
+    cdp.on(
+        "Network.dataReceived",
+        lambda e: (
+            received.__setitem__("bytes", received["bytes"] + e["dataLength"])
+            if e["requestId"] in media_requests
+            else None
+        ),
+    )
+    page.goto(f"{live_server}/recordings/{recording['id']}")
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1")
+    before = received["bytes"]
+
+    started = time.monotonic()
+    page.evaluate("""() => { const p = document.getElementById('player');
+                              p.muted = true; p.currentTime = 3540; return p.play(); }""")
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " return p.currentTime > 3541 && !p.paused && p.readyState >= 3; }",
+        timeout=15000,
+    )
+    waited = time.monotonic() - started
+    total = recording["size_bytes"]
+    fetched = received["bytes"]
+    context.close()
+    # Range requests: the header, then bytes near the seek point, not the whole hour.
+    print(f"fetched {fetched} of {total} bytes ({before} before the seek) in {waited:.2f} s")
+    assert fetched < total * 0.25, (fetched, total, before)
+    assert waited < 10, waited
