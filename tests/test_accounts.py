@@ -311,3 +311,21 @@ def test_request_bodies_are_limited_everywhere(db: str, client: TestClient) -> N
         headers={"Content-Type": "application/json"},
     )
     assert streamed.status_code == 413
+
+
+def test_admin_cannot_join_a_team_to_see_its_recordings(db: str, client_for) -> None:  # type: ignore[no-untyped-def]
+    admin = client_for("administrator")
+    token = admin.cookies.get("vs_csrf")
+    admin.post("/admin/teams", data={"name": "Team Syd", "csrf_token": token})
+    with session_scope() as session:
+        team = session.exec(select(Team).where(Team.name == "Team Syd")).one()
+    response = admin.post(
+        f"/admin/teams/{team.id}/members",
+        data={
+            "member": [str(user_id("administrator")), str(user_id("supervisor"))],
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 403 and "sig selv" in response.text
+    with session_scope() as session:
+        assert session.exec(select(TeamMember).where(TeamMember.team_id == team.id)).all() == []

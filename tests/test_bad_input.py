@@ -194,14 +194,14 @@ def _multipart_head(boundary: str, filename: str = "big.wav") -> bytes:
 
 
 def _send_until_answered(
-    port: int, headers: str, head: bytes, total: int, chunked: bool
+    port: int, headers: str, head: bytes, total: int, chunked: bool, piece: bytes = b"\0" * 65536
 ) -> tuple[bytes, int]:
     """Send a big body in 64 KiB pieces; stop as soon as the server answers."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.sendall(headers.encode() + (b"" if chunked else head))
-    if chunked:
+    if chunked and head:  # an empty chunk would end the body
         sock.sendall(f"{len(head):x}\r\n".encode() + head + b"\r\n")
-    sent, piece = 0, b"\0" * 65536
+    sent = 0
     answer = b""
     try:
         while sent < total:
@@ -294,4 +294,30 @@ def test_over_the_size_limit_is_stopped_while_streaming(
     assert "større end grænsen på 1 MB".encode() in answer
     # The server answered long before the client had sent everything.
     assert sent < total // 10, sent
+    assert_nothing_left()
+
+
+def test_many_form_fields_are_refused_before_they_fill_memory(
+    small_limit_server: int, sqlite_db: str, client: TestClient
+) -> None:
+    """Thousands of 15 kB text fields, sent chunked: the server answers after a few."""
+    boundary = "manyfields"
+    field = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="f"\r\n\r\n' + "x" * 15_000 + "\r\n"
+    ).encode()
+    cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    headers = (
+        "POST /api/v1/recordings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Cookie: {cookies}\r\nX-CSRF-Token: {client.cookies.get('vs_csrf')}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+    total = 300 * 1024 * 1024
+    answer, sent = _send_until_answered(
+        small_limit_server, headers, b"", total, chunked=True, piece=field
+    )
+    assert answer.startswith(b"HTTP/1.1 422"), answer[:200]
+    assert "felter".encode() in answer
+    # Socket buffers on both sides take a few MB before the answer is seen.
+    assert sent < total // 20, sent
     assert_nothing_left()

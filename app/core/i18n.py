@@ -221,6 +221,10 @@ ACCESS: dict[str, dict[str, str]] = {
         "da": "Der findes allerede et team med det navn.",
         "en": "A team with that name already exists.",
     },
+    "team.not_yourself": {
+        "da": "En administrator kan ikke sætte sig selv på et team: bed en anden administrator om det.",
+        "en": "An administrator cannot add themself to a team: ask another administrator.",
+    },
     "team.not_found": {"da": "Teamet findes ikke.", "en": "The team does not exist."},
     "csrf.invalid": {
         "da": "Formularen er udløbet eller kom fra en anden side. Genindlæs siden og prøv igen.",

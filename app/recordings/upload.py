@@ -16,6 +16,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from app.core.errors import BadInput, PayloadTooLarge, VideosparringError
 
 FIELD_LIMIT = 16 * 1024  # bytes for any text field of the form
+FIELDS_TOTAL_LIMIT = 64 * 1024  # bytes for all text fields together
+FIELDS_MAX_COUNT = 32
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the file
 FILE_FIELD = "file"
 # Unicode categories never legitimate in a file name: control, format (bidi overrides,
@@ -83,6 +85,7 @@ class _Receiver:
         self._part_name: str | None = None
         self._part_is_file = False
         self._field_buf = bytearray()
+        self._fields_bytes = 0
         self._fh: BinaryIO | None = None
         self._hash = hashlib.sha256()
         self.error: VideosparringError | None = None
@@ -143,8 +146,12 @@ class _Receiver:
             self._fh.write(chunk)
         else:
             self._field_buf += chunk
+            self._fields_bytes += len(chunk)
             if len(self._field_buf) > FIELD_LIMIT:
                 self._fail(BadInput("field.too_long", field=self._part_name, max=FIELD_LIMIT))
+            elif self._fields_bytes > FIELDS_TOTAL_LIMIT:
+                # Many small fields must not fill the server's memory either.
+                self._fail(BadInput("upload.bad_form", detail="for mange eller for store felter"))
 
     def on_part_end(self) -> None:
         if self.error is not None:
@@ -152,6 +159,9 @@ class _Receiver:
         if self._part_is_file:
             self._close_file()
         elif self._part_name:
+            if len(self.result.fields) >= FIELDS_MAX_COUNT:
+                self._fail(BadInput("upload.bad_form", detail="for mange felter"))
+                return
             try:
                 self.result.fields[self._part_name] = self._field_buf.decode("utf-8")
             except UnicodeDecodeError:
