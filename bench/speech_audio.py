@@ -581,6 +581,7 @@ def rebuild_results_md() -> None:
         "see bench/README.md for how to run them).",
         "",
     ]
+    lines += glance(results) + [""]
     for name in names:
         data = results[name]
         lines += [
@@ -593,6 +594,42 @@ def rebuild_results_md() -> None:
             "",
         ]
     RESULTS_MD.write_text("\n".join(lines))
+
+
+def glance(results: dict[str, dict]) -> list[str]:
+    """One line per benchmark with its headline figure and target."""
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    out = ["## At a glance", ""]
+    r = results.get("pipeline_overhead")
+    if r:
+        out.append(
+            f"- Worker run / bare transcribe, {r['audio_seconds'] / 60:.0f}-minute recording, "
+            f"{r['model'].split(' ')[0]}: **{r['ratio']:.3f}** (medians {r['worker_median']} s "
+            f"/ {r['bare_median']} s; target <= {r['target']:.2f} {verdict(r['target_met'])}); "
+            f"WER worker {r['worker_wer'][0]:.2%}, bare {r['bare_wer'][0]:.2%} ({r['date']})"
+        )
+    r = results.get("batched_vs_sequential")
+    if r:
+        out.append(
+            f"- Batched (batch_size={r['batch_size']}) / sequential time: "
+            f"**{r['ratio_batched_over_sequential']:.3f}** (RTF {r['batched_rtf']:.3f} vs "
+            f"{r['sequential_rtf']:.3f}); WER batched {r['batched_wer'][0]:.2%}, sequential "
+            f"{r['sequential_wer'][0]:.2%} ({r['date']})"
+        )
+    r = results.get("upload_memory")
+    if r:
+        out.append(
+            f"- {r['file_bytes'] / 1024**3:.0f} GiB upload: server RSS growth "
+            f"**{r['growth_mb']} MB** "
+            f"(target < {r['target_growth_mb']:.0f} MB {verdict(r['target_met'])}); upload "
+            f"{r['upload_seconds']} s vs shutil.copyfile {r['copyfile_median']} s, ratio "
+            f"**{r['ratio_upload_over_copy']}** (vs cp {r.get('ratio_upload_over_cp')}) "
+            f"({r['date']})"
+        )
+    return out
 
 
 def main() -> None:

@@ -182,6 +182,7 @@ def timed_copy(src: Path, dst: Path, command: list[str] | None = None) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gib", type=float, default=2.0, help="size of the upload (GiB)")
+    parser.add_argument("--uploads", type=int, default=2, help="uploads of the file (default 2)")
     parser.add_argument(
         "--keep-source",
         action="store_true",
@@ -266,51 +267,66 @@ def main() -> None:
         baseline1 = max(s["VmRSS"] for s in sampler.between(t_b - 0.5, t_b))
         log(f"RSS after a 3 s warm-up upload: {baseline1 / MB:.1f} MB")
 
-        log("copy 1 (shutil.copyfile, same disk) ...")
-        copies = [timed_copy(source, data_dir / "copy.wav")]
-        log(f"  {copies[-1][0]:.2f} s ({copies[-1][1]:.2f} s with sync)")
+        # Alternate: copy, upload, copy, upload, ..., copy; every step after a sync.
+        copies: list[tuple[float, float]] = []
+        cps: list[tuple[float, float]] = []
+        uploads: list[dict] = []
 
-        log(f"uploading {size / MB:,.0f} MiB ...")
-        settle()
-        cpu0 = proc_cpu_seconds(server.pid)
-        up = multipart_upload(client, source, fields)
-        cpu1 = proc_cpu_seconds(server.pid)
-        os.sync()
-        upload_synced_s = time.perf_counter() - up["start"]
+        def copy_round() -> None:
+            log(f"copy {len(copies) + 1} (shutil.copyfile, same disk) ...")
+            copies.append(timed_copy(source, data_dir / "copy.wav"))
+            log(f"  {copies[-1][0]:.2f} s ({copies[-1][1]:.2f} s with sync)")
+            log(f"cp {len(cps) + 1} (coreutils cp, same disk) ...")
+            cps.append(timed_copy(source, data_dir / "cp.wav", ["cp"]))
+            log(f"  {cps[-1][0]:.2f} s ({cps[-1][1]:.2f} s with sync)")
+
+        copy_round()
+        for n in range(args.uploads):
+            log(f"upload {n + 1}: {size / MB:,.0f} MiB ...")
+            settle()
+            cpu0 = proc_cpu_seconds(server.pid)
+            up = multipart_upload(client, source, fields)
+            cpu1 = proc_cpu_seconds(server.pid)
+            os.sync()
+            up["synced"] = time.perf_counter() - up["start"]
+            up["cpu"] = cpu1 - cpu0
+            if up["status"] != 201:
+                raise RuntimeError(f"server answered {up['status']}: {up['text']}")
+            during = sampler.between(up["start"], up["end"])
+            up["samples"] = len(during)
+            up["peak"] = max(s["VmRSS"] for s in during)
+            up["peak_anon"] = max(s.get("RssAnon", 0) for s in during)
+            uploads.append(up)
+            log(
+                f"  201 in {up['end'] - up['start']:.2f} s (last byte sent at "
+                f"{up['last_byte'] - up['start']:.2f} s, {up['synced']:.2f} s with sync); "
+                f"peak RSS {up['peak'] / MB:.1f} MB over {len(during)} samples"
+            )
+            copy_round()
         time.sleep(0.5)
         sampler.stop.set()
         sampler.join()
-        if up["status"] != 201:
-            raise RuntimeError(f"server answered {up['status']}: {up['text']}")
-        during = sampler.between(up["start"], up["end"])
-        peak = max(s["VmRSS"] for s in during)
-        peak_anon = max(s.get("RssAnon", 0) for s in during)
         hwm1 = proc_status(server.pid)["VmHWM"]
-        upload_s = up["end"] - up["start"]
-        send_s = up["last_byte"] - up["start"]
-        log(
-            f"  201 in {upload_s:.2f} s (last byte sent at {send_s:.2f} s); "
-            f"peak RSS {peak / MB:.1f} MB over {len(during)} samples"
-        )
 
-        log("copy 2 (shutil.copyfile, same disk) ...")
-        copies.append(timed_copy(source, data_dir / "copy.wav"))
-        log(f"  {copies[-1][0]:.2f} s ({copies[-1][1]:.2f} s with sync)")
-
-        log("cp (coreutils) ...")
-        cp_s, cp_synced_s = timed_copy(source, data_dir / "cp.wav", ["cp"])
-        log(f"  {cp_s:.2f} s ({cp_synced_s:.2f} s with sync)")
-
-        rec = up["json"]
-        log("checking the stored file's size and SHA-256 ...")
+        log("checking the stored files' size and SHA-256 ...")
         digest = hashlib.sha256()
         with source.open("rb") as fh:
             while chunk := fh.read(8 * MB):
                 digest.update(chunk)
-        stored = data_dir / "media" / rec["id"] / "original"
-        intact = rec.get("size_bytes") == size and stored.exists() and stored.stat().st_size == size
-        sha_ok = rec.get("sha256", digest.hexdigest()) == digest.hexdigest()
+        intact = sha_ok = True
+        for up in uploads:
+            rec = up["json"]
+            stored = data_dir / "media" / rec["id"] / "original"
+            intact &= rec.get("size_bytes") == size and stored.stat().st_size == size
+            sha_ok &= rec.get("sha256", digest.hexdigest()) == digest.hexdigest()
 
+        peak = max(up["peak"] for up in uploads)
+        peak_anon = max(up["peak_anon"] for up in uploads)
+        upload_times = [up["end"] - up["start"] for up in uploads]
+        upload_s = statistics.median(upload_times)
+        upload_synced_s = statistics.median(up["synced"] for up in uploads)
+        send_s = statistics.median(up["last_byte"] - up["start"] for up in uploads)
+        tail_s = statistics.median(up["end"] - up["last_byte"] for up in uploads)
         copy_med = statistics.median(c for c, _ in copies)
         copy_synced_med = statistics.median(c for _, c in copies)
         growth = peak - baseline0
@@ -318,7 +334,7 @@ def main() -> None:
             "file_bytes": size,
             "file": f"WAV pcm_s16le 48 kHz stereo, {size / 192000:.0f} s",
             "server": "uvicorn app.main:app (one process), SPARRING_WHISPER_MODEL=bundled-tiny.en",
-            "status": up["status"],
+            "status": [up["status"] for up in uploads],
             "stored_size_ok": intact,
             "sha256_ok": sha_ok,
             "rss_started_mb": round(started / MB, 1),
@@ -331,21 +347,32 @@ def main() -> None:
             "growth_over_warm_baseline_mb": round((peak - baseline1) / MB, 1),
             "vmhwm_before_mb": round(hwm0 / MB, 1),
             "vmhwm_after_mb": round(hwm1 / MB, 1),
-            "samples_during_upload": len(during),
+            "samples_during_uploads": [up["samples"] for up in uploads],
+            "peak_rss_per_upload_mb": [round(up["peak"] / MB, 1) for up in uploads],
             "target_growth_mb": TARGET_GROWTH_MB,
             "target_met": growth / MB < TARGET_GROWTH_MB,
+            "upload_seconds_each": [round(t, 2) for t in upload_times],
             "upload_seconds": round(upload_s, 2),
             "upload_send_seconds": round(send_s, 2),
-            "server_tail_after_last_byte_seconds": round(up["end"] - up["last_byte"], 2),
+            "server_tail_after_last_byte_seconds": round(tail_s, 2),
             "upload_mib_per_s": round(size / MB / upload_s, 1),
-            "server_cpu_seconds_during_upload": round(cpu1 - cpu0, 2),
+            "server_cpu_seconds_during_upload": round(
+                statistics.median(up["cpu"] for up in uploads), 2
+            ),
+            "upload_plus_sync_seconds_each": [round(up["synced"], 2) for up in uploads],
             "upload_plus_sync_seconds": round(upload_synced_s, 2),
             "copyfile_seconds": [round(c, 2) for c, _ in copies],
             "copyfile_median": round(copy_med, 2),
             "copyfile_plus_sync_seconds": [round(c, 2) for _, c in copies],
             "copyfile_plus_sync_median": round(copy_synced_med, 2),
-            "cp_seconds": round(cp_s, 2),
-            "cp_plus_sync_seconds": round(cp_synced_s, 2),
+            "cp_seconds": [round(c, 2) for c, _ in cps],
+            "cp_median": round(statistics.median(c for c, _ in cps), 2),
+            "cp_plus_sync_seconds": [round(c, 2) for _, c in cps],
+            "cp_plus_sync_median": round(statistics.median(c for _, c in cps), 2),
+            "ratio_upload_over_cp": round(upload_s / statistics.median(c for c, _ in cps), 2),
+            "ratio_upload_over_cp_with_sync": round(
+                upload_synced_s / statistics.median(c for _, c in cps), 2
+            ),
             "ratio_upload_over_copy": round(upload_s / copy_med, 2),
             "ratio_upload_over_copy_with_sync": round(upload_synced_s / copy_synced_med, 2),
         }
@@ -369,12 +396,20 @@ def print_and_save(r: dict) -> None:
     met = "MET" if r["target_met"] else "NOT MET"
     copies = ", ".join(map(str, r["copyfile_seconds"]))
     synced = ", ".join(map(str, r["copyfile_plus_sync_seconds"]))
+    uploads = ", ".join(map(str, r["upload_seconds_each"]))
+    cp_each = ", ".join(map(str, r["cp_seconds"]))
+    cp_synced = ", ".join(map(str, r["cp_plus_sync_seconds"]))
+    uploads_synced = ", ".join(map(str, r["upload_plus_sync_seconds_each"]))
+    per_upload = ", ".join(f"{v} MB" for v in r["peak_rss_per_upload_mb"])
     summary = "\n".join(
         [
             f"File: {r['file_bytes']:,} bytes ({r['file_bytes'] / 1024**3:.2f} GiB), {r['file']}",
             f"Server: {r['server']}; client streams a hand-built multipart body in 1 MiB chunks "
             "with Content-Length (httpx); RSS sampled every 50 ms from /proc/<pid>/status",
-            f"Answer: HTTP {r['status']}; stored size matches: {r['stored_size_ok']}; "
+            "Order: copyfile + cp, then (upload, copyfile + cp) x "
+            f"{len(r['upload_seconds_each'])}; medians compared",
+            f"Answers: HTTP {', '.join(map(str, r['status']))}; "
+            f"stored sizes match: {r['stored_size_ok']}; "
             f"SHA-256 matches: {r['sha256_ok']}",
             "",
             "| measure | value |",
@@ -385,27 +420,30 @@ def print_and_save(r: dict) -> None:
             "| **server RSS baseline (logged in, before any upload)** "
             f"| {r['baseline_rss_mb']} MB |",
             f"| server RSS after a 3 s warm-up upload | {r['rss_after_warmup_upload_mb']} MB |",
-            f"| server peak RSS during the {r['file_bytes'] / 1024**3:.2f} GiB upload "
-            f"| {r['peak_rss_during_upload_mb']} MB "
+            f"| server peak RSS during the {r['file_bytes'] / 1024**3:.2f} GiB uploads "
+            f"| {r['peak_rss_during_upload_mb']} MB (each: {per_upload}) "
             f"(anonymous part {r['peak_rss_anon_during_upload_mb']} MB) |",
             f"| **growth (peak - baseline)** | **{r['growth_mb']} MB** "
             f"(over the warm baseline: {r['growth_over_warm_baseline_mb']} MB) |",
             f"| VmHWM before / after | {r['vmhwm_before_mb']} / {r['vmhwm_after_mb']} MB |",
-            f"| upload wall time (request start to 201) | {r['upload_seconds']} s "
-            f"({r['upload_mib_per_s']} MiB/s) |",
-            f"| of which: sending the body / after the last byte (probe etc.) | "
+            f"| upload wall time (request start to 201) | {uploads} s "
+            f"(median {r['upload_seconds']} s, {r['upload_mib_per_s']} MiB/s) |",
+            f"| of which (medians): sending the body / after the last byte (probe etc.) | "
             f"{r['upload_send_seconds']} s / {r['server_tail_after_last_byte_seconds']} s |",
-            f"| server CPU time during the upload | {r['server_cpu_seconds_during_upload']} s |",
-            f"| shutil.copyfile same file, same disk (before, after) | {copies} s "
+            "| server CPU time during an upload (median) "
+            f"| {r['server_cpu_seconds_during_upload']} s |",
+            f"| shutil.copyfile same file, same disk (each) | {copies} s "
             f"(median {r['copyfile_median']} s) |",
-            f"| cp (coreutils) same file, same disk | {r['cp_seconds']} s |",
+            f"| cp (coreutils) same file, same disk (each) | {cp_each} s "
+            f"(median {r['cp_median']} s) |",
             f"| **ratio upload / copyfile** | **{r['ratio_upload_over_copy']}** |",
-            f"| upload + sync (until on disk) | {r['upload_plus_sync_seconds']} s |",
-            f"| copyfile + sync (before, after) | {synced} s "
-            f"(median {r['copyfile_plus_sync_median']} s); "
-            f"cp + sync {r['cp_plus_sync_seconds']} s |",
-            f"| ratio upload / copyfile, both until on disk "
-            f"| {r['ratio_upload_over_copy_with_sync']} |",
+            f"| **ratio upload / cp** | **{r['ratio_upload_over_cp']}** |",
+            f"| upload + sync (until on disk) | {uploads_synced} s "
+            f"(median {r['upload_plus_sync_seconds']} s) |",
+            f"| copyfile + sync (each) | {synced} s (median {r['copyfile_plus_sync_median']} s) |",
+            f"| cp + sync (each) | {cp_synced} s (median {r['cp_plus_sync_median']} s) |",
+            "| ratio upload / copyfile, upload / cp, all until on disk "
+            f"| {r['ratio_upload_over_copy_with_sync']}, {r['ratio_upload_over_cp_with_sync']} |",
             "",
             "Each timed step starts after os.sync() and a 1 s pause, so none pays for the "
             "write-back of the one before; the plain times leave the data in the page cache, as "
