@@ -67,4 +67,6 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: commit before the response is sent, so that the next request (right
+# after a login, a share withdrawn) already sees the change.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
