@@ -21,6 +21,7 @@ What runs where:
 """
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -60,6 +61,15 @@ QUEUED, READY, SAVED, CHILD = "I kø", "Klar", "Gemt", "Barn"
 
 # --------------------------------------------------------------------------- logging in
 # Also used by test_access_browser.py.
+#
+# COMMIT_RACE, an app bug these helpers work around: app/core/db.py's SessionDep is a
+# `yield` dependency with FastAPI's default "request" scope, so a request's session
+# commits only *after* its response has been sent. A request that follows a 303/201 at
+# once (the browser following a login's redirect, a page opened right after an upload)
+# can run before that commit and not see it. Pinned as xfail in test_access_browser.py
+# (test_login_takes_effect_with_the_next_request and
+# test_withdrawn_share_takes_effect_with_the_next_request). Fix: `Depends(get_session,
+# scope="function")`; then the waits below return at once.
 
 
 def api_client(base: str, who: str = "caseworker") -> httpx.Client:
@@ -75,15 +85,30 @@ def api_client(base: str, who: str = "caseworker") -> httpx.Client:
     )
     assert res.status_code == 303, res.text
     client.headers["X-CSRF-Token"] = token
+    # App bug (COMMIT_RACE): the session commits just after the 303 is sent.
+    deadline = time.monotonic() + 5
+    while client.get("/api/v1/me").status_code != 200:
+        assert time.monotonic() < deadline, f"login as {who} never took effect"
+        time.sleep(0.05)
     return client
 
 
-def log_in(page: Page, base: str, who: str = "caseworker", password: str = PASSWORD) -> None:
-    """Fill in and send the real login form; wait until the browser has left it."""
+def log_in(page: Page, base: str, who: str = "caseworker") -> None:
+    """Fill in and send the real login form; wait until the browser is logged in."""
     page.goto(f"{base}/login")
     page.fill("#email", BASE_USERS[who][0])
-    page.fill("#password", password)
-    page.click("form[action='/login'] button[type=submit]")
+    page.fill("#password", PASSWORD)
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/login")
+    ) as posted:
+        page.click("form[action='/login'] button[type=submit]")
+    assert posted.value.status == 303, f"login as {who}: HTTP {posted.value.status}"
+    page.wait_for_url(lambda url: url != f"{base}/login")
+    if "/login" in page.url:
+        # App bug (COMMIT_RACE): the redirected GET arrived before the session committed
+        # and was sent back to the login page. Asking again a moment later works.
+        page.wait_for_timeout(200)
+        page.goto(f"{base}/")
     try:
         page.wait_for_url(lambda url: "/login" not in url)
     except PlaywrightTimeout:
@@ -163,7 +188,16 @@ def upload(
             files={"file": (path.name, fh, "application/octet-stream")},
         )
     assert res.status_code == 201, res.text
+    wait_until_stored(api, res.json()["id"])
     return res.json()
+
+
+def wait_until_stored(api: httpx.Client, rid: str) -> None:
+    """App bug (COMMIT_RACE): an upload commits just after its 201 has been sent."""
+    deadline = time.monotonic() + 5
+    while api.get(f"/api/v1/recordings/{rid}").status_code != 200:
+        assert time.monotonic() < deadline, f"the upload {rid} never became visible"
+        time.sleep(0.05)
 
 
 def get_json(api: httpx.Client, path: str) -> Any:
@@ -179,8 +213,30 @@ def ready(api: httpx.Client, media: mediafiles.MediaSet) -> dict[str, dict]:
         fmt.name: upload(api, media.encoded(fmt), f"Samtale {fmt.name}", f"SAG-{i:03d}")["id"]
         for i, fmt in enumerate(mediafiles.FORMATS)
     }
-    process_queued_jobs()
+    process_all(api, list(ids.values()))
     return {name: get_json(api, f"/api/v1/recordings/{rid}") for name, rid in ids.items()}
+
+
+def process_all(api: httpx.Client, ids: list[str]) -> None:
+    """Run the queued jobs here until none of these recordings waits any more.
+
+    More than one round, because the server commits an upload just after it answers 201
+    (the bug described at COMMIT_RACE).
+    """
+    for rid in ids:
+        wait_until_stored(api, rid)
+    deadline = time.monotonic() + 120
+    while True:
+        process_queued_jobs()
+        waiting = [
+            rid
+            for rid in ids
+            if get_json(api, f"/api/v1/recordings/{rid}")["status"] in ("queued", "processing")
+        ]
+        if not waiting:
+            return
+        assert time.monotonic() < deadline, f"still waiting: {waiting}"
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -515,6 +571,10 @@ def test_upload_page_uploads_and_lists_the_recording(
 
     rid = page.url.rsplit("=", 1)[1]
     row = page.locator(f'tr[data-id="{rid}"]')
+    if row.count() == 0:
+        # App bug (COMMIT_RACE): the list was read before the upload had committed.
+        wait_until_stored(api, rid)
+        page.reload()
     expect(row).to_be_visible()
     expect(row).to_contain_text("Samtale fra browseren")
     expect(row).to_contain_text("SAG-BROWSER")

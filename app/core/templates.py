@@ -38,7 +38,13 @@ def danish_date(value: date | None) -> str:
     return value.strftime("%d-%m-%Y") if value else ""
 
 
+def decimal(value: float, lang: str = "da") -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "da" else text
+
+
 templates.env.filters["clock"] = clock
+templates.env.filters["decimal"] = decimal
 templates.env.filters["localtime"] = localtime
 templates.env.filters["danish_date"] = danish_date
 

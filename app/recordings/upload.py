@@ -30,7 +30,8 @@ def human_size(n: int) -> str:
     value = float(n)
     for unit in ("B", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit != "GB" else f"{value:.1f} GB"
+            # Danish decimal comma: "4,0 GB".
+            return f"{value:.0f} {unit}" if unit != "GB" else f"{value:.1f} GB".replace(".", ",")
         value /= 1024
     return f"{n} B"
 

@@ -119,10 +119,18 @@ def unshare(*, session: Session, recording: Recording, share_id: int) -> Share:
 
 
 def share_candidates(*, session: Session, recording: Recording) -> tuple[list[User], list[Team]]:
+    """People and teams the recording can still be shared with (not those it already is)."""
+    existing = session.exec(select(Share).where(Share.recording_id == recording.id)).all()
+    shared_users = {s.user_id for s in existing if s.user_id is not None}
+    shared_teams = {s.team_id for s in existing if s.team_id is not None}
     people = session.exec(
         select(User)
         .where(col(User.role).in_(SHARE_ROLES), col(User.active).is_(True))
         .where(User.id != recording.owner_id)
         .order_by(col(User.name))
     ).all()
-    return list(people), account_service.list_teams(session=session)
+    teams = account_service.list_teams(session=session)
+    return (
+        [p for p in people if p.id not in shared_users],
+        [t for t in teams if t.id not in shared_teams],
+    )
