@@ -16,8 +16,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file is larger than the limit of {limit}. Split the recording or contact IT.",
     },
     "upload.not_media": {
-        "da": "Filen er ikke en lyd- eller videooptagelse, vi kan læse ({detail}).",
-        "en": "The file is not an audio or video recording we can read ({detail}).",
+        "da": "Filen er ikke en lyd- eller videooptagelse, vi kan læse. Vælg den optagelse, telefonen, tabletten eller computeren gemte.",
+        "en": "The file is not an audio or video recording we can read. Choose the recording the phone, tablet or computer saved.",
     },
     "upload.corrupt": {
         "da": "Optagelsen er beskadiget eller ufuldstændig og kan ikke afspilles ({detail}).",

@@ -1,5 +1,6 @@
 """Create, list and read recordings."""
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from app.recordings.models import Recording, RecordingCreate, RecordingStatus
 from app.recordings.upload import ReceivedUpload
 from app.retention.models import Consent
 from workers import media
+
+log = logging.getLogger(__name__)
 
 WHISPER_LANGUAGES = {
     "da",
@@ -137,7 +140,9 @@ def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
             raise BadInput("upload.no_audio") from exc
         if exc.kind == "corrupt":
             raise BadInput("upload.corrupt", detail=exc.detail) from exc
-        raise UnsupportedMedia("upload.not_media", detail=exc.detail) from exc
+        # ffprobe's own words help the operator, not the caseworker: logged, not shown.
+        log.info("upload refused as not media: %s", exc.detail)
+        raise UnsupportedMedia("upload.not_media") from exc
     return info
 
 
