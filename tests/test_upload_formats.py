@@ -28,6 +28,10 @@ def test_format_becomes_ready_with_transcript(
     assert created["status"] == "queued"
     assert created["has_video"] is fmt.video
     assert created["size_bytes"] == source.stat().st_size
+    kinds = [(s["codec_type"], s["codec_name"]) for s in created["streams"]]
+    assert ("audio", {"mp3": "mp3", "wav": "pcm_s16le"}.get(fmt.name, kinds[-1][1])) in kinds
+    assert any(kind == "video" for kind, _ in kinds) is fmt.video
+    assert len(created["sha256"]) == 64
 
     assert process_queued_jobs() == ["succeeded"]
 

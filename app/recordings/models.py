@@ -1,9 +1,11 @@
 """A recording: one uploaded conversation and what the worker made of it."""
 
 import uuid
+from typing import Any
 from datetime import date, datetime
 from enum import StrEnum
 
+from pydantic import Json
 from sqlmodel import Field, SQLModel
 
 from app.core.timeutil import utcnow
@@ -42,6 +44,8 @@ class Recording(RecordingBase, table=True):
     audio_codec: str | None = Field(default=None, max_length=32)
     width: int | None = None
     height: int | None = None
+    # Every stream ffprobe found (index, type, codec, duration), as JSON.
+    streams: str = "[]"
 
     status: RecordingStatus = Field(default=RecordingStatus.queued, max_length=16, index=True)
     progress: float = 0.0
@@ -58,6 +62,7 @@ class Recording(RecordingBase, table=True):
 
 class RecordingPublic(RecordingBase):
     id: str
+    streams: Json[list[dict[str, Any]]]
     owner_id: int
     delete_after: date
     original_filename: str

@@ -1,5 +1,6 @@
 """Create, list and read recordings."""
 
+import json
 import logging
 import re
 import unicodedata
@@ -177,6 +178,7 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: User)
             "audio_codec": info.audio_codec,
             "width": info.width,
             "height": info.height,
+            "streams": json.dumps(info.streams),
         },
     )
     try:

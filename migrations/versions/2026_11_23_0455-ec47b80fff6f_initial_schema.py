@@ -128,6 +128,7 @@ def upgrade() -> None:
     sa.Column('audio_codec', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('width', sa.Integer(), nullable=True),
     sa.Column('height', sa.Integer(), nullable=True),
+    sa.Column('streams', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('status', sa.Enum('queued', 'processing', 'ready', 'failed', name='recordingstatus'), nullable=False),
     sa.Column('progress', sa.Float(), nullable=False),
     sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
@@ -303,3 +304,8 @@ def downgrade() -> None:
 
     op.drop_table('auditentry')
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS audit_append_only()")
+        # PostgreSQL keeps enum types after their tables are gone.
+        for enum in ['jobstatus', 'recordingstatus', 'role', 'speaker']:
+            op.execute(f"DROP TYPE IF EXISTS {enum}")
