@@ -1,9 +1,9 @@
 """A recording: one uploaded conversation and what the worker made of it."""
 
 import uuid
-from typing import Any
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Json
 from sqlmodel import Field, SQLModel
