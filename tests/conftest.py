@@ -266,3 +266,43 @@ def process_queued_jobs() -> list[str]:
     with session_scope() as session:
         ids = [j.id for j in session.exec(select(Job).where(Job.status == JobStatus.queued))]
     return [run_job(job_id) for job_id in ids if job_id is not None]
+
+
+# Debian's Chromium; these flags keep it off the network it cannot reach here anyway.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """Headless Chromium, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shared_db(sqlite_url: str, live_server: str) -> Iterator[str]:
+    """The live server's SQLite database, used by this process too; cleaned per module."""
+    previous = settings.database_url
+    settings.database_url = sqlite_url
+    _clean(sqlite_url)
+    try:
+        yield live_server
+    finally:
+        _clean(sqlite_url)
+        settings.database_url = previous

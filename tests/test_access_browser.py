@@ -20,16 +20,13 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from app.core.config import settings
 from tests import mediafiles
-from tests.conftest import BASE_USERS, PASSWORD, _clean, user_id
+from tests.conftest import BASE_USERS, PASSWORD, user_id
 from tests.helpers import CONSENT
 from tests.test_pages_browser import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LOCALE,
     VIEWPORTS,
     api_client,
@@ -57,29 +54,6 @@ document.addEventListener('securitypolicyviolation', e => {
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def shared_db(sqlite_url: str, live_server: str) -> Iterator[str]:
-    """The server's SQLite database, also used by this process, cleaned per module only."""
-    previous = settings.database_url
-    settings.database_url = sqlite_url
-    _clean(sqlite_url)
-    try:
-        yield live_server
-    finally:
-        _clean(sqlite_url)
-        settings.database_url = previous
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")

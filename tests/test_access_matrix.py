@@ -149,7 +149,7 @@ class Call:
     headers: dict[str, str] | None = None
     ok: int | None = None  # the answer a viewer gets instead of 200 (206 for a range)
     fresh_recording: bool = False  # destructive: its own recording, shared like the main one
-    fresh_client: bool = False  # ends the session: its own browser
+    fresh_client: bool = False  # ends the session: its own open_client
 
 
 CALLS: dict[str, list[Call]] = {
@@ -259,7 +259,7 @@ def test_every_route_has_a_matrix_entry() -> None:
 
 # The scene --------------------------------------------------------------------------------
 
-Browser = Callable[..., TestClient]
+ClientFactory = Callable[..., TestClient]
 
 
 def upload_file(
@@ -311,8 +311,8 @@ def set_members(team_id: int, members: list[int]) -> None:
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    """Opens browsers: browser() is anonymous (with a CSRF token), browser(email) logged in."""
+def open_client() -> Iterator[ClientFactory]:
+    """Opens browsers: open_client() is anonymous (with a CSRF token), open_client(email) logged in."""
     from app.main import app
 
     opened: list[TestClient] = []
@@ -335,10 +335,10 @@ def email_of(actor: str) -> str:
     return BASE_USERS[LOGIN_AS[actor]][0]
 
 
-def actor_clients(browser: Browser) -> dict[str, TestClient]:
-    clients = {"anonymous": browser()}
+def actor_clients(open_client: ClientFactory) -> dict[str, TestClient]:
+    clients = {"anonymous": open_client()}
     for actor in LOGIN_AS:
-        clients[actor] = browser(email_of(actor))
+        clients[actor] = open_client(email_of(actor))
     return clients
 
 
@@ -352,10 +352,10 @@ class Scene:
 
 
 @pytest.fixture
-def scene(sqlite_db: str, browser: Browser, media: MediaSet) -> Scene:
+def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
     """One processed recording of the owner's, shared with the supervisor, and what the
     owner-only and administrator routes act on."""
-    clients = actor_clients(browser)
+    clients = actor_clients(open_client)
     owner = clients["owner"]
     recording_id = new_recording(owner, media)
     assert process_queued_jobs() == ["succeeded"]
@@ -436,11 +436,11 @@ def _fill(value: object, names: dict[str, object]) -> object:
 
 
 def perform(
-    key: str, call: Call, actor: str, scene: Scene, browser: Browser, media: MediaSet
+    key: str, call: Call, actor: str, scene: Scene, open_client: ClientFactory, media: MediaSet
 ) -> Response:
     client = scene.clients[actor]
     if call.fresh_client:
-        client = browser(None if actor == "anonymous" else email_of(actor))
+        client = open_client(None if actor == "anonymous" else email_of(actor))
     kwargs = request_for(key, call, actor, scene.names)
     if call.upload:
         own = {"title": f"Egen optagelse ({actor})", "case_reference": "EGEN-1"}
@@ -459,7 +459,7 @@ def excerpt(response: Response) -> str:
     return f"<{len(response.content)} bytes of {kind or 'unknown type'}>"
 
 
-def test_access_matrix(scene: Scene, browser: Browser, media: MediaSet) -> None:
+def test_access_matrix(scene: Scene, open_client: ClientFactory, media: MediaSet) -> None:
     failures: list[str] = []
     checked = 0
     for key in MATRIX:
@@ -469,7 +469,7 @@ def test_access_matrix(scene: Scene, browser: Browser, media: MediaSet) -> None:
             for actor in order:
                 status, location = expected_for(key, actor, call)
                 where = f"{key}{f' [{call.label}]' if call.label else ''} as {actor}"
-                response = perform(key, call, actor, scene, browser, media)
+                response = perform(key, call, actor, scene, open_client, media)
                 checked += 1
                 got = response.status_code
                 if got != status:
@@ -483,7 +483,7 @@ def test_access_matrix(scene: Scene, browser: Browser, media: MediaSet) -> None:
                     if found:
                         failures.append(f"{where}: the answer contains the recording's {found}")
                 if "{recording_id}" in key and is_success(got):
-                    # A recording's content is never kept in a browser's or a proxy's cache.
+                    # A recording's content is never kept in a open_client's or a proxy's cache.
                     cache = response.headers.get("cache-control", "")
                     if "no-store" not in cache:
                         failures.append(f"{where}: Cache-Control is {cache!r}, not no-store")
@@ -497,12 +497,12 @@ def test_access_matrix(scene: Scene, browser: Browser, media: MediaSet) -> None:
 
 
 def test_every_state_changing_route_needs_the_csrf_token(
-    sqlite_db: str, browser: Browser, media: MediaSet
+    sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
-    """A logged-in browser whose request lacks the token (a forged cross-site post) gets 403
+    """A logged-in open_client whose request lacks the token (a forged cross-site post) gets 403
     from every POST, PATCH and DELETE, and nothing happens."""
-    owner = browser(email_of("owner"))
-    admin = browser(email_of("admin"))
+    owner = open_client(email_of("owner"))
+    admin = open_client(email_of("admin"))
     recording_id = new_recording(owner, media)
     names: dict[str, object] = {
         "recording_id": recording_id,
@@ -554,10 +554,10 @@ def can_see(client: TestClient, recording_id: str, processed: bool = True) -> bo
 
 
 def test_team_share_reaches_members_only_and_ends_with_membership(
-    sqlite_db: str, browser: Browser, media: MediaSet
+    sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     owner, supervisor, caseworker2, leader, admin = (
-        browser(email_of(actor)) for actor in ("owner", "shared", "other", "leader", "admin")
+        open_client(email_of(actor)) for actor in ("owner", "shared", "other", "leader", "admin")
     )
     recording_id = new_recording(owner, media)
     assert process_queued_jobs() == ["succeeded"]
@@ -597,9 +597,9 @@ def test_team_share_reaches_members_only_and_ends_with_membership(
 
 
 def test_withdrawn_personal_share_ends_access_at_once(
-    sqlite_db: str, browser: Browser, media: MediaSet
+    sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
-    owner, supervisor = browser(email_of("owner")), browser(email_of("shared"))
+    owner, supervisor = open_client(email_of("owner")), open_client(email_of("shared"))
     recording_id = new_recording(owner, media)
     assert process_queued_jobs() == ["succeeded"]
     share_id = share(owner, recording_id, user_id=user_id("supervisor"))
@@ -618,11 +618,11 @@ def test_withdrawn_personal_share_ends_access_at_once(
 
 
 def test_ids_from_someone_elses_recording_do_nothing_through_ones_own(
-    sqlite_db: str, browser: Browser, media: MediaSet
+    sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     """A share or a segment of another recording, named in the address of one's own: 404."""
-    owner, other = browser(email_of("owner")), browser(email_of("other"))
-    supervisor = browser(email_of("shared"))
+    owner, other = open_client(email_of("owner")), open_client(email_of("other"))
+    supervisor = open_client(email_of("shared"))
     theirs = new_recording(other, media)
     mine = new_recording(owner, media)
     assert process_queued_jobs() == ["succeeded", "succeeded"]
@@ -650,9 +650,9 @@ def test_ids_from_someone_elses_recording_do_nothing_through_ones_own(
 
 
 def test_leaders_never_see_a_recording_even_when_shared(
-    sqlite_db: str, browser: Browser, media: MediaSet
+    sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
-    owner, leader = browser(email_of("owner")), browser(email_of("leader"))
+    owner, leader = open_client(email_of("owner")), open_client(email_of("leader"))
     recording_id = new_recording(owner, media)
     assert process_queued_jobs() == ["succeeded"]
     # Sharing with a leader is refused...
@@ -686,11 +686,11 @@ def test_leaders_never_see_a_recording_even_when_shared(
 
 
 def test_role_change_and_deactivation_take_effect_at_once(
-    sqlite_db: str, browser: Browser, media: MediaSet
+    sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
-    owner, admin = browser(email_of("owner")), browser(email_of("admin"))
+    owner, admin = open_client(email_of("owner")), open_client(email_of("admin"))
     person = make_user("skifter@kommune.test", Role.supervisor)
-    them = browser("skifter@kommune.test")
+    them = open_client("skifter@kommune.test")
     recording_id = new_recording(owner, media)
     share(owner, recording_id, user_id=person)
     assert can_see(them, recording_id, processed=False)
@@ -713,10 +713,12 @@ def test_role_change_and_deactivation_take_effect_at_once(
 # Both databases ---------------------------------------------------------------------------
 
 
-def test_core_visibility_on_both_databases(db: str, browser: Browser, media: MediaSet) -> None:
+def test_core_visibility_on_both_databases(
+    db: str, open_client: ClientFactory, media: MediaSet
+) -> None:
     """Own 200, shared 200, someone else's 404 (leader and administrator too), anonymous 401:
     for the recording, its media (whole and ranges), its transcript and the lists."""
-    clients = actor_clients(browser)
+    clients = actor_clients(open_client)
     recording_id = new_recording(clients["owner"], media)
     assert process_queued_jobs() == ["succeeded"]
     share(clients["owner"], recording_id, user_id=user_id("supervisor"))

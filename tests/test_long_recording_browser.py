@@ -1,26 +1,14 @@
 """A one-hour recording: seeking near its end plays at once, without downloading it all."""
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs
 from tests.helpers import CONSENT
 from tests.mediafiles import MediaSet, run
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 def one_hour_video(media: MediaSet) -> str:
@@ -59,14 +47,6 @@ def one_hour_video(media: MediaSet) -> str:
             str(path),
         )
     return str(path)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.browser

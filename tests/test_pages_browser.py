@@ -29,29 +29,18 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.core.config import settings
 from tests import mediafiles
-from tests.conftest import BASE_USERS, PASSWORD, _clean, process_queued_jobs
+from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs
 from tests.helpers import CONSENT
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
 VIEWPORTS = {"laptop": (1366, 768), "tablet": (820, 1180)}
 FORMAT_IDS = [f.name for f in mediafiles.FORMATS]
 # Danish pages: every context asks for Danish (headless Chromium otherwise sends en-US).
@@ -130,29 +119,6 @@ def watch_errors(tab: Page) -> list[str]:
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def shared_db(sqlite_url: str, live_server: str) -> Iterator[str]:
-    """The server's SQLite database, also used by this process, cleaned per module only."""
-    previous = settings.database_url
-    settings.database_url = sqlite_url
-    _clean(sqlite_url)
-    try:
-        yield live_server
-    finally:
-        _clean(sqlite_url)
-        settings.database_url = previous
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")
