@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.deps import CSRF_HEADER, CsrfProtected, CurrentUser, tokens_match
+from app.accounts.deps import CSRF_COOKIE, CSRF_HEADER, CsrfProtected, CurrentUser, tokens_match
 from app.audit.deps import audit_now, audit_on_commit
 from app.audit.service import Action
 from app.core.config import settings
@@ -53,11 +53,14 @@ UPLOAD_DOC = {
 async def receive_and_create(request: Request, session: SessionDep, user: CurrentUser) -> Recording:
     """Shared by the API and the page form: stream, check, store, queue."""
     header_ok = tokens_match(request.headers.get(CSRF_HEADER), request)
+    # Without the header, the form's csrf_token field must match the cookie; with no cookie
+    # at all, nothing a form can send matches.
+    expected = None if header_ok else (request.cookies.get(CSRF_COOKIE) or "\0no-cookie")
     upload = await receive_upload(
         request,
         tmp_dir=settings.upload_tmp_dir,
         max_bytes=settings.max_upload_bytes,
-        csrf_expected=None if header_ok else (request.cookies.get("vs_csrf") or "\0missing"),
+        csrf_expected=expected,
     )
     try:
         recording = await run_in_threadpool(
