@@ -89,11 +89,3 @@ class Settings(BaseSettings):
 
 
 settings = Settings()
-
-
-def reload_settings(**overrides: object) -> Settings:
-    """Replace the module settings in place (tests and the CLI use this)."""
-    fresh = Settings(**overrides)  # type: ignore[arg-type]
-    settings.__dict__.clear()
-    settings.__dict__.update(fresh.__dict__)
-    return settings

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.audit.deps import audit_now, audit_on_commit
+from app.audit.deps import audit_now
 from app.audit.service import Action
 from app.core.config import settings
 from app.core.db import SessionDep
@@ -15,7 +15,7 @@ from app.core.i18n import request_language
 from app.core.templates import render
 from app.recordings import service
 from app.recordings.models import RecordingStatus
-from app.recordings.routes import receive_and_create
+from app.recordings.routes import delete_owned, receive_and_create
 from app.recordings.service import UPLOAD_ROLES, WHISPER_LANGUAGES
 from app.recordings.upload import human_size
 from app.retention import service as retention
@@ -148,9 +148,7 @@ def recording_page(
 def delete_from_page(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> RedirectResponse:
-    recording = access.owned(session=session, user=user, recording_id=recording_id)
-    service.delete(session=session, recording=recording)
-    audit_on_commit(session, request, user, Action.delete, recording_id, "by caseworker")
+    delete_owned(session, request, user, recording_id, Action.delete)
     return RedirectResponse("/recordings?deleted=1", status_code=303)
 
 
@@ -158,9 +156,7 @@ def delete_from_page(
 def withdraw_consent_from_page(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> RedirectResponse:
-    recording = access.owned(session=session, user=user, recording_id=recording_id)
-    service.delete(session=session, recording=recording)
-    audit_on_commit(session, request, user, Action.consent_withdrawn, recording_id)
+    delete_owned(session, request, user, recording_id, Action.consent_withdrawn)
     return RedirectResponse("/recordings?deleted=1", status_code=303)
 
 

@@ -2,9 +2,11 @@
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.deps import CSRF_COOKIE, CSRF_HEADER, CsrfProtected, CurrentUser, tokens_match
+from app.accounts.models import User
 from app.audit.deps import audit_now, audit_on_commit
 from app.audit.service import Action
 from app.core.config import settings
@@ -75,6 +77,15 @@ async def receive_and_create(request: Request, session: SessionDep, user: Curren
     return recording
 
 
+def delete_owned(
+    session: Session, request: Request, user: User, recording_id: str, reason: str
+) -> None:
+    """Delete a recording its caseworker asked to delete (directly or by consent withdrawn)."""
+    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    service.delete(session=session, recording=recording)
+    audit_on_commit(session, request, user, reason, recording_id)
+
+
 @router.post(
     "",
     status_code=201,
@@ -108,9 +119,7 @@ def delete_recording(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:
     """The caseworker deletes their recording: files, transcript, shares, all at once."""
-    recording = access.owned(session=session, user=user, recording_id=recording_id)
-    service.delete(session=session, recording=recording)
-    audit_on_commit(session, request, user, Action.delete, recording_id, "by caseworker")
+    delete_owned(session, request, user, recording_id, Action.delete)
     return Response(status_code=204)
 
 
@@ -119,9 +128,7 @@ def withdraw_consent(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:
     """Consent withdrawn: the recording and everything made from it are deleted now."""
-    recording = access.owned(session=session, user=user, recording_id=recording_id)
-    service.delete(session=session, recording=recording)
-    audit_on_commit(session, request, user, Action.consent_withdrawn, recording_id)
+    delete_owned(session, request, user, recording_id, Action.consent_withdrawn)
     return Response(status_code=204)
 
 
