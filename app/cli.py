@@ -33,18 +33,26 @@ def prepare_model(args: argparse.Namespace) -> None:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.core.config import settings
+
+    # Proxy headers (X-Forwarded-For, -Proto) only from the proxies the setting names:
+    # anyone else could write them to pass for another address.
+    proxies = ",".join(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
     uvicorn.run(
         "app.main:app",
         host=os.environ.get("SPARRING_HOST", "127.0.0.1"),
         port=int(os.environ.get("SPARRING_PORT", "8000")),
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or "",
+        server_header=False,
     )
 
 
 def worker(args: argparse.Namespace) -> None:
-    from workers.__main__ import main as worker_main
+    """A worker process, supervised: started again if it dies (`python -m workers`: bare)."""
+    from workers.supervisor import main as supervised_worker
 
-    worker_main()
+    supervised_worker()
 
 
 def create_admin(args: argparse.Namespace) -> None:
@@ -113,14 +121,17 @@ def demo_users(args: argparse.Namespace) -> None:
 
 
 def audit_verify(args: argparse.Namespace) -> None:
-    """Check the audit log's hash chain; exit 1 at the first entry that does not fit."""
+    """Check the audit log's keyed chain and its head file; exit 1 at what does not fit."""
     from app.audit import service
     from app.core.db import session_scope
 
     with session_scope() as session:
         result = service.verify(session=session)
     if result.ok:
-        print(f"Audit log OK: {result.checked} entries, chain intact.")
+        print(
+            f"Audit log OK: {result.checked} entries, chain intact and its end matches the"
+            " head file in the data folder."
+        )
         return
     print(
         f"AUDIT LOG BROKEN after {result.checked} good entries: {result.problem}", file=sys.stderr

@@ -4,17 +4,25 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts import pages as account_pages
 from app.accounts import routes as account_routes
 from app.accounts.deps import LoginRequired
 from app.admin import pages as admin_pages
-from app.core.errors import VideosparringError, handle_api_error
+from app.core.errors import (
+    VideosparringError,
+    error_response,
+    handle_data_error,
+    handle_http_error,
+    handle_validation_error,
+)
 from app.core.i18n import request_language
 from app.core.middleware import SecurityMiddleware
-from app.core.templates import render
 from app.leader import pages as leader_pages
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
@@ -48,19 +56,21 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
 
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(DataError, handle_data_error)
+
     @app.exception_handler(VideosparringError)
     async def _error(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith("/api/"):
-            return await handle_api_error(request, exc)
-        if isinstance(exc, LoginRequired):
+        assert isinstance(exc, VideosparringError)
+        if isinstance(exc, LoginRequired) and not request.url.path.startswith("/api/"):
             target = quote(request.url.path, safe="/")
             return RedirectResponse(f"/login?next={target}", status_code=302)
-        assert isinstance(exc, VideosparringError)
-        return render(
+        return error_response(
             request,
-            "error.html",
-            {"message": exc.message(request_language(request))},
             status_code=exc.status_code,
+            message=exc.message(request_language(request)),
+            code=exc.key,
         )
 
     @app.get("/healthz", include_in_schema=False)

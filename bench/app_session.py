@@ -62,7 +62,8 @@ def login(client, email: str, password: str):  # type: ignore[no-untyped-def]
     )
     if response.status_code != 303:
         raise RuntimeError(f"login failed: HTTP {response.status_code} {response.text[:300]}")
-    client.headers[CSRF_HEADER] = token
+    # The token is bound to the login: the cookie now holds a copy of the new one.
+    client.headers[CSRF_HEADER] = client.cookies.get(CSRF_COOKIE) or token
     return client
 
 

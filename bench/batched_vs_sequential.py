@@ -1,17 +1,17 @@
-"""faster-whisper's BatchedInferencePipeline against the sequential WhisperModel.transcribe.
+"""Batched by default against the old sequential default, through the app's own speech engine.
 
-Same ~10-minute MP4 (bench/speech_audio.py), same model (SPARRING_WHISPER_MODEL=bundled-base,
-resolved by workers.speech.resolve_model), same options (workers.speech.transcribe_options),
-same device / compute type / threads (cpu, int8, cpu_threads=2), one WhisperModel shared by
-both sides. Batched uses batch_size=8. Runs alternate (sequential, batched, ...), medians are
-compared; speed as seconds and real-time factor (processing time / audio time), accuracy as
-word error rate against the exact reference text.
+Both sides are `workers.speech.FasterWhisperEngine` with the same model (bundled-base, int8,
+cpu_threads=2) and options; only `whisper_batch_size` differs: the default (batched, VAD
+clips, sentence-sized lines, words outside speech dropped) against 0 (the sequential
+pipeline, the default until now). Two recordings: the ~10-minute conversation, and a
+~5-minute one with long gaps (15 s silence, 60 s silence, 60 s quiet noise, 40 s silence at
+the end). Each pair runs both sides, the order alternating from pair to pair; medians of
+wall time, CPU time (this process, all threads), time to the first line, word error rate,
+line count and length, and words placed in silence: outside the VAD's speech regions
+(+ the engine's tolerance), and, on the gappy recording, inside a known gap by more than the
+VAD padding. `--tune` times other batch sizes on the 10-minute recording.
 
-In the app, SPARRING_WHISPER_BATCH_SIZE selects the pipeline: 0 (the default) is sequential,
-N > 0 makes workers.speech.FasterWhisperEngine use BatchedInferencePipeline with batch_size=N.
-A short smoke test at the end runs the engine that way to check the app's batched path works.
-
-    .venv/bin/python bench/batched_vs_sequential.py [--reps 2] [--batch-size 8] [--lang en]
+    .venv/bin/python bench/batched_vs_sequential.py [--pairs 5] [--tune 4,8,16] [--tune-runs 2]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import datetime
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,9 +31,18 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from speech_audio import WORK, Clock, make_recording, save_result, wer  # noqa: E402
+from speech_audio import (  # noqa: E402
+    WORK,
+    Clock,
+    SpeechRecording,
+    make_gappy_recording,
+    make_recording,
+    save_result,
+    wer,
+)
 
 THREADS = 2
+VAD_PAD_S = 0.4  # faster-whisper's VadOptions.speech_pad_ms
 
 
 def log(msg: str) -> None:
@@ -41,18 +51,19 @@ def log(msg: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reps", type=int, default=2, help="runs of each side (default 2)")
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the setting's")
+    parser.add_argument("--tune", default="4,8,16", help="batch sizes to time ('' skips)")
+    parser.add_argument("--tune-runs", type=int, default=2)
     parser.add_argument("--lang", default="en")
     parser.add_argument("--seconds", type=float, default=600.0)
     args = parser.parse_args()
 
-    rec = make_recording(args.lang, args.seconds)
-    log(f"recording: {rec.mp4.name}, {rec.duration:.1f} s, {rec.words} reference words")
-
+    long_rec = make_recording(args.lang, args.seconds)
+    gappy = make_gappy_recording(args.lang)
     data_dir = WORK / f"batched-{datetime.datetime.now():%Y%m%d-%H%M%S}"
     data_dir.mkdir(parents=True)
-    for key in ("SPARRING_DATABASE_URL", "SPARRING_QUEUE_URL"):
+    for key in ("SPARRING_DATABASE_URL", "SPARRING_QUEUE_URL", "SPARRING_WHISPER_BATCH_SIZE"):
         os.environ.pop(key, None)
     os.environ.update(
         {
@@ -61,185 +72,246 @@ def main() -> None:
             "SPARRING_WHISPER_DEVICE": "cpu",
             "SPARRING_WHISPER_COMPUTE_TYPE": "int8",
             "SPARRING_WHISPER_CPU_THREADS": str(THREADS),
-            "SPARRING_WHISPER_BATCH_SIZE": "0",
         }
     )
     os.chdir(ROOT)
     try:
-        result = run(args, rec)
+        result = run(args, long_rec, gappy, data_dir)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     print_and_save(result)
 
 
-def run(args: argparse.Namespace, rec) -> dict:
-    from faster_whisper import BatchedInferencePipeline, WhisperModel, decode_audio
+class Subject:
+    """A recording with the VAD's speech regions and, if known, its true gaps."""
 
-    from app.core.config import Settings, settings
-    from workers import speech
+    def __init__(self, name: str, rec: SpeechRecording, gaps: list[tuple[float, float, str]]):
+        from faster_whisper import decode_audio
 
-    model_ref = speech.resolve_model(settings)
-    t0 = time.perf_counter()
-    model = WhisperModel(
-        model_ref,
-        device=settings.whisper_device,
-        compute_type=settings.whisper_compute_type,
-        cpu_threads=settings.whisper_cpu_threads,
-        local_files_only=True,
-    )
-    batched = BatchedInferencePipeline(model=model)
-    log(f"model loaded in {time.perf_counter() - t0:.1f} s from {model_ref}")
-    log(f"options: {speech.transcribe_options(settings, rec.language)}")
+        from workers import segmenting, speech
 
-    clip = decode_audio(str(rec.wav), sampling_rate=16000)[: 20 * 16000]
-    list(model.transcribe(clip, **speech.transcribe_options(settings, rec.language))[0])
-    list(
-        batched.transcribe(
-            clip, batch_size=args.batch_size, **speech.transcribe_options(settings, rec.language)
-        )[0]
-    )
-    log("warmed up both pipelines on a 20 s clip")
+        self.name, self.rec, self.gaps = name, rec, gaps
+        samples = decode_audio(str(rec.mp4), sampling_rate=speech.SAMPLE_RATE)
+        found = speech.speech_regions(samples, speech.BATCHED_VAD)
+        self.regions = [
+            segmenting.Region(a / speech.SAMPLE_RATE, b / speech.SAMPLE_RATE) for a, b in found
+        ]
 
-    def timed(kind: str) -> tuple[Clock, str, int]:
-        options = speech.transcribe_options(settings, rec.language)  # fresh dict per call
-        with Clock() as clock:
-            if kind == "batched":
-                segments, _ = batched.transcribe(
-                    str(rec.mp4), batch_size=args.batch_size, **options
-                )
-            else:
-                segments, _ = model.transcribe(str(rec.mp4), **options)
-            texts = [s.text.strip() for s in segments]
-        return clock, " ".join(texts), len(texts)
 
-    times: dict[str, list[float]] = {"sequential": [], "batched": []}
-    cpu: dict[str, list[float]] = {"sequential": [], "batched": []}
-    loads = []
-    wers: dict[str, list[float]] = {"sequential": [], "batched": []}
-    nsegs: dict[str, int] = {}
-    for _ in range(args.reps):
-        for kind in ("sequential", "batched"):
-            log(f"run {len(times['sequential']) + len(times['batched']) + 1}: {kind} ...")
-            clock, text, n = timed(kind)
-            t = clock.wall
-            times[kind].append(t)
-            cpu[kind].append(clock.cpu)
-            loads.append((kind, *clock.load))
-            wers[kind].append(wer(rec.reference, text))
-            nsegs[kind] = n
-            log(
-                f"  {kind:10s} {t:7.2f} s  RTF {t / rec.duration:.3f}  CPU {clock.cpu:7.2f} s  "
-                f"WER {wers[kind][-1]:.2%}  {n} segments  "
-                f"load {clock.load[0]:.2f}->{clock.load[1]:.2f}"
-            )
+def measure(engine, subject: Subject) -> dict:
+    from workers import segmenting, speech
 
-    # Smoke test of the app's own batched path (SPARRING_WHISPER_BATCH_SIZE > 0), on 60 s.
-    smoke = {"ok": False}
-    try:
-        short = make_recording(rec.language, 60.0, quiet=True)
-        app_settings = Settings(whisper_batch_size=args.batch_size)
-        engine = speech.FasterWhisperEngine(app_settings)
-        engine.load()
+    rec = subject.rec
+    first = None
+    with Clock() as clock:
         t0 = time.perf_counter()
-        segs = list(engine.transcribe(short.wav, rec.language))
-        smoke = {
-            "ok": True,
-            "seconds": round(time.perf_counter() - t0, 2),
-            "audio_seconds": round(short.duration, 1),
-            "segments": len(segs),
-            "wer": round(wer(short.reference, " ".join(s.text for s in segs)), 4),
-            "words_with_timestamps": sum(len(s.words) for s in segs),
-        }
-        engine.release()
-    except Exception as exc:  # report, do not hide: this is the app's code path
-        smoke = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    log(f"app engine with whisper_batch_size={args.batch_size} on 60 s: {smoke}")
-
-    seq_med = statistics.median(times["sequential"])
-    bat_med = statistics.median(times["batched"])
+        segments = []
+        for seg in engine.transcribe(rec.mp4, rec.language):
+            if first is None:
+                first = time.perf_counter() - t0
+            segments.append(seg)
+    words = [w for s in segments for w in s.words]
+    outside = segmenting.outside_speech(
+        [(w.start, w.end) for w in words], subject.regions, speech.SILENCE_TOLERANCE_S
+    )
+    margin = VAD_PAD_S + speech.SILENCE_TOLERANCE_S
+    in_gaps = [
+        f"{w.start:.2f}-{w.end:.2f}{w.text}"
+        for w in words
+        for a, b, _ in subject.gaps
+        if w.end > a + margin and w.start < b - margin
+    ]
+    lengths = [s.end - s.start for s in segments] or [0.0]
     return {
-        "audio_file": rec.mp4.name,
-        "audio_seconds": round(rec.duration, 1),
-        "language": rec.language,
-        "reference_words": rec.words,
-        "model": "bundled-base (multilingual Whisper base, CTranslate2)",
-        "device": f"{settings.whisper_device}, {settings.whisper_compute_type}, "
-        f"cpu_threads={settings.whisper_cpu_threads}",
-        "batch_size": args.batch_size,
-        "options": speech.transcribe_options(settings, rec.language),
-        "sequential_seconds": [round(t, 2) for t in times["sequential"]],
-        "batched_seconds": [round(t, 2) for t in times["batched"]],
-        "sequential_median": round(seq_med, 2),
-        "batched_median": round(bat_med, 2),
-        "sequential_rtf": round(seq_med / rec.duration, 4),
-        "batched_rtf": round(bat_med / rec.duration, 4),
-        "speedup_sequential_over_batched": round(seq_med / bat_med, 3),
-        "ratio_batched_over_sequential": round(bat_med / seq_med, 3),
-        "sequential_cpu_seconds": [round(t, 2) for t in cpu["sequential"]],
-        "batched_cpu_seconds": [round(t, 2) for t in cpu["batched"]],
-        "load_average_1min_before_after": [(k, round(a, 2), round(b, 2)) for k, a, b in loads],
-        "sequential_wer": [round(w, 4) for w in wers["sequential"]],
-        "batched_wer": [round(w, 4) for w in wers["batched"]],
-        "segments": nsegs,
-        "app_batched_smoke_test": smoke,
+        "wall": clock.wall,
+        "cpu": clock.cpu,
+        "first": first if first is not None else clock.wall,
+        "load": clock.load,
+        "wer": wer(rec.reference, " ".join(s.text for s in segments)),
+        "segments": len(segments),
+        "median_seconds": statistics.median(lengths),
+        "max_seconds": max(lengths),
+        "median_chars": statistics.median([len(s.text) for s in segments] or [0]),
+        "outside_vad": len(outside),
+        "in_gaps": len(in_gaps),
+        "in_gap_examples": in_gaps[:5],
     }
 
 
-def _secs(values: list[float]) -> str:
-    return ", ".join(f"{v:.2f}" for v in values)
+def run(args: argparse.Namespace, long_rec, gappy, data_dir: Path) -> dict:
+    from app.core.config import Settings
+    from workers import speech
+
+    default_bs = Settings().whisper_batch_size
+    bs = args.batch_size if args.batch_size is not None else default_bs
+    engines = {
+        "sequential": speech.FasterWhisperEngine(Settings(whisper_batch_size=0)),
+        "batched": speech.FasterWhisperEngine(Settings(whisper_batch_size=bs)),
+    }
+    clip = data_dir / "warm.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(long_rec.wav), "-t", "20", str(clip)],
+        check=True,
+    )
+    for engine in engines.values():
+        engine.load()
+        list(engine.transcribe(clip, long_rec.language))
+    log(f"both engines loaded and warmed on 20 s (batched: batch_size={bs})")
+
+    subjects = [
+        Subject("10-minute conversation", long_rec, []),
+        Subject("long gaps", gappy, gappy.gaps),
+    ]
+    runs: dict[str, dict[str, list[dict]]] = {}
+    for subject in subjects:
+        log(f"{subject.name}: {subject.rec.mp4.name}, {subject.rec.duration:.1f} s")
+        runs[subject.name] = {"sequential": [], "batched": []}
+        for pair in range(args.pairs):
+            order = ("sequential", "batched") if pair % 2 == 0 else ("batched", "sequential")
+            for kind in order:
+                m = measure(engines[kind], subject)
+                runs[subject.name][kind].append(m)
+                log(
+                    f"  pair {pair + 1} {kind:10s} wall {m['wall']:6.1f} s  cpu {m['cpu']:6.1f} s"
+                    f"  first {m['first']:5.1f} s  WER {m['wer']:.2%}  {m['segments']} lines"
+                    f"  median {m['median_seconds']:.1f} s  outside VAD {m['outside_vad']}"
+                    f"  in gaps {m['in_gaps']}  load {m['load'][0]:.1f}->{m['load'][1]:.1f}"
+                )
+
+    tuning: dict[int, list[dict]] = {}
+    sizes = [int(x) for x in args.tune.split(",") if x.strip()]
+    if sizes:
+        tuners = {n: speech.FasterWhisperEngine(Settings(whisper_batch_size=n)) for n in sizes}
+        for engine in tuners.values():
+            engine.load()
+            list(engine.transcribe(clip, long_rec.language))
+        for rep in range(args.tune_runs):
+            order = sizes if rep % 2 == 0 else sizes[::-1]
+            for n in order:
+                m = measure(tuners[n], subjects[0])
+                tuning.setdefault(n, []).append(m)
+                log(
+                    f"  tune batch_size={n:2d} wall {m['wall']:6.1f} s  cpu {m['cpu']:6.1f} s"
+                    f"  first {m['first']:5.1f} s  WER {m['wer']:.2%}"
+                )
+    return summarise(runs, tuning, bs, default_bs, subjects)
 
 
-def _pcts(values: list[float]) -> str:
-    return ", ".join(f"{v:.2%}" for v in values)
+def _med(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def summarise(runs, tuning, bs, default_bs, subjects) -> dict:
+    from app.core.config import settings
+    from workers import segmenting, speech
+
+    out: dict = {
+        "model": "bundled-base (multilingual Whisper base, CTranslate2)",
+        "device": f"cpu, int8, cpu_threads={THREADS}",
+        "batch_size": bs,
+        "default_batch_size": default_bs,
+        "options": speech.transcribe_options(settings, subjects[0].rec.language),
+        "batched_vad": speech.BATCHED_VAD,
+        "split_rules": vars(segmenting.DEFAULT_RULES),
+        "silence_tolerance_s": speech.SILENCE_TOLERANCE_S,
+        "recordings": {},
+    }
+    for subject in subjects:
+        r = runs[subject.name]
+        entry = {
+            "file": subject.rec.mp4.name,
+            "seconds": round(subject.rec.duration, 1),
+            "reference_words": subject.rec.words,
+            "vad_speech_seconds": round(sum(x.end - x.start for x in subject.regions), 1),
+            "gaps": subject.gaps,
+            "runs": r,
+        }
+        for kind in ("sequential", "batched"):
+            for key in ("wall", "cpu", "first", "wer", "median_seconds", "median_chars"):
+                entry[f"{kind}_{key}"] = round(_med(r[kind], key), 4)
+            entry[f"{kind}_segments"] = r[kind][-1]["segments"]
+            entry[f"{kind}_max_seconds"] = round(max(x["max_seconds"] for x in r[kind]), 2)
+            entry[f"{kind}_outside_vad"] = max(x["outside_vad"] for x in r[kind])
+            entry[f"{kind}_in_gaps"] = max(x["in_gaps"] for x in r[kind])
+        entry["speedup_wall"] = round(entry["sequential_wall"] / entry["batched_wall"], 3)
+        entry["speedup_cpu"] = round(entry["sequential_cpu"] / entry["batched_cpu"], 3)
+        out["recordings"][subject.name] = entry
+    out["tuning"] = {
+        str(n): {
+            "wall": round(_med(ms, "wall"), 2),
+            "cpu": round(_med(ms, "cpu"), 2),
+            "first": round(_med(ms, "first"), 2),
+            "wer": round(_med(ms, "wer"), 4),
+            "runs": ms,
+        }
+        for n, ms in sorted(tuning.items())
+    }
+    main_rec = out["recordings"][subjects[0].name]
+    out["speedup_wall"] = main_rec["speedup_wall"]
+    out["speedup_cpu"] = main_rec["speedup_cpu"]
+    out["target_met"] = bool(
+        main_rec["speedup_wall"] >= 1.8
+        and all(e["batched_wer"] <= e["sequential_wer"] for e in out["recordings"].values())
+        and all(
+            e["batched_in_gaps"] == 0 and e["batched_outside_vad"] == 0
+            for e in out["recordings"].values()
+        )
+    )
+    return out
 
 
 def print_and_save(r: dict) -> None:
-    dur, bs = r["audio_seconds"], r["batch_size"]
-    smoke = r["app_batched_smoke_test"]
-    if smoke.get("ok"):
-        smoke_line = (
-            f"worked: {smoke['segments']} segments, {smoke['words_with_timestamps']} timed "
-            f"words, WER {smoke['wer']:.2%}, {smoke['seconds']} s for "
-            f"{smoke['audio_seconds']} s of audio"
+    bs = r["batch_size"]
+    lines = [
+        f"Model: {r['model']}; {r['device']}. Both sides: workers.speech.FasterWhisperEngine, "
+        f"options {r['options']}; batched: whisper_batch_size={bs} (the setting's default is "
+        f"{r['default_batch_size']}), its VAD {r['batched_vad']}, lines split by "
+        f"{r['split_rules']}, words kept within "
+        f"the VAD regions + {r['silence_tolerance_s']} s. Sequential: whisper_batch_size=0 "
+        "(the default until now). Pairs alternate which side runs first; figures are medians.",
+        "",
+        "| recording | pipeline | wall (s) | CPU (s) | first line (s) | WER | lines | median "
+        "line (s / chars) | longest line (s) | words outside VAD | words in a known gap |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, e in r["recordings"].items():
+        for kind, label in (("sequential", "sequential (old default)"), ("batched", "batched")):
+            gaps = e[f"{kind}_in_gaps"] if e["gaps"] else "-"
+            lines.append(
+                f"| {name} ({e['seconds'] / 60:.1f} min) | {label} | {e[f'{kind}_wall']:.1f} "
+                f"| {e[f'{kind}_cpu']:.1f} | {e[f'{kind}_first']:.1f} | {e[f'{kind}_wer']:.2%} "
+                f"| {e[f'{kind}_segments']} | {e[f'{kind}_median_seconds']:.1f} / "
+                f"{e[f'{kind}_median_chars']:.0f} | {e[f'{kind}_max_seconds']:.1f} "
+                f"| {e[f'{kind}_outside_vad']} | {gaps} |"
+            )
+    lines.append("")
+    for name, e in r["recordings"].items():
+        walls = {k: ", ".join(f"{x['wall']:.1f}" for x in e["runs"][k]) for k in e["runs"]}
+        lines.append(
+            f"- {name}: **batched is {e['speedup_wall']:.2f}x as fast (wall), "
+            f"{e['speedup_cpu']:.2f}x (CPU time)**; wall runs sequential {walls['sequential']}"
+            f"; batched {walls['batched']}. VAD heard {e['vad_speech_seconds']} s of speech."
         )
-    else:
-        smoke_line = f"FAILED: {smoke.get('error')}"
-    order = ", ".join(["sequential, batched"] * len(r["sequential_seconds"]))
-    loads = ", ".join(f"{k} {a}->{b}" for k, a, b in r["load_average_1min_before_after"])
-    rows = []
-    for label, key in (
-        ("sequential WhisperModel.transcribe", "sequential"),
-        (f"BatchedInferencePipeline (batch_size={bs})", "batched"),
-    ):
-        rows.append(
-            f"| {label} | {_secs(r[f'{key}_seconds'])} | {r[f'{key}_median']:.2f} "
-            f"| {r[f'{key}_rtf']:.3f} | {_secs(r[f'{key}_cpu_seconds'])} "
-            f"| {_pcts(r[f'{key}_wer'])} | {r['segments'].get(key)} |"
-        )
-    summary = "\n".join(
-        [
-            f"Audio: {r['audio_file']}, {dur} s ({dur / 60:.1f} min), language {r['language']}, "
-            f"{r['reference_words']} reference words",
-            f"Model: {r['model']}; {r['device']}; batched batch_size={bs}",
-            f"Options (workers.speech.transcribe_options, both sides): {r['options']}",
-            f"Order: {order}",
+        if e["gaps"]:
+            lines.append(f"  Gaps (start, end, kind): {e['gaps']}")
+    if r["tuning"]:
+        lines += [
             "",
-            "| pipeline | wall runs (s) | wall median (s) | real-time factor | CPU runs (s) | WER "
-            "| segments |",
-            "|---|---|---|---|---|---|---|",
-            *rows,
+            "Batch size on the 10-minute recording (medians):",
             "",
-            "**Batched / sequential time (wall medians): "
-            f"{r['ratio_batched_over_sequential']:.3f}** (batched runs at "
-            f"{r['speedup_sequential_over_batched']:.2f}x the speed of sequential)",
-            "",
-            f"1-minute load average before -> after each run: {loads}",
-            "",
-            "The app selects the batched pipeline with SPARRING_WHISPER_BATCH_SIZE=N (N > 0); "
-            "0, the default, is sequential.",
-            f"App engine smoke test with whisper_batch_size={bs} (60 s clip): {smoke_line}",
+            "| batch_size | wall (s) | CPU (s) | first line (s) | WER |",
+            "|---|---|---|---|---|",
         ]
-    )
+        for n, t in r["tuning"].items():
+            lines.append(
+                f"| {n} | {t['wall']:.1f} | {t['cpu']:.1f} | {t['first']:.1f} | {t['wer']:.2%} |"
+            )
+    lines += [
+        "",
+        f"Target (>= 1.8x as fast on the 10-minute recording, WER no worse, nothing in silence): "
+        f"{'MET' if r['target_met'] else 'NOT met'}.",
+    ]
+    summary = "\n".join(lines)
     print("\n" + "=" * 78 + "\nbatched_vs_sequential summary\n" + "=" * 78)
     print(summary)
     save_result("batched_vs_sequential", r, summary)

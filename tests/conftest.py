@@ -44,7 +44,9 @@ TABLES = [
     "segment",
     "transcript",
     "job",
+    "sharemember",
     "share",
+    "accountlink",
     "consent",
     "recording",
     "teammember",
@@ -62,7 +64,7 @@ BASE_USERS = {
 }
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, *, base_users: bool = True) -> None:
     """The real migrations (`videosparring migrate`), run in this process for speed."""
     from app.cli import main as cli
 
@@ -72,7 +74,8 @@ def migrate(url: str) -> None:
         cli(["migrate"])
     finally:
         settings.database_url = previous
-    _make_base_users(url)
+    if base_users:
+        _make_base_users(url)
 
 
 def _make_base_users(url: str) -> None:
@@ -123,8 +126,13 @@ def _clean(url: str) -> None:
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text(f'DELETE FROM "user" WHERE email NOT IN ({emails})'))
         conn.execute(
-            text('UPDATE "user" SET failed_logins = 0, locked_until = NULL, active = true')
+            text(
+                'UPDATE "user" SET active = true, link_password_at = NULL, reset_notice_due = false'
+            )
         )
+    from app.accounts import throttle
+
+    throttle.reset("memory://")  # the login counters of this process
     subprocess.run(["rm", "-rf", str(settings.media_dir), str(settings.upload_tmp_dir)])
 
 
@@ -161,7 +169,8 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> TestClien
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
-    client.headers["X-CSRF-Token"] = token
+    # The token is bound to the session: the login answer carries the new one.
+    client.headers["X-CSRF-Token"] = client.cookies.get("vs_csrf")
     return client
 
 

@@ -24,8 +24,10 @@ Beside the status, every cell checks that nobody who may not see the recording g
 title, case reference or transcript text in any answer, and that whatever a viewer gets of a
 recording is marked no-store. Destructive routes act on a recording of their own.
 
-Further down: the CSRF token on every state-changing route; team shares (members only, and
-gone the moment a membership or share ends); withdrawn personal shares; share and segment
+Further down: the CSRF token on every state-changing route; team shares (the members it
+covered when made, gone the moment a membership or share ends, and a later member only once
+the owner confirms them; tests/test_admin_access.py has the administrator's routes);
+withdrawn personal shares; share and segment
 ids of someone else's recording used through one's own; leaders with a share; role changes
 and deactivation; and the core visibility rules on SQLite and PostgreSQL.
 """
@@ -42,7 +44,8 @@ from app.accounts import service as account_service
 from app.accounts.models import Role
 from app.core.db import session_scope
 from app.sharing.models import Share
-from tests.conftest import BASE_USERS, PASSWORD, login, process_queued_jobs, user_id
+from tests.accounts_helpers import opened_clients
+from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs, user_id
 from tests.helpers import CONSENT
 from tests.mediafiles import FORMATS, MediaSet
 
@@ -78,6 +81,9 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     # Anyone logged in.
     "GET /api/v1/me":                                                     (401, 200, 200, 200, 200, 200),
     "GET /account/password":                                            (LOGIN, 200, 200, 200, 200, 200),
+    # A one-time link (here an unknown token): whoever holds it, nobody else.
+    "GET /account/link/{token}":                                          (404, 404, 404, 404, 404, 404),
+    "POST /account/link/{token}":                                         (404, 404, 404, 404, 404, 404),
     "POST /account/password":                                           (LOGIN, 422, 422, 422, 422, 422),  # repeat differs
     "GET /": (LOGIN, (303, "/recordings"), (303, "/recordings"), (303, "/recordings"),
               (303, "/admin/users"), (303, "/leader")),
@@ -104,15 +110,18 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "GET /api/v1/recordings/{recording_id}/shares":                       (401, 200, 403, 404, 404, 404),
     "POST /api/v1/recordings/{recording_id}/shares":                      (401, 201, 403, 404, 404, 404),
     "DELETE /api/v1/recordings/{recording_id}/shares/{share_id}":         (401, 204, 403, 404, 404, 404),
+    "POST /api/v1/recordings/{recording_id}/shares/{share_id}/confirm":   (401, 204, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/delete":                           (LOGIN, 303, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/consent/withdraw":                 (LOGIN, 303, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/segments/{segment_id}":            (LOGIN, 303, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/shares":                           (LOGIN, 303, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/shares/{share_id}/withdraw":       (LOGIN, 303, 403, 404, 404, 404),
+    "POST /recordings/{recording_id}/shares/{share_id}/confirm":        (LOGIN, 303, 403, 404, 404, 404),
 
     # The administrator's pages.
     "GET /admin/users":                                                 (LOGIN, 403, 403, 403, 200, 403),
-    "POST /admin/users":                                                (LOGIN, 403, 403, 403, 303, 403),
+    "POST /admin/users":                                                (LOGIN, 403, 403, 403, 200, 403),  # shows the link once
+    "POST /admin/users/{user_id}/reset":                                (LOGIN, 403, 403, 403, 200, 403),  # shows the link once
     "POST /admin/users/{user_id}":                                      (LOGIN, 403, 403, 403, 303, 403),
     "POST /admin/users/{user_id}/delete":                               (LOGIN, 403, 403, 403, 303, 403),
     "GET /admin/teams":                                                 (LOGIN, 403, 403, 403, 200, 403),
@@ -154,7 +163,13 @@ class Call:
 
 CALLS: dict[str, list[Call]] = {
     "POST /login": [
-        Call(data={"email": "ingen@kommune.test", "password": "forkert kodeord", "next": "/"})
+        Call(
+            data={"email": "ingen-{actor}@kommune.test", "password": "forkert kodeord", "next": "/"}
+        )
+    ],
+    "GET /account/link/{token}": [Call(path={"token": "unknown_token"})],
+    "POST /account/link/{token}": [
+        Call(path={"token": "unknown_token"}, data={"new": PASSWORD, "repeat": PASSWORD})
     ],
     "POST /logout": [Call(fresh_client=True)],
     "GET /language/{code}": [Call(path={"code": "en"})],
@@ -189,13 +204,19 @@ CALLS: dict[str, list[Call]] = {
     "POST /recordings/{recording_id}/shares/{share_id}/withdraw": [
         Call(path={"share_id": "share_for_page_withdraw"})
     ],
+    "POST /api/v1/recordings/{recording_id}/shares/{share_id}/confirm": [
+        Call(path={"share_id": "share_for_confirm"}, json={"user_id": "{confirm_target}"})
+    ],
+    "POST /recordings/{recording_id}/shares/{share_id}/confirm": [
+        Call(path={"share_id": "share_for_confirm"}, data={"user_id": "{confirm_target}"})
+    ],
+    "POST /admin/users/{user_id}/reset": [Call(path={"user_id": "user_to_update"})],
     "POST /admin/users": [
         Call(
             data={
                 "email": "ny-{actor}@kommune.test",
                 "name": "Ny Person",
                 "role": "caseworker",
-                "password": PASSWORD,
             }
         )
     ],
@@ -313,22 +334,7 @@ def set_members(team_id: int, members: list[int]) -> None:
 @pytest.fixture
 def open_client() -> Iterator[ClientFactory]:
     """Opens browsers: open_client() is anonymous (with a CSRF token), open_client(email) logged in."""
-    from app.main import app
-
-    opened: list[TestClient] = []
-
-    def make(email: str | None = None) -> TestClient:
-        client = TestClient(app)
-        opened.append(client)
-        if email is not None:
-            return login(client, email)
-        client.get("/login")
-        client.headers["X-CSRF-Token"] = client.cookies["vs_csrf"]
-        return client
-
-    yield make
-    for client in opened:
-        client.close()
+    yield from opened_clients()
 
 
 def email_of(actor: str) -> str:
@@ -378,7 +384,13 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
         "user_to_update": make_user("opdateres@kommune.test", Role.caseworker),
         "user_to_delete": make_user("slettes@kommune.test", Role.caseworker),
         "team_for_members": make_team("Medlemmer", []),
+        "unknown_token": "x" * 43,
     }
+    # A team member who joined after the share: the owner confirms them.
+    confirm_team = make_team("Bekræftes", [])
+    names["share_for_confirm"] = share(owner, recording_id, team_id=confirm_team)
+    names["confirm_target"] = make_user("kom-senere@kommune.test", Role.caseworker)
+    set_members(confirm_team, [int(names["confirm_target"])])  # type: ignore[call-overload]
     # Destructive routes each get their own recording, shared the same way (not processed:
     # deleting does not wait for the worker).
     for key, calls in CALLS.items():
@@ -514,7 +526,7 @@ def test_every_state_changing_route_needs_the_csrf_token(
     }
     names.update({f"fresh {key}": recording_id for key in MATRIX})
     names.update({name: 1 for call in CALLS.values() for c in call for name in c.path.values()})
-    names.update(share_target=1, team_for_page_share=1, user_to_update=1)
+    names.update(share_target=1, team_for_page_share=1, user_to_update=1, confirm_target=1)
     failures = []
     for key in MATRIX:
         method, template = key.split(" ", 1)
@@ -576,10 +588,22 @@ def test_team_share_reaches_members_only_and_ends_with_membership(
     assert "Sparringsgruppe" not in page.text
     assert supervisor.get(f"/api/v1/recordings/{recording_id}/shares").status_code == 403
 
-    # Membership changes apply to the very next request, in the same session.
+    # Membership changes apply to the very next request, in the same session. Someone who
+    # joins after the share sees nothing until the owner confirms them.
     set_members(team, [user_id("caseworker2")])
     assert not can_see(supervisor, recording_id)
     assert supervisor.get(f"/recordings/{recording_id}").status_code == 404
+    assert not can_see(caseworker2, recording_id)
+    viewers = owner.get(f"/api/v1/recordings/{recording_id}/shares").json()[0]["viewers"]
+    assert viewers == [
+        {
+            "user_id": user_id("caseworker2"),
+            "name": BASE_USERS["caseworker2"][1],
+            "status": "pending",
+        }
+    ]
+    confirm = f"/api/v1/recordings/{recording_id}/shares/{share_id}/confirm"
+    assert owner.post(confirm, json={"user_id": user_id("caseworker2")}).status_code == 204
     assert can_see(caseworker2, recording_id)
 
     # So does the administrator's form.
@@ -587,9 +611,12 @@ def test_team_share_reaches_members_only_and_ends_with_membership(
     assert response.status_code == 303
     assert not can_see(caseworker2, recording_id)
 
-    # And withdrawing the team's share.
+    # Rejoining is joining later: the owner again.
     set_members(team, [user_id("caseworker2")])
+    assert not can_see(caseworker2, recording_id)
+    assert owner.post(confirm, json={"user_id": user_id("caseworker2")}).status_code == 204
     assert can_see(caseworker2, recording_id)
+    # And withdrawing the team's share.
     response = owner.delete(f"/api/v1/recordings/{recording_id}/shares/{share_id}")
     assert response.status_code == 204
     assert not can_see(caseworker2, recording_id)

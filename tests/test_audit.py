@@ -7,16 +7,25 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from app.audit import chain
 from app.audit import service as audit
 from app.core.config import settings
-from tests.conftest import PG_ADMIN, ROOT, migrate
+from tests.conftest import PG_ADMIN, ROOT
+from tests.conftest import migrate as migrate_database
+
+
+def migrate(url: str) -> None:
+    """The real migrations, without the base users: these tests need only the log."""
+    migrate_database(url, base_users=False)
 
 
 @pytest.fixture
@@ -138,6 +147,151 @@ def test_verify_command_catches_tampering(
     code, out = verify_command(fresh_db, capsys)
     assert code == 1
     assert problem in out
+
+
+def links(url: str) -> list[dict[str, object]]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM auditentry ORDER BY seq")).mappings().all()
+    engine.dispose()
+    return [dict(row) for row in rows]
+
+
+ATTACKS = [(b, a) for b in ("sqlite", "postgres") for a in ("truncate", "rewrite")]
+
+
+@pytest.mark.parametrize(
+    ("fresh_db", "attack"), ATTACKS, indirect=["fresh_db"], ids=[f"{b}-{a}" for b, a in ATTACKS]
+)
+def test_someone_who_can_write_to_the_database_cannot_hide_entries(
+    fresh_db: str, attack: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Remove the newest entries and fix the stored head, or rewrite the whole chain."""
+    write_entries(fresh_db)
+    rows = links(fresh_db)
+    if attack == "truncate":
+        tamper(
+            fresh_db,
+            "DELETE FROM auditentry WHERE seq > 3",
+            f"UPDATE audithead SET seq = 3, hash = '{rows[2]['hash']}'",
+        )
+        problem = "entries after 3 were removed: the head file records entry 5"
+    else:
+        # Drop entry 2 and relink the rest with SHA-256, the way the chain used to be made.
+        kept = [r for r in rows if r["seq"] != 2]
+        statements = ["DELETE FROM auditentry"]
+        prev = audit.GENESIS
+        for seq, row in enumerate(kept, start=1):
+            at = row["at"] if isinstance(row["at"], datetime) else datetime.fromisoformat(row["at"])
+            entry = SimpleNamespace(**{**row, "seq": seq, "at": at})
+            new_hash = chain.legacy_hash(prev, entry)  # type: ignore[arg-type]
+            statements.append(
+                "INSERT INTO auditentry (seq, at, actor_id, actor_email, action, recording_id,"
+                f" detail, ip, prev_hash, hash) VALUES ({seq}, '{row['at']}', 1,"
+                f" 'sara@kommune.test', 'view', 'abc123', '{row['detail']}', '10.0.0.7',"
+                f" '{prev}', '{new_hash}')"
+            )
+            prev = new_hash
+        statements.append(f"UPDATE audithead SET seq = {len(kept)}, hash = '{prev}'")
+        tamper(fresh_db, *statements)
+        problem = "entry 1 was altered"
+
+    code, out = verify_command(fresh_db, capsys)
+    assert code == 1, out
+    assert problem in out
+
+
+def test_an_emptied_log_is_caught(fresh_sqlite: str, capsys: pytest.CaptureFixture[str]) -> None:
+    write_entries(fresh_sqlite)
+    tamper(fresh_sqlite, "DELETE FROM auditentry", "DELETE FROM audithead")
+    code, out = verify_command(fresh_sqlite, capsys)
+    assert code == 1 and "the log is empty, but" in out
+
+
+def test_the_head_file_is_private_and_follows_every_entry(fresh_sqlite: str) -> None:
+    write_entries(fresh_sqlite, count=3)
+    first = links(fresh_sqlite)[0]["hash"]
+    path = chain.head_file(str(first))
+    assert path.stat().st_mode & 0o777 == 0o600
+    last = links(fresh_sqlite)[-1]
+    assert chain.read_head(str(first)) == (3, last["hash"])
+    assert path.read_text().splitlines()[-1] == f"3 {last['hash']}"
+
+
+def test_several_processes_append_to_one_chain(fresh_sqlite: str, tmp_path: Path) -> None:
+    """Writers in separate processes: the chain does not fork and the head file keeps up."""
+    script = (
+        "from app.audit import service\n"
+        "for i in range(10): service.record(action='view', detail=f'process entry {i}')\n"
+    )
+    env = {**os.environ, "SPARRING_DATABASE_URL": fresh_sqlite}
+    writers = [
+        subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env) for _ in range(3)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
+    rows = links(fresh_sqlite)
+    assert len(rows) == 30
+    first = str(rows[0]["hash"])
+    assert chain.read_head(first) == (30, rows[-1]["hash"])
+    assert len(chain.head_file(first).read_text().splitlines()) == 30
+    ok = subprocess.run(
+        [sys.executable, "-m", "app.cli", "audit-verify"], cwd=ROOT, env=env, capture_output=True
+    )
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_a_log_written_before_the_key_is_tied_to_the_keyed_chain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Upgrading keeps old entries checkable; rewriting them afterwards still shows."""
+    from alembic import command
+
+    from tests.test_migrations import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    previous = settings.database_url
+    settings.database_url = url
+    try:
+        command.upgrade(alembic_config(), "a11ce5500001")
+        statements, prev = [], audit.GENESIS
+        for seq in (1, 2, 3):
+            at = datetime(2026, 11, 1, 9, seq, tzinfo=UTC)
+            entry = SimpleNamespace(
+                seq=seq,
+                at=at,
+                actor_id=1,
+                actor_email="sara@kommune.test",
+                action="view",
+                recording_id="abc123",
+                detail=f"old {seq}",
+                ip="10.0.0.7",
+            )
+            new_hash = chain.legacy_hash(prev, entry)  # type: ignore[arg-type]
+            statements.append(
+                "INSERT INTO auditentry (seq, at, actor_id, actor_email, action, recording_id,"
+                f" detail, ip, prev_hash, hash) VALUES ({seq}, '{at:%Y-%m-%d %H:%M:%S.%f}', 1,"
+                f" 'sara@kommune.test', 'view', 'abc123', 'old {seq}', '10.0.0.7', '{prev}',"
+                f" '{new_hash}')"
+            )
+            prev = new_hash
+        statements.append(f"INSERT INTO audithead (id, seq, hash) VALUES (1, 3, '{prev}')")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+        engine.dispose()
+        command.upgrade(alembic_config(), "head")
+    finally:
+        settings.database_url = previous
+    write_entries(url, count=2)
+    rows = links(url)
+    assert [r["action"] for r in rows] == ["view"] * 3 + ["chain_keyed"] + ["view"] * 2
+    code, out = verify_command(url, capsys)
+    assert code == 0 and "6 entries" in out, out
+
+    tamper(url, "UPDATE auditentry SET detail = 'nothing' WHERE seq = 2")
+    code, out = verify_command(url, capsys)
+    assert code == 1 and "entry 2 was altered" in out
 
 
 def test_admin_filters_and_exports_the_log_as_csv(db: str, client: TestClient, client_for) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """Bad input gets a clear error and leaves nothing behind: no row, no file."""
 
+import contextlib
 import select
 import socket
 from pathlib import Path
@@ -213,25 +214,33 @@ def _send_until_answered(
             sent += len(piece)
     except (BrokenPipeError, ConnectionResetError):
         pass
-    sock.settimeout(10)
-    try:
-        while b"\r\n\r\n" not in answer:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-        # read the JSON body too
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-            if answer.rstrip().endswith(b"}"):
-                break
-    except (TimeoutError, ConnectionResetError):
-        pass
+    sock.settimeout(30)
+    with contextlib.suppress(TimeoutError, ConnectionResetError):
+        answer = _read_response(sock)
     sock.close()
     return answer, sent
+
+
+def _read_response(sock: socket.socket) -> bytes:
+    """The status line, headers and exactly Content-Length bytes of body (no wait for close)."""
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return answer
+        answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 @pytest.fixture

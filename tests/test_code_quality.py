@@ -11,9 +11,9 @@ def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_lint_and_format() -> None:
-    lint = run_tool("ruff", "check", "app", "workers", "tests", "bench")
+    lint = run_tool("ruff", "check", ".")
     assert lint.returncode == 0, lint.stdout[-3000:]
-    formatted = run_tool("ruff", "format", "--check", "app", "workers", "tests")
+    formatted = run_tool("ruff", "format", "--check", ".")
     assert formatted.returncode == 0, formatted.stdout[-3000:]
 
 

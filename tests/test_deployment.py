@@ -29,6 +29,8 @@ def test_compose_file_uses_real_commands_and_settings() -> None:
     scripts = __import__("tomllib").loads((ROOT / "pyproject.toml").read_text())["project"][
         "scripts"
     ]
+    for name in ("postgres", "redis", "app", "worker"):
+        assert services[name]["restart"] == "unless-stopped", name  # a dead service comes back
     for name in ("app", "worker"):
         service = services[name]
         assert service["build"] == "."
@@ -104,7 +106,7 @@ def test_at_scale_postgres_redis_server_and_two_workers(
         token = browser.cookies["vs_csrf"]
         login = {"email": BASE_USERS["caseworker"][0], "password": PASSWORD, "csrf_token": token}
         assert browser.post("/login", data=login).status_code in (200, 303)
-        browser.headers["X-CSRF-Token"] = token
+        browser.headers["X-CSRF-Token"] = browser.cookies["vs_csrf"]  # bound to the session
         ids = []
         for fmt in (FORMATS[5], FORMATS[6], FORMATS[7]):
             fields = {"title": fmt.name, "case_reference": "SAG-SCALE", "language": "en", **CONSENT}

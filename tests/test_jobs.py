@@ -6,11 +6,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import func, select
+from sqlalchemy import update
+from sqlmodel import col, func, select
 
 from app.core.config import settings
 from app.core.db import session_scope
@@ -55,6 +57,16 @@ def the_job() -> Job:
         job = session.exec(select(Job)).one()
         session.expunge(job)
         return job
+
+
+def expire_lease(job_id: int) -> None:
+    """As if the worker holding the job stopped renewing its lease long ago."""
+    with session_scope() as session:
+        session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id)
+            .values(lease_expires_at=datetime(2000, 1, 1, tzinfo=UTC))
+        )
 
 
 def count(model: type) -> int:
@@ -195,18 +207,21 @@ def test_running_a_job_twice_keeps_one_result(db: str, client: TestClient, media
 def test_reaper_requeues_expired_lease_and_fails_after_last_attempt(
     db: str, client: TestClient, media: MediaSet
 ) -> None:
-    upload(client, media.encoded(FORMATS[6]))
+    recording_id = upload(client, media.encoded(FORMATS[6])).json()["id"]
     job_id = the_job().id
     for attempt in range(1, settings.job_max_attempts + 1):
         with session_scope() as session:
             claimed = job_service.claim(session=session, job_id=job_id, owner=f"dead-{attempt}")
-            assert claimed is not None and claimed.attempts == attempt
+            assert claimed is not None and claimed.attempt == attempt
             # A second worker cannot take a job whose lease is live.
             assert job_service.claim(session=session, job_id=job_id, owner="other") is None
-            claimed.lease_expires_at = claimed.lease_expires_at.replace(year=2000)
+        expire_lease(job_id)
         with session_scope() as session:
             requeued = job_service.reap_expired(session=session)
         assert requeued == ([job_id] if attempt < settings.job_max_attempts else [])
+        if requeued:  # the page says why nothing moves, not a frozen percentage
+            page = client.get(f"/recordings/{recording_id}").text
+            assert "venter på en ledig arbejdsproces" in page and " %" not in page
     job = the_job()
     assert job.status == JobStatus.failed
     with session_scope() as session:
@@ -233,4 +248,7 @@ def test_progress_is_written_while_work_goes_on(
     assert stages.index("audio") < stages.index("transcribe") < stages.index("poster")
     fractions = [fraction for _, fraction in seen]
     assert fractions == sorted(fractions)
-    assert len([s for s in stages if s == "transcribe"]) >= 4  # moves during transcription
+    # Moves during transcription: beyond its start and end, at least one step in between
+    # (the batched pipeline reports once per 30-second clip of speech).
+    during = [fraction for stage, fraction in seen if stage == "transcribe"]
+    assert len(set(during)) >= 3, seen

@@ -73,7 +73,7 @@ def api_client(base: str, who: str = "caseworker") -> httpx.Client:
         follow_redirects=False,
     )
     assert res.status_code == 303, res.text
-    client.headers["X-CSRF-Token"] = token
+    client.headers["X-CSRF-Token"] = client.cookies["vs_csrf"]  # bound to the new session
     # App bug (COMMIT_RACE): the session commits just after the 303 is sent.
     deadline = time.monotonic() + 5
     while client.get("/api/v1/me").status_code != 200:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
-from workers import speech
+from workers import segmenting, speech
 
 
 def test_size_name_without_download_permission_fails_with_guidance(tmp_path: Path) -> None:
@@ -75,3 +75,60 @@ def test_transcribes_with_silence_guards(tmp_path: Path, media) -> None:  # type
     assert progress and progress == sorted(progress)
     assert all(w.start <= w.end for s in segments for w in s.words)
     engine.release()
+
+
+def speech_around_a_long_silence(media, folder: Path) -> tuple[Path, float]:  # type: ignore[no-untyped-def]
+    """Speech, 60 s of quiet room noise (about -60 dBFS), the speech again, 20 s of silence."""
+    import subprocess
+    import wave
+
+    spoken = media.speech()
+    with wave.open(str(spoken)) as w:
+        said, rate = w.getnframes() / w.getframerate(), w.getframerate()
+    out = folder / "long-silence.wav"
+    subprocess.run(
+        [
+            "ffmpeg", "-v", "error", "-y", "-i", str(spoken),
+            "-f", "lavfi", "-t", "60", "-i", f"anoisesrc=color=pink:amplitude=0.001:r={rate}",
+            "-i", str(spoken),
+            "-f", "lavfi", "-t", "20", "-i", f"anullsrc=r={rate}:cl=mono",
+            "-filter_complex", "[0:a][1:a][2:a][3:a]concat=n=4:v=0:a=1",
+            "-ar", "16000", "-ac", "1", str(out),
+        ],
+        check=True,
+    )  # fmt: skip
+    return out, said
+
+
+@pytest.mark.parametrize("model", ["bundled-tiny.en", "bundled-base"])
+def test_batched_by_default_places_no_text_in_a_long_silence(
+    tmp_path: Path,
+    media,
+    model: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """The default is batched; its lines are sentences, and none lies in the silence."""
+    audio, said = speech_around_a_long_silence(media, tmp_path)
+    settings = Settings(data_dir=tmp_path, whisper_model=model, whisper_cpu_threads=2)
+    assert settings.whisper_batch_size > 0
+    engine = speech.FasterWhisperEngine(settings)
+    segments = list(engine.transcribe(audio, "en"))
+    assert engine._batched is not None
+    engine.release()
+
+    # Beyond the VAD's own padding (speech_pad_ms) and the engine's tolerance, it is silence.
+    margin = 0.4 + speech.SILENCE_TOLERANCE_S
+    quiet = [(said + margin, said + 60 - margin), (2 * said + 60 + margin, 2 * said + 80)]
+    times = [t for s in segments for t in (s.start, s.end)]
+    times += [t for s in segments for w in s.words for t in (w.start, w.end)]
+    assert not [t for t in times for a, b in quiet if a < t < b]
+    assert not [s.text for s in segments if s.start < said and s.end > said + 60]
+    # Both spoken parts are there, each in lines of about a sentence (three sentences each).
+    before = [s for s in segments if s.end <= said + margin]
+    after = [s for s in segments if s.start >= said + 60 - margin]
+    assert len(before) + len(after) == len(segments)
+    for part in (before, after):
+        heard = " ".join(s.text for s in part).lower()
+        assert "school" in heard and "horses" in heard, heard
+        assert 2 <= len(part) <= 4, [s.text for s in part]
+        assert all(s.end - s.start <= segmenting.DEFAULT_RULES.max_seconds for s in part)
+        assert all(s.words and s.start == s.words[0].start for s in part)

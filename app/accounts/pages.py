@@ -1,4 +1,4 @@
-"""Logging in and out, and changing one's password."""
+"""Logging in and out, changing one's password, and setting it through a one-time link."""
 
 from typing import Annotated
 
@@ -6,16 +6,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app.accounts import service
-from app.accounts.deps import SESSION_COOKIE, CsrfProtected, CurrentUser, OptionalUser
+from app.accounts import links, service, throttle
+from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.audit.deps import audit_now, audit_on_commit
 from app.audit.service import Action
 from app.core.config import settings
+from app.core.csrf import clear_session_cookie, session_token, set_session_cookie
 from app.core.db import SessionDep
 from app.core.errors import BadInput, VideosparringError
 from app.core.i18n import request_language
-from app.core.middleware import is_https
 from app.core.templates import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,15 +31,7 @@ def _logged_in(request: Request, session: Session, user: User, target: str) -> R
     """A new session for this browser, and the redirect that carries its cookie."""
     token = service.start_session(session=session, user=user)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        path="/",
-        secure=is_https(request.scope, dict(request.scope["headers"])),
-        max_age=int(settings.session_hours * 3600),
-    )
+    set_session_cookie(response, request, token, max_age=int(settings.session_hours * 3600))
     return response
 
 
@@ -60,9 +52,12 @@ def login(
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    """A wrong e-mail and a wrong password get the same answer."""
+    """A wrong e-mail and a wrong password get the same answer, lock-out included."""
+    address = throttle.client_address(request)
     try:
-        user = service.authenticate(session=session, email=email, password=password)
+        user = service.authenticate(
+            session=session, email=email, password=password, address=address
+        )
     except VideosparringError as exc:  # locked out
         audit_now(request, None, Action.login_failed, detail=f"locked: {email[:100]}")
         return render(
@@ -76,7 +71,6 @@ def login(
             status_code=exc.status_code,
         )
     if user is None:
-        # Written at once: the failed-login counter commits with this request anyway.
         audit_now(request, None, Action.login_failed, detail=email[:100])
         return render(
             request,
@@ -85,22 +79,28 @@ def login(
             status_code=401,
         )
     audit_on_commit(session, request, user, Action.login)
+    if user.reset_notice_due:
+        # An administrator made a reset link for this account: the person hears of it now.
+        user.reset_notice_due = False
+        session.add(user)
+        return _logged_in(request, session, user, "/account/password?reset_notice=1")
     return _logged_in(request, session, user, _safe_next(next))
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
 def logout(request: Request, session: SessionDep, user: OptionalUser) -> Response:
-    service.end_session(session=session, token=request.cookies.get(SESSION_COOKIE))
+    service.end_session(session=session, token=session_token(request))
     if user is not None:
         audit_on_commit(session, request, user, Action.logout)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(response, request)
     return response
 
 
 @router.get("/account/password", response_class=HTMLResponse)
-def password_page(request: Request, user: CurrentUser) -> HTMLResponse:
-    return render(request, "accounts/password.html", {"user": user})
+def password_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    reset = links.last_reset(session=session, user=user)
+    return render(request, "accounts/password.html", {"user": user, "reset": reset})
 
 
 @router.post("/account/password", dependencies=[CsrfProtected])
@@ -120,9 +120,41 @@ def change_password(
         return render(
             request,
             "accounts/password.html",
-            {"user": user, "error": exc.message(request_language(request))},
+            {"user": user, "error": exc.message(request_language(request)), "reset": None},
             status_code=exc.status_code,
         )
     audit_on_commit(session, request, user, Action.password_changed)
     # Every session of this user ended; start a fresh one for this browser.
     return _logged_in(request, session, user, "/account/password?changed=1")
+
+
+@router.get("/account/link/{token}", response_class=HTMLResponse)
+def link_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """The one-time link: the person chooses their own password."""
+    link, person = links.open_link(session=session, token=token)
+    return render(
+        request, "accounts/link.html", {"person": person, "purpose": link.purpose, "token": token}
+    )
+
+
+@router.post("/account/link/{token}", dependencies=[CsrfProtected])
+def use_link(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    new: Annotated[str, Form(max_length=256)],
+    repeat: Annotated[str, Form(max_length=256)],
+) -> Response:
+    link, person = links.open_link(session=session, token=token)
+    try:
+        if new != repeat:
+            raise BadInput("account.password_mismatch")
+        links.use_link(session=session, token=token, password=new)
+    except BadInput as exc:
+        values = {"person": person, "purpose": link.purpose, "token": token}
+        values["error"] = exc.message(request_language(request))
+        return render(request, "accounts/link.html", values, status_code=exc.status_code)
+    audit_on_commit(session, request, person, Action.password_set, detail=link.purpose)
+    response = RedirectResponse("/login?password_set=1", status_code=303)
+    clear_session_cookie(response, request)
+    return response

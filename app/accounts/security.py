@@ -16,10 +16,12 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Always does the argon2 work, also for no account or no password yet."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        ok = _hasher.verify(password_hash or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
+    return ok and bool(password_hash)
 
 
 def new_token() -> str:

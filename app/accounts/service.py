@@ -7,11 +7,12 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.accounts import security
+from app.accounts import security, throttle
 from app.accounts.models import AuthSession, Role, Team, TeamMember, User
 from app.core.config import settings
 from app.core.errors import BadInput, Conflict, NotFound, TooManyAttempts
 from app.core.timeutil import utcnow
+from app.sharing.models import ShareMember
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
 MIN_PASSWORD = 12
@@ -44,17 +45,21 @@ def _clean_name(value: str, field: str = "name") -> str:
     return name
 
 
-def create_user(*, session: Session, email: str, name: str, role: Role, password: str) -> User:
-    """Add a person; e-mail addresses are unique regardless of case."""
+def create_user(
+    *, session: Session, email: str, name: str, role: Role, password: str | None = None
+) -> User:
+    """Add a person; e-mail addresses are unique regardless of case. Without a password the
+    person sets their own through a one-time link (see app.accounts.links)."""
     email = normalise_email(email)
-    check_password_strength(password)
+    if password is not None:
+        check_password_strength(password)
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict("account.email_taken")
     user = User(
         email=email,
         name=_clean_name(name),
         role=role,
-        password_hash=security.hash_password(password),
+        password_hash=security.hash_password(password) if password is not None else None,
     )
     session.add(user)
     session.flush()
@@ -73,6 +78,7 @@ def list_users(*, session: Session) -> list[User]:
 
 
 def update_user(*, session: Session, user: User, role: Role, active: bool) -> User:
+    """Role and active flag; neither grants access to a recording the owner has not given."""
     user.role, user.active = role, active
     if not active:
         end_sessions(session=session, user_id=user.id)  # type: ignore[arg-type]
@@ -80,39 +86,35 @@ def update_user(*, session: Session, user: User, role: Role, active: bool) -> Us
     return user
 
 
-def delete_user(*, session: Session, user: User) -> None:
-    """Remove a person: their sessions end at once (cascade); their recordings go too."""
+def delete_user(*, session: Session, user: User) -> list[str]:
+    """Remove a person: their sessions end at once (cascade); their recordings go too.
+    Returns the ids of the recordings deleted, for the audit log."""
     from app.recordings import service as recording_service
 
+    deleted = []
     for recording in recording_service.owned_by(session=session, user_id=user.id):  # type: ignore[arg-type]
+        deleted.append(recording.id)
         recording_service.delete(session=session, recording=recording)
     session.delete(user)
     session.flush()
+    return deleted
 
 
-def authenticate(*, session: Session, email: str, password: str) -> User | None:
-    """The user if the password is right; locks the account after repeated failures."""
+def authenticate(*, session: Session, email: str, password: str, address: str) -> User | None:
+    """The user if the password is right. Raises TooManyAttempts when this account and
+    address, or this address, has failed too often: an unknown e-mail exactly like a known
+    one (same counters, same argon2 work), so the answer never tells who has an account."""
     try:
-        email = normalise_email(email)
-    except BadInput:
-        security.verify_password(None, password)
-        return None
-    user = session.exec(select(User).where(User.email == email)).first()
-    now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
+        email, valid = normalise_email(email), True
+    except BadInput:  # no account has it; counted all the same
+        email, valid = "".join(c for c in (email or "").lower() if c.isprintable())[:254], False
+    if not throttle.take_attempt(account=email, address=address):
         raise TooManyAttempts("account.locked", minutes=settings.login_lockout_minutes)
+    user = session.exec(select(User).where(User.email == email)).first() if valid else None
     ok = security.verify_password(user.password_hash if user else None, password)
-    if user is None:
+    if user is None or not ok or not user.active:
         return None
-    if not ok or not user.active:
-        user.failed_logins += 1
-        if user.failed_logins >= settings.login_max_failures:
-            user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-            user.failed_logins = 0
-        session.add(user)
-        return None
-    user.failed_logins, user.locked_until = 0, None
-    session.add(user)
+    throttle.give_back(account=email, address=address)
     return user
 
 
@@ -153,7 +155,7 @@ def end_sessions(*, session: Session, user_id: int) -> None:
 
 def change_password(*, session: Session, user: User, current: str, new: str) -> None:
     """Requires the current password; other logins of this user end."""
-    if not security.verify_password(user.password_hash, current):
+    if user.password_hash is None or not security.verify_password(user.password_hash, current):
         raise BadInput("account.wrong_password")
     check_password_strength(new)
     user.password_hash = security.hash_password(new)
@@ -187,10 +189,24 @@ def get_team(*, session: Session, team_id: int) -> Team:
 
 
 def set_members(*, session: Session, team: Team, user_ids: list[int]) -> None:
-    """Replace the team's members."""
-    known = {u.id for u in session.exec(select(User).where(col(User.id).in_(user_ids))) if u.id}
-    session.execute(delete(TeamMember).where(col(TeamMember.team_id) == team.id))
-    for user_id in sorted(known):
+    """Make these people the team's members. Those who leave lose what the team's shares
+    gave them (their ShareMember rows go with the membership); those who join get nothing
+    until a recording's owner confirms them."""
+    wanted = {u.id for u in session.exec(select(User).where(col(User.id).in_(user_ids))) if u.id}
+    current = set(members_of(session=session, team_id=team.id))  # type: ignore[arg-type]
+    leaving = current - wanted
+    if leaving:
+        session.execute(
+            delete(ShareMember).where(
+                col(ShareMember.team_id) == team.id, col(ShareMember.user_id).in_(leaving)
+            )
+        )
+        session.execute(
+            delete(TeamMember).where(
+                col(TeamMember.team_id) == team.id, col(TeamMember.user_id).in_(leaving)
+            )
+        )
+    for user_id in sorted(wanted - current):
         session.add(TeamMember(team_id=team.id, user_id=user_id))  # type: ignore[arg-type]
     session.flush()
 

@@ -1,21 +1,25 @@
 """The administrator's pages: people, teams, retention, and the audit log."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from app.accounts import links, mail
 from app.accounts import service as accounts
 from app.accounts.deps import CsrfProtected, require
-from app.accounts.models import Role, User
+from app.accounts.models import LinkPurpose, Role, User
 from app.audit import service as audit
 from app.audit.deps import audit_now, audit_on_commit
 from app.audit.service import Action, AuditFilter
+from app.core.config import settings
 from app.core.db import SessionDep
 from app.core.errors import BadInput, NotPermitted, VideosparringError
 from app.core.i18n import request_language
+from app.core.ids import DbId, parse_id
 from app.core.templates import render
+from app.core.timeutil import local_zone
 from app.retention import service as retention
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -29,18 +33,42 @@ def _users_page(
     error: str | None = None,
     status_code: int = 200,
     values: dict[str, str] | None = None,
+    link: dict[str, str] | None = None,
 ) -> HTMLResponse:
     return render(
         request,
         "admin/users.html",
         {
             "users": accounts.list_users(session=session),
+            "waiting": links.pending_links(session=session),
             "roles": list(Role),
             "error": error,
             "values": values or {},
+            "link": link,
+            "mail": mail.enabled(),
+            "link_hours": int(settings.account_link_hours),
         },
         status_code=status_code,
     )
+
+
+def _hand_over(
+    request: Request, session: SessionDep, admin: User, user: User, purpose: LinkPurpose
+) -> Response:
+    """Make the person's one-time link: e-mailed where SMTP is set up (a failure rolls
+    everything back), else shown to the administrator this once to hand over."""
+    token = links.create_link(session=session, user=user, purpose=purpose, by=admin)
+    url = links.url_for(token, str(request.base_url))
+    action = Action.user_created if purpose == LinkPurpose.invite else Action.password_reset
+    detail = f"{user.email} {user.role}" if purpose == LinkPurpose.invite else user.email
+    if mail.enabled():
+        lang = request_language(request)
+        mail.send_link(to=user.email, name=user.name, url=url, purpose=purpose, lang=lang)
+        audit_on_commit(session, request, admin, action, detail=f"{detail}; link e-mailed")
+        return RedirectResponse(f"/admin/users?sent={purpose.value}", status_code=303)
+    audit_on_commit(session, request, admin, action, detail=f"{detail}; link shown to admin")
+    shown = {"url": url, "email": user.email, "name": user.name, "purpose": purpose.value}
+    return _users_page(request, session, link=shown)
 
 
 @router.get("/users", response_class=HTMLResponse)
@@ -56,12 +84,10 @@ def create_user(
     email: Annotated[str, Form(max_length=254)],
     name: Annotated[str, Form(max_length=120)],
     role: Annotated[Role, Form()],
-    password: Annotated[str, Form(max_length=256)],
 ) -> Response:
+    """A new account without a password: the person sets it through a one-time link."""
     try:
-        user = accounts.create_user(
-            session=session, email=email, name=name, role=role, password=password
-        )
+        user = accounts.create_user(session=session, email=email, name=name, role=role)
     except VideosparringError as exc:
         return _users_page(
             request,
@@ -70,13 +96,25 @@ def create_user(
             exc.status_code,
             {"email": email, "name": name, "role": role},
         )
-    audit_on_commit(session, request, admin, Action.user_created, detail=f"{user.email} {role}")
-    return RedirectResponse("/admin/users", status_code=303)
+    return _hand_over(request, session, admin, user, LinkPurpose.invite)
+
+
+@router.post("/users/{user_id}/reset", dependencies=[CsrfProtected])
+def reset_password(user_id: DbId, request: Request, session: SessionDep, admin: Admin) -> Response:
+    """A reset link for the person; the reset is shown to them at their next login and to the
+    owners of the recordings shared with them, whose shares wait for them to confirm again."""
+    user = accounts.get_user(session=session, user_id=user_id)
+    if user.id == admin.id:
+        raise BadInput("account.not_yourself")
+    if not user.active:
+        raise BadInput("account.inactive")
+    purpose = LinkPurpose.reset if user.password_hash else LinkPurpose.invite
+    return _hand_over(request, session, admin, user, purpose)
 
 
 @router.post("/users/{user_id}", dependencies=[CsrfProtected])
 def update_user(
-    user_id: int,
+    user_id: DbId,
     request: Request,
     session: SessionDep,
     admin: Admin,
@@ -98,12 +136,15 @@ def update_user(
 
 
 @router.post("/users/{user_id}/delete", dependencies=[CsrfProtected])
-def delete_user(user_id: int, request: Request, session: SessionDep, admin: Admin) -> Response:
+def delete_user(user_id: DbId, request: Request, session: SessionDep, admin: Admin) -> Response:
     user = accounts.get_user(session=session, user_id=user_id)
     if user.id == admin.id:
         raise BadInput("account.not_yourself")
     email = user.email
-    accounts.delete_user(session=session, user=user)
+    for recording_id in accounts.delete_user(session=session, user=user):
+        audit_on_commit(
+            session, request, admin, Action.delete, recording_id, f"owner {email} deleted"
+        )
     audit_on_commit(session, request, admin, Action.user_deleted, detail=email)
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -130,10 +171,10 @@ def create_team(
 
 @router.post("/teams/{team_id}/members", dependencies=[CsrfProtected])
 async def set_team_members(
-    team_id: int, request: Request, session: SessionDep, admin: Admin
+    team_id: DbId, request: Request, session: SessionDep, admin: Admin
 ) -> Response:
     form = await request.form()
-    ids = [int(v) for v in form.getlist("member") if isinstance(v, str) and v.isdigit()]
+    ids = [i for v in form.getlist("member") if isinstance(v, str) and (i := parse_id(v))]
     team = accounts.get_team(session=session, team_id=team_id)
     already = set(accounts.members_of(session=session, team_id=team_id))
     if admin.id in ids and admin.id not in already:
@@ -184,7 +225,9 @@ def _audit_filter(request: Request) -> AuditFilter:
             parsed = datetime.fromisoformat(value[:10])
         except ValueError as exc:
             raise BadInput("audit.bad_date") from exc
-        return datetime.combine(parsed.date(), time.max if end else time.min)
+        # The day as the municipality reads it (entries are stored in UTC).
+        bound = datetime.combine(parsed.date(), time.max if end else time.min, local_zone())
+        return bound.astimezone(UTC)
 
     return AuditFilter(
         action=q.get("action") or None,

@@ -4,7 +4,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from app.accounts.models import User
-from app.audit import service
+from app.audit import service, viewing
 from app.core.db import after_commit
 
 
@@ -40,3 +40,26 @@ def audit_on_commit(
 ) -> None:
     """For changes: the entry is written once the change is committed, never for a rollback."""
     after_commit(session, lambda: audit_now(request, user, action, recording_id, detail))
+
+
+def audit_viewing(
+    request: Request,
+    session: Session,
+    user: User,
+    action: str,
+    recording_id: str,
+    kind: str,
+    detail: str = "",
+) -> None:
+    """For reads of content: one entry per viewing, written before the content goes out."""
+    assert user.id is not None
+    viewing.note(
+        session,
+        user_id=user.id,
+        recording_id=recording_id,
+        kind=kind,
+        action=action,
+        actor_email=user.email,
+        detail=detail,
+        ip=client_ip(request),
+    )

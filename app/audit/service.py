@@ -1,29 +1,35 @@
-"""Append to the hash-chained audit log, verify the chain, and read it back.
+"""Append to the keyed hash chain of the audit log, verify it, and read it back.
 
 Entries are written in their own short transaction, one writer at a time (an advisory
-lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so the chain never forks.
+lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so the chain never forks. How entries
+are linked, and the head file kept outside the database: `app/audit/chain.py`.
 """
 
 import csv
-import hashlib
 import io
-import json
 import logging
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, create_engine, select
 
-from app.audit.models import AuditEntry, AuditHead
+from app.audit import chain
+from app.audit.models import AuditEntry, AuditHead, AuditViewing
+from app.audit.verify import VerifyResult as VerifyResult
+from app.audit.verify import verify as verify
 from app.core.config import settings
 from app.core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-GENESIS = "0" * 64
+GENESIS = chain.GENESIS
 _lock = threading.Lock()
 _writer_engines: dict[str, Engine] = {}
 
@@ -35,6 +41,9 @@ class Action:
     login_failed = "login_failed"
     logout = "logout"
     password_changed = "password_changed"
+    password_reset = "password_reset"  # an administrator made a reset link
+    password_set = "password_set"  # the person set their password through a link
+    share_confirmed = "share_confirmed"  # the owner gave a team's later member access
     user_created = "user_created"
     user_updated = "user_updated"
     user_deleted = "user_deleted"
@@ -51,6 +60,7 @@ class Action:
     consent_withdrawn = "consent_withdrawn"
     retention_delete = "retention_delete"
     audit_export = "audit_export"
+    chain_keyed = chain.KEYED_MARKER
 
 
 def _writer_engine() -> Engine:
@@ -74,24 +84,41 @@ def _writer_engine() -> Engine:
     return _writer_engines[url]
 
 
-def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
-    """SHA-256 over the previous hash and the entry's fields in a fixed form."""
-    at = entry.at.replace(tzinfo=None).isoformat(timespec="microseconds")
-    body = json.dumps(
-        [
-            entry.seq,
-            at,
-            entry.actor_id,
-            entry.actor_email,
-            entry.action,
-            entry.recording_id,
-            entry.detail,
-            entry.ip,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+def _chain_start(session: Session, entry: AuditEntry) -> str:
+    """The first entry's hash names the chain's head file (one chain per database)."""
+    if entry.seq == 1:
+        return entry.hash
+    first = session.exec(select(AuditEntry.hash).where(AuditEntry.seq == 1)).first()
+    return first or GENESIS
+
+
+def _append(session: Session, now: datetime, fields: dict[str, Any]) -> tuple[AuditEntry, str]:
+    """Add the next entry under the writer's lock; the caller commits."""
+    head = session.get(AuditHead, 1) or AuditHead(id=1, seq=0, hash=GENESIS)
+    detail = str(fields.pop("detail", ""))
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        at=now,
+        # Control characters (a NUL from hostile input) never reach the database.
+        detail="".join(c if c.isprintable() else "?" for c in detail)[:500],
+        prev_hash=head.hash,
+        hash="",
+        **fields,
     )
-    return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
+    entry.hash = chain.keyed_hash(head.hash, entry)
+    head.seq, head.hash = entry.seq, entry.hash
+    session.add(entry)
+    session.add(head)
+    return entry, _chain_start(session, entry)
+
+
+@contextmanager
+def _writer() -> Iterator[Session]:
+    """One writer at a time across threads and processes, so the chain never forks."""
+    with _lock, Session(_writer_engine(), expire_on_commit=False) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(74110001)"))
+        yield session
 
 
 def record(
@@ -103,56 +130,48 @@ def record(
     detail: str = "",
     ip: str | None = None,
 ) -> AuditEntry:
-    """Append one entry and commit it at once."""
-    with _lock, Session(_writer_engine(), expire_on_commit=False) as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(74110001)"))
-        head = session.get(AuditHead, 1) or AuditHead(id=1, seq=0, hash=GENESIS)
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            at=utcnow(),
-            actor_id=actor_id,
-            actor_email=actor_email,
-            action=action,
-            recording_id=recording_id,
-            # Control characters (a NUL from hostile input) never reach the database.
-            detail="".join(c if c.isprintable() else "?" for c in detail)[:500],
-            ip=ip,
-            prev_hash=head.hash,
-            hash="",
-        )
-        entry.hash = entry_hash(head.hash, entry)
-        head.seq, head.hash = entry.seq, entry.hash
-        session.add(entry)
-        session.add(head)
+    """Append one entry, commit it at once, then copy the new head out of the database."""
+    fields = dict(
+        action=action,
+        actor_id=actor_id,
+        actor_email=actor_email,
+        recording_id=recording_id,
+        detail=detail,
+        ip=ip,
+    )
+    with _writer() as session:
+        entry, start = _append(session, utcnow(), fields)
         session.commit()
-        return entry
+        chain.append_head(start, entry.seq, entry.hash)
+    return entry
 
 
-@dataclass
-class VerifyResult:
-    ok: bool
-    checked: int
-    problem: str | None = None
+def record_viewing(
+    *, user_id: int, recording_id: str, kind: str, now: datetime, window: timedelta, **fields: Any
+) -> AuditEntry | None:
+    """Start a viewing and write its entry, unless one began within the window (None).
 
-
-def verify(*, session: Session) -> VerifyResult:
-    """Walk the chain from the start; report the first entry that does not fit."""
-    prev, expected_seq, checked = GENESIS, 1, 0
-    for entry in session.exec(select(AuditEntry).order_by(col(AuditEntry.seq))):
-        if entry.seq != expected_seq:
-            return VerifyResult(False, checked, f"entry {expected_seq} is missing")
-        if entry.prev_hash != prev:
-            return VerifyResult(
-                False, checked, f"entry {entry.seq} does not follow entry {entry.seq - 1}"
-            )
-        if entry_hash(prev, entry) != entry.hash:
-            return VerifyResult(False, checked, f"entry {entry.seq} was altered")
-        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
-    head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, f"entries after {checked} were removed")
-    return VerifyResult(True, checked)
+    The viewing row and the entry commit together: of several requests racing (threads,
+    processes), exactly one starts the viewing, and a viewing never lacks its entry.
+    """
+    insert = pg_insert if settings.sqlalchemy_url.startswith("postgresql") else sqlite_insert
+    row = insert(AuditViewing).values(
+        user_id=user_id, recording_id=recording_id, kind=kind, started_at=now
+    )
+    upsert = row.on_conflict_do_update(
+        index_elements=["user_id", "recording_id", "kind"],
+        set_={"started_at": row.excluded.started_at},
+        where=col(AuditViewing.started_at) <= now - window,
+    ).returning(col(AuditViewing.kind))
+    with _writer() as session:
+        # A row comes back only if this request inserted the viewing or renewed an old one.
+        if session.execute(upsert).first() is None:
+            session.rollback()
+            return None
+        entry, start = _append(session, now, {"recording_id": recording_id, **fields})
+        session.commit()
+        chain.append_head(start, entry.seq, entry.hash)
+    return entry
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Engine and the one place where a request's session commits."""
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -10,6 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from app.core.config import settings
+
+log = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 
@@ -54,12 +57,22 @@ def session_scope() -> Iterator[Session]:
             session.commit()
         except BaseException:
             session.rollback()
-            for undo in session.info.pop("on_rollback", []):
-                undo()
+            _run_each(session.info.pop("on_rollback", []), "undo after a rollback")
             raise
         session.info.pop("on_rollback", None)
-        for action in session.info.pop("after_commit", []):
+        _run_each(session.info.pop("after_commit", []), "action after a commit")
+
+
+def _run_each(actions: list[Callable[[], None]], what: str) -> None:
+    """Run every action even if one fails: once the data is committed, a side effect that
+    fails (the queue is down) is logged and made good later (the worker's recovery loop
+    sends unsent jobs); it must neither skip the others (the audit entry) nor turn the
+    committed change into an error answer."""
+    for action in actions:
+        try:
             action()
+        except Exception:
+            log.exception("%s failed: %r", what, action)
 
 
 def get_session() -> Iterator[Session]:

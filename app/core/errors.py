@@ -1,9 +1,19 @@
 """Errors that carry their HTTP status and a message a person can act on."""
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
+import logging
+from collections.abc import Mapping
 
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.config import settings
 from app.core.i18n import request_language, translate
+from app.core.templates import render
+
+log = logging.getLogger(__name__)
 
 
 class VideosparringError(Exception):
@@ -56,9 +66,105 @@ class UnsupportedMedia(VideosparringError):
     status_code = 415
 
 
-async def handle_api_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, VideosparringError)
-    return JSONResponse(
-        {"detail": exc.message(request_language(request)), "code": exc.key},
-        status_code=exc.status_code,
+class InsufficientStorage(VideosparringError):
+    """The disk (or quota) is full: nothing was kept; the operator must make room."""
+
+    status_code = 507
+
+
+def error_response(
+    request: Request,
+    *,
+    status_code: int,
+    message: str,
+    code: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """`{"detail", "code"}` on the API; the error page with the message everywhere else."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(
+            {"detail": message, "code": code}, status_code=status_code, headers=dict(headers or {})
+        )
+    response = render(request, "error.html", {"message": message}, status_code=status_code)
+    response.headers.update(headers or {})
+    return response
+
+
+# Pydantic's error types, grouped by what a person should do about them.
+_KINDS = {
+    "missing": "missing",
+    "string_too_long": "too_long",
+    "too_long": "too_long",
+    "string_too_short": "too_short",
+    "int_parsing": "number",
+    "int_type": "number",
+    "int_from_float": "number",
+    "int_parsing_size": "number",
+    "greater_than_equal": "too_small",
+    "greater_than": "too_small",
+    "less_than_equal": "too_big",
+    "less_than": "too_big",
+    "enum": "choice",
+    "literal_error": "choice",
+    "date_parsing": "date",
+    "date_from_datetime_parsing": "date",
+    "date_type": "date",
+    "json_invalid": "json",
+}
+_LOCATIONS = {"body", "path", "query", "form", "header", "cookie"}
+
+
+def _field_label(loc: tuple[object, ...], lang: str) -> str:
+    names = [part for part in loc if isinstance(part, str) and part not in _LOCATIONS]
+    if not names:
+        return translate("label.body" if loc[:1] == ("body",) else "label.field", lang)
+    key = f"label.{names[-1]}"
+    label = translate(key, lang)
+    return label if label != key else translate("label.field", lang)
+
+
+def validation_message(exc: RequestValidationError, lang: str) -> tuple[str, str]:
+    """The first problem, in words: the field by its label, never its internal name."""
+    errors = exc.errors()
+    error = errors[0] if errors else {}
+    kind = _KINDS.get(str(error.get("type", "")), "value")
+    ctx = error.get("ctx") or {}
+    field = _field_label(tuple(error.get("loc", ())), lang)
+    params = {
+        "field": field,
+        "max": ctx.get("max_length", ctx.get("le", ctx.get("lt", ""))),
+        "min": ctx.get("min_length", ctx.get("ge", ctx.get("gt", ""))),
+    }
+    key = f"invalid.{kind}"
+    return translate(key, lang, **params), key
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    message, code = validation_message(exc, request_language(request))
+    return error_response(request, status_code=422, message=message, code=code)
+
+
+_HTTP_KEYS = {404: "http.not_found", 405: "http.method_not_allowed", 413: "request.too_large"}
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown address, wrong method, body too large)."""
+    assert isinstance(exc, StarletteHTTPException)
+    lang = request_language(request)
+    code = _HTTP_KEYS.get(exc.status_code, "http.error")
+    limit = getattr(exc, "limit", settings.max_request_bytes)  # BodyTooLarge carries it
+    message = translate(code, lang, limit=limit)
+    return error_response(
+        request, status_code=exc.status_code, message=message, code=code, headers=exc.headers
     )
+
+
+async def handle_data_error(request: Request, exc: Exception) -> Response:
+    """The database refused a value (a NUL character, a number beyond its column): the
+    transaction rolled back, so nothing changed; the person gets a 422, not a 500."""
+    assert isinstance(exc, DataError)
+    log.warning("refused a value the database cannot store: %s", str(exc.orig)[:200])
+    lang = request_language(request)
+    message = translate("invalid.unstorable", lang)
+    return error_response(request, status_code=422, message=message, code="invalid.unstorable")

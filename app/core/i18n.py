@@ -39,6 +39,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Upload-formularen kunne ikke læses ({detail}).",
         "en": "The upload form could not be read ({detail}).",
     },
+    # Upload: a full disk (helper E, issue 6 point 13)
+    "upload.disk_full": {
+        "da": "Serveren har ikke plads til optagelsen lige nu, så intet er gemt. Prøv igen "
+        "senere, og bed it-afdelingen om at frigøre plads til optagelser.",
+        "en": "The server has no room for the recording right now, so nothing was kept. Try "
+        "again later, and ask IT to free space for recordings.",
+    },
     "field.required": {
         "da": "Feltet '{field}' skal udfyldes.",
         "en": "The field '{field}' is required.",
@@ -124,6 +131,11 @@ UI: dict[str, dict[str, str]] = {
     "stage.rendition": {"da": "laver afspilbar udgave", "en": "making a playable version"},
     "stage.poster": {"da": "laver forsidebillede", "en": "making a poster"},
     "stage.retrying": {"da": "prøver igen", "en": "retrying"},
+    # Worker faults (issue 6): a dead worker's job waits for another one.
+    "stage.waiting": {
+        "da": "venter på en ledig arbejdsproces",
+        "en": "waiting for a free worker",
+    },
     "upload.title": {"da": "Upload en optagelse", "en": "Upload a recording"},
     "upload.intro": {
         "da": "Video eller lyd fra telefon, tablet eller computer (MP4, MOV, WebM, M4A, MP3, WAV). Filen bliver på kommunens egne maskiner; udskriften laves lokalt.",
@@ -434,6 +446,11 @@ ACCESS: dict[str, dict[str, str]] = {
     "audit.action.consent_withdrawn": {"da": "Samtykke trukket tilbage", "en": "Consent withdrawn"},
     "audit.action.retention_delete": {"da": "Slettet efter udløbsdato", "en": "Deleted at expiry"},
     "audit.action.audit_export": {"da": "Log eksporteret", "en": "Log exported"},
+    # issue 6 (audit): the marker entry from which the chain is keyed
+    "audit.action.chain_keyed": {
+        "da": "Loggens kæde sikret med nøgle",
+        "en": "Log chain keyed",
+    },
     "leader.title": {"da": "Udviklingen i praksis", "en": "How the practice develops"},
     "leader.intro": {
         "da": "Kun samlede tal. Måneder med færre end {n} optagelser vises ikke, så ingen enkelt sag kan udpeges.",
@@ -447,6 +464,212 @@ ACCESS: dict[str, dict[str, str]] = {
     "leader.none": {"da": "Endnu ikke tal nok at vise.", "en": "Not enough figures to show yet."},
 }
 MESSAGES.update(ACCESS)
+
+# Issue 6, accounts: one-time links, who sees a recording, confirming team members.
+ACCOUNT_LINKS: dict[str, dict[str, str]] = {
+    "account.inactive": {
+        "da": "Brugeren er deaktiveret. Aktivér brugeren først.",
+        "en": "The user is disabled. Enable the user first.",
+    },
+    "account.reset_notice": {
+        "da": "En administrator lavede et link til at nulstille din adgangskode den {date}. Hvis du ikke selv bad om det, så kontakt din leder og it-afdelingen.",
+        "en": "An administrator made a link to reset your password on {date}. If you did not ask for it, contact your manager and IT.",
+    },
+    "link.invalid": {
+        "da": "Linket virker ikke: det er brugt, udløbet eller forkert. Bed administratoren om et nyt.",
+        "en": "The link does not work: it has been used, has expired or is wrong. Ask the administrator for a new one.",
+    },
+    "link.title.invite": {"da": "Vælg din adgangskode", "en": "Choose your password"},
+    "link.title.reset": {"da": "Vælg en ny adgangskode", "en": "Choose a new password"},
+    "link.intro": {
+        "da": "Kun du kender adgangskoden. Linket virker én gang.",
+        "en": "Only you know the password. The link works once.",
+    },
+    "link.submit": {"da": "Gem adgangskode", "en": "Save password"},
+    "link.done": {
+        "da": "Din adgangskode er gemt. Log ind med den.",
+        "en": "Your password is saved. Log in with it.",
+    },
+    "mail.invite.subject": {
+        "da": "Din konto til Videosparring",
+        "en": "Your Videosparring account",
+    },
+    "mail.invite.body": {
+        "da": "Hej {name}\n\nDer er oprettet en konto til dig i Videosparring. Vælg din adgangskode her (linket virker én gang og udløber om {hours} timer):\n\n{url}\n\nHvis du ikke ventede dette, så kontakt it-afdelingen.\n",
+        "en": "Hello {name}\n\nAn account has been made for you in Videosparring. Choose your password here (the link works once and expires in {hours} hours):\n\n{url}\n\nIf you did not expect this, contact IT.\n",
+    },
+    "mail.reset.subject": {
+        "da": "Nulstil din adgangskode til Videosparring",
+        "en": "Reset your Videosparring password",
+    },
+    "mail.reset.body": {
+        "da": "Hej {name}\n\nEn administrator har lavet et link, så du kan vælge en ny adgangskode (linket virker én gang og udløber om {hours} timer):\n\n{url}\n\nHvis du ikke bad om det, så kontakt din leder og it-afdelingen.\n",
+        "en": "Hello {name}\n\nAn administrator has made a link for you to choose a new password (it works once and expires in {hours} hours):\n\n{url}\n\nIf you did not ask for this, contact your manager and IT.\n",
+    },
+    "mail.failed": {
+        "da": "E-mailen kunne ikke sendes ({detail}). Intet er gemt. Tjek SMTP-indstillingerne og prøv igen.",
+        "en": "The e-mail could not be sent ({detail}). Nothing was saved. Check the SMTP settings and retry.",
+    },
+    "admin.new_user.link_mail": {
+        "da": "Personen får et link på e-mail og vælger selv sin adgangskode.",
+        "en": "The person gets a link by e-mail and chooses their own password.",
+    },
+    "admin.new_user.link_shown": {
+        "da": "Du får vist et engangslink, som du giver personen. Personen vælger selv sin adgangskode.",
+        "en": "You are shown a one-time link to give to the person. The person chooses their own password.",
+    },
+    "admin.link.invite": {
+        "da": "Engangslink til {name} ({email})",
+        "en": "One-time link for {name} ({email})",
+    },
+    "admin.link.reset": {
+        "da": "Link til ny adgangskode for {name} ({email})",
+        "en": "Password reset link for {name} ({email})",
+    },
+    "admin.link.hand_over": {
+        "da": "Giv linket til personen selv. Det vises kun denne ene gang, virker én gang og udløber om {hours} timer. Åbn det ikke selv.",
+        "en": "Give the link to the person themself. It is shown only this once, works once and expires in {hours} hours. Do not open it yourself.",
+    },
+    "admin.link.label": {"da": "Engangslink", "en": "One-time link"},
+    "admin.link.sent": {"da": "Linket er sendt på e-mail.", "en": "The link was sent by e-mail."},
+    "admin.link.waiting": {"da": "Link sendt, ikke brugt endnu", "en": "Link sent, not used yet"},
+    "admin.link.none": {"da": "Har ingen adgangskode", "en": "Has no password"},
+    "admin.reset": {"da": "Nulstil adgangskode", "en": "Reset password"},
+    "admin.reinvite": {"da": "Nyt engangslink", "en": "New one-time link"},
+    "admin.reset.confirm": {
+        "da": "Lave et nyt engangslink? Personen og ejerne af de optagelser, personen kan se, får besked, og ejerne skal give adgang igen.",
+        "en": "Make a new one-time link? The person and the owners of the recordings they can see are told, and the owners must give access again.",
+    },
+    "share.who_sees": {
+        "da": "Ud over dig kan disse se optagelsen:",
+        "en": "Besides you, these people can see the recording:",
+    },
+    "share.team_empty": {"da": "Teamet har ingen medlemmer.", "en": "The team has no members."},
+    "share.confirm": {"da": "Giv adgang", "en": "Give access"},
+    "share.not_member": {
+        "da": "Personen er ikke omfattet af denne deling (ikke medlem af teamet, deaktiveret eller leder).",
+        "en": "The person is not covered by this share (not a team member, disabled or a leader).",
+    },
+    "share.reset_notice": {
+        "da": "En administrator lavede et link til ny adgangskode for {name} den {date}.",
+        "en": "An administrator made a password reset link for {name} on {date}.",
+    },
+    "viewer.access": {"da": "kan se den", "en": "can see it"},
+    "viewer.pending": {
+        "da": "kom i teamet efter delingen: ser den først, når du giver adgang",
+        "en": "joined the team after the share: sees it only once you give access",
+    },
+    "viewer.held": {
+        "da": "har sat adgangskode via en administrators link siden: ser den først, når du giver adgang igen",
+        "en": "has set a password through an administrator's link since: sees it only once you give access again",
+    },
+    "admin.teams.note": {
+        "da": "En optagelse delt med et team kan ses af dem, der var medlemmer, da den blev delt. Nye medlemmer ser den først, når optagelsens ejer giver dem adgang.",
+        "en": "A recording shared with a team can be seen by those who were members when it was shared. New members see it only once the recording's owner gives them access.",
+    },
+    "viewer.inactive": {"da": "deaktiveret", "en": "disabled"},
+    "viewer.never": {"da": "leder: ser aldrig optagelser", "en": "leader: never sees recordings"},
+}
+MESSAGES.update(ACCOUNT_LINKS)
+
+# Requests the app cannot act on (issue 6: CSRF, validation, errors). Field names a person
+# reads are the labels the forms show, never the internal names.
+REQUESTS: dict[str, dict[str, str]] = {
+    "csrf.origin": {
+        "da": "Forespørgslen kom fra en anden side end Videosparring og er afvist. Åbn Videosparring selv og prøv igen.",
+        "en": "The request came from a page other than Videosparring and was refused. Open Videosparring yourself and try again.",
+    },
+    "request.too_large": {
+        "da": "Forespørgslen er for stor (højst {limit} bytes).",
+        "en": "The request is too large (at most {limit} bytes).",
+    },
+    "server.error": {
+        "da": "Der skete en fejl hos os. Intet er ændret. Prøv igen om lidt, og kontakt it-afdelingen, hvis det bliver ved.",
+        "en": "Something went wrong on our side. Nothing was changed. Try again shortly, and contact IT if it keeps happening.",
+    },
+    "http.not_found": {"da": "Siden findes ikke.", "en": "The page does not exist."},
+    "http.method_not_allowed": {
+        "da": "Den handling kan ikke bruges her.",
+        "en": "That action cannot be used here.",
+    },
+    "http.error": {
+        "da": "Forespørgslen kunne ikke gennemføres.",
+        "en": "The request could not be completed.",
+    },
+    "invalid.missing": {"da": "{field} skal udfyldes.", "en": "{field} is required."},
+    "invalid.too_long": {
+        "da": "{field} må højst være {max} tegn.",
+        "en": "{field} may be at most {max} characters.",
+    },
+    "invalid.too_short": {
+        "da": "{field} skal være mindst {min} tegn.",
+        "en": "{field} must be at least {min} characters.",
+    },
+    "invalid.number": {
+        "da": "{field} skal være et helt tal skrevet med cifrene 0-9.",
+        "en": "{field} must be a whole number written with the digits 0-9.",
+    },
+    "invalid.too_small": {
+        "da": "{field} skal være mindst {min}.",
+        "en": "{field} must be at least {min}.",
+    },
+    "invalid.too_big": {
+        "da": "{field} må højst være {max}.",
+        "en": "{field} may be at most {max}.",
+    },
+    "invalid.choice": {
+        "da": "{field} har en værdi, der ikke kan vælges.",
+        "en": "{field} has a value that cannot be chosen.",
+    },
+    "invalid.date": {
+        "da": "{field} skal være en dato (år-måned-dag).",
+        "en": "{field} must be a date (year-month-day).",
+    },
+    "invalid.json": {
+        "da": "Forespørgslen er ikke gyldig JSON.",
+        "en": "The request body is not valid JSON.",
+    },
+    "invalid.value": {"da": "{field} er ikke gyldig.", "en": "{field} is not valid."},
+    "invalid.unstorable": {
+        "da": "En af værdierne kan ikke gemmes (for eksempel et usynligt kontroltegn eller et alt for stort tal). Ret den og prøv igen.",
+        "en": "One of the values cannot be stored (for example an invisible control character or a far too large number). Correct it and try again.",
+    },
+    "label.field": {"da": "Et felt", "en": "A field"},
+    "label.body": {"da": "Forespørgslen", "en": "The request"},
+    "label.recording_id": {"da": "Optagelsens nummer", "en": "The recording's number"},
+    "label.segment_id": {"da": "Afsnittets nummer", "en": "The segment's number"},
+    "label.share_id": {"da": "Delingens nummer", "en": "The share's number"},
+    "label.user_id": {"da": "Personens nummer", "en": "The person's number"},
+    "label.team_id": {"da": "Teamets nummer", "en": "The team's number"},
+    "label.link_id": {"da": "Linkets nummer", "en": "The link's number"},
+    "label.email": {"da": "E-mail", "en": "E-mail"},
+    "label.name": {"da": "Navn", "en": "Name"},
+    "label.role": {"da": "Rolle", "en": "Role"},
+    "label.password": {"da": "Adgangskode", "en": "Password"},
+    "label.current": {"da": "Nuværende adgangskode", "en": "Current password"},
+    "label.new": {"da": "Ny adgangskode", "en": "New password"},
+    "label.repeat": {"da": "Gentag ny adgangskode", "en": "Repeat the new password"},
+    "label.active": {"da": "Aktiv", "en": "Active"},
+    "label.next": {"da": "Siden bagefter", "en": "The page to go to next"},
+    "label.text": {"da": "Teksten", "en": "The text"},
+    "label.speaker": {"da": "Taleren", "en": "The speaker"},
+    "label.clear_speaker": {"da": "Fjern taleren", "en": "Clear the speaker"},
+    "label.target": {"da": "Hvem der deles med", "en": "Who to share with"},
+    "label.default_days": {
+        "da": "Standard opbevaringstid (dage)",
+        "en": "Default retention (days)",
+    },
+    "label.max_days": {"da": "Længste opbevaringstid (dage)", "en": "Longest retention (days)"},
+    "label.warn_days": {"da": "Varsel før sletning (dage)", "en": "Warning before deletion (days)"},
+    "label.member": {"da": "Medlem", "en": "Member"},
+    "label.title": {"da": "Titel", "en": "Title"},
+    "label.case_reference": {"da": "Sagsreference", "en": "Case reference"},
+    "label.language": {"da": "Sprog", "en": "Language"},
+    "label.consent_date": {"da": "Samtykkets dato", "en": "The consent's date"},
+    "label.delete_after": {"da": "Slettes efter", "en": "Delete after"},
+    "label.download": {"da": "Hent som fil", "en": "Download as a file"},
+}
+MESSAGES.update(REQUESTS)
 
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:

@@ -1,12 +1,27 @@
-"""Headers every response carries, the CSRF cookie, and a body limit for every request."""
+"""Headers every response carries (500 included), the CSRF token, and a body limit."""
 
-import secrets
+import json
+import logging
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.accounts.deps import CSRF_COOKIE, UPLOAD_PATHS
 from app.core.config import settings
+from app.core.csrf import (
+    PRELOGIN_COOKIE,
+    SESSION_COOKIE,
+    TOKEN_COOKIE,
+    UPLOAD_PATHS,
+    cookie_name,
+    is_https,
+    new_prelogin_value,
+    token_for,
+)
+from app.core.i18n import request_language, translate
+from app.core.templates import render
+
+log = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -17,14 +32,17 @@ SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    # Not "no-referrer": with it a browser sends `Origin: null` on our own form posts, and
+    # the own-origin check needs the real one. Other sites still get no Referer.
+    (b"referrer-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+MAX_COOKIE_VALUE = 256
 
 
 class SecurityMiddleware:
-    """Security headers, no-store by default, a CSRF cookie, and a body size limit."""
+    """Security headers, no-store by default, the CSRF token, and a body size limit."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,15 +52,51 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), CSRF_COOKIE)
-        token = cookie if cookie and len(cookie) <= 64 else secrets.token_urlsafe(32)
-        scope.setdefault("state", {})["csrf_token"] = token
         secure = is_https(scope, headers)
+        cookies = {
+            k: v
+            for k, v in cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).items()
+            if v and len(v) <= MAX_COOKIE_VALUE
+        }
+        session = cookies.get(cookie_name(SESSION_COOKIE, secure))
+        prelogin = cookies.get(cookie_name(PRELOGIN_COOKIE, secure))
+        fresh_prelogin = None
+        if not session and not prelogin:
+            fresh_prelogin = prelogin = new_prelogin_value()
+        state = scope.setdefault("state", {})
+        # Login and logout put the new token here; the cookie copy follows it below.
+        state["csrf_token"] = token_for(session=session, prelogin=prelogin)
+        token_copy = cookies.get(cookie_name(TOKEN_COOKIE, secure))
         limit = None if scope["path"] in UPLOAD_PATHS else settings.max_request_bytes
 
         declared = headers.get(b"content-length", b"")
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                out = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                names = {k.lower() for k, _ in out}
+                out += [h for h in SECURITY_HEADERS if h[0] not in names]
+                if b"cache-control" not in names:
+                    out.append((b"cache-control", b"no-store"))
+                if secure:
+                    out.append((b"strict-transport-security", b"max-age=31536000"))
+                setting = {v.split(b"=")[0].strip() for k, v in out if k.lower() == b"set-cookie"}
+                flags = "Path=/; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
+                if fresh_prelogin and cookie_name(PRELOGIN_COOKIE, secure).encode() not in setting:
+                    name = cookie_name(PRELOGIN_COOKIE, secure)
+                    out.append((b"set-cookie", f"{name}={fresh_prelogin}; {flags}".encode()))
+                copy_name = cookie_name(TOKEN_COOKIE, secure)
+                if token_copy != state["csrf_token"] and copy_name.encode() not in setting:
+                    value = state["csrf_token"]
+                    out.append((b"set-cookie", f"{copy_name}={value}; {flags}".encode()))
+                message = {**message, "headers": out}
+            await send(message)
+
         if limit is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(scope, send_with_headers, limit)
             return
 
         received = 0
@@ -56,59 +110,64 @@ class SecurityMiddleware:
                     raise BodyTooLarge(limit)
             return message
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                out = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                names = {k.lower() for k, _ in out}
-                out += [h for h in SECURITY_HEADERS if h[0] not in names]
-                if b"cache-control" not in names:
-                    out.append((b"cache-control", b"no-store"))
-                if secure:
-                    out.append((b"strict-transport-security", b"max-age=31536000"))
-                if cookie != token:
-                    flags = "Path=/; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
-                    out.append((b"set-cookie", f"{CSRF_COOKIE}={token}; {flags}".encode()))
-                message = {**message, "headers": out}
-            await send(message)
-
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
-            await _too_large(send, limit or 0)
+            if started:
+                raise
+            await _too_large(scope, send_with_headers, limit or 0)
+        except Exception:
+            # The server's own 500 would go out without our headers: answer here, then let
+            # the exception travel on to be logged.
+            if started:
+                raise
+            await _server_error(scope, send_with_headers)
+            raise
 
 
 class BodyTooLarge(HTTPException):
     """An HTTPException, so that FastAPI's body parsing passes it on instead of a 400."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"Forespørgslen er for stor (højst {limit} bytes).")
+        self.limit = limit
+        super().__init__(413, translate("request.too_large", limit=limit))
 
 
-def _cookie(header: str, name: str) -> str | None:
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value
-    return None
-
-
-def is_https(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-    if settings.cookie_secure != "auto":
-        return settings.cookie_secure == "always"
-    return scope.get("scheme") == "https" or headers.get(b"x-forwarded-proto") == b"https"
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"detail": "Forespørgslen er for stor (højst {limit} bytes)."}}'.encode()
+async def _answer(send: Send, status: int, content_type: bytes, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
-                *SECURITY_HEADERS,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _json(detail: str, code: str) -> bytes:
+    return json.dumps({"detail": detail, "code": code}, ensure_ascii=False).encode()
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    lang = request_language(Request(scope))
+    body = _json(translate("request.too_large", lang, limit=limit), "request.too_large")
+    await _answer(send, 413, b"application/json", body)
+
+
+async def _server_error(scope: Scope, send: Send) -> None:
+    request = Request(scope)
+    lang = request_language(request)
+    message = translate("server.error", lang)
+    if scope["path"].startswith("/api/"):
+        await _answer(send, 500, b"application/json", _json(message, "server.error"))
+        return
+    try:
+        response = render(request, "error.html", {"message": message}, status_code=500)
+        body = bytes(response.body)
+    except Exception:  # the page itself failed: say it plainly
+        log.exception("error page failed")
+        body = f"<!doctype html><title>{message}</title><p>{message}</p>".encode()
+    await _answer(send, 500, b"text/html; charset=utf-8", body)

@@ -1,15 +1,15 @@
 """Jinja2 pages with the request's language and a few formatting filters."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.core.i18n import request_language, translate
+from app.core.timeutil import to_local
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -22,19 +22,17 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-# Times are stored in UTC; people read them in Danish time.
-LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
-
-
-def localtime(value: datetime | None) -> str:
+def localtime(value: datetime | None, seconds: bool = False) -> str:
+    """A stored (UTC) time in the `time_zone` setting's local time."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL_ZONE).strftime("%d-%m-%Y %H:%M")
+    return to_local(value).strftime("%d-%m-%Y %H:%M:%S" if seconds else "%d-%m-%Y %H:%M")
 
 
-def danish_date(value: date | None) -> str:
+def danish_date(value: date | datetime | None) -> str:
+    """A date; a stored time gives the local date it fell on."""
+    if isinstance(value, datetime):
+        value = to_local(value)
     return value.strftime("%d-%m-%Y") if value else ""
 
 

@@ -16,6 +16,8 @@ class JobStatus(StrEnum):
 
 
 class Job(SQLModel, table=True):
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int | None = Field(default=None, primary_key=True)
     recording_id: str = Field(foreign_key="recording.id", index=True, ondelete="CASCADE")
     kind: str = Field(default="process_recording", max_length=32)
@@ -23,10 +25,16 @@ class Job(SQLModel, table=True):
     attempts: int = 0
     max_attempts: int = 3
     lease_owner: str | None = Field(default=None, max_length=128)
+    # A fresh random token per claim: every later change names it, so a worker whose lease
+    # was taken over (or the reaper, after a success) cannot overwrite the current state.
+    claim_token: str | None = Field(default=None, max_length=64)
     lease_expires_at: datetime | None = Field(default=None, index=True)
     progress: float = 0.0
     stage: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=1000)
+    # When the queue last accepted a message for this job; None: not sent yet (the queue was
+    # down at the time), so the recovery loop sends it within seconds.
+    enqueued_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None

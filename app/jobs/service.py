@@ -1,14 +1,46 @@
-"""Leases, heartbeats and the reaper: how a job survives a worker that dies."""
+"""Leases, claims and the reaper: how a job survives a worker that dies.
 
-from datetime import timedelta
+Each claim gets its own random token. Every later change to the job (progress, results,
+success, failure, the reaper's requeue) is one conditional UPDATE that names the token and
+the running status, so only the current holder can make it: a worker whose lease was taken
+over, or a reaper racing a success, changes nothing.
+"""
 
-from sqlalchemy import or_, update
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from app.core.config import settings
 from app.core.timeutil import utcnow
 from app.jobs.models import Job, JobStatus
 from app.recordings.models import Recording, RecordingStatus
+
+# What the recording shows while its job waits for a worker after a worker died.
+WAITING = "waiting"
+DIED = "Behandlingen stoppede uventet (arbejdsprocessen døde)."
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (or it ended): stop without writing anything more."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One worker's hold on one job; the token fences every write it makes."""
+
+    job_id: int
+    token: str
+    recording_id: str
+    attempt: int
+
+    @property
+    def tag(self) -> str:
+        """A short name for this claim's temporary files."""
+        return self.token[:12]
 
 
 def create(*, session: Session, recording_id: str) -> Job:
@@ -19,9 +51,31 @@ def create(*, session: Session, recording_id: str) -> Job:
     return job
 
 
-def claim(*, session: Session, job_id: int, owner: str) -> Job | None:
+def _held(job_id: int, token: str) -> ColumnElement[bool]:
+    return and_(
+        col(Job.id) == job_id,
+        col(Job.claim_token) == token,
+        col(Job.status) == JobStatus.running,
+    )
+
+
+def _status_if(condition: ColumnElement[bool], then: JobStatus, otherwise: JobStatus) -> Any:
+    # Cast: PostgreSQL's enum column does not take a CASE of plain text.
+    status_type = Job.__table__.c.status.type  # type: ignore[attr-defined]
+    return cast(case((condition, then.value), else_=otherwise.value), status_type)
+
+
+def _set_recording(session: Session, recording_id: str, **values: Any) -> None:
+    # Called only inside the transaction whose fenced job UPDATE just matched: that UPDATE
+    # holds the job row's lock until the commit, so no other claim can come in between.
+    values["updated_at"] = utcnow()
+    session.execute(update(Recording).where(col(Recording.id) == recording_id).values(**values))
+
+
+def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
     """Take the job if it is queued or its lease ran out; None if someone else holds it."""
     now = utcnow()
+    token = secrets.token_hex(16)
     result = session.execute(
         update(Job)
         .where(col(Job.id) == job_id)
@@ -36,119 +90,198 @@ def claim(*, session: Session, job_id: int, owner: str) -> Job | None:
             status=JobStatus.running,
             attempts=Job.attempts + 1,  # type: ignore[operator]
             lease_owner=owner,
+            claim_token=token,
             lease_expires_at=now + timedelta(seconds=settings.job_lease_seconds),
             updated_at=now,
         )
+        .returning(col(Job.recording_id), col(Job.attempts))
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    row = result.first()
+    if row is None:
         return None
-    job = session.get(Job, job_id, populate_existing=True)
-    assert job is not None
-    recording = session.get(Recording, job.recording_id)
-    if recording is not None:
-        recording.status = RecordingStatus.processing
-        recording.failure_reason = None
-        recording.updated_at = now
-    return job
+    recording_id, attempt = row
+    _set_recording(session, recording_id, status=RecordingStatus.processing, failure_reason=None)
+    return Claim(job_id=job_id, token=token, recording_id=recording_id, attempt=attempt)
 
 
-def renew_lease(*, session: Session, job_id: int, owner: str) -> bool:
+def renew_lease(*, session: Session, claim: Claim) -> bool:
     """Push the lease forward; False if the job is no longer ours."""
-    now = utcnow()
     result = session.execute(
         update(Job)
-        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner)
-        .where(col(Job.status) == JobStatus.running)
-        .values(lease_expires_at=now + timedelta(seconds=settings.job_lease_seconds))
+        .where(_held(claim.job_id, claim.token))
+        .values(lease_expires_at=utcnow() + timedelta(seconds=settings.job_lease_seconds))
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def report_progress(
-    *, session: Session, job_id: int, owner: str, stage: str, progress: float
-) -> bool:
+def hold(*, session: Session, claim: Claim) -> None:
+    """Make sure the claim is still ours for the rest of this transaction (it locks the job
+    row until the commit); raise LeaseLost otherwise, so the transaction rolls back."""
+    if not renew_lease(session=session, claim=claim):
+        raise LeaseLost()
+
+
+def report_progress(*, session: Session, claim: Claim, stage: str, progress: float) -> bool:
     """Write progress on the job and its recording; False if the lease was lost."""
-    job = session.get(Job, job_id, populate_existing=True)
-    if job is None or job.lease_owner != owner or job.status != JobStatus.running:
+    result = session.execute(
+        update(Job)
+        .where(_held(claim.job_id, claim.token))
+        .values(stage=stage, progress=progress, updated_at=utcnow())
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    now = utcnow()
-    job.stage, job.progress, job.updated_at = stage, progress, now
-    recording = session.get(Recording, job.recording_id)
-    if recording is not None:
-        recording.stage, recording.progress, recording.updated_at = stage, progress, now
+    _set_recording(session, claim.recording_id, stage=stage, progress=progress)
     return True
 
 
-def succeed(*, session: Session, job: Job) -> None:
-    """Mark the job and its recording done."""
+def succeed(*, session: Session, claim: Claim) -> bool:
+    """Mark the job and its recording done; False (nothing written) if it is not ours."""
     now = utcnow()
-    job.status, job.progress, job.stage = JobStatus.succeeded, 1.0, "done"
-    job.lease_owner, job.lease_expires_at, job.finished_at, job.updated_at = None, None, now, now
-    recording = session.get(Recording, job.recording_id)
-    if recording is not None:
-        recording.status, recording.progress, recording.stage = RecordingStatus.ready, 1.0, None
-        recording.updated_at = now
-
-
-def record_failure(*, session: Session, job_id: int, reason: str) -> bool:
-    """Note a failed attempt; True when the job should be tried again."""
-    job = session.get(Job, job_id, populate_existing=True)
-    if job is None:
+    result = session.execute(
+        update(Job)
+        .where(_held(claim.job_id, claim.token))
+        .values(
+            status=JobStatus.succeeded,
+            progress=1.0,
+            stage="done",
+            lease_owner=None,
+            lease_expires_at=None,
+            claim_token=None,
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    _set_recording(
+        session, claim.recording_id, status=RecordingStatus.ready, progress=1.0, stage=None
+    )
+    return True
+
+
+def _end_attempt(
+    session: Session,
+    fence: ColumnElement[bool],
+    reason: Any,
+    *,
+    retry_stage: str,
+    last_attempt: bool = False,
+) -> bool | None:
+    """One fenced UPDATE: back to the queue if attempts are left, else failed.
+    True: queued again; False: failed; None: the fence did not match (nothing written)."""
     now = utcnow()
-    job.last_error = reason[:1000]
-    job.lease_owner, job.lease_expires_at, job.updated_at = None, None, now
-    recording = session.get(Recording, job.recording_id)
-    if job.attempts < job.max_attempts:
-        job.status = JobStatus.queued
-        if recording is not None:
-            recording.status, recording.stage = RecordingStatus.queued, "retrying"
+    retry = col(Job.attempts) < col(Job.max_attempts)
+    if last_attempt:
+        retry = literal(False)
+    result = session.execute(
+        update(Job)
+        .where(fence)
+        .values(
+            status=_status_if(retry, JobStatus.queued, JobStatus.failed),
+            attempts=case((retry, col(Job.attempts)), else_=col(Job.max_attempts)),
+            finished_at=case((retry, None), else_=now),
+            last_error=reason,
+            lease_owner=None,
+            lease_expires_at=None,
+            claim_token=None,
+            enqueued_at=None,
+            updated_at=now,
+        )
+        .returning(col(Job.status), col(Job.recording_id), col(Job.last_error))
+    )
+    row = result.first()
+    if row is None:
+        return None
+    status, recording_id, stored_reason = row
+    if status == JobStatus.queued:
+        # The reason shows while it waits (a full disk: someone can act before the retry).
+        _set_recording(
+            session,
+            recording_id,
+            status=RecordingStatus.queued,
+            stage=retry_stage,
+            failure_reason=(stored_reason or "")[:1000] or None,
+        )
         return True
-    job.status, job.finished_at = JobStatus.failed, now
-    if recording is not None:
-        recording.status = RecordingStatus.failed
-        recording.failure_reason = reason[:1000]
-        recording.updated_at = now
+    _set_recording(
+        session,
+        recording_id,
+        status=RecordingStatus.failed,
+        stage=None,
+        failure_reason=(stored_reason or "")[:1000],
+    )
     return False
+
+
+def record_failure(*, session: Session, claim: Claim, reason: str) -> bool | None:
+    """Note a failed attempt. True: it goes back to the queue; False: it failed for good;
+    None: the job is not ours any more, so nothing was written."""
+    return _end_attempt(
+        session, _held(claim.job_id, claim.token), reason[:1000], retry_stage="retrying"
+    )
+
+
+def fail_now(*, session: Session, claim: Claim, reason: str) -> bool:
+    """End the job as failed whatever attempts are left (the input itself is broken)."""
+    fence = _held(claim.job_id, claim.token)
+    return (
+        _end_attempt(session, fence, reason[:1000], retry_stage="retrying", last_attempt=True)
+        is False
+    )
+
+
+def expired(*, session: Session) -> list[tuple[int, str | None]]:
+    """Running jobs whose lease ran out, with the claim each was under."""
+    rows = session.exec(
+        select(Job.id, Job.claim_token).where(
+            Job.status == JobStatus.running, col(Job.lease_expires_at) < utcnow()
+        )
+    ).all()
+    return [(job_id, token) for job_id, token in rows if job_id is not None]
+
+
+def reap(*, session: Session, job_id: int, token: str | None) -> bool | None:
+    """Requeue (or fail, after the last attempt) one job whose worker stopped renewing its
+    lease. Fenced by the claim seen and the expired lease: a job that has since succeeded,
+    been renewed or been claimed again is left alone (None)."""
+    fence = and_(
+        col(Job.id) == job_id,
+        col(Job.status) == JobStatus.running,
+        col(Job.lease_expires_at) < utcnow(),
+        col(Job.claim_token).is_(None) if token is None else col(Job.claim_token) == token,
+    )
+    return _end_attempt(
+        session, fence, func.coalesce(col(Job.last_error), DIED), retry_stage=WAITING
+    )
 
 
 def reap_expired(*, session: Session) -> list[int]:
     """Hand jobs whose lease ran out back to the queue, or fail them after the last attempt."""
+    return [
+        job_id
+        for job_id, token in expired(session=session)
+        if reap(session=session, job_id=job_id, token=token)
+    ]
+
+
+def unsent(*, session: Session) -> list[int]:
+    """Queued jobs to send (again): never accepted by the queue (it was down when the job
+    was made or requeued), or accepted long ago and never taken (the queue lost it)."""
     now = utcnow()
-    expired = session.exec(
-        select(Job).where(Job.status == JobStatus.running, col(Job.lease_expires_at) < now)
+    never = col(Job.enqueued_at).is_(None) & (
+        col(Job.updated_at) < now - timedelta(seconds=settings.unsent_grace_seconds)
+    )
+    lost = col(Job.enqueued_at) < now - timedelta(seconds=settings.requeue_after_seconds)
+    rows = session.exec(
+        select(Job.id).where(Job.status == JobStatus.queued, or_(never, lost)).order_by(col(Job.id))
     ).all()
-    requeued: list[int] = []
-    for job in expired:
-        assert job.id is not None
-        reason = job.last_error or "Behandlingen stoppede uventet (arbejdsprocessen døde)."
-        if record_failure(session=session, job_id=job.id, reason=reason):
-            requeued.append(job.id)
-    return requeued
+    return [job_id for job_id in rows if job_id is not None]
 
 
-def stale_queued(*, session: Session, older_than: timedelta) -> list[int]:
-    """Queued jobs nobody picked up (the queue lost the message): send them again."""
-    cutoff = utcnow() - older_than
-    jobs = session.exec(
-        select(Job).where(Job.status == JobStatus.queued, col(Job.updated_at) < cutoff)
-    ).all()
-    for job in jobs:
-        job.updated_at = utcnow()
-    return [job.id for job in jobs if job.id is not None]
-
-
-def get_owned(*, session: Session, job_id: int, owner: str) -> Job | None:
-    """The job if this worker still holds its lease."""
-    job = session.get(Job, job_id, populate_existing=True)
-    if job is None or job.lease_owner != owner or job.status != JobStatus.running:
-        return None
-    return job
-
-
-def fail_now(*, session: Session, job_id: int, reason: str) -> None:
-    """End the job as failed whatever attempts are left (the input itself is broken)."""
-    job = session.get(Job, job_id, populate_existing=True)
-    if job is not None:
-        job.attempts = job.max_attempts
-        record_failure(session=session, job_id=job_id, reason=reason)
+def mark_enqueued(*, session: Session, job_id: int, at: datetime) -> None:
+    """The queue accepted a message for this job (to run at `at`)."""
+    session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued)
+        .values(enqueued_at=at)
+    )

@@ -9,6 +9,7 @@ from app.accounts.deps import require
 from app.accounts.models import Role
 from app.core.db import SessionDep
 from app.core.templates import render
+from app.core.timeutil import to_local
 from app.recordings.models import Recording, RecordingStatus
 from app.sharing.models import Share
 
@@ -24,7 +25,7 @@ def monthly_figures(*, session: Session) -> list[dict[str, object]]:
     for created_at, duration, rid, status in session.exec(
         select(Recording.created_at, Recording.duration_seconds, Recording.id, Recording.status)
     ):
-        month = created_at.strftime("%Y-%m")
+        month = to_local(created_at).strftime("%Y-%m")  # the municipality's month
         row = rows.setdefault(month, {"recordings": 0, "hours": 0.0, "shared": 0, "ready": 0})
         row["recordings"] += 1
         row["hours"] += duration / 3600

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.audit.deps import audit_now
+from app.audit.deps import audit_viewing
 from app.audit.service import Action
+from app.audit.viewing import Kind
 from app.core.config import settings
 from app.core.db import SessionDep
 from app.core.errors import NotPermitted, VideosparringError
@@ -15,7 +16,7 @@ from app.core.i18n import request_language
 from app.core.templates import render
 from app.recordings import service
 from app.recordings.models import RecordingStatus
-from app.recordings.routes import delete_owned, receive_and_create
+from app.recordings.routes import UploadAllowed, delete_owned, receive_and_create
 from app.recordings.service import UPLOAD_ROLES, WHISPER_LANGUAGES
 from app.recordings.upload import human_size
 from app.retention import service as retention
@@ -102,7 +103,7 @@ def upload_page(request: Request, session: SessionDep, user: CurrentUser) -> HTM
     return _upload_form(request, session)
 
 
-@router.post("/recordings/new", dependencies=[CsrfProtected])
+@router.post("/recordings/new", dependencies=[UploadAllowed, CsrfProtected])
 async def upload_from_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """The form's post without JavaScript: same checks as the API, errors shown in the form."""
     try:
@@ -118,7 +119,8 @@ def recording_page(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> HTMLResponse:
     recording = access.visible(session=session, user=user, recording_id=recording_id)
-    audit_now(request, user, Action.view, recording.id)
+    # The page shows the transcript: part of the transcript's viewing.
+    audit_viewing(request, session, user, Action.view, recording.id, Kind.transcript, "page")
     transcript = transcript_service.get(session=session, recording_id=recording.id)
     segments = (
         transcript_service.segments(session=session, transcript=transcript) if transcript else []
@@ -163,8 +165,8 @@ def withdraw_consent_from_page(
 @router.get("/language/{code}")
 def switch_language(code: str, request: Request) -> RedirectResponse:
     target = request.query_params.get("next", "/recordings")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/recordings"  # only local addresses: no open redirect
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/recordings"  # only local addresses: no open redirect (browsers read /\ as //)
     response = RedirectResponse(target, status_code=303)
     if code in ("da", "en"):
         response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="lax")

@@ -1,23 +1,31 @@
 """JSON API for recordings: upload, list, read, delete, and their media."""
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.deps import CSRF_COOKIE, CSRF_HEADER, CsrfProtected, CurrentUser, tokens_match
+from app.accounts.deps import CsrfProtected, CurrentUser
 from app.accounts.models import User
-from app.audit.deps import audit_now, audit_on_commit
+from app.audit.deps import audit_on_commit, audit_viewing
 from app.audit.service import Action
+from app.audit.viewing import Kind
 from app.core.config import settings
+from app.core.csrf import CSRF_HEADER, expected_token, tokens_match
 from app.core.db import SessionDep
-from app.core.errors import NotFound, VideosparringError
-from app.recordings import service, storage
+from app.core.errors import (
+    BadInput,
+    InsufficientStorage,
+    NotFound,
+    NotPermitted,
+    VideosparringError,
+)
+from app.recordings import housekeeping, service, storage
 from app.recordings.models import Recording, RecordingPublic, RecordingsPublic
 from app.recordings.upload import receive_upload
 from app.sharing import service as access
 
-router = APIRouter(prefix="/recordings", tags=["recordings"])
+router = APIRouter(prefix="/recordings", tags=["recordings"], lifespan=housekeeping.lifespan)
 
 UPLOAD_FIELDS = {
     "title": {"type": "string", "maxLength": 200},
@@ -46,18 +54,43 @@ UPLOAD_DOC = {
                     ],
                     "properties": UPLOAD_FIELDS,
                 }
-            }
+            },
+            # The fast path: the file is the body, the fields are in X-Upload-Fields.
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
-    }
+    },
+    "parameters": [
+        {
+            "name": "X-Upload-Fields",
+            "in": "header",
+            "required": False,
+            "description": "With a raw body: the form's fields URL-encoded, `filename` among them",
+            "schema": {"type": "string"},
+        }
+    ],
 }
+
+
+def may_upload(request: Request, user: CurrentUser) -> None:
+    """Checked from the headers alone, before a byte of the body is read: a refusal comes at
+    once, and uvicorn sends `100 Continue` only to a request whose body is then read."""
+    if user.role not in service.UPLOAD_ROLES:
+        raise NotPermitted("recording.upload_role")
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        # Would be read whole into memory by the form parser: an upload is never one.
+        raise BadInput("upload.bad_form", detail="forventede multipart/form-data")
+
+
+# Listed before the CSRF check, which may read a form body.
+UploadAllowed = Depends(may_upload)
 
 
 async def receive_and_create(request: Request, session: SessionDep, user: CurrentUser) -> Recording:
     """Shared by the API and the page form: stream, check, store, queue."""
     header_ok = tokens_match(request.headers.get(CSRF_HEADER), request)
-    # Without the header, the form's csrf_token field must match the cookie; with no cookie
-    # at all, nothing a form can send matches.
-    expected = None if header_ok else (request.cookies.get(CSRF_COOKIE) or "\0no-cookie")
+    # Without the header, the form's csrf_token field must carry the session's token.
+    expected = None if header_ok else expected_token(request)
     upload = await receive_upload(
         request,
         tmp_dir=settings.upload_tmp_dir,
@@ -68,9 +101,17 @@ async def receive_and_create(request: Request, session: SessionDep, user: Curren
         recording = await run_in_threadpool(
             service.create_from_upload, session=session, upload=upload, owner=user
         )
+    except OSError as exc:
+        if not storage.is_disk_full(exc):
+            raise
+        error = InsufficientStorage("upload.disk_full")
+        error.form_values = upload.shown_fields()
+        raise error from exc
     except VideosparringError as exc:
-        exc.form_values = {k: v for k, v in upload.fields.items() if k != "csrf_token"}
+        exc.form_values = upload.shown_fields()
         raise
+    finally:
+        upload.release()  # stored or deleted by now: its lock may go
     audit_on_commit(
         session, request, user, Action.upload, recording.id, f"{recording.size_bytes} bytes"
     )
@@ -91,7 +132,7 @@ def delete_owned(
     status_code=201,
     response_model=RecordingPublic,
     openapi_extra=UPLOAD_DOC,
-    dependencies=[CsrfProtected],
+    dependencies=[UploadAllowed, CsrfProtected],
 )
 async def upload_recording(
     request: Request, session: SessionDep, user: CurrentUser
@@ -142,10 +183,8 @@ def read_media(
     )
     if not recording.playable_name:
         raise NotFound("recording.not_ready")
-    range_header = request.headers.get("range", "")
-    # One entry per playback, not per range request a seek makes.
-    if not range_header or range_header.replace(" ", "").startswith("bytes=0-"):
-        audit_now(request, user, Action.playback, recording.id)
+    # One entry per viewing, whatever the Range of its first request; seeks write none.
+    audit_viewing(request, session, user, Action.playback, recording.id, Kind.media, "media")
     return FileResponse(
         storage.file_path(recording.id, recording.playable_name),
         media_type=recording.playable_mime,
@@ -154,12 +193,16 @@ def read_media(
 
 
 @router.get("/{recording_id}/poster")
-def read_poster(recording_id: str, session: SessionDep, user: CurrentUser) -> FileResponse:
+def read_poster(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> FileResponse:
     recording = service.require_ready(
         access.visible(session=session, user=user, recording_id=recording_id)
     )
     if not recording.poster_name:
         raise NotFound("recording.not_found")
+    # A frame of the video: part of the media's viewing.
+    audit_viewing(request, session, user, Action.playback, recording.id, Kind.media, "poster")
     return FileResponse(
         storage.file_path(recording.id, recording.poster_name),
         media_type="image/png",

@@ -1,25 +1,34 @@
-"""Stream a multipart upload straight to disk, checking limits as the bytes arrive."""
+"""Stream an upload straight to disk, checking limits as the bytes arrive.
 
-import hashlib
+Two ways in, same checks after:
+- the fast path (the page's JavaScript, scripts): the request body is the file itself
+  (`Content-Type: application/octet-stream`, `video/*` or `audio/*`), the form's fields
+  URL-encoded in the `X-Upload-Fields` header, `filename` among them; the CSRF token must
+  come in its header. No parsing: bytes go from the socket to the writer thread.
+- a multipart form (the page without JavaScript), parsed as it streams.
+"""
+
 import hmac
 import re
 import unicodedata
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from app.core.errors import BadInput, PayloadTooLarge, VideosparringError
+from app.core.errors import BadInput, InsufficientStorage, PayloadTooLarge, VideosparringError
+from app.recordings.storage import PartFile, is_disk_full
 
 FIELD_LIMIT = 16 * 1024  # bytes for any text field of the form
 FIELDS_TOTAL_LIMIT = 64 * 1024  # bytes for all text fields together
 FIELDS_MAX_COUNT = 32
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the file
 FILE_FIELD = "file"
+FIELDS_HEADER = "x-upload-fields"
+RAW_TYPES = ("application/octet-stream", "video/", "audio/")
 # Unicode categories never legitimate in a file name: control, format (bidi overrides,
 # zero-width), surrogates, private use, unassigned.
 FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
@@ -60,26 +69,55 @@ def check_client_filename(raw: bytes) -> str:
 
 @dataclass
 class ReceivedUpload:
-    """A file that has fully arrived in the upload folder, with the form's fields."""
+    """A file that has fully arrived in the upload folder, with the form's fields.
 
-    path: Path | None = None
+    Its `.part` file stays locked until `release()` (stored) or `discard()`.
+    """
+
+    part: PartFile | None = None
     filename: str | None = None
-    size: int = 0
-    sha256: str = ""
     fields: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def path(self) -> Path | None:
+        return self.part.path if self.part is not None else None
+
+    @property
+    def size(self) -> int:
+        return self.part.size if self.part is not None else 0
+
+    @property
+    def sha256(self) -> str:
+        return self.part.sha256 if self.part is not None else ""
+
+    def shown_fields(self) -> dict[str, str]:
+        """What a page may show again beside an error: every field but the token."""
+        return {k: v for k, v in self.fields.items() if k != "csrf_token"}
+
     def discard(self) -> None:
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
+        if self.part is not None:
+            self.part.discard()
+
+    def release(self) -> None:
+        if self.part is not None:
+            self.part.release()
+
+
+def _refuse_if_too_large(received: int, max_bytes: int) -> None:
+    if received > max_bytes:
+        raise PayloadTooLarge("upload.too_large", limit=human_size(max_bytes))
 
 
 class _Receiver:
-    def __init__(self, tmp_dir: Path, max_bytes: int, csrf_expected: str | None) -> None:
+    def __init__(
+        self, result: ReceivedUpload, tmp_dir: Path, max_bytes: int, csrf_expected: str | None
+    ) -> None:
+        self.result = result
         self.tmp_dir = tmp_dir
         self.max_bytes = max_bytes
         # None: the request already proved itself (header); else the form's field must match.
         self.csrf_expected = csrf_expected
-        self.result = ReceivedUpload()
+        self.writing: PartFile | None = None
         self._headers: dict[bytes, bytes] = {}
         self._header_field = b""
         self._header_value = b""
@@ -87,8 +125,6 @@ class _Receiver:
         self._part_is_file = False
         self._field_buf = bytearray()
         self._fields_bytes = 0
-        self._fh: BinaryIO | None = None
-        self._hash = hashlib.sha256()
         self.error: VideosparringError | None = None
 
     # Parser callbacks: they may not raise through the C-less parser cleanly, so an error
@@ -113,7 +149,7 @@ class _Receiver:
         self._field_buf = bytearray()
         if not self._part_is_file:
             return
-        if self.result.path is not None:
+        if self.result.part is not None:
             self._fail(BadInput("upload.bad_form", detail="mere end én fil"))
             return
         sent = self.result.fields.get("csrf_token", "")
@@ -128,26 +164,21 @@ class _Receiver:
         except VideosparringError as exc:
             self._fail(exc)
             return
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
         # The server picks the name; the client's name is only ever displayed.
-        self.result.path = self.tmp_dir / f"{uuid.uuid4().hex}.part"
-        self._fh = self.result.path.open("wb")
+        self.result.part = self.writing = PartFile(self.tmp_dir)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.error is not None:
             return
-        chunk = data[start:end]
         if self._part_is_file:
-            assert self._fh is not None
-            self.result.size += len(chunk)
-            if self.result.size > self.max_bytes:
+            assert self.writing is not None
+            if self.writing.size + (end - start) > self.max_bytes:
                 self._fail(PayloadTooLarge("upload.too_large", limit=human_size(self.max_bytes)))
                 return
-            self._hash.update(chunk)
-            self._fh.write(chunk)
+            self.writing.feed(memoryview(data)[start:end])
         else:
-            self._field_buf += chunk
-            self._fields_bytes += len(chunk)
+            self._field_buf += data[start:end]
+            self._fields_bytes += end - start
             if len(self._field_buf) > FIELD_LIMIT:
                 self._fail(BadInput("field.too_long", field=self._part_name, max=FIELD_LIMIT))
             elif self._fields_bytes > FIELDS_TOTAL_LIMIT:
@@ -158,7 +189,7 @@ class _Receiver:
         if self.error is not None:
             return
         if self._part_is_file:
-            self._close_file()
+            self.writing = None
         elif self._part_name:
             if len(self.result.fields) >= FIELDS_MAX_COUNT:
                 self._fail(BadInput("upload.bad_form", detail="for mange felter"))
@@ -168,35 +199,114 @@ class _Receiver:
             except UnicodeDecodeError:
                 self._fail(BadInput("field.bad_chars", field=self._part_name))
 
-    def _close_file(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-            self.result.sha256 = self._hash.hexdigest()
-
     def _fail(self, error: VideosparringError) -> None:
         if self.error is None:
             self.error = error
 
-    def cleanup(self) -> None:
-        self._close_file()
-        self.result.discard()
+
+def _expect_size(request: Request, max_bytes: int, overhead: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + overhead:
+        # Refuse before reading a byte when the client tells us the size up front.
+        raise PayloadTooLarge("upload.too_large", limit=human_size(max_bytes))
+
+
+def is_raw_upload(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type.startswith(RAW_TYPES)
+
+
+MAX_BOUNDARY = 70
 
 
 async def receive_upload(
     request: Request, *, tmp_dir: Path, max_bytes: int, csrf_expected: str | None
 ) -> ReceivedUpload:
-    """Read the request body once, as it streams; nothing is held in memory but a chunk."""
+    """Read the request body once, as it streams, into a `.part` file; a full disk is 507."""
+    upload = ReceivedUpload()
+    try:
+        if is_raw_upload(request):
+            if csrf_expected is not None:  # a raw body has no form field to carry the token
+                raise BadInput("csrf.invalid", status_code=403)
+            await _receive_raw(request, upload, tmp_dir, max_bytes)
+        else:
+            await _receive_multipart(request, upload, tmp_dir, max_bytes, csrf_expected)
+    except OSError as exc:
+        upload.discard()
+        if not is_disk_full(exc):
+            raise
+        error = InsufficientStorage("upload.disk_full")
+        error.form_values = upload.shown_fields()
+        raise error from exc
+    except VideosparringError as exc:
+        upload.discard()
+        exc.form_values = upload.shown_fields()  # the page shows the form again, filled in
+        raise
+    except BaseException:
+        # Client gone, limit passed, bad field: no partial file stays behind.
+        upload.discard()
+        raise
+    return upload
+
+
+def raw_fields(request: Request) -> tuple[dict[str, str], str]:
+    """The form's fields from `X-Upload-Fields` (URL-encoded UTF-8), and the file name."""
+    header = request.headers.get(FIELDS_HEADER, "")
+    if len(header) > FIELDS_TOTAL_LIMIT:
+        raise BadInput("upload.bad_form", detail="for mange eller for store felter")
+    try:
+        pairs = parse_qsl(
+            header,
+            keep_blank_values=True,
+            max_num_fields=FIELDS_MAX_COUNT,
+            encoding="utf-8",
+            errors="strict",
+        )
+    except UnicodeDecodeError as exc:
+        raise BadInput("upload.bad_form", detail="felter er ikke UTF-8") from exc
+    except ValueError as exc:
+        raise BadInput("upload.bad_form", detail="for mange felter") from exc
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if len(value.encode()) > FIELD_LIMIT:
+            raise BadInput("field.too_long", field=name[:64], max=FIELD_LIMIT)
+        fields[name] = value
+    filename = fields.pop("filename", "")
+    if not filename:
+        raise BadInput("upload.bad_form", detail=f"filename mangler i {FIELDS_HEADER}")
+    return fields, check_client_filename(filename.encode("utf-8", "surrogatepass"))
+
+
+async def _receive_raw(
+    request: Request, upload: ReceivedUpload, tmp_dir: Path, max_bytes: int
+) -> None:
+    _expect_size(request, max_bytes, 0)
+    upload.fields, upload.filename = raw_fields(request)
+    upload.part = part = PartFile(tmp_dir)
+    async for chunk in request.stream():
+        _refuse_if_too_large(part.size + len(chunk), max_bytes)
+        part.feed(chunk)
+        if part.block_ready:
+            await part.drain()
+    await part.drain(final=True)
+
+
+async def _receive_multipart(
+    request: Request,
+    upload: ReceivedUpload,
+    tmp_dir: Path,
+    max_bytes: int,
+    csrf_expected: str | None,
+) -> None:
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise BadInput("upload.bad_form", detail="forventede multipart/form-data")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
-        # Refuse before reading a byte when the client tells us the size up front.
-        raise PayloadTooLarge("upload.too_large", limit=human_size(max_bytes))
+    if len(boundary) > MAX_BOUNDARY:  # RFC 2046: 1-70 characters; the parser's limit is 256
+        raise BadInput("upload.bad_form", detail="formularens skillelinje er for lang")
+    _expect_size(request, max_bytes, FORM_OVERHEAD)
 
-    receiver = _Receiver(tmp_dir, max_bytes, csrf_expected)
+    receiver = _Receiver(upload, tmp_dir, max_bytes, csrf_expected)
     parser = MultipartParser(
         boundary,
         callbacks={  # type: ignore[arg-type]
@@ -214,16 +324,14 @@ async def receive_upload(
             parser.write(chunk)
             if receiver.error is not None:
                 raise receiver.error
+            if upload.part is not None and upload.part.block_ready:
+                await upload.part.drain()
         parser.finalize()
-        if receiver.error is not None:
-            raise receiver.error
-        if receiver._fh is not None:  # the body ended inside the file part
-            raise BadInput("upload.bad_form", detail="upload afbrudt")
     except MultipartParseError as exc:
-        receiver.cleanup()
         raise BadInput("upload.bad_form", detail=str(exc)[:120]) from exc
-    except BaseException:
-        # Client gone, limit passed, bad field: no partial file stays behind.
-        receiver.cleanup()
-        raise
-    return receiver.result
+    if receiver.error is not None:
+        raise receiver.error
+    if receiver.writing is not None:  # the body ended inside the file part
+        raise BadInput("upload.bad_form", detail="upload afbrudt")
+    if upload.part is not None:
+        await upload.part.drain(final=True)

@@ -20,6 +20,8 @@ class Consent(SQLModel, table=True):
 class RetentionPolicy(SQLModel, table=True):
     """Set by the administrator: one row."""
 
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int = Field(default=1, primary_key=True)
     default_days: int = 90
     max_days: int = 365

@@ -10,7 +10,7 @@ from app.audit import service as audit
 from app.core.config import settings
 from app.core.db import after_commit, session_scope
 from app.core.errors import BadInput
-from app.core.timeutil import utcnow
+from app.core.timeutil import local_today, utcnow
 from app.recordings import service as recording_service
 from app.recordings import storage
 from app.recordings.models import Recording
@@ -41,7 +41,8 @@ def update_policy(*, session: Session, default_days: int, max_days: int, warn_da
 
 
 def today() -> date:
-    return utcnow().date()
+    """The municipality's date (the `time_zone` setting), not UTC's."""
+    return local_today()
 
 
 def default_delete_after(*, session: Session) -> date:

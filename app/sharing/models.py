@@ -2,15 +2,42 @@
 
 from datetime import datetime
 
+from sqlalchemy import ForeignKeyConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.timeutil import utcnow
 
 
 class Share(SQLModel, table=True):
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int | None = Field(default=None, primary_key=True)
     recording_id: str = Field(foreign_key="recording.id", index=True, ondelete="CASCADE")
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="CASCADE")
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True, ondelete="CASCADE")
     shared_by_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
+    # When the owner last granted this person access (the share, or confirming again after
+    # the person set their password through an administrator's link).
+    granted_at: datetime = Field(default_factory=utcnow)
+
+
+class ShareMember(SQLModel, table=True):
+    """A team member a team share covers: a member when it was made, or confirmed by the owner.
+
+    The row hangs on the team membership: when the person leaves the team it goes too, so
+    rejoining later needs the owner again.
+    """
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["team_id", "user_id"],
+            ["teammember.team_id", "teammember.user_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    share_id: int = Field(foreign_key="share.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(primary_key=True, index=True)
+    team_id: int
+    granted_at: datetime = Field(default_factory=utcnow)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.accounts.models import User
@@ -12,15 +12,27 @@ from app.audit.deps import audit_on_commit
 from app.audit.service import Action
 from app.core.db import SessionDep
 from app.core.errors import BadInput
+from app.core.ids import DbId, parse_id
 from app.sharing import service
+from app.sharing.audience import ShareView, Status, audience
 
 api = APIRouter(prefix="/recordings/{recording_id}/shares", tags=["sharing"])
 pages = APIRouter(include_in_schema=False)
 
 
 class ShareCreate(SQLModel):
-    user_id: int | None = None
-    team_id: int | None = None
+    user_id: DbId | None = None
+    team_id: DbId | None = None
+
+
+class ShareConfirm(SQLModel):
+    user_id: int = Field(ge=1, le=2**62)
+
+
+class ViewerPublic(SQLModel):
+    user_id: int
+    name: str
+    status: Status  # access, pending (owner to confirm), held (owner to confirm again), ...
 
 
 class SharePublic(SQLModel):
@@ -29,6 +41,20 @@ class SharePublic(SQLModel):
     user_id: int | None
     team_id: int | None
     label: str
+    # Who the share reaches: the person, or each member of the team now.
+    viewers: list[ViewerPublic] = []
+
+
+def _public(recording_id: str, view: ShareView) -> SharePublic:
+    people = [view.person] if view.person else view.members
+    return SharePublic(
+        id=view.share.id,  # type: ignore[arg-type]
+        recording_id=recording_id,
+        user_id=view.share.user_id,
+        team_id=view.share.team_id,
+        label=view.label,
+        viewers=[ViewerPublic(user_id=p.user_id, name=p.name, status=p.status) for p in people],
+    )
 
 
 def _share(
@@ -40,13 +66,22 @@ def _share(
     )
     target = f"user {body.user_id}" if body.user_id else f"team {body.team_id}"
     audit_on_commit(session, request, user, Action.share, recording.id, target)
-    label = dict((s.id, lbl) for s, lbl in service.shares_of(session=session, recording=recording))
-    return SharePublic(
-        id=row.id,  # type: ignore[arg-type]
-        recording_id=recording.id,
-        user_id=row.user_id,  # type: ignore[arg-type]
-        team_id=row.team_id,
-        label=label.get(row.id, ""),
+    views = audience(session=session, recording=recording)
+    return next(_public(recording.id, v) for v in views if v.share.id == row.id)
+
+
+def _confirm(
+    session: Session, request: Request, user: User, recording_id: str, share_id: int, person: int
+) -> None:
+    recording = service.owned(session=session, user=user, recording_id=recording_id)
+    service.confirm(session=session, recording=recording, share_id=share_id, user_id=person)
+    audit_on_commit(
+        session,
+        request,
+        user,
+        Action.share_confirmed,
+        recording.id,
+        f"share {share_id} user {person}",
     )
 
 
@@ -62,16 +97,7 @@ def _unshare(
 @api.get("", response_model=list[SharePublic])
 def list_shares(recording_id: str, session: SessionDep, user: CurrentUser) -> list[SharePublic]:
     recording = service.owned(session=session, user=user, recording_id=recording_id)
-    return [
-        SharePublic(
-            id=s.id,  # type: ignore[arg-type]
-            recording_id=recording.id,
-            user_id=s.user_id,
-            team_id=s.team_id,
-            label=label,
-        )
-        for s, label in service.shares_of(session=session, recording=recording)
-    ]
+    return [_public(recording.id, v) for v in audience(session=session, recording=recording)]
 
 
 @api.post("", status_code=201, response_model=SharePublic, dependencies=[CsrfProtected])
@@ -84,10 +110,25 @@ def share_recording(
 
 @api.delete("/{share_id}", status_code=204, dependencies=[CsrfProtected])
 def withdraw_share(
-    recording_id: str, share_id: int, request: Request, session: SessionDep, user: CurrentUser
+    recording_id: str, share_id: DbId, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:
     """Withdraw a share; it takes effect with the next request."""
     _unshare(session, request, user, recording_id, share_id)
+    return Response(status_code=204)
+
+
+@api.post("/{share_id}/confirm", status_code=204, dependencies=[CsrfProtected])
+def confirm_viewer(
+    recording_id: str,
+    share_id: DbId,
+    body: ShareConfirm,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """Give one person access through this share: a team member who joined after it was
+    made, or someone who has set their password through an administrator's link since."""
+    _confirm(session, request, user, recording_id, share_id, body.user_id)
     return Response(status_code=204)
 
 
@@ -100,16 +141,30 @@ def share_from_page(
     target: Annotated[str, Form(max_length=32)],
 ) -> RedirectResponse:
     kind, _, raw_id = target.partition(":")
-    if kind not in ("user", "team") or not raw_id.isdigit():
+    target_id = parse_id(raw_id)
+    if kind not in ("user", "team") or target_id is None:
         raise BadInput("share.pick_one")
-    body = ShareCreate(**{f"{kind}_id": int(raw_id)})
+    body = ShareCreate(**{f"{kind}_id": target_id})
     _share(session, request, user, recording_id, body)
     return RedirectResponse(f"/recordings/{recording_id}#sharing", status_code=303)
 
 
 @pages.post("/recordings/{recording_id}/shares/{share_id}/withdraw", dependencies=[CsrfProtected])
 def withdraw_from_page(
-    recording_id: str, share_id: int, request: Request, session: SessionDep, user: CurrentUser
+    recording_id: str, share_id: DbId, request: Request, session: SessionDep, user: CurrentUser
 ) -> RedirectResponse:
     _unshare(session, request, user, recording_id, share_id)
+    return RedirectResponse(f"/recordings/{recording_id}#sharing", status_code=303)
+
+
+@pages.post("/recordings/{recording_id}/shares/{share_id}/confirm", dependencies=[CsrfProtected])
+def confirm_from_page(
+    recording_id: str,
+    share_id: DbId,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    user_id: Annotated[int, Form(ge=1, le=2**62)],
+) -> RedirectResponse:
+    _confirm(session, request, user, recording_id, share_id, user_id)
     return RedirectResponse(f"/recordings/{recording_id}#sharing", status_code=303)

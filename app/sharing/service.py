@@ -4,36 +4,57 @@ Every route that touches a recording goes through `visible` or `owned`; nothing 
 decides access.
 """
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, true
 from sqlmodel import Session, col, select
 
 from app.accounts import service as account_service
-from app.accounts.models import Role, Team, User
+from app.accounts.models import Role, Team, TeamMember, User
 from app.core.errors import BadInput, Conflict, NotFound, NotPermitted
+from app.core.timeutil import utcnow
 from app.recordings.models import Recording
-from app.sharing.models import Share
+from app.sharing.audience import ShareView, audience
+from app.sharing.models import Share, ShareMember
 
 # People who may receive a recording for feedback.
 SHARE_ROLES = (Role.supervisor, Role.caseworker, Role.administrator)
 
 
-def _share_filter(user: User, team_ids: list[int]):  # type: ignore[no-untyped-def]
-    conditions = [col(Share.user_id) == user.id]
-    if team_ids:
-        conditions.append(col(Share.team_id).in_(team_ids))
-    return or_(*conditions)
+def _granted_since_link(granted_at, user: User):  # type: ignore[no-untyped-def]
+    """A grant made before the person last set their password through a link (which an
+    administrator made, and may have opened themself) is held until the owner confirms."""
+    return granted_at > user.link_password_at if user.link_password_at else true()
+
+
+def _shared_ids(user: User):  # type: ignore[no-untyped-def]
+    """Ids of the recordings shared with this person: directly, or through a team share that
+    covers them (a member when it was made, or confirmed by the owner) while still a member."""
+    personal = select(Share.recording_id).where(
+        col(Share.user_id) == user.id, _granted_since_link(Share.granted_at, user)
+    )
+    through_team = (
+        select(Share.recording_id)
+        .join(ShareMember, col(ShareMember.share_id) == Share.id)
+        .join(
+            TeamMember,
+            (col(TeamMember.team_id) == Share.team_id)
+            & (col(TeamMember.user_id) == ShareMember.user_id),
+        )
+        .where(
+            col(ShareMember.user_id) == user.id,
+            _granted_since_link(ShareMember.granted_at, user),
+        )
+    )
+    return personal.union(through_team)
 
 
 def can_view(*, session: Session, user: User, recording: Recording) -> bool:
-    """Owner, or shared with the user or one of their teams. Leaders never."""
+    """Owner, or shared with the user as the owner decided. Leaders never."""
     if user.role == Role.leader:
         return False
     if recording.owner_id == user.id:
         return True
-    team_ids = account_service.team_ids_of(session=session, user_id=user.id)  # type: ignore[arg-type]
-    query = select(Share.id).where(
-        Share.recording_id == recording.id, _share_filter(user, team_ids)
-    )
+    shared = _shared_ids(user).subquery()
+    query = select(shared.c.recording_id).where(shared.c.recording_id == recording.id)
     return session.exec(query.limit(1)).first() is not None
 
 
@@ -57,31 +78,24 @@ def list_visible(*, session: Session, user: User, limit: int = 200) -> list[Reco
     """Own and shared recordings, newest first."""
     if user.role == Role.leader:
         return []
-    team_ids = account_service.team_ids_of(session=session, user_id=user.id)  # type: ignore[arg-type]
-    shared = select(Share.recording_id).where(_share_filter(user, team_ids))
+    shared = _shared_ids(user).subquery()
     query = (
         select(Recording)
-        .where(or_(col(Recording.owner_id) == user.id, col(Recording.id).in_(shared)))
+        .where(
+            or_(
+                col(Recording.owner_id) == user.id,
+                col(Recording.id).in_(select(shared.c.recording_id)),
+            )
+        )
         .order_by(col(Recording.created_at).desc())
         .limit(limit)
     )
     return list(session.exec(query).all())
 
 
-def shares_of(*, session: Session, recording: Recording) -> list[tuple[Share, str]]:
-    """Each share with a label: the person's name or the team's name."""
-    rows = []
-    for share in session.exec(
-        select(Share).where(Share.recording_id == recording.id).order_by(col(Share.id))
-    ):
-        if share.user_id is not None:
-            person = session.get(User, share.user_id)
-            label = f"{person.name} ({person.email})" if person else "?"
-        else:
-            team = session.get(Team, share.team_id)
-            label = team.name if team else "?"
-        rows.append((share, label))
-    return rows
+def shares_of(*, session: Session, recording: Recording) -> list[ShareView]:
+    """Each share with the people it reaches now and how (for the owner's page)."""
+    return audience(session=session, recording=recording)
 
 
 def share(
@@ -105,6 +119,52 @@ def share(
         raise Conflict("share.exists")
     row = Share(recording_id=recording.id, user_id=user_id, team_id=team_id, shared_by_id=by.id)  # type: ignore[arg-type]
     session.add(row)
+    session.flush()
+    if team_id is not None:
+        # The share covers the people who are members now; later members need the owner.
+        for member in _eligible_members(session=session, recording=recording, team_id=team_id):
+            session.add(
+                ShareMember(share_id=row.id, user_id=member.id, team_id=team_id)  # type: ignore[arg-type]
+            )
+        session.flush()
+    return row
+
+
+def _eligible_members(*, session: Session, recording: Recording, team_id: int) -> list[User]:
+    """The team's members who may receive the recording (not its owner, not leaders)."""
+    query = (
+        select(User)
+        .join(TeamMember, col(TeamMember.user_id) == User.id)
+        .where(col(TeamMember.team_id) == team_id, col(User.role).in_(SHARE_ROLES))
+        .where(col(User.id) != recording.owner_id)
+        .order_by(col(User.name))
+    )
+    return list(session.exec(query).all())
+
+
+def confirm(*, session: Session, recording: Recording, share_id: int, user_id: int) -> Share:
+    """The owner gives this person access through the share: a team member who joined after
+    it was made, or someone who set their password through an administrator's link since."""
+    row = session.get(Share, share_id)
+    if row is None or row.recording_id != recording.id:
+        raise NotFound("share.not_found")
+    now = utcnow()
+    if row.user_id is not None:
+        if row.user_id != user_id:
+            raise BadInput("share.not_member")
+        row.granted_at = now
+        session.add(row)
+        session.flush()
+        return row
+    members = _eligible_members(session=session, recording=recording, team_id=row.team_id)  # type: ignore[arg-type]
+    person = next((m for m in members if m.id == user_id), None)
+    if person is None or not person.active:
+        raise BadInput("share.not_member")
+    covered = session.get(ShareMember, (share_id, user_id))
+    if covered is None:
+        covered = ShareMember(share_id=share_id, user_id=user_id, team_id=row.team_id)  # type: ignore[arg-type]
+    covered.granted_at = now
+    session.add(covered)
     session.flush()
     return row
 

@@ -21,7 +21,9 @@
       bar.max = 100; bar.value = pct; bar.setAttribute("aria-hidden", "true");
       span.appendChild(bar);
     } else {
-      if (r.status === "queued" && r.stage === "retrying") text += " (" + labels.retrying + ")";
+      if (r.status === "queued" && (r.stage === "retrying" || r.stage === "waiting")) {
+        text += " (" + labels[r.stage] + ")";
+      }
       span.textContent = text;
       if (r.status === "failed" && r.failure_reason) {
         var reason = document.createElement("span");

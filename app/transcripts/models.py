@@ -15,6 +15,8 @@ class Speaker(StrEnum):
 
 
 class Transcript(SQLModel, table=True):
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int | None = Field(default=None, primary_key=True)
     recording_id: str = Field(foreign_key="recording.id", unique=True, ondelete="CASCADE")
     language: str = Field(max_length=8)
@@ -23,6 +25,8 @@ class Transcript(SQLModel, table=True):
 
 
 class Segment(SQLModel, table=True):
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int | None = Field(default=None, primary_key=True)
     transcript_id: int = Field(foreign_key="transcript.id", index=True, ondelete="CASCADE")
     position: int
@@ -40,6 +44,8 @@ class Segment(SQLModel, table=True):
 
 
 class Word(SQLModel, table=True):
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int | None = Field(default=None, primary_key=True)
     segment_id: int = Field(foreign_key="segment.id", index=True, ondelete="CASCADE")
     position: int

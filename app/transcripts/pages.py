@@ -10,6 +10,7 @@ from app.audit.deps import audit_on_commit
 from app.audit.service import Action
 from app.core.db import SessionDep
 from app.core.errors import BadInput
+from app.core.ids import DbId
 from app.recordings import service as recording_service
 from app.sharing import service as access
 from app.transcripts import service
@@ -21,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 @router.post("/recordings/{recording_id}/segments/{segment_id}", dependencies=[CsrfProtected])
 def correct_segment_from_page(
     recording_id: str,
-    segment_id: int,
+    segment_id: DbId,
     request: Request,
     session: SessionDep,
     user: CurrentUser,

@@ -8,11 +8,13 @@ from sqlmodel import Session
 
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.accounts.models import User
-from app.audit.deps import audit_now, audit_on_commit
+from app.audit.deps import audit_on_commit, audit_viewing
 from app.audit.service import Action
+from app.audit.viewing import Kind
 from app.core.db import SessionDep
 from app.core.errors import NotFound
 from app.core.i18n import request_language
+from app.core.ids import DbId
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
 from app.sharing import service as access
@@ -41,15 +43,18 @@ def visible_transcript(
 
 
 @router.get("", response_model=TranscriptPublic)
-def read_transcript(recording_id: str, session: SessionDep, user: CurrentUser) -> TranscriptPublic:
-    _, transcript = visible_transcript(session, user, recording_id)
+def read_transcript(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> TranscriptPublic:
+    recording, transcript = visible_transcript(session, user, recording_id)
+    audit_viewing(request, session, user, Action.view, recording.id, Kind.transcript, "transcript")
     return service.to_public(session=session, transcript=transcript)
 
 
 @router.patch("/segments/{segment_id}", response_model=SegmentPublic, dependencies=[CsrfProtected])
 def correct_segment(
     recording_id: str,
-    segment_id: int,
+    segment_id: DbId,
     update: SegmentUpdate,
     request: Request,
     session: SessionDep,
@@ -81,11 +86,14 @@ def export_transcript(
     body = render(
         service.segments(session=session, transcript=transcript), request_language(request)
     )
-    # The captions track loads the VTT on every page view (logged as a view); a download
-    # asks for it with ?download=1.
+    # The captions track loads the VTT inline: the transcript's viewing, shown with the
+    # player. A download asks for it with ?download=1: a viewing of that export format.
     as_download = fmt != "vtt" or request.query_params.get("download") == "1"
     if as_download:
-        audit_now(request, user, Action.download, recording.id, f"transcript.{fmt}")
+        action, kind, detail = Action.download, Kind.export(fmt), f"transcript.{fmt}"
+    else:
+        action, kind, detail = Action.view, Kind.transcript, "captions"
+    audit_viewing(request, session, user, action, recording.id, kind, detail)
     disposition = "attachment" if as_download else "inline"
     filename = f"{recording.case_reference}-{recording.id[:8]}.{fmt}"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)

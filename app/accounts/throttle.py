@@ -1,0 +1,151 @@
+"""Login throttling: who the client is, and atomic counters of failed logins.
+
+Every login attempt takes one unit from two limits *before* its password is checked: one
+for the account and client address together, one for the address overall. Taking is the
+limiter's atomic increment (a lock in memory, INCR in Redis), so thirty parallel guesses
+cannot all pass a check that none of them has counted yet; at most the limit reach the
+password check. A successful login gives its units back. The account is keyed by the
+e-mail as typed (normalised), whether or not it exists, so an unknown address is locked
+out exactly like a known one. Locking per address, not per account, means a guesser
+cannot lock the owner out of their own machine.
+"""
+
+import ipaddress
+import logging
+import threading
+from functools import cache
+
+from fastapi import Request
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from app.core.config import Settings, settings
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+log = logging.getLogger(__name__)
+
+
+def storage_url(config: Settings = settings) -> str:
+    """The configured counter storage: memory in the embedded default, Redis at scale."""
+    if config.rate_limit_url:
+        return config.rate_limit_url
+    if config.queue_url.startswith(("redis://", "rediss://")):
+        return config.queue_url
+    return "memory://"
+
+
+_made: dict[str, FixedWindowRateLimiter] = {}
+_making = threading.Lock()
+
+
+def _limiter(url: str) -> FixedWindowRateLimiter:
+    # One at a time: the first logins arrive in parallel, and a storage made while another
+    # thread is still importing its client library finds that library half there.
+    with _making:
+        if url not in _made:
+            options: dict[str, float | str | bool] = {}
+            if url.startswith("redis"):
+                options = {"key_prefix": "videosparring-login", "wrap_exceptions": True}
+            _made[url] = FixedWindowRateLimiter(storage_from_string(url, **options))
+        return _made[url]
+
+
+def limiter() -> FixedWindowRateLimiter:
+    return _limiter(storage_url())
+
+
+def reset(url: str | None = None) -> None:
+    """Forget every counter (tests; an operator after a false alarm)."""
+    _limiter(url or storage_url()).storage.reset()
+
+
+def _limits() -> tuple[RateLimitItem, RateLimitItem]:
+    minutes = settings.login_lockout_minutes
+    return (
+        RateLimitItemPerMinute(settings.login_max_failures, minutes, namespace="acct"),
+        RateLimitItemPerMinute(settings.login_max_failures_per_address, minutes, namespace="addr"),
+    )
+
+
+def take_attempt(*, account: str, address: str) -> bool:
+    """Count one attempt on both limits; False (and nothing to check) when either is spent."""
+    per_account, per_address = _limits()
+    try:
+        return _take(limiter(), per_account, per_address, account, address)
+    except StorageError:
+        # Redis is away: this process counts alone until it is back, rather than failing
+        # every login or letting guesses through uncounted.
+        log.warning("login limiter storage unreachable; counting in this process for now")
+        return _take(_limiter("memory://"), per_account, per_address, account, address)
+
+
+def _take(
+    counters: FixedWindowRateLimiter,
+    per_account: RateLimitItem,
+    per_address: RateLimitItem,
+    account: str,
+    address: str,
+) -> bool:
+    ok_account = counters.hit(per_account, account, address)
+    ok_address = counters.hit(per_address, address)
+    return ok_account and ok_address
+
+
+def give_back(*, account: str, address: str) -> None:
+    """A successful login was no guess: its account counter starts again, the address's unit
+    is returned."""
+    per_account, per_address = _limits()
+    try:
+        _give(limiter(), per_account, per_address, account, address)
+    except StorageError:
+        _give(_limiter("memory://"), per_account, per_address, account, address)
+
+
+def _give(
+    counters: FixedWindowRateLimiter,
+    per_account: RateLimitItem,
+    per_address: RateLimitItem,
+    account: str,
+    address: str,
+) -> None:
+    counters.clear(per_account, account, address)
+    counters.hit(per_address, address, cost=-1)
+
+
+@cache
+def _trusted(value: str) -> tuple[IPNetwork, ...]:
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False)
+        for part in value.split(",")
+        if part.strip()
+    )
+
+
+def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the peer, or, when the peer is a trusted proxy, the nearest
+    address in X-Forwarded-For that is not one of ours (what a client writes there itself
+    is further left and never read)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = _trusted(settings.trusted_proxies)
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    forwarded = [
+        part.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for part in header.split(",")
+        if part.strip()
+    ]
+    for hop in reversed(forwarded):
+        if not _is_trusted(hop, trusted):
+            return hop[:64]
+    return peer

@@ -1,0 +1,431 @@
+"""Upload speed with an ordinary client (curl) against a plain file copy, alternating.
+
+Starts the app as the README does (`python -m app.cli serve`, one process, a fresh migrated
+data folder under /tmp), makes a WAV of `--gib` GiB in /tmp with ffmpeg, logs in as the
+demo caseworker, then alternates, `--reps` times (at least 5):
+
+    copy:    shutil.copyfile(source, <data folder>/copy)   (same file system)
+    upload:  curl -T source -X POST /api/v1/recordings     (the fast path: the file is the
+             body, the fields in X-Upload-Fields), until the 201 answer
+    floor:   curl -T source to uvicorn running an ASGI app that only discards the body
+    old:     with --old-root DIR, curl -F to the code before this change (a copy of the
+             tree in DIR, served beside it with h11 on the same data folder)
+
+Every step starts after os.sync() and a 1 s pause. For each upload it records the server's
+CPU time (/proc/<pid>/stat, all threads) and samples its RSS every 50 ms. It also times a
+Python copy that hashes as it streams (SHA-256, 4 MiB blocks: what the server must do at
+least) and, `--multipart-reps` times, the no-JavaScript multipart path (`curl -F`).
+Each uploaded recording is deleted through the API afterwards; the data folder and the
+source file are deleted at the end (`--keep-source` keeps the source).
+
+    .venv/bin/python bench/upload_speed.py [--gib 2] [--reps 5] [--multipart-reps 2]
+        [--nice -15] [--old-root DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from app_session import app_env, login, prepare_data_dir, upload_fields  # noqa: E402
+from speech_audio import save_result  # noqa: E402
+from upload_memory import (  # noqa: E402
+    MB,
+    Sampler,
+    free_port,
+    log,
+    make_wav,
+    proc_cpu_seconds,
+    proc_status,
+    settle,
+)
+
+TARGET_RATIO = 1.3
+GIB = 1024**3
+HASH_BLOCK = 4 * 1024 * 1024
+
+
+def copy_with_hash(src: Path, dst: Path) -> str:
+    digest = hashlib.sha256()
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        while block := fin.read(HASH_BLOCK):
+            digest.update(block)
+            fout.write(block)
+    return digest.hexdigest()
+
+
+def timed(step) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Seconds for the step, and seconds until its data is on disk (step + sync)."""
+    settle()
+    t0 = time.perf_counter()
+    step()
+    t1 = time.perf_counter()
+    os.sync()
+    return t1 - t0, time.perf_counter() - t0
+
+
+def curl_upload(base: str, auth: dict[str, str], source: Path, multipart: bool) -> dict:
+    fields = upload_fields("Upload speed", "BENCH-SPEED", "da")
+    out = Path(tempfile.mkstemp(prefix="vs-curl-")[1])
+    command = ["curl", "-sS", "-o", str(out), "-w", "%{http_code}", "-X", "POST"]
+    for name, value in auth.items():
+        command += ["-H", f"{name}: {value}"]
+    if multipart:
+        for name, value in fields.items():
+            command += ["-F", f"{name}={value}"]
+        command += ["-F", f"file=@{source};type=audio/wav"]
+    else:
+        header = urlencode({**fields, "filename": source.name})
+        command += ["-T", str(source), "-H", "Content-Type: application/octet-stream"]
+        command += ["-H", f"X-Upload-Fields: {header}"]
+    command.append(f"{base}/api/v1/recordings")
+    t0 = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    t1 = time.perf_counter()
+    body = out.read_text()
+    out.unlink()
+    if done.returncode != 0 or done.stdout.strip() != "201":
+        raise RuntimeError(f"upload failed: {done.stdout} {done.stderr} {body[:500]}")
+    return {"start": t0, "end": t1, "seconds": t1 - t0, "json": json.loads(body)}
+
+
+# The floor: uvicorn (as the app runs it) with an ASGI app that only reads the body and
+# throws it away. No framework, no hash, no file.
+DISCARD_APP = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 201,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b"{}"})
+"""
+
+
+def timed_discard(port: int, source: Path) -> float:
+    settle()
+    t0 = time.perf_counter()
+    subprocess.run(
+        ["curl", "-sS", "-o", "/dev/null", "-X", "POST", "-T", str(source),
+         "-H", "Content-Type: application/octet-stream", f"http://127.0.0.1:{port}/"],
+        check=True,
+    )  # fmt: skip
+    return time.perf_counter() - t0
+
+
+class Target:
+    """One server process, logged in: its base URL, an httpx client, curl's headers, RSS."""
+
+    def __init__(
+        self, command: list[str], cwd: Path, env: dict[str, str], port: int, login_as: tuple
+    ) -> None:
+        import httpx
+
+        self.proc = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(f"server {command} did not start")
+            time.sleep(0.2)
+        self.client = httpx.Client(base_url=self.base, timeout=httpx.Timeout(600.0))
+        login(self.client, *login_as)
+        self.auth = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.client.cookies.items()),
+            "X-CSRF-Token": self.client.headers["X-CSRF-Token"],
+        }
+        self.sampler = Sampler(self.proc.pid)
+        self.sampler.start()
+
+    def stop(self) -> None:
+        self.sampler.stop.set()
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gib", type=float, default=2.0, help="size of the file (GiB)")
+    parser.add_argument("--reps", type=int, default=5, help="copy/upload pairs (>= 5)")
+    parser.add_argument("--multipart-reps", type=int, default=2, help="multipart uploads")
+    parser.add_argument("--keep-source", action="store_true", help="keep the source WAV")
+    parser.add_argument(
+        "--old-root",
+        type=Path,
+        help="a copy of the tree with the code to compare against (its server runs beside "
+        "this one on the same data folder; each pair gets an upload to it too)",
+    )
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="run the bench, the server and curl at this nice value (e.g. -15 as root on a "
+        "machine others are using: both sides of the comparison get the CPU they ask for)",
+    )
+    args = parser.parse_args()
+    if args.nice:
+        os.nice(args.nice)
+
+    stamp = f"{datetime.datetime.now():%Y%m%d-%H%M%S}"
+    tmp = Path(tempfile.gettempdir())
+    data_dir = tmp / f"vs-bench-upload-{stamp}"
+    source = tmp / f"vs-upload-source-{args.gib:g}GiB.wav"
+    servers: list[Target] = []
+    discard: subprocess.Popen[bytes] | None = None
+    try:
+        if not source.exists():
+            log(f"making a {args.gib:g} GiB WAV in {tmp} with ffmpeg ...")
+            make_wav(source, args.gib)
+        size = source.stat().st_size
+        gib = size / GIB
+        data_dir.mkdir(mode=0o700)
+        env = app_env(data_dir, SPARRING_WHISPER_MODEL="bundled-tiny.en")
+        login_as = prepare_data_dir(env)
+        port = free_port()
+        env.update({"SPARRING_HOST": "127.0.0.1", "SPARRING_PORT": str(port)})
+        # As the README serves it: `videosparring serve`.
+        new = Target([sys.executable, "-m", "app.cli", "serve"], ROOT, env, port, login_as)
+        servers.append(new)
+        server, base, client, auth, sampler = new.proc, new.base, new.client, new.auth, new.sampler
+        if args.old_root:
+            # The code before this change, from a copy of the tree, with h11 as it had.
+            old_port = free_port()
+            old_cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--http", "h11",
+                       "--port", str(old_port), "--log-level", "warning"]  # fmt: skip
+            old = Target(old_cmd, args.old_root, env, old_port, login_as)
+            servers.append(old)
+        (data_dir / "discard_app.py").write_text(DISCARD_APP)
+        discard_port = free_port()
+        discard = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "discard_app:app", "--port", str(discard_port),
+             "--log-level", "warning"],
+            cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        log(f"server pid {server.pid} on {base}; file {size:,} bytes")
+
+        # Warm-up: one small upload, so that first-use costs are not in the first pair.
+        small = data_dir / "warmup.wav"
+        make_wav(small, 0, seconds=3.0)
+        warm = curl_upload(base, auth, small, multipart=False)
+        client.delete(f"/api/v1/recordings/{warm['json']['id']}")
+        small.unlink()
+        time.sleep(1.0)
+        now = time.perf_counter()
+        baseline = max(s["VmRSS"] for s in sampler.between(now - 0.5, now))
+
+        copies: list[float] = []
+        copies_synced: list[float] = []
+        hashed: list[float] = []
+        uploads: list[dict] = []
+        multiparts: list[dict] = []
+        olds: list[dict] = []
+        discards: list[float] = []
+        dst = data_dir / "copy"
+
+        def upload(multipart: bool, target: Target = new) -> dict:
+            settle()
+            cpu0 = proc_cpu_seconds(target.proc.pid)
+            up = curl_upload(target.base, target.auth, source, multipart)
+            up["cpu"] = proc_cpu_seconds(target.proc.pid) - cpu0
+            os.sync()
+            up["synced"] = time.perf_counter() - up["start"]
+            during = target.sampler.between(up["start"], up["end"])
+            up["peak"] = max(s["VmRSS"] for s in during)
+            rec = up.pop("json")
+            up["size_ok"] = rec["size_bytes"] == size
+            up["sha256"] = rec["sha256"]
+            target.client.delete(f"/api/v1/recordings/{rec['id']}").raise_for_status()
+            return up
+
+        for n in range(args.reps):
+            copy_s, copy_synced = timed(lambda: shutil.copyfile(source, dst))
+            copies.append(copy_s)
+            copies_synced.append(copy_synced)
+            dst.unlink()
+            up = upload(multipart=False)
+            uploads.append(up)
+            discards.append(timed_discard(discard_port, source))
+            if args.old_root:
+                olds.append(upload(multipart=True, target=old))
+                log(f"  old code (multipart, h11): {olds[-1]['seconds']:.2f} s")
+            log(
+                f"pair {n + 1}: copyfile {copies[-1]:.2f} s, upload {up['seconds']:.2f} s "
+                f"(ratio {up['seconds'] / copies[-1]:.2f}), server CPU {up['cpu']:.2f} s, "
+                f"peak RSS {up['peak'] / MB:.1f} MB"
+            )
+        expected_sha = ""
+        for _ in range(2):
+            settle()
+            t0 = time.perf_counter()
+            expected_sha = copy_with_hash(source, dst)
+            hashed.append(time.perf_counter() - t0)
+            dst.unlink()
+        for n in range(args.multipart_reps):
+            multiparts.append(upload(multipart=True))
+            log(f"multipart {n + 1}: {multiparts[-1]['seconds']:.2f} s")
+        sampler.stop.set()
+        sampler.join()
+        hwm = proc_status(server.pid)["VmHWM"]
+
+        up_med = statistics.median(u["seconds"] for u in uploads)
+        copy_med = statistics.median(copies)
+        cpu_med = statistics.median(u["cpu"] for u in uploads)
+        peak = max(u["peak"] for u in uploads + multiparts)
+        r = {
+            "file_bytes": size,
+            "client": "curl -T (raw body) / curl -F (multipart)",
+            "server": "python -m app.cli serve (uvicorn, one process)",
+            "reps": args.reps,
+            "copyfile_seconds": [round(c, 2) for c in copies],
+            "upload_seconds": [round(u["seconds"], 2) for u in uploads],
+            "pair_ratios": [
+                round(u["seconds"] / c, 2) for u, c in zip(uploads, copies, strict=True)
+            ],
+            "copyfile_median": round(copy_med, 2),
+            "upload_median": round(up_med, 2),
+            "ratio": round(up_med / copy_med, 3),
+            "target": TARGET_RATIO,
+            "target_met": up_med / copy_med <= TARGET_RATIO,
+            "copyfile_plus_sync_seconds": [round(c, 2) for c in copies_synced],
+            "upload_plus_sync_seconds": [round(u["synced"], 2) for u in uploads],
+            "ratio_until_on_disk": round(
+                statistics.median(u["synced"] for u in uploads) / statistics.median(copies_synced),
+                3,
+            ),
+            "nice": os.nice(0),
+            "copy_with_hash_seconds": [round(h, 2) for h in hashed],
+            "ratio_over_copy_with_hash": round(up_med / statistics.median(hashed), 3),
+            "server_cpu_seconds": [round(u["cpu"], 2) for u in uploads],
+            "server_cpu_per_gib": round(cpu_med / gib, 2),
+            "multipart_seconds": [round(u["seconds"], 2) for u in multiparts],
+            "multipart_ratio": (
+                round(statistics.median(u["seconds"] for u in multiparts) / copy_med, 3)
+                if multiparts
+                else None
+            ),
+            "multipart_cpu_per_gib": (
+                round(statistics.median(u["cpu"] for u in multiparts) / gib, 2)
+                if multiparts
+                else None
+            ),
+            "discard_seconds": [round(d, 2) for d in discards],
+            "discard_ratio": round(statistics.median(discards) / copy_med, 3),
+            "old_code_multipart_seconds": [round(u["seconds"], 2) for u in olds],
+            "old_code_ratio": (
+                round(statistics.median(u["seconds"] for u in olds) / copy_med, 3)
+                if olds
+                else None
+            ),
+            "old_code_cpu_per_gib": (
+                round(statistics.median(u["cpu"] for u in olds) / gib, 2) if olds else None
+            ),
+            "old_code_peak_rss_mb": round(max(u["peak"] for u in olds) / MB, 1) if olds else None,
+            "baseline_rss_mb": round(baseline / MB, 1),
+            "peak_rss_mb": round(peak / MB, 1),
+            "rss_growth_mb": round((peak - baseline) / MB, 1),
+            "vmhwm_mb": round(hwm / MB, 1),
+            "stored_ok": all(u["size_ok"] and u["sha256"] == expected_sha
+                             for u in uploads + multiparts),
+            "load_average": os.getloadavg(),
+        }  # fmt: skip
+    finally:
+        for target in servers:
+            target.stop()
+        if discard is not None:
+            discard.terminate()
+            discard.wait(15)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if not args.keep_source:
+            source.unlink(missing_ok=True)
+    print_and_save(r)
+
+
+def print_and_save(r: dict) -> None:
+    met = "MET" if r["target_met"] else "NOT MET"
+    gib = r["file_bytes"] / GIB
+    lines = [
+        f"File: {r['file_bytes']:,} bytes ({gib:.2f} GiB) WAV in /tmp; data folder on the "
+        "same file system. Server: " + r["server"] + "; client: " + r["client"] + ".",
+        "Order: (shutil.copyfile, raw upload, floor"
+        + (", old-code upload" if r.get("old_code_ratio") else "")
+        + f") x {r['reps']}, then a Python copy that hashes "
+        f"as it streams x {len(r['copy_with_hash_seconds'])}, then multipart uploads x "
+        f"{len(r['multipart_seconds'])}; every step after os.sync() and a 1 s pause.",
+        f"Stored size and SHA-256 right for every upload: {r['stored_ok']}. "
+        f"Nice value of the bench, the server and curl: {r['nice']}.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| shutil.copyfile (each) | {', '.join(map(str, r['copyfile_seconds']))} s "
+        f"(median {r['copyfile_median']} s) |",
+        f"| raw upload, curl -T, to the 201 (each) | {', '.join(map(str, r['upload_seconds']))}"
+        f" s (median {r['upload_median']} s, {r['file_bytes'] / MB / r['upload_median']:.0f}"
+        " MiB/s) |",
+        f"| ratio per pair | {', '.join(map(str, r['pair_ratios']))} |",
+        f"| **ratio upload / copyfile (medians)** | **{r['ratio']}** (target <= "
+        f"{r['target']}: {met}) |",
+        f"| floor: uvicorn with an ASGI app that reads the body and discards it (curl -T) | "
+        f"{', '.join(map(str, r['discard_seconds']))} s; **ratio to copyfile "
+        f"{r['discard_ratio']}** |",
+        f"| until on disk (step + os.sync()): copyfile | "
+        f"{', '.join(map(str, r['copyfile_plus_sync_seconds']))} s |",
+        f"| until on disk: upload | {', '.join(map(str, r['upload_plus_sync_seconds']))} s; "
+        f"**ratio of medians {r['ratio_until_on_disk']}** |",
+        f"| server CPU time per upload | {', '.join(map(str, r['server_cpu_seconds']))} s |",
+        f"| **server CPU per GiB (raw upload)** | **{r['server_cpu_per_gib']} s** |",
+        f"| Python copy hashing as it streams | {', '.join(map(str, r['copy_with_hash_seconds']))}"
+        f" s; upload / it: {r['ratio_over_copy_with_hash']} |",
+        f"| multipart upload, curl -F (no-JavaScript path) | "
+        f"{', '.join(map(str, r['multipart_seconds']))} s; ratio to copyfile "
+        f"{r['multipart_ratio']}; server CPU per GiB {r['multipart_cpu_per_gib']} s |",
+        *(
+            [
+                f"| the code before this change (multipart, h11), in the same pairs | "
+                f"{', '.join(map(str, r['old_code_multipart_seconds']))} s; ratio to copyfile "
+                f"**{r['old_code_ratio']}**; server CPU per GiB **{r['old_code_cpu_per_gib']} s**;"
+                f" peak RSS {r['old_code_peak_rss_mb']} MB |"
+            ]
+            if r.get("old_code_ratio")
+            else []
+        ),
+        f"| server RSS: baseline after a warm-up upload / peak during uploads | "
+        f"{r['baseline_rss_mb']} / {r['peak_rss_mb']} MB (**growth {r['rss_growth_mb']} MB**);"
+        f" VmHWM {r['vmhwm_mb']} MB |",
+        "| load average at the end (1, 5, 15 min) | "
+        + ", ".join(f"{x:.2f}" for x in r["load_average"])
+        + " |",
+    ]
+    summary = "\n".join(lines)
+    print("\n" + "=" * 78 + "\nupload_speed summary\n" + "=" * 78)
+    print(summary)
+    save_result("upload_speed", r, summary)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,359 @@
+"""No input gets a 5xx: huge ids, Unicode digits, odd multipart, fuzzed forms and API.
+
+Every answer, a 500 included, carries the security headers and no server banner; a
+validation error names the field in words, as `{"detail", "code"}` on the API and as the
+error page on pages.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import schemathesis
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+
+from app.main import app
+from tests.conftest import BASE_USERS, ROOT, free_port, user_id
+from tests.helpers import upload
+from tests.mediafiles import FORMATS, MediaSet
+
+HUGE = str(2**63)
+SECURITY = ["content-security-policy", "x-content-type-options", "x-frame-options"]
+
+
+def assert_answer_is_clean(response: httpx.Response, what: str) -> None:
+    assert response.status_code < 500, f"{what}: {response.status_code} {response.text[:300]}"
+    for header in SECURITY:
+        assert header in response.headers, f"{what}: no {header}"
+    assert "server" not in response.headers
+
+
+@pytest.fixture
+def rid(db: str, client: TestClient, media: MediaSet) -> str:
+    response = upload(client, media.encoded(FORMATS[6]))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+@pytest.fixture
+def quiet(client: TestClient) -> TestClient:
+    """The caseworker's client, answering 500s instead of raising them."""
+    client._transport.raise_server_exceptions = False  # type: ignore[attr-defined]
+    return client
+
+
+def hostile_requests(rid: str) -> list[tuple[str, str, dict]]:
+    base = f"/api/v1/recordings/{rid}"
+    long_boundary = "b" * 300
+    body = f'--{long_boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n'
+    multipart = {
+        "content": (body + f"--{long_boundary}--\r\n").encode(),
+        "headers": {"Content-Type": f"multipart/form-data; boundary={long_boundary}"},
+    }
+    return [
+        ("DELETE", f"{base}/shares/{HUGE}", {}),
+        ("DELETE", f"{base}/shares/²", {}),
+        ("PATCH", f"{base}/transcript/segments/{HUGE}", {"json": {"text": "x"}}),
+        ("PATCH", f"{base}/transcript/segments/٣", {"json": {"text": "x"}}),
+        ("POST", f"{base}/shares", {"json": {"user_id": 2**63}}),
+        ("POST", f"{base}/shares", {"json": {"team_id": 2**64}}),
+        ("POST", f"{base}/shares", {"json": {"user_id": "²"}}),
+        ("POST", f"/recordings/{rid}/shares", {"data": {"target": f"user:{HUGE}"}}),
+        ("POST", f"/recordings/{rid}/shares", {"data": {"target": "user:²"}}),
+        ("POST", f"/recordings/{rid}/shares", {"data": {"target": "team:١٢"}}),
+        ("POST", f"/recordings/{rid}/shares/{HUGE}/withdraw", {"data": {}}),
+        ("POST", f"/recordings/{rid}/segments/{HUGE}", {"data": {"text": "x"}}),
+        ("POST", f"/recordings/{rid}/segments/²", {"data": {"text": "x"}}),
+        ("POST", "/api/v1/recordings", multipart),
+        ("POST", "/recordings/new", multipart),
+        ("POST", "/account/password", multipart),
+        ("POST", "/account/password", {"data": {"current": "\x00", "new": "a", "repeat": "b"}}),
+    ]
+
+
+def test_hostile_ids_digits_and_boundaries_get_a_4xx(rid: str, quiet: TestClient) -> None:
+    for method, url, kwargs in hostile_requests(rid):
+        response = quiet.request(method, url, **kwargs)
+        assert_answer_is_clean(response, f"{method} {url}")
+        assert 400 <= response.status_code < 500, f"{method} {url}: {response.status_code}"
+
+
+def test_admin_forms_with_huge_and_unicode_numbers(db: str, client_for) -> None:  # type: ignore[no-untyped-def]
+    admin = client_for("administrator")
+    admin._transport.raise_server_exceptions = False
+    token = admin.cookies["vs_csrf"]
+    for url, data in [
+        (f"/admin/users/{HUGE}", {"role": "caseworker"}),
+        (f"/admin/users/{HUGE}/delete", {}),
+        (f"/admin/teams/{HUGE}/members", {"member": "1"}),
+        ("/admin/settings", {"default_days": "²", "max_days": "30", "warn_days": "7"}),
+        ("/admin/settings", {"default_days": HUGE, "max_days": "30", "warn_days": "7"}),
+    ]:
+        response = admin.post(url, data={**data, "csrf_token": token}, follow_redirects=False)
+        assert_answer_is_clean(response, url)
+        assert 400 <= response.status_code < 500, f"{url}: {response.status_code}"
+    # A team's member list with Unicode digits and huge ids: ignored, not a 500.
+    admin.post("/admin/teams", data={"name": "Team Fuzz", "csrf_token": token})
+    page = admin.get("/admin/teams").text
+    team = page.split("/admin/teams/")[1].split("/")[0]
+    response = admin.post(
+        f"/admin/teams/{team}/members",
+        data={"member": ["²", HUGE, str(user_id("caseworker"))], "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def test_validation_errors_name_the_field_in_words(db: str, client: TestClient) -> None:
+    # A page: the error page with the message, not FastAPI's JSON.
+    response = client.post("/account/password", data={"current": "x"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Ny adgangskode skal udfyldes." in response.text
+    # The API: {"detail", "code"}, localised, with the field's name in words.
+    response = client.patch(
+        f"/api/v1/recordings/x/transcript/segments/{HUGE}",
+        json={"text": "x"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": f"The segment's number may be at most {2**63 - 1}.",
+        "code": "invalid.too_big",
+    }
+    json_type = {"Content-Type": "application/json"}
+    response = client.post("/api/v1/recordings/x/shares", content=b"{not json", headers=json_type)
+    assert response.json()["code"] == "invalid.json"
+    # An unknown address: the same shapes.
+    assert client.get("/api/v1/nothing-here").json()["code"] == "http.not_found"
+    assert "Siden findes ikke." in client.get("/nothing-here").text
+
+
+def test_a_500_carries_the_headers_and_a_message(
+    db: str, quiet: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.sharing import service as access
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(access, "list_visible", broken)
+    for url, kind in [("/api/v1/recordings", "application/json"), ("/recordings", "text/html")]:
+        response = quiet.get(url)
+        assert response.status_code == 500
+        assert response.headers["content-type"].startswith(kind)
+        for header in [*SECURITY, "cache-control", "referrer-policy"]:
+            assert header in response.headers, f"{url}: no {header}"
+        assert "Intet er ændret" in response.text
+
+
+@pytest.fixture
+def served(sqlite_url: str) -> Iterator[str]:
+    """The real `videosparring serve` command (the one operators run)."""
+    port = free_port()
+    env = {**os.environ, "SPARRING_DATABASE_URL": sqlite_url, "SPARRING_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_serve_sends_no_server_banner(served: str) -> None:
+    for path in ("/login", "/healthz", "/static/app.css", "/api/v1/recordings/x/transcript"):
+        response = httpx.get(f"{served}{path}")
+        assert "server" not in response.headers, f"{path}: {response.headers.get('server')}"
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+HOSTILE = [
+    "",
+    "0",
+    "-1",
+    HUGE,
+    str(-(2**63) - 1),
+    "9" * 400,
+    "²",
+    "١٢٣",
+    "1e309",
+    "NaN",
+    "\x00",
+    "a\x00b",
+    "\u202eevil",
+    "🙂" * 50,
+    "user:" + HUGE,
+    "team:²",
+    "../../etc/passwd",
+    "<script>x</script>",
+    "x" * 6000,
+]
+# Fields a route reads from the raw form, beside the ones FastAPI declares.
+RAW_FIELDS = {"/admin/teams/{team_id}/members": ["member"]}
+# Routes that would end the fuzzing client's own session or account.
+SKIP = {"/logout"}
+
+
+def page_form_routes() -> list[APIRoute]:
+    from app.accounts import pages as account_pages
+    from app.admin import pages as admin_pages
+    from app.leader import pages as leader_pages
+    from app.recordings import pages as recording_pages
+    from app.sharing import routes as sharing_routes
+    from app.transcripts import pages as transcript_pages
+
+    routers = [account_pages.router, admin_pages.router, leader_pages.router]
+    routers += [recording_pages.router, sharing_routes.pages, transcript_pages.router]
+    return [
+        route
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods and route.path not in SKIP
+    ]
+
+
+def form_fields(route: APIRoute) -> list[str]:
+    declared = [p.alias for p in route.dependant.body_params]
+    return declared + RAW_FIELDS.get(route.path, [])
+
+
+# PostgreSQL only: the stricter database (NUL characters, integer range); ~30 s a run.
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_every_page_form_survives_hostile_values(
+    rid: str,
+    quiet: TestClient,
+    client_for,  # type: ignore[no-untyped-def]
+) -> None:
+    admin = client_for("administrator")
+    admin._transport.raise_server_exceptions = False
+    ids = {
+        "recording_id": rid,
+        "user_id": str(2**62),
+        "team_id": str(2**62),
+        "share_id": "1",
+        "segment_id": "1",
+        "token": "x" * 40,
+    }
+    tried, failures = 0, []
+    for route in page_form_routes():
+        who = admin if route.path.startswith("/admin") else quiet
+        fields = form_fields(route)
+        for name in fields or ["unused"]:
+            for value in HOSTILE:
+                url = route.path.format(**ids)
+                token = who.cookies["vs_csrf"]
+                data = {f: "1" for f in fields} | {name: value, "csrf_token": token}
+                if route.path == "/recordings/new":
+                    response = who.post(url, data=data, files={"file": ("a.mp4", b"x")})
+                else:
+                    response = who.post(url, data=data, follow_redirects=False)
+                tried += 1
+                if response.status_code >= 500 or "content-security-policy" not in response.headers:
+                    failures.append(f"{route.path} {name}={value[:20]!r}: {response.status_code}")
+    print(f"page form fuzz: {tried} requests, {len(failures)} 5xx")
+    assert tried > 300
+    assert failures == []
+
+
+schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+
+
+def test_schemathesis_finds_no_5xx(rid: str, client: TestClient) -> None:
+    """Every API operation, logged in with the CSRF header; bounded to a few examples each."""
+    from schemathesis.python.asgi import ASGIClient
+
+    session = ASGIClient(app)
+    session.get("/login")
+    session.post(
+        "/login",
+        data={
+            "email": BASE_USERS["caseworker"][0],
+            "password": "correct horse battery staple",
+            "csrf_token": session.cookies["vs_csrf"],
+        },
+        allow_redirects=False,
+    )
+    session.headers["X-CSRF-Token"] = session.cookies["vs_csrf"]
+    assert session.get("/api/v1/me").status_code == 200
+    tried, errors = 0, []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # Valid requests reach the code behind the checks; invalid ones (negative mode) the checks.
+    modes = list(schemathesis.GenerationMode)
+    for operation, mode in [(op, mode) for op in operations for mode in modes]:
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=15,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case) -> None:  # type: ignore[no-untyped-def]
+            nonlocal tried
+            if "recording_id" in (case.path_parameters or {}) and tried % 2:
+                case.path_parameters["recording_id"] = rid  # reach the code behind the lookup
+            tried += 1
+            try:
+                response = case.call(session=session)
+            except Exception as exc:  # the app raised: a 500
+                errors.append(f"{case.method} {case.formatted_path}: {exc!r}")
+                return
+            if response.status_code >= 500:
+                errors.append(f"{case.method} {case.formatted_path}: {response.status_code}")
+
+        try:
+            run()
+        except Unsatisfiable:  # nothing to make invalid (no parameters, no body)
+            assert mode == schemathesis.GenerationMode.NEGATIVE
+    print(f"schemathesis: {len(operations)} operations, {tried} requests, {len(errors)} 5xx")
+    assert tried > 200
+    assert errors == []
+
+
+QUERY_PAGES = [
+    ("admin", "/admin/audit", ["since", "until", "action", "actor", "recording"]),
+    ("caseworker", "/recordings", ["uploaded", "deleted"]),
+    ("caseworker", "/language/en", ["next"]),
+    ("anonymous", "/login", ["next"]),
+]
+
+
+def test_every_query_parameter_survives_hostile_values(
+    db: str,
+    quiet: TestClient,
+    client_for,
+    anonymous: TestClient,  # type: ignore[no-untyped-def]
+) -> None:
+    admin = client_for("administrator")
+    admin._transport.raise_server_exceptions = False
+    who = {"admin": admin, "caseworker": quiet, "anonymous": anonymous}
+    tried, failures = 0, []
+    for role, path, names in QUERY_PAGES:
+        for name in names:
+            for value in [*HOSTILE, "/\\evil.example", "//evil.example", "2026-02-30"]:
+                response = who[role].get(path, params={name: value}, follow_redirects=False)
+                tried += 1
+                location = response.headers.get("location", "/")
+                if response.status_code >= 500 or location.startswith(("//", "/\\")):
+                    failures.append(f"{path}?{name}={value[:20]!r}: {response.status_code}")
+    print(f"query fuzz: {tried} requests, {len(failures)} failures")
+    assert failures == []
