@@ -297,16 +297,16 @@ class FasterWhisperEngine:
     ) -> Iterator[tuple[int, Any]]:
         """One clip through the sequential decoder, whose temperature fallback breaks loops.
 
-        The batched pipeline decodes once, greedily at one temperature: a clip where it
-        fell into repeating itself ("hej, hej, hej, …") is heard again the careful way.
+        The batched pipeline decodes once, at one temperature: a clip whose text repeats
+        itself (it can loop: "hej, hej, hej, …") is heard again the careful way.
         """
         import numpy as np
 
         heard = np.concatenate([samples[a:b] for a, b in found[clip.first : clip.last + 1]])
         segments, _ = self._model.transcribe(heard, **{**options, "vad_filter": False})
+        # Kept as the sequential decoder leaves it: speech that really repeats itself (a
+        # child saying "nej, nej, nej") compresses well too, and must not be dropped.
         for seg in segments:
-            if seg.compression_ratio > REPETITION_RATIO:
-                continue  # still looping at every temperature: not text anyone said
             for w in seg.words or []:
                 w.start, w.end = w.start + clip.start, w.end + clip.start
             yield index, seg
