@@ -41,6 +41,7 @@ FIRST_CLIPS = 1
 SILENCE_TOLERANCE_S = 0.2
 # Whisper's own threshold for text that repeats itself (gzip compression ratio).
 REPETITION_RATIO = 2.4
+FALLBACK_SEED = 20261130
 
 
 class ModelUnavailable(Exception):
@@ -300,8 +301,13 @@ class FasterWhisperEngine:
         The batched pipeline decodes once, at one temperature: a clip whose text repeats
         itself (it can loop: "hej, hej, hej, …") is heard again the careful way.
         """
+        import ctranslate2
         import numpy as np
 
+        log.info("clip %d repeated itself in the batched pipeline: heard again", index)
+        # The fallback samples at higher temperatures: a fixed seed makes the same
+        # recording give the same transcript on every worker and every retry.
+        ctranslate2.set_random_seed(FALLBACK_SEED)
         heard = np.concatenate([samples[a:b] for a, b in found[clip.first : clip.last + 1]])
         segments, _ = self._model.transcribe(heard, **{**options, "vad_filter": False})
         # Kept as the sequential decoder leaves it: speech that really repeats itself (a
