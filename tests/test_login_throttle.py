@@ -243,3 +243,14 @@ def test_logins_go_on_and_are_still_counted_while_redis_is_away(
     anonymous.cookies.clear()
     statuses = [post("wrong guess") for _ in range(settings.login_max_failures + 1)]
     assert statuses == [401] * settings.login_max_failures + [429]
+
+
+def test_a_malformed_trusted_proxy_is_refused_at_start() -> None:
+    """A typo in the setting stops the start with a message, not every login with a 500."""
+    from pydantic import ValidationError
+
+    from app.core.config import Settings
+
+    with pytest.raises(ValidationError, match="trusted_proxies"):
+        Settings(trusted_proxies="10.0.0.1, proxy.kommune.local")
+    assert Settings(trusted_proxies="10.0.0.1, 192.168.0.0/24").trusted_proxies

@@ -10,10 +10,8 @@ out exactly like a known one. Locking per address, not per account, means a gues
 cannot lock the owner out of their own machine.
 """
 
-import ipaddress
 import logging
 import threading
-from functools import cache
 
 from fastapi import Request
 from limits import RateLimitItem, RateLimitItemPerMinute
@@ -22,8 +20,8 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from app.core.config import Settings, settings
+from app.core.proxies import is_trusted_proxy
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 log = logging.getLogger(__name__)
 
 
@@ -114,30 +112,12 @@ def _give(
     counters.hit(per_address, address, cost=-1)
 
 
-@cache
-def _trusted(value: str) -> tuple[IPNetwork, ...]:
-    return tuple(
-        ipaddress.ip_network(part.strip(), strict=False)
-        for part in value.split(",")
-        if part.strip()
-    )
-
-
-def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in trusted)
-
-
 def client_address(request: Request) -> str:
     """The client's address: the peer, or, when the peer is a trusted proxy, the nearest
     address in X-Forwarded-For that is not one of ours (what a client writes there itself
     is further left and never read)."""
     peer = request.client.host if request.client else "unknown"
-    trusted = _trusted(settings.trusted_proxies)
-    if not trusted or not _is_trusted(peer, trusted):
+    if not is_trusted_proxy(peer):
         return peer
     forwarded = [
         part.strip()
@@ -146,6 +126,6 @@ def client_address(request: Request) -> str:
         if part.strip()
     ]
     for hop in reversed(forwarded):
-        if not _is_trusted(hop, trusted):
+        if not is_trusted_proxy(hop):
             return hop[:64]
     return peer

@@ -1,5 +1,6 @@
 """All settings in one place, read from SPARRING_* environment variables."""
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -114,6 +115,15 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"SPARRING_TIME_ZONE: unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        # Refused at start, not as a 500 on the first login behind the proxy.
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
         return value
 
     @model_validator(mode="after")

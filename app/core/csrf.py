@@ -11,11 +11,8 @@ them. Another port on the same host shares cookies and counts as "same-site", so
 """
 
 import hmac
-import ipaddress
 import secrets
 from collections.abc import Mapping
-from functools import cache
-from ipaddress import IPv4Network, IPv6Network
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -24,6 +21,7 @@ from starlette.types import Scope
 
 from app.core.config import settings
 from app.core.errors import BadInput
+from app.core.proxies import is_trusted_proxy
 from app.core.secrets import sign
 
 SESSION_COOKIE = "vs_session"
@@ -35,34 +33,15 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 # Paths whose multipart body the upload reader streams; it checks the form's token itself.
 UPLOAD_PATHS = {"/api/v1/recordings", "/recordings/new"}
 DEFAULT_PORTS = {"http": "80", "https": "443"}
-IPNetwork = IPv4Network | IPv6Network
 
 
 # Where the request came from: the scheme and host the browser used.
 
 
-@cache
-def _trusted_networks(value: str) -> tuple[IPNetwork, ...]:
-    networks = []
-    for part in value.split(","):
-        try:
-            networks.append(ipaddress.ip_network(part.strip(), strict=False))
-        except ValueError:
-            continue
-    return tuple(networks)
-
-
 def _trusted_peer(scope: Scope) -> bool:
     """The direct peer is a proxy named in the `trusted_proxies` setting."""
     client = scope.get("client")
-    networks = _trusted_networks(settings.trusted_proxies)
-    if not client or not networks:
-        return False
-    try:
-        peer = ipaddress.ip_address(client[0])
-    except ValueError:
-        return False
-    return any(peer in network for network in networks)
+    return client is not None and is_trusted_proxy(client[0])
 
 
 def _forwarded(scope: Scope, headers: Mapping[bytes, bytes], name: bytes) -> str | None:
