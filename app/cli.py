@@ -141,7 +141,7 @@ def audit_verify(args: argparse.Namespace) -> None:
 
 def purge_expired(args: argparse.Namespace) -> None:
     """Delete recordings whose deletion date has come (the worker also does this)."""
-    from app.retention.service import purge_expired as purge
+    from app.recordings.housekeeping import purge_expired as purge
 
     deleted = purge()
     print(f"Deleted {len(deleted)} expired recordings.")

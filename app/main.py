@@ -24,8 +24,11 @@ from app.core.errors import (
 from app.core.i18n import request_language
 from app.core.middleware import SecurityMiddleware
 from app.leader import pages as leader_pages
+from app.library import pages as library_pages
+from app.library import routes as library_routes
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
+from app.sharing import pages as sharing_pages
 from app.sharing import routes as sharing_routes
 from app.transcripts import pages as transcript_pages
 from app.transcripts import routes as transcript_routes
@@ -44,13 +47,16 @@ def create_app() -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     api.include_router(account_routes.router)
     api.include_router(recording_routes.router)
+    api.include_router(library_routes.router)
     api.include_router(transcript_routes.router)
-    api.include_router(sharing_routes.api)
+    api.include_router(sharing_routes.router)
     app.include_router(api)
     app.include_router(account_pages.router)
+    # /recordings/new before /recordings/{recording_id}
     app.include_router(recording_pages.router)
+    app.include_router(library_pages.router)
     app.include_router(transcript_pages.router)
-    app.include_router(sharing_routes.pages)
+    app.include_router(sharing_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(leader_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -3,8 +3,8 @@
 from app.accounts.models import AuthSession, Team, TeamMember, User
 from app.audit.models import AuditEntry, AuditHead
 from app.jobs.models import Job
-from app.recordings.models import Recording
-from app.retention.models import Consent, RetentionPolicy
+from app.recordings.models import Consent, Recording
+from app.retention.models import RetentionPolicy
 from app.sharing.models import Share
 from app.transcripts.models import Segment, Transcript, Word
 

@@ -12,12 +12,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CSRF_COOKIE = "vs_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+sys.path.insert(0, str(ROOT))
+
+# The tests' process helpers serve here too: starting the app and its workers, waiting.
+from tests.helpers import (  # noqa: E402, F401
+    CONSENT,
+    free_port,
+    start_server,
+    start_worker,
+    stop,
+    uvicorn_command,
+    wait_until,
+)
 
 
 def app_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -69,11 +80,4 @@ def login(client, email: str, password: str):  # type: ignore[no-untyped-def]
 
 def upload_fields(title: str, case_reference: str, language: str) -> dict[str, str]:
     """The upload form's text fields, with a complete consent record."""
-    return {
-        "title": title,
-        "case_reference": case_reference,
-        "language": language,
-        "consent_child": "on",
-        "consent_custody": "on",
-        "consent_date": (date.today() - timedelta(days=1)).isoformat(),
-    }
+    return {"title": title, "case_reference": case_reference, "language": language, **CONSENT}

@@ -21,7 +21,6 @@ import datetime
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,9 +34,10 @@ from speech_audio import (  # noqa: E402
     WORK,
     Clock,
     SpeechRecording,
+    ffmpeg,
     make_gappy_recording,
     make_recording,
-    save_result,
+    report,
     wer,
 )
 
@@ -149,10 +149,7 @@ def run(args: argparse.Namespace, long_rec, gappy, data_dir: Path) -> dict:
         "batched": speech.FasterWhisperEngine(Settings(whisper_batch_size=bs)),
     }
     clip = data_dir / "warm.wav"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(long_rec.wav), "-t", "20", str(clip)],
-        check=True,
-    )
+    ffmpeg("-i", long_rec.wav, "-t", "20", clip)
     for engine in engines.values():
         engine.load()
         list(engine.transcribe(clip, long_rec.language))
@@ -312,9 +309,7 @@ def print_and_save(r: dict) -> None:
         f"{'MET' if r['target_met'] else 'NOT met'}.",
     ]
     summary = "\n".join(lines)
-    print("\n" + "=" * 78 + "\nbatched_vs_sequential summary\n" + "=" * 78)
-    print(summary)
-    save_result("batched_vs_sequential", r, summary)
+    report("batched_vs_sequential", r, summary)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -27,8 +26,17 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from app_session import app_env, login, prepare_data_dir, upload_fields  # noqa: E402
-from speech_audio import save_result  # noqa: E402
+from app_session import (  # noqa: E402
+    app_env,
+    login,
+    prepare_data_dir,
+    start_server,
+    start_worker,
+    stop,
+    upload_fields,
+    wait_until,
+)
+from speech_audio import ffmpeg, save_result  # noqa: E402
 
 TARGET_SECONDS = 30.0
 TEXT = (
@@ -41,16 +49,8 @@ def speech_file(folder: Path) -> Path:
     """About 70 seconds of English speech (espeak-ng), AAC in MP4."""
     wav, m4a = folder / "drill.wav", folder / "drill.m4a"
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), TEXT * 7], check=True)
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True
-    )
+    ffmpeg("-i", wav, "-c:a", "aac", m4a)
     return m4a
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def job_row(db: Path) -> tuple[str, str | None, str | None, int] | None:
@@ -62,16 +62,6 @@ def owner_pid(owner: str | None) -> int | None:
     return int(owner.split(":")[1]) if owner else None
 
 
-def wait(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise RuntimeError(f"timed out waiting for {what}")
-
-
 def one_run(env: dict[str, str], email: str, password: str, audio: Path) -> float:
     import httpx
 
@@ -80,21 +70,10 @@ def one_run(env: dict[str, str], email: str, password: str, audio: Path) -> floa
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM job")
         conn.execute("DELETE FROM recording")
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-         "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "workers"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
-        )
-        for _ in range(2)
-    ]
+    server, base = start_server(env)
+    workers = [start_worker(env) for _ in range(2)]
     try:
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
-        wait(lambda: _up(client), 60, "the server")
+        client = httpx.Client(base_url=base, timeout=60)
         login(client, email, password)
         with audio.open("rb") as fh:
             response = client.post(
@@ -103,37 +82,25 @@ def one_run(env: dict[str, str], email: str, password: str, audio: Path) -> floa
                 files={"file": (audio.name, fh)},
             )
         response.raise_for_status()
-        row = wait(
+        row = wait_until(
             lambda: (r := job_row(db)) and r[0] == "running" and r[1] == "transcribe" and r,
             300,
             "transcription to start",
+            every=0.1,
         )
         victim = next(w for w in workers if w.pid == owner_pid(row[2]))
         survivor = next(w for w in workers if w is not victim)
         victim.send_signal(signal.SIGKILL)
         killed = time.monotonic()
-        wait(
+        wait_until(
             lambda: (r := job_row(db)) and r[0] == "running" and owner_pid(r[2]) == survivor.pid,
             300,
             "the other worker to take the job",
+            every=0.1,
         )
         return time.monotonic() - killed
     finally:
-        for proc in [server, *workers]:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in [server, *workers]:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _up(client) -> bool:  # type: ignore[no-untyped-def]
-    try:
-        return client.get("/healthz").status_code == 200
-    except Exception:
-        return False
+        stop(server, *workers)
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 from app_session import app_env, login, prepare_data_dir, upload_fields  # noqa: E402
-from speech_audio import WORK, Clock, make_recording, save_result, wer  # noqa: E402
+from speech_audio import WORK, Clock, make_recording, report, wer  # noqa: E402
 
 TARGET = 1.10
 THREADS = 2
@@ -218,40 +218,38 @@ def run(args: argparse.Namespace, rec, login_as: tuple[str, str]) -> dict:
         breakdown["progress writes (count)"] = stages.counts.get("progress writes", 0)
         return clock, text, len(segs), breakdown
 
-    bare_times, worker_times, bare_cpu, worker_cpu, loads = [], [], [], [], []
-    bare_wers, worker_wers = [], []
+    times: dict[str, list[float]] = {"bare": [], "worker": []}
+    cpus: dict[str, list[float]] = {"bare": [], "worker": []}
+    wers: dict[str, list[float]] = {"bare": [], "worker": []}
+    loads: list[tuple] = []
     breakdowns = []
     seg_counts = {}
-    for i in range(args.reps):
-        log(f"run {2 * i + 1}: bare transcribe ...")
-        clock, text, n = bare_run()
-        t = clock.wall
-        bare_times.append(t)
-        bare_cpu.append(clock.cpu)
-        loads.append(("bare", *clock.load))
-        bare_wers.append(wer(rec.reference, text))
-        seg_counts["bare"] = n
+
+    def note(side: str, clock: Clock, text: str, n: int) -> None:
+        """Keep one run's figures and log them."""
+        times[side].append(clock.wall)
+        cpus[side].append(clock.cpu)
+        loads.append((side, *clock.load))
+        wers[side].append(wer(rec.reference, text))
+        seg_counts[side] = n
         log(
-            f"  bare   {t:7.2f} s  RTF {t / rec.duration:.3f}  CPU {clock.cpu:7.2f} s  "
-            f"WER {bare_wers[-1]:.2%}  {n} segments  load {clock.load[0]:.2f}->{clock.load[1]:.2f}"
+            f"  {side:<6} {clock.wall:7.2f} s  RTF {clock.wall / rec.duration:.3f}  "
+            f"CPU {clock.cpu:7.2f} s  WER {wers[side][-1]:.2%}  {n} segments  "
+            f"load {clock.load[0]:.2f}->{clock.load[1]:.2f}"
         )
 
+    for i in range(args.reps):
+        log(f"run {2 * i + 1}: bare transcribe ...")
+        note("bare", *bare_run())
         job_id, recording_id = job_ids[i]
         log(f"run {2 * i + 2}: worker run_job({job_id}) ...")
         clock, text, n, breakdown = worker_run(job_id, recording_id)
-        t = clock.wall
-        worker_times.append(t)
-        worker_cpu.append(clock.cpu)
-        loads.append(("worker", *clock.load))
-        worker_wers.append(wer(rec.reference, text))
-        seg_counts["worker"] = n
+        note("worker", clock, text, n)
         breakdowns.append(breakdown)
-        log(
-            f"  worker {t:7.2f} s  RTF {t / rec.duration:.3f}  CPU {clock.cpu:7.2f} s  "
-            f"WER {worker_wers[-1]:.2%}  {n} segments  "
-            f"load {clock.load[0]:.2f}->{clock.load[1]:.2f}"
-        )
         log(f"  worker steps: {breakdown}")
+    bare_times, worker_times = times["bare"], times["worker"]
+    bare_cpu, worker_cpu = cpus["bare"], cpus["worker"]
+    bare_wers, worker_wers = wers["bare"], wers["worker"]
 
     bare_med, worker_med = statistics.median(bare_times), statistics.median(worker_times)
     return {
@@ -343,9 +341,7 @@ def print_and_save(r: dict) -> None:
             f"Segments: {r['segments']}",
         ]
     )
-    print("\n" + "=" * 78 + "\npipeline_overhead summary\n" + "=" * 78)
-    print(summary)
-    save_result("pipeline_overhead", r, summary)
+    report("pipeline_overhead", r, summary)
 
 
 if __name__ == "__main__":

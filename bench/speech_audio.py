@@ -341,6 +341,16 @@ class SpeechRecording:
         return len(normalise(self.reference).split())
 
 
+def ffmpeg(*args: str | Path) -> None:
+    """ffmpeg without a terminal, overwriting its output; it prints errors only."""
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *map(str, args)], check=True)
+
+
+def _files(stem: Path) -> tuple[Path, Path, Path]:
+    """The WAV, the MP4 and the JSON (reference text) of one cached recording."""
+    return stem.with_suffix(".wav"), stem.with_suffix(".mp4"), stem.with_suffix(".json")
+
+
 def _espeak(text: str, voice: str, rate: int, out: Path) -> None:
     subprocess.run(
         ["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(out), text],
@@ -361,11 +371,7 @@ def make_recording(
     ).hexdigest()[:10]
     WORK.mkdir(parents=True, exist_ok=True)
     stem = WORK / f"speech-{lang}-{int(target_seconds)}s-{key}"
-    wav, mp4, meta_path = (
-        stem.with_suffix(".wav"),
-        stem.with_suffix(".mp4"),
-        stem.with_suffix(".json"),
-    )
+    wav, mp4, meta_path = _files(stem)
     if wav.exists() and mp4.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())
         return SpeechRecording(
@@ -435,44 +441,12 @@ def make_recording(
 def _encode_mp4(wav: Path, mp4: Path, duration: float) -> None:
     """The WAV as an MP4 upload: H.264 test picture and AAC sound, faststart."""
     tmp_mp4 = mp4.with_suffix(".tmp.mp4")
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25",
-            "-i",
-            str(wav),
-            "-map",
-            "0:v:0",
-            "-map",
-            "1:a:0",
-            "-t",
-            f"{duration:.3f}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "96k",
-            "-ar",
-            "48000",
-            "-movflags",
-            "+faststart",
-            "-f",
-            "mp4",
-            str(tmp_mp4),
-        ],
-        check=True,
+    ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-i", wav),
+        *("-map", "0:v:0", "-map", "1:a:0", "-t", f"{duration:.3f}"),
+        *("-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"),
+        *("-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-movflags", "+faststart"),
+        *("-f", "mp4", tmp_mp4),
     )
     tmp_mp4.replace(mp4)
 
@@ -503,11 +477,7 @@ def make_gappy_recording(lang: str = "en", rate: int = 160) -> GappyRecording:
     ).hexdigest()[:10]
     WORK.mkdir(parents=True, exist_ok=True)
     stem = WORK / f"gappy-{lang}-{key}"
-    wav, mp4, meta_path = (
-        stem.with_suffix(".wav"),
-        stem.with_suffix(".mp4"),
-        stem.with_suffix(".json"),
-    )
+    wav, mp4, meta_path = _files(stem)
     if not (wav.exists() and mp4.exists() and meta_path.exists()):
         import array
 
@@ -640,6 +610,13 @@ def machine_line() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores ({cpu}), CPU only, no GPU, Linux {platform.release()}"
+
+
+def report(name: str, data: dict, markdown: str) -> None:
+    """Print the summary under a banner, then store it as `save_result` does."""
+    print("\n" + "=" * 78 + f"\n{name} summary\n" + "=" * 78)
+    print(markdown)
+    save_result(name, data, markdown)
 
 
 def save_result(name: str, data: dict, markdown: str) -> None:

@@ -23,7 +23,6 @@ import datetime
 import hashlib
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,8 +35,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from app_session import app_env, login, prepare_data_dir, upload_fields  # noqa: E402
-from speech_audio import WORK, save_result  # noqa: E402
+from app_session import app_env, login, prepare_data_dir, start_server, stop, upload_fields  # noqa: E402
+from speech_audio import WORK, ffmpeg, report  # noqa: E402
 
 TARGET_GROWTH_MB = 100.0
 CHUNK = 1024 * 1024
@@ -47,12 +46,6 @@ MB = 1024 * 1024
 
 def log(msg: str) -> None:
     print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -92,29 +85,8 @@ def make_wav(path: Path, gib: float, seconds: float | None = None) -> None:
     bytes_per_second = 48000 * 2 * 2
     if seconds is None:
         seconds = gib * 1024**3 / bytes_per_second
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000",
-            "-ac",
-            "2",
-            "-t",
-            f"{seconds:.6f}",
-            "-c:a",
-            "pcm_s16le",
-            "-f",
-            "wav",
-            str(path),
-        ],
-        check=True,
-    )
+    sine = "sine=frequency=440:sample_rate=48000"
+    ffmpeg("-f", "lavfi", "-i", sine, "-ac", "2", "-t", f"{seconds:.6f}", "-c:a", "pcm_s16le", path)
 
 
 def multipart_upload(client, path: Path, fields: dict[str, str]) -> dict:  # type: ignore[no-untyped-def]
@@ -208,36 +180,9 @@ def main() -> None:
         env = app_env(data_dir, SPARRING_WHISPER_MODEL="bundled-tiny.en")
         # Migrations and a caseworker account, with the app's own CLI.
         login_as = prepare_data_dir(env)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(env)
         import httpx
 
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
         log(f"server pid {server.pid} on {base}")
 
         sampler = Sampler(server.pid)
@@ -378,11 +323,7 @@ def main() -> None:
         }
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
         shutil.rmtree(data_dir, ignore_errors=True)
         if not args.keep_source:
             source.unlink(missing_ok=True)
@@ -453,9 +394,7 @@ def print_and_save(r: dict) -> None:
             f"({r['growth_mb']} MB).",
         ]
     )
-    print("\n" + "=" * 78 + "\nupload_memory summary\n" + "=" * 78)
-    print(summary)
-    save_result("upload_memory", r, summary)
+    report("upload_memory", r, summary)
 
 
 if __name__ == "__main__":

@@ -42,12 +42,20 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from app_session import app_env, login, prepare_data_dir, upload_fields  # noqa: E402
-from speech_audio import save_result  # noqa: E402
+from app_session import (  # noqa: E402
+    app_env,
+    free_port,
+    login,
+    prepare_data_dir,
+    start_server,
+    stop,
+    upload_fields,
+    uvicorn_command,
+)
+from speech_audio import report  # noqa: E402
 from upload_memory import (  # noqa: E402
     MB,
     Sampler,
-    free_port,
     log,
     make_wav,
     proc_cpu_seconds,
@@ -137,20 +145,8 @@ class Target:
     ) -> None:
         import httpx
 
-        self.proc = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self.base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise RuntimeError(f"server {command} did not start")
-            time.sleep(0.2)
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.proc, self.base = start_server(env, port=port, command=command, cwd=cwd, **quiet)
         self.client = httpx.Client(base_url=self.base, timeout=httpx.Timeout(600.0))
         login(self.client, *login_as)
         self.auth = {
@@ -162,11 +158,7 @@ class Target:
 
     def stop(self) -> None:
         self.sampler.stop.set()
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
 
 
 def main() -> None:
@@ -216,8 +208,7 @@ def main() -> None:
         if args.old_root:
             # The code before this change, from a copy of the tree, with h11 as it had.
             old_port = free_port()
-            old_cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--http", "h11",
-                       "--port", str(old_port), "--log-level", "warning"]  # fmt: skip
+            old_cmd = uvicorn_command(old_port, "--http", "h11")
             old = Target(old_cmd, args.old_root, env, old_port, login_as)
             servers.append(old)
         (data_dir / "discard_app.py").write_text(DISCARD_APP)
@@ -358,8 +349,7 @@ def main() -> None:
         for target in servers:
             target.stop()
         if discard is not None:
-            discard.terminate()
-            discard.wait(15)
+            stop(discard)
         shutil.rmtree(data_dir, ignore_errors=True)
         if not args.keep_source:
             source.unlink(missing_ok=True)
@@ -422,9 +412,7 @@ def print_and_save(r: dict) -> None:
         + " |",
     ]
     summary = "\n".join(lines)
-    print("\n" + "=" * 78 + "\nupload_speed summary\n" + "=" * 78)
-    print(summary)
-    save_result("upload_speed", r, summary)
+    report("upload_speed", r, summary)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,13 @@
 """Shared fixtures: a fresh data folder, SQLite and PostgreSQL, real media, a live server."""
 
 import os
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 # Settings are read at import: point them at a throwaway data folder first.
 _DATA = Path(tempfile.mkdtemp(prefix="videosparring-test-"))
@@ -26,6 +25,7 @@ os.environ.update(
 os.environ.pop("SPARRING_DATABASE_URL", None)
 os.environ.pop("SPARRING_QUEUE_URL", None)
 
+import httpx  # noqa: E402
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
@@ -34,8 +34,8 @@ from sqlalchemy import text  # noqa: E402
 from app.core.config import settings  # noqa: E402
 from app.core.db import get_engine  # noqa: E402
 from tests import mediafiles  # noqa: E402
+from tests.helpers import app_env, serving  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 # Cleaned between tests. The audit log is append-only (triggers refuse deletes), so it
 # grows through the run; audit tests look at the entries a test itself caused.
@@ -106,17 +106,26 @@ def sqlite_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    name = f"vs_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def postgres_database(prefix: str, *, base_users: bool = True) -> Iterator[str]:
+    """A new, migrated PostgreSQL database for the block; dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    migrate(url)
-    yield url
-    get_engine.__globals__["_engines"].pop(url, None)
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        migrate(url, base_users=base_users)
+        yield url
+    finally:
+        get_engine.__globals__["_engines"].pop(url, None)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_database("vs_test") as url:
+        yield url
 
 
 def _clean(url: str) -> None:
@@ -159,7 +168,10 @@ def sqlite_db(sqlite_url: str) -> Iterator[str]:
     _clean(sqlite_url)
 
 
-def login(client: TestClient, email: str, password: str = PASSWORD) -> TestClient:
+C = TypeVar("C", bound=httpx.Client)  # a TestClient or a client to a live server
+
+
+def login(client: C, email: str, password: str = PASSWORD) -> C:
     """Log in through the real login form, then send the CSRF token on API calls too."""
     client.get("/login")
     token = client.cookies.get("vs_csrf")
@@ -171,6 +183,15 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> TestClien
     assert response.status_code == 303, response.text
     # The token is bound to the session: the login answer carries the new one.
     client.headers["X-CSRF-Token"] = client.cookies.get("vs_csrf")
+    return client
+
+
+def live_client(base: str, who: str = "caseworker", timeout: float = 120) -> httpx.Client:
+    """An httpx client to a live server, logged in as a base user through the login form."""
+    client = login(httpx.Client(base_url=base, timeout=timeout), BASE_USERS[who][0])
+    # The login has been committed by the time its 303 arrives: the next request sees it.
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200, f"login as {who} did not take effect: {me.text}"
     return client
 
 
@@ -221,47 +242,11 @@ def media() -> mediafiles.MediaSet:
     return mediafiles.MediaSet(_DATA.parent / f"{_DATA.name}-media")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(sqlite_url: str) -> Iterator[str]:
     """The real app under uvicorn on a loopback port, sharing the tests' SQLite data."""
-    port = free_port()
-    env = {**os.environ, "SPARRING_DATABASE_URL": sqlite_url}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("live server did not start")
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with serving(app_env(SPARRING_DATABASE_URL=sqlite_url)) as base:
+        yield base
 
 
 def process_queued_jobs() -> list[str]:

@@ -23,9 +23,14 @@ class Format:
     video: bool
 
 
+TEST_PICTURE = ("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25")
+H264 = ("-c:v", "libx264", "-pix_fmt", "yuv420p")
+# With TEST_PICTURE as the first input and sound as the second: as long as the sound.
+WITH_SOUND = ("-map", "0:v", "-map", "1:a", "-shortest")
+
 # What phones, tablets, laptops and browsers produce.
 FORMATS = [
-    Format("mp4-h264-aac", ".mp4", ("-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"), True),
+    Format("mp4-h264-aac", ".mp4", (*H264, "-c:a", "aac"), True),
     Format(
         "mov-hevc-aac",
         ".mov",
@@ -43,7 +48,7 @@ FORMATS = [
         ),
         True,
     ),
-    Format("mov-h264-aac", ".mov", ("-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"), True),
+    Format("mov-h264-aac", ".mov", (*H264, "-c:a", "aac"), True),
     Format("webm-vp8-opus", ".webm", ("-c:v", "libvpx", "-b:v", "300k", "-c:a", "libopus"), True),
     Format(
         "webm-vp9-opus",
@@ -72,6 +77,11 @@ def run(*args: str) -> None:
     subprocess.run(args, check=True, capture_output=True)
 
 
+def ffmpeg(*args: str | Path) -> None:
+    """ffmpeg, quiet, overwriting its output (the last argument)."""
+    run("ffmpeg", "-nostdin", "-v", "error", "-y", *map(str, args))
+
+
 class MediaSet:
     """Makes each file once per test session, on first use."""
 
@@ -90,66 +100,23 @@ class MediaSet:
         path = self.folder / f"{fmt.name}-{lang}{fmt.suffix}"
         if not path.exists():
             speech = self.speech(lang)
-            inputs = ["-i", str(speech)]
-            maps = ["-map", "0:a"]
             if fmt.video:
-                inputs = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", *inputs]
-                maps = ["-map", "0:v", "-map", "1:a", "-shortest"]
-            run("ffmpeg", "-v", "error", "-y", *inputs, *maps, *fmt.args, str(path))
+                ffmpeg(*TEST_PICTURE, "-i", speech, *WITH_SOUND, *fmt.args, path)
+            else:
+                ffmpeg("-i", speech, "-map", "0:a", *fmt.args, path)
         return path
 
     def video_without_audio(self) -> Path:
         path = self.folder / "silent-video.mp4"
         if not path.exists():
-            run(
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=size=320x240:rate=25",
-                "-t",
-                "3",
-                "-c:v",
-                "libx264",
-                "-pix_fmt",
-                "yuv420p",
-                str(path),
-            )
+            ffmpeg(*TEST_PICTURE, "-t", "3", *H264, path)
         return path
 
     def truncated_mp4(self) -> Path:
         """An MP4 cut off half way, its index (moov) lost: what an aborted copy leaves."""
         path = self.folder / "truncated.mp4"
         if not path.exists():
-            full = self.folder / "full-for-truncation.mp4"
-            run(
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=size=320x240:rate=25",
-                "-i",
-                str(self.speech()),
-                "-map",
-                "0:v",
-                "-map",
-                "1:a",
-                "-shortest",
-                "-c:v",
-                "libx264",
-                "-pix_fmt",
-                "yuv420p",
-                "-c:a",
-                "aac",
-                str(full),
-            )
-            data = full.read_bytes()
+            data = self.encoded(FORMATS[0]).read_bytes()
             path.write_bytes(data[: len(data) // 2])
         return path
 
@@ -172,15 +139,6 @@ class MediaSet:
     def long_tone(self, seconds: int, name: str = "long.wav") -> Path:
         path = self.folder / name
         if not path.exists():
-            run(
-                "ffmpeg",
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                f"sine=frequency=220:sample_rate=16000:duration={seconds}",
-                str(path),
-            )
+            tone = f"sine=frequency=220:sample_rate=16000:duration={seconds}"
+            ffmpeg("-f", "lavfi", "-i", tone, path)
         return path

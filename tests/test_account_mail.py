@@ -12,7 +12,8 @@ from app.accounts.models import User
 from app.core.config import settings
 from app.core.db import session_scope
 from tests.accounts_helpers import link_path, opened_clients, set_password
-from tests.conftest import free_port, login
+from tests.conftest import login
+from tests.helpers import free_port
 from tests.test_access_matrix import ClientFactory, email_of
 
 

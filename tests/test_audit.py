@@ -5,13 +5,11 @@ import io
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -19,8 +17,9 @@ from sqlalchemy import create_engine, text
 from app.audit import chain
 from app.audit import service as audit
 from app.core.config import settings
-from tests.conftest import PG_ADMIN, ROOT
 from tests.conftest import migrate as migrate_database
+from tests.conftest import postgres_database
+from tests.helpers import ROOT
 
 
 def migrate(url: str) -> None:
@@ -43,15 +42,9 @@ def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         migrate(url)
         yield url
         return
-    name = f"vs_audit_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    migrate(url)
-    yield url
-    audit._writer_engines.pop(url, None)
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database("vs_audit", base_users=False) as url:
+        yield url
+        audit._writer_engines.pop(url, None)
 
 
 def verify_command(url: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

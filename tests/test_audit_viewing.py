@@ -25,8 +25,8 @@ from app.audit.models import AuditEntry
 from app.core.config import settings
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
-from tests.conftest import ROOT, process_queued_jobs, user_id
-from tests.helpers import upload
+from tests.conftest import process_queued_jobs, user_id
+from tests.helpers import ROOT, upload
 from tests.mediafiles import FORMATS, MediaSet
 
 SARA = "sara@kommune.test"

@@ -3,6 +3,7 @@
 import contextlib
 import select
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs.models import Job
 from app.recordings.models import Recording
-from tests.helpers import CONSENT, upload
+from tests.helpers import CONSENT, app_env, free_port, read_http_response, serving, upload
 from tests.mediafiles import FORMATS, MediaSet
 
 
@@ -222,66 +223,19 @@ def _send_until_answered(
 
 
 def _read_response(sock: socket.socket) -> bytes:
-    """The status line, headers and exactly Content-Length bytes of body (no wait for close)."""
-    answer = b""
-    while b"\r\n\r\n" not in answer:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return answer
-        answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
+    """The status line, headers and body of the answer (no wait for the close)."""
+    _, head, body = read_http_response(sock)
     return head + b"\r\n\r\n" + body
 
 
 @pytest.fixture
-def small_limit_server(sqlite_url: str):  # type: ignore[no-untyped-def]
+def small_limit_server(sqlite_url: str) -> Iterator[int]:
     """A live server whose upload limit is 1 MiB."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from tests.conftest import ROOT, free_port
-
     port = free_port()
-    env = {
-        **os.environ,
-        "SPARRING_DATABASE_URL": sqlite_url,
-        "SPARRING_MAX_UPLOAD_BYTES": str(1024 * 1024),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "error",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield port
-    proc.terminate()
-    proc.wait(10)
+    limit = str(1024 * 1024)
+    env = app_env(SPARRING_DATABASE_URL=sqlite_url, SPARRING_MAX_UPLOAD_BYTES=limit)
+    with serving(env, port=port):
+        yield port
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:

@@ -17,8 +17,8 @@ from sqlmodel import func, select
 from app.core.config import settings
 from app.core.db import session_scope
 from app.sharing.models import Share
-from tests.conftest import BASE_USERS, PASSWORD, free_port, user_id
-from tests.helpers import CONSENT, upload
+from tests.conftest import BASE_USERS, PASSWORD, live_client, user_id
+from tests.helpers import free_port, upload
 from tests.mediafiles import FORMATS, MediaSet
 
 CASEWORKER = BASE_USERS["caseworker"][0]
@@ -235,16 +235,11 @@ def test_another_port_cannot_post_a_share_in_the_victims_name(
     attacker,
     media: MediaSet,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tests.test_pages_browser import api_client, log_in
+    from tests.test_pages_browser import log_in
 
     base = shared_db
-    api = api_client(base, "caseworker")
-    with media.encoded(FORMATS[6]).open("rb") as fh:
-        created = api.post(
-            "/api/v1/recordings",
-            data={"title": "Samtale", "case_reference": "SAG-1", "language": "en", **CONSENT},
-            files={"file": ("a.mp4", fh, "application/octet-stream")},
-        )
+    api = live_client(base, "caseworker")
+    created = upload(api, media.encoded(FORMATS[6]), title="Samtale", case_reference="SAG-1")
     assert created.status_code == 201, created.text
     rid = created.json()["id"]
     target = f"user:{user_id('supervisor')}"

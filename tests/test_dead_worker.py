@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from app.jobs.models import JobStatus
-from tests.conftest import ROOT
-from tests.helpers import upload
+from tests.helpers import ROOT, upload
 from tests.mediafiles import MediaSet
 from tests.test_jobs import Workers, long_speech, the_job, wait_for, workers  # noqa: F401
 

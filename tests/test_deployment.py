@@ -2,8 +2,6 @@
 
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -14,8 +12,18 @@ import yaml
 
 from app.cli import COMMANDS
 from app.core.config import Settings
-from tests.conftest import BASE_USERS, PASSWORD, ROOT, free_port
-from tests.helpers import CONSENT
+from tests.conftest import live_client
+from tests.helpers import (
+    ROOT,
+    app_env,
+    free_port,
+    healthy,
+    start_server,
+    start_worker,
+    stop,
+    upload,
+    wait_until,
+)
 from tests.mediafiles import FORMATS, MediaSet
 
 SETTING_NAMES = {f"SPARRING_{name.upper()}" for name in Settings.model_fields}
@@ -67,72 +75,37 @@ def test_at_scale_postgres_redis_server_and_two_workers(
     queue_url = "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(queue_url).flushdb()
     data = tmp_path / "data"
-    env = {
-        **os.environ,
-        "SPARRING_DATA_DIR": str(data),
-        "SPARRING_DATABASE_URL": postgres_url,
-        "SPARRING_QUEUE_URL": queue_url,
-    }
+    env = app_env(
+        SPARRING_DATA_DIR=str(data),
+        SPARRING_DATABASE_URL=postgres_url,
+        SPARRING_QUEUE_URL=queue_url,
+    )
     with psycopg.connect(postgres_url.replace("+psycopg", "")) as conn:
         for table in ("word", "segment", "transcript", "job", "share", "consent", "recording"):
             conn.execute(f"DELETE FROM {table}")
-    port = free_port()
-    server = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    procs = [subprocess.Popen(server, cwd=ROOT, env=env)]
-    procs += [
-        subprocess.Popen(
-            [sys.executable, "-m", "workers"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
-        )
-        for _ in range(2)
-    ]
+    server, base = start_server(env)
+    workers = [start_worker(env) for _ in range(2)]
     try:
-        browser = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-        for _ in range(100):
-            try:
-                browser.get("/healthz")
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        browser.get("/login")
-        token = browser.cookies["vs_csrf"]
-        login = {"email": BASE_USERS["caseworker"][0], "password": PASSWORD, "csrf_token": token}
-        assert browser.post("/login", data=login).status_code in (200, 303)
-        browser.headers["X-CSRF-Token"] = browser.cookies["vs_csrf"]  # bound to the session
+        browser = live_client(base, timeout=30)
         ids = []
         for fmt in (FORMATS[5], FORMATS[6], FORMATS[7]):
-            fields = {"title": fmt.name, "case_reference": "SAG-SCALE", "language": "en", **CONSENT}
-            with media.encoded(fmt).open("rb") as fh:
-                response = browser.post(
-                    "/api/v1/recordings", data=fields, files={"file": (fmt.name + fmt.suffix, fh)}
-                )
+            response = upload(
+                browser, media.encoded(fmt), title=fmt.name, case_reference="SAG-SCALE"
+            )
             assert response.status_code == 201, response.text
             ids.append(response.json()["id"])
-        deadline = time.time() + 120
-        states: list[str] = []
-        while time.time() < deadline:
+
+        def settled() -> list[str] | None:
             states = [browser.get(f"/api/v1/recordings/{i}").json()["status"] for i in ids]
-            if all(s in ("ready", "failed") for s in states):
-                break
-            time.sleep(0.5)
-        assert states == ["ready"] * 3
+            return states if all(s in ("ready", "failed") for s in states) else None
+
+        assert wait_until(settled, 120, "the three jobs", every=0.5) == ["ready"] * 3
         for rid in ids:
             segments = browser.get(f"/api/v1/recordings/{rid}/transcript").json()["segments"]
             assert any("horses" in s["text"].lower() for s in segments)
         assert (data / "media" / ids[0] / "original").exists()
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(10)
+        stop(server, *workers)
         redis.Redis.from_url(queue_url).flushdb()
 
 
@@ -160,19 +133,13 @@ def test_readme_start_command_serves_and_prints_demo_logins(tmp_path: Path) -> N
             start_new_session=True,
         )
     try:
-        deadline = time.time() + 240
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            raise AssertionError(log.read_text()[-3000:])
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: proc.poll() is not None or healthy(base), 240, "scripts/start")
+        assert proc.poll() is None, log.read_text()[-3000:]
         printed = log.read_text()
         admin_line = next(ln for ln in printed.splitlines() if "admin@demo.local" in ln)
         password = admin_line.split()[-1]
-        browser = httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True)
+        browser = httpx.Client(base_url=base, follow_redirects=True)
         browser.get("/login")
         response = browser.post(
             "/login",

@@ -19,7 +19,7 @@ from app.transcripts.models import Segment, Transcript
 from tests.helpers import upload
 from tests.mediafiles import FORMATS, MediaSet
 from tests.test_jobs import count, expire_lease, the_job
-from workers import pipeline
+from workers import pipeline, tasks
 from workers.tasks import run_job
 
 
@@ -53,13 +53,19 @@ def paused_before_first_update(
         event.remove(engine, "before_cursor_execute", hook)
 
 
+def queued_job(client: TestClient, media: MediaSet) -> int:
+    """Upload a recording; the id of the job it queued."""
+    assert upload(client, media.encoded(FORMATS[6])).status_code == 201
+    job_id = the_job().id
+    assert job_id is not None
+    return job_id
+
+
 def test_reaper_does_not_requeue_a_job_that_just_succeeded(
     db: str, client: TestClient, media: MediaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reaper reads an expired lease, the worker then succeeds, then the reaper writes."""
-    upload(client, media.encoded(FORMATS[6]))
-    job_id = the_job().id
-    assert job_id is not None
+    job_id = queued_job(client, media)
     worker_done = threading.Event()
     reaper = threading.Thread(target=lambda: _reap_once(), name="reaper-under-test", daemon=True)
     real_process = pipeline.process
@@ -84,24 +90,20 @@ def test_reaper_does_not_requeue_a_job_that_just_succeeded(
 
 
 def _reap_once() -> None:
-    with session_scope() as session:
-        job_service.reap_expired(session=session)
+    tasks.reap_expired()
 
 
 def take_over(job_id: int, owner: str = "worker-b") -> None:
     """Another worker claims the job after this one's lease ran out."""
     expire_lease(job_id)
-    with session_scope() as session:
-        assert job_service.claim(session=session, job_id=job_id, owner=owner) is not None
+    assert tasks.claim_job(job_id, owner=owner) is not None
 
 
 def test_worker_that_lost_its_job_cannot_requeue_the_new_owners_run(
     db: str, client: TestClient, media: MediaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Worker A stalls, B takes the job over, then A's attempt fails: A changes nothing."""
-    upload(client, media.encoded(FORMATS[6]))
-    job_id = the_job().id
-    assert job_id is not None
+    job_id = queued_job(client, media)
 
     def stalled_then_broken(**kwargs: Any) -> None:
         take_over(job_id)
@@ -119,11 +121,8 @@ def test_worker_that_lost_its_job_cannot_fail_or_finish_it(
     db: str, client: TestClient, media: MediaSet
 ) -> None:
     """Every write of the old claim is refused once a new claim holds the job."""
-    upload(client, media.encoded(FORMATS[6]))
-    job_id = the_job().id
-    assert job_id is not None
-    with session_scope() as session:
-        old = job_service.claim(session=session, job_id=job_id, owner="worker-a")
+    job_id = queued_job(client, media)
+    old = tasks.claim_job(job_id, owner="worker-a")
     assert old is not None
     take_over(job_id)
     with session_scope() as session:
@@ -151,8 +150,7 @@ def test_results_are_written_only_while_the_claim_is_held(
     created = upload(client, media.encoded(FORMATS[6])).json()
     job_id = the_job().id
     assert job_id is not None
-    with session_scope() as session:
-        old = job_service.claim(session=session, job_id=job_id, owner="worker-a")
+    old = tasks.claim_job(job_id, owner="worker-a")
     assert old is not None
     hold: Callable[[Any], None] = lambda session: job_service.hold(session=session, claim=old)  # noqa: E731
     reports: list[str] = []

@@ -1,13 +1,11 @@
 """Jobs survive dead workers, give up after the set attempts, and never duplicate results."""
 
-import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,13 +16,13 @@ from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import service as job_service
 from app.jobs.models import Job, JobStatus
+from app.jobs.queue import huey
 from app.recordings.models import Recording
 from app.transcripts.models import Segment, Transcript, Word
-from tests.conftest import ROOT, process_queued_jobs
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet, run
-from workers import pipeline
-from workers.queue import huey
+from tests.conftest import process_queued_jobs
+from tests.helpers import app_env, start_worker, stop, upload, wait_until
+from tests.mediafiles import FORMATS, MediaSet, ffmpeg
+from workers import pipeline, tasks
 from workers.tasks import run_job
 
 
@@ -34,21 +32,7 @@ def long_speech(media: MediaSet, repeats: int = 7) -> Path:
     if not path.exists():
         listing = media.folder / "concat.txt"
         listing.write_text(f"file '{media.speech()}'\n" * repeats)
-        run(
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            str(listing),
-            "-c:a",
-            "aac",
-            str(path),
-        )
+        ffmpeg("-f", "concat", "-safe", "0", "-i", listing, "-c:a", "aac", path)
     return path
 
 
@@ -74,14 +58,15 @@ def count(model: type) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; job: {the_job()}")
+T = TypeVar("T")
+
+
+def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
+    """As `wait_until`, and a failure shows the job as it stands."""
+    try:
+        return wait_until(predicate, timeout, what, every=0.2)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; job: {the_job()}") from None
 
 
 class Workers:
@@ -92,30 +77,13 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, **env: str) -> subprocess.Popen[bytes]:
-        full_env = {
-            **os.environ,
-            "SPARRING_DATABASE_URL": self.database_url,
-            "SPARRING_JOB_RETRY_DELAY_SECONDS": "0.2",
-            **env,
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "workers"],
-            cwd=ROOT,
-            env=full_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        fast_retry = {"SPARRING_JOB_RETRY_DELAY_SECONDS": "0.2", **env}
+        proc = start_worker(app_env(SPARRING_DATABASE_URL=self.database_url, **fast_retry))
         self.procs.append(proc)
         return proc
 
     def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        stop(*self.procs)
 
 
 @pytest.fixture
@@ -210,14 +178,12 @@ def test_reaper_requeues_expired_lease_and_fails_after_last_attempt(
     recording_id = upload(client, media.encoded(FORMATS[6])).json()["id"]
     job_id = the_job().id
     for attempt in range(1, settings.job_max_attempts + 1):
-        with session_scope() as session:
-            claimed = job_service.claim(session=session, job_id=job_id, owner=f"dead-{attempt}")
-            assert claimed is not None and claimed.attempt == attempt
-            # A second worker cannot take a job whose lease is live.
-            assert job_service.claim(session=session, job_id=job_id, owner="other") is None
+        claimed = tasks.claim_job(job_id, owner=f"dead-{attempt}")
+        assert claimed is not None and claimed.attempt == attempt
+        # A second worker cannot take a job whose lease is live.
+        assert tasks.claim_job(job_id, owner="other") is None
         expire_lease(job_id)
-        with session_scope() as session:
-            requeued = job_service.reap_expired(session=session)
+        requeued = tasks.reap_expired()
         assert requeued == ([job_id] if attempt < settings.job_max_attempts else [])
         if requeued:  # the page says why nothing moves, not a frozen percentage
             page = client.get(f"/recordings/{recording_id}").text

@@ -5,12 +5,7 @@ at once, from distinct loopback source addresses (127.0.0.x), with the counters 
 and in Redis.
 """
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from typing import Literal
 
@@ -23,7 +18,8 @@ from starlette.requests import Request
 
 from app.accounts import security, throttle
 from app.core.config import settings
-from tests.conftest import BASE_USERS, PASSWORD, ROOT, free_port
+from tests.conftest import BASE_USERS, PASSWORD
+from tests.helpers import app_env, free_port, serving, uvicorn_command
 
 OWNER = BASE_USERS["caseworker"][0]
 PROXY = "127.0.0.3"  # the one proxy the server trusts
@@ -37,33 +33,17 @@ def server(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
     url = "memory://" if request.param == "memory" else REDIS
     if request.param == "redis":
         throttle._limiter(url).storage.reset()
-    port = free_port()
-    env = {
-        **os.environ,
-        "SPARRING_DATABASE_URL": sqlite_url,
-        "SPARRING_TRUSTED_PROXIES": PROXY,
-        "SPARRING_RATE_LIMIT_URL": url,
-        "SPARRING_LOGIN_MAX_FAILURES_PER_ADDRESS": str(PER_ADDRESS),
-    }
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
-    proc = subprocess.Popen(
-        [*command, "--port", str(port), "--log-level", "warning", "--limit-concurrency", "200"],
-        cwd=ROOT,
-        env=env,
+    env = app_env(
+        SPARRING_DATABASE_URL=sqlite_url,
+        SPARRING_TRUSTED_PROXIES=PROXY,
+        SPARRING_RATE_LIMIT_URL=url,
+        SPARRING_LOGIN_MAX_FAILURES_PER_ADDRESS=str(PER_ADDRESS),
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("the server did not start")
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    port = free_port()
+    with serving(
+        env, port=port, command=uvicorn_command(port, "--limit-concurrency", "200")
+    ) as base:
+        yield base
     if request.param == "redis":
         throttle._limiter(url).storage.reset()
 

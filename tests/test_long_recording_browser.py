@@ -1,52 +1,28 @@
 """A one-hour recording: seeking near its end plays at once, without downloading it all."""
 
 import time
+from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs
-from tests.helpers import CONSENT
-from tests.mediafiles import MediaSet, run
+from tests.conftest import live_client, process_queued_jobs
+from tests.helpers import upload
+from tests.mediafiles import H264, MediaSet, ffmpeg
 
 
-def one_hour_video(media: MediaSet) -> str:
+def one_hour_video(media: MediaSet) -> Path:
     """An hour of small H.264 video with quiet audio; the browser must not fetch it all."""
     path = media.folder / "one-hour.mp4"
     if not path.exists():
-        run(
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=160x120:rate=5:duration=3600",
-            "-f",
-            "lavfi",
-            "-i",
-            "anullsrc=r=16000:cl=mono",
-            "-t",
-            "3600",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            "50",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "32k",
-            "-movflags",
-            "+faststart",
-            str(path),
+        ffmpeg(
+            *("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5:duration=3600"),
+            *("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3600"),
+            *(*H264, "-preset", "ultrafast", "-g", "50"),
+            *("-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart"),
+            path,
         )
-    return str(path)
+    return path
 
 
 @pytest.mark.browser
@@ -54,26 +30,8 @@ def test_seeking_near_the_end_of_an_hour_starts_at_once(
     live_server: str, sqlite_db: str, media: MediaSet, browser: Browser
 ) -> None:
     source = one_hour_video(media)
-    api = httpx.Client(base_url=live_server, timeout=60)
-    api.get("/login")
-    token = api.cookies["vs_csrf"]
-    logged_in = api.post(
-        "/login",
-        data={"email": BASE_USERS["caseworker"][0], "password": PASSWORD, "csrf_token": token},
-    )
-    assert logged_in.status_code == 303, logged_in.text[-500:]
-    with open(source, "rb") as fh:
-        created = api.post(
-            "/api/v1/recordings",
-            headers={"X-CSRF-Token": api.cookies["vs_csrf"]},  # bound to the session
-            data={
-                "title": "En times samtale",
-                "case_reference": "SAG-60",
-                "language": "da",
-                **CONSENT,
-            },
-            files={"file": ("one-hour.mp4", fh, "video/mp4")},
-        )
+    api = live_client(live_server, timeout=60)
+    created = upload(api, source, title="En times samtale", case_reference="SAG-60", language="da")
     assert created.status_code == 201, created.text
     recording = created.json()
     assert recording["duration_seconds"] == pytest.approx(3600, abs=1)

@@ -5,10 +5,7 @@ validation error names the field in words, as `{"detail", "code"}` on the API an
 error page on pages.
 """
 
-import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -20,8 +17,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from app.main import app
-from tests.conftest import BASE_USERS, ROOT, free_port, user_id
-from tests.helpers import upload
+from tests.conftest import BASE_USERS, user_id
+from tests.helpers import app_env, free_port, serving, upload
 from tests.mediafiles import FORMATS, MediaSet
 
 HUGE = str(2**63)
@@ -158,22 +155,9 @@ def test_a_500_carries_the_headers_and_a_message(
 def served(sqlite_url: str) -> Iterator[str]:
     """The real `videosparring serve` command (the one operators run)."""
     port = free_port()
-    env = {**os.environ, "SPARRING_DATABASE_URL": sqlite_url, "SPARRING_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.1)
+    env = app_env(SPARRING_DATABASE_URL=sqlite_url, SPARRING_PORT=str(port))
+    with serving(env, port=port, command=[sys.executable, "-m", "app.cli", "serve"]) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_serve_sends_no_server_banner(served: str) -> None:
@@ -215,12 +199,14 @@ def page_form_routes() -> list[APIRoute]:
     from app.accounts import pages as account_pages
     from app.admin import pages as admin_pages
     from app.leader import pages as leader_pages
+    from app.library import pages as library_pages
     from app.recordings import pages as recording_pages
-    from app.sharing import routes as sharing_routes
+    from app.sharing import pages as sharing_pages
     from app.transcripts import pages as transcript_pages
 
     routers = [account_pages.router, admin_pages.router, leader_pages.router]
-    routers += [recording_pages.router, sharing_routes.pages, transcript_pages.router]
+    routers += [library_pages.router, recording_pages.router, sharing_pages.router]
+    routers += [transcript_pages.router]
     return [
         route
         for router in routers

@@ -21,7 +21,6 @@ What runs where:
 """
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,8 +33,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.core.config import settings
 from tests import mediafiles
-from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs
-from tests.helpers import CONSENT
+from tests.conftest import BASE_USERS, PASSWORD, live_client, process_queued_jobs
+from tests.helpers import upload as upload_file
 
 pytestmark = pytest.mark.browser
 
@@ -49,37 +48,7 @@ QUEUED, READY, SAVED, CHILD = "I kø", "Klar", "Gemt", "Barn"
 
 
 # --------------------------------------------------------------------------- logging in
-# Also used by test_access_browser.py.
-#
-# COMMIT_RACE, an app bug these helpers work around: app/core/db.py's SessionDep is a
-# `yield` dependency with FastAPI's default "request" scope, so a request's session
-# commits only *after* its response has been sent. A request that follows a 303/201 at
-# once (the browser following a login's redirect, a page opened right after an upload)
-# can run before that commit and not see it. Pinned as xfail in test_access_browser.py
-# (test_login_takes_effect_with_the_next_request and
-# test_withdrawn_share_takes_effect_with_the_next_request). Fix: `Depends(get_session,
-# scope="function")`; then the waits below return at once.
-
-
-def api_client(base: str, who: str = "caseworker") -> httpx.Client:
-    """An httpx client logged in through the login form, as a browser would be."""
-    client = httpx.Client(base_url=base, timeout=120)
-    client.get("/login").raise_for_status()
-    token = client.cookies.get("vs_csrf")
-    assert token, "GET /login set no vs_csrf cookie"
-    res = client.post(
-        "/login",
-        data={"email": BASE_USERS[who][0], "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert res.status_code == 303, res.text
-    client.headers["X-CSRF-Token"] = client.cookies["vs_csrf"]  # bound to the new session
-    # App bug (COMMIT_RACE): the session commits just after the 303 is sent.
-    deadline = time.monotonic() + 5
-    while client.get("/api/v1/me").status_code != 200:
-        assert time.monotonic() < deadline, f"login as {who} never took effect"
-        time.sleep(0.05)
-    return client
+# log_in is also used by test_access_browser.py, test_csrf.py and test_transcript_no_js.py.
 
 
 def log_in(page: Page, base: str, who: str = "caseworker") -> None:
@@ -92,12 +61,7 @@ def log_in(page: Page, base: str, who: str = "caseworker") -> None:
     ) as posted:
         page.click("form[action='/login'] button[type=submit]")
     assert posted.value.status == 303, f"login as {who}: HTTP {posted.value.status}"
-    page.wait_for_url(lambda url: url != f"{base}/login")
-    if "/login" in page.url:
-        # App bug (COMMIT_RACE): the redirected GET arrived before the session committed
-        # and was sent back to the login page. Asking again a moment later works.
-        page.wait_for_timeout(200)
-        page.goto(f"{base}/")
+    # The redirect's page must already see the login: no second try.
     try:
         page.wait_for_url(lambda url: "/login" not in url)
     except PlaywrightTimeout:
@@ -124,7 +88,7 @@ def watch_errors(tab: Page) -> list[str]:
 @pytest.fixture(scope="module")
 def api(shared_db: str) -> Iterator[httpx.Client]:
     """The caseworker's httpx client to the live server (after the module's clean-up)."""
-    client = api_client(shared_db)
+    client = live_client(shared_db)
     try:
         yield client
     finally:
@@ -147,23 +111,9 @@ def page(browser: Browser, shared_db: str) -> Iterator[Page]:
 def upload(
     api: httpx.Client, path: Path, title: str, case: str = "SAG-1", language: str = "en"
 ) -> dict:
-    with path.open("rb") as fh:
-        res = api.post(
-            "/api/v1/recordings",
-            data={"title": title, "case_reference": case, "language": language, **CONSENT},
-            files={"file": (path.name, fh, "application/octet-stream")},
-        )
+    res = upload_file(api, path, title=title, case_reference=case, language=language)
     assert res.status_code == 201, res.text
-    wait_until_stored(api, res.json()["id"])
     return res.json()
-
-
-def wait_until_stored(api: httpx.Client, rid: str) -> None:
-    """App bug (COMMIT_RACE): an upload commits just after its 201 has been sent."""
-    deadline = time.monotonic() + 5
-    while api.get(f"/api/v1/recordings/{rid}").status_code != 200:
-        assert time.monotonic() < deadline, f"the upload {rid} never became visible"
-        time.sleep(0.05)
 
 
 def get_json(api: httpx.Client, path: str) -> Any:
@@ -184,25 +134,11 @@ def ready(api: httpx.Client, media: mediafiles.MediaSet) -> dict[str, dict]:
 
 
 def process_all(api: httpx.Client, ids: list[str]) -> None:
-    """Run the queued jobs here until none of these recordings waits any more.
-
-    More than one round, because the server commits an upload just after it answers 201
-    (the bug described at COMMIT_RACE).
-    """
-    for rid in ids:
-        wait_until_stored(api, rid)
-    deadline = time.monotonic() + 120
-    while True:
-        process_queued_jobs()
-        waiting = [
-            rid
-            for rid in ids
-            if get_json(api, f"/api/v1/recordings/{rid}")["status"] in ("queued", "processing")
-        ]
-        if not waiting:
-            return
-        assert time.monotonic() < deadline, f"still waiting: {waiting}"
-        time.sleep(0.1)
+    """Run the queued jobs here; then none of these recordings may wait any more."""
+    process_queued_jobs()
+    statuses = {rid: get_json(api, f"/api/v1/recordings/{rid}")["status"] for rid in ids}
+    waiting = {rid: s for rid, s in statuses.items() if s in ("queued", "processing")}
+    assert waiting == {}, f"still waiting after one round of jobs: {waiting}"
 
 
 @pytest.fixture(scope="module")
@@ -537,10 +473,6 @@ def test_upload_page_uploads_and_lists_the_recording(
 
     rid = page.url.rsplit("=", 1)[1]
     row = page.locator(f'tr[data-id="{rid}"]')
-    if row.count() == 0:
-        # App bug (COMMIT_RACE): the list was read before the upload had committed.
-        wait_until_stored(api, rid)
-        page.reload()
     expect(row).to_be_visible()
     expect(row).to_contain_text("Samtale fra browseren")
     expect(row).to_contain_text("SAG-BROWSER")
@@ -603,15 +535,20 @@ def test_segment_without_speaker_shows_no_badge(
     assert box == {"display": "none", "w": 0}, box
 
 
-def test_upload_error_takes_keyboard_focus(
-    page: Page, shared_db: str, media: mediafiles.MediaSet
-) -> None:
-    """Was: #upload-error had no tabindex, so focus() on it left focus on <body>."""
-    page.goto(f"{shared_db}/recordings/new")
+def fill_in_a_pdf(page: Page, base: str, media: mediafiles.MediaSet) -> None:
+    """The upload form filled in, its file a PDF named .mp4; not sent yet."""
+    page.goto(f"{base}/recordings/new")
     page.fill("#title", "Ikke en video")
     page.fill("#case_reference", "SAG-PDF")
     fill_consent(page, date.today())
     page.set_input_files("#file", str(media.fake_pdf()))
+
+
+def test_upload_error_takes_keyboard_focus(
+    page: Page, shared_db: str, media: mediafiles.MediaSet
+) -> None:
+    """Was: #upload-error had no tabindex, so focus() on it left focus on <body>."""
+    fill_in_a_pdf(page, shared_db, media)
     page.focus("#upload-form button[type=submit]")
     page.keyboard.press("Enter")
     expect(page.locator("#upload-error")).to_be_visible()
@@ -623,11 +560,7 @@ def test_upload_error_does_not_reveal_server_paths(
     page: Page, shared_db: str, media: mediafiles.MediaSet
 ) -> None:
     """Was: the message shown carried ffprobe's stderr, with the temporary upload path."""
-    page.goto(f"{shared_db}/recordings/new")
-    page.fill("#title", "Ikke en video")
-    page.fill("#case_reference", "SAG-PDF")
-    fill_consent(page, date.today())
-    page.set_input_files("#file", str(media.fake_pdf()))
+    fill_in_a_pdf(page, shared_db, media)
     page.click("#upload-form button[type=submit]")
     error = page.locator("#upload-error")
     expect(error).to_be_visible()

@@ -1,8 +1,6 @@
 """Shares, consent and retention take effect at once, leave nothing behind, and are logged."""
 
 import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -15,13 +13,13 @@ from app.audit.models import AuditEntry
 from app.core.config import settings
 from app.core.db import get_engine, session_scope
 from app.jobs.models import Job
-from app.recordings.models import Recording
+from app.recordings import housekeeping
+from app.recordings.models import Consent, Recording
 from app.retention import service as retention
-from app.retention.models import Consent
 from app.sharing.models import Share
 from app.transcripts.models import Segment, Transcript, Word
-from tests.conftest import ROOT, process_queued_jobs, user_id
-from tests.helpers import upload
+from tests.conftest import process_queued_jobs, user_id
+from tests.helpers import app_env, start_worker, stop, upload, wait_until
 from tests.mediafiles import FORMATS, MediaSet
 
 
@@ -153,7 +151,7 @@ def test_expired_retention_date_deletes_files_and_rows(
         recording.delete_after = retention.today()  # today is the last day: due now
     start = last_seq()
 
-    assert retention.purge_expired() == [rid]
+    assert housekeeping.purge_expired() == [rid]
 
     assert_gone_without_trace_except(rid, keep)
     (entry,) = [e for e in entries_since(start) if e.action == "retention_delete"]
@@ -178,17 +176,11 @@ def test_worker_sweep_deletes_expired_recordings(
     with session_scope() as session:
         recording = session.get(Recording, rid)
         recording.delete_after = retention.today() - timedelta(days=1)  # type: ignore[union-attr]
-    env = {**os.environ, "SPARRING_DATABASE_URL": settings.sqlalchemy_url}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "workers"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
-    )
+    worker = start_worker(app_env(SPARRING_DATABASE_URL=settings.sqlalchemy_url))
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline and (settings.media_dir / rid).exists():
-            time.sleep(0.3)
+        wait_until(lambda: not (settings.media_dir / rid).exists(), 30, "the sweep")
     finally:
-        worker.terminate()
-        worker.wait(10)
+        stop(worker)
     assert not (settings.media_dir / rid).exists()
     with session_scope() as session:
         assert session.get(Recording, rid) is None
@@ -255,7 +247,7 @@ def test_orphaned_media_folder_is_swept(sqlite_db: str) -> None:
     (orphan / "original").write_bytes(b"x")
     old = time.time() - 7200
     os.utime(orphan, (old, old))
-    assert retention.remove_orphans() == ["deadbeef"]
+    assert housekeeping.remove_orphans() == ["deadbeef"]
     assert not orphan.exists()
 
 

@@ -14,12 +14,11 @@ from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.core.db import after_commit, session_scope
+from app.jobs import queue
 from app.jobs.models import JobStatus
-from tests.conftest import free_port
-from tests.helpers import CONSENT, upload
+from tests.helpers import CONSENT, free_port, upload
 from tests.mediafiles import FORMATS, MediaSet
 from tests.test_jobs import Workers, the_job, wait_for, workers  # noqa: F401
-from workers import queue
 
 
 class PrivateRedis:

@@ -23,6 +23,14 @@ def consent(day: str) -> dict[str, str]:
     return {"consent_child": "on", "consent_custody": "on", "consent_date": day}
 
 
+def upload_at_night(client: TestClient, media: MediaSet) -> dict:
+    """A recording uploaded at NIGHT, its consent signed that (Danish) day."""
+    with clock_at(NIGHT):
+        created = upload(client, media.encoded(FORMATS[6]), extra=consent("2026-06-15"))
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
 @pytest.mark.parametrize("moment", [NIGHT, WINTER_NIGHT], ids=["summer", "winter"])
 def test_consent_dated_today_is_accepted_after_midnight(
     moment: datetime, db: str, client: TestClient, media: MediaSet
@@ -55,11 +63,9 @@ def test_pages_show_local_time_the_audit_log_included(
     client_for,
     media: MediaSet,  # type: ignore[no-untyped-def]
 ) -> None:
-    with clock_at(NIGHT):
-        created = upload(client, media.encoded(FORMATS[6]), extra=consent("2026-06-15"))
-        assert created.status_code == 201, created.text
+    created = upload_at_night(client, media)
     # Stored in UTC ...
-    stored = datetime.fromisoformat(created.json()["created_at"])
+    stored = datetime.fromisoformat(created["created_at"])
     assert stored.replace(tzinfo=stored.tzinfo or UTC) == NIGHT
     # ... shown in Danish time, on the list and in the audit log.
     assert "15-06-2026 00:30" in client.get("/recordings").text
@@ -80,9 +86,7 @@ def test_audit_log_filters_by_the_local_date(
     client_for,
     media: MediaSet,  # type: ignore[no-untyped-def]
 ) -> None:
-    with clock_at(NIGHT):
-        created = upload(client, media.encoded(FORMATS[6]), extra=consent("2026-06-15"))
-        assert created.status_code == 201, created.text
+    upload_at_night(client, media)
     admin = client_for("administrator")
     that_night = admin.get("/admin/audit?since=2026-06-15&until=2026-06-15")
     assert that_night.status_code == 200, that_night.text[:300]

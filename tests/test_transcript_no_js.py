@@ -5,8 +5,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import process_queued_jobs
-from tests.helpers import CONSENT, upload
+from tests.conftest import live_client, process_queued_jobs
+from tests.helpers import upload
 from tests.mediafiles import FORMATS, MediaSet
 
 
@@ -39,15 +39,10 @@ def test_transcript_correction_in_chromium_with_javascript_off(
     browser,
     media: MediaSet,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tests.test_pages_browser import api_client, log_in
+    from tests.test_pages_browser import log_in
 
-    api = api_client(shared_db, "caseworker")
-    with media.encoded(FORMATS[0]).open("rb") as fh:
-        created = api.post(
-            "/api/v1/recordings",
-            data={"title": "Samtale", "case_reference": "SAG-2", "language": "en", **CONSENT},
-            files={"file": ("a.mp4", fh, "application/octet-stream")},
-        )
+    api = live_client(shared_db, "caseworker")
+    created = upload(api, media.encoded(FORMATS[0]), title="Samtale", case_reference="SAG-2")
     api.close()
     assert created.status_code == 201, created.text
     rid = created.json()["id"]

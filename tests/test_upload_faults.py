@@ -12,8 +12,6 @@ import socket
 import sqlite3
 import stat
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -24,9 +22,17 @@ from fastapi.testclient import TestClient
 
 from app.core.config import settings
 from app.recordings.storage import PART_SUFFIX, PartFile, sweep_partial_uploads
-from tests.conftest import BASE_USERS, PASSWORD, ROOT, free_port, migrate
-from tests.helpers import CONSENT
-from tests.mediafiles import MediaSet
+from tests.conftest import live_client, migrate
+from tests.helpers import (
+    CONSENT,
+    app_env,
+    free_port,
+    read_http_response,
+    start_server,
+    stop,
+    wait_until,
+)
+from tests.mediafiles import MediaSet, ffmpeg
 
 GIB = 1024**3
 MIB = 1024 * 1024
@@ -37,25 +43,7 @@ FIELDS = {"title": "Samtale", "case_reference": "SAG-1", "language": "en", **CON
 
 
 def logged_in(base: str, who: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=60)
-    client.get("/login").raise_for_status()
-    response = client.post(
-        "/login",
-        data={
-            "email": BASE_USERS[who][0],
-            "password": PASSWORD,
-            "csrf_token": client.cookies.get("vs_csrf"),
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    deadline = time.monotonic() + 10
-    while client.get("/api/v1/me").status_code != 200:
-        assert time.monotonic() < deadline, "login never took effect"
-        time.sleep(0.05)
-    # The token is bound to the login: the cookie holds a copy of the current one.
-    client.headers["X-CSRF-Token"] = client.cookies.get("vs_csrf") or ""
-    return client
+    return live_client(base, who, timeout=60)
 
 
 def cookie_header(client: httpx.Client) -> str:
@@ -69,29 +57,10 @@ def raw_head(base: str, path: str, headers: dict[str, str]) -> bytes:
 
 
 def read_response(sock: socket.socket) -> tuple[int, bytes]:
-    """The first final response on the socket: status and body (by Content-Length)."""
-    data = b""
-    while True:
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            assert chunk, f"connection closed before a response: {data!r}"
-            data += chunk
-        head, _, data = data.partition(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        if status != 100:
-            break
-        # 100 Continue: the server asked for the body. Note it for the caller.
-        raise AssertionError("the server answered 100 Continue: it wanted the body")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(data) < length:
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed inside the response body"
-        data += chunk
-    return status, data[:length]
+    """The first response on the socket: status and body. 100 Continue fails the test."""
+    status, _, body = read_http_response(sock)
+    assert status != 100, "the server answered 100 Continue: it wanted the body"
+    return status, body
 
 
 def connect(base: str) -> socket.socket:
@@ -105,37 +74,19 @@ class Server:
 
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
-        self.env = {
-            **os.environ,
-            "SPARRING_DATA_DIR": str(data_dir),
-            **env,
-        }
+        self.env = app_env(SPARRING_DATA_DIR=str(data_dir), **env)
         self.env.pop("SPARRING_DATABASE_URL", None)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Server":
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(self.port),
-             "--log-level", "warning"],
-            cwd=ROOT, env=self.env,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.proc.poll() is None, "server exited"
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+        self.proc, _ = start_server(self.env, port=self.port)
+        return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(20)
+        if self.proc is not None:
+            stop(self.proc, sig=sig)
         self.proc = None
 
 
@@ -284,22 +235,27 @@ def _refusal_cases(base: str) -> list[tuple[str, dict[str, str], int, bytes]]:
     ]  # fmt: skip
 
 
+def send_head(
+    base: str, path: str, headers: dict[str, str], body_start: bytes = b"", mib: int = 0
+) -> tuple[int, bytes]:
+    """A 4 GiB POST over a raw socket: its head, `body_start` and `mib` MiB of the body,
+    then the answer. A server that waits for the rest never answers (the socket times out)."""
+    sock = connect(base)
+    try:
+        sock.sendall(raw_head(base, path, {**headers, "Content-Length": str(4 * GIB)}))
+        sock.sendall(body_start)
+        for _ in range(mib):
+            sock.sendall(b"\0" * MIB)  # the server reads and discards what is in flight
+        return read_response(sock)
+    finally:
+        sock.close()
+
+
 def test_refused_upload_answers_before_the_body_with_expect(shared_db: str) -> None:
     """4 GiB announced with `Expect: 100-continue`: the refusal comes without the body."""
     for who, headers, status, _ in _refusal_cases(shared_db):
-        sock = connect(shared_db)
-        try:
-            sock.sendall(
-                raw_head(
-                    shared_db,
-                    "/api/v1/recordings",
-                    {**headers, "Content-Length": str(4 * GIB), "Expect": "100-continue"},
-                )
-            )
-            # No body byte is sent: a server that waits for it never answers (timeout).
-            got, body = read_response(sock)
-        finally:
-            sock.close()
+        expecting = {**headers, "Expect": "100-continue"}
+        got, body = send_head(shared_db, "/api/v1/recordings", expecting)  # no body byte
         assert got == status, (who, got, body)
         assert b"detail" in body, (who, body)
 
@@ -307,42 +263,18 @@ def test_refused_upload_answers_before_the_body_with_expect(shared_db: str) -> N
 def test_refused_upload_answers_while_the_body_streams(shared_db: str) -> None:
     """No Expect: the client sends 8 MB of a 4 GiB body, then reads a 403, not a reset."""
     for who, headers, status, head in _refusal_cases(shared_db):
-        sock = connect(shared_db)
-        try:
-            sock.sendall(
-                raw_head(
-                    shared_db, "/api/v1/recordings", {**headers, "Content-Length": str(4 * GIB)}
-                )
-                + head
-            )
-            piece = b"\0" * MIB
-            for _ in range(8):
-                sock.sendall(piece)  # the server reads and discards what is in flight
-            got, body = read_response(sock)
-        finally:
-            sock.close()
+        got, body = send_head(shared_db, "/api/v1/recordings", headers, head, mib=8)
         assert got == status, (who, got, body)
 
 
 def test_page_refuses_a_leader_before_the_body(shared_db: str) -> None:
     leader = logged_in(shared_db, "leader")
-    sock = connect(shared_db)
-    try:
-        sock.sendall(
-            raw_head(
-                shared_db,
-                "/recordings/new",
-                {
-                    "Content-Type": "multipart/form-data; boundary=xyz",
-                    "Cookie": cookie_header(leader),
-                    "Content-Length": str(4 * GIB),
-                    "Expect": "100-continue",
-                },
-            )
-        )
-        got, body = read_response(sock)
-    finally:
-        sock.close()
+    headers = {
+        "Content-Type": "multipart/form-data; boundary=xyz",
+        "Cookie": cookie_header(leader),
+        "Expect": "100-continue",
+    }
+    got, body = send_head(shared_db, "/recordings/new", headers)
     assert got == 403
     assert b"<html" in body.lower()
 
@@ -410,10 +342,9 @@ def test_killed_server_leaves_no_part_file_sweeps_and_private_modes(tmp_path: Pa
         )
         for _ in range(12):
             sock.sendall(b"\1" * MIB)
-        deadline = time.monotonic() + 30
-        while not [p for p in part_files(data) if p.stat().st_size > 0]:
-            assert time.monotonic() < deadline, "no .part file appeared"
-            time.sleep(0.05)
+        wait_until(
+            lambda: [p for p in part_files(data) if p.stat().st_size > 0], 30, "a .part file"
+        )
         server.stop(signal.SIGKILL)  # mid-stream: no cleanup code runs
         sock.close()
         assert part_files(data), "the crash should have left the partial file"
@@ -426,21 +357,14 @@ def test_killed_server_leaves_no_part_file_sweeps_and_private_modes(tmp_path: Pa
         crashed.write_bytes(b"x")
         live = PartFile(data / "uploads")
         try:
-            deadline = time.monotonic() + 30
-            while crashed.exists():
-                assert time.monotonic() < deadline, "the periodic sweep never ran"
-                time.sleep(0.05)
+            wait_until(lambda: not crashed.exists(), 30, "the periodic sweep")
             assert live.path.exists()
         finally:
             live.discard()
 
         # A real upload through the fast path; then every file 0600, every folder 0700.
         wav = tmp_path / "tone.wav"
-        subprocess.run(
-            ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=2",
-             "-ac", "1", str(wav)],
-            check=True,
-        )  # fmt: skip
+        ffmpeg("-f", "lavfi", "-i", "sine=d=2", "-ac", "1", wav)
         client = logged_in(server.base, "caseworker")
         with wav.open("rb") as fh:
             response = client.post(
@@ -534,11 +458,7 @@ def test_full_disk_gets_507_and_leaves_nothing(small_disk_server: Server, tmp_pa
 
         # Room again (nothing was kept): a small upload works.
         wav = tmp_path / "tone.wav"
-        subprocess.run(
-                ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=1",
-                 "-ac", "1", str(wav)],
-                check=True,
-            )  # fmt: skip
+        ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-ac", "1", wav)
         response = client.post(
             "/api/v1/recordings",
             content=wav.read_bytes(),

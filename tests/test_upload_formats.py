@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.core.db import session_scope
+from app.media.probe import probe
 from app.recordings import storage
 from app.transcripts.models import Segment, Word
 from tests.conftest import process_queued_jobs
@@ -51,7 +52,7 @@ def test_format_becomes_ready_with_transcript(
         for p in (folder / storage.RENDITION, folder / storage.ORIGINAL)
         if p.exists() and p.read_bytes() == playable.content
     )
-    info = media_tools.probe(playable_path)
+    info = probe(playable_path)
     if fmt.video:
         assert mime == "video/mp4"
         assert info.video_codec == "h264" and info.audio_codec == "aac"

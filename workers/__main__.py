@@ -4,10 +4,10 @@ import logging
 import threading
 
 from app.core.config import settings
+from app.jobs.queue import huey
 from app.recordings import storage
-from app.retention.service import purge_expired
+from app.recordings.housekeeping import purge_expired
 from workers import speech
-from workers.queue import huey
 from workers.tasks import recover
 
 log = logging.getLogger("workers")

@@ -17,6 +17,8 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import session_scope
+from app.media.probe import MediaError, probe
+from app.recordings import service as recording_service
 from app.recordings import storage
 from app.recordings.models import Recording
 from app.transcripts import service as transcript_service
@@ -85,7 +87,7 @@ def _temporary_files(folder: Path, tag: str) -> Iterator[Callable[[Path], Path]]
             path.unlink(missing_ok=True)
 
 
-def _media_failure(exc: media.MediaError, message: str) -> Exception:
+def _media_failure(exc: MediaError, message: str) -> Exception:
     if exc.kind == "no_space":
         return NoSpace()
     if exc.kind == "timeout":
@@ -113,8 +115,8 @@ def _steps(
     original = storage.file_path(recording_id, storage.ORIGINAL)
     report("probe", 0.0)
     try:
-        info = media.probe(original)
-    except media.MediaError as exc:
+        info = probe(original)
+    except MediaError as exc:
         raise _media_failure(exc, "Optagelsen kunne ikke læses") from exc
     plan, mime = media.plan_rendition(original, info)
     # Share of the bar per step: transcription dominates; transcoding video is costly too.
@@ -126,7 +128,7 @@ def _steps(
         media.extract_audio(
             original, tmp(audio), info.duration, lambda f: report("audio", 0.01 + 0.04 * f)
         )
-    except media.MediaError as exc:
+    except MediaError as exc:
         raise _media_failure(exc, "Lyden kunne ikke hentes ud") from exc
     tmp(audio).replace(audio)
 
@@ -158,7 +160,7 @@ def _steps(
                 plan,
                 lambda f: report("rendition", transcribe_end + (0.98 - transcribe_end) * f),
             )
-        except media.MediaError as exc:
+        except MediaError as exc:
             raise _media_failure(exc, "Der kunne ikke laves en afspilbar udgave") from exc
         tmp(rendition).replace(rendition)
         playable_name = storage.RENDITION
@@ -169,7 +171,7 @@ def _steps(
     try:
         media.make_poster(original, tmp(poster), info, lambda: report("poster", 0.98))
         tmp(poster).replace(poster)
-    except media.MediaError as exc:
+    except MediaError as exc:
         if exc.kind == "no_space":
             raise NoSpace() from exc
         # A missing poster does not stop anyone watching; the player shows no still.
@@ -178,9 +180,12 @@ def _steps(
 
     with session_scope() as session:
         hold(session)
-        recording = session.get(Recording, recording_id)
-        if recording is None:
+        if session.get(Recording, recording_id) is None:
             raise PermanentFailure("Optagelsen er slettet.")
-        recording.playable_name = playable_name
-        recording.playable_mime = mime
-        recording.poster_name = poster_name
+        recording_service.set_media(
+            session=session,
+            recording_id=recording_id,
+            playable_name=playable_name,
+            playable_mime=mime,
+            poster_name=poster_name,
+        )

@@ -1,4 +1,8 @@
-"""Queue tasks: plain functions that load by id; tests call them directly."""
+"""Running a job: claim it, run the pipeline under a lease, record the outcome.
+
+Plain functions that load by id; tests call them directly. Every change to a job is made
+together with its recording's (`recordings.service.follow_job`) in one transaction.
+"""
 
 import logging
 import os
@@ -6,16 +10,20 @@ import socket
 import threading
 import time
 
+from sqlmodel import Session
+
 from app.core.config import settings
 from app.core.db import session_scope
+from app.jobs import queue
 from app.jobs import service as job_service
-from app.jobs.service import Claim, LeaseLost
+from app.jobs.models import JobStatus
+from app.jobs.service import Claim, JobState, LeaseLost
+from app.recordings import service as recording_service
 from workers import pipeline
-from workers.queue import enqueue_processing, huey
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LeaseLost", "recover", "run_job", "worker_id"]
+__all__ = ["LeaseLost", "claim_job", "reap_expired", "recover", "run_job", "worker_id"]
 
 
 def worker_id() -> str:
@@ -44,10 +52,35 @@ class Heartbeat(threading.Thread):
                 log.exception("heartbeat for job %s failed", self.claim.job_id)
 
 
+def _follow(session: Session, state: JobState | None) -> JobState | None:
+    """The recording follows its job's change (made in this same transaction)."""
+    if state is not None:
+        recording_service.follow_job(session=session, state=state)
+    return state
+
+
+def claim_job(job_id: int, owner: str) -> Claim | None:
+    """Take the job (None if another worker holds it); its recording shows it is processing."""
+    with session_scope() as session:
+        taken = job_service.claim(session=session, job_id=job_id, owner=owner)
+        if taken is not None:
+            _follow(session, taken.state)
+    return taken
+
+
+def reap_expired() -> list[int]:
+    """Jobs whose worker stopped renewing its lease go back to the queue (or fail after
+    their last attempt), their recordings with them; returns the ids queued again."""
+    with session_scope() as session:
+        states = job_service.reap_expired(session=session)
+        for state in states:
+            _follow(session, state)
+    return [state.job_id for state in states if state.status == JobStatus.queued]
+
+
 def run_job(job_id: int) -> str:
     """Claim a job, run its pipeline under a lease, and record the outcome."""
-    with session_scope() as session:
-        claim = job_service.claim(session=session, job_id=job_id, owner=worker_id())
+    claim = claim_job(job_id, worker_id())
     if claim is None:
         return "not-claimed"
     heartbeat = Heartbeat(claim)
@@ -63,9 +96,10 @@ def run_job(job_id: int) -> str:
             return
         last_written[0] = (stage, fraction)
         with session_scope() as session:
-            if not job_service.report_progress(
+            state = job_service.report_progress(
                 session=session, claim=claim, stage=stage, progress=fraction
-            ):
+            )
+            if _follow(session, state) is None:
                 raise LeaseLost()
 
     try:
@@ -76,7 +110,7 @@ def run_job(job_id: int) -> str:
             tag=claim.tag,
         )
         with session_scope() as session:
-            if not job_service.succeed(session=session, claim=claim):
+            if _follow(session, job_service.succeed(session=session, claim=claim)) is None:
                 raise LeaseLost()
         return "succeeded"
     except LeaseLost:
@@ -84,18 +118,18 @@ def run_job(job_id: int) -> str:
         return "lease-lost"
     except pipeline.PermanentFailure as exc:
         with session_scope() as session:
-            job_service.fail_now(session=session, claim=claim, reason=str(exc))
+            _follow(session, job_service.fail_now(session=session, claim=claim, reason=str(exc)))
         return "failed"
     except Exception as exc:
         log.exception("job %s attempt %s failed", job_id, claim.attempt)
         reason = pipeline.NO_SPACE if pipeline.is_disk_full(exc) else str(exc)
-        retry = _record_failure(claim, reason)
-        if retry is None:
+        state = _record_failure(claim, reason)
+        if state is None:
             return "lease-lost"
-        if retry:
+        if state.status == JobStatus.queued:
             delay = min(settings.job_retry_delay_seconds * claim.attempt, 60.0)
             try:
-                enqueue_processing(job_id, delay=delay)
+                queue.enqueue(job_id, delay=delay)
             except Exception:  # the recovery loop sends it once the queue is back
                 log.exception("could not queue job %s for a retry", job_id)
             return "retrying"
@@ -104,7 +138,7 @@ def run_job(job_id: int) -> str:
         heartbeat.stopped.set()
 
 
-def _record_failure(claim: Claim, reason: str) -> bool | None:
+def _record_failure(claim: Claim, reason: str) -> JobState | None:
     """Write the failed attempt; on a full disk the first tries may fail too (the attempt's
     own temporary files are gone by now, and other writers may free space): a few tries,
     then the lease lapses and the reaper hands the job on once it can write again."""
@@ -112,7 +146,8 @@ def _record_failure(claim: Claim, reason: str) -> bool | None:
         time.sleep(pause)
         try:
             with session_scope() as session:
-                return job_service.record_failure(session=session, claim=claim, reason=reason)
+                state = job_service.record_failure(session=session, claim=claim, reason=reason)
+                return _follow(session, state)
         except Exception:
             log.exception("could not record the failure of job %s", claim.job_id)
     return None
@@ -121,14 +156,13 @@ def _record_failure(claim: Claim, reason: str) -> bool | None:
 def recover() -> list[int]:
     """Give expired leases to a live worker and send queued jobs the queue never got (or
     lost); a job the queue will not take now stays unsent and is tried on the next pass."""
-    with session_scope() as session:
-        reaped = job_service.reap_expired(session=session)
+    reaped = reap_expired()
     with session_scope() as session:
         job_ids = reaped + [i for i in job_service.unsent(session=session) if i not in reaped]
     sent: list[int] = []
     for job_id in job_ids:
         try:
-            enqueue_processing(job_id)
+            queue.enqueue(job_id)
         except Exception as exc:
             log.warning("queue unreachable, job %s stays unsent for now: %s", job_id, exc)
             break
@@ -136,6 +170,5 @@ def recover() -> list[int]:
     return sent
 
 
-@huey.task()
-def process_recording(job_id: int) -> str:
-    return run_job(job_id)
+# This process runs the jobs its queue consumer takes.
+queue.set_runner(run_job)

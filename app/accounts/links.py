@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts import security
 from app.accounts.models import AccountLink, LinkPurpose, User
-from app.accounts.service import check_password_strength, end_sessions
+from app.accounts.service import check_password_strength, check_repeated, end_sessions
 from app.core.config import settings
 from app.core.errors import NotFound
 from app.core.timeutil import utcnow
@@ -64,9 +64,10 @@ def open_link(*, session: Session, token: str) -> tuple[AccountLink, User]:
     return link, user
 
 
-def use_link(*, session: Session, token: str, password: str) -> User:
+def use_link(*, session: Session, token: str, password: str, repeat: str) -> User:
     """Set the person's password through the link, once; their other logins end."""
     link, user = open_link(session=session, token=token)
+    check_repeated(new=password, repeat=repeat)
     check_password_strength(password)
     now = utcnow()
     claimed = session.execute(

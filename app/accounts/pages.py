@@ -9,8 +9,7 @@ from sqlmodel import Session
 from app.accounts import links, service, throttle
 from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser
 from app.accounts.models import User
-from app.audit.deps import audit_now, audit_on_commit
-from app.audit.service import Action
+from app.audit.service import Action, audit_now, audit_on_commit
 from app.core.config import settings
 from app.core.csrf import clear_session_cookie, session_token, set_session_cookie
 from app.core.db import SessionDep
@@ -113,9 +112,7 @@ def change_password(
     repeat: Annotated[str, Form(max_length=256)],
 ) -> Response:
     try:
-        if new != repeat:
-            raise BadInput("account.password_mismatch")
-        service.change_password(session=session, user=user, current=current, new=new)
+        service.change_password(session=session, user=user, current=current, new=new, repeat=repeat)
     except VideosparringError as exc:
         return render(
             request,
@@ -147,9 +144,7 @@ def use_link(
 ) -> Response:
     link, person = links.open_link(session=session, token=token)
     try:
-        if new != repeat:
-            raise BadInput("account.password_mismatch")
-        links.use_link(session=session, token=token, password=new)
+        links.use_link(session=session, token=token, password=new, repeat=repeat)
     except BadInput as exc:
         values = {"person": person, "purpose": link.purpose, "token": token}
         values["error"] = exc.message(request_language(request))
@@ -157,4 +152,15 @@ def use_link(
     audit_on_commit(session, request, person, Action.password_set, detail=link.purpose)
     response = RedirectResponse("/login?password_set=1", status_code=303)
     clear_session_cookie(response, request)
+    return response
+
+
+@router.get("/language/{code}")
+def switch_language(code: str, request: Request) -> RedirectResponse:
+    target = request.query_params.get("next", "/recordings")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/recordings"  # only local addresses: no open redirect (browsers read /\ as //)
+    response = RedirectResponse(target, status_code=303)
+    if code in ("da", "en"):
+        response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="lax")
     return response

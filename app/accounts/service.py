@@ -12,7 +12,6 @@ from app.accounts.models import AuthSession, Role, Team, TeamMember, User
 from app.core.config import settings
 from app.core.errors import BadInput, Conflict, NotFound, TooManyAttempts
 from app.core.timeutil import utcnow
-from app.sharing.models import ShareMember
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
 MIN_PASSWORD = 12
@@ -86,18 +85,11 @@ def update_user(*, session: Session, user: User, role: Role, active: bool) -> Us
     return user
 
 
-def delete_user(*, session: Session, user: User) -> list[str]:
-    """Remove a person: their sessions end at once (cascade); their recordings go too.
-    Returns the ids of the recordings deleted, for the audit log."""
-    from app.recordings import service as recording_service
-
-    deleted = []
-    for recording in recording_service.owned_by(session=session, user_id=user.id):  # type: ignore[arg-type]
-        deleted.append(recording.id)
-        recording_service.delete(session=session, recording=recording)
+def delete_user(*, session: Session, user: User) -> None:
+    """Remove a person; their sessions, links and memberships go with them (cascade).
+    Their recordings are deleted first by the caller (app.admin)."""
     session.delete(user)
     session.flush()
-    return deleted
 
 
 def authenticate(*, session: Session, email: str, password: str, address: str) -> User | None:
@@ -153,8 +145,15 @@ def end_sessions(*, session: Session, user_id: int) -> None:
     session.execute(delete(AuthSession).where(col(AuthSession.user_id) == user_id))
 
 
-def change_password(*, session: Session, user: User, current: str, new: str) -> None:
+def check_repeated(*, new: str, repeat: str) -> None:
+    """The new password typed twice, the same both times."""
+    if new != repeat:
+        raise BadInput("account.password_mismatch")
+
+
+def change_password(*, session: Session, user: User, current: str, new: str, repeat: str) -> None:
     """Requires the current password; other logins of this user end."""
+    check_repeated(new=new, repeat=repeat)
     if user.password_hash is None or not security.verify_password(user.password_hash, current):
         raise BadInput("account.wrong_password")
     check_password_strength(new)
@@ -195,12 +194,7 @@ def set_members(*, session: Session, team: Team, user_ids: list[int]) -> None:
     wanted = {u.id for u in session.exec(select(User).where(col(User.id).in_(user_ids))) if u.id}
     current = set(members_of(session=session, team_id=team.id))  # type: ignore[arg-type]
     leaving = current - wanted
-    if leaving:
-        session.execute(
-            delete(ShareMember).where(
-                col(ShareMember.team_id) == team.id, col(ShareMember.user_id).in_(leaving)
-            )
-        )
+    if leaving:  # their ShareMember rows go with the membership (a cascading foreign key)
         session.execute(
             delete(TeamMember).where(
                 col(TeamMember.team_id) == team.id, col(TeamMember.user_id).in_(leaving)

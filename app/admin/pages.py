@@ -10,12 +10,12 @@ from app.accounts import links, mail
 from app.accounts import service as accounts
 from app.accounts.deps import CsrfProtected, require
 from app.accounts.models import LinkPurpose, Role, User
+from app.admin import service
 from app.audit import service as audit
-from app.audit.deps import audit_now, audit_on_commit
-from app.audit.service import Action, AuditFilter
+from app.audit.service import Action, AuditFilter, audit_now, audit_on_commit
 from app.core.config import settings
 from app.core.db import SessionDep
-from app.core.errors import BadInput, NotPermitted, VideosparringError
+from app.core.errors import BadInput, VideosparringError
 from app.core.i18n import request_language
 from app.core.ids import DbId, parse_id
 from app.core.templates import render
@@ -104,11 +104,7 @@ def reset_password(user_id: DbId, request: Request, session: SessionDep, admin: 
     """A reset link for the person; the reset is shown to them at their next login and to the
     owners of the recordings shared with them, whose shares wait for them to confirm again."""
     user = accounts.get_user(session=session, user_id=user_id)
-    if user.id == admin.id:
-        raise BadInput("account.not_yourself")
-    if not user.active:
-        raise BadInput("account.inactive")
-    purpose = LinkPurpose.reset if user.password_hash else LinkPurpose.invite
+    purpose = service.reset_purpose(admin=admin, user=user)
     return _hand_over(request, session, admin, user, purpose)
 
 
@@ -122,9 +118,7 @@ def update_user(
     active: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     user = accounts.get_user(session=session, user_id=user_id)
-    if user.id == admin.id and (role != Role.administrator or not active):
-        raise BadInput("account.not_yourself")
-    accounts.update_user(session=session, user=user, role=role, active=bool(active))
+    service.update_person(session=session, admin=admin, user=user, role=role, active=bool(active))
     audit_on_commit(
         session,
         request,
@@ -138,10 +132,8 @@ def update_user(
 @router.post("/users/{user_id}/delete", dependencies=[CsrfProtected])
 def delete_user(user_id: DbId, request: Request, session: SessionDep, admin: Admin) -> Response:
     user = accounts.get_user(session=session, user_id=user_id)
-    if user.id == admin.id:
-        raise BadInput("account.not_yourself")
     email = user.email
-    for recording_id in accounts.delete_user(session=session, user=user):
+    for recording_id in service.delete_person(session=session, admin=admin, user=user):
         audit_on_commit(
             session, request, admin, Action.delete, recording_id, f"owner {email} deleted"
         )
@@ -176,11 +168,7 @@ async def set_team_members(
     form = await request.form()
     ids = [i for v in form.getlist("member") if isinstance(v, str) and (i := parse_id(v))]
     team = accounts.get_team(session=session, team_id=team_id)
-    already = set(accounts.members_of(session=session, team_id=team_id))
-    if admin.id in ids and admin.id not in already:
-        # Joining a team would let an administrator grant themself access to its recordings.
-        raise NotPermitted("team.not_yourself")
-    accounts.set_members(session=session, team=team, user_ids=ids)
+    service.set_team_members(session=session, admin=admin, team=team, user_ids=ids)
     audit_on_commit(
         session, request, admin, Action.team_changed, detail=f"{team.name}: members {sorted(ids)}"
     )

@@ -13,19 +13,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from fastapi import Request
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, create_engine, select
 
-from app.audit import chain
+from app.audit import chain, viewing
 from app.audit.models import AuditEntry, AuditHead, AuditViewing
 from app.audit.verify import VerifyResult as VerifyResult
 from app.audit.verify import verify as verify
 from app.core.config import settings
+from app.core.db import after_commit
 from app.core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -226,3 +228,73 @@ def to_csv(entries: list[AuditEntry]) -> Iterator[str]:
             "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row
         )
     yield buffer.getvalue()
+
+
+# Writing entries from a request: who, from where -----------------------------------------
+
+
+class Actor(Protocol):
+    """Whoever acts: a signed-in person (the accounts package's User)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def audit_now(
+    request: Request,
+    user: Actor | None,
+    action: str,
+    recording_id: str | None = None,
+    detail: str = "",
+) -> None:
+    """For reads: the entry is written before the answer goes out."""
+    record(
+        action=action,
+        actor_id=user.id if user else None,
+        actor_email=user.email if user else None,
+        recording_id=recording_id,
+        detail=detail,
+        ip=client_ip(request),
+    )
+
+
+def audit_on_commit(
+    session: Session,
+    request: Request,
+    user: Actor | None,
+    action: str,
+    recording_id: str | None = None,
+    detail: str = "",
+) -> None:
+    """For changes: the entry is written once the change is committed, never for a rollback."""
+    after_commit(session, lambda: audit_now(request, user, action, recording_id, detail))
+
+
+def audit_viewing(
+    request: Request,
+    session: Session,
+    user: Actor,
+    action: str,
+    recording_id: str,
+    kind: str,
+    detail: str = "",
+) -> None:
+    """For reads of content: one entry per viewing, written before the content goes out."""
+    assert user.id is not None
+    viewing.note(
+        session,
+        user_id=user.id,
+        recording_id=recording_id,
+        kind=kind,
+        action=action,
+        actor_email=user.email,
+        detail=detail,
+        ip=client_ip(request),
+    )

@@ -1,5 +1,9 @@
 """Leases, claims and the reaper: how a job survives a worker that dies.
 
+Each function here writes the job row only; it returns the job's new state, and the caller
+hands that to `recordings.service.follow_job` in the same transaction, so the recording's
+page always shows what its job is doing.
+
 Each claim gets its own random token. Every later change to the job (progress, results,
 success, failure, the reaper's requeue) is one conditional UPDATE that names the token and
 the running status, so only the current holder can make it: a worker whose lease was taken
@@ -17,11 +21,22 @@ from sqlmodel import Session, col, select
 from app.core.config import settings
 from app.core.timeutil import utcnow
 from app.jobs.models import Job, JobStatus
-from app.recordings.models import Recording, RecordingStatus
 
 # What the recording shows while its job waits for a worker after a worker died.
 WAITING = "waiting"
 DIED = "Behandlingen stoppede uventet (arbejdsprocessen døde)."
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A job's state just after a change: what its recording shows follows from it."""
+
+    job_id: int
+    recording_id: str
+    status: JobStatus
+    stage: str | None = None
+    progress: float | None = None
+    reason: str | None = None
 
 
 class LeaseLost(Exception):
@@ -36,6 +51,13 @@ class Claim:
     token: str
     recording_id: str
     attempt: int
+
+    @property
+    def state(self) -> JobState:
+        """The state the claim put the job in: running, any earlier failure cleared."""
+        return JobState(
+            job_id=self.job_id, recording_id=self.recording_id, status=JobStatus.running
+        )
 
     @property
     def tag(self) -> str:
@@ -63,13 +85,6 @@ def _status_if(condition: ColumnElement[bool], then: JobStatus, otherwise: JobSt
     # Cast: PostgreSQL's enum column does not take a CASE of plain text.
     status_type = Job.__table__.c.status.type  # type: ignore[attr-defined]
     return cast(case((condition, then.value), else_=otherwise.value), status_type)
-
-
-def _set_recording(session: Session, recording_id: str, **values: Any) -> None:
-    # Called only inside the transaction whose fenced job UPDATE just matched: that UPDATE
-    # holds the job row's lock until the commit, so no other claim can come in between.
-    values["updated_at"] = utcnow()
-    session.execute(update(Recording).where(col(Recording.id) == recording_id).values(**values))
 
 
 def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
@@ -100,7 +115,6 @@ def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
     if row is None:
         return None
     recording_id, attempt = row
-    _set_recording(session, recording_id, status=RecordingStatus.processing, failure_reason=None)
     return Claim(job_id=job_id, token=token, recording_id=recording_id, attempt=attempt)
 
 
@@ -121,21 +135,28 @@ def hold(*, session: Session, claim: Claim) -> None:
         raise LeaseLost()
 
 
-def report_progress(*, session: Session, claim: Claim, stage: str, progress: float) -> bool:
-    """Write progress on the job and its recording; False if the lease was lost."""
+def report_progress(
+    *, session: Session, claim: Claim, stage: str, progress: float
+) -> JobState | None:
+    """Write progress on the job; None if the lease was lost."""
     result = session.execute(
         update(Job)
         .where(_held(claim.job_id, claim.token))
         .values(stage=stage, progress=progress, updated_at=utcnow())
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    _set_recording(session, claim.recording_id, stage=stage, progress=progress)
-    return True
+        return None
+    return JobState(
+        job_id=claim.job_id,
+        recording_id=claim.recording_id,
+        status=JobStatus.running,
+        stage=stage,
+        progress=progress,
+    )
 
 
-def succeed(*, session: Session, claim: Claim) -> bool:
-    """Mark the job and its recording done; False (nothing written) if it is not ours."""
+def succeed(*, session: Session, claim: Claim) -> JobState | None:
+    """Mark the job done; None (nothing written) if it is not ours."""
     now = utcnow()
     result = session.execute(
         update(Job)
@@ -152,11 +173,13 @@ def succeed(*, session: Session, claim: Claim) -> bool:
         )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    _set_recording(
-        session, claim.recording_id, status=RecordingStatus.ready, progress=1.0, stage=None
+        return None
+    return JobState(
+        job_id=claim.job_id,
+        recording_id=claim.recording_id,
+        status=JobStatus.succeeded,
+        progress=1.0,
     )
-    return True
 
 
 def _end_attempt(
@@ -166,9 +189,9 @@ def _end_attempt(
     *,
     retry_stage: str,
     last_attempt: bool = False,
-) -> bool | None:
+) -> JobState | None:
     """One fenced UPDATE: back to the queue if attempts are left, else failed.
-    True: queued again; False: failed; None: the fence did not match (nothing written)."""
+    None: the fence did not match (nothing written)."""
     now = utcnow()
     retry = col(Job.attempts) < col(Job.max_attempts)
     if last_attempt:
@@ -187,47 +210,35 @@ def _end_attempt(
             enqueued_at=None,
             updated_at=now,
         )
-        .returning(col(Job.status), col(Job.recording_id), col(Job.last_error))
+        .returning(col(Job.id), col(Job.status), col(Job.recording_id), col(Job.last_error))
     )
     row = result.first()
     if row is None:
         return None
-    status, recording_id, stored_reason = row
-    if status == JobStatus.queued:
-        # The reason shows while it waits (a full disk: someone can act before the retry).
-        _set_recording(
-            session,
-            recording_id,
-            status=RecordingStatus.queued,
-            stage=retry_stage,
-            failure_reason=(stored_reason or "")[:1000] or None,
-        )
-        return True
-    _set_recording(
-        session,
-        recording_id,
-        status=RecordingStatus.failed,
-        stage=None,
-        failure_reason=(stored_reason or "")[:1000],
+    job_id, status, recording_id, stored_reason = row
+    status = JobStatus(status)
+    return JobState(
+        job_id=job_id,
+        recording_id=recording_id,
+        status=status,
+        # While it waits the stage says why (a full disk: someone can act before the retry).
+        stage=retry_stage if status == JobStatus.queued else None,
+        reason=(stored_reason or "")[:1000] or None,
     )
-    return False
 
 
-def record_failure(*, session: Session, claim: Claim, reason: str) -> bool | None:
-    """Note a failed attempt. True: it goes back to the queue; False: it failed for good;
-    None: the job is not ours any more, so nothing was written."""
+def record_failure(*, session: Session, claim: Claim, reason: str) -> JobState | None:
+    """Note a failed attempt: the job goes back to the queue, or fails for good after its
+    last attempt. None: the job is not ours any more, so nothing was written."""
     return _end_attempt(
         session, _held(claim.job_id, claim.token), reason[:1000], retry_stage="retrying"
     )
 
 
-def fail_now(*, session: Session, claim: Claim, reason: str) -> bool:
+def fail_now(*, session: Session, claim: Claim, reason: str) -> JobState | None:
     """End the job as failed whatever attempts are left (the input itself is broken)."""
     fence = _held(claim.job_id, claim.token)
-    return (
-        _end_attempt(session, fence, reason[:1000], retry_stage="retrying", last_attempt=True)
-        is False
-    )
+    return _end_attempt(session, fence, reason[:1000], retry_stage="retrying", last_attempt=True)
 
 
 def expired(*, session: Session) -> list[tuple[int, str | None]]:
@@ -240,7 +251,7 @@ def expired(*, session: Session) -> list[tuple[int, str | None]]:
     return [(job_id, token) for job_id, token in rows if job_id is not None]
 
 
-def reap(*, session: Session, job_id: int, token: str | None) -> bool | None:
+def reap(*, session: Session, job_id: int, token: str | None) -> JobState | None:
     """Requeue (or fail, after the last attempt) one job whose worker stopped renewing its
     lease. Fenced by the claim seen and the expired lease: a job that has since succeeded,
     been renewed or been claimed again is left alone (None)."""
@@ -255,13 +266,13 @@ def reap(*, session: Session, job_id: int, token: str | None) -> bool | None:
     )
 
 
-def reap_expired(*, session: Session) -> list[int]:
+def reap_expired(*, session: Session) -> list[JobState]:
     """Hand jobs whose lease ran out back to the queue, or fail them after the last attempt."""
-    return [
-        job_id
+    states = (
+        reap(session=session, job_id=job_id, token=token)
         for job_id, token in expired(session=session)
-        if reap(session=session, job_id=job_id, token=token)
-    ]
+    )
+    return [state for state in states if state is not None]
 
 
 def unsent(*, session: Session) -> list[int]:

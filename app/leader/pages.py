@@ -2,49 +2,26 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func
-from sqlmodel import Session, select
 
 from app.accounts.deps import require
 from app.accounts.models import Role
 from app.core.db import SessionDep
 from app.core.templates import render
-from app.core.timeutil import to_local
-from app.recordings.models import Recording, RecordingStatus
-from app.sharing.models import Share
+from app.leader import service
 
 router = APIRouter(include_in_schema=False)
-# Groups smaller than this are not shown: a count of one could point at one case.
-MIN_GROUP = 3
-
-
-def monthly_figures(*, session: Session) -> list[dict[str, object]]:
-    """Recordings per month: how many, total hours, how many were shared for feedback."""
-    rows: dict[str, dict[str, float]] = {}
-    shared_ids = set(session.exec(select(Share.recording_id)).all())
-    for created_at, duration, rid, status in session.exec(
-        select(Recording.created_at, Recording.duration_seconds, Recording.id, Recording.status)
-    ):
-        month = to_local(created_at).strftime("%Y-%m")  # the municipality's month
-        row = rows.setdefault(month, {"recordings": 0, "hours": 0.0, "shared": 0, "ready": 0})
-        row["recordings"] += 1
-        row["hours"] += duration / 3600
-        row["shared"] += rid in shared_ids
-        row["ready"] += status == RecordingStatus.ready
-    return [
-        {"month": month, **{k: (round(v, 1) if k == "hours" else int(v)) for k, v in r.items()}}
-        for month, r in sorted(rows.items(), reverse=True)
-        if r["recordings"] >= MIN_GROUP
-    ]
 
 
 @router.get(
     "/leader", response_class=HTMLResponse, dependencies=[require(Role.leader, Role.administrator)]
 )
 def leader_page(request: Request, session: SessionDep) -> HTMLResponse:
-    total = session.exec(select(func.count()).select_from(Recording)).one()
     return render(
         request,
         "leader/figures.html",
-        {"months": monthly_figures(session=session), "total": total, "min_group": MIN_GROUP},
+        {
+            "months": service.monthly_figures(session=session),
+            "total": service.total_recordings(session=session),
+            "min_group": service.MIN_GROUP,
+        },
     )

@@ -1,13 +1,23 @@
-"""The web app's share of keeping the data folder clean: private modes, no crash debris."""
+"""Keeping the data folder clean: private modes, no crash debris, and recordings deleted on
+their deletion date (the retention policy itself is in app.retention)."""
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
+from sqlmodel import col, select
+
+from app.audit import service as audit
 from app.core.config import settings
+from app.core.db import after_commit, session_scope
+from app.core.timeutil import utcnow
+from app.recordings import service as recording_service
 from app.recordings import storage
+from app.recordings.models import Recording
+from app.retention.service import today
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +43,43 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def purge_expired() -> list[str]:
+    """Delete every recording whose deletion date has come, files and rows together."""
+    with session_scope() as session:
+        expired = session.exec(
+            select(Recording).where(col(Recording.delete_after) <= today())
+        ).all()
+        ids = [r.id for r in expired]
+        for recording in expired:
+            recording_service.delete(session=session, recording=recording)
+        for recording_id in ids:
+            after_commit(session, partial(_log_retention_delete, recording_id))
+    remove_orphans()
+    return ids
+
+
+def _log_retention_delete(recording_id: str) -> None:
+    audit.record(
+        action=audit.Action.retention_delete,
+        recording_id=recording_id,
+        detail="deletion date reached",
+    )
+
+
+def remove_orphans(min_age_seconds: float = 3600) -> list[str]:
+    """Folders in the media store with no recording row (a crash between commit and rm)."""
+    if not settings.media_dir.exists():
+        return []
+    with session_scope() as session:
+        known = set(session.exec(select(Recording.id)).all())
+    removed = []
+    cutoff = utcnow().timestamp() - min_age_seconds
+    for folder in settings.media_dir.iterdir():
+        if folder.name not in known and folder.stat().st_mtime < cutoff:
+            storage.remove_all(folder.name)
+            removed.append(folder.name)
+    if removed:
+        log.warning("removed orphaned media folders: %s", removed)
+    return removed

@@ -82,3 +82,15 @@ class RecordingPublic(RecordingBase):
 class RecordingsPublic(SQLModel):
     data: list[RecordingPublic]
     count: int
+
+
+class Consent(SQLModel, table=True):
+    """Why a recording may exist: the consent recorded at upload."""
+
+    recording_id: str = Field(foreign_key="recording.id", primary_key=True, ondelete="CASCADE")
+    child_consented: bool
+    custody_holders_consented: bool
+    consented_on: date
+    purpose: str = Field(default="sparring", max_length=32)
+    recorded_by_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)

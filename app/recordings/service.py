@@ -7,68 +7,43 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from fastapi import Request
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.models import Role, User
+from app.audit.service import Action, audit_on_commit
 from app.core.config import settings
+from app.core.csrf import CSRF_HEADER, expected_token, tokens_match
 from app.core.db import after_commit, on_rollback
-from app.core.errors import BadInput, NotFound, NotPermitted, UnsupportedMedia
+from app.core.errors import (
+    BadInput,
+    InsufficientStorage,
+    NotFound,
+    NotPermitted,
+    UnsupportedMedia,
+    VideosparringError,
+)
+from app.core.timeutil import utcnow
 from app.jobs import service as job_service
+from app.jobs.models import JobStatus
+from app.jobs.service import JobState
+from app.media import probe as media
 from app.recordings import storage
-from app.recordings.models import Recording, RecordingCreate, RecordingStatus
-from app.recordings.upload import ReceivedUpload
-from app.retention.models import Consent
-from workers import media
+from app.recordings.models import Consent, Recording, RecordingCreate, RecordingStatus
+from app.recordings.upload import ReceivedUpload, receive_upload
 
 log = logging.getLogger(__name__)
 
-WHISPER_LANGUAGES = {
-    "da",
-    "en",
-    "sv",
-    "no",
-    "nn",
-    "de",
-    "fr",
-    "es",
-    "it",
-    "nl",
-    "pl",
-    "uk",
-    "ru",
-    "ar",
-    "fa",
-    "tr",
-    "so",
-    "ur",
-    "pa",
-    "ro",
-    "lt",
-    "lv",
-    "et",
-    "fi",
-    "is",
-    "fo",
-    "hu",
-    "cs",
-    "sk",
-    "sl",
-    "hr",
-    "sr",
-    "bs",
-    "sq",
-    "el",
-    "pt",
-    "vi",
-    "th",
-    "ta",
-    "zh",
-    "ja",
-    "ko",
-    "hi",
-    "bn",
-    "ps",
-}
+# Languages the Whisper models transcribe that a conversation here may be held in.
+# fmt: off
+WHISPER_LANGUAGES = frozenset({
+    "da", "en", "sv", "no", "nn", "de", "fr", "es", "it", "nl", "pl", "uk", "ru", "ar", "fa",
+    "tr", "so", "ur", "pa", "ro", "lt", "lv", "et", "fi", "is", "fo", "hu", "cs", "sk", "sl",
+    "hr", "sr", "bs", "sq", "el", "pt", "vi", "th", "ta", "zh", "ja", "ko", "hi", "bn", "ps",
+})
+# fmt: on
 # Danish CPR numbers: DDMMYY-XXXX or ten digits. Case references must not carry them.
 CPR_PATTERN = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
 
@@ -204,9 +179,10 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: User)
     assert job_id is not None
 
     def enqueue() -> None:
-        from workers.queue import enqueue_processing
+        # Imported when first needed: the queue opens its store (a file when embedded).
+        from app.jobs import queue
 
-        enqueue_processing(job_id)
+        queue.enqueue(job_id)
 
     after_commit(session, enqueue)
     return recording
@@ -234,3 +210,81 @@ def delete(*, session: Session, recording: Recording) -> None:
     session.delete(recording)
     session.flush()
     after_commit(session, lambda: storage.remove_all(recording_id))
+
+
+# What a recording shows for each state of its job.
+_STATUS_OF_JOB = {
+    JobStatus.queued: RecordingStatus.queued,
+    JobStatus.running: RecordingStatus.processing,
+    JobStatus.succeeded: RecordingStatus.ready,
+    JobStatus.failed: RecordingStatus.failed,
+}
+
+
+def follow_job(*, session: Session, state: JobState) -> None:
+    """The one place a recording's processing state changes: it mirrors its job's.
+
+    Called in the transaction that changed the job, so the two never disagree."""
+    values: dict[str, object] = {"status": _STATUS_OF_JOB[state.status], "updated_at": utcnow()}
+    if state.status == JobStatus.running:
+        if state.stage is None:  # just claimed: an earlier attempt's reason no longer holds
+            values["failure_reason"] = None
+        else:
+            values.update(stage=state.stage, progress=state.progress)
+    elif state.status == JobStatus.succeeded:
+        values.update(stage=None, progress=1.0)
+    else:
+        values.update(stage=state.stage, failure_reason=state.reason)
+    session.execute(
+        update(Recording).where(col(Recording.id) == state.recording_id).values(**values)
+    )
+
+
+def set_media(
+    *,
+    session: Session,
+    recording_id: str,
+    playable_name: str,
+    playable_mime: str,
+    poster_name: str | None,
+) -> None:
+    """The worker made the files a person plays: the original or a rendition, and a still."""
+    recording = session.get(Recording, recording_id)
+    if recording is None:
+        raise NotFound("recording.not_found")
+    recording.playable_name = playable_name
+    recording.playable_mime = playable_mime
+    recording.poster_name = poster_name
+    session.add(recording)
+
+
+async def receive(*, request: Request, session: Session, owner: User) -> Recording:
+    """An upload from the API or the page form: stream, check, store, queue; audited."""
+    header_ok = tokens_match(request.headers.get(CSRF_HEADER), request)
+    # Without the header, the form's csrf_token field must carry the session's token.
+    expected = None if header_ok else expected_token(request)
+    upload = await receive_upload(
+        request,
+        tmp_dir=settings.upload_tmp_dir,
+        max_bytes=settings.max_upload_bytes,
+        csrf_expected=expected,
+    )
+    try:
+        recording = await run_in_threadpool(
+            create_from_upload, session=session, upload=upload, owner=owner
+        )
+    except OSError as exc:
+        if not storage.is_disk_full(exc):
+            raise
+        error = InsufficientStorage("upload.disk_full")
+        error.form_values = upload.shown_fields()
+        raise error from exc
+    except VideosparringError as exc:
+        exc.form_values = upload.shown_fields()
+        raise
+    finally:
+        upload.release()  # stored or deleted by now: its lock may go
+    audit_on_commit(
+        session, request, owner, Action.upload, recording.id, f"{recording.size_bytes} bytes"
+    )
+    return recording

@@ -1,20 +1,10 @@
-"""Consent and retention: why a recording may exist, and until when."""
+"""The retention policy: how long recordings are kept, set by the administrator."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
 from app.core.timeutil import utcnow
-
-
-class Consent(SQLModel, table=True):
-    recording_id: str = Field(foreign_key="recording.id", primary_key=True, ondelete="CASCADE")
-    child_consented: bool
-    custody_holders_consented: bool
-    consented_on: date
-    purpose: str = Field(default="sparring", max_length=32)
-    recorded_by_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
-    created_at: datetime = Field(default_factory=utcnow)
 
 
 class RetentionPolicy(SQLModel, table=True):

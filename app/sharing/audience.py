@@ -8,22 +8,13 @@ account). Any password reset an administrator made for one of them is shown as w
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.accounts.models import AccountLink, LinkPurpose, Role, Team, TeamMember, User
 from app.recordings.models import Recording
-from app.sharing.models import Share, ShareMember
-
-
-class Status(StrEnum):
-    access = "access"  # can see the recording now
-    pending = "pending"  # joined the team after the share: waits for the owner to confirm
-    held = "held"  # password set through an administrator's link since: owner to confirm again
-    inactive = "inactive"  # the account is disabled
-    never = "never"  # a leader: never sees a recording
+from app.sharing.models import Share, ShareMember, Status
 
 
 @dataclass

@@ -1,11 +1,21 @@
 """Who a caseworker has shared a recording with: a person or a whole team."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKeyConstraint
 from sqlmodel import Field, SQLModel
 
+from app.core.ids import DbId
 from app.core.timeutil import utcnow
+
+
+class Status(StrEnum):
+    access = "access"  # can see the recording now
+    pending = "pending"  # joined the team after the share: waits for the owner to confirm
+    held = "held"  # password set through an administrator's link since: owner to confirm again
+    inactive = "inactive"  # the account is disabled
+    never = "never"  # a leader: never sees a recording
 
 
 class Share(SQLModel, table=True):
@@ -41,3 +51,31 @@ class ShareMember(SQLModel, table=True):
     user_id: int = Field(primary_key=True, index=True)
     team_id: int
     granted_at: datetime = Field(default_factory=utcnow)
+
+
+# What the API takes and gives ----------------------------------------------------------
+
+
+class ShareCreate(SQLModel):
+    user_id: DbId | None = None
+    team_id: DbId | None = None
+
+
+class ShareConfirm(SQLModel):
+    user_id: int = Field(ge=1, le=2**62)
+
+
+class ViewerPublic(SQLModel):
+    user_id: int
+    name: str
+    status: Status  # access, pending (owner to confirm), held (owner to confirm again), ...
+
+
+class SharePublic(SQLModel):
+    id: int
+    recording_id: str
+    user_id: int | None
+    team_id: int | None
+    label: str
+    # Who the share reaches: the person, or each member of the team now.
+    viewers: list[ViewerPublic] = []

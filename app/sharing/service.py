@@ -4,16 +4,24 @@ Every route that touches a recording goes through `visible` or `owned`; nothing 
 decides access.
 """
 
+from fastapi import Request
 from sqlalchemy import delete, or_, true
 from sqlmodel import Session, col, select
 
 from app.accounts import service as account_service
 from app.accounts.models import Role, Team, TeamMember, User
+from app.audit.service import Action, audit_on_commit
 from app.core.errors import BadInput, Conflict, NotFound, NotPermitted
 from app.core.timeutil import utcnow
 from app.recordings.models import Recording
 from app.sharing.audience import ShareView, audience
-from app.sharing.models import Share, ShareMember
+from app.sharing.models import (
+    Share,
+    ShareCreate,
+    ShareMember,
+    SharePublic,
+    ViewerPublic,
+)
 
 # People who may receive a recording for feedback.
 SHARE_ROLES = (Role.supervisor, Role.caseworker, Role.administrator)
@@ -194,3 +202,58 @@ def share_candidates(*, session: Session, recording: Recording) -> tuple[list[Us
         [p for p in people if p.id not in shared_users],
         [t for t in teams if t.id not in shared_teams],
     )
+
+
+# Requests from the caseworker's pages and the API --------------------------------------
+
+
+def to_public(recording_id: str, view: ShareView) -> SharePublic:
+    people = [view.person] if view.person else view.members
+    return SharePublic(
+        id=view.share.id,  # type: ignore[arg-type]
+        recording_id=recording_id,
+        user_id=view.share.user_id,
+        team_id=view.share.team_id,
+        label=view.label,
+        viewers=[ViewerPublic(user_id=p.user_id, name=p.name, status=p.status) for p in people],
+    )
+
+
+def share_own(
+    *, session: Session, request: Request, user: User, recording_id: str, body: ShareCreate
+) -> SharePublic:
+    """The caseworker shares their recording; audited once committed."""
+    recording = owned(session=session, user=user, recording_id=recording_id)
+    row = share(
+        session=session, recording=recording, by=user, user_id=body.user_id, team_id=body.team_id
+    )
+    target = f"user {body.user_id}" if body.user_id else f"team {body.team_id}"
+    audit_on_commit(session, request, user, Action.share, recording.id, target)
+    views = audience(session=session, recording=recording)
+    return next(to_public(recording.id, v) for v in views if v.share.id == row.id)
+
+
+def confirm_own(
+    *, session: Session, request: Request, user: User, recording_id: str, share_id: int, person: int
+) -> None:
+    """The caseworker gives one more person access through a share; audited."""
+    recording = owned(session=session, user=user, recording_id=recording_id)
+    confirm(session=session, recording=recording, share_id=share_id, user_id=person)
+    audit_on_commit(
+        session,
+        request,
+        user,
+        Action.share_confirmed,
+        recording.id,
+        f"share {share_id} user {person}",
+    )
+
+
+def unshare_own(
+    *, session: Session, request: Request, user: User, recording_id: str, share_id: int
+) -> None:
+    """The caseworker withdraws a share; audited."""
+    recording = owned(session=session, user=user, recording_id=recording_id)
+    row = unshare(session=session, recording=recording, share_id=share_id)
+    target = f"user {row.user_id}" if row.user_id else f"team {row.team_id}"
+    audit_on_commit(session, request, user, Action.unshare, recording.id, target)

@@ -6,15 +6,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.audit.deps import audit_on_commit
-from app.audit.service import Action
 from app.core.db import SessionDep
-from app.core.errors import BadInput
 from app.core.ids import DbId
-from app.recordings import service as recording_service
-from app.sharing import service as access
 from app.transcripts import service
-from app.transcripts.models import SegmentUpdate, Speaker
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,17 +23,13 @@ def correct_segment_from_page(
     text: Annotated[str, Form(max_length=5000)],
     speaker: Annotated[str, Form(max_length=16)] = "",
 ) -> RedirectResponse:
-    recording = access.owned(session=session, user=user, recording_id=recording_id)
-    recording_service.require_ready(recording)
-    if speaker and speaker not in Speaker.__members__:
-        raise BadInput("field.bad_speaker")
-    update = SegmentUpdate(
-        text=text, speaker=Speaker(speaker) if speaker else None, clear_speaker=not speaker
+    update = service.update_from_form(text=text, speaker=speaker)
+    service.correct_own(
+        session=session,
+        request=request,
+        user=user,
+        recording_id=recording_id,
+        segment_id=segment_id,
+        update=update,
     )
-    service.update_segment(
-        session=session, recording_id=recording.id, segment_id=segment_id, update=update
-    )
-    audit_on_commit(
-        session, request, user, Action.transcript_edit, recording.id, f"segment {segment_id}"
-    )
-    return RedirectResponse(f"/recordings/{recording.id}#seg-{segment_id}", status_code=303)
+    return RedirectResponse(f"/recordings/{recording_id}#seg-{segment_id}", status_code=303)

@@ -8,8 +8,7 @@ from sqlmodel import Session
 
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.accounts.models import User
-from app.audit.deps import audit_on_commit, audit_viewing
-from app.audit.service import Action
+from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import SessionDep
 from app.core.errors import NotFound
@@ -61,13 +60,13 @@ def correct_segment(
     user: CurrentUser,
 ) -> SegmentPublic:
     """The caseworker corrects a segment's text or speaker; the machine's text is kept."""
-    recording = access.owned(session=session, user=user, recording_id=recording_id)
-    recording_service.require_ready(recording)
-    segment = service.update_segment(
-        session=session, recording_id=recording.id, segment_id=segment_id, update=update
-    )
-    audit_on_commit(
-        session, request, user, Action.transcript_edit, recording.id, f"segment {segment_id}"
+    segment = service.correct_own(
+        session=session,
+        request=request,
+        user=user,
+        recording_id=recording_id,
+        segment_id=segment_id,
+        update=update,
     )
     return service.segment_public(segment)
 

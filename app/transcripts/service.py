@@ -1,21 +1,45 @@
 """Store what the worker heard; keep people's corrections apart from it."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
+from fastapi import Request
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.accounts.models import User
+from app.audit.service import Action, audit_on_commit
 from app.core.errors import BadInput, NotFound
 from app.core.timeutil import utcnow
+from app.recordings import service as recording_service
+from app.sharing import service as access
 from app.transcripts.models import (
     Segment,
     SegmentPublic,
     SegmentUpdate,
+    Speaker,
     Transcript,
     TranscriptPublic,
     Word,
 )
-from workers import speech
+
+
+class HeardWord(Protocol):
+    """A word as the speech engine heard it (workers.speech makes them)."""
+
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+class HeardSegment(Protocol):
+    start: float
+    end: float
+    text: str
+
+    @property
+    def words(self) -> Sequence[HeardWord]: ...
 
 
 def replace(
@@ -24,7 +48,7 @@ def replace(
     recording_id: str,
     language: str,
     model_name: str,
-    segments: Iterable[speech.Segment],
+    segments: Iterable[HeardSegment],
 ) -> Transcript:
     """Write a fresh machine transcript; a job run twice leaves one copy."""
     existing = session.exec(
@@ -125,4 +149,35 @@ def update_segment(
     segment.edited_at = utcnow()
     session.add(segment)
     session.flush()
+    return segment
+
+
+def update_from_form(*, text: str, speaker: str) -> SegmentUpdate:
+    """The page form's fields as an update: an empty speaker clears it."""
+    if speaker and speaker not in Speaker.__members__:
+        raise BadInput("field.bad_speaker")
+    return SegmentUpdate(
+        text=text, speaker=Speaker(speaker) if speaker else None, clear_speaker=not speaker
+    )
+
+
+def correct_own(
+    *,
+    session: Session,
+    request: Request,
+    user: User,
+    recording_id: str,
+    segment_id: int,
+    update: SegmentUpdate,
+) -> Segment:
+    """The caseworker corrects a segment of their ready recording; audited."""
+    recording = recording_service.require_ready(
+        access.owned(session=session, user=user, recording_id=recording_id)
+    )
+    segment = update_segment(
+        session=session, recording_id=recording.id, segment_id=segment_id, update=update
+    )
+    audit_on_commit(
+        session, request, user, Action.transcript_edit, recording.id, f"segment {segment_id}"
+    )
     return segment

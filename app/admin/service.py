@@ -1,0 +1,55 @@
+"""What an administrator may do to people and teams, and what follows from it.
+
+An administrator runs the accounts but never reaches a recording by their own actions: not
+by changing their own role, not by joining a team, not by resetting someone's password.
+"""
+
+from sqlmodel import Session
+
+from app.accounts import service as accounts
+from app.accounts.models import LinkPurpose, Role, Team, User
+from app.core.errors import BadInput, NotPermitted
+from app.recordings import service as recording_service
+
+
+def _not_yourself(admin: User, user: User) -> None:
+    if user.id == admin.id:
+        raise BadInput("account.not_yourself")
+
+
+def reset_purpose(*, admin: User, user: User) -> LinkPurpose:
+    """What link the person gets: a reset, or an invitation if they never set a password."""
+    _not_yourself(admin, user)
+    if not user.active:
+        raise BadInput("account.inactive")
+    return LinkPurpose.reset if user.password_hash else LinkPurpose.invite
+
+
+def update_person(*, session: Session, admin: User, user: User, role: Role, active: bool) -> User:
+    """Role and active flag; an administrator cannot demote or lock out themself."""
+    if user.id == admin.id and (role != Role.administrator or not active):
+        raise BadInput("account.not_yourself")
+    return accounts.update_user(session=session, user=user, role=role, active=active)
+
+
+def delete_person(*, session: Session, admin: User, user: User) -> list[str]:
+    """Remove a person and their recordings; their sessions end at once (cascade).
+    Returns the ids of the recordings deleted, for the audit log."""
+    _not_yourself(admin, user)
+    assert user.id is not None
+    deleted = []
+    for recording in recording_service.owned_by(session=session, user_id=user.id):
+        deleted.append(recording.id)
+        recording_service.delete(session=session, recording=recording)
+    accounts.delete_user(session=session, user=user)
+    return deleted
+
+
+def set_team_members(*, session: Session, admin: User, team: Team, user_ids: list[int]) -> None:
+    """Make these people the team's members; the administrator cannot add themself."""
+    assert team.id is not None
+    already = set(accounts.members_of(session=session, team_id=team.id))
+    if admin.id in user_ids and admin.id not in already:
+        # Joining a team would let an administrator grant themself access to its recordings.
+        raise NotPermitted("team.not_yourself")
+    accounts.set_members(session=session, team=team, user_ids=user_ids)

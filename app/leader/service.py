@@ -1,0 +1,35 @@
+"""How the practice develops, in aggregate: figures a leader may see, never one recording."""
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.core.timeutil import to_local
+from app.recordings.models import Recording, RecordingStatus
+from app.sharing.models import Share
+
+# Groups smaller than this are not shown: a count of one could point at one case.
+MIN_GROUP = 3
+
+
+def monthly_figures(*, session: Session) -> list[dict[str, object]]:
+    """Recordings per month: how many, total hours, how many were shared for feedback."""
+    rows: dict[str, dict[str, float]] = {}
+    shared_ids = set(session.exec(select(Share.recording_id)).all())
+    for created_at, duration, rid, status in session.exec(
+        select(Recording.created_at, Recording.duration_seconds, Recording.id, Recording.status)
+    ):
+        month = to_local(created_at).strftime("%Y-%m")  # the municipality's month
+        row = rows.setdefault(month, {"recordings": 0, "hours": 0.0, "shared": 0, "ready": 0})
+        row["recordings"] += 1
+        row["hours"] += duration / 3600
+        row["shared"] += rid in shared_ids
+        row["ready"] += status == RecordingStatus.ready
+    return [
+        {"month": month, **{k: (round(v, 1) if k == "hours" else int(v)) for k, v in r.items()}}
+        for month, r in sorted(rows.items(), reverse=True)
+        if r["recordings"] >= MIN_GROUP
+    ]
+
+
+def total_recordings(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Recording)).one()
