@@ -77,6 +77,7 @@ def create_app() -> FastAPI:
             status_code=exc.status_code,
             message=exc.message(request_language(request)),
             code=exc.key,
+            field=exc.field,
         )
 
     @app.get("/healthz", include_in_schema=False)

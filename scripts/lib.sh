@@ -37,3 +37,29 @@ ensure_venv() {
     rm -f "$VENV/.installed-$extras-"* && touch "$stamp"
   fi
 }
+
+# axe-core, the accessibility checker the browser tests inject into pages: one pinned
+# release from the npm registry, checked against the registry's sha512 integrity, cached.
+AXE_VERSION="4.14.1"
+AXE_INTEGRITY="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+AXE_DIR="$ROOT/.cache/axe/$AXE_VERSION"
+
+# Fetch axe.min.js once. A failure only warns: tests/test_accessibility.py then fails
+# with a message that says what is missing, while the rest of the suite still runs.
+ensure_axe() {
+  [ -f "$AXE_DIR/axe.min.js" ] && return 0
+  local tmp url="https://registry.npmjs.org/axe-core/-/axe-core-$AXE_VERSION.tgz"
+  tmp="$(mktemp -d)"
+  echo "Fetching axe-core $AXE_VERSION from the npm registry"
+  if curl -fsSL --retry 2 -o "$tmp/axe.tgz" "$url" \
+    && [ "sha512-$("$PYTHON" -c 'import base64, hashlib, sys
+print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' \
+      "$tmp/axe.tgz")" = "$AXE_INTEGRITY" ] \
+    && tar -xzf "$tmp/axe.tgz" -C "$tmp" package/axe.min.js; then
+    mkdir -p "$AXE_DIR" && mv "$tmp/package/axe.min.js" "$AXE_DIR/axe.min.js"
+  else
+    echo "WARNING: could not fetch axe-core $AXE_VERSION (download or checksum failed);" \
+      "the accessibility tests will fail" >&2
+  fi
+  rm -rf "$tmp"
+}

@@ -32,6 +32,7 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.core.config import settings
+from app.core.timeutil import local_today
 from tests import mediafiles
 from tests.conftest import BASE_USERS, PASSWORD, live_client, process_queued_jobs
 from tests.helpers import upload as upload_file
@@ -460,7 +461,7 @@ def test_upload_page_uploads_and_lists_the_recording(
     for box in ("#consent_child", "#consent_custody"):
         expect(page.locator(box)).not_to_be_checked()
         expect(page.locator(box)).to_have_attribute("required", "")
-    today = date.today()
+    today = local_today()  # the municipality's date, not the machine's (UTC near midnight)
     expect(page.locator("#consent_date")).to_have_attribute("max", today.isoformat())
     delete_after = today + timedelta(days=30)
     page.fill("#title", "Samtale fra browseren")

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.core.config import settings
 from app.core.db import get_engine
+from app.jobs import reasons
 from app.jobs.models import JobStatus
 from app.jobs.service import LeaseLost
 from app.recordings import storage
@@ -119,7 +120,9 @@ def test_ffmpeg_run_past_its_deadline_is_killed(
     assert caught.value.kind == "timeout"
     assert [child.returncode for child in spawned] == [-9]  # SIGKILL: nothing left running
     reason = pipeline._media_failure(caught.value, "x")
-    assert isinstance(reason, pipeline.PermanentFailure) and "for lang tid" in str(reason)
+    assert isinstance(reason, pipeline.PermanentFailure)
+    assert reasons.key_of(reason.reason) == "failure.timeout"
+    assert "for lang tid" in (reasons.describe(reason.reason, "da") or "")
 
 
 def test_ffmpeg_is_killed_when_the_job_is_lost(
@@ -180,14 +183,14 @@ def test_full_disk_fails_the_attempt_with_a_reason_and_leaves_no_temporary_file(
     assert run_job(job_id) == "retrying"
     assert sorted(p.name for p in folder.iterdir()) == ["original"]  # no temporary file
     job = the_job()
-    assert job.status == JobStatus.queued and "ikke plads på disken" in (job.last_error or "")
+    assert job.status == JobStatus.queued and reasons.key_of(job.last_error) == "failure.no_space"
     recording = client.get(f"/api/v1/recordings/{created['id']}").json()
     assert (recording["status"], recording["stage"]) == ("queued", "retrying")
-    assert "ikke plads på disken" in recording["failure_reason"]
+    assert reasons.key_of(recording["failure_reason"]) == "failure.no_space"
 
     (small_disk / "filler").unlink()  # an administrator made room
     page = client.get(f"/recordings/{created['id']}").text  # (viewing it writes to the disk)
-    assert "prøver igen" in page and "ikke plads på disken" in page
+    assert "prøves igen" in page and "ikke plads på serveren" in page
     assert run_job(job_id) == "succeeded"
     recording = client.get(f"/api/v1/recordings/{created['id']}").json()
     assert recording["status"] == "ready" and recording["failure_reason"] is None

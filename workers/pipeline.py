@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import session_scope
+from app.jobs import reasons
 from app.media.probe import MediaError, probe
 from app.recordings import service as recording_service
 from app.recordings import storage
@@ -29,21 +30,24 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 Hold = Callable[[Session], None]
 
-NO_SPACE = (
-    "Der var ikke plads på disken til at behandle optagelsen; den prøves igen senere. "
-    "Bed en administrator om at skaffe plads."
-)
+NO_SPACE = reasons.encode("failure.no_space")
+UNEXPECTED = reasons.encode("failure.unexpected")
 
 
 class PermanentFailure(Exception):
-    """Trying again cannot help (the file itself is broken): fail the job now."""
+    """Trying again cannot help (the file itself is broken): fail the job now. `reason` is the
+    stored message key; the exception's text is the technical detail, for the log only."""
+
+    def __init__(self, key: str, detail: str = "", **params: str | int | float) -> None:
+        super().__init__(f"{key}: {detail}" if detail else key)
+        self.reason = reasons.encode(key, **params)
 
 
 class NoSpace(Exception):
     """The disk is full: the attempt fails with a reason a person can act on; it is retried."""
 
     def __init__(self) -> None:
-        super().__init__(NO_SPACE)
+        super().__init__("no space left on the device")
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -87,14 +91,20 @@ def _temporary_files(folder: Path, tag: str) -> Iterator[Callable[[Path], Path]]
             path.unlink(missing_ok=True)
 
 
-def _media_failure(exc: MediaError, message: str) -> Exception:
+# The reader's message for each kind of media error; the step is named in the log only.
+_MEDIA_KEYS = {
+    "timeout": "failure.timeout",
+    "no_audio": "failure.no_audio",
+    "not_media": "failure.not_media",
+    "corrupt": "failure.corrupt",
+}
+
+
+def _media_failure(exc: MediaError, step: str, key: str | None = None) -> Exception:
     if exc.kind == "no_space":
         return NoSpace()
-    if exc.kind == "timeout":
-        return PermanentFailure(
-            f"Behandlingen blev stoppet, fordi den tog for lang tid ({exc.detail})."
-        )
-    return PermanentFailure(f"{message} ({exc.detail}).")
+    log.warning("%s failed (%s): %s", step, exc.kind, exc.detail)
+    return PermanentFailure(key or _MEDIA_KEYS.get(exc.kind, "failure.corrupt"), exc.detail)
 
 
 def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: str = "") -> None:
@@ -103,7 +113,7 @@ def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: 
     with session_scope() as session:
         recording = session.get(Recording, recording_id)
         if recording is None:
-            raise PermanentFailure("Optagelsen er slettet.")
+            raise PermanentFailure("failure.deleted")
         language = recording.language
     with _temporary_files(storage.recording_dir(recording_id), tag) as tmp:
         _steps(recording_id, language, report, hold, tmp)
@@ -117,7 +127,7 @@ def _steps(
     try:
         info = probe(original)
     except MediaError as exc:
-        raise _media_failure(exc, "Optagelsen kunne ikke læses") from exc
+        raise _media_failure(exc, "probe") from exc
     plan, mime = media.plan_rendition(original, info)
     # Share of the bar per step: transcription dominates; transcoding video is costly too.
     transcribe_end = 0.70 if plan.needs_work and info.has_video and not plan.copy_video else 0.92
@@ -129,7 +139,7 @@ def _steps(
             original, tmp(audio), info.duration, lambda f: report("audio", 0.01 + 0.04 * f)
         )
     except MediaError as exc:
-        raise _media_failure(exc, "Lyden kunne ikke hentes ud") from exc
+        raise _media_failure(exc, "audio") from exc
     tmp(audio).replace(audio)
 
     report("transcribe", 0.05)
@@ -161,7 +171,9 @@ def _steps(
                 lambda f: report("rendition", transcribe_end + (0.98 - transcribe_end) * f),
             )
         except MediaError as exc:
-            raise _media_failure(exc, "Der kunne ikke laves en afspilbar udgave") from exc
+            raise _media_failure(
+                exc, "rendition", None if exc.kind == "timeout" else "failure.rendition"
+            ) from exc
         tmp(rendition).replace(rendition)
         playable_name = storage.RENDITION
 
@@ -181,7 +193,7 @@ def _steps(
     with session_scope() as session:
         hold(session)
         if session.get(Recording, recording_id) is None:
-            raise PermanentFailure("Optagelsen er slettet.")
+            raise PermanentFailure("failure.deleted")
         recording_service.set_media(
             session=session,
             recording_id=recording_id,

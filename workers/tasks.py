@@ -117,12 +117,14 @@ def run_job(job_id: int) -> str:
         log.warning("job %s was taken over by another worker", job_id)
         return "lease-lost"
     except pipeline.PermanentFailure as exc:
+        log.warning("job %s failed for good: %s", job_id, exc)
         with session_scope() as session:
-            _follow(session, job_service.fail_now(session=session, claim=claim, reason=str(exc)))
+            _follow(session, job_service.fail_now(session=session, claim=claim, reason=exc.reason))
         return "failed"
     except Exception as exc:
+        # The detail is for the log; the job and its recording keep a message key only.
         log.exception("job %s attempt %s failed", job_id, claim.attempt)
-        reason = pipeline.NO_SPACE if pipeline.is_disk_full(exc) else str(exc)
+        reason = pipeline.NO_SPACE if pipeline.is_disk_full(exc) else pipeline.UNEXPECTED
         state = _record_failure(claim, reason)
         if state is None:
             return "lease-lost"

@@ -81,3 +81,17 @@ class UserPublic(SQLModel):
     name: str
     role: Role
     active: bool
+
+
+class LoginRequest(SQLModel):
+    """A script's login: the same e-mail and password as on the login page."""
+
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class LoginAnswer(SQLModel):
+    """The session travels in the cookie; the CSRF token goes in `X-CSRF-Token` on changes."""
+
+    user: UserPublic
+    csrf_token: str

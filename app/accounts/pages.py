@@ -6,12 +6,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app.accounts import links, service, throttle
+from app.accounts import links, service
+from app.accounts import login as log_in
 from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser
 from app.accounts.models import User
-from app.audit.service import Action, audit_now, audit_on_commit
-from app.core.config import settings
-from app.core.csrf import clear_session_cookie, session_token, set_session_cookie
+from app.audit.service import Action, audit_on_commit
+from app.core.csrf import clear_session_cookie
 from app.core.db import SessionDep
 from app.core.errors import BadInput, VideosparringError
 from app.core.i18n import request_language
@@ -28,9 +28,8 @@ def _safe_next(target: str | None) -> str:
 
 def _logged_in(request: Request, session: Session, user: User, target: str) -> Response:
     """A new session for this browser, and the redirect that carries its cookie."""
-    token = service.start_session(session=session, user=user)
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, request, token, max_age=int(settings.session_hours * 3600))
+    log_in.open_session(request=request, session=session, user=user, response=response)
     return response
 
 
@@ -52,13 +51,9 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     """A wrong e-mail and a wrong password get the same answer, lock-out included."""
-    address = throttle.client_address(request)
     try:
-        user = service.authenticate(
-            session=session, email=email, password=password, address=address
-        )
-    except VideosparringError as exc:  # locked out
-        audit_now(request, None, Action.login_failed, detail=f"locked: {email[:100]}")
+        user = log_in.check(request=request, session=session, email=email, password=password)
+    except VideosparringError as exc:  # a wrong login, or locked out
         return render(
             request,
             "accounts/login.html",
@@ -69,15 +64,6 @@ def login(
             },
             status_code=exc.status_code,
         )
-    if user is None:
-        audit_now(request, None, Action.login_failed, detail=email[:100])
-        return render(
-            request,
-            "accounts/login.html",
-            {"error_key": "account.bad_login", "next": _safe_next(next), "email": email},
-            status_code=401,
-        )
-    audit_on_commit(session, request, user, Action.login)
     if user.reset_notice_due:
         # An administrator made a reset link for this account: the person hears of it now.
         user.reset_notice_due = False
@@ -88,11 +74,8 @@ def login(
 
 @router.post("/logout", dependencies=[CsrfProtected])
 def logout(request: Request, session: SessionDep, user: OptionalUser) -> Response:
-    service.end_session(session=session, token=session_token(request))
-    if user is not None:
-        audit_on_commit(session, request, user, Action.logout)
     response = RedirectResponse("/login", status_code=303)
-    clear_session_cookie(response, request)
+    log_in.close_session(request=request, session=session, user=user, response=response)
     return response
 
 

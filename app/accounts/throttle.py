@@ -67,6 +67,16 @@ def _limits() -> tuple[RateLimitItem, RateLimitItem]:
     )
 
 
+def _generation_key(account: str) -> str:
+    return f"videosparring-unlock/{account}"
+
+
+def _generation(counters: FixedWindowRateLimiter, account: str) -> str:
+    """The account's counters since its last unlock: an unlock starts a new generation, so
+    the counters of every address at once are left behind (they expire on their own)."""
+    return str(counters.storage.get(_generation_key(account)))
+
+
 def take_attempt(*, account: str, address: str) -> bool:
     """Count one attempt on both limits; False (and nothing to check) when either is spent."""
     per_account, per_address = _limits()
@@ -79,6 +89,20 @@ def take_attempt(*, account: str, address: str) -> bool:
         return _take(_limiter("memory://"), per_account, per_address, account, address)
 
 
+def unlock(*, account: str) -> None:
+    """An administrator lets the person try again now: the account's failed logins, from
+    every address, no longer count. An address that guessed at many accounts stays locked."""
+    # The generation outlives every counter it leaves behind (one lock-out window).
+    expiry = int(settings.login_lockout_minutes * 60 * 2)
+    url = storage_url()
+    try:
+        _limiter(url).storage.incr(_generation_key(account), expiry)
+    except StorageError:
+        log.warning("login limiter storage unreachable; unlocking in this process only")
+    if url != "memory://":  # what this process counted alone while Redis was away
+        _limiter("memory://").storage.incr(_generation_key(account), expiry)
+
+
 def _take(
     counters: FixedWindowRateLimiter,
     per_account: RateLimitItem,
@@ -86,7 +110,7 @@ def _take(
     account: str,
     address: str,
 ) -> bool:
-    ok_account = counters.hit(per_account, account, address)
+    ok_account = counters.hit(per_account, account, _generation(counters, account), address)
     ok_address = counters.hit(per_address, address)
     return ok_account and ok_address
 
@@ -108,7 +132,7 @@ def _give(
     account: str,
     address: str,
 ) -> None:
-    counters.clear(per_account, account, address)
+    counters.clear(per_account, account, _generation(counters, account), address)
     counters.hit(per_address, address, cost=-1)
 
 

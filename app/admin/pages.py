@@ -24,6 +24,7 @@ from app.retention import service as retention
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 AdminOnly = require(Role.administrator)
+AUDIT_PAGE_SIZE = 50
 Admin = Annotated[User, AdminOnly]
 
 
@@ -106,6 +107,15 @@ def reset_password(user_id: DbId, request: Request, session: SessionDep, admin: 
     user = accounts.get_user(session=session, user_id=user_id)
     purpose = service.reset_purpose(admin=admin, user=user)
     return _hand_over(request, session, admin, user, purpose)
+
+
+@router.post("/users/{user_id}/unlock", dependencies=[CsrfProtected])
+def unlock_user(user_id: DbId, request: Request, session: SessionDep, admin: Admin) -> Response:
+    """Clear the person's failed logins, so that a locked-out person may try again now."""
+    user = accounts.get_user(session=session, user_id=user_id)
+    service.unlock(admin=admin, user=user)
+    audit_on_commit(session, request, admin, Action.account_unlocked, detail=user.email)
+    return RedirectResponse(f"/admin/users?unlocked={user.id}", status_code=303)
 
 
 @router.post("/users/{user_id}", dependencies=[CsrfProtected])
@@ -229,11 +239,20 @@ def _audit_filter(request: Request) -> AuditFilter:
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
     where = _audit_filter(request)
+    before, after = (parse_id(request.query_params.get(k, "")) for k in ("before", "after"))
+    page = audit.search_page(
+        session=session, where=where, size=AUDIT_PAGE_SIZE, before=before, after=after
+    )
+    # The filters travel with "newer" and "older"; the page position does not.
+    filters = {k: v for k, v in request.query_params.items() if k not in ("before", "after")}
     return render(
         request,
         "admin/audit.html",
         {
-            "entries": audit.search(session=session, where=where, limit=500),
+            "rows": service.readable(session=session, entries=page.entries),
+            "page": page,
+            "filters": filters,
+            "filtered": any(filters.values()),
             "actions": sorted(v for k, v in vars(Action).items() if not k.startswith("_")),
             "query": dict(request.query_params),
             "verify": audit.verify(session=session),

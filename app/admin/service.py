@@ -4,12 +4,17 @@ An administrator runs the accounts but never reaches a recording by their own ac
 by changing their own role, not by joining a team, not by resetting someone's password.
 """
 
-from sqlmodel import Session
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts
+from app.accounts import throttle
 from app.accounts.models import LinkPurpose, Role, Team, User
+from app.audit.models import AuditEntry
 from app.core.errors import BadInput, NotPermitted
 from app.recordings import service as recording_service
+from app.recordings.models import Recording
 
 
 def _not_yourself(admin: User, user: User) -> None:
@@ -53,3 +58,39 @@ def set_team_members(*, session: Session, admin: User, team: Team, user_ids: lis
         # Joining a team would let an administrator grant themself access to its recordings.
         raise NotPermitted("team.not_yourself")
     accounts.set_members(session=session, team=team, user_ids=user_ids)
+
+
+def unlock(*, admin: User, user: User) -> None:
+    """Let the person try to log in again now: their failed logins no longer count."""
+    _not_yourself(admin, user)
+    throttle.unlock(account=user.email)
+
+
+@dataclass
+class AuditRow:
+    """An entry as an administrator reads it: the person's name and the case reference."""
+
+    entry: AuditEntry
+    actor_name: str | None
+    case_reference: str | None
+
+
+def readable(*, session: Session, entries: list[AuditEntry]) -> list[AuditRow]:
+    """Names for the actors and case references for the recordings; never a title, since an
+    administrator must not learn more about a recording than the log needs."""
+    people = {e.actor_id for e in entries if e.actor_id is not None}
+    recordings = {e.recording_id for e in entries if e.recording_id}
+    names = dict(session.exec(select(User.id, User.name).where(col(User.id).in_(people))).all())
+    cases = dict(
+        session.exec(
+            select(Recording.id, Recording.case_reference).where(col(Recording.id).in_(recordings))
+        ).all()
+    )
+    return [
+        AuditRow(
+            entry=e,
+            actor_name=names.get(e.actor_id) if e.actor_id is not None else None,
+            case_reference=cases.get(e.recording_id) if e.recording_id else None,
+        )
+        for e in entries
+    ]

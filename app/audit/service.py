@@ -60,8 +60,10 @@ class Action:
     transcript_edit = "transcript_edit"
     delete = "delete"
     consent_withdrawn = "consent_withdrawn"
+    retry = "retry"
     retention_delete = "retention_delete"
     audit_export = "audit_export"
+    account_unlocked = "account_unlocked"  # an administrator cleared the login throttle
     chain_keyed = chain.KEYED_MARKER
 
 
@@ -185,9 +187,18 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def search(*, session: Session, where: AuditFilter, limit: int | None = 500) -> list[AuditEntry]:
-    """Newest first, filtered."""
-    query = select(AuditEntry).order_by(col(AuditEntry.seq).desc())
+def search(
+    *,
+    session: Session,
+    where: AuditFilter,
+    limit: int | None = 500,
+    before: int | None = None,
+    after: int | None = None,
+) -> list[AuditEntry]:
+    """Newest first, filtered; `before`/`after` a sequence number give the page past it."""
+    newest_first = after is None
+    order = col(AuditEntry.seq).desc() if newest_first else col(AuditEntry.seq).asc()
+    query = select(AuditEntry).order_by(order)
     if where.action:
         query = query.where(AuditEntry.action == where.action)
     if where.actor_email:
@@ -198,9 +209,37 @@ def search(*, session: Session, where: AuditFilter, limit: int | None = 500) -> 
         query = query.where(AuditEntry.at >= where.since)
     if where.until:
         query = query.where(AuditEntry.at <= where.until)
+    if before is not None:
+        query = query.where(col(AuditEntry.seq) < before)
+    if after is not None:
+        query = query.where(col(AuditEntry.seq) > after)
     if limit:
         query = query.limit(limit)
-    return list(session.exec(query).all())
+    entries = list(session.exec(query).all())
+    return entries if newest_first else entries[::-1]
+
+
+@dataclass
+class AuditPage:
+    """One page of the log, newest first, and whether there is more either side."""
+
+    entries: list[AuditEntry]
+    newer: bool
+    older: bool
+
+
+def search_page(
+    *, session: Session, where: AuditFilter, size: int, before: int | None, after: int | None
+) -> AuditPage:
+    """A page of `size` entries: the newest, or those older than `before` / newer than
+    `after` (keyset paging: a page stays put while new entries are written)."""
+    found = search(session=session, where=where, limit=size + 1, before=before, after=after)
+    if after is not None:
+        if len(found) <= size:  # back at the newest: the first page, full
+            return search_page(session=session, where=where, size=size, before=None, after=None)
+        return AuditPage(entries=found[-size:], newer=True, older=True)
+    entries = found[:size]
+    return AuditPage(entries=entries, newer=before is not None, older=len(found) > size)
 
 
 CSV_COLUMNS = [

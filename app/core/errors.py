@@ -22,10 +22,14 @@ class VideosparringError(Exception):
     status_code = 400
     # What a form had filled in, so that a page can show it again beside the message.
     form_values: dict[str, str] = {}
+    # The form field the message is about (its name), so that a page can mark that field.
+    field: str | None = None
 
     def __init__(self, key: str, *, status_code: int | None = None, **params: object) -> None:
         self.key = key
         self.params = params
+        if isinstance(params.get("field"), str):
+            self.field = str(params["field"])
         if status_code is not None:
             self.status_code = status_code
         super().__init__(self.message())
@@ -79,12 +83,13 @@ def error_response(
     message: str,
     code: str,
     headers: Mapping[str, str] | None = None,
+    field: str | None = None,
 ) -> Response:
-    """`{"detail", "code"}` on the API; the error page with the message everywhere else."""
+    """`{"detail", "code"}` (and the form `field` it is about, if any) on the API; the error
+    page with the message everywhere else."""
     if request.url.path.startswith("/api/"):
-        return JSONResponse(
-            {"detail": message, "code": code}, status_code=status_code, headers=dict(headers or {})
-        )
+        body = {"detail": message, "code": code} | ({"field": field} if field else {})
+        return JSONResponse(body, status_code=status_code, headers=dict(headers or {}))
     response = render(request, "error.html", {"message": message}, status_code=status_code)
     response.headers.update(headers or {})
     return response

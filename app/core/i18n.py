@@ -349,7 +349,7 @@ ACCESS: dict[str, dict[str, str]] = {
         "da": "Højst {days} dage fra i dag. Optagelse, udskrift og feedback slettes automatisk.",
         "en": "At most {days} days from today. Recording, transcript and feedback are deleted automatically.",
     },
-    "retention.on": {"da": "Slettes {date}", "en": "Deleted on {date}"},
+    "retention.on": {"da": "Slettes {date}", "en": "To be deleted on {date}"},
     "retention.warning": {
         "da": "Optagelsen slettes om {days} dage ({date}).",
         "en": "The recording will be deleted in {days} days ({date}).",
@@ -378,7 +378,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "list.owner": {"da": "Din", "en": "Yours"},
     "list.shared": {"da": "Delt med dig", "en": "Shared with you"},
     "list.col.access": {"da": "Adgang", "en": "Access"},
-    "list.col.delete_after": {"da": "Slettes", "en": "Deleted on"},
+    "list.col.delete_after": {"da": "Slettes", "en": "To be deleted on"},
     "admin.users": {"da": "Brugere", "en": "Users"},
     "admin.new_user": {"da": "Ny bruger", "en": "New user"},
     "admin.name": {"da": "Navn", "en": "Name"},
@@ -670,6 +670,188 @@ REQUESTS: dict[str, dict[str, str]] = {
     "label.download": {"da": "Hent som fil", "en": "Download as a file"},
 }
 MESSAGES.update(REQUESTS)
+
+# Status (issue 8): the stage in words, the time left, failure reasons (stored as these keys
+# with parameters by app.jobs.reasons), retrying. Plurals: `.one` / `.other`, picked in code.
+STATUS: dict[str, dict[str, str]] = {
+    "status.stage.probe": {"da": "Tjekker filen", "en": "Checking the file"},
+    "status.stage.audio": {"da": "Henter lyden ud", "en": "Extracting the sound"},
+    "status.stage.transcribe": {"da": "Laver udskrift", "en": "Transcribing"},
+    "status.stage.rendition": {"da": "Laver en afspilbar kopi", "en": "Making a playable copy"},
+    "status.stage.poster": {"da": "Laver et stillbillede", "en": "Making a still"},
+    "status.starting": {"da": "Går i gang", "en": "Starting"},
+    "status.waiting": {
+        "da": "I kø – venter på en ledig arbejdsproces",
+        "en": "Queued – waiting for a free worker",
+    },
+    "status.waiting.hint": {
+        "da": "Optagelsen står i kø og går i gang, så snart en arbejdsproces er ledig.",
+        "en": "The recording is in line and starts as soon as a worker is free.",
+    },
+    "status.retrying": {
+        "da": "I kø – et forsøg mislykkedes, og det prøves igen om lidt",
+        "en": "Queued – an attempt failed and will be tried again shortly",
+    },
+    "status.percent": {"da": "{pct} %", "en": "{pct}%"},
+    "status.eta.soon": {"da": "under et minut tilbage", "en": "less than a minute left"},
+    "status.eta.one": {"da": "omkring 1 minut tilbage", "en": "about 1 minute left"},
+    "status.eta.other": {"da": "omkring {n} minutter tilbage", "en": "about {n} minutes left"},
+    "status.live.stage": {"da": "{title}: {stage}", "en": "{title}: {stage}"},
+    "status.live.ready": {"da": "{title} er klar", "en": "{title} is ready"},
+    "status.live.failed": {
+        "da": "{title} kunne ikke behandles",
+        "en": "{title} could not be processed",
+    },
+    "status.busy.one": {
+        "da": "1 optagelse behandles eller venter",
+        "en": "1 recording is being processed or waiting",
+    },
+    "status.busy.other": {
+        "da": "{n} optagelser behandles eller venter",
+        "en": "{n} recordings are being processed or waiting",
+    },
+    "status.failed.title": {
+        "da": "Optagelsen kunne ikke behandles",
+        "en": "The recording could not be processed",
+    },
+    "status.failed.owner": {
+        "da": "Du kan prøve igen, eller slette optagelsen og uploade filen igen.",
+        "en": "You can try again, or delete the recording and upload the file again.",
+    },
+    "status.failed.other": {
+        "da": "Kun den sagsbehandler, der uploadede optagelsen, kan prøve igen eller slette den.",
+        "en": "Only the caseworker who uploaded the recording can try again or delete it.",
+    },
+    "status.retry": {"da": "Prøv igen", "en": "Try again"},
+    "status.retried": {
+        "da": "Optagelsen er sat i kø igen.",
+        "en": "The recording is queued again.",
+    },
+    "status.not_failed": {
+        "da": "Kun en optagelse, der ikke kunne behandles, kan prøves igen.",
+        "en": "Only a recording that could not be processed can be tried again.",
+    },
+    "status.share_not_ready": {
+        "da": "Optagelsen kunne ikke behandles og kan ikke deles. Prøv den igen eller slet den.",
+        "en": "The recording could not be processed and cannot be shared. Retry it or delete it.",
+    },
+    "audit.action.retry": {"da": "Behandling prøvet igen", "en": "Processing retried"},
+    "upload.damaged": {
+        "da": "Optagelsen er beskadiget eller ufuldstændig og kan ikke afspilles. Vælg den "
+        "oprindelige fil fra telefonen, tabletten eller computeren.",
+        "en": "The recording is damaged or incomplete and cannot be played. Choose the "
+        "original file from the phone, tablet or computer.",
+    },
+    "failure.corrupt": {
+        "da": "Filen er beskadiget eller ufuldstændig, så lyden kunne ikke læses. Upload den "
+        "oprindelige fil fra den telefon, tablet eller computer, der optog samtalen.",
+        "en": "The file is damaged or incomplete, so its sound could not be read. Upload the "
+        "original file from the phone, tablet or computer that recorded the conversation.",
+    },
+    "failure.not_media": {
+        "da": "Filen kunne ikke læses som en lyd- eller videooptagelse. Upload den oprindelige "
+        "optagelse igen.",
+        "en": "The file could not be read as an audio or video recording. Upload the original "
+        "recording again.",
+    },
+    "failure.no_audio": {
+        "da": "Optagelsen har ingen lyd, der kan laves en udskrift af. Upload en optagelse med lyd.",
+        "en": "The recording has no sound to transcribe. Upload a recording with sound.",
+    },
+    "failure.timeout": {
+        "da": "Behandlingen tog for lang tid og blev stoppet. Prøv igen; sker det igen, så "
+        "kontakt it-afdelingen.",
+        "en": "Processing took too long and was stopped. Try again; if it happens again, "
+        "contact IT.",
+    },
+    "failure.rendition": {
+        "da": "Der kunne ikke laves en afspilbar kopi af videoen. Prøv igen, eller upload "
+        "filen i et andet format (fx MP4).",
+        "en": "A playable copy of the video could not be made. Try again, or upload the file "
+        "in another format (e.g. MP4).",
+    },
+    "failure.no_space": {
+        "da": "Der var ikke plads på serveren til at behandle optagelsen. Den prøves igen "
+        "senere; bed it-afdelingen om at skaffe plads.",
+        "en": "The server had no room to process the recording. It will be tried again later; "
+        "ask IT to free space.",
+    },
+    "failure.worker_died": {
+        "da": "Behandlingen stoppede uventet. Prøv igen; sker det igen, så kontakt it-afdelingen.",
+        "en": "Processing stopped unexpectedly. Try again; if it happens again, contact IT.",
+    },
+    "failure.unexpected": {
+        "da": "Der skete en uventet fejl under behandlingen. Prøv igen; sker det igen, så "
+        "kontakt it-afdelingen.",
+        "en": "An unexpected error happened during processing. Try again; if it happens again, "
+        "contact IT.",
+    },
+    "failure.deleted": {
+        "da": "Optagelsen blev slettet, før den var færdigbehandlet.",
+        "en": "The recording was deleted before processing finished.",
+    },
+}
+MESSAGES.update(STATUS)
+
+# Roles (issue 8)
+ROLES = {
+    "roles.shared_by": {"da": "Delt af {name}", "en": "Shared by {name}"},
+    "roles.shared_by_on": {
+        "da": "Delt med dig af {name} den {date}.",
+        "en": "Shared with you by {name} on {date}.",
+    },
+    "roles.list.empty_admin": {
+        "da": "Ingen optagelser er delt med dig. Administratorer ser kun det, en sagsbehandler "
+        "har delt med dem.",
+        "en": "No recordings are shared with you. Administrators see only what a caseworker "
+        "has shared with them.",
+    },
+    "roles.list.empty_supervisor": {
+        "da": "Der er ingen optagelser endnu: ingen er delt med dig, og du har ikke selv "
+        "lagt nogen op.",
+        "en": "There are no recordings yet: none are shared with you, and you have not "
+        "uploaded any yourself.",
+    },
+    "roles.transcript.viewer_note": {
+        "da": "Udskriften er lavet af en maskine og kan indeholde fejl. Kun optagelsens "
+        "sagsbehandler kan rette den.",
+        "en": "The transcript was made by a machine and may contain errors. Only the "
+        "recording's caseworker can correct it.",
+    },
+    "roles.unlock": {"da": "Lås op", "en": "Unlock"},
+    "roles.unlocked": {
+        "da": "{name} kan prøve at logge ind igen nu: de mislykkede forsøg tæller ikke længere.",
+        "en": "{name} may try to log in again now: the failed attempts no longer count.",
+    },
+    "roles.teams.empty": {
+        "da": "Der er ingen teams endnu. Et team lader en sagsbehandler dele en optagelse med "
+        "alle i teamet på én gang.",
+        "en": "There are no teams yet. A team lets a caseworker share a recording with "
+        "everyone in it at once.",
+    },
+    "roles.team.no_members": {
+        "da": "Teamet har ingen medlemmer: en deling med det når ingen.",
+        "en": "The team has no members: a share with it reaches nobody.",
+    },
+    "roles.audit.empty": {"da": "Loggen er tom.", "en": "The log is empty."},
+    "roles.audit.empty_filtered": {
+        "da": "Ingen poster passer til søgningen. Prøv at fjerne et filter eller vælge flere dage.",
+        "en": "No entries match the search. Try removing a filter or choosing more days.",
+    },
+    "roles.audit.case": {"da": "Sagsreference", "en": "Case reference"},
+    "roles.audit.when": {"da": "Tidspunkt (lokal tid)", "en": "Time (local)"},
+    "roles.audit.recording_id": {"da": "Optagelsens id", "en": "Recording id"},
+    "roles.audit.recording_gone": {"da": "(slettet optagelse)", "en": "(deleted recording)"},
+    "roles.audit.pages": {"da": "Sider i loggen", "en": "Pages of the log"},
+    "roles.audit.newer": {"da": "Nyere", "en": "Newer"},
+    "roles.audit.older": {"da": "Ældre", "en": "Older"},
+    "audit.action.account_unlocked": {"da": "Login låst op", "en": "Login unlocked"},
+    "api.json_only": {
+        "da": "Send login som JSON (Content-Type: application/json).",
+        "en": "Send the login as JSON (Content-Type: application/json).",
+    },
+}
+MESSAGES.update(ROLES)
 
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:

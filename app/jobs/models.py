@@ -31,10 +31,13 @@ class Job(SQLModel, table=True):
     lease_expires_at: datetime | None = Field(default=None, index=True)
     progress: float = 0.0
     stage: str | None = Field(default=None, max_length=32)
+    # A message key with parameters (app.jobs.reasons), never free text.
     last_error: str | None = Field(default=None, max_length=1000)
     # When the queue last accepted a message for this job; None: not sent yet (the queue was
     # down at the time), so the recovery loop sends it within seconds.
     enqueued_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # When the current attempt was claimed: with the progress since, it gives the time left.
+    started_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None

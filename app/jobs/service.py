@@ -20,11 +20,12 @@ from sqlmodel import Session, col, select
 
 from app.core.config import settings
 from app.core.timeutil import utcnow
+from app.jobs import reasons
 from app.jobs.models import Job, JobStatus
 
 # What the recording shows while its job waits for a worker after a worker died.
 WAITING = "waiting"
-DIED = "Behandlingen stoppede uventet (arbejdsprocessen døde)."
+DIED = reasons.encode("failure.worker_died")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,22 @@ def create(*, session: Session, recording_id: str) -> Job:
     return job
 
 
+def queued_state(job: Job) -> JobState:
+    """A new job's state: what its recording shows until a worker takes it."""
+    assert job.id is not None
+    return JobState(job_id=job.id, recording_id=job.recording_id, status=JobStatus.queued)
+
+
+def latest(*, session: Session, recording_ids: list[str]) -> dict[str, Job]:
+    """Each recording's newest job (the one its status follows)."""
+    if not recording_ids:
+        return {}
+    rows = session.exec(
+        select(Job).where(col(Job.recording_id).in_(recording_ids)).order_by(col(Job.id))
+    ).all()
+    return {job.recording_id: job for job in rows}
+
+
 def _held(job_id: int, token: str) -> ColumnElement[bool]:
     return and_(
         col(Job.id) == job_id,
@@ -107,6 +124,8 @@ def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
             lease_owner=owner,
             claim_token=token,
             lease_expires_at=now + timedelta(seconds=settings.job_lease_seconds),
+            started_at=now,
+            progress=0.0,
             updated_at=now,
         )
         .returning(col(Job.recording_id), col(Job.attempts))

@@ -9,16 +9,18 @@ from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import SessionDep
 from app.core.errors import NotPermitted
+from app.core.i18n import request_language
 from app.core.templates import render
 from app.library import service
 from app.recordings import service as recording_service
-from app.recordings.models import RecordingStatus
+from app.recordings.pages import LANGUAGE_CHOICES
 from app.recordings.service import UPLOAD_ROLES
 from app.retention import service as retention
 from app.sharing import service as access
 from app.transcripts import service as transcript_service
 
 router = APIRouter(include_in_schema=False)
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
 
 @router.get("/")
@@ -32,12 +34,19 @@ def recordings_page(request: Request, session: SessionDep, user: CurrentUser) ->
     if user.role == "leader":
         raise NotPermitted("account.not_permitted")
     rows = access.list_visible(session=session, user=user)
-    busy = any(r.status in (RecordingStatus.queued, RecordingStatus.processing) for r in rows)
+    statuses = service.status_views(
+        session=session, recordings=rows, lang=request_language(request)
+    )
+    busy = sum(1 for view in statuses.values() if view.busy)
     return render(
         request,
         "recordings/list.html",
         {
             "recordings": rows,
+            "shared": access.shared_with(
+                session=session, user=user, recording_ids=[r.id for r in rows]
+            ),
+            "statuses": statuses,
             "busy": busy,
             "uploaded": request.query_params.get("uploaded"),
             "deleted": request.query_params.get("deleted"),
@@ -60,14 +69,21 @@ def recording_page(
     is_owner = recording.owner_id == user.id
     people, teams = access.share_candidates(session=session, recording=recording)
     policy = retention.policy(session=session)
+    statuses = service.status_views(
+        session=session, recordings=[recording], lang=request_language(request)
+    )
     return render(
         request,
         "recordings/detail.html",
         {
             "recording": recording,
+            "statuses": statuses,
+            "retried": request.query_params.get("retried"),
             "transcript": transcript,
             "segments": segments,
             "is_owner": is_owner,
+            "shared": access.shared_with(session=session, user=user, recording_ids=[recording.id]),
+            "language_name": LANGUAGE_NAMES.get(recording.language, recording.language),
             "shares": access.shares_of(session=session, recording=recording) if is_owner else [],
             "people": people if is_owner else [],
             "teams": teams if is_owner else [],
@@ -86,6 +102,14 @@ def delete_from_page(
         session=session, request=request, user=user, recording_id=recording_id, reason=Action.delete
     )
     return RedirectResponse("/recordings?deleted=1", status_code=303)
+
+
+@router.post("/recordings/{recording_id}/retry", dependencies=[CsrfProtected])
+def retry_from_page(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> RedirectResponse:
+    service.retry_owned(session=session, request=request, user=user, recording_id=recording_id)
+    return RedirectResponse(f"/recordings/{recording_id}?retried=1", status_code=303)
 
 
 @router.post("/recordings/{recording_id}/consent/withdraw", dependencies=[CsrfProtected])

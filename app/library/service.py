@@ -1,5 +1,9 @@
-"""What a person does with a recording they can see: watch it, delete their own."""
+"""What a person does with a recording they can see: follow its status, watch it, retry or
+delete their own."""
 
+import logging
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -9,10 +13,19 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.audit.service import Action, audit_on_commit, audit_viewing
 from app.audit.viewing import Kind
+from app.core.db import after_commit
 from app.core.errors import NotFound
+from app.core.i18n import translate
+from app.core.timeutil import utcnow
+from app.jobs import reasons
+from app.jobs import service as job_service
+from app.jobs.models import Job
 from app.recordings import service as recording_service
 from app.recordings import storage
+from app.recordings.models import Recording, RecordingStatus
 from app.sharing import service as access
+
+log = logging.getLogger(__name__)
 
 
 def delete_owned(
@@ -46,3 +59,113 @@ def viewed_file(
     # The poster is a frame of the video: part of the media's viewing.
     audit_viewing(request, session, user, Action.playback, recording.id, Kind.media, part)
     return storage.file_path(recording.id, name), mime
+
+
+# Status a person understands: the stage in words, how far, how long, what went wrong.
+STAGES = ("probe", "audio", "transcribe", "rendition", "poster")
+# The time left is only guessed once transcription has begun and the rate can be seen.
+_ETA_FROM_PROGRESS = 0.06
+_ETA_AFTER_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """One recording's state in the reader's language: what pages and status.js show."""
+
+    id: str
+    title: str
+    status: str
+    stage: str | None
+    percent: int
+    label: str
+    eta: str | None = None
+    waiting: bool = False
+    reason: str | None = None
+    reason_key: str | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (RecordingStatus.queued, RecordingStatus.processing)
+
+
+def time_left(*, progress: float, started_at: datetime | None, now: datetime) -> float | None:
+    """Seconds left at the rate seen since the attempt began; None until it can be told."""
+    if started_at is None or progress < _ETA_FROM_PROGRESS or progress >= 1.0:
+        return None
+    elapsed = (now - started_at).total_seconds()
+    if elapsed < _ETA_AFTER_SECONDS:
+        return None
+    return elapsed * (1.0 - progress) / progress
+
+
+def eta_words(seconds: float | None, lang: str) -> str | None:
+    if seconds is None:
+        return None
+    if seconds < 60:
+        return translate("status.eta.soon", lang)
+    minutes = max(1, round(seconds / 60))
+    if minutes == 1:
+        return translate("status.eta.one", lang)
+    return translate("status.eta.other", lang, n=minutes)
+
+
+def status_view(recording: Recording, job: Job | None, lang: str) -> StatusView:
+    """What the recording's state means to a reader."""
+    status, stage = recording.status, recording.stage
+    percent = 100 if status == RecordingStatus.ready else round((recording.progress or 0.0) * 100)
+    label, eta, reason = "", None, None
+    if status == RecordingStatus.ready:
+        label = translate("status.ready", lang)
+    elif status == RecordingStatus.failed:
+        label = translate("status.failed", lang)
+        reason = reasons.describe(recording.failure_reason, lang)
+    elif status == RecordingStatus.queued and stage == "retrying":
+        label = translate("status.retrying", lang)
+        reason = reasons.describe(recording.failure_reason, lang)
+    elif status == RecordingStatus.queued:  # no worker has it (yet, or since one died)
+        label = translate("status.waiting", lang)
+    else:
+        label = translate(f"status.stage.{stage}" if stage in STAGES else "status.starting", lang)
+        seconds = time_left(
+            progress=recording.progress or 0.0,
+            started_at=job.started_at if job is not None else None,
+            now=utcnow(),
+        )
+        eta = eta_words(seconds, lang)
+    return StatusView(
+        id=recording.id,
+        title=recording.title,
+        status=status,
+        stage=stage,
+        percent=percent,
+        label=label,
+        eta=eta,
+        waiting=status == RecordingStatus.queued and stage != "retrying",
+        reason=reason,
+        reason_key=reasons.key_of(recording.failure_reason) if reason else None,
+    )
+
+
+def status_views(
+    *, session: Session, recordings: list[Recording], lang: str
+) -> dict[str, StatusView]:
+    """Each recording's status view, by id (one query for their jobs)."""
+    jobs = job_service.latest(session=session, recording_ids=[r.id for r in recordings])
+    return {r.id: status_view(r, jobs.get(r.id), lang) for r in recordings}
+
+
+def retry_owned(*, session: Session, request: Request, user: User, recording_id: str) -> None:
+    """The caseworker tries their failed recording again: a new job, sent once committed."""
+    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    job_id = recording_service.retry(session=session, recording=recording)
+
+    def enqueue() -> None:
+        from app.jobs import queue  # opens its store (a file when embedded) when first used
+
+        try:
+            queue.enqueue(job_id)
+        except Exception:  # the worker's recovery loop sends it once the queue is back
+            log.exception("could not queue job %s for a retry", job_id)
+
+    after_commit(session, enqueue)
+    audit_on_commit(session, request, user, Action.retry, recording_id)

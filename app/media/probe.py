@@ -15,7 +15,8 @@ MP4_FAMILY = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}
 
 
 class MediaError(Exception):
-    """ffmpeg could not do what was asked; `kind` says which user message fits."""
+    """ffmpeg could not do what was asked; `kind` says which user message fits. `detail` is
+    ffmpeg's own words, for the log: never shown to a reader."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")
@@ -45,7 +46,7 @@ _PATH_PREFIX = re.compile(r"^(?:\S*/)+\S*:\s*")
 
 def last_line(stderr: bytes | None) -> str:
     lines = [ln for ln in (stderr or b"").decode(errors="replace").splitlines() if ln.strip()]
-    return _PATH_PREFIX.sub("", lines[-1].strip())[:200] if lines else "ukendt fejl"
+    return _PATH_PREFIX.sub("", lines[-1].strip())[:200] if lines else "unknown error"
 
 
 def _ffprobe(path: Path) -> dict[str, Any]:
@@ -81,12 +82,12 @@ def probe(path: Path) -> MediaInfo:
     video = [s for s in streams if s.get("codec_type") == "video" and not _is_cover_art(s)]
     audio = [s for s in streams if s.get("codec_type") == "audio"]
     if not video and not audio:
-        raise MediaError("not_media", "ingen lyd- eller videospor")
+        raise MediaError("not_media", "no audio or video stream")
     if not audio:
-        raise MediaError("no_audio", "intet lydspor")
+        raise MediaError("no_audio", "no audio stream")
     duration = _duration(fmt, audio + video)
     if duration <= 0:
-        raise MediaError("corrupt", "ingen varighed")
+        raise MediaError("corrupt", "no duration")
     first_video = video[0] if video else None
     return MediaInfo(
         duration=duration,
@@ -131,5 +132,5 @@ def check_decodes(path: Path, info: MediaInfo, seconds: float = 2.0) -> None:
         except ffmpeg.Error as exc:
             raise MediaError("corrupt", last_line(exc.stderr)) from exc
         if len(pcm) < 800:  # under 50 ms of audio decoded
-            where = "slutningen" if start > 0 else "begyndelsen"
-            raise MediaError("corrupt", f"ingen lyd kunne afkodes i {where}")
+            where = "end" if start > 0 else "start"
+            raise MediaError("corrupt", f"no audio could be decoded at the {where}")

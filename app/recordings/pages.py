@@ -13,7 +13,7 @@ from app.core.i18n import request_language
 from app.core.templates import render
 from app.recordings import service
 from app.recordings.routes import UploadAllowed
-from app.recordings.service import UPLOAD_ROLES, WHISPER_LANGUAGES
+from app.recordings.service import CPR_PATTERN, UPLOAD_ROLES, WHISPER_LANGUAGES
 from app.recordings.upload import human_size
 from app.retention import service as retention
 
@@ -35,6 +35,33 @@ LANGUAGE_CHOICES = [
 ]
 assert all(code in WHISPER_LANGUAGES for code, _ in LANGUAGE_CHOICES)
 
+# The form field each refusal is about, for messages that do not name one themselves;
+# upload.js reads the same table from the form, so both paths mark the same field.
+FIELD_OF_ERROR = {
+    "field.cpr": "case_reference",  # or the title: see error_field
+    "field.bad_language": "language",
+    "consent.required": "consent_child",
+    "consent.bad_date": "consent_date",
+    "retention.bad_date": "delete_after",
+    "retention.out_of_range": "delete_after",
+    "upload.no_file": "file",
+    "upload.empty": "file",
+    "upload.no_audio": "file",
+    "upload.corrupt": "file",
+    "upload.not_media": "file",
+    "upload.too_large": "file",
+    "upload.bad_filename": "file",
+}
+
+
+def error_field(exc: VideosparringError) -> str | None:
+    """The name of the form field a refusal is about, if it is about one."""
+    if exc.field:
+        return exc.field
+    if exc.key == "field.cpr":  # checked in both text fields: mark the one that has it
+        return "title" if CPR_PATTERN.search(exc.form_values.get("title", "")) else "case_reference"
+    return FIELD_OF_ERROR.get(exc.key)
+
 
 def _upload_form(
     request: Request,
@@ -42,6 +69,7 @@ def _upload_form(
     error: str | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
+    field: str | None = None,
 ) -> HTMLResponse:
     policy = retention.policy(session=session)
     today = retention.today()
@@ -50,6 +78,8 @@ def _upload_form(
         "recordings/upload.html",
         {
             "error": error,
+            "error_field": field,
+            "field_of_error": FIELD_OF_ERROR,
             "values": values or {},
             "languages": LANGUAGE_CHOICES,
             "max_size": human_size(settings.max_upload_bytes),
@@ -79,5 +109,7 @@ async def upload_from_page(request: Request, session: SessionDep, user: CurrentU
         recording = await service.receive(request=request, session=session, owner=user)
     except VideosparringError as exc:
         message = exc.message(request_language(request))
-        return _upload_form(request, session, message, exc.form_values, exc.status_code)
+        return _upload_form(
+            request, session, message, exc.form_values, exc.status_code, error_field(exc)
+        )
     return RedirectResponse(f"/recordings?uploaded={recording.id}", status_code=303)

@@ -19,6 +19,7 @@ from app.core.csrf import CSRF_HEADER, expected_token, tokens_match
 from app.core.db import after_commit, on_rollback
 from app.core.errors import (
     BadInput,
+    Conflict,
     InsufficientStorage,
     NotFound,
     NotPermitted,
@@ -94,8 +95,9 @@ def validate_form(fields: dict[str, str]) -> RecordingCreate:
     case_reference = _clean_text(
         fields.get("case_reference"), "case_reference", settings.case_reference_max_length
     )
-    if CPR_PATTERN.search(case_reference) or CPR_PATTERN.search(title):
-        raise BadInput("field.cpr")
+    for name, value in (("title", title), ("case_reference", case_reference)):
+        if CPR_PATTERN.search(value):
+            raise BadInput("field.cpr", field=name)
     language = (fields.get("language") or settings.default_language).strip().lower()
     if language not in WHISPER_LANGUAGES:
         raise BadInput("field.bad_language", value=language[:16])
@@ -115,7 +117,9 @@ def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
         if exc.kind == "no_audio":
             raise BadInput("upload.no_audio") from exc
         if exc.kind == "corrupt":
-            raise BadInput("upload.corrupt", detail=exc.detail) from exc
+            # ffmpeg's words are for the log; the reader is told what to do.
+            log.info("upload refused as damaged: %s", exc.detail)
+            raise BadInput("upload.damaged") from exc
         # ffprobe's own words help the operator, not the caseworker: logged, not shown.
         log.info("upload refused as not media: %s", exc.detail)
         raise UnsupportedMedia("upload.not_media") from exc
@@ -212,6 +216,17 @@ def delete(*, session: Session, recording: Recording) -> None:
     after_commit(session, lambda: storage.remove_all(recording_id))
 
 
+def retry(*, session: Session, recording: Recording) -> int:
+    """A failed recording gets a new job and is queued again; returns the job's id (the
+    caller sends it to the queue once committed)."""
+    if recording.status != RecordingStatus.failed:
+        raise Conflict("status.not_failed")
+    job = job_service.create(session=session, recording_id=recording.id)
+    follow_job(session=session, state=job_service.queued_state(job))
+    assert job.id is not None
+    return job.id
+
+
 # What a recording shows for each state of its job.
 _STATUS_OF_JOB = {
     JobStatus.queued: RecordingStatus.queued,
@@ -235,6 +250,8 @@ def follow_job(*, session: Session, state: JobState) -> None:
         values.update(stage=None, progress=1.0)
     else:
         values.update(stage=state.stage, failure_reason=state.reason)
+        if state.status == JobStatus.queued and state.stage is None:  # a new job: from 0
+            values["progress"] = 0.0
     session.execute(
         update(Recording).where(col(Recording.id) == state.recording_id).values(**values)
     )

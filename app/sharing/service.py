@@ -4,8 +4,12 @@ Every route that touches a recording goes through `visible` or `owned`; nothing 
 decides access.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from fastapi import Request
 from sqlalchemy import delete, or_, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.accounts import service as account_service
@@ -13,7 +17,7 @@ from app.accounts.models import Role, Team, TeamMember, User
 from app.audit.service import Action, audit_on_commit
 from app.core.errors import BadInput, Conflict, NotFound, NotPermitted
 from app.core.timeutil import utcnow
-from app.recordings.models import Recording
+from app.recordings.models import Recording, RecordingStatus
 from app.sharing.audience import ShareView, audience
 from app.sharing.models import (
     Share,
@@ -101,6 +105,54 @@ def list_visible(*, session: Session, user: User, limit: int = 200) -> list[Reco
     return list(session.exec(query).all())
 
 
+@dataclass(frozen=True)
+class SharedWithMe:
+    """Who shared a recording with this person, and when it reached them."""
+
+    by: str
+    at: datetime
+
+
+def shared_with(
+    *, session: Session, user: User, recording_ids: list[str]
+) -> dict[str, SharedWithMe]:
+    """For the recordings among these that reach the user through a share: the first share
+    that did (directly, or through a team as one of the members it covers)."""
+    if not recording_ids:
+        return {}
+    sharer = aliased(User)
+    personal = (
+        select(Share.recording_id, sharer.name, Share.granted_at)
+        .join(sharer, col(sharer.id) == Share.shared_by_id)
+        .where(
+            col(Share.user_id) == user.id,
+            col(Share.recording_id).in_(recording_ids),
+            _granted_since_link(Share.granted_at, user),
+        )
+    )
+    through_team = (
+        select(Share.recording_id, sharer.name, ShareMember.granted_at)
+        .join(ShareMember, col(ShareMember.share_id) == Share.id)
+        .join(
+            TeamMember,
+            (col(TeamMember.team_id) == Share.team_id)
+            & (col(TeamMember.user_id) == ShareMember.user_id),
+        )
+        .join(sharer, col(sharer.id) == Share.shared_by_id)
+        .where(
+            col(ShareMember.user_id) == user.id,
+            col(Share.recording_id).in_(recording_ids),
+            _granted_since_link(ShareMember.granted_at, user),
+        )
+    )
+    found: dict[str, SharedWithMe] = {}
+    for query in (personal, through_team):
+        for recording_id, name, at in session.exec(query).all():
+            if recording_id not in found or at < found[recording_id].at:
+                found[recording_id] = SharedWithMe(by=name, at=at)
+    return found
+
+
 def shares_of(*, session: Session, recording: Recording) -> list[ShareView]:
     """Each share with the people it reaches now and how (for the owner's page)."""
     return audience(session=session, recording=recording)
@@ -110,6 +162,9 @@ def share(
     *, session: Session, recording: Recording, by: User, user_id: int | None, team_id: int | None
 ) -> Share:
     """Share with one person or one team (the caseworker's choice)."""
+    if recording.status == RecordingStatus.failed:
+        # Nothing anyone could watch; shared again once a retry has made it.
+        raise Conflict("status.share_not_ready")
     if (user_id is None) == (team_id is None):
         raise BadInput("share.pick_one")
     if user_id is not None:

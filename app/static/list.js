@@ -1,66 +1,112 @@
-// Keeps recording states current while work goes on, without reloading the page.
+// Keeps recording states current while work goes on, without reloading the page. The words
+// come from the status endpoint in the reader's language. One small live region speaks: on
+// a recording's page when the stage changes or the work ends, on the list when the number of
+// busy recordings changes or one is done; never on each percent.
 (function () {
   "use strict";
-  var labels = JSON.parse(document.getElementById("i18n").textContent);
   var pending = document.getElementById("pending");
+  var live = document.getElementById("status-live");
   var rows = document.querySelectorAll("tr[data-id]");
   if (!pending && !rows.length) return;
 
+  var seen = {};
+  var scope = pending ? [pending] : Array.prototype.slice.call(rows);
+  var anyBusy = false;
+  scope.forEach(function (el) {
+    var s = el.querySelector("[data-status]");
+    if (!s) return;
+    seen[el.dataset.id] = s.dataset.status + "/" + s.dataset.stage;
+    if (busy(s.dataset.status)) anyBusy = true;
+  });
+  if (!anyBusy) return;
+
   function busy(status) { return status === "queued" || status === "processing"; }
 
-  function statusHtml(r) {
+  function fill(template, params) {
+    return (template || "").replace(/\{(\w+)\}/g, function (m, k) {
+      return params[k] !== undefined ? params[k] : m;
+    });
+  }
+
+  function part(cls, text) {
+    var el = document.createElement("span");
+    el.className = cls;
+    el.textContent = text;
+    return el;
+  }
+
+  // The same structure as templates/recordings/_status.html.
+  function statusNode(v) {
     var span = document.createElement("span");
-    span.className = "status status-" + r.status;
-    span.dataset.status = r.status;
-    var text = labels[r.status] || r.status;
-    if (r.status === "processing") {
-      var pct = Math.round(r.progress * 100);
-      text += " " + pct + " %" + (r.stage && labels[r.stage] ? ", " + labels[r.stage] : "");
-      span.textContent = text;
+    span.className = "status status-" + v.status;
+    span.dataset.status = v.status;
+    span.dataset.stage = v.stage || "";
+    span.appendChild(part("label", v.label));
+    if (v.status === "processing") {
+      span.appendChild(document.createTextNode(" "));
+      span.appendChild(part("pct", v.percent_text));
       var bar = document.createElement("progress");
-      bar.max = 100; bar.value = pct; bar.setAttribute("aria-hidden", "true");
+      bar.max = 100; bar.value = v.percent; bar.setAttribute("aria-hidden", "true");
       span.appendChild(bar);
-    } else {
-      if (r.status === "queued" && (r.stage === "retrying" || r.stage === "waiting")) {
-        text += " (" + labels[r.stage] + ")";
-      }
-      span.textContent = text;
-      if (r.status === "failed" && r.failure_reason) {
-        var reason = document.createElement("span");
-        reason.className = "reason";
-        reason.textContent = r.failure_reason;
-        span.appendChild(reason);
-      }
+      if (v.eta) span.appendChild(part("eta", v.eta));
+    }
+    if (v.reason && v.status !== "failed") {
+      span.appendChild(document.createTextNode(" "));
+      span.appendChild(part("reason", v.reason));
     }
     return span;
   }
 
+  function say(text) {
+    if (!live || !text) return;
+    live.hidden = false;
+    if (live.textContent !== text) live.textContent = text;
+  }
+
+  function update(list) {
+    var said = [];
+    var busyCount = 0;
+    list.forEach(function (v) {
+      var holder = pending || document.querySelector('tr[data-id="' + v.id + '"]');
+      if (!holder) return;
+      var key = v.status + "/" + (v.stage || "");
+      var before = seen[v.id];
+      seen[v.id] = key;
+      if (v.busy) busyCount += 1;
+      var cell = holder.querySelector(".status-cell");
+      if (cell) cell.replaceChildren(statusNode(v));
+      if (before === key) return;
+      if (!v.busy && before && busy(before.split("/")[0])) {
+        said.push(fill(live && live.dataset[v.status === "ready" ? "ready" : "failed"], { title: v.title }));
+      } else if (pending) {
+        said.push(v.label);
+      }
+    });
+    if (pending) {
+      var hint = document.getElementById("waiting-hint");
+      if (hint && list[0]) hint.hidden = !list[0].waiting;
+    } else if (live) {
+      if (busyCount) said.push(fill(busyCount === 1 ? live.dataset.one : live.dataset.other, { n: busyCount }));
+      var liveHint = document.getElementById("live-hint");
+      if (liveHint) liveHint.hidden = !busyCount;
+    }
+    if (said.length) say(said.join(". "));
+    return busyCount;
+  }
+
   function poll() {
-    var url = pending ? "/api/v1/recordings/" + pending.dataset.id : "/api/v1/recordings";
+    var url = pending ? "/api/v1/recordings/" + pending.dataset.id + "/status" : "/api/v1/recordings/status";
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
       .then(function (body) {
-        var list = pending ? [body] : body.data;
-        var anyBusy = false;
-        list.forEach(function (r) {
-          if (busy(r.status)) anyBusy = true;
-          if (pending) {
-            if (!busy(r.status)) { window.location.reload(); return; }
-          }
-          var cell = document.querySelector('[data-id="' + r.id + '"] .status-cell');
-          if (cell) { cell.replaceChildren(statusHtml(r)); }
-        });
-        var hint = document.getElementById("live-hint");
-        if (hint) hint.hidden = !anyBusy;
-        if (anyBusy) setTimeout(poll, 2000);
+        var list = pending ? [body] : body;
+        var busyCount = update(list);
+        // The finished page shows the player, or what went wrong and what to do.
+        if (pending && !busyCount) { window.location.reload(); return; }
+        if (busyCount) setTimeout(poll, 2000);
       })
       .catch(function () { setTimeout(poll, 5000); });
   }
 
-  var start = pending ? busy(pending.querySelector("[data-status]") &&
-    pending.querySelector("[data-status]").dataset.status) : Array.prototype.some.call(rows, function (row) {
-      var s = row.querySelector("[data-status]");
-      return s && busy(s.dataset.status);
-    });
-  if (start) setTimeout(poll, 1500);
+  setTimeout(poll, 1000);
 })();

@@ -66,6 +66,8 @@
     }).then(function (res) {
       return res.json().then(function (data) { return { ok: res.ok, data: data }; });
     }).then(function (r) {
+      // A refusal reads as an error, never in the success colour.
+      status.classList.toggle("error", !r.ok);
       if (!r.ok) {
         status.textContent = typeof r.data.detail === "string" ? r.data.detail : "Fejl / error";
         return;
@@ -88,6 +90,9 @@
       // Captions come from the corrected transcript: reload the track.
       var track = player.querySelector("track");
       if (track) { track.src = track.src.split("?")[0] + "?v=" + Date.now(); }
-    }).catch(function () { status.textContent = "Netværksfejl / network error"; });
+    }).catch(function () {
+      status.classList.add("error");
+      status.textContent = "Netværksfejl / network error";
+    });
   });
 })();

@@ -9,6 +9,9 @@
   var status = document.getElementById("upload-status");
   var errorBox = document.getElementById("upload-error");
   var button = form.querySelector("button[type=submit]");
+  // The field each refusal is about, when the answer does not name one (pages.py's table).
+  var fieldOfError = {};
+  try { fieldOfError = JSON.parse(form.dataset.errorFields || "{}"); } catch (err) { /* none */ }
 
   form.addEventListener("submit", function (event) {
     if (!form.checkValidity()) return;
@@ -38,19 +41,46 @@
         window.location.assign("/recordings?uploaded=" + encodeURIComponent(rec.id));
         return;
       }
-      var message = "HTTP " + xhr.status;
-      try { message = JSON.parse(xhr.responseText).detail || message; } catch (err) { /* not JSON */ }
+      var message = "HTTP " + xhr.status, field = null;
+      try {
+        var body = JSON.parse(xhr.responseText);
+        message = body.detail || message;
+        field = body.field || fieldOfError[body.code] || null;
+      } catch (err) { /* not JSON */ }
       if (typeof message !== "string") message = JSON.stringify(message);
-      fail(message);
+      fail(message, field);
     });
     xhr.addEventListener("error", function () { fail(status.dataset.neterror || "Netværksfejl / network error"); });
     errorBox.hidden = true;
+    unmark();
     bar.hidden = false; bar.value = 0;
     button.disabled = true;
     xhr.send(file);
   });
 
-  function fail(message) {
+  // The refused field is marked invalid and described by the message, then by its hint.
+  function mark(name) {
+    var input = name && document.getElementById(name);
+    if (!input || !form.contains(input)) return;
+    var hint = input.getAttribute("aria-describedby") || "";
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", (errorBox.id + " " + hint).trim());
+  }
+
+  function unmark() {
+    form.querySelectorAll("[aria-invalid]").forEach(function (input) {
+      var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+        return id && id !== errorBox.id;
+      });
+      input.removeAttribute("aria-invalid");
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+      else input.removeAttribute("aria-describedby");
+    });
+  }
+
+  function fail(message, field) {
+    unmark();
+    mark(field);
     errorBox.textContent = message;
     errorBox.hidden = false;
     bar.hidden = true;

@@ -1,0 +1,165 @@
+"""Logging in from a script: `POST /api/v1/auth/login` with JSON, the README's example."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from app.audit.models import AuditEntry
+from app.core.config import settings
+from app.core.db import session_scope
+from tests.conftest import BASE_USERS, PASSWORD
+from tests.helpers import CONSENT, ROOT, app_env
+from tests.mediafiles import FORMATS, MediaSet
+
+CASEWORKER = BASE_USERS["caseworker"][0]
+M4A = next(f for f in FORMATS if f.name == "m4a-aac")
+
+
+def api_login(client: TestClient, email: str, password: str, **headers: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/auth/login", json={"email": email, "password": password}, headers=headers
+    )
+
+
+def entries_since(seq: int, action: str) -> list[AuditEntry]:
+    with session_scope() as session:
+        query = select(AuditEntry).where(AuditEntry.seq > seq, AuditEntry.action == action)
+        return list(session.exec(query))
+
+
+def last_seq() -> int:
+    with session_scope() as session:
+        entries = session.exec(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).first()  # type: ignore[attr-defined]
+        return entries or 0
+
+
+def test_right_password_gives_a_session_and_a_token(sqlite_db: str, anonymous: TestClient) -> None:
+    since = last_seq()
+    answer = api_login(anonymous, CASEWORKER, PASSWORD)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["user"]["email"] == CASEWORKER and body["user"]["role"] == "caseworker"
+    assert "password" not in answer.text and "hash" not in answer.text
+    assert re.fullmatch(r"[\w\-]{20,}", body["csrf_token"])
+    assert "vs_session" in answer.headers["set-cookie"]
+    assert anonymous.get("/api/v1/me").json()["email"] == CASEWORKER
+    assert [e.actor_email for e in entries_since(since, "login")] == [CASEWORKER]
+
+
+def test_wrong_password_and_unknown_person_get_the_same_401(
+    sqlite_db: str, anonymous: TestClient
+) -> None:
+    since = last_seq()
+    wrong = api_login(anonymous, CASEWORKER, "not the password at all")
+    unknown = api_login(anonymous, "nobody@kommune.test", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert wrong.json()["code"] == "account.bad_login"
+    assert anonymous.get("/api/v1/me").status_code == 401
+    assert len(entries_since(since, "login_failed")) == 2
+
+
+def test_login_api_is_throttled_like_the_page(sqlite_db: str, anonymous: TestClient) -> None:
+    for _ in range(settings.login_max_failures):
+        assert api_login(anonymous, CASEWORKER, "guess guess guess").status_code == 401
+    locked = api_login(anonymous, CASEWORKER, PASSWORD)  # even the right password
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "account.locked"
+    # The page shares the counters: it is locked there too.
+    anonymous.get("/login")
+    page = anonymous.post(
+        "/login",
+        data={
+            "email": CASEWORKER,
+            "password": PASSWORD,
+            "csrf_token": anonymous.cookies["vs_csrf"],
+        },
+        follow_redirects=False,
+    )
+    assert page.status_code == 429
+
+
+def test_only_json_from_our_own_origin(sqlite_db: str, anonymous: TestClient) -> None:
+    form = anonymous.post(
+        "/api/v1/auth/login", data={"email": CASEWORKER, "password": PASSWORD}
+    )  # a cross-site form could send this without a preflight
+    assert form.status_code == 415
+    foreign = api_login(anonymous, CASEWORKER, PASSWORD, Origin="https://evil.example")
+    assert foreign.status_code == 403
+    assert anonymous.get("/api/v1/me").status_code == 401
+
+
+def test_upload_after_login_needs_the_csrf_token(
+    sqlite_db: str, anonymous: TestClient, media: MediaSet
+) -> None:
+    token = api_login(anonymous, CASEWORKER, PASSWORD).json()["csrf_token"]
+    fields = {"title": "T", "case_reference": "SAG-API-1", "language": "da", **CONSENT}
+
+    def send(headers: dict[str, str]):  # type: ignore[no-untyped-def]
+        with media.encoded(M4A).open("rb") as fh:
+            files = {"file": ("a.m4a", fh, "application/octet-stream")}
+            return anonymous.post("/api/v1/recordings", data=fields, files=files, headers=headers)
+
+    assert send({}).status_code == 403
+    assert send({"X-CSRF-Token": "forged"}).status_code == 403
+    stored = send({"X-CSRF-Token": token})
+    assert stored.status_code == 201, stored.text
+    assert anonymous.get(f"/api/v1/recordings/{stored.json()['id']}").status_code == 200
+
+
+def test_logout_needs_the_token_and_ends_the_session(sqlite_db: str, anonymous: TestClient) -> None:
+    token = api_login(anonymous, CASEWORKER, PASSWORD).json()["csrf_token"]
+    assert anonymous.post("/api/v1/auth/logout").status_code == 403
+    assert anonymous.get("/api/v1/me").status_code == 200
+    out = anonymous.post("/api/v1/auth/logout", headers={"X-CSRF-Token": token})
+    assert out.status_code == 204
+    assert anonymous.get("/api/v1/me").status_code == 401
+
+
+def readme_example() -> str:
+    text = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- api-example -->\n```python\n(.*?)```", text, re.S)
+    assert found, "README.md has no API example"
+    return found.group(1)
+
+
+def test_readme_example_logs_in_uploads_and_reads_back(
+    shared_db: str, media: MediaSet, tmp_path: Path
+) -> None:
+    """The README's block, run as it is, against the app under uvicorn."""
+    script = tmp_path / "upload.py"
+    script.write_text(readme_example())
+    env = app_env(
+        VIDEOSPARRING_URL=shared_db,
+        VIDEOSPARRING_EMAIL=CASEWORKER,
+        VIDEOSPARRING_PASSWORD=PASSWORD,
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), str(media.encoded(M4A))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    recording_id, status, case = done.stdout.split()
+    assert status in ("queued", "processing", "ready") and case == "SAG-2026-001"
+    with session_scope() as session:
+        logins = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.actor_email == CASEWORKER, AuditEntry.action == "upload"
+            )
+        ).all()
+    assert recording_id in {e.recording_id for e in logins}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters() -> None:
+    from app.accounts import throttle
+
+    throttle.reset("memory://")
