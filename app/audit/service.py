@@ -62,6 +62,12 @@ class Action:
     consent_withdrawn = "consent_withdrawn"
     retention_delete = "retention_delete"
     audit_export = "audit_export"
+    # Feedback and criteria (issue 9)
+    feedback_added = "feedback_added"
+    feedback_edited = "feedback_edited"
+    feedback_deleted = "feedback_deleted"
+    feedback_published = "feedback_published"
+    criteria_changed = "criteria_changed"
     chain_keyed = chain.KEYED_MARKER
 
 
