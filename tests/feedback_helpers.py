@@ -63,3 +63,39 @@ def new_recording(client: TestClient, media: MediaSet) -> tuple[str, float]:
 def share_with(client: TestClient, recording_id: str, user_id: int) -> None:
     response = client.post(f"/api/v1/recordings/{recording_id}/shares", json={"user_id": user_id})
     assert response.status_code == 201, response.text
+
+
+# The access matrix's scene ------------------------------------------------------------------
+
+SECRET_FEEDBACK = "Feedback-hemmelighed XQ7"
+
+
+def matrix_names(
+    owner: TestClient, supervisor: TestClient, admin: TestClient, recording_id: str
+) -> dict[str, object]:
+    """What the access matrix's feedback and criteria routes act on."""
+    criteria = admin.get("/api/v1/criteria").json()["criteria"]
+    criterion = next(c["id"] for c in criteria if not c["retired"])
+    changed = admin.post("/api/v1/criteria", json={"name_da": "Matrix", "name_en": "Matrix"})
+    group = admin.post("/api/v1/criteria/groups", json={"name_da": "Gruppe", "name_en": "Group"})
+    base = f"/api/v1/recordings/{recording_id}/feedback"
+
+    def add(client: TestClient, text: str, publish: bool) -> int:
+        body = {"kind": "strength", "start_seconds": 0.5, "criterion_ids": [criterion]}
+        response = client.post(base, json=body | {"text": text, "publish": publish})
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    names: dict[str, object] = {
+        "criterion_for_feedback": criterion,
+        "criteria_order": [c["id"] for c in criteria] + [changed.json()["id"]],
+        "criterion_to_change": changed.json()["id"],
+        "group_to_change": group.json()["id"],
+        "feedback_to_edit": add(owner, "Egen note", publish=True),
+        "feedback_to_delete": add(owner, "Slettes", publish=True),
+        "feedback_to_reply": add(supervisor, SECRET_FEEDBACK, publish=True),
+        "draft_to_publish": add(supervisor, "Kladde", publish=False),
+    }
+    notes = owner.get("/api/v1/notifications").json()["items"]
+    names["notification_id"] = notes[0]["id"]
+    return names
