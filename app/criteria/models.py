@@ -63,6 +63,8 @@ class CriterionVersion(SQLModel, table=True):
 class RubricSettings(SQLModel, table=True):
     """Set by the administrator: one row (defaults until first saved)."""
 
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
     id: int = Field(default=1, primary_key=True)
     criteria_required: bool = True  # every item but replies names at least one criterion
     updated_at: datetime = Field(default_factory=utcnow)

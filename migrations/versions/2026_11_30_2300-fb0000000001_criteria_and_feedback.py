@@ -163,6 +163,7 @@ def upgrade() -> None:
         sa.Column("criteria_required", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "criterion",
