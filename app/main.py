@@ -23,6 +23,8 @@ from app.core.errors import (
 )
 from app.core.i18n import request_language
 from app.core.middleware import SecurityMiddleware
+from app.criteria import routes as criteria_routes
+from app.feedback import routes as feedback_routes
 from app.leader import pages as leader_pages
 from app.library import pages as library_pages
 from app.library import routes as library_routes
@@ -50,6 +52,9 @@ def create_app() -> FastAPI:
     api.include_router(library_routes.router)
     api.include_router(transcript_routes.router)
     api.include_router(sharing_routes.router)
+    api.include_router(criteria_routes.router)
+    api.include_router(feedback_routes.router)
+    api.include_router(feedback_routes.notes)
     app.include_router(api)
     app.include_router(account_pages.router)
     # /recordings/new before /recordings/{recording_id}

@@ -2,6 +2,8 @@
 
 from app.accounts.models import AuthSession, Team, TeamMember, User
 from app.audit.models import AuditEntry, AuditHead
+from app.criteria.models import Criterion, CriterionGroup, CriterionVersion, RubricSettings
+from app.feedback.models import Feedback, FeedbackCriterion, Notification
 from app.jobs.models import Job
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
@@ -13,6 +15,13 @@ __all__ = [
     "AuditHead",
     "AuthSession",
     "Consent",
+    "Criterion",
+    "CriterionGroup",
+    "CriterionVersion",
+    "Feedback",
+    "FeedbackCriterion",
+    "Notification",
+    "RubricSettings",
     "Job",
     "Recording",
     "RetentionPolicy",

@@ -44,6 +44,7 @@ from app.accounts import service as account_service
 from app.accounts.models import Role
 from app.core.db import session_scope
 from app.sharing.models import Share
+from tests import feedback_helpers
 from tests.accounts_helpers import opened_clients
 from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs, user_id
 from tests.helpers import CONSENT
@@ -126,6 +127,32 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "POST /recordings/{recording_id}/shares":                           (LOGIN, 303, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/shares/{share_id}/withdraw":       (LOGIN, 303, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/shares/{share_id}/confirm":        (LOGIN, 303, 403, 404, 404, 404),
+
+    # Feedback on a recording (issue 9): who sees the recording sees its published feedback and
+    # replies; a draft is its author's alone (404 to others); only the author edits (403).
+    "GET /api/v1/recordings/{recording_id}/feedback":                     (401, 200, 200, 404, 404, 404),
+    "GET /api/v1/recordings/{recording_id}/feedback/grouped":             (401, 200, 200, 404, 404, 404),
+    "GET /api/v1/recordings/{recording_id}/feedback/export.csv":          (401, 200, 200, 404, 404, 404),
+    "POST /api/v1/recordings/{recording_id}/feedback":                    (401, 201, 201, 404, 404, 404),
+    "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/publish": (401, 404, 200, 404, 404, 404),  # the supervisor's draft
+    "POST /api/v1/recordings/{recording_id}/feedback/publish":            (401, 200, 200, 404, 404, 404),
+    "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/replies": (401, 201, 201, 404, 404, 404),
+    "PATCH /api/v1/recordings/{recording_id}/feedback/{feedback_id}":     (401, 200, 403, 404, 404, 404),  # the owner's item
+    "DELETE /api/v1/recordings/{recording_id}/feedback/{feedback_id}":    (401, 204, 403, 404, 404, 404),  # the owner's item
+    # One's own notifications.
+    "GET /api/v1/notifications":                                          (401, 200, 200, 200, 200, 200),
+    "POST /api/v1/notifications/read":                                    (401, 204, 204, 204, 204, 204),
+    "POST /api/v1/notifications/{notification_id}/read":                  (401, 204, 404, 404, 404, 404),  # the owner's
+    # The criteria: anyone signed in reads them; the administrator changes them.
+    "GET /api/v1/criteria":                                               (401, 200, 200, 200, 200, 200),
+    "PUT /api/v1/criteria/order":                                         (401, 403, 403, 403, 200, 403),
+    "POST /api/v1/criteria":                                              (401, 403, 403, 403, 201, 403),
+    "PATCH /api/v1/criteria/{criterion_id}":                              (401, 403, 403, 403, 200, 403),
+    "POST /api/v1/criteria/{criterion_id}/retire":                        (401, 403, 403, 403, 200, 403),
+    "POST /api/v1/criteria/{criterion_id}/restore":                       (401, 403, 403, 403, 200, 403),
+    "PUT /api/v1/criteria/settings":                                      (401, 403, 403, 403, 200, 403),
+    "POST /api/v1/criteria/groups":                                       (401, 403, 403, 403, 201, 403),
+    "PATCH /api/v1/criteria/groups/{group_id}":                           (401, 403, 403, 403, 200, 403),
 
     # The administrator's pages.
     "GET /admin/users":                                                 (LOGIN, 403, 403, 403, 200, 403),
@@ -254,6 +281,45 @@ CALLS: dict[str, list[Call]] = {
     ],
     "POST /admin/settings": [
         Call(data={"default_days": "90", "max_days": "365", "warn_days": "14"})
+    ],
+    # Feedback and criteria (issue 9): what they act on comes from feedback_helpers.matrix_names.
+    "POST /api/v1/recordings/{recording_id}/feedback": [
+        Call(
+            json={
+                "kind": "question",
+                "start_seconds": 1,
+                "criterion_ids": ["{criterion_for_feedback}"],
+                "text": "Spørgsmål fra {actor}",
+            }
+        )
+    ],
+    "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/publish": [
+        Call(path={"feedback_id": "draft_to_publish"})
+    ],
+    "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/replies": [
+        Call(path={"feedback_id": "feedback_to_reply"}, json={"text": "Svar fra {actor}"})
+    ],
+    "PATCH /api/v1/recordings/{recording_id}/feedback/{feedback_id}": [
+        Call(path={"feedback_id": "feedback_to_edit"}, json={"text": "Rettet af {actor}"})
+    ],
+    "DELETE /api/v1/recordings/{recording_id}/feedback/{feedback_id}": [
+        Call(path={"feedback_id": "feedback_to_delete"})
+    ],
+    "PUT /api/v1/criteria/order": [Call(json={"criterion_ids": "{criteria_order}"})],
+    "POST /api/v1/criteria": [Call(json={"name_da": "Nyt {actor}", "name_en": "New {actor}"})],
+    "PATCH /api/v1/criteria/{criterion_id}": [
+        Call(path={"criterion_id": "criterion_to_change"}, json={"name_en": "Changed by {actor}"})
+    ],
+    "POST /api/v1/criteria/{criterion_id}/retire": [
+        Call(path={"criterion_id": "criterion_to_change"})
+    ],
+    "POST /api/v1/criteria/{criterion_id}/restore": [
+        Call(path={"criterion_id": "criterion_to_change"})
+    ],
+    "PUT /api/v1/criteria/settings": [Call(json={"criteria_required": True})],
+    "POST /api/v1/criteria/groups": [Call(json={"name_da": "Gruppe {actor}", "name_en": "G"})],
+    "PATCH /api/v1/criteria/groups/{group_id}": [
+        Call(path={"group_id": "group_to_change"}, json={"name_en": "Group of {actor}"})
     ],
 }
 
@@ -422,8 +488,16 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
             fresh = new_recording(owner, media)
             share(owner, fresh, user_id=supervisor)
             names[f"fresh {key}"] = fresh
+    names.update(
+        feedback_helpers.matrix_names(owner, clients["shared"], clients["admin"], recording_id)
+    )
     # The last segment is never corrected by the matrix: its words must not leak either.
-    secrets = [TITLE, CASE_REFERENCE, segments[-1]["machine_text"]]
+    secrets = [
+        TITLE,
+        CASE_REFERENCE,
+        segments[-1]["machine_text"],
+        feedback_helpers.SECRET_FEEDBACK,
+    ]
     return Scene(clients, names, secrets)
 
 
@@ -465,6 +539,10 @@ def request_for(key: str, call: Call, actor: str, scene_names: dict[str, object]
 
 
 def _fill(value: object, names: dict[str, object]) -> object:
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    if isinstance(value, str) and isinstance(names.get(value.strip("{}")), list):
+        return names[value.strip("{}")]  # a list from the scene, whole
     if not isinstance(value, str):
         return value
     filled = value.format(**names)
@@ -556,6 +634,7 @@ def test_every_state_changing_route_needs_the_csrf_token(
     names.update({f"fresh {key}": recording_id for key in MATRIX})
     names.update({name: 1 for call in CALLS.values() for c in call for name in c.path.values()})
     names.update(share_target=1, team_for_page_share=1, user_to_update=1, confirm_target=1)
+    names.update(criterion_for_feedback=1, criteria_order=[1])
     failures = []
     for key in MATRIX:
         method, template = key.split(" ", 1)

@@ -18,10 +18,11 @@ LAYERS: list[set[str]] = [
     {"app.main", "app.cli", "app.models"},  # puts the application together
     {"workers"},  # runs jobs: the media and speech pipeline
     {"app.admin", "app.leader", "app.library"},  # pages over several features
+    {"app.feedback"},  # feedback on a recording's moments, notifications
     {"app.transcripts"},
     {"app.sharing"},  # shares, and who may see a recording
     {"app.recordings"},  # the recording: upload, stored files, state
-    {"app.retention", "app.jobs", "app.media"},  # policy; job rows and queue; ffprobe
+    {"app.retention", "app.jobs", "app.media", "app.criteria"},  # policy; jobs; ffprobe; rubric
     {"app.accounts"},
     {"app.audit"},
     {"app.core"},  # settings, database, errors, security: no feature

@@ -54,6 +54,7 @@ def hostile_requests(rid: str) -> list[tuple[str, str, dict]]:
         "content": (body + f"--{long_boundary}--\r\n").encode(),
         "headers": {"Content-Type": f"multipart/form-data; boundary={long_boundary}"},
     }
+    json_type = {"headers": {"Content-Type": "application/json"}}
     return [
         ("DELETE", f"{base}/shares/{HUGE}", {}),
         ("DELETE", f"{base}/shares/²", {}),
@@ -68,6 +69,31 @@ def hostile_requests(rid: str) -> list[tuple[str, str, dict]]:
         ("POST", f"/recordings/{rid}/shares/{HUGE}/withdraw", {"data": {}}),
         ("POST", f"/recordings/{rid}/segments/{HUGE}", {"data": {"text": "x"}}),
         ("POST", f"/recordings/{rid}/segments/²", {"data": {"text": "x"}}),
+        # Feedback and criteria (issue 9)
+        ("PATCH", f"{base}/feedback/{HUGE}", {"json": {"text": "x"}}),
+        ("DELETE", f"{base}/feedback/²", {}),
+        ("POST", f"{base}/feedback/{HUGE}/replies", {"json": {"text": "x"}}),
+        ("POST", f"{base}/feedback", {"content": b'{"start_seconds": 1e309}', **json_type}),
+        (
+            "POST",
+            f"{base}/feedback",
+            {
+                "json": {
+                    "kind": "strength",
+                    "start_seconds": 1,
+                    "criterion_ids": [2**63],
+                    "text": "x",
+                }
+            },
+        ),
+        (
+            "POST",
+            f"{base}/feedback",
+            {"json": {"kind": "strength", "start_seconds": 1, "text": "\x00"}},
+        ),
+        ("POST", f"/api/v1/notifications/{HUGE}/read", {}),
+        ("PATCH", f"/api/v1/criteria/{HUGE}", {"json": {"name_da": "x"}}),
+        ("PUT", "/api/v1/criteria/order", {"json": {"criterion_ids": [2**64]}}),
         ("POST", "/api/v1/recordings", multipart),
         ("POST", "/recordings/new", multipart),
         ("POST", "/account/password", multipart),

@@ -64,6 +64,12 @@ class Action:
     retention_delete = "retention_delete"
     audit_export = "audit_export"
     account_unlocked = "account_unlocked"  # an administrator cleared the login throttle
+    # Feedback and criteria (issue 9)
+    feedback_added = "feedback_added"
+    feedback_edited = "feedback_edited"
+    feedback_deleted = "feedback_deleted"
+    feedback_published = "feedback_published"
+    criteria_changed = "criteria_changed"
     chain_keyed = chain.KEYED_MARKER
 
 

@@ -23,6 +23,8 @@ class Kind:
 
     media = "media"  # the playable file and its poster
     transcript = "transcript"  # the recording's page, the transcript, the captions
+    feedback = "feedback"  # the feedback on a recording (issue 9)
+    feedback_csv = "feedback.csv"  # its CSV download
 
     @staticmethod
     def export(fmt: str) -> str:

@@ -852,6 +852,124 @@ ROLES = {
     },
 }
 MESSAGES.update(ROLES)
+# Feedback (issue 9)
+MESSAGES.update(
+    {
+        "feedback.not_found": {
+            "da": "Feedbacken findes ikke.",
+            "en": "The feedback does not exist.",
+        },
+        "feedback.not_yours": {
+            "da": "Du kan kun rette og slette din egen feedback.",
+            "en": "You can only edit and delete your own feedback.",
+        },
+        "feedback.text_required": {
+            "da": "Skriv en tekst til feedbacken.",
+            "en": "Write a text for the feedback.",
+        },
+        "feedback.text_bad_chars": {
+            "da": "Teksten indeholder usynlige kontroltegn. Fjern dem og prøv igen.",
+            "en": "The text contains invisible control characters. Remove them and try again.",
+        },
+        "feedback.outside_recording": {
+            "da": "Tidspunktet ligger uden for optagelsen, som varer {duration} sekunder.",
+            "en": "The time lies outside the recording, which lasts {duration} seconds.",
+        },
+        "feedback.end_before_start": {
+            "da": "Slutningen ligger før starten. Vælg en slutning efter starten.",
+            "en": "The end lies before the start. Choose an end after the start.",
+        },
+        "feedback.zero_length": {
+            "da": "Start og slut er det samme tidspunkt. Vælg et tidspunkt uden slut, eller et "
+            "stykke af optagelsen.",
+            "en": "Start and end are the same moment. Choose a point in time without an end, "
+            "or a stretch of the recording.",
+        },
+        "feedback.criterion_required": {
+            "da": "Vælg mindst ét kriterium til feedbacken.",
+            "en": "Choose at least one criterion for the feedback.",
+        },
+        "feedback.unknown_criterion": {
+            "da": "Kriteriet {id} findes ikke. Vælg et kriterium fra listen.",
+            "en": "The criterion {id} does not exist. Choose a criterion from the list.",
+        },
+        "feedback.retired_criterion": {
+            "da": "Kriteriet {id} er udgået og kan ikke vælges til ny feedback.",
+            "en": "The criterion {id} is retired and cannot be chosen for new feedback.",
+        },
+        "feedback.criterion_twice": {
+            "da": "Det samme kriterium er valgt to gange.",
+            "en": "The same criterion is chosen twice.",
+        },
+        "feedback.reply_to_draft": {
+            "da": "Der kan ikke svares på en kladde. Offentliggør den først.",
+            "en": "A draft cannot be replied to. Publish it first.",
+        },
+        "feedback.reply_text_only": {
+            "da": "På et svar kan kun teksten rettes.",
+            "en": "Only the text of a reply can be edited.",
+        },
+        "feedback.not_a_draft": {
+            "da": "Feedbacken er allerede offentliggjort.",
+            "en": "The feedback is already published.",
+        },
+        "notification.not_found": {
+            "da": "Notifikationen findes ikke.",
+            "en": "The notification does not exist.",
+        },
+        "criterion.not_found": {
+            "da": "Kriteriet findes ikke.",
+            "en": "The criterion does not exist.",
+        },
+        "criterion.group_not_found": {
+            "da": "Gruppen af kriterier findes ikke.",
+            "en": "The group of criteria does not exist.",
+        },
+        "criterion.unknown_group": {
+            "da": "Gruppen findes ikke. Vælg en eksisterende gruppe.",
+            "en": "The group does not exist. Choose an existing group.",
+        },
+        "criterion.bad_order": {
+            "da": "Rækkefølgen skal nævne hvert kriterium præcis én gang.",
+            "en": "The order must name every criterion exactly once.",
+        },
+        "criterion.name_required": {
+            "da": "Navnet skal udfyldes på dansk og engelsk.",
+            "en": "The name is required in Danish and English.",
+        },
+        "criterion.bad_chars": {
+            "da": "Teksten indeholder usynlige kontroltegn. Fjern dem og prøv igen.",
+            "en": "The text contains invisible control characters. Remove them and try again.",
+        },
+        "audit.action.feedback_added": {"da": "Feedback tilføjet", "en": "Feedback added"},
+        "audit.action.feedback_edited": {"da": "Feedback rettet", "en": "Feedback edited"},
+        "audit.action.feedback_deleted": {"da": "Feedback slettet", "en": "Feedback deleted"},
+        "audit.action.feedback_published": {
+            "da": "Feedback offentliggjort",
+            "en": "Feedback published",
+        },
+        "audit.action.criteria_changed": {"da": "Kriterier ændret", "en": "Criteria changed"},
+        "label.feedback_id": {"da": "Feedbackens nummer", "en": "The feedback's number"},
+        "label.notification_id": {
+            "da": "Notifikationens nummer",
+            "en": "The notification's number",
+        },
+        "label.criterion_id": {"da": "Kriteriets nummer", "en": "The criterion's number"},
+        "label.criterion_ids": {"da": "Kriterierne", "en": "The criteria"},
+        "label.criteria_required": {"da": "Kriterium påkrævet", "en": "Criterion required"},
+        "label.group_id": {"da": "Gruppens nummer", "en": "The group's number"},
+        "label.kind": {"da": "Typen af feedback", "en": "The kind of feedback"},
+        "label.start_seconds": {"da": "Starttidspunktet", "en": "The start time"},
+        "label.end_seconds": {"da": "Sluttidspunktet", "en": "The end time"},
+        "label.publish": {"da": "Offentliggør", "en": "Publish"},
+        "label.name_da": {"da": "Navn på dansk", "en": "Name in Danish"},
+        "label.name_en": {"da": "Navn på engelsk", "en": "Name in English"},
+        "label.description_da": {"da": "Beskrivelse på dansk", "en": "Description in Danish"},
+        "label.description_en": {"da": "Beskrivelse på engelsk", "en": "Description in English"},
+        "label.position": {"da": "Placering", "en": "Position"},
+        "label.clear_group": {"da": "Fjern gruppen", "en": "Clear the group"},
+    }
+)
 
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:

@@ -1,0 +1,241 @@
+"""The rubric: criteria in order, their wordings, groups, and whether feedback must name one."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.core.errors import BadInput, NotFound
+from app.core.timeutil import utcnow
+from app.criteria.models import (
+    CriteriaOrder,
+    Criterion,
+    CriterionCreate,
+    CriterionGroup,
+    CriterionPublic,
+    CriterionUpdate,
+    CriterionVersion,
+    GroupCreate,
+    GroupPublic,
+    GroupUpdate,
+    RubricSettings,
+)
+
+WORDING = ("name_da", "name_en", "description_da", "description_en")
+
+
+def _clean(value: str, *, required: bool) -> str:
+    """One line of text without control characters; required names may not be blank."""
+    text = " ".join(value.split())
+    if required and not text:
+        raise BadInput("criterion.name_required")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value if ch not in "\n\t\r"):
+        raise BadInput("criterion.bad_chars")
+    return text
+
+
+def rubric_settings(*, session: Session) -> RubricSettings:
+    """The administrator's rubric settings (defaults until first saved)."""
+    return session.get(RubricSettings, 1) or RubricSettings(id=1)
+
+
+def set_criteria_required(*, session: Session, required: bool) -> RubricSettings:
+    row = session.get(RubricSettings, 1) or RubricSettings(id=1)
+    row.criteria_required = required
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def catalogue(*, session: Session) -> list[tuple[Criterion, CriterionVersion]]:
+    """Every criterion, retired ones included, in rubric order, with its current wording."""
+    query = (
+        select(Criterion, CriterionVersion)
+        .join(
+            CriterionVersion,
+            (col(CriterionVersion.criterion_id) == Criterion.id)
+            & (col(CriterionVersion.version) == Criterion.version),
+        )
+        .order_by(col(Criterion.position), col(Criterion.id))
+    )
+    return [(c, v) for c, v in session.exec(query).all()]
+
+
+def to_public(rows: Sequence[tuple[Criterion, CriterionVersion]]) -> list[CriterionPublic]:
+    """The catalogue as the API gives it; `number` counts the criteria one can choose."""
+    out, number = [], 0
+    for criterion, version in rows:
+        retired = criterion.retired_at is not None
+        number = number if retired else number + 1
+        out.append(
+            CriterionPublic(
+                id=criterion.id,  # type: ignore[arg-type]
+                number=0 if retired else number,
+                position=criterion.position,
+                group_id=criterion.group_id,
+                version=criterion.version,
+                name_da=version.name_da,
+                name_en=version.name_en,
+                description_da=version.description_da,
+                description_en=version.description_en,
+                retired=retired,
+            )
+        )
+    return out
+
+
+def get(*, session: Session, criterion_id: int) -> Criterion:
+    criterion = session.get(Criterion, criterion_id)
+    if criterion is None:
+        raise NotFound("criterion.not_found")
+    return criterion
+
+
+def public_one(*, session: Session, criterion_id: int) -> CriterionPublic:
+    rows = catalogue(session=session)
+    return next(p for p in to_public(rows) if p.id == criterion_id)
+
+
+def _check_group(session: Session, group_id: int | None) -> None:
+    if group_id is not None and session.get(CriterionGroup, group_id) is None:
+        raise BadInput("criterion.unknown_group")
+
+
+def create(*, session: Session, body: CriterionCreate) -> Criterion:
+    """A new criterion at the end of the rubric."""
+    wording = {
+        field: _clean(getattr(body, field), required=field.startswith("name")) for field in WORDING
+    }
+    _check_group(session, body.group_id)
+    last = session.exec(select(func.max(Criterion.position))).one()
+    criterion = Criterion(position=(last or 0) + 1, group_id=body.group_id)
+    session.add(criterion)
+    session.flush()
+    session.add(CriterionVersion(criterion_id=criterion.id, version=1, **wording))  # type: ignore[arg-type]
+    session.flush()
+    return criterion
+
+
+def update(*, session: Session, criterion_id: int, body: CriterionUpdate) -> Criterion:
+    """A changed wording becomes a new version; feedback keeps the version it was given under."""
+    criterion = get(session=session, criterion_id=criterion_id)
+    current = session.exec(
+        select(CriterionVersion).where(
+            CriterionVersion.criterion_id == criterion_id,
+            CriterionVersion.version == criterion.version,
+        )
+    ).one()
+    wording = {field: getattr(current, field) for field in WORDING}
+    for field in WORDING:
+        value = getattr(body, field)
+        if value is not None:
+            wording[field] = _clean(value, required=field.startswith("name"))
+    if wording != {field: getattr(current, field) for field in WORDING}:
+        criterion.version += 1
+        session.add(
+            CriterionVersion(criterion_id=criterion_id, version=criterion.version, **wording)
+        )
+    if body.clear_group:
+        criterion.group_id = None
+    elif body.group_id is not None:
+        _check_group(session, body.group_id)
+        criterion.group_id = body.group_id
+    session.add(criterion)
+    session.flush()
+    return criterion
+
+
+def set_retired(*, session: Session, criterion_id: int, retired: bool) -> Criterion:
+    """A retired criterion stays on old feedback and cannot be chosen for new."""
+    criterion = get(session=session, criterion_id=criterion_id)
+    if retired and criterion.retired_at is None:
+        criterion.retired_at = utcnow()
+    elif not retired:
+        criterion.retired_at = None
+    session.add(criterion)
+    session.flush()
+    return criterion
+
+
+def reorder(*, session: Session, body: CriteriaOrder) -> None:
+    """Every criterion's id in the new order: a list that misses or repeats one is refused."""
+    existing = {c.id: c for c in session.exec(select(Criterion)).all()}
+    if len(body.criterion_ids) != len(existing) or set(body.criterion_ids) != set(existing):
+        raise BadInput("criterion.bad_order")
+    for position, criterion_id in enumerate(body.criterion_ids, start=1):
+        existing[criterion_id].position = position
+        session.add(existing[criterion_id])
+    session.flush()
+
+
+def groups(*, session: Session) -> list[GroupPublic]:
+    rows = session.exec(
+        select(CriterionGroup).order_by(col(CriterionGroup.position), col(CriterionGroup.id))
+    ).all()
+    return [GroupPublic.model_validate(g, from_attributes=True) for g in rows]
+
+
+def create_group(*, session: Session, body: GroupCreate) -> CriterionGroup:
+    last = session.exec(select(func.max(CriterionGroup.position))).one()
+    group = CriterionGroup(
+        name_da=_clean(body.name_da, required=True),
+        name_en=_clean(body.name_en, required=True),
+        position=(last or 0) + 1,
+    )
+    session.add(group)
+    session.flush()
+    return group
+
+
+def update_group(*, session: Session, group_id: int, body: GroupUpdate) -> CriterionGroup:
+    group = session.get(CriterionGroup, group_id)
+    if group is None:
+        raise NotFound("criterion.group_not_found")
+    if body.name_da is not None:
+        group.name_da = _clean(body.name_da, required=True)
+    if body.name_en is not None:
+        group.name_en = _clean(body.name_en, required=True)
+    if body.position is not None:
+        group.position = body.position
+    session.add(group)
+    session.flush()
+    return group
+
+
+# For feedback ----------------------------------------------------------------------------
+
+
+def choose(*, session: Session, criterion_ids: Sequence[int]) -> list[CriterionVersion]:
+    """The current wordings of criteria chosen for new feedback: unknown or retired refused."""
+    if len(set(criterion_ids)) != len(criterion_ids):
+        raise BadInput("feedback.criterion_twice")
+    chosen = []
+    for criterion_id in criterion_ids:
+        criterion = session.get(Criterion, criterion_id)
+        if criterion is None:
+            raise BadInput("feedback.unknown_criterion", id=criterion_id)
+        if criterion.retired_at is not None:
+            raise BadInput("feedback.retired_criterion", id=criterion_id)
+        chosen.append(
+            session.exec(
+                select(CriterionVersion).where(
+                    CriterionVersion.criterion_id == criterion_id,
+                    CriterionVersion.version == criterion.version,
+                )
+            ).one()
+        )
+    return chosen
+
+
+def versions(*, session: Session, version_ids: Sequence[int]) -> dict[int, CriterionVersion]:
+    """Wordings by id (what feedback was given under)."""
+    if not version_ids:
+        return {}
+    query = select(CriterionVersion).where(col(CriterionVersion.id).in_(set(version_ids)))
+    return {v.id: v for v in session.exec(query).all()}  # type: ignore[misc]
+
+
+def retired_ids(*, session: Session) -> set[int]:
+    query = select(Criterion.id).where(col(Criterion.retired_at).is_not(None))
+    return {i for i in session.exec(query).all() if i is not None}

@@ -1,0 +1,240 @@
+"""Feedback as the reader sees it: threads in time order, grouped by criterion, and CSV."""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterator
+
+from sqlmodel import Session, col, select
+
+from app.accounts.models import User
+from app.criteria import service as criteria
+from app.feedback.models import (
+    KIND_ORDER,
+    CriterionGroupPublic,
+    CriterionRef,
+    Feedback,
+    FeedbackCriterion,
+    FeedbackGrouped,
+    FeedbackKind,
+    FeedbackList,
+    FeedbackPublic,
+    KindCounts,
+)
+from app.feedback.service import visible_to
+from app.recordings.models import Recording
+
+
+class Reading:
+    """What one reader may see of a recording's feedback, loaded in a few queries."""
+
+    def __init__(self, *, session: Session, user: User, recording: Recording) -> None:
+        self.user, self.recording = user, recording
+        self.items = list(
+            session.exec(
+                select(Feedback)
+                .where(Feedback.recording_id == recording.id, visible_to(user))
+                .order_by(col(Feedback.created_at), col(Feedback.id))
+            ).all()
+        )
+        links = session.exec(
+            select(FeedbackCriterion)
+            .join(Feedback, col(Feedback.id) == FeedbackCriterion.feedback_id)
+            .where(Feedback.recording_id == recording.id)
+        ).all()
+        wordings = criteria.versions(
+            session=session, version_ids=[link.criterion_version_id for link in links]
+        )
+        retired = criteria.retired_ids(session=session)
+        self.criteria: dict[int, list[CriterionRef]] = defaultdict(list)
+        for link in links:
+            wording = wordings[link.criterion_version_id]
+            self.criteria[link.feedback_id].append(
+                CriterionRef(
+                    id=link.criterion_id,
+                    version=wording.version,
+                    name_da=wording.name_da,
+                    name_en=wording.name_en,
+                    retired=link.criterion_id in retired,
+                )
+            )
+        authors = {i.author_id for i in self.items if i.author_id is not None}
+        self.names = (
+            dict(session.exec(select(User.id, User.name).where(col(User.id).in_(authors))).all())
+            if authors
+            else {}
+        )
+
+    def public(self, item: Feedback) -> FeedbackPublic:
+        return FeedbackPublic(
+            id=item.id,  # type: ignore[arg-type]
+            recording_id=item.recording_id,
+            parent_id=item.parent_id,
+            author_id=item.author_id,
+            author_name=self.names.get(item.author_id) if item.author_id else None,
+            own=item.author_id == self.user.id,
+            self_reflection=item.author_id == self.recording.owner_id,
+            kind=item.kind,
+            start_seconds=item.start_seconds,
+            end_seconds=item.end_seconds,
+            criteria=self.criteria.get(item.id, []),  # type: ignore[arg-type]
+            text=item.text,
+            draft=item.draft,
+            created_at=item.created_at,
+            published_at=item.published_at,
+            edited=item.edited_at is not None,
+            edited_at=item.edited_at,
+            deleted=item.deleted_at is not None,
+        )
+
+    def threads(self) -> list[FeedbackPublic]:
+        """Items in time order with their replies; a deleted item stays while replies do."""
+        replies: dict[int, list[FeedbackPublic]] = defaultdict(list)
+        for item in self.items:
+            if item.parent_id is not None and item.deleted_at is None:
+                replies[item.parent_id].append(self.public(item))
+        roots = sorted(
+            (i for i in self.items if i.parent_id is None),
+            key=lambda i: (i.start_seconds or 0, i.end_seconds or 0, i.id),
+        )
+        out = []
+        for root in roots:
+            if root.deleted_at is not None and not replies.get(root.id):  # type: ignore[arg-type]
+                continue
+            thread = self.public(root)
+            thread.replies = replies.get(root.id, [])  # type: ignore[arg-type]
+            out.append(thread)
+        return out
+
+    def listing(self) -> FeedbackList:
+        threads = self.threads()
+        return FeedbackList(
+            items=threads, count=len(threads), drafts=sum(1 for t in threads if t.draft)
+        )
+
+    def grouped(self, *, session: Session) -> FeedbackGrouped:
+        """Per criterion (rubric order), counts per kind and the items, strengths first."""
+        roots = [i for i in self.items if i.parent_id is None and i.deleted_at is None]
+        by_criterion: dict[int | None, list[Feedback]] = defaultdict(list)
+        for item in roots:
+            refs = self.criteria.get(item.id, [])  # type: ignore[arg-type]
+            keys: list[int | None] = [ref.id for ref in refs]
+            for key in keys or [None]:
+                by_criterion[key].append(item)
+        current = {
+            c.id: CriterionRef(
+                id=c.id,  # type: ignore[arg-type]
+                version=v.version,
+                name_da=v.name_da,
+                name_en=v.name_en,
+                retired=c.retired_at is not None,
+            )
+            for c, v in criteria.catalogue(session=session)
+        }
+        order = [cid for cid in current if cid in by_criterion]
+        if None in by_criterion:
+            order.append(None)
+        groups = [
+            CriterionGroupPublic(
+                criterion=current[cid] if cid is not None else None,
+                counts=_counts(by_criterion[cid]),
+                items=[self.public(i) for i in sorted(by_criterion[cid], key=_strengths_first)],
+            )
+            for cid in order
+        ]
+        return FeedbackGrouped(groups=groups, counts=_counts(roots))
+
+
+def _strengths_first(item: Feedback) -> tuple[int, float, int]:
+    return (KIND_ORDER.get(item.kind, 3), item.start_seconds or 0, item.id or 0)  # type: ignore[arg-type]
+
+
+def _counts(items: list[Feedback]) -> KindCounts:
+    counts = KindCounts()
+    for item in items:
+        if item.kind is not None:
+            setattr(counts, item.kind.value, getattr(counts, item.kind.value) + 1)
+    return counts
+
+
+# CSV -------------------------------------------------------------------------------------
+
+CSV_COLUMNS = {
+    "da": [
+        "tid",
+        "slut",
+        "type",
+        "kriterier",
+        "forfatter",
+        "status",
+        "tekst",
+        "svar_på",
+        "oprettet",
+        "redigeret",
+    ],
+    "en": [
+        "time",
+        "end",
+        "kind",
+        "criteria",
+        "author",
+        "status",
+        "text",
+        "reply_to",
+        "created",
+        "edited",
+    ],
+}
+KIND_NAMES = {
+    "da": {
+        FeedbackKind.strength: "styrke",
+        FeedbackKind.development_point: "udviklingspunkt",
+        FeedbackKind.question: "spørgsmål",
+    },
+    "en": {
+        FeedbackKind.strength: "strength",
+        FeedbackKind.development_point: "development point",
+        FeedbackKind.question: "question",
+    },
+}
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def _cell(value: str) -> str:
+    """A cell starting with = + - @ would run as a formula in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def to_csv(threads: list[FeedbackPublic], lang: str) -> Iterator[str]:
+    """One row per item and reply, in time order; the criteria as the item was given them."""
+    lang = lang if lang in CSV_COLUMNS else "da"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS[lang])
+    status = {True: "kladde" if lang == "da" else "draft", False: ""}
+    for thread in threads:
+        for item in [thread, *thread.replies]:
+            if item.deleted:
+                continue
+            names = "; ".join(c.name_da if lang == "da" else c.name_en for c in item.criteria)
+            writer.writerow(
+                [
+                    clock(item.start_seconds if item.parent_id is None else thread.start_seconds),
+                    clock(item.end_seconds),
+                    KIND_NAMES[lang].get(item.kind, "") if item.kind else "",
+                    _cell(names),
+                    _cell(item.author_name or ""),
+                    status[item.draft],
+                    _cell(item.text),
+                    str(item.parent_id or ""),
+                    item.created_at.isoformat(timespec="seconds"),
+                    item.edited_at.isoformat(timespec="seconds") if item.edited_at else "",
+                ]
+            )
+    yield buffer.getvalue()
