@@ -81,7 +81,7 @@ def create_app() -> FastAPI:
             request,
             status_code=exc.status_code,
             message=exc.message(request_language(request)),
-            code=exc.key,
+            code=exc.code,
             field=exc.field,
         )
 

@@ -10,14 +10,15 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import settings
-from app.core.i18n import request_language, translate
+from app.core.i18n import request_language, translate, translate_plural
 from app.core.templates import render
 
 log = logging.getLogger(__name__)
 
 
 class VideosparringError(Exception):
-    """`key` names a message in app.core.i18n; params fill it in."""
+    """`msgid` is an English message marked with N_(); params fill it in when it is shown,
+    in the reader's language. `code` is the stable name an API client sees."""
 
     status_code = 400
     # What a form had filled in, so that a page can show it again beside the message.
@@ -25,8 +26,16 @@ class VideosparringError(Exception):
     # The form field the message is about (its name), so that a page can mark that field.
     field: str | None = None
 
-    def __init__(self, key: str, *, status_code: int | None = None, **params: object) -> None:
-        self.key = key
+    def __init__(
+        self,
+        msgid: str | tuple[str, str],
+        *,
+        code: str = "error",
+        status_code: int | None = None,
+        **params: object,
+    ) -> None:
+        self.msgid = msgid
+        self.code = code
         self.params = params
         if isinstance(params.get("field"), str):
             self.field = str(params["field"])
@@ -35,7 +44,12 @@ class VideosparringError(Exception):
         super().__init__(self.message())
 
     def message(self, lang: str = "da") -> str:
-        return translate(self.key, lang, **self.params)
+        if isinstance(self.msgid, tuple):  # N_plural(...): params["num"] picks the form
+            num = int(self.params.get("num", 0))  # type: ignore[call-overload]
+            others = {k: v for k, v in self.params.items() if k != "num"}
+            singular, plural = self.msgid
+            return translate_plural(singular, plural, num, lang, **others)
+        return translate(self.msgid, lang, **self.params)
 
 
 class BadInput(VideosparringError):

@@ -1,61 +1,135 @@
-"""Jinja2 pages with the request's language and a few formatting filters."""
+"""Jinja2 pages in the request's language: gettext from the catalogs, Babel's formats."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
-from app.core.i18n import request_language, translate
-from app.core.timeutil import to_local
+from app.core.i18n import FileSize, babel_locale, request_language, translations
+from app.core.labels import LABELS
+from app.core.timeutil import local_zone, to_local
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+env = templates.env
+env.add_extension("jinja2.ext.i18n")
+env.policies["ext.i18n.trimmed"] = True
+
+
+def _lang(context: Context) -> str:
+    return str(context.get("lang", "da"))
+
+
+# One environment serves every request: the gettext callables read the page's language
+# from its context rather than being installed per request (which would race between two
+# requests in different languages).
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations(_lang(context)).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translations(_lang(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, ctxt: str, message: str) -> str:
+    return str(translations(_lang(context)).pgettext(ctxt, message))
+
+
+@pass_context
+def _npgettext(context: Context, ctxt: str, singular: str, plural: str, n: int) -> str:
+    return translations(_lang(context)).npgettext(ctxt, singular, plural, n)
+
+
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+)
+
+
+@pass_context
+def label(context: Context, family: str, value: object, **params: object) -> str:
+    """A value's word (`label("status", r.status)`): app/core/labels.py holds the msgids."""
+    msgid = LABELS[family].get(str(value))
+    if msgid is None:
+        return str(value)
+    text = translations(_lang(context)).gettext(msgid)
+    return text % params if params else text
 
 
 def clock(seconds: float | None) -> str:
+    """A position in a recording, 1:02:03 or 2:03: the same in every language."""
     total = int(seconds or 0)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def localtime(value: datetime | None, seconds: bool = False) -> str:
-    """A stored (UTC) time in the `time_zone` setting's local time."""
+@pass_context
+def date_filter(context: Context, value: date | datetime | None, format: str = "short") -> str:
+    """A date in the reader's locale; a stored time gives the local date it fell on."""
     if value is None:
         return ""
-    return to_local(value).strftime("%d-%m-%Y %H:%M:%S" if seconds else "%d-%m-%Y %H:%M")
-
-
-def danish_date(value: date | datetime | None) -> str:
-    """A date; a stored time gives the local date it fell on."""
     if isinstance(value, datetime):
-        value = to_local(value)
-    return value.strftime("%d-%m-%Y") if value else ""
+        value = to_local(value).date()
+    return format_date(value, format, locale=babel_locale(_lang(context)))
 
 
-def decimal(value: float, lang: str = "da") -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "da" else text
+@pass_context
+def datetime_filter(context: Context, value: datetime | None, seconds: bool = False) -> str:
+    """A stored (UTC) time in the municipality's time zone, in the reader's locale."""
+    if value is None:
+        return ""
+    locale = babel_locale(_lang(context))
+    local = to_local(value)
+    day = format_date(local, "short", locale=locale)
+    time = format_time(local, "medium" if seconds else "short", tzinfo=local_zone(), locale=locale)
+    return str(get_datetime_format("short", locale=locale)).replace("'", "").format(time, day)
 
 
-templates.env.filters["clock"] = clock
-templates.env.filters["decimal"] = decimal
-templates.env.filters["localtime"] = localtime
-templates.env.filters["danish_date"] = danish_date
+@pass_context
+def number(context: Context, value: float | None, digits: int | None = None) -> str:
+    """A number with the reader's decimal and grouping signs (1.234,5 or 1,234.5)."""
+    if value is None:
+        return ""
+    pattern = f"#,##0.{'0' * digits}" if digits else None
+    return format_decimal(value, pattern, locale=babel_locale(_lang(context)))
+
+
+@pass_context
+def duration(context: Context, seconds: float | None) -> str:
+    """A length of time in words ("5 minutter", "2 hours")."""
+    delta = timedelta(seconds=float(seconds or 0))
+    return format_timedelta(delta, threshold=1.5, locale=babel_locale(_lang(context)))
+
+
+@pass_context
+def filesize(context: Context, value: int | None) -> str:
+    """Bytes as a person reads them ("4,0 GB")."""
+    return FileSize(value or 0).localized(_lang(context))
+
+
+env.globals["label"] = label
+env.filters["clock"] = clock
+env.filters["date"] = date_filter
+env.filters["datetime"] = datetime_filter
+env.filters["number"] = number
+env.filters["duration"] = duration
+env.filters["filesize"] = filesize
 
 
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    lang = request_language(request)
-
-    def t(key: str, **params: object) -> str:
-        return translate(key, lang, **params)
-
-    ctx = {"lang": lang, "t": t, **(context or {})}
+    ctx = {"lang": request_language(request), **(context or {})}
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     # Pages carry case data: never cached by a browser or a proxy.
     response.headers["Cache-Control"] = "no-store"
