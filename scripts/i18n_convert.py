@@ -177,6 +177,9 @@ def convert_python(
             continue  # the stable API code stays the key
         if before[-1:] == ["["]:
             continue  # a subscript such as form["title"]
+        after = [t.string for t in significant[i + 1 : i + 3]]
+        if after == [",", "N_"]:
+            continue  # ("code", N_("message")): a code beside its message
         text = "N_(" + py_literal(table[value][0]) + ")"
         if len(before) == 2 and before[1] == "(" and before[0] in errors:
             text += f', code="{value}"'
