@@ -68,10 +68,10 @@ def test_pages_show_local_time_the_audit_log_included(
     stored = datetime.fromisoformat(created["created_at"])
     assert stored.replace(tzinfo=stored.tzinfo or UTC) == NIGHT
     # ... shown in Danish time, on the list and in the audit log.
-    assert "15-06-2026 00:30" in client.get("/recordings").text
+    assert "15.06.2026 00.30" in client.get("/recordings").text
     admin = client_for("administrator")
     audit = admin.get("/admin/audit").text
-    assert "15-06-2026 00:30:00" in audit
+    assert "15.06.2026 00.30.00" in audit
     assert "2026-06-14 22:30" not in audit
 
 
@@ -90,7 +90,7 @@ def test_audit_log_filters_by_the_local_date(
     admin = client_for("administrator")
     that_night = admin.get("/admin/audit?since=2026-06-15&until=2026-06-15")
     assert that_night.status_code == 200, that_night.text[:300]
-    assert "15-06-2026 00:30:00" in that_night.text
+    assert "15.06.2026 00.30.00" in that_night.text
     day_before = admin.get("/admin/audit?since=2026-06-14&until=2026-06-14")
     assert day_before.status_code == 200
     assert "00:30:00" not in day_before.text

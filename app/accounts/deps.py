@@ -12,6 +12,7 @@ from app.core.csrf import CsrfProtected as CsrfProtected
 from app.core.csrf import session_token
 from app.core.db import SessionDep
 from app.core.errors import NotAuthenticated, NotPermitted
+from app.core.i18n import N_
 
 
 class LoginRequired(NotAuthenticated):
@@ -27,7 +28,7 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
 
 def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
-        raise LoginRequired("account.login_required")
+        raise LoginRequired(N_("Log in to continue."), code="account.login_required")
     return user
 
 
@@ -38,7 +39,9 @@ CurrentUser = Annotated[User, Depends(current_user)]
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise NotPermitted("account.not_permitted")
+            raise NotPermitted(
+                N_("Your role does not give access to this."), code="account.not_permitted"
+            )
         return user
 
     return Depends(check)

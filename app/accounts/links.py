@@ -16,6 +16,7 @@ from app.accounts.models import AccountLink, LinkPurpose, User
 from app.accounts.service import check_password_strength, check_repeated, end_sessions
 from app.core.config import settings
 from app.core.errors import NotFound
+from app.core.i18n import N_
 from app.core.timeutil import utcnow
 
 PATH = "/account/link/"
@@ -57,10 +58,22 @@ def open_link(*, session: Session, token: str) -> tuple[AccountLink, User]:
     """The link and its person if it is valid; otherwise 404 with a message to ask for a new one."""
     link = session.get(AccountLink, security.token_hash(token)) if 20 < len(token) < 100 else None
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
-        raise NotFound("link.invalid")
+        raise NotFound(
+            N_(
+                "The link does not work: it has been used, has expired or is "
+                "wrong. Ask the administrator for a new one."
+            ),
+            code="link.invalid",
+        )
     user = session.get(User, link.user_id)
     if user is None or not user.active:
-        raise NotFound("link.invalid")
+        raise NotFound(
+            N_(
+                "The link does not work: it has been used, has expired or is "
+                "wrong. Ask the administrator for a new one."
+            ),
+            code="link.invalid",
+        )
     return link, user
 
 
@@ -80,7 +93,13 @@ def use_link(*, session: Session, token: str, password: str, repeat: str) -> Use
         .values(used_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise NotFound("link.invalid")
+        raise NotFound(
+            N_(
+                "The link does not work: it has been used, has expired or is "
+                "wrong. Ask the administrator for a new one."
+            ),
+            code="link.invalid",
+        )
     user.password_hash = security.hash_password(password)
     user.password_changed_at = user.link_password_at = now
     session.add(user)

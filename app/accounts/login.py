@@ -10,6 +10,7 @@ from app.audit.service import Action, audit_now, audit_on_commit
 from app.core.config import settings
 from app.core.csrf import clear_session_cookie, session_token, set_session_cookie
 from app.core.errors import NotAuthenticated, TooManyAttempts
+from app.core.i18n import N_
 
 
 class BadLogin(NotAuthenticated):
@@ -28,7 +29,7 @@ def check(*, request: Request, session: Session, email: str, password: str) -> U
         raise
     if user is None:
         audit_now(request, None, Action.login_failed, detail=email[:100])
-        raise BadLogin("account.bad_login")
+        raise BadLogin(N_("Wrong e-mail or password."), code="account.bad_login")
     audit_on_commit(session, request, user, Action.login)
     return user
 

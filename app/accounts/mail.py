@@ -7,7 +7,32 @@ from email.message import EmailMessage
 from app.accounts.models import LinkPurpose
 from app.core.config import settings
 from app.core.errors import VideosparringError
-from app.core.i18n import translate
+from app.core.i18n import N_, N_plural, translate, translate_plural
+
+MAILS = {
+    LinkPurpose.invite: (
+        N_("Your Videosparring account"),
+        N_plural(
+            "Hello %(name)s\n\nAn account has been made for you in Videosparring. Choose your "
+            "password here (the link works once and expires in %(num)d hour):\n\n%(url)s\n\n"
+            "If you did not expect this, contact IT.\n",
+            "Hello %(name)s\n\nAn account has been made for you in Videosparring. Choose your "
+            "password here (the link works once and expires in %(num)d hours):\n\n%(url)s\n\n"
+            "If you did not expect this, contact IT.\n",
+        ),
+    ),
+    LinkPurpose.reset: (
+        N_("Reset your Videosparring password"),
+        N_plural(
+            "Hello %(name)s\n\nAn administrator has made a link for you to choose a new password "
+            "(it works once and expires in %(num)d hour):\n\n%(url)s\n\n"
+            "If you did not ask for this, contact your manager and IT.\n",
+            "Hello %(name)s\n\nAn administrator has made a link for you to choose a new password "
+            "(it works once and expires in %(num)d hours):\n\n%(url)s\n\n"
+            "If you did not ask for this, contact your manager and IT.\n",
+        ),
+    ),
+}
 
 
 class MailFailed(VideosparringError):
@@ -23,11 +48,10 @@ def send_link(*, to: str, name: str, url: str, purpose: LinkPurpose, lang: str) 
     message = EmailMessage()
     message["From"] = settings.smtp_from or f"videosparring@{settings.smtp_host}"
     message["To"] = to
-    message["Subject"] = translate(f"mail.{purpose.value}.subject", lang)
+    subject, body = MAILS[purpose]
+    message["Subject"] = translate(subject, lang)
     hours = int(settings.account_link_hours)
-    message.set_content(
-        translate(f"mail.{purpose.value}.body", lang, name=name, url=url, hours=hours)
-    )
+    message.set_content(translate_plural(*body, hours, lang, name=name, url=url))
     timeout = settings.smtp_timeout_seconds
     try:
         if settings.smtp_security == "tls":
@@ -44,4 +68,11 @@ def send_link(*, to: str, name: str, url: str, purpose: LinkPurpose, lang: str) 
                 smtp.login(settings.smtp_username, settings.smtp_password)
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailFailed("mail.failed", detail=type(exc).__name__) from exc
+        raise MailFailed(
+            N_(
+                "The e-mail could not be sent (%(detail)s). Nothing was saved. Check the "
+                "SMTP settings and retry."
+            ),
+            code="mail.failed",
+            detail=type(exc).__name__,
+        ) from exc

@@ -34,6 +34,8 @@ class User(SQLModel, table=True):
     # An administrator made a reset link the person has not yet been told about (shown at
     # their next login).
     reset_notice_due: bool = False
+    # The language the person chose ("da" or "en"); None: the browser's choice, then Danish.
+    language: str | None = Field(default=None, max_length=8)
 
 
 class Team(SQLModel, table=True):
@@ -81,6 +83,7 @@ class UserPublic(SQLModel):
     name: str
     role: Role
     active: bool
+    language: str | None = None
 
 
 class LoginRequest(SQLModel):

@@ -14,7 +14,7 @@ from app.audit.service import Action, audit_on_commit
 from app.core.csrf import clear_session_cookie
 from app.core.db import SessionDep
 from app.core.errors import BadInput, VideosparringError
-from app.core.i18n import request_language
+from app.core.i18n import LANGUAGES, request_language
 from app.core.templates import render
 
 router = APIRouter(include_in_schema=False)
@@ -139,11 +139,16 @@ def use_link(
 
 
 @router.get("/language/{code}")
-def switch_language(code: str, request: Request) -> RedirectResponse:
+def switch_language(
+    code: str, request: Request, session: SessionDep, user: OptionalUser
+) -> RedirectResponse:
+    """Choose the language: kept in a cookie, and with the account of a signed-in person."""
     target = request.query_params.get("next", "/recordings")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = "/recordings"  # only local addresses: no open redirect (browsers read /\ as //)
     response = RedirectResponse(target, status_code=303)
-    if code in ("da", "en"):
+    if code in LANGUAGES:
         response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="lax")
+        if user is not None and user.id is not None:
+            service.set_language(session=session, user_id=user.id, language=code)
     return response

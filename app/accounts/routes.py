@@ -8,6 +8,7 @@ from app.accounts.models import LoginAnswer, LoginRequest, UserPublic
 from app.core.csrf import origin_allowed
 from app.core.db import SessionDep
 from app.core.errors import BadInput, UnsupportedMedia
+from app.core.i18n import N_
 
 router = APIRouter(tags=["accounts"])
 
@@ -15,9 +16,18 @@ router = APIRouter(tags=["accounts"])
 def same_origin_json(request: Request) -> None:
     """A JSON body from our own origin (or from a script, which sends no Origin)."""
     if not request.headers.get("content-type", "").startswith("application/json"):
-        raise UnsupportedMedia("api.json_only")
+        raise UnsupportedMedia(
+            N_("Send the login as JSON (Content-Type: application/json)."), code="api.json_only"
+        )
     if not origin_allowed(request.scope, dict(request.scope["headers"])):
-        raise BadInput("csrf.origin", status_code=403)
+        raise BadInput(
+            N_(
+                "The request came from a page other than Videosparring and "
+                "was refused. Open Videosparring yourself and try again."
+            ),
+            code="csrf.origin",
+            status_code=403,
+        )
 
 
 @router.post("/auth/login", response_model=LoginAnswer, dependencies=[Depends(same_origin_json)])

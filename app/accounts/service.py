@@ -11,6 +11,7 @@ from app.accounts import security, throttle
 from app.accounts.models import AuthSession, Role, Team, TeamMember, User
 from app.core.config import settings
 from app.core.errors import BadInput, Conflict, NotFound, TooManyAttempts
+from app.core.i18n import LANGUAGES, N_, N_plural
 from app.core.timeutil import utcnow
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
@@ -20,27 +21,45 @@ MIN_PASSWORD = 12
 def normalise_email(value: str) -> str:
     email = unicodedata.normalize("NFC", (value or "").strip()).lower()
     if any(unicodedata.category(c) in {"Cc", "Cf", "Cs"} for c in email):
-        raise BadInput("account.bad_email")
+        raise BadInput(N_("Enter a valid e-mail address."), code="account.bad_email")
     if len(email) > 254 or not EMAIL.match(email):
-        raise BadInput("account.bad_email")
+        raise BadInput(N_("Enter a valid e-mail address."), code="account.bad_email")
     return email
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise BadInput("account.short_password", min=MIN_PASSWORD)
+        raise BadInput(
+            N_("The password must be at least %(min)s characters."),
+            code="account.short_password",
+            min=MIN_PASSWORD,
+        )
     if len(password) > 256:
-        raise BadInput("field.too_long", field="password", max=256)
+        raise BadInput(
+            N_("The field '%(field)s' may be at most %(max)s characters."),
+            code="field.too_long",
+            field="password",
+            max=256,
+        )
 
 
 def _clean_name(value: str, field: str = "name") -> str:
     name = " ".join((value or "").split())
     if not name:
-        raise BadInput("field.required", field=field)
+        raise BadInput(N_("The field '%(field)s' is required."), code="field.required", field=field)
     if len(name) > 120:
-        raise BadInput("field.too_long", field=field, max=120)
+        raise BadInput(
+            N_("The field '%(field)s' may be at most %(max)s characters."),
+            code="field.too_long",
+            field=field,
+            max=120,
+        )
     if any(unicodedata.category(c) in {"Cc", "Cf", "Cs"} for c in name):
-        raise BadInput("field.bad_chars", field=field)
+        raise BadInput(
+            N_("The field '%(field)s' contains characters that are not allowed."),
+            code="field.bad_chars",
+            field=field,
+        )
     return name
 
 
@@ -53,7 +72,9 @@ def create_user(
     if password is not None:
         check_password_strength(password)
     if session.exec(select(User).where(User.email == email)).first():
-        raise Conflict("account.email_taken")
+        raise Conflict(
+            N_("A user with that e-mail address already exists."), code="account.email_taken"
+        )
     user = User(
         email=email,
         name=_clean_name(name),
@@ -68,7 +89,7 @@ def create_user(
 def get_user(*, session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("account.not_found")
+        raise NotFound(N_("The user does not exist."), code="account.not_found")
     return user
 
 
@@ -83,6 +104,14 @@ def update_user(*, session: Session, user: User, role: Role, active: bool) -> Us
         end_sessions(session=session, user_id=user.id)  # type: ignore[arg-type]
     session.add(user)
     return user
+
+
+def set_language(*, session: Session, user_id: int, language: str) -> None:
+    """Remember the person's language with their account, on every device they use."""
+    user = session.get(User, user_id)
+    if user is not None and language in LANGUAGES:
+        user.language = language
+        session.add(user)
 
 
 def delete_user(*, session: Session, user: User) -> None:
@@ -101,7 +130,14 @@ def authenticate(*, session: Session, email: str, password: str, address: str) -
     except BadInput:  # no account has it; counted all the same
         email, valid = "".join(c for c in (email or "").lower() if c.isprintable())[:254], False
     if not throttle.take_attempt(account=email, address=address):
-        raise TooManyAttempts("account.locked", minutes=settings.login_lockout_minutes)
+        raise TooManyAttempts(
+            N_plural(
+                "Too many failed attempts. Try again in %(num)d minute.",
+                "Too many failed attempts. Try again in %(num)d minutes.",
+            ),
+            code="account.locked",
+            num=settings.login_lockout_minutes,
+        )
     user = session.exec(select(User).where(User.email == email)).first() if valid else None
     ok = security.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
@@ -148,14 +184,14 @@ def end_sessions(*, session: Session, user_id: int) -> None:
 def check_repeated(*, new: str, repeat: str) -> None:
     """The new password typed twice, the same both times."""
     if new != repeat:
-        raise BadInput("account.password_mismatch")
+        raise BadInput(N_("The two new passwords differ."), code="account.password_mismatch")
 
 
 def change_password(*, session: Session, user: User, current: str, new: str, repeat: str) -> None:
     """Requires the current password; other logins of this user end."""
     check_repeated(new=new, repeat=repeat)
     if user.password_hash is None or not security.verify_password(user.password_hash, current):
-        raise BadInput("account.wrong_password")
+        raise BadInput(N_("The current password is wrong."), code="account.wrong_password")
     check_password_strength(new)
     user.password_hash = security.hash_password(new)
     user.password_changed_at = utcnow()
@@ -169,7 +205,7 @@ def change_password(*, session: Session, user: User, current: str, new: str, rep
 def create_team(*, session: Session, name: str) -> Team:
     name = _clean_name(name, "team")
     if session.exec(select(Team).where(Team.name == name)).first():
-        raise Conflict("team.name_taken")
+        raise Conflict(N_("A team with that name already exists."), code="team.name_taken")
     team = Team(name=name)
     session.add(team)
     session.flush()
@@ -183,7 +219,7 @@ def list_teams(*, session: Session) -> list[Team]:
 def get_team(*, session: Session, team_id: int) -> Team:
     team = session.get(Team, team_id)
     if team is None:
-        raise NotFound("team.not_found")
+        raise NotFound(N_("The team does not exist."), code="team.not_found")
     return team
 
 

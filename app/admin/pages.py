@@ -16,7 +16,7 @@ from app.audit.service import Action, AuditFilter, audit_now, audit_on_commit
 from app.core.config import settings
 from app.core.db import SessionDep
 from app.core.errors import BadInput, VideosparringError
-from app.core.i18n import request_language
+from app.core.i18n import N_, request_language
 from app.core.ids import DbId, parse_id
 from app.core.templates import render
 from app.core.timeutil import local_zone
@@ -222,7 +222,7 @@ def _audit_filter(request: Request) -> AuditFilter:
         try:
             parsed = datetime.fromisoformat(value[:10])
         except ValueError as exc:
-            raise BadInput("audit.bad_date") from exc
+            raise BadInput(N_("Write the date as YYYY-MM-DD."), code="audit.bad_date") from exc
         # The day as the municipality reads it (entries are stored in UTC).
         bound = datetime.combine(parsed.date(), time.max if end else time.min, local_zone())
         return bound.astimezone(UTC)

@@ -13,27 +13,32 @@ from app.accounts import throttle
 from app.accounts.models import LinkPurpose, Role, Team, User
 from app.audit.models import AuditEntry
 from app.core.errors import BadInput, NotPermitted
+from app.core.i18n import N_
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
 
 
 def _not_yourself(admin: User, user: User) -> None:
     if user.id == admin.id:
-        raise BadInput("account.not_yourself")
+        raise BadInput(
+            N_("You cannot remove your own administrator access."), code="account.not_yourself"
+        )
 
 
 def reset_purpose(*, admin: User, user: User) -> LinkPurpose:
     """What link the person gets: a reset, or an invitation if they never set a password."""
     _not_yourself(admin, user)
     if not user.active:
-        raise BadInput("account.inactive")
+        raise BadInput(N_("The user is disabled. Enable the user first."), code="account.inactive")
     return LinkPurpose.reset if user.password_hash else LinkPurpose.invite
 
 
 def update_person(*, session: Session, admin: User, user: User, role: Role, active: bool) -> User:
     """Role and active flag; an administrator cannot demote or lock out themself."""
     if user.id == admin.id and (role != Role.administrator or not active):
-        raise BadInput("account.not_yourself")
+        raise BadInput(
+            N_("You cannot remove your own administrator access."), code="account.not_yourself"
+        )
     return accounts.update_user(session=session, user=user, role=role, active=active)
 
 
@@ -56,7 +61,10 @@ def set_team_members(*, session: Session, admin: User, team: Team, user_ids: lis
     already = set(accounts.members_of(session=session, team_id=team.id))
     if admin.id in user_ids and admin.id not in already:
         # Joining a team would let an administrator grant themself access to its recordings.
-        raise NotPermitted("team.not_yourself")
+        raise NotPermitted(
+            N_("An administrator cannot add themself to a team: ask another administrator."),
+            code="team.not_yourself",
+        )
     accounts.set_members(session=session, team=team, user_ids=user_ids)
 
 

@@ -21,6 +21,7 @@ from starlette.types import Scope
 
 from app.core.config import settings
 from app.core.errors import BadInput
+from app.core.i18n import N_
 from app.core.proxies import is_trusted_proxy
 from app.core.secrets import sign
 
@@ -205,7 +206,14 @@ async def check_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     if not origin_allowed(request.scope, dict(request.scope["headers"])):
-        raise BadInput("csrf.origin", status_code=403)
+        raise BadInput(
+            N_(
+                "The request came from a page other than Videosparring and "
+                "was refused. Open Videosparring yourself and try again."
+            ),
+            code="csrf.origin",
+            status_code=403,
+        )
     if tokens_match(request.headers.get(CSRF_HEADER), request):
         return
     content_type = request.headers.get("content-type", "")
@@ -216,7 +224,11 @@ async def check_csrf(request: Request) -> None:
             return
     if content_type.startswith("multipart/form-data") and request.url.path in UPLOAD_PATHS:
         return  # the upload reader checks the form's token before it stores a byte
-    raise BadInput("csrf.invalid", status_code=403)
+    raise BadInput(
+        N_("The form has expired or came from another site. Reload the page and try again."),
+        code="csrf.invalid",
+        status_code=403,
+    )
 
 
 CsrfProtected = Depends(check_csrf)

@@ -10,7 +10,8 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import settings
-from app.core.i18n import request_language, translate, translate_plural
+from app.core.i18n import N_, request_language, translate, translate_plural
+from app.core.labels import LABELS
 from app.core.templates import render
 
 log = logging.getLogger(__name__)
@@ -136,10 +137,9 @@ _LOCATIONS = {"body", "path", "query", "form", "header", "cookie"}
 def _field_label(loc: tuple[object, ...], lang: str) -> str:
     names = [part for part in loc if isinstance(part, str) and part not in _LOCATIONS]
     if not names:
-        return translate("label.body" if loc[:1] == ("body",) else "label.field", lang)
-    key = f"label.{names[-1]}"
-    label = translate(key, lang)
-    return label if label != key else translate("label.field", lang)
+        return translate(N_("The request") if loc[:1] == ("body",) else N_("A field"), lang)
+    msgid = LABELS["label"].get(names[-1], N_("A field"))
+    return translate(msgid, lang)
 
 
 def validation_message(exc: RequestValidationError, lang: str) -> tuple[str, str]:
@@ -154,8 +154,7 @@ def validation_message(exc: RequestValidationError, lang: str) -> tuple[str, str
         "max": ctx.get("max_length", ctx.get("le", ctx.get("lt", ""))),
         "min": ctx.get("min_length", ctx.get("ge", ctx.get("gt", ""))),
     }
-    key = f"invalid.{kind}"
-    return translate(key, lang, **params), key
+    return translate(LABELS["invalid"][kind], lang, **params), f"invalid.{kind}"
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
@@ -164,16 +163,22 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
     return error_response(request, status_code=422, message=message, code=code)
 
 
-_HTTP_KEYS = {404: "http.not_found", 405: "http.method_not_allowed", 413: "request.too_large"}
+_HTTP_ERRORS = {
+    404: ("http.not_found", N_("The page does not exist.")),
+    405: ("http.method_not_allowed", N_("That action cannot be used here.")),
+    413: ("request.too_large", N_("The request is too large (at most %(limit)s bytes).")),
+}
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (unknown address, wrong method, body too large)."""
     assert isinstance(exc, StarletteHTTPException)
     lang = request_language(request)
-    code = _HTTP_KEYS.get(exc.status_code, "http.error")
+    code, msgid = _HTTP_ERRORS.get(
+        exc.status_code, ("http.error", N_("The request could not be completed."))
+    )
     limit = getattr(exc, "limit", settings.max_request_bytes)  # BodyTooLarge carries it
-    message = translate(code, lang, limit=limit)
+    message = translate(msgid, lang, limit=limit)
     return error_response(
         request, status_code=exc.status_code, message=message, code=code, headers=exc.headers
     )
@@ -185,5 +190,12 @@ async def handle_data_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DataError)
     log.warning("refused a value the database cannot store: %s", str(exc.orig)[:200])
     lang = request_language(request)
-    message = translate("invalid.unstorable", lang)
+    message = translate(
+        N_(
+            "One of the values cannot be stored (for example an "
+            "invisible control character or a far too large number). "
+            "Correct it and try again."
+        ),
+        lang,
+    )
     return error_response(request, status_code=422, message=message, code="invalid.unstorable")

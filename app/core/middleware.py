@@ -18,7 +18,7 @@ from app.core.csrf import (
     new_prelogin_value,
     token_for,
 )
-from app.core.i18n import request_language, translate
+from app.core.i18n import N_, request_language, translate
 from app.core.templates import render
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,9 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        super().__init__(413, translate("request.too_large", limit=limit))
+        super().__init__(
+            413, translate(N_("The request is too large (at most %(limit)s bytes)."), limit=limit)
+        )
 
 
 async def _answer(send: Send, status: int, content_type: bytes, body: bytes) -> None:
@@ -147,22 +149,36 @@ async def _answer(send: Send, status: int, content_type: bytes, body: bytes) -> 
     await send({"type": "http.response.body", "body": body})
 
 
-def _json(detail: str, code: str) -> bytes:
+def _json(detail: str, *, code: str) -> bytes:
     return json.dumps({"detail": detail, "code": code}, ensure_ascii=False).encode()
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     lang = request_language(Request(scope))
-    body = _json(translate("request.too_large", lang, limit=limit), "request.too_large")
+    body = _json(
+        translate(N_("The request is too large (at most %(limit)s bytes)."), lang, limit=limit),
+        code="request.too_large",
+    )
     await _answer(send, 413, b"application/json", body)
 
 
 async def _server_error(scope: Scope, send: Send) -> None:
     request = Request(scope)
     lang = request_language(request)
-    message = translate("server.error", lang)
+    message = translate(
+        N_(
+            "Something went wrong on our side. Nothing was changed. Try "
+            "again shortly, and contact IT if it keeps happening."
+        ),
+        lang,
+    )
     if scope["path"].startswith("/api/"):
-        await _answer(send, 500, b"application/json", _json(message, "server.error"))
+        await _answer(
+            send,
+            500,
+            b"application/json",
+            _json(message, code="server.error"),
+        )
         return
     try:
         response = render(request, "error.html", {"message": message}, status_code=500)

@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.core.errors import BadInput, NotFound
+from app.core.i18n import N_
 from app.core.timeutil import utcnow
 from app.criteria.models import (
     CriteriaOrder,
@@ -28,9 +29,14 @@ def _clean(value: str, *, required: bool) -> str:
     """One line of text without control characters; required names may not be blank."""
     text = " ".join(value.split())
     if required and not text:
-        raise BadInput("criterion.name_required")
+        raise BadInput(
+            N_("The name is required in Danish and English."), code="criterion.name_required"
+        )
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value if ch not in "\n\t\r"):
-        raise BadInput("criterion.bad_chars")
+        raise BadInput(
+            N_("The text contains invisible control characters. Remove them and try again."),
+            code="criterion.bad_chars",
+        )
     return text
 
 
@@ -88,7 +94,7 @@ def to_public(rows: Sequence[tuple[Criterion, CriterionVersion]]) -> list[Criter
 def get(*, session: Session, criterion_id: int) -> Criterion:
     criterion = session.get(Criterion, criterion_id)
     if criterion is None:
-        raise NotFound("criterion.not_found")
+        raise NotFound(N_("The criterion does not exist."), code="criterion.not_found")
     return criterion
 
 
@@ -99,7 +105,10 @@ def public_one(*, session: Session, criterion_id: int) -> CriterionPublic:
 
 def _check_group(session: Session, group_id: int | None) -> None:
     if group_id is not None and session.get(CriterionGroup, group_id) is None:
-        raise BadInput("criterion.unknown_group")
+        raise BadInput(
+            N_("The group does not exist. Choose an existing group."),
+            code="criterion.unknown_group",
+        )
 
 
 def create(*, session: Session, body: CriterionCreate) -> Criterion:
@@ -162,7 +171,9 @@ def reorder(*, session: Session, body: CriteriaOrder) -> None:
     """Every criterion's id in the new order: a list that misses or repeats one is refused."""
     existing = {c.id: c for c in session.exec(select(Criterion)).all()}
     if len(body.criterion_ids) != len(existing) or set(body.criterion_ids) != set(existing):
-        raise BadInput("criterion.bad_order")
+        raise BadInput(
+            N_("The order must name every criterion exactly once."), code="criterion.bad_order"
+        )
     for position, criterion_id in enumerate(body.criterion_ids, start=1):
         existing[criterion_id].position = position
         session.add(existing[criterion_id])
@@ -191,7 +202,9 @@ def create_group(*, session: Session, body: GroupCreate) -> CriterionGroup:
 def update_group(*, session: Session, group_id: int, body: GroupUpdate) -> CriterionGroup:
     group = session.get(CriterionGroup, group_id)
     if group is None:
-        raise NotFound("criterion.group_not_found")
+        raise NotFound(
+            N_("The group of criteria does not exist."), code="criterion.group_not_found"
+        )
     if body.name_da is not None:
         group.name_da = _clean(body.name_da, required=True)
     if body.name_en is not None:
@@ -209,14 +222,22 @@ def update_group(*, session: Session, group_id: int, body: GroupUpdate) -> Crite
 def choose(*, session: Session, criterion_ids: Sequence[int]) -> list[CriterionVersion]:
     """The current wordings of criteria chosen for new feedback: unknown or retired refused."""
     if len(set(criterion_ids)) != len(criterion_ids):
-        raise BadInput("feedback.criterion_twice")
+        raise BadInput(N_("The same criterion is chosen twice."), code="feedback.criterion_twice")
     chosen = []
     for criterion_id in criterion_ids:
         criterion = session.get(Criterion, criterion_id)
         if criterion is None:
-            raise BadInput("feedback.unknown_criterion", id=criterion_id)
+            raise BadInput(
+                N_("The criterion %(id)s does not exist. Choose a criterion from the list."),
+                code="feedback.unknown_criterion",
+                id=criterion_id,
+            )
         if criterion.retired_at is not None:
-            raise BadInput("feedback.retired_criterion", id=criterion_id)
+            raise BadInput(
+                N_("The criterion %(id)s is retired and cannot be chosen for new feedback."),
+                code="feedback.retired_criterion",
+                id=criterion_id,
+            )
         chosen.append(
             session.exec(
                 select(CriterionVersion).where(

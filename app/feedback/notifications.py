@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.core.errors import NotFound
+from app.core.i18n import N_
 from app.core.timeutil import utcnow
 from app.feedback.models import (
     Feedback,
@@ -144,7 +145,7 @@ def mark_read(*, session: Session, user: User, notification_id: int | None = Non
     if notification_id is not None:
         note = session.get(Notification, notification_id)
         if note is None or note.user_id != user.id:
-            raise NotFound("notification.not_found")
+            raise NotFound(N_("The notification does not exist."), code="notification.not_found")
         query = query.where(col(Notification.id) == notification_id)
     session.execute(query.values(read_at=utcnow()))
     session.flush()

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.core.errors import BadInput, NotFound, NotPermitted
+from app.core.i18n import N_
 from app.core.timeutil import utcnow
 from app.criteria import service as criteria
 from app.criteria.models import CriterionVersion
@@ -29,9 +30,12 @@ def clean_text(text: str) -> str:
     """Stored as given (shown as text, never run); blank or control characters refused."""
     text = text.strip()
     if not text:
-        raise BadInput("feedback.text_required")
+        raise BadInput(N_("Write a text for the feedback."), code="feedback.text_required")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text if ch not in "\n\t\r"):
-        raise BadInput("feedback.text_bad_chars")
+        raise BadInput(
+            N_("The text contains invisible control characters. Remove them and try again."),
+            code="feedback.text_bad_chars",
+        )
     return text
 
 
@@ -43,18 +47,34 @@ def check_moment(
     end = None if end is None else round(end, 3)
     duration = round(recording.duration_seconds, 3)
     if start < 0 or start > duration or (end is not None and not 0 <= end <= duration):
-        raise BadInput("feedback.outside_recording", duration=f"{duration:.1f}")
+        raise BadInput(
+            N_("The time lies outside the recording, which lasts %(duration)s seconds."),
+            code="feedback.outside_recording",
+            duration=f"{duration:.1f}",
+        )
     if end is not None and end < start:
-        raise BadInput("feedback.end_before_start")
+        raise BadInput(
+            N_("The end lies before the start. Choose an end after the start."),
+            code="feedback.end_before_start",
+        )
     if end is not None and end == start:
-        raise BadInput("feedback.zero_length")
+        raise BadInput(
+            N_(
+                "Start and end are the same moment. Choose a point in time "
+                "without an end, or a stretch of the recording."
+            ),
+            code="feedback.zero_length",
+        )
     return start, end
 
 
 def _chosen_criteria(session: Session, criterion_ids: Sequence[int]) -> list[CriterionVersion]:
     chosen = criteria.choose(session=session, criterion_ids=criterion_ids)
     if not chosen and criteria.rubric_settings(session=session).criteria_required:
-        raise BadInput("feedback.criterion_required")
+        raise BadInput(
+            N_("Choose at least one criterion for the feedback."),
+            code="feedback.criterion_required",
+        )
     return chosen
 
 
@@ -73,7 +93,7 @@ def get_visible(
         or item.recording_id != recording.id
         or (item.draft and item.author_id != user.id)
     ):
-        raise NotFound("feedback.not_found")
+        raise NotFound(N_("The feedback does not exist."), code="feedback.not_found")
     return item
 
 
@@ -81,9 +101,11 @@ def get_own(*, session: Session, user: User, recording: Recording, feedback_id: 
     """An item the user wrote: 403 for someone else's, 404 if unseen or deleted."""
     item = get_visible(session=session, user=user, recording=recording, feedback_id=feedback_id)
     if item.deleted_at is not None:
-        raise NotFound("feedback.not_found")
+        raise NotFound(N_("The feedback does not exist."), code="feedback.not_found")
     if item.author_id != user.id:
-        raise NotPermitted("feedback.not_yours")
+        raise NotPermitted(
+            N_("You can only edit and delete your own feedback."), code="feedback.not_yours"
+        )
     return item
 
 
@@ -137,7 +159,9 @@ def reply(
     parent = get_visible(session=session, user=user, recording=recording, feedback_id=feedback_id)
     root = thread_root(session, parent)
     if root.draft:
-        raise BadInput("feedback.reply_to_draft")
+        raise BadInput(
+            N_("A draft cannot be replied to. Publish it first."), code="feedback.reply_to_draft"
+        )
     now = utcnow()
     item = Feedback(
         recording_id=recording.id,
@@ -162,7 +186,9 @@ def edit(
     item = get_own(session=session, user=user, recording=recording, feedback_id=feedback_id)
     given = body.model_fields_set
     if item.parent_id is not None and given - {"text"}:
-        raise BadInput("feedback.reply_text_only")
+        raise BadInput(
+            N_("Only the text of a reply can be edited."), code="feedback.reply_text_only"
+        )
     if body.text is not None:
         item.text = clean_text(body.text)
     if body.kind is not None:
@@ -188,9 +214,12 @@ def _relink(session: Session, item: Feedback, criterion_ids: Sequence[int]) -> N
     added = [i for i in criterion_ids if i not in kept]
     chosen = criteria.choose(session=session, criterion_ids=added)
     if len(set(criterion_ids)) != len(criterion_ids):
-        raise BadInput("feedback.criterion_twice")
+        raise BadInput(N_("The same criterion is chosen twice."), code="feedback.criterion_twice")
     if not criterion_ids and criteria.rubric_settings(session=session).criteria_required:
-        raise BadInput("feedback.criterion_required")
+        raise BadInput(
+            N_("Choose at least one criterion for the feedback."),
+            code="feedback.criterion_required",
+        )
     gone = kept - set(criterion_ids)
     if gone:
         session.execute(
@@ -224,7 +253,7 @@ def publish(
     if feedback_id is not None:
         item = get_own(session=session, user=user, recording=recording, feedback_id=feedback_id)
         if not item.draft:
-            raise BadInput("feedback.not_a_draft")
+            raise BadInput(N_("The feedback is already published."), code="feedback.not_a_draft")
         drafts = [item]
     else:
         drafts = list(

@@ -9,7 +9,7 @@ from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import SessionDep
 from app.core.errors import NotPermitted
-from app.core.i18n import request_language
+from app.core.i18n import N_, request_language
 from app.core.templates import render
 from app.library import service
 from app.recordings import service as recording_service
@@ -32,7 +32,9 @@ def home(user: CurrentUser) -> RedirectResponse:
 @router.get("/recordings", response_class=HTMLResponse)
 def recordings_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     if user.role == "leader":
-        raise NotPermitted("account.not_permitted")
+        raise NotPermitted(
+            N_("Your role does not give access to this."), code="account.not_permitted"
+        )
     rows = access.list_visible(session=session, user=user)
     statuses = service.status_views(
         session=session, recordings=rows, lang=request_language(request)

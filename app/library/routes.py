@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.audit.service import Action
 from app.core.db import SessionDep
-from app.core.i18n import request_language, translate
+from app.core.i18n import N_, request_language, translate
 from app.library import service
 from app.recordings.models import RecordingPublic, RecordingsPublic
 from app.sharing import service as access
@@ -47,7 +47,7 @@ def read_status(
 
 
 def _public(view: service.StatusView, lang: str) -> dict[str, Any]:
-    percent_text = translate("status.percent", lang, pct=view.percent)
+    percent_text = translate(N_("%(pct)s%%"), lang, pct=view.percent)
     return {**asdict(view), "busy": view.busy, "percent_text": percent_text}
 
 

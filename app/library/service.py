@@ -15,7 +15,7 @@ from app.audit.service import Action, audit_on_commit, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import after_commit
 from app.core.errors import NotFound
-from app.core.i18n import translate
+from app.core.i18n import N_, translate, translate_plural
 from app.core.timeutil import utcnow
 from app.jobs import reasons
 from app.jobs import service as job_service
@@ -55,14 +55,25 @@ def viewed_file(
     else:
         name, mime = recording.poster_name, "image/png"
     if not name or not mime:
-        raise NotFound("recording.not_ready" if part == "media" else "recording.not_found")
+        if part == "media":
+            raise NotFound(
+                N_("The recording has not finished processing yet."), code="recording.not_ready"
+            )
+        raise NotFound(N_("The recording does not exist."), code="recording.not_found")
     # The poster is a frame of the video: part of the media's viewing.
     audit_viewing(request, session, user, Action.playback, recording.id, Kind.media, part)
     return storage.file_path(recording.id, name), mime
 
 
 # Status a person understands: the stage in words, how far, how long, what went wrong.
-STAGES = ("probe", "audio", "transcribe", "rendition", "poster")
+# The worker's stages, in the words a reader sees.
+STAGE_WORDS = {
+    "probe": N_("Checking the file"),
+    "audio": N_("Extracting the sound"),
+    "transcribe": N_("Transcribing"),
+    "rendition": N_("Making a playable copy"),
+    "poster": N_("Making a still"),
+}
 # The time left is only guessed once transcription has begun and the rate can be seen.
 _ETA_FROM_PROGRESS = 0.06
 _ETA_AFTER_SECONDS = 3.0
@@ -102,11 +113,11 @@ def eta_words(seconds: float | None, lang: str) -> str | None:
     if seconds is None:
         return None
     if seconds < 60:
-        return translate("status.eta.soon", lang)
+        return translate(N_("less than a minute left"), lang)
     minutes = max(1, round(seconds / 60))
-    if minutes == 1:
-        return translate("status.eta.one", lang)
-    return translate("status.eta.other", lang, n=minutes)
+    return translate_plural(
+        "about %(num)d minute left", "about %(num)d minutes left", minutes, lang
+    )
 
 
 def status_view(recording: Recording, job: Job | None, lang: str) -> StatusView:
@@ -115,17 +126,17 @@ def status_view(recording: Recording, job: Job | None, lang: str) -> StatusView:
     percent = 100 if status == RecordingStatus.ready else round((recording.progress or 0.0) * 100)
     label, eta, reason = "", None, None
     if status == RecordingStatus.ready:
-        label = translate("status.ready", lang)
+        label = translate(N_("Ready"), lang)
     elif status == RecordingStatus.failed:
-        label = translate("status.failed", lang)
+        label = translate(N_("Failed"), lang)
         reason = reasons.describe(recording.failure_reason, lang)
     elif status == RecordingStatus.queued and stage == "retrying":
-        label = translate("status.retrying", lang)
+        label = translate(N_("Queued – an attempt failed and will be tried again shortly"), lang)
         reason = reasons.describe(recording.failure_reason, lang)
     elif status == RecordingStatus.queued:  # no worker has it (yet, or since one died)
-        label = translate("status.waiting", lang)
+        label = translate(N_("Queued – waiting for a free worker"), lang)
     else:
-        label = translate(f"status.stage.{stage}" if stage in STAGES else "status.starting", lang)
+        label = translate(STAGE_WORDS.get(stage or "", N_("Starting")), lang)
         seconds = time_left(
             progress=recording.progress or 0.0,
             started_at=job.started_at if job is not None else None,

@@ -4,6 +4,7 @@ from fastapi import Depends, Request
 
 from app.accounts.deps import CurrentUser
 from app.core.errors import BadInput, NotPermitted
+from app.core.i18n import N_
 from app.recordings import service
 
 
@@ -11,11 +12,18 @@ def may_upload(request: Request, user: CurrentUser) -> None:
     """Checked from the headers alone, before a byte of the body is read: a refusal comes at
     once, and uvicorn sends `100 Continue` only to a request whose body is then read."""
     if user.role not in service.UPLOAD_ROLES:
-        raise NotPermitted("recording.upload_role")
+        raise NotPermitted(
+            N_("Only caseworkers and supervisors can upload recordings."),
+            code="recording.upload_role",
+        )
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("application/x-www-form-urlencoded"):
         # Would be read whole into memory by the form parser: an upload is never one.
-        raise BadInput("upload.bad_form", detail="forventede multipart/form-data")
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail="forventede multipart/form-data",
+        )
 
 
 # Listed before the CSRF check, which may read a form body.

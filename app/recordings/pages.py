@@ -9,12 +9,11 @@ from app.accounts.deps import CsrfProtected, CurrentUser
 from app.core.config import settings
 from app.core.db import SessionDep
 from app.core.errors import NotPermitted, VideosparringError
-from app.core.i18n import request_language
+from app.core.i18n import N_, request_language
 from app.core.templates import render
 from app.recordings import service
 from app.recordings.routes import UploadAllowed
 from app.recordings.service import CPR_PATTERN, UPLOAD_ROLES, WHISPER_LANGUAGES
-from app.recordings.upload import human_size
 from app.retention import service as retention
 
 router = APIRouter(include_in_schema=False)
@@ -58,9 +57,9 @@ def error_field(exc: VideosparringError) -> str | None:
     """The name of the form field a refusal is about, if it is about one."""
     if exc.field:
         return exc.field
-    if exc.key == "field.cpr":  # checked in both text fields: mark the one that has it
+    if exc.code == "field.cpr":  # checked in both text fields: mark the one that has it
         return "title" if CPR_PATTERN.search(exc.form_values.get("title", "")) else "case_reference"
-    return FIELD_OF_ERROR.get(exc.key)
+    return FIELD_OF_ERROR.get(exc.code)
 
 
 def _upload_form(
@@ -82,7 +81,7 @@ def _upload_form(
             "field_of_error": FIELD_OF_ERROR,
             "values": values or {},
             "languages": LANGUAGE_CHOICES,
-            "max_size": human_size(settings.max_upload_bytes),
+            "max_size": settings.max_upload_bytes,
             "max_title": settings.title_max_length,
             "max_case": settings.case_reference_max_length,
             "today": today.isoformat(),
@@ -98,7 +97,10 @@ def _upload_form(
 @router.get("/recordings/new", response_class=HTMLResponse)
 def upload_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     if user.role not in UPLOAD_ROLES:
-        raise NotPermitted("recording.upload_role")
+        raise NotPermitted(
+            N_("Only caseworkers and supervisors can upload recordings."),
+            code="recording.upload_role",
+        )
     return _upload_form(request, session)
 
 

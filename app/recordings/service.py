@@ -26,6 +26,7 @@ from app.core.errors import (
     UnsupportedMedia,
     VideosparringError,
 )
+from app.core.i18n import N_
 from app.core.timeutil import utcnow
 from app.jobs import service as job_service
 from app.jobs.models import JobStatus
@@ -52,11 +53,20 @@ CPR_PATTERN = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
 def _clean_text(value: str | None, field: str, max_length: int) -> str:
     text = unicodedata.normalize("NFC", (value or "").strip())
     if not text:
-        raise BadInput("field.required", field=field)
+        raise BadInput(N_("The field '%(field)s' is required."), code="field.required", field=field)
     if len(text) > max_length:
-        raise BadInput("field.too_long", field=field, max=max_length)
+        raise BadInput(
+            N_("The field '%(field)s' may be at most %(max)s characters."),
+            code="field.too_long",
+            field=field,
+            max=max_length,
+        )
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs"} for ch in text):
-        raise BadInput("field.bad_chars", field=field)
+        raise BadInput(
+            N_("The field '%(field)s' contains characters that are not allowed."),
+            code="field.bad_chars",
+            field=field,
+        )
     return text
 
 
@@ -75,17 +85,24 @@ def validate_consent(fields: dict[str, str]) -> ConsentIn:
     child = fields.get("consent_child") in ("on", "true", "1", "yes")
     custody = fields.get("consent_custody") in ("on", "true", "1", "yes")
     if not (child and custody):
-        raise BadInput("consent.required")
+        raise BadInput(
+            N_("Consent from both the child and the custody holders is required."),
+            code="consent.required",
+        )
     try:
         consented_on = date.fromisoformat((fields.get("consent_date") or "").strip())
     except ValueError as exc:
-        raise BadInput("consent.bad_date") from exc
+        raise BadInput(
+            N_("Give the date of consent (not in the future)."), code="consent.bad_date"
+        ) from exc
     from app.retention.service import today
 
     if consented_on > today():
-        raise BadInput("consent.bad_date")
+        raise BadInput(N_("Give the date of consent (not in the future)."), code="consent.bad_date")
     if (fields.get("consent_purpose") or "sparring") != "sparring":
-        raise BadInput("consent.bad_purpose")
+        raise BadInput(
+            N_("The consent must be for video-based sparring."), code="consent.bad_purpose"
+        )
     return ConsentIn(child, custody, consented_on)
 
 
@@ -97,32 +114,61 @@ def validate_form(fields: dict[str, str]) -> RecordingCreate:
     )
     for name, value in (("title", title), ("case_reference", case_reference)):
         if CPR_PATTERN.search(value):
-            raise BadInput("field.cpr", field=name)
+            raise BadInput(
+                N_(
+                    "Title and case reference must not contain a CPR number. Use "
+                    "a reference of your own."
+                ),
+                code="field.cpr",
+                field=name,
+            )
     language = (fields.get("language") or settings.default_language).strip().lower()
     if language not in WHISPER_LANGUAGES:
-        raise BadInput("field.bad_language", value=language[:16])
+        raise BadInput(
+            N_("The language '%(value)s' is unknown. Use a language code such as 'da' or 'en'."),
+            code="field.bad_language",
+            value=language[:16],
+        )
     return RecordingCreate(title=title, case_reference=case_reference, language=language)
 
 
 def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
     """Probe and test-decode the file; a refusal names what is wrong with it."""
     if upload.path is None:
-        raise BadInput("upload.no_file")
+        raise BadInput(N_("Choose a file to upload."), code="upload.no_file")
     if upload.size == 0:
-        raise BadInput("upload.empty")
+        raise BadInput(
+            N_("The file is empty. Choose the recording again and retry."), code="upload.empty"
+        )
     try:
         info = media.probe(upload.path)
         media.check_decodes(upload.path, info)
     except media.MediaError as exc:
         if exc.kind == "no_audio":
-            raise BadInput("upload.no_audio") from exc
+            raise BadInput(
+                N_("The recording has no audio track. Audio is needed for a transcript."),
+                code="upload.no_audio",
+            ) from exc
         if exc.kind == "corrupt":
             # ffmpeg's words are for the log; the reader is told what to do.
             log.info("upload refused as damaged: %s", exc.detail)
-            raise BadInput("upload.damaged") from exc
+            raise BadInput(
+                N_(
+                    "The recording is damaged or incomplete and cannot be "
+                    "played. Choose the original file from the phone, tablet or "
+                    "computer."
+                ),
+                code="upload.damaged",
+            ) from exc
         # ffprobe's own words help the operator, not the caseworker: logged, not shown.
         log.info("upload refused as not media: %s", exc.detail)
-        raise UnsupportedMedia("upload.not_media") from exc
+        raise UnsupportedMedia(
+            N_(
+                "The file is not an audio or video recording we can read. "
+                "Choose the recording the phone, tablet or computer saved."
+            ),
+            code="upload.not_media",
+        ) from exc
     return info
 
 
@@ -132,7 +178,10 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: User)
 
     try:
         if owner.role not in UPLOAD_ROLES:
-            raise NotPermitted("recording.upload_role")
+            raise NotPermitted(
+                N_("Only caseworkers and supervisors can upload recordings."),
+                code="recording.upload_role",
+            )
         recording_in = validate_form(upload.fields)
         consent_in = validate_consent(upload.fields)
         delete_after = check_delete_after(session=session, value=upload.fields.get("delete_after"))
@@ -195,7 +244,9 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: User)
 def require_ready(recording: Recording) -> Recording:
     """Media and transcript exist only once the worker is done."""
     if recording.status != RecordingStatus.ready:
-        raise NotFound("recording.not_ready")
+        raise NotFound(
+            N_("The recording has not finished processing yet."), code="recording.not_ready"
+        )
     return recording
 
 
@@ -220,7 +271,10 @@ def retry(*, session: Session, recording: Recording) -> int:
     """A failed recording gets a new job and is queued again; returns the job's id (the
     caller sends it to the queue once committed)."""
     if recording.status != RecordingStatus.failed:
-        raise Conflict("status.not_failed")
+        raise Conflict(
+            N_("Only a recording that could not be processed can be tried again."),
+            code="status.not_failed",
+        )
     job = job_service.create(session=session, recording_id=recording.id)
     follow_job(session=session, state=job_service.queued_state(job))
     assert job.id is not None
@@ -268,7 +322,7 @@ def set_media(
     """The worker made the files a person plays: the original or a rendition, and a still."""
     recording = session.get(Recording, recording_id)
     if recording is None:
-        raise NotFound("recording.not_found")
+        raise NotFound(N_("The recording does not exist."), code="recording.not_found")
     recording.playable_name = playable_name
     recording.playable_mime = playable_mime
     recording.poster_name = poster_name
@@ -293,7 +347,14 @@ async def receive(*, request: Request, session: Session, owner: User) -> Recordi
     except OSError as exc:
         if not storage.is_disk_full(exc):
             raise
-        error = InsufficientStorage("upload.disk_full")
+        error = InsufficientStorage(
+            N_(
+                "The server has no room for the recording right now, so "
+                "nothing was kept. Try again later, and ask IT to free space "
+                "for recordings."
+            ),
+            code="upload.disk_full",
+        )
         error.form_values = upload.shown_fields()
         raise error from exc
     except VideosparringError as exc:

@@ -20,6 +20,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.core.errors import BadInput, InsufficientStorage, PayloadTooLarge, VideosparringError
+from app.core.i18n import N_, FileSize
 from app.recordings.storage import PartFile, is_disk_full
 
 FIELD_LIMIT = 16 * 1024  # bytes for any text field of the form
@@ -35,35 +36,60 @@ FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 ENCODED_CONTROL = re.compile(r"%(?:[01][0-9a-fA-F]|7[fF])")
 
 
-def human_size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            # Danish decimal comma: "4,0 GB".
-            return f"{value:.0f} {unit}" if unit != "GB" else f"{value:.1f} GB".replace(".", ",")
-        value /= 1024
-    return f"{n} B"
-
-
 def check_client_filename(raw: bytes) -> str:
     """Return a display-safe name, or refuse names that try something."""
     try:
         name = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadInput("upload.bad_filename", detail="ugyldig UTF-8") from exc
+        raise BadInput(
+            N_(
+                "The file name contains characters that are not allowed "
+                "(%(detail)s). Rename the file and retry."
+            ),
+            code="upload.bad_filename",
+            detail="ugyldig UTF-8",
+        ) from exc
     # Browsers and HTTP clients send control characters percent-encoded (%0A, %00).
     if "\x00" in name or ENCODED_CONTROL.search(name):
-        raise BadInput("upload.bad_filename", detail="NUL/kontroltegn")
+        raise BadInput(
+            N_(
+                "The file name contains characters that are not allowed "
+                "(%(detail)s). Rename the file and retry."
+            ),
+            code="upload.bad_filename",
+            detail="NUL/kontroltegn",
+        )
     if "/" in name or "\\" in name or name.strip(". ") == "":
-        raise BadInput("upload.bad_filename", detail="sti")
+        raise BadInput(
+            N_(
+                "The file name contains characters that are not allowed "
+                "(%(detail)s). Rename the file and retry."
+            ),
+            code="upload.bad_filename",
+            detail="sti",
+        )
     bad = sorted(
         {f"U+{ord(c):04X}" for c in name if unicodedata.category(c) in FORBIDDEN_CATEGORIES}
     )
     if bad:
-        raise BadInput("upload.bad_filename", detail=", ".join(bad[:3]))
+        raise BadInput(
+            N_(
+                "The file name contains characters that are not allowed "
+                "(%(detail)s). Rename the file and retry."
+            ),
+            code="upload.bad_filename",
+            detail=", ".join(bad[:3]),
+        )
     name = unicodedata.normalize("NFC", name)
     if len(name.encode("utf-8")) > 255:
-        raise BadInput("upload.bad_filename", detail="over 255 bytes")
+        raise BadInput(
+            N_(
+                "The file name contains characters that are not allowed "
+                "(%(detail)s). Rename the file and retry."
+            ),
+            code="upload.bad_filename",
+            detail="over 255 bytes",
+        )
     return name
 
 
@@ -105,7 +131,13 @@ class ReceivedUpload:
 
 def _refuse_if_too_large(received: int, max_bytes: int) -> None:
     if received > max_bytes:
-        raise PayloadTooLarge("upload.too_large", limit=human_size(max_bytes))
+        raise PayloadTooLarge(
+            N_(
+                "The file is larger than the limit of %(limit)s. Split the recording or contact IT."
+            ),
+            code="upload.too_large",
+            limit=FileSize(max_bytes),
+        )
 
 
 class _Receiver:
@@ -150,14 +182,29 @@ class _Receiver:
         if not self._part_is_file:
             return
         if self.result.part is not None:
-            self._fail(BadInput("upload.bad_form", detail="mere end én fil"))
+            self._fail(
+                BadInput(
+                    N_("The upload form could not be read (%(detail)s)."),
+                    code="upload.bad_form",
+                    detail="mere end én fil",
+                )
+            )
             return
         sent = self.result.fields.get("csrf_token", "")
         if self.csrf_expected is not None and not hmac.compare_digest(
             sent.encode(), self.csrf_expected.encode()
         ):
             # Refused before a byte of the file is stored.
-            self._fail(BadInput("csrf.invalid", status_code=403))
+            self._fail(
+                BadInput(
+                    N_(
+                        "The form has expired or came from another site. Reload the "
+                        "page and try again."
+                    ),
+                    code="csrf.invalid",
+                    status_code=403,
+                )
+            )
             return
         try:
             self.result.filename = check_client_filename(options[b"filename"])
@@ -173,17 +220,39 @@ class _Receiver:
         if self._part_is_file:
             assert self.writing is not None
             if self.writing.size + (end - start) > self.max_bytes:
-                self._fail(PayloadTooLarge("upload.too_large", limit=human_size(self.max_bytes)))
+                self._fail(
+                    PayloadTooLarge(
+                        N_(
+                            "The file is larger than the limit of %(limit)s. Split the "
+                            "recording or contact IT."
+                        ),
+                        code="upload.too_large",
+                        limit=FileSize(self.max_bytes),
+                    )
+                )
                 return
             self.writing.feed(memoryview(data)[start:end])
         else:
             self._field_buf += data[start:end]
             self._fields_bytes += end - start
             if len(self._field_buf) > FIELD_LIMIT:
-                self._fail(BadInput("field.too_long", field=self._part_name, max=FIELD_LIMIT))
+                self._fail(
+                    BadInput(
+                        N_("The field '%(field)s' may be at most %(max)s characters."),
+                        code="field.too_long",
+                        field=self._part_name,
+                        max=FIELD_LIMIT,
+                    )
+                )
             elif self._fields_bytes > FIELDS_TOTAL_LIMIT:
                 # Many small fields must not fill the server's memory either.
-                self._fail(BadInput("upload.bad_form", detail="for mange eller for store felter"))
+                self._fail(
+                    BadInput(
+                        N_("The upload form could not be read (%(detail)s)."),
+                        code="upload.bad_form",
+                        detail="for mange eller for store felter",
+                    )
+                )
 
     def on_part_end(self) -> None:
         if self.error is not None:
@@ -192,12 +261,24 @@ class _Receiver:
             self.writing = None
         elif self._part_name:
             if len(self.result.fields) >= FIELDS_MAX_COUNT:
-                self._fail(BadInput("upload.bad_form", detail="for mange felter"))
+                self._fail(
+                    BadInput(
+                        N_("The upload form could not be read (%(detail)s)."),
+                        code="upload.bad_form",
+                        detail="for mange felter",
+                    )
+                )
                 return
             try:
                 self.result.fields[self._part_name] = self._field_buf.decode("utf-8")
             except UnicodeDecodeError:
-                self._fail(BadInput("field.bad_chars", field=self._part_name))
+                self._fail(
+                    BadInput(
+                        N_("The field '%(field)s' contains characters that are not allowed."),
+                        code="field.bad_chars",
+                        field=self._part_name,
+                    )
+                )
 
     def _fail(self, error: VideosparringError) -> None:
         if self.error is None:
@@ -208,7 +289,13 @@ def _expect_size(request: Request, max_bytes: int, overhead: int) -> None:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + overhead:
         # Refuse before reading a byte when the client tells us the size up front.
-        raise PayloadTooLarge("upload.too_large", limit=human_size(max_bytes))
+        raise PayloadTooLarge(
+            N_(
+                "The file is larger than the limit of %(limit)s. Split the recording or contact IT."
+            ),
+            code="upload.too_large",
+            limit=FileSize(max_bytes),
+        )
 
 
 def is_raw_upload(request: Request) -> bool:
@@ -227,7 +314,14 @@ async def receive_upload(
     try:
         if is_raw_upload(request):
             if csrf_expected is not None:  # a raw body has no form field to carry the token
-                raise BadInput("csrf.invalid", status_code=403)
+                raise BadInput(
+                    N_(
+                        "The form has expired or came from another site. Reload the "
+                        "page and try again."
+                    ),
+                    code="csrf.invalid",
+                    status_code=403,
+                )
             await _receive_raw(request, upload, tmp_dir, max_bytes)
         else:
             await _receive_multipart(request, upload, tmp_dir, max_bytes, csrf_expected)
@@ -235,7 +329,14 @@ async def receive_upload(
         upload.discard()
         if not is_disk_full(exc):
             raise
-        error = InsufficientStorage("upload.disk_full")
+        error = InsufficientStorage(
+            N_(
+                "The server has no room for the recording right now, so "
+                "nothing was kept. Try again later, and ask IT to free space "
+                "for recordings."
+            ),
+            code="upload.disk_full",
+        )
         error.form_values = upload.shown_fields()
         raise error from exc
     except VideosparringError as exc:
@@ -253,7 +354,11 @@ def raw_fields(request: Request) -> tuple[dict[str, str], str]:
     """The form's fields from `X-Upload-Fields` (URL-encoded UTF-8), and the file name."""
     header = request.headers.get(FIELDS_HEADER, "")
     if len(header) > FIELDS_TOTAL_LIMIT:
-        raise BadInput("upload.bad_form", detail="for mange eller for store felter")
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail="for mange eller for store felter",
+        )
     try:
         pairs = parse_qsl(
             header,
@@ -263,17 +368,34 @@ def raw_fields(request: Request) -> tuple[dict[str, str], str]:
             errors="strict",
         )
     except UnicodeDecodeError as exc:
-        raise BadInput("upload.bad_form", detail="felter er ikke UTF-8") from exc
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail="felter er ikke UTF-8",
+        ) from exc
     except ValueError as exc:
-        raise BadInput("upload.bad_form", detail="for mange felter") from exc
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail="for mange felter",
+        ) from exc
     fields: dict[str, str] = {}
     for name, value in pairs:
         if len(value.encode()) > FIELD_LIMIT:
-            raise BadInput("field.too_long", field=name[:64], max=FIELD_LIMIT)
+            raise BadInput(
+                N_("The field '%(field)s' may be at most %(max)s characters."),
+                code="field.too_long",
+                field=name[:64],
+                max=FIELD_LIMIT,
+            )
         fields[name] = value
     filename = fields.pop("filename", "")
     if not filename:
-        raise BadInput("upload.bad_form", detail=f"filename mangler i {FIELDS_HEADER}")
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail=f"filename mangler i {FIELDS_HEADER}",
+        )
     return fields, check_client_filename(filename.encode("utf-8", "surrogatepass"))
 
 
@@ -301,9 +423,17 @@ async def _receive_multipart(
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise BadInput("upload.bad_form", detail="forventede multipart/form-data")
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail="forventede multipart/form-data",
+        )
     if len(boundary) > MAX_BOUNDARY:  # RFC 2046: 1-70 characters; the parser's limit is 256
-        raise BadInput("upload.bad_form", detail="formularens skillelinje er for lang")
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail="formularens skillelinje er for lang",
+        )
     _expect_size(request, max_bytes, FORM_OVERHEAD)
 
     receiver = _Receiver(upload, tmp_dir, max_bytes, csrf_expected)
@@ -328,10 +458,18 @@ async def _receive_multipart(
                 await upload.part.drain()
         parser.finalize()
     except MultipartParseError as exc:
-        raise BadInput("upload.bad_form", detail=str(exc)[:120]) from exc
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail=str(exc)[:120],
+        ) from exc
     if receiver.error is not None:
         raise receiver.error
     if receiver.writing is not None:  # the body ended inside the file part
-        raise BadInput("upload.bad_form", detail="upload afbrudt")
+        raise BadInput(
+            N_("The upload form could not be read (%(detail)s)."),
+            code="upload.bad_form",
+            detail="upload afbrudt",
+        )
     if upload.part is not None:
         await upload.part.drain(final=True)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.core.errors import BadInput
+from app.core.i18n import N_
 from app.core.timeutil import local_today, utcnow
 from app.retention.models import RetentionPolicy
 
@@ -24,9 +25,21 @@ def policy(*, session: Session) -> RetentionPolicy:
 
 def update_policy(*, session: Session, default_days: int, max_days: int, warn_days: int) -> None:
     if not 1 <= default_days <= max_days <= 3650:
-        raise BadInput("retention.bad_policy")
+        raise BadInput(
+            N_(
+                "The default period must be at least 1 day and at most the "
+                "maximum; warning 0-90 days."
+            ),
+            code="retention.bad_policy",
+        )
     if not 0 <= warn_days <= 90:
-        raise BadInput("retention.bad_policy")
+        raise BadInput(
+            N_(
+                "The default period must be at least 1 day and at most the "
+                "maximum; warning 0-90 days."
+            ),
+            code="retention.bad_policy",
+        )
     row = policy(session=session)
     row.default_days, row.max_days, row.warn_days = default_days, max_days, warn_days
     row.updated_at = utcnow()
@@ -49,10 +62,16 @@ def check_delete_after(*, session: Session, value: str | None) -> date:
     try:
         chosen = date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise BadInput("retention.bad_date") from exc
+        raise BadInput(
+            N_("The deletion date must be a date (YYYY-MM-DD)."), code="retention.bad_date"
+        ) from exc
     latest = today() + timedelta(days=policy(session=session).max_days)
     if not today() < chosen <= latest:
-        raise BadInput("retention.out_of_range", latest=latest.isoformat())
+        raise BadInput(
+            N_("The deletion date must be after today and no later than %(latest)s."),
+            code="retention.out_of_range",
+            latest=latest.isoformat(),
+        )
     return chosen
 
 

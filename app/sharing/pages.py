@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.core.db import SessionDep
 from app.core.errors import BadInput
+from app.core.i18n import N_
 from app.core.ids import DbId, parse_id
 from app.sharing import service
 from app.sharing.models import ShareCreate
@@ -26,7 +27,7 @@ def share_from_page(
     kind, _, raw_id = target.partition(":")
     target_id = parse_id(raw_id)
     if kind not in ("user", "team") or target_id is None:
-        raise BadInput("share.pick_one")
+        raise BadInput(N_("Choose one person or one team to share with."), code="share.pick_one")
     body = ShareCreate(**{f"{kind}_id": target_id})
     service.share_own(
         session=session, request=request, user=user, recording_id=recording_id, body=body

@@ -16,6 +16,7 @@ from app.accounts import service as account_service
 from app.accounts.models import Role, Team, TeamMember, User
 from app.audit.service import Action, audit_on_commit
 from app.core.errors import BadInput, Conflict, NotFound, NotPermitted
+from app.core.i18n import N_
 from app.core.timeutil import utcnow
 from app.recordings.models import Recording, RecordingStatus
 from app.sharing.audience import ShareView, audience
@@ -74,7 +75,7 @@ def visible(*, session: Session, user: User, recording_id: str) -> Recording:
     """The recording if this user may see it; otherwise 404, as if it did not exist."""
     recording = session.get(Recording, recording_id) if recording_id.isalnum() else None
     if recording is None or not can_view(session=session, user=user, recording=recording):
-        raise NotFound("recording.not_found")
+        raise NotFound(N_("The recording does not exist."), code="recording.not_found")
     return recording
 
 
@@ -82,7 +83,9 @@ def owned(*, session: Session, user: User, recording_id: str) -> Recording:
     """The recording if this user is its caseworker: 404 if unseen, 403 if only shared."""
     recording = visible(session=session, user=user, recording_id=recording_id)
     if recording.owner_id != user.id:
-        raise NotPermitted("recording.owner_only")
+        raise NotPermitted(
+            N_("Only the recording's caseworker can do this."), code="recording.owner_only"
+        )
     return recording
 
 
@@ -164,22 +167,27 @@ def share(
     """Share with one person or one team (the caseworker's choice)."""
     if recording.status == RecordingStatus.failed:
         # Nothing anyone could watch; shared again once a retry has made it.
-        raise Conflict("status.share_not_ready")
+        raise Conflict(
+            N_("The recording could not be processed and cannot be shared. Retry it or delete it."),
+            code="status.share_not_ready",
+        )
     if (user_id is None) == (team_id is None):
-        raise BadInput("share.pick_one")
+        raise BadInput(N_("Choose one person or one team to share with."), code="share.pick_one")
     if user_id is not None:
         person = session.get(User, user_id)
         if person is None or not person.active or person.role not in SHARE_ROLES:
-            raise BadInput("share.bad_person")
+            raise BadInput(
+                N_("The recording cannot be shared with that user."), code="share.bad_person"
+            )
         if person.id == recording.owner_id:
-            raise BadInput("share.self")
+            raise BadInput(N_("You already have access to your own recording."), code="share.self")
         existing = select(Share).where(Share.recording_id == recording.id, Share.user_id == user_id)
     else:
         if session.get(Team, team_id) is None:
-            raise BadInput("share.bad_team")
+            raise BadInput(N_("The team does not exist."), code="share.bad_team")
         existing = select(Share).where(Share.recording_id == recording.id, Share.team_id == team_id)
     if session.exec(existing).first() is not None:
-        raise Conflict("share.exists")
+        raise Conflict(N_("The recording is already shared with them."), code="share.exists")
     row = Share(recording_id=recording.id, user_id=user_id, team_id=team_id, shared_by_id=by.id)  # type: ignore[arg-type]
     session.add(row)
     session.flush()
@@ -210,11 +218,19 @@ def confirm(*, session: Session, recording: Recording, share_id: int, user_id: i
     it was made, or someone who set their password through an administrator's link since."""
     row = session.get(Share, share_id)
     if row is None or row.recording_id != recording.id:
-        raise NotFound("share.not_found")
+        raise NotFound(
+            N_("The share does not exist (perhaps already withdrawn)."), code="share.not_found"
+        )
     now = utcnow()
     if row.user_id is not None:
         if row.user_id != user_id:
-            raise BadInput("share.not_member")
+            raise BadInput(
+                N_(
+                    "The person is not covered by this share (not a team member, "
+                    "disabled or a leader)."
+                ),
+                code="share.not_member",
+            )
         row.granted_at = now
         session.add(row)
         session.flush()
@@ -222,7 +238,12 @@ def confirm(*, session: Session, recording: Recording, share_id: int, user_id: i
     members = _eligible_members(session=session, recording=recording, team_id=row.team_id)  # type: ignore[arg-type]
     person = next((m for m in members if m.id == user_id), None)
     if person is None or not person.active:
-        raise BadInput("share.not_member")
+        raise BadInput(
+            N_(
+                "The person is not covered by this share (not a team member, disabled or a leader)."
+            ),
+            code="share.not_member",
+        )
     covered = session.get(ShareMember, (share_id, user_id))
     if covered is None:
         covered = ShareMember(share_id=share_id, user_id=user_id, team_id=row.team_id)  # type: ignore[arg-type]
@@ -236,7 +257,9 @@ def unshare(*, session: Session, recording: Recording, share_id: int) -> Share:
     """Withdraw a share: it takes effect with the next request."""
     row = session.get(Share, share_id)
     if row is None or row.recording_id != recording.id:
-        raise NotFound("share.not_found")
+        raise NotFound(
+            N_("The share does not exist (perhaps already withdrawn)."), code="share.not_found"
+        )
     session.execute(delete(Share).where(col(Share.id) == share_id))
     return row
 

@@ -2,13 +2,13 @@
 
 from collections.abc import Sequence
 
-from app.core.i18n import translate
+from app.core.i18n import N_, translate
 from app.transcripts.models import Segment
 
 SPEAKER_LABELS = {
-    "caseworker": "speaker.caseworker",
-    "child": "speaker.child",
-    "other": "speaker.other",
+    "caseworker": N_("Caseworker"),
+    "child": N_("Child"),
+    "other": N_("Other"),
 }
 
 

@@ -12,7 +12,7 @@ from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import SessionDep
 from app.core.errors import NotFound
-from app.core.i18n import request_language
+from app.core.i18n import N_, request_language
 from app.core.ids import DbId
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
@@ -37,7 +37,9 @@ def visible_transcript(
     )
     transcript = service.get(session=session, recording_id=recording.id)
     if transcript is None:
-        raise NotFound("recording.not_ready")
+        raise NotFound(
+            N_("The recording has not finished processing yet."), code="recording.not_ready"
+        )
     return recording, transcript
 
 

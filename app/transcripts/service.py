@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.audit.service import Action, audit_on_commit
 from app.core.errors import BadInput, NotFound
+from app.core.i18n import N_
 from app.core.timeutil import utcnow
 from app.recordings import service as recording_service
 from app.sharing import service as access
@@ -134,13 +135,19 @@ def update_segment(
     segment = session.get(Segment, segment_id)
     transcript = session.get(Transcript, segment.transcript_id) if segment else None
     if segment is None or transcript is None or transcript.recording_id != recording_id:
-        raise NotFound("segment.not_found")
+        raise NotFound(N_("The transcript segment does not exist."), code="segment.not_found")
     if update.text is not None:
         text = " ".join(update.text.split())
         if not text:
-            raise BadInput("field.required", field="text")
+            raise BadInput(
+                N_("The field '%(field)s' is required."), code="field.required", field="text"
+            )
         if any(ord(ch) < 32 for ch in update.text if ch not in "\n\t\r"):
-            raise BadInput("field.bad_chars", field="text")
+            raise BadInput(
+                N_("The field '%(field)s' contains characters that are not allowed."),
+                code="field.bad_chars",
+                field="text",
+            )
         segment.corrected_text = None if text == segment.machine_text else text
     if update.clear_speaker:
         segment.speaker = None
@@ -155,7 +162,9 @@ def update_segment(
 def update_from_form(*, text: str, speaker: str) -> SegmentUpdate:
     """The page form's fields as an update: an empty speaker clears it."""
     if speaker and speaker not in Speaker.__members__:
-        raise BadInput("field.bad_speaker")
+        raise BadInput(
+            N_("The speaker must be caseworker, child, other or empty."), code="field.bad_speaker"
+        )
     return SegmentUpdate(
         text=text, speaker=Speaker(speaker) if speaker else None, clear_speaker=not speaker
     )
