@@ -172,9 +172,9 @@ class FasterWhisperEngine:
             )
         except Exception as exc:  # faster-whisper raises several kinds here
             raise ModelUnavailable(
-                f"Modellen '{model_ref}' kunne ikke indlæses ({exc}). Læg en CTranslate2-model i "
-                "en mappe og sæt SPARRING_WHISPER_MODEL til mappen, eller tillad download med "
-                "SPARRING_WHISPER_ALLOW_DOWNLOAD=true."
+                f"The speech model '{model_ref}' could not be loaded ({exc}). Put a CTranslate2 "
+                "model in a folder and set SPARRING_WHISPER_MODEL to it, or allow downloading "
+                "with SPARRING_WHISPER_ALLOW_DOWNLOAD=true."
             ) from exc
         if self.settings.whisper_batch_size > 0:
             self._batched = BatchedInferencePipeline(model=self._model)

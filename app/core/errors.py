@@ -45,12 +45,17 @@ class VideosparringError(Exception):
         super().__init__(self.message())
 
     def message(self, lang: str = "da") -> str:
+        # A `detail` marked with N_() is a message too; anything else (a file's own
+        # characters, say) is not in the catalog and stays as it is.
+        params = {
+            k: translate(v, lang) if k == "detail" and isinstance(v, str) else v
+            for k, v in self.params.items()
+        }
         if isinstance(self.msgid, tuple):  # N_plural(...): params["num"] picks the form
-            num = int(self.params.get("num", 0))  # type: ignore[call-overload]
-            others = {k: v for k, v in self.params.items() if k != "num"}
+            num = int(params.pop("num", 0))  # type: ignore[call-overload]
             singular, plural = self.msgid
-            return translate_plural(singular, plural, num, lang, **others)
-        return translate(self.msgid, lang, **self.params)
+            return translate_plural(singular, plural, num, lang, **params)
+        return translate(self.msgid, lang, **params)
 
 
 class BadInput(VideosparringError):

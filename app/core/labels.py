@@ -1,6 +1,6 @@
 """Words the code looks up by a value known only at run time (a status, a role, ...).
 
-Written by scripts/i18n_convert.py from the old table; edit by hand from now on.
+Each is marked with N_() so Babel extracts it; add a value here when you add one in code.
 """
 
 from app.core.i18n import N_

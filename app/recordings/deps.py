@@ -22,7 +22,7 @@ def may_upload(request: Request, user: CurrentUser) -> None:
         raise BadInput(
             N_("The upload form could not be read (%(detail)s)."),
             code="upload.bad_form",
-            detail="forventede multipart/form-data",
+            detail=N_("expected multipart/form-data"),
         )
 
 

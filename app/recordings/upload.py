@@ -47,7 +47,7 @@ def check_client_filename(raw: bytes) -> str:
                 "(%(detail)s). Rename the file and retry."
             ),
             code="upload.bad_filename",
-            detail="ugyldig UTF-8",
+            detail=N_("invalid UTF-8"),
         ) from exc
     # Browsers and HTTP clients send control characters percent-encoded (%0A, %00).
     if "\x00" in name or ENCODED_CONTROL.search(name):
@@ -57,7 +57,7 @@ def check_client_filename(raw: bytes) -> str:
                 "(%(detail)s). Rename the file and retry."
             ),
             code="upload.bad_filename",
-            detail="NUL/kontroltegn",
+            detail=N_("NUL or control characters"),
         )
     if "/" in name or "\\" in name or name.strip(". ") == "":
         raise BadInput(
@@ -66,7 +66,7 @@ def check_client_filename(raw: bytes) -> str:
                 "(%(detail)s). Rename the file and retry."
             ),
             code="upload.bad_filename",
-            detail="sti",
+            detail=N_("a folder path"),
         )
     bad = sorted(
         {f"U+{ord(c):04X}" for c in name if unicodedata.category(c) in FORBIDDEN_CATEGORIES}
@@ -88,7 +88,7 @@ def check_client_filename(raw: bytes) -> str:
                 "(%(detail)s). Rename the file and retry."
             ),
             code="upload.bad_filename",
-            detail="over 255 bytes",
+            detail=N_("over 255 bytes"),
         )
     return name
 
@@ -186,7 +186,7 @@ class _Receiver:
                 BadInput(
                     N_("The upload form could not be read (%(detail)s)."),
                     code="upload.bad_form",
-                    detail="mere end én fil",
+                    detail=N_("more than one file"),
                 )
             )
             return
@@ -250,7 +250,7 @@ class _Receiver:
                     BadInput(
                         N_("The upload form could not be read (%(detail)s)."),
                         code="upload.bad_form",
-                        detail="for mange eller for store felter",
+                        detail=N_("too many or too large fields"),
                     )
                 )
 
@@ -265,7 +265,7 @@ class _Receiver:
                     BadInput(
                         N_("The upload form could not be read (%(detail)s)."),
                         code="upload.bad_form",
-                        detail="for mange felter",
+                        detail=N_("too many fields"),
                     )
                 )
                 return
@@ -357,7 +357,7 @@ def raw_fields(request: Request) -> tuple[dict[str, str], str]:
         raise BadInput(
             N_("The upload form could not be read (%(detail)s)."),
             code="upload.bad_form",
-            detail="for mange eller for store felter",
+            detail=N_("too many or too large fields"),
         )
     try:
         pairs = parse_qsl(
@@ -371,13 +371,13 @@ def raw_fields(request: Request) -> tuple[dict[str, str], str]:
         raise BadInput(
             N_("The upload form could not be read (%(detail)s)."),
             code="upload.bad_form",
-            detail="felter er ikke UTF-8",
+            detail=N_("fields are not UTF-8"),
         ) from exc
     except ValueError as exc:
         raise BadInput(
             N_("The upload form could not be read (%(detail)s)."),
             code="upload.bad_form",
-            detail="for mange felter",
+            detail=N_("too many fields"),
         ) from exc
     fields: dict[str, str] = {}
     for name, value in pairs:
@@ -394,7 +394,7 @@ def raw_fields(request: Request) -> tuple[dict[str, str], str]:
         raise BadInput(
             N_("The upload form could not be read (%(detail)s)."),
             code="upload.bad_form",
-            detail=f"filename mangler i {FIELDS_HEADER}",
+            detail=N_("filename missing in X-Upload-Fields"),
         )
     return fields, check_client_filename(filename.encode("utf-8", "surrogatepass"))
 
@@ -426,13 +426,13 @@ async def _receive_multipart(
         raise BadInput(
             N_("The upload form could not be read (%(detail)s)."),
             code="upload.bad_form",
-            detail="forventede multipart/form-data",
+            detail=N_("expected multipart/form-data"),
         )
     if len(boundary) > MAX_BOUNDARY:  # RFC 2046: 1-70 characters; the parser's limit is 256
         raise BadInput(
             N_("The upload form could not be read (%(detail)s)."),
             code="upload.bad_form",
-            detail="formularens skillelinje er for lang",
+            detail=N_("the form boundary is too long"),
         )
     _expect_size(request, max_bytes, FORM_OVERHEAD)
 
@@ -469,7 +469,7 @@ async def _receive_multipart(
         raise BadInput(
             N_("The upload form could not be read (%(detail)s)."),
             code="upload.bad_form",
-            detail="upload afbrudt",
+            detail=N_("the upload was interrupted"),
         )
     if upload.part is not None:
         await upload.part.drain(final=True)
