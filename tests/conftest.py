@@ -136,7 +136,8 @@ def _clean(url: str) -> None:
         conn.execute(text(f'DELETE FROM "user" WHERE email NOT IN ({emails})'))
         conn.execute(
             text(
-                'UPDATE "user" SET active = true, link_password_at = NULL, reset_notice_due = false'
+                'UPDATE "user" SET active = true, link_password_at = NULL, '
+                "reset_notice_due = false, language = NULL"
             )
         )
     from app.accounts import throttle

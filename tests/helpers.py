@@ -9,12 +9,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import jiwer
+
+from app.core.timeutil import local_today
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -52,7 +54,7 @@ def upload(
 CONSENT = {
     "consent_child": "on",
     "consent_custody": "on",
-    "consent_date": (date.today() - timedelta(days=1)).isoformat(),
+    "consent_date": (local_today() - timedelta(days=1)).isoformat(),
 }
 
 

@@ -40,7 +40,7 @@ M4A = mediafiles.FORMATS[5]  # m4a-aac: small, quick to process, plays as audio
 assert M4A.name == "m4a-aac"
 NOT_FOUND = "Optagelsen findes ikke."
 ERROR_TITLE = "Noget gik galt"
-SHARED_WITH_YOU = "Delt med dig"
+SHARED_WITH_YOU = "Delt af Sara Sagsbehandler"  # the list names who shared it
 NO_SHARES = "Kun dig."
 # Records CSP violations the console might not show (e.g. a refused inline style).
 CSP_WATCH = """

@@ -13,7 +13,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.core.config import settings
 from app.core.db import session_scope
-from app.core.templates import localtime
+from app.core.templates import local_datetime
 from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs, user_id
 from tests.helpers import upload
 from tests.mediafiles import FORMATS, MediaSet
@@ -127,7 +127,7 @@ def test_audit_log_pages_with_names_case_reference_and_local_time(
     # Readable: the person's name, the case reference, local time; never the title.
     assert "Sara Sagsbehandler" in first.text and CASE in first.text
     assert TITLE not in first.text
-    assert localtime(newest.at, seconds=True) in first.text
+    assert local_datetime(newest.at, "da", seconds=True) in first.text
     pager = links_of(first.text)
     assert set(pager) == {"next"}
     older = parse_qs(urlsplit(pager["next"]).query)
@@ -178,9 +178,9 @@ def test_supervisor_list_says_who_shared_and_when(
         from app.sharing.models import Share
 
         share = session.exec(select(Share).where(Share.recording_id == rid)).one()
-    from app.core.templates import danish_date
+    from app.core.templates import local_date
 
-    assert danish_date(share.granted_at) in listing
+    assert local_date(share.granted_at, "da") in listing
     english = supervisor.get("/recordings?lang=en").text
     assert "Shared by Sara Sagsbehandler" in english and "To be deleted on" in english
     owner_list = client.get("/recordings").text

@@ -173,9 +173,11 @@ def test_admin_pages_through_a_readable_audit_log(
     assert stamp is not None
     from datetime import datetime
 
-    from app.core.templates import localtime
+    from app.core.templates import local_datetime
 
-    assert shown == localtime(datetime.fromisoformat(stamp), seconds=True)  # the zone's time
+    assert shown == local_datetime(
+        datetime.fromisoformat(stamp), "da", seconds=True
+    )  # the zone's time
     assert_tables_readable(t.page)
     shoot(t.page, "admin-audit")
     t.page.click("nav.pager a[rel=next]")

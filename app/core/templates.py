@@ -73,26 +73,32 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-@pass_context
-def date_filter(context: Context, value: date | datetime | None, format: str = "short") -> str:
-    """A date in the reader's locale; a stored time gives the local date it fell on."""
-    if value is None:
-        return ""
+def local_date(value: date | datetime, lang: str, format: str = "short") -> str:
+    """A date in the language's format; a stored time gives the local date it fell on."""
     if isinstance(value, datetime):
         value = to_local(value).date()
-    return format_date(value, format, locale=babel_locale(_lang(context)))
+    return format_date(value, format, locale=babel_locale(lang))
 
 
 @pass_context
-def datetime_filter(context: Context, value: datetime | None, seconds: bool = False) -> str:
-    """A stored (UTC) time in the municipality's time zone, in the reader's locale."""
-    if value is None:
-        return ""
-    locale = babel_locale(_lang(context))
+def date_filter(context: Context, value: date | datetime | None, format: str = "short") -> str:
+    """A date as the reader reads it."""
+    return "" if value is None else local_date(value, _lang(context), format)
+
+
+def local_datetime(value: datetime, lang: str, seconds: bool = False) -> str:
+    """A stored (UTC) time in the municipality's time zone, in the language's format."""
+    locale = babel_locale(lang)
     local = to_local(value)
     day = format_date(local, "short", locale=locale)
     time = format_time(local, "medium" if seconds else "short", tzinfo=local_zone(), locale=locale)
     return str(get_datetime_format("short", locale=locale)).replace("'", "").format(time, day)
+
+
+@pass_context
+def datetime_filter(context: Context, value: datetime | None, seconds: bool = False) -> str:
+    """A stored (UTC) time as the reader reads it: the municipality's zone, their locale."""
+    return "" if value is None else local_datetime(value, _lang(context), seconds)
 
 
 @pass_context

@@ -18,12 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True)
-        )
+    # A plain ADD COLUMN on both databases: SQLite needs no table rebuild for it.
+    op.add_column(
+        "user", sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True)
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("language")
+    # SQLite (3.35+) drops a column in place; a batch rebuild of "user" would cascade-delete
+    # every row that hangs on a person.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute('ALTER TABLE "user" DROP COLUMN language')
+    else:
+        op.drop_column("user", "language")
