@@ -20,7 +20,6 @@ from app.core.db import after_commit, on_rollback
 from app.core.errors import (
     BadInput,
     Conflict,
-    InsufficientStorage,
     NotFound,
     NotPermitted,
     UnsupportedMedia,
@@ -34,7 +33,7 @@ from app.jobs.service import JobState
 from app.media import probe as media
 from app.recordings import storage
 from app.recordings.models import Consent, Recording, RecordingCreate, RecordingStatus
-from app.recordings.upload import ReceivedUpload, receive_upload
+from app.recordings.upload import ReceivedUpload, disk_full, receive_upload
 
 log = logging.getLogger(__name__)
 
@@ -347,16 +346,7 @@ async def receive(*, request: Request, session: Session, owner: User) -> Recordi
     except OSError as exc:
         if not storage.is_disk_full(exc):
             raise
-        error = InsufficientStorage(
-            N_(
-                "The server has no room for the recording right now, so "
-                "nothing was kept. Try again later, and ask IT to free space "
-                "for recordings."
-            ),
-            code="upload.disk_full",
-        )
-        error.form_values = upload.shown_fields()
-        raise error from exc
+        raise disk_full(upload) from exc
     except VideosparringError as exc:
         exc.form_values = upload.shown_fields()
         raise

@@ -129,6 +129,20 @@ class ReceivedUpload:
             self.part.release()
 
 
+def disk_full(upload: ReceivedUpload) -> InsufficientStorage:
+    """The refusal when the disk filled up: nothing kept, the form shown again filled in."""
+    error = InsufficientStorage(
+        N_(
+            "The server has no room for the recording right now, so "
+            "nothing was kept. Try again later, and ask IT to free space "
+            "for recordings."
+        ),
+        code="upload.disk_full",
+    )
+    error.form_values = upload.shown_fields()
+    return error
+
+
 def _refuse_if_too_large(received: int, max_bytes: int) -> None:
     if received > max_bytes:
         raise PayloadTooLarge(
@@ -329,16 +343,7 @@ async def receive_upload(
         upload.discard()
         if not is_disk_full(exc):
             raise
-        error = InsufficientStorage(
-            N_(
-                "The server has no room for the recording right now, so "
-                "nothing was kept. Try again later, and ask IT to free space "
-                "for recordings."
-            ),
-            code="upload.disk_full",
-        )
-        error.form_values = upload.shown_fields()
-        raise error from exc
+        raise disk_full(upload) from exc
     except VideosparringError as exc:
         upload.discard()
         exc.form_values = upload.shown_fields()  # the page shows the form again, filled in

@@ -96,7 +96,8 @@
 
   function poll() {
     var url = pending ? "/api/v1/recordings/" + pending.dataset.id + "/status" : "/api/v1/recordings/status";
-    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    var headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "da" };
+    fetch(url, { headers: headers, credentials: "same-origin" })
       .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
       .then(function (body) {
         var list = pending ? [body] : body;

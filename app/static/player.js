@@ -57,7 +57,8 @@
     var speaker = form.elements.speaker.value;
     var body = { text: form.elements.text.value };
     if (speaker) body.speaker = speaker; else body.clear_speaker = true;
-    var headers = { "Content-Type": "application/json", Accept: "application/json" };
+    var headers = { "Content-Type": "application/json", Accept: "application/json",
+      "Accept-Language": document.documentElement.lang || "da" };
     var csrf = document.querySelector("meta[name=csrf-token]");
     if (csrf) headers["X-CSRF-Token"] = csrf.content;
     var status = form.querySelector(".save-status");

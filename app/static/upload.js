@@ -19,6 +19,8 @@
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.dataset.api);
     xhr.setRequestHeader("Accept", "application/json");
+    // Messages come back in the page's language, however the page was chosen.
+    xhr.setRequestHeader("Accept-Language", document.documentElement.lang || "da");
     var csrf = form.querySelector("input[name=csrf_token]");
     if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf.value);
     var file = form.querySelector("input[type=file]").files[0];
