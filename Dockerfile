@@ -2,6 +2,7 @@
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/videosparring
 COPY pyproject.toml README.md alembic.ini ./

@@ -23,7 +23,12 @@ from app.core.errors import (
 )
 from app.core.i18n import request_language
 from app.core.middleware import SecurityMiddleware
+from app.core.templates import add_context_hook
+from app.criteria import pages as criteria_pages
 from app.criteria import routes as criteria_routes
+from app.feedback import forms as feedback_forms
+from app.feedback import notification_pages
+from app.feedback import pages as feedback_pages
 from app.feedback import routes as feedback_routes
 from app.leader import pages as leader_pages
 from app.library import pages as library_pages
@@ -62,8 +67,13 @@ def create_app() -> FastAPI:
     app.include_router(library_pages.router)
     app.include_router(transcript_pages.router)
     app.include_router(sharing_pages.router)
+    app.include_router(feedback_forms.router)
     app.include_router(admin_pages.router)
+    app.include_router(criteria_pages.router)
+    app.include_router(notification_pages.router)
+    add_context_hook(notification_pages.unread_badge)  # the count in every page's top bar
     app.include_router(leader_pages.router)
+    app.include_router(feedback_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
 

@@ -23,6 +23,22 @@ ensure_debs() {
   fi
 }
 
+# Install Debian library packages that are missing: a library has no command to look for.
+ensure_deb_libs() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "Installing system packages: ${missing[*]}"
+    as_root apt-get update -q
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}"
+  fi
+}
+
+# What WeasyPrint needs to make the sparring document's PDF: Pango, HarfBuzz, a font.
+PDF_LIBS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+
 # A virtual environment with the project installed; redone when pyproject.toml changes.
 ensure_venv() {
   local extras="$1" stamp

@@ -95,6 +95,9 @@ def matrix_names(
         "feedback_to_delete": add(owner, "Slettes", publish=True),
         "feedback_to_reply": add(supervisor, SECRET_FEEDBACK, publish=True),
         "draft_to_publish": add(supervisor, "Kladde", publish=False),
+        # The page's forms act on items of their own, so that the API's rows stay valid.
+        "feedback_to_delete_on_page": add(owner, "Slettes på siden", publish=True),
+        "draft_to_publish_on_page": add(supervisor, "Kladde til siden", publish=False),
     }
     notes = owner.get("/api/v1/notifications").json()["items"]
     names["notification_id"] = notes[0]["id"]

@@ -142,3 +142,34 @@ class MediaSet:
             tone = f"sine=frequency=220:sample_rate=16000:duration={seconds}"
             ffmpeg("-f", "lavfi", "-i", tone, path)
         return path
+
+    def conversation(self, seconds: int = 60) -> Path:
+        """A WebM (VP8/Opus, which every browser plays) of a test picture and a tone, as long
+        as a short conversation: for pages that need a ready recording, not speech."""
+        path = self.folder / f"conversation-{seconds}s.webm"
+        if not path.exists():
+            tone = f"sine=frequency=330:sample_rate=48000:duration={seconds}"
+            picture = f"testsrc2=size=320x240:rate=10:duration={seconds}"
+            ffmpeg(
+                "-f",
+                "lavfi",
+                "-i",
+                picture,
+                "-f",
+                "lavfi",
+                "-i",
+                tone,
+                *WITH_SOUND,
+                "-c:v",
+                "libvpx",
+                "-b:v",
+                "200k",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-c:a",
+                "libopus",
+                path,
+            )
+        return path

@@ -133,8 +133,12 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "GET /api/v1/recordings/{recording_id}/feedback":                     (401, 200, 200, 404, 404, 404),
     "GET /api/v1/recordings/{recording_id}/feedback/grouped":             (401, 200, 200, 404, 404, 404),
     "GET /api/v1/recordings/{recording_id}/feedback/export.csv":          (401, 200, 200, 404, 404, 404),
+    # The sparring document: a printable page and its PDF (audited downloads).
+    "GET /recordings/{recording_id}/sparring":                          (LOGIN, 200, 200, 404, 404, 404),
+    "GET /recordings/{recording_id}/sparring.pdf":                      (LOGIN, 200, 200, 404, 404, 404),
     "POST /api/v1/recordings/{recording_id}/feedback":                    (401, 201, 201, 404, 404, 404),
     "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/publish": (401, 404, 200, 404, 404, 404),  # the supervisor's draft
+    "POST /recordings/{recording_id}/feedback/{feedback_id}/publish":   (LOGIN, 404, 303, 404, 404, 404),  # another draft of theirs (before any publish-all)
     "POST /api/v1/recordings/{recording_id}/feedback/publish":            (401, 200, 200, 404, 404, 404),
     "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/replies": (401, 201, 201, 404, 404, 404),
     "PATCH /api/v1/recordings/{recording_id}/feedback/{feedback_id}":     (401, 200, 403, 404, 404, 404),  # the owner's item
@@ -143,6 +147,17 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "GET /api/v1/notifications":                                          (401, 200, 200, 200, 200, 200),
     "POST /api/v1/notifications/read":                                    (401, 204, 204, 204, 204, 204),
     "POST /api/v1/notifications/{notification_id}/read":                  (401, 204, 404, 404, 404, 404),  # the owner's
+    "GET /notifications":                                               (LOGIN, 200, 200, 200, 200, 200),
+    "POST /notifications/read":                                         (LOGIN, 303, 303, 303, 303, 303),
+    "GET /notifications/{notification_id}/open":      (LOGIN, (303, "/recordings/"), 404, 404, 404, 404),  # the owner's
+    # The recording page's feedback: thread fragments for its script, and forms without it.
+    "GET /recordings/{recording_id}/feedback/threads":                  (LOGIN, 200, 200, 404, 404, 404),
+    "GET /recordings/{recording_id}/feedback/threads/{feedback_id}":    (LOGIN, 200, 200, 404, 404, 404),
+    "POST /recordings/{recording_id}/feedback":                         (LOGIN, 303, 303, 404, 404, 404),
+    "POST /recordings/{recording_id}/feedback/publish":                 (LOGIN, 303, 303, 404, 404, 404),
+    "POST /recordings/{recording_id}/feedback/{feedback_id}/replies":   (LOGIN, 303, 303, 404, 404, 404),
+    "POST /recordings/{recording_id}/feedback/{feedback_id}/edit":      (LOGIN, 303, 403, 404, 404, 404),  # the owner's item
+    "POST /recordings/{recording_id}/feedback/{feedback_id}/delete":    (LOGIN, 303, 403, 404, 404, 404),  # the owner's item
     # The criteria: anyone signed in reads them; the administrator changes them.
     "GET /api/v1/criteria":                                               (401, 200, 200, 200, 200, 200),
     "PUT /api/v1/criteria/order":                                         (401, 403, 403, 403, 200, 403),
@@ -168,6 +183,15 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "POST /admin/settings":                                             (LOGIN, 403, 403, 403, 303, 403),
     "GET /admin/audit":                                                 (LOGIN, 403, 403, 403, 200, 403),
     "GET /admin/audit.csv":                                             (LOGIN, 403, 403, 403, 200, 403),
+    "GET /admin/criteria":                                              (LOGIN, 403, 403, 403, 200, 403),
+    "POST /admin/criteria":                                             (LOGIN, 403, 403, 403, 303, 403),
+    "POST /admin/criteria/{criterion_id}":                              (LOGIN, 403, 403, 403, 303, 403),
+    "POST /admin/criteria/{criterion_id}/move":                         (LOGIN, 403, 403, 403, 303, 403),
+    "POST /admin/criteria/{criterion_id}/retire":                       (LOGIN, 403, 403, 403, 303, 403),
+    "POST /admin/criteria/{criterion_id}/restore":                      (LOGIN, 403, 403, 403, 303, 403),
+    "POST /admin/criteria/groups":                                      (LOGIN, 403, 403, 403, 303, 403),
+    "POST /admin/criteria/groups/{group_id}":                           (LOGIN, 403, 403, 403, 303, 403),
+    "POST /admin/criteria/settings":                                    (LOGIN, 403, 403, 403, 303, 403),
 
     # The leader's figures: leaders and administrators.
     "GET /leader":                                                      (LOGIN, 403, 403, 403, 200, 200),
@@ -321,6 +345,56 @@ CALLS: dict[str, list[Call]] = {
     "PATCH /api/v1/criteria/groups/{group_id}": [
         Call(path={"group_id": "group_to_change"}, json={"name_en": "Group of {actor}"})
     ],
+    # The recording page's feedback forms.
+    "GET /recordings/{recording_id}/feedback/threads/{feedback_id}": [
+        Call(path={"feedback_id": "feedback_to_reply"})
+    ],
+    "POST /recordings/{recording_id}/feedback": [
+        Call(
+            data={
+                "start": "0:01",
+                "kind": "question",
+                "criterion_ids": "{criterion_for_feedback}",
+                "text": "Spørgsmål på siden fra {actor}",
+            }
+        )
+    ],
+    "POST /recordings/{recording_id}/feedback/{feedback_id}/publish": [
+        Call(path={"feedback_id": "draft_to_publish_on_page"})
+    ],
+    "POST /recordings/{recording_id}/feedback/{feedback_id}/replies": [
+        Call(path={"feedback_id": "feedback_to_reply"}, data={"text": "Svar på siden fra {actor}"})
+    ],
+    "POST /recordings/{recording_id}/feedback/{feedback_id}/edit": [
+        Call(path={"feedback_id": "feedback_to_edit"}, data={"text": "Rettet på siden af {actor}"})
+    ],
+    "POST /recordings/{recording_id}/feedback/{feedback_id}/delete": [
+        Call(path={"feedback_id": "feedback_to_delete_on_page"})
+    ],
+    # The administrator's criteria page: the same things through plain forms.
+    "POST /admin/criteria": [Call(data={"name_da": "Side {actor}", "name_en": "Page {actor}"})],
+    "POST /admin/criteria/{criterion_id}": [
+        Call(
+            path={"criterion_id": "criterion_to_change"},
+            data={"name_da": "Ændret {actor}", "name_en": "Changed {actor}"},
+        )
+    ],
+    "POST /admin/criteria/{criterion_id}/move": [
+        Call(path={"criterion_id": "criterion_to_change"}, data={"direction": "up"})
+    ],
+    "POST /admin/criteria/{criterion_id}/retire": [
+        Call(path={"criterion_id": "criterion_to_change"})
+    ],
+    "POST /admin/criteria/{criterion_id}/restore": [
+        Call(path={"criterion_id": "criterion_to_change"})
+    ],
+    "POST /admin/criteria/groups": [Call(data={"name_da": "Sidegruppe {actor}", "name_en": "G"})],
+    "POST /admin/criteria/groups/{group_id}": [
+        Call(
+            path={"group_id": "group_to_change"}, data={"name_da": "Omdøbt {actor}", "name_en": "R"}
+        )
+    ],
+    "POST /admin/criteria/settings": [Call(data={"criteria_required": "1"})],
 }
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import select
 
+from app.core.config import settings
 from app.core.db import get_engine, session_scope
 from app.jobs import service as job_service
 from app.jobs.models import JobStatus
@@ -65,6 +66,9 @@ def test_reaper_does_not_requeue_a_job_that_just_succeeded(
     db: str, client: TestClient, media: MediaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reaper reads an expired lease, the worker then succeeds, then the reaper writes."""
+    # No heartbeat during the run: one that lands between expiring the lease and the
+    # reaper's read would renew it, and the reaper would find nothing to reap.
+    monkeypatch.setattr(settings, "job_heartbeat_seconds", 3600.0)
     job_id = queued_job(client, media)
     worker_done = threading.Event()
     reaper = threading.Thread(target=lambda: _reap_once(), name="reaper-under-test", daemon=True)

@@ -25,6 +25,8 @@ class Kind:
     transcript = "transcript"  # the recording's page, the transcript, the captions
     feedback = "feedback"  # the feedback on a recording (issue 9)
     feedback_csv = "feedback.csv"  # its CSV download
+    sparring = "sparring"  # the printable sparring document (feedback with transcript lines)
+    sparring_pdf = "sparring.pdf"  # its PDF download
 
     @staticmethod
     def export(fmt: str) -> str:

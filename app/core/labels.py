@@ -86,6 +86,16 @@ LABELS: dict[str, dict[str, str]] = {
         "retrying": N_("retrying"),
         "waiting": N_("waiting for a free worker"),
     },
+    "feedback.kind": {
+        "strength": N_("Strength"),
+        "development_point": N_("Development point"),
+        "question": N_("Question"),
+    },
+    "feedback.kinds": {
+        "strength": N_("Strengths"),
+        "development_point": N_("Development points"),
+        "question": N_("Questions"),
+    },
     "speaker": {
         "caseworker": N_("Caseworker"),
         "child": N_("Child"),

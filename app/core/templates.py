@@ -1,5 +1,6 @@
 """Jinja2 pages in the request's language: gettext from the catalogs, Babel's formats."""
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,10 +133,25 @@ env.filters["duration"] = duration
 env.filters["filesize"] = filesize
 
 
+# What every page's frame needs from features that core may not import (the unread count
+# in the top bar): app.main registers a function; each is called on every render.
+ContextHook = Callable[[Request], Mapping[str, Any]]
+_context_hooks: list[ContextHook] = []
+
+
+def add_context_hook(hook: ContextHook) -> None:
+    """Add `hook(request)`'s values to every page's context (once, however often called)."""
+    if hook not in _context_hooks:
+        _context_hooks.append(hook)
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    ctx = {"lang": request_language(request), **(context or {})}
+    ctx: dict[str, Any] = {"lang": request_language(request)}
+    for hook in _context_hooks:
+        ctx.update(hook(request))
+    ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     # Pages carry case data: never cached by a browser or a proxy.
     response.headers["Cache-Control"] = "no-store"

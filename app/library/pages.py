@@ -11,6 +11,7 @@ from app.core.db import SessionDep
 from app.core.errors import NotPermitted
 from app.core.i18n import N_, request_language
 from app.core.templates import render
+from app.feedback import recording_view
 from app.library import service
 from app.recordings import service as recording_service
 from app.recordings.pages import LANGUAGE_CHOICES
@@ -71,14 +72,24 @@ def recording_page(
     is_owner = recording.owner_id == user.id
     people, teams = access.share_candidates(session=session, recording=recording)
     policy = retention.policy(session=session)
-    statuses = service.status_views(
-        session=session, recordings=[recording], lang=request_language(request)
+    lang = request_language(request)
+    statuses = service.status_views(session=session, recordings=[recording], lang=lang)
+    filters = recording_view.Filters.from_query(request.query_params)
+    feedback = recording_view.build(
+        session=session, user=user, recording=recording, filters=filters, lang=lang
     )
+    everything = request.query_params.get("all") == "1"
     return render(
         request,
         "recordings/detail.html",
         {
             "recording": recording,
+            "feedback": feedback,
+            "feedback_filters": filters,
+            "shown_threads": feedback.threads
+            if everything
+            else feedback.threads[: recording_view.FIRST_THREADS],
+            "kinds": recording_view.kinds_in_order(),
             "statuses": statuses,
             "retried": request.query_params.get("retried"),
             "transcript": transcript,

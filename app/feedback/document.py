@@ -1,0 +1,222 @@
+"""The sparring document handed to the caseworker: published feedback in time order, each item
+with the transcript lines it covers, then the feedback grouped by criterion.
+
+`build` is pure (data in, document out); `for_reader` loads what one reader may see.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from app.accounts.models import User
+from app.core.i18n import N_, translate
+from app.core.templates import clock
+from app.core.timeutil import utcnow
+from app.feedback.listing import Reading
+from app.feedback.models import (
+    KIND_ORDER,
+    CriterionRef,
+    FeedbackGrouped,
+    FeedbackKind,
+    FeedbackPublic,
+)
+from app.recordings.models import Recording
+from app.transcripts import service as transcripts
+from app.transcripts.models import Segment
+
+KIND_LABELS = {
+    FeedbackKind.strength: N_("Strength"),
+    FeedbackKind.development_point: N_("Development point"),
+    FeedbackKind.question: N_("Question"),
+}
+KIND_PLURALS = {
+    FeedbackKind.strength: N_("Strengths"),
+    FeedbackKind.development_point: N_("Development points"),
+    FeedbackKind.question: N_("Questions"),
+}
+KINDS = sorted(KIND_LABELS, key=lambda k: KIND_ORDER[k])  # strengths first
+
+
+@dataclass(frozen=True)
+class Line:
+    """A transcript line an item covers."""
+
+    start: float
+    speaker: str | None
+    text: str
+
+    @property
+    def when(self) -> str:
+        return clock(self.start)
+
+
+@dataclass(frozen=True)
+class Reply:
+    author: str
+    text: str
+    edited: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of feedback at its moment."""
+
+    id: int
+    when: str  # 1:05 or 1:05–1:20
+    kind: str  # the kind's value: the colour of its stripe
+    kind_label: str
+    criteria: list[str]
+    author: str
+    self_reflection: bool
+    text: str
+    edited: bool
+    deleted: bool
+    replies: list[Reply]
+    lines: list[Line]
+
+
+@dataclass(frozen=True)
+class Count:
+    kind: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Group:
+    """One criterion in rubric order: counts per kind and its items, strengths first."""
+
+    name: str
+    counts: list[Count]
+    entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class SparringDocument:
+    title: str
+    case_reference: str
+    recorded_at: datetime
+    caseworker: str
+    entries: list[Entry]
+    groups: list[Group]
+    counts: list[Count]
+    has_transcript: bool
+    made_at: datetime = field(default_factory=utcnow)
+
+
+def when(start: float | None, end: float | None) -> str:
+    """A moment as m:ss, a range as m:ss–m:ss."""
+    return clock(start) if end is None else f"{clock(start)}–{clock(end)}"
+
+
+def covered(segments: list[Segment], start: float | None, end: float | None) -> list[Segment]:
+    """The segments a range overlaps, or for a point the one containing it."""
+    if start is None:
+        return []
+    if end is None:
+        inside = [s for s in segments if s.start <= start < s.end]
+        # A point on a recording's last instant, or one the transcript's gaps leave out.
+        return inside[:1] or [s for s in segments if s.start <= start <= s.end][:1]
+    return [s for s in segments if s.start < end and s.end > start]
+
+
+def _criterion_name(ref: CriterionRef, lang: str) -> str:
+    return ref.name_en if lang == "en" else ref.name_da
+
+
+def _author(item: FeedbackPublic, lang: str) -> str:
+    return item.author_name or translate(N_("A former user"), lang)
+
+
+def _entry(item: FeedbackPublic, segments: list[Segment], lang: str) -> Entry:
+    kind = item.kind or FeedbackKind.question
+    replies = [r for r in item.replies if not r.draft and not r.deleted]
+    return Entry(
+        id=item.id,
+        when=when(item.start_seconds, item.end_seconds),
+        kind=kind.value,
+        kind_label=translate(KIND_LABELS[kind], lang),
+        criteria=[_criterion_name(c, lang) for c in item.criteria],
+        author=_author(item, lang),
+        self_reflection=item.self_reflection,
+        text=item.text,
+        edited=item.edited,
+        deleted=item.deleted,
+        replies=[
+            Reply(author=_author(r, lang), text=r.text, edited=r.edited, created_at=r.created_at)
+            for r in replies
+        ],
+        lines=[
+            Line(start=s.start, speaker=s.speaker, text=s.text)
+            for s in covered(segments, item.start_seconds, item.end_seconds)
+        ],
+    )
+
+
+def _counts(items: list[FeedbackPublic], lang: str) -> list[Count]:
+    return [
+        Count(
+            kind=k.value,
+            label=translate(KIND_PLURALS[k], lang),
+            count=sum(1 for i in items if i.kind == k),
+        )
+        for k in KINDS
+    ]
+
+
+def build(
+    *,
+    recording: Recording,
+    caseworker: str,
+    threads: list[FeedbackPublic],
+    grouped: FeedbackGrouped,
+    segments: list[Segment],
+    lang: str,
+) -> SparringDocument:
+    """The document from what the reader sees: published items only, drafts left out (a
+    document handed over is what was said to the caseworker, not what is being prepared)."""
+    published = [t for t in threads if not t.draft]
+    entries = [_entry(t, segments, lang) for t in published]
+    by_id = {e.id: e for e in entries}
+    groups = []
+    for group in grouped.groups:
+        items = [i for i in group.items if not i.draft and not i.deleted and i.id in by_id]
+        if not items:
+            continue
+        name = (
+            _criterion_name(group.criterion, lang)
+            if group.criterion is not None
+            else translate(N_("Without a criterion"), lang)
+        )
+        groups.append(
+            Group(name=name, counts=_counts(items, lang), entries=[by_id[i.id] for i in items])
+        )
+    return SparringDocument(
+        title=recording.title,
+        case_reference=recording.case_reference,
+        recorded_at=recording.created_at,
+        caseworker=caseworker,
+        entries=entries,
+        groups=groups,
+        counts=_counts([t for t in published if not t.deleted], lang),
+        has_transcript=bool(segments),
+    )
+
+
+def for_reader(
+    *, session: Session, user: User, recording: Recording, lang: str
+) -> SparringDocument:
+    """The document as this reader may see it (access is checked by the caller)."""
+    reading = Reading(session=session, user=user, recording=recording)
+    transcript = transcripts.get(session=session, recording_id=recording.id)
+    owner = session.get(User, recording.owner_id)
+    return build(
+        recording=recording,
+        caseworker=owner.name if owner else translate(N_("A former user"), lang),
+        threads=reading.threads(),
+        grouped=reading.grouped(session=session),
+        segments=transcripts.segments(session=session, transcript=transcript) if transcript else [],
+        lang=lang,
+    )

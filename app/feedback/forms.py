@@ -1,0 +1,220 @@
+"""Feedback on the recording page: the forms that post without JavaScript, and the thread
+fragments the page's script fetches (the rest of a long list, a thread that changed)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.accounts.deps import CsrfProtected, CurrentUser
+from app.audit.service import Action, audit_on_commit, audit_viewing
+from app.audit.viewing import Kind
+from app.core.db import SessionDep
+from app.core.errors import BadInput, NotFound
+from app.core.i18n import N_, request_language
+from app.core.ids import DbId
+from app.core.templates import render
+from app.feedback import recording_view, service
+from app.feedback.models import (
+    FeedbackCreate,
+    FeedbackKind,
+    FeedbackPublic,
+    FeedbackUpdate,
+    ReplyCreate,
+)
+from app.sharing import service as access
+
+router = APIRouter(include_in_schema=False)
+Changes = [CsrfProtected]
+TEXT = Annotated[str, Form(max_length=20_000)]
+
+
+def parse_time(value: str, *, field: str) -> float:
+    """'1:05', '1:05.5', '0:01:05' or plain seconds '65' into seconds."""
+    parts = value.strip().replace(",", ".").split(":")
+    try:
+        if not 1 <= len(parts) <= 3 or any(not p for p in parts):
+            raise ValueError(value)
+        seconds = 0.0
+        for part in parts:
+            number = float(part)
+            if number < 0 or number != number:  # negative, NaN
+                raise ValueError(value)
+            seconds = seconds * 60 + number
+        return seconds
+    except ValueError:
+        raise BadInput(
+            N_("Write the time as minutes:seconds, for example 1:05."),
+            code="feedback.bad_time",
+            field=field,
+        ) from None
+
+
+def _back(recording_id: str, start: float | None = None, item: int | None = None) -> str:
+    query = f"?t={start:.3f}&item={item}" if start is not None and item else ""
+    anchor = f"#fb-{item}" if item else "#feedback-list"
+    return f"/recordings/{recording_id}{query}{anchor}"
+
+
+@router.post("/recordings/{recording_id}/feedback", dependencies=Changes)
+def add_from_page(
+    recording_id: str,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    text: TEXT,
+    start: Annotated[str, Form(max_length=20)],
+    kind: Annotated[FeedbackKind | None, Form()] = None,
+    end: Annotated[str, Form(max_length=20)] = "",
+    criterion_ids: Annotated[list[DbId], Form(max_length=50)] = [],  # noqa: B006 (FastAPI copies)
+    publish: Annotated[bool, Form()] = False,
+) -> RedirectResponse:
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    if kind is None:
+        raise BadInput(
+            N_("Choose the kind: strength, development point or question."),
+            code="feedback.kind_required",
+        )
+    body = FeedbackCreate(
+        kind=kind,
+        start_seconds=parse_time(start, field="start"),
+        end_seconds=parse_time(end, field="end") if end.strip() else None,
+        criterion_ids=criterion_ids,
+        text=text,
+        publish=publish,
+    )
+    item = service.create(session=session, user=user, recording=recording, body=body)
+    audit_on_commit(
+        session, request, user, Action.feedback_added, recording.id, f"feedback {item.id}"
+    )
+    return RedirectResponse(_back(recording.id, item.start_seconds, item.id), status_code=303)
+
+
+@router.post("/recordings/{recording_id}/feedback/publish", dependencies=Changes)
+def publish_all_from_page(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> RedirectResponse:
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    count = service.publish(session=session, user=user, recording=recording)
+    audit_on_commit(
+        session, request, user, Action.feedback_published, recording.id, f"{count} items"
+    )
+    return RedirectResponse(_back(recording.id), status_code=303)
+
+
+@router.post("/recordings/{recording_id}/feedback/{feedback_id}/publish", dependencies=Changes)
+def publish_one_from_page(
+    recording_id: str, feedback_id: DbId, request: Request, session: SessionDep, user: CurrentUser
+) -> RedirectResponse:
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    service.publish(session=session, user=user, recording=recording, feedback_id=feedback_id)
+    audit_on_commit(
+        session, request, user, Action.feedback_published, recording.id, f"feedback {feedback_id}"
+    )
+    return RedirectResponse(_back(recording.id, item=feedback_id), status_code=303)
+
+
+@router.post("/recordings/{recording_id}/feedback/{feedback_id}/replies", dependencies=Changes)
+def reply_from_page(
+    recording_id: str,
+    feedback_id: DbId,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    text: TEXT,
+) -> RedirectResponse:
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    item = service.reply(
+        session=session,
+        user=user,
+        recording=recording,
+        feedback_id=feedback_id,
+        body=ReplyCreate(text=text),
+    )
+    audit_on_commit(session, request, user, Action.feedback_added, recording.id, f"reply {item.id}")
+    return RedirectResponse(_back(recording.id, item=item.id), status_code=303)
+
+
+@router.post("/recordings/{recording_id}/feedback/{feedback_id}/edit", dependencies=Changes)
+def edit_from_page(
+    recording_id: str,
+    feedback_id: DbId,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    text: TEXT,
+) -> RedirectResponse:
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    service.edit(
+        session=session,
+        user=user,
+        recording=recording,
+        feedback_id=feedback_id,
+        body=FeedbackUpdate(text=text),
+    )
+    audit_on_commit(
+        session, request, user, Action.feedback_edited, recording.id, f"feedback {feedback_id}"
+    )
+    return RedirectResponse(_back(recording.id, item=feedback_id), status_code=303)
+
+
+@router.post("/recordings/{recording_id}/feedback/{feedback_id}/delete", dependencies=Changes)
+def delete_from_page(
+    recording_id: str, feedback_id: DbId, request: Request, session: SessionDep, user: CurrentUser
+) -> RedirectResponse:
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    service.remove(session=session, user=user, recording=recording, feedback_id=feedback_id)
+    audit_on_commit(
+        session, request, user, Action.feedback_deleted, recording.id, f"feedback {feedback_id}"
+    )
+    return RedirectResponse(_back(recording.id), status_code=303)
+
+
+@router.get("/recordings/{recording_id}/feedback/threads", response_class=HTMLResponse)
+def threads_fragment(
+    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+) -> HTMLResponse:
+    """Threads from `offset` on, as the page renders them (the filters of the query)."""
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    audit_viewing(request, session, user, Action.view, recording.id, Kind.feedback, "feedback")
+    raw = request.query_params.get("offset", "0")
+    offset = int(raw) if raw.isdigit() and len(raw) < 9 else 0
+    view = recording_view.build(
+        session=session,
+        user=user,
+        recording=recording,
+        filters=recording_view.Filters.from_query(request.query_params),
+        lang=request_language(request),
+    )
+    return _fragment(request, recording.id, view.threads[offset:])
+
+
+@router.get(
+    "/recordings/{recording_id}/feedback/threads/{feedback_id}", response_class=HTMLResponse
+)
+def thread_fragment(
+    recording_id: str, feedback_id: DbId, request: Request, session: SessionDep, user: CurrentUser
+) -> HTMLResponse:
+    """The thread the item (or reply) belongs to, as it now reads."""
+    recording = access.visible(session=session, user=user, recording_id=recording_id)
+    item = service.get_visible(
+        session=session, user=user, recording=recording, feedback_id=feedback_id
+    )
+    root = service.thread_root(session, item)
+    view = recording_view.build(
+        session=session,
+        user=user,
+        recording=recording,
+        filters=recording_view.Filters(),
+        lang=request_language(request),
+    )
+    found = [t for t in view.threads if t.id == root.id]
+    if not found:  # a deleted draft, or a deleted item whose replies are gone
+        raise NotFound(N_("The feedback no longer exists."), code="feedback.not_found")
+    return _fragment(request, recording.id, found)
+
+
+def _fragment(request: Request, recording_id: str, threads: list[FeedbackPublic]) -> HTMLResponse:
+    return render(
+        request, "feedback/_threads.html", {"recording_id": recording_id, "threads": threads}
+    )

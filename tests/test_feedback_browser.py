@@ -1,0 +1,259 @@
+"""Feedback at a moment in Chromium, as a supervisor and a caseworker use it: play, press F,
+tick a criterion by its number, pick a kind, save; the player resumes and the marker sits at
+its time on the timeline; publish; the caseworker sees the notification, opens it at that
+moment, replies; the supervisor sees the reply. Plus the keys that must not fire while
+typing, markers by keyboard, drag for a range, filters, and the page at three sizes.
+
+The recording comes from tests/factories.py (a real upload, made ready without Whisper):
+the pipeline is not the subject here. Set-up as in test_pages_browser.py: the live server
+and this process share the SQLite file (`shared_db`)."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.conftest import live_client, user_id
+from tests.factories import ready_recording
+from tests.feedback_helpers import reset_rubric
+from tests.mediafiles import MediaSet
+from tests.test_pages_browser import LOCALE, log_in, watch_errors
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-artifacts" / "feedback"
+SIZES = {"laptop": (1366, 768), "tablet-portrait": (820, 1180), "tablet-landscape": (1180, 820)}
+SECONDS = 60
+
+
+@pytest.fixture(scope="module")
+def owner_api(shared_db: str) -> Iterator[httpx.Client]:
+    reset_rubric()
+    client = live_client(shared_db, "caseworker")
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def recording(owner_api: httpx.Client, media: MediaSet) -> str:
+    """The caseworker's ready recording, shared with the supervisor."""
+    rid = ready_recording(owner_api, media, seconds=SECONDS, title="Samtale med Sofie")
+    shared = owner_api.post(
+        f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")}
+    )
+    assert shared.status_code == 201, shared.text
+    return rid
+
+
+@pytest.fixture
+def context_for(browser: Browser, shared_db: str) -> Iterator:  # type: ignore[type-arg]
+    """Logged-in pages by role; each fails its test on a script or console error."""
+    made: list[tuple[BrowserContext, list[str]]] = []
+
+    def make(who: str, size: tuple[int, int] = (1366, 768)) -> Page:
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale=LOCALE)
+        tab = context.new_page()
+        made.append((context, watch_errors(tab)))
+        tab.set_default_timeout(15_000)
+        log_in(tab, shared_db, who)
+        return tab
+
+    yield make
+    for context, errors in made:
+        context.close()
+        assert errors == [], f"script or console errors: {errors}"
+
+
+def play_to(page: Page, seconds: float) -> None:
+    """Play from `seconds` and wait until the player really is playing past it."""
+    page.evaluate(
+        "t => { const p = document.getElementById('player'); p.muted = true; p.currentTime = t;"
+        " return p.play(); }",
+        seconds,
+    )
+    page.wait_for_function(
+        "t => { const p = document.getElementById('player');"
+        " return !p.paused && p.currentTime > t; }",
+        arg=seconds,
+    )
+
+
+def current_time(page: Page) -> float:
+    return float(page.evaluate("document.getElementById('player').currentTime"))
+
+
+def test_supervisor_gives_feedback_and_caseworker_replies_from_the_notification(
+    recording: str,
+    context_for,
+    shared_db: str,  # type: ignore[no-untyped-def]
+) -> None:
+    sup = context_for("supervisor")
+    sup.goto(f"{shared_db}/recordings/{recording}")
+    expect(sup.locator("#timeline-box")).to_be_visible()
+    play_to(sup, 20.0)
+    sup.locator("body").press("f")
+    expect(sup.locator("#feedback-form")).to_be_visible()
+    assert sup.evaluate("document.getElementById('player').paused") is True
+    start_text = sup.input_value("#fb-start")
+    at = current_time(sup)
+    assert 20.0 <= at < 40.0, at
+    assert start_text.startswith(("0:2", "0:3")), start_text
+    # Focus is on the first criterion: "2" ticks criterion 2 (after a moment when 12 exists).
+    sup.keyboard.press("2")
+    second = sup.locator("#fb-criteria input[data-number='2']")
+    expect(second).to_be_checked()
+    expect(sup.locator("#fb-criteria input[data-number='1']")).not_to_be_checked()
+    sup.locator(".kind-pick input[value='development_point']").check()
+    # Typing in the text never triggers a shortcut: "f", "n", "p" and digits are just text.
+    sup.fill("#fb-text", "")
+    sup.locator("#fb-text").type("Prøv et åbent spørgsmål fx 2 gange, ikke et ja/nej-spørgsmål.")
+    expect(sup.locator("#fb-criteria input[data-number='2']")).to_be_checked()
+    assert sup.evaluate("document.getElementById('player').paused") is True
+    sup.click("#save-feedback")
+    expect(sup.locator("#feedback-form")).to_be_hidden()
+    sup.wait_for_function("!document.getElementById('player').paused")  # play resumed
+    marker = sup.locator("#marker-list .marker.kind-development_point")
+    expect(marker).to_have_count(1)
+    left = float(marker.evaluate("b => parseFloat(b.style.left)"))
+    saved_at = float(sup.locator(".fb.kind-development_point").get_attribute("data-start") or 0)
+    assert abs(left - saved_at / SECONDS * 100) < 0.01
+    assert abs(saved_at - at) < 0.6
+    # Where the marker is drawn matches its time on the track.
+    box = sup.locator("#track").bounding_box()
+    mbox = marker.bounding_box()
+    assert box and mbox
+    assert (
+        abs((mbox["x"] + mbox["width"] / 2 - box["x"]) / box["width"] - saved_at / SECONDS) < 0.02
+    )
+    expect(sup.locator("#drafts-bar")).to_be_visible()
+    sup.click("#publish-all button")
+    expect(sup.locator("#drafts-bar")).to_be_hidden()
+    expect(sup.locator(".fb.kind-development_point .draft-badge")).to_have_count(0)
+
+    cw = context_for("caseworker")
+    cw.goto(f"{shared_db}/recordings")
+    badge = cw.locator("#notes-link .count-badge")
+    expect(badge).to_have_text("1")
+    cw.click("#notes-link")
+    cw.locator(".note-link").first.click()
+    cw.wait_for_url(re.compile(rf"/recordings/{recording}\?t="))
+    cw.wait_for_function(
+        "t => Math.abs(document.getElementById('player').currentTime - t) < 0.2", arg=saved_at
+    )
+    item = cw.locator(".fb.kind-development_point")
+    expect(item).to_have_class(re.compile("chosen"))
+    expect(item.locator(".fb-text")).to_contain_text("Prøv et åbent spørgsmål")
+    item.locator(".reply-box summary").click()
+    item.locator(".reply-form textarea").fill("Tak. Jeg prøver at spørge mere åbent næste gang.")
+    item.locator(".reply-form button[type=submit]").click()
+    expect(cw.locator(".fb.kind-development_point .reply")).to_contain_text("Jeg prøver")
+
+    sup.reload()
+    expect(sup.locator(".fb.kind-development_point .reply")).to_contain_text("Jeg prøver at spørge")
+
+
+def test_keys_markers_ranges_and_filters(
+    recording: str,
+    owner_api: httpx.Client,
+    context_for,
+    shared_db: str,  # type: ignore[no-untyped-def]
+) -> None:
+    criteria = [c["id"] for c in owner_api.get("/api/v1/criteria").json()["criteria"]]
+    for start, kind in ((5.0, "strength"), (30.0, "question"), (50.0, "strength")):
+        made = owner_api.post(
+            f"/api/v1/recordings/{recording}/feedback",
+            json={
+                "kind": kind,
+                "start_seconds": start,
+                "criterion_ids": criteria[:1],
+                "text": f"Selvrefleksion ved {start:.0f}",
+                "publish": True,
+            },
+        )
+        assert made.status_code == 201, made.text
+    page = context_for("caseworker")
+    page.goto(f"{shared_db}/recordings/{recording}")
+    page.evaluate("document.getElementById('player').currentTime = 0")
+    # N and P move between markers and seek.
+    page.locator("body").press("n")
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 5) < 0.2")
+    page.locator("body").press("n")
+    page.wait_for_function("document.getElementById('player').currentTime > 19")
+    page.locator("body").press("p")
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 5) < 0.2")
+    # Markers by keyboard: focus shows the tooltip (kind and first words); arrows move.
+    first = page.locator("#marker-list .marker").first
+    first.focus()
+    expect(page.locator("#marker-tip")).to_contain_text("Selvrefleksion ved 5")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#marker-tip")).to_be_visible()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('player').currentTime > 19")
+    # Filters: markers and list follow.
+    page.select_option("#filter-kind", "question")
+    expect(page.locator("#marker-list .marker")).to_have_count(
+        page.evaluate(
+            "JSON.parse(document.getElementById('markers').textContent)"
+            ".filter(m => m.kind === 'question').length"
+        )
+    )
+    expect(page.locator("#feedback-list .fb:not(.kind-question)")).to_have_count(0)
+    assert "kind=question" in page.url
+    page.select_option("#filter-kind", "")
+    # Drag along the track marks a range and opens the form with both times.
+    box = page.locator("#track").bounding_box()
+    assert box
+    y = box["y"] + box["height"] - 3
+    page.mouse.move(box["x"] + box["width"] * 0.1, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.25, y, steps=5)
+    page.mouse.up()
+    expect(page.locator("#feedback-form")).to_be_visible()
+    start, end = page.input_value("#fb-start"), page.input_value("#fb-end")
+    assert start.startswith("0:0") and end.startswith("0:1"), (start, end)
+    page.keyboard.press("Escape")
+    expect(page.locator("#feedback-form")).to_be_hidden()
+    # The transcript shows the feedback beside the lines it covers; a mark opens the item.
+    page.click("#tab-transcript")
+    mark = page.locator("#transcript .segment").first.locator(".fb-mark")
+    expect(mark).to_have_count(1)
+    mark.click()
+    expect(page.locator("#feedback-panel")).to_be_visible()
+    item = page.locator(".fb[data-start='5.0']")
+    expect(item).to_have_class(re.compile("chosen"))
+    # Editing one's own item opens the form with what it holds; the saved item says edited.
+    item.locator(".edit-fb summary").click()
+    expect(page.locator("#feedback-form")).to_be_visible()
+    assert page.input_value("#fb-text") == "Selvrefleksion ved 5"
+    expect(page.locator(".kind-pick input[value='strength']")).to_be_checked()
+    page.fill("#fb-text", "Selvrefleksion ved 5: jeg afbrød barnet.")
+    page.click("#save-feedback")
+    expect(item.locator(".fb-text")).to_have_text("Selvrefleksion ved 5: jeg afbrød barnet.")
+    expect(item.locator(".edited")).to_be_visible()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_player_and_feedback_are_visible_together(
+    recording: str,
+    context_for,
+    shared_db: str,
+    size: str,  # type: ignore[no-untyped-def]
+) -> None:
+    page = context_for("supervisor", SIZES[size])
+    page.goto(f"{shared_db}/recordings/{recording}")
+    expect(page.locator("#timeline-box")).to_be_visible()
+    page.locator("#player").scroll_into_view_if_needed()
+    height = SIZES[size][1]
+    video = page.locator("#player").bounding_box()
+    panel = page.locator("#feedback-panel").bounding_box()
+    assert video and panel
+    assert video["y"] >= 0 and video["y"] + video["height"] <= height, video
+    assert panel["y"] < height - 150, panel  # the feedback starts well above the fold
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"recording-{size}.png"))
