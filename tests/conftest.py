@@ -36,6 +36,9 @@ from app.core.db import get_engine  # noqa: E402
 from tests import mediafiles  # noqa: E402
 from tests.helpers import app_env, serving  # noqa: E402
 
+# The browser modules' shared helpers and fixtures (`api`, `page`).
+pytest_plugins = ["tests.browser_fixtures"]
+
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 # Cleaned between tests. The audit log is append-only (triggers refuse deletes), so it
 # grows through the run; audit tests look at the entries a test itself caused.

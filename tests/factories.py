@@ -49,8 +49,12 @@ CONVERSATION = (
 )
 
 
-def make_ready(recording_id: str, lines: Sequence[Line] = CONVERSATION) -> None:
-    """Finish the recording's job as the worker would: transcript, media, job, status."""
+def make_ready(
+    recording_id: str, lines: Sequence[Line] = CONVERSATION, *, playable_mime: str = "video/webm"
+) -> None:
+    """Finish the recording's job as the worker would: transcript, media, job, status. The
+    original is what plays: give its type where it is not a WebM (the worker copies an
+    original that browsers play as it is, e.g. a faststart H.264/AAC MP4)."""
     with session_scope() as session:
         job = session.exec(select(Job).where(Job.recording_id == recording_id)).one()
         claim = job_service.claim(session=session, job_id=job.id, owner="factory")  # type: ignore[arg-type]
@@ -66,7 +70,7 @@ def make_ready(recording_id: str, lines: Sequence[Line] = CONVERSATION) -> None:
             session=session,
             recording_id=recording_id,
             playable_name=storage.ORIGINAL,
-            playable_mime="video/webm",
+            playable_mime=playable_mime,
             poster_name=None,
         )
         state = job_service.succeed(session=session, claim=claim)

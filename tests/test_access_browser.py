@@ -1,8 +1,10 @@
 """Who sees a recording, in a real browser: headless Chromium against the live server.
 
-The same set-up as test_pages_browser.py (whose login and upload helpers this module
-uses): the live server and this process share one SQLite file; `shared_db` wipes it when
-the module starts and when it ends, so the tests here look up their own rows by id.
+The same set-up as test_pages_browser.py (whose helpers this module uses): the live server
+and this process share one SQLite file; `shared_db` wipes it when the module starts and when
+it ends, so the tests here look up their own rows by id. Recordings are uploaded for real
+(one through the upload page) and made ready by tests/factories.py, with a given Danish
+transcript instead of Whisper's: who may see them is the subject, not the pipeline.
 
 People (conftest's BASE_USERS, all with conftest's PASSWORD):
 - the caseworker ("caseworker") uploads and owns the recordings and shares them;
@@ -22,21 +24,15 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests import mediafiles
+from tests.browser_fixtures import LOCALE, log_in
 from tests.conftest import BASE_USERS, PASSWORD, live_client, user_id
+from tests.factories import make_ready, ready_recording
 from tests.helpers import upload
-from tests.test_pages_browser import (
-    ARTIFACTS,
-    LOCALE,
-    VIEWPORTS,
-    fill_consent,
-    get_json,
-    log_in,
-    process_all,
-)
+from tests.test_pages_browser import ARTIFACTS, VIEWPORTS, fill_consent, get_json
 
 pytestmark = pytest.mark.browser
 
-M4A = mediafiles.FORMATS[5]  # m4a-aac: small, quick to process, plays as audio
+M4A = mediafiles.FORMATS[5]  # m4a-aac: small, quick to upload
 assert M4A.name == "m4a-aac"
 NOT_FOUND = "Optagelsen findes ikke."
 ERROR_TITLE = "Noget gik galt"
@@ -52,16 +48,6 @@ document.addEventListener('securitypolicyviolation', e => {
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def api(shared_db: str) -> Iterator[httpx.Client]:
-    """The caseworker's httpx client to the live server."""
-    client = live_client(shared_db, "caseworker")
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 class Tab:
@@ -161,13 +147,13 @@ def test_share_with_supervisor_hides_from_others_and_withdraw_takes_effect(
     page.goto(f"{base}/recordings/new")
     page.fill("#title", "Samtale med deling")
     page.fill("#case_reference", "SAG-DELING")
-    page.select_option("#language", "en")
+    page.select_option("#language", "da")
     fill_consent(page, date.today() - timedelta(days=1), date.today() + timedelta(days=60))
-    page.set_input_files("#file", str(media.encoded(M4A)))
+    page.set_input_files("#file", str(media.conversation()))
     page.click("#upload-form button[type=submit]")
     page.wait_for_url(re.compile(r"/recordings\?uploaded=[0-9a-f]{32}$"), timeout=60_000)
     rid = page.url.rsplit("=", 1)[1]
-    process_all(api, [rid])
+    make_ready(rid)
     assert get_json(api, f"/api/v1/recordings/{rid}")["status"] == "ready"
 
     # 2. Its page: security headers, a player that plays, no script errors or CSP reports.
@@ -308,13 +294,11 @@ def _no_sideways_scroll(page: Page, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def showcase(shared_db: str, api: httpx.Client, media: mediafiles.MediaSet) -> str:
-    """A processed recording shared with the supervisor, plus two more recordings, so
+    """A ready recording shared with the supervisor, plus two more ready recordings, so
     that the leader's page has a month with enough recordings to show."""
-    rid = upload_api(api, media.encoded(M4A), "Samtale om weekenden", "SAG-2026-114")
-    extra = [
-        upload_api(api, media.encoded(M4A), f"Samtale nr. {n}", f"SAG-2026-12{n}") for n in (1, 2)
-    ]
-    process_all(api, [rid, *extra])
+    rid = ready_recording(api, media, title="Samtale om weekenden", case_reference="SAG-2026-114")
+    for n in (1, 2):
+        ready_recording(api, media, title=f"Samtale nr. {n}", case_reference=f"SAG-2026-12{n}")
     res = api.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")})
     assert res.status_code == 201, res.text
     return rid

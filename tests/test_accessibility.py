@@ -8,8 +8,8 @@ inject its axe.min.js into each page. Without it they fail and say how to get it
 
 The set-up is test_pages_browser.py's: the live server and this process share one SQLite
 file (`shared_db`), one Chromium, and one logged-in context per role for the whole module.
-The one recording is processed by the real pipeline (there is no factory for a ready
-recording): the M4A sample, a few seconds of speech.
+The one recording comes from tests/factories.py: a real upload made ready with a given
+Danish transcript, without Whisper (the pipeline is not the subject here).
 """
 
 import re
@@ -22,8 +22,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests import mediafiles
-from tests.conftest import live_client, user_id
-from tests.test_pages_browser import fill_consent, get_json, log_in, process_all, upload
+from tests.browser_fixtures import log_in
+from tests.conftest import user_id
+from tests.factories import ready_recording
+from tests.test_pages_browser import fill_consent
 
 pytestmark = pytest.mark.browser
 
@@ -54,20 +56,9 @@ def axe_js() -> Path:
 
 
 @pytest.fixture(scope="module")
-def api(shared_db: str) -> Iterator[httpx.Client]:
-    client = live_client(shared_db, "caseworker")
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture(scope="module")
 def recording(api: httpx.Client, media: mediafiles.MediaSet) -> str:
     """A ready recording with a transcript, shared with the supervisor; its id."""
-    rid = upload(api, media.encoded(M4A), "Samtale om skolen", "SAG-AXE-1")["id"]
-    process_all(api, [rid])
-    assert get_json(api, f"/api/v1/recordings/{rid}")["status"] == "ready"
+    rid = ready_recording(api, media, title="Samtale om skolen", case_reference="SAG-AXE-1")
     shared = api.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")})
     assert shared.status_code == 201, shared.text
     return rid

@@ -396,6 +396,10 @@ def test_criteria_page_in_chromium(browser: Browser, shared_db: str) -> None:
         expect(page.locator("#new-name_da")).to_have_attribute("aria-invalid", "true")
         page.screenshot(path=str(SHOTS / "criteria-da-error.png"))
         assert axe_violations(page, AXE_JS) == [], "criteria page: serious or critical axe findings"
+        # On a tablet the page still reads: the navigation wraps, the form fields stack.
+        page.set_viewport_size({"width": 820, "height": 1180})
+        page.goto(f"{shared_db}{PAGE}")
+        page.screenshot(path=str(SHOTS / "criteria-da-820x1180.png"))
     finally:
         context.close()
     assert errors == []

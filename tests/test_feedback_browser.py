@@ -115,6 +115,8 @@ def test_supervisor_gives_feedback_and_caseworker_replies_from_the_notification(
     sup.locator("#fb-text").type("Prøv et åbent spørgsmål fx 2 gange, ikke et ja/nej-spørgsmål.")
     expect(sup.locator("#fb-criteria input[data-number='2']")).to_be_checked()
     assert sup.evaluate("document.getElementById('player').paused") is True
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    sup.screenshot(path=str(SHOTS / "form-open-laptop.png"))
     sup.click("#save-feedback")
     expect(sup.locator("#feedback-form")).to_be_hidden()
     sup.wait_for_function("!document.getElementById('player').paused")  # play resumed

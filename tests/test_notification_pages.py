@@ -11,9 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
 from sqlalchemy import event
+from sqlmodel import select
 from starlette.requests import Request
 
-from app.core.db import get_engine
+from app.accounts.models import User
+from app.core.db import get_engine, session_scope
 from app.core.templates import clock
 from app.feedback.notification_pages import moment_url, unread_badge
 from tests.conftest import BASE_USERS, live_client, user_id
@@ -144,6 +146,21 @@ def test_plurals_and_mark_all_as_read(scene: tuple) -> None:
     assert "Ingen ulæste notifikationer." in words(page)
     assert "Markér alle som læst" not in words(page)
 
+    # One item published at once: "new feedback", at its moment.
+    criterion = criterion_ids(supervisor)[0]
+    body = {"kind": "question", "start_seconds": 1.5, "criterion_ids": [criterion]}
+    one = supervisor.post(
+        f"/api/v1/recordings/{recording_id}/feedback",
+        json=body | {"text": "Hvorfor?", "publish": True},
+    )
+    assert one.status_code == 201, one.text
+    page = caseworker.get("/notifications").text
+    assert badge(page) == "1|1 ulæst notifikation"
+    assert "Ny feedback: Samtale om skolen, 0:01" in words(page)
+    assert "New feedback: Samtale om skolen, 0:01" in words(
+        caseworker.get("/notifications", params={"lang": "en"}).text
+    )
+
 
 def test_a_recording_no_longer_seen_is_neither_counted_nor_opened(scene: tuple) -> None:
     caseworker, supervisor, recording_id, _, ids = scene
@@ -190,6 +207,22 @@ def test_the_count_costs_one_query_when_nothing_is_unread(sqlite_db: str) -> Non
     finally:
         event.remove(get_engine(), "before_cursor_execute", count)
     assert len(statements) == 1 and "count(" in statements[0].lower()
+
+    # Through the request's own session when the login check left it: no second connection.
+    checkouts: list[object] = []
+
+    def checkout(*args: object) -> None:
+        checkouts.append(args)
+
+    with session_scope() as session:
+        session.exec(select(User)).first()  # the request has its connection already
+        request.state.session = session
+        event.listen(get_engine(), "checkout", checkout)
+        try:
+            assert unread_badge(request) == {"unread_notifications": 0}
+        finally:
+            event.remove(get_engine(), "checkout", checkout)
+    assert checkouts == []
     request.state.user = None
     assert unread_badge(request) == {}
 

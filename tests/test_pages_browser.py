@@ -3,7 +3,7 @@
 What runs where:
 - `live_server` (session scope, from conftest) is uvicorn in a child process with
   SPARRING_DATABASE_URL set to the `sqlite_url` file and the same SPARRING_DATA_DIR.
-- `shared_db` (module scope, below) points *this* process's settings at the same SQLite
+- `shared_db` (module scope, from conftest) points *this* process's settings at the same SQLite
   URL, so `process_queued_jobs()` runs the real worker pipeline here against the very rows
   the server wrote, and stores media in the data folder the server reads from.
 - conftest's `sqlite_db` is function-scoped and wipes every table before and after each
@@ -13,15 +13,18 @@ What runs where:
   made by earlier tests (they look up their own recordings by id, never by count).
 - `ready` (module scope) uploads every format in `mediafiles.FORMATS` once and processes
   them once; the player, sync, keyboard, correction and screenshot tests share them.
+- The live list's own test needs one recording to turn ready while the page watches: the
+  factory (tests/factories.py) finishes that job, since the pipeline is tested above.
 - Every page needs a login. Browser contexts log in through the real /login form as the
   caseworker (`BASE_USERS["caseworker"]`, who owns every recording uploaded here); the
-  module's httpx client `api` logs in the same way and sends the CSRF token as the
-  `X-CSRF-Token` header on API calls. The base users exist already: conftest's migrate
-  step made them, and `_clean` keeps them (it only ends their sessions).
+  httpx client `api` logs in the same way and sends the CSRF token as the `X-CSRF-Token`
+  header on API calls. `api`, `page`, `log_in` and `watch_errors` live in
+  tests/browser_fixtures.py, shared with the other browser modules. The base users exist
+  already: conftest's migrate step made them, and `_clean` keeps them (it only ends their
+  sessions).
 """
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,12 +32,13 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.core.config import settings
 from app.core.timeutil import local_today
 from tests import mediafiles
-from tests.conftest import BASE_USERS, PASSWORD, live_client, process_queued_jobs
+from tests.browser_fixtures import LOCALE, log_in, watch_errors
+from tests.conftest import process_queued_jobs
+from tests.factories import make_ready
 from tests.helpers import upload as upload_file
 
 pytestmark = pytest.mark.browser
@@ -43,70 +47,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORTS = {"laptop": (1366, 768), "tablet": (820, 1180)}
 FORMAT_IDS = [f.name for f in mediafiles.FORMATS]
-# Danish pages: every context asks for Danish (headless Chromium otherwise sends en-US).
-LOCALE = "da-DK"
 QUEUED, READY, SAVED, CHILD = "I kø", "Klar", "Gemt", "Barn"
 
 
-# --------------------------------------------------------------------------- logging in
-# log_in is also used by test_access_browser.py, test_csrf.py and test_transcript_no_js.py.
-
-
-def log_in(page: Page, base: str, who: str = "caseworker") -> None:
-    """Fill in and send the real login form; wait until the browser is logged in."""
-    page.goto(f"{base}/login")
-    page.fill("#email", BASE_USERS[who][0])
-    page.fill("#password", PASSWORD)
-    with page.expect_response(
-        lambda r: r.request.method == "POST" and r.url.endswith("/login")
-    ) as posted:
-        page.click("form[action='/login'] button[type=submit]")
-    assert posted.value.status == 303, f"login as {who}: HTTP {posted.value.status}"
-    # The redirect's page must already see the login: no second try.
-    try:
-        page.wait_for_url(lambda url: "/login" not in url)
-    except PlaywrightTimeout:
-        pytest.fail(f"login as {who} did not get past {page.url}: {page.inner_text('main')}")
-
-
-def watch_errors(tab: Page) -> list[str]:
-    """Uncaught script errors and console errors (CSP violations are console errors)."""
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-
-    def on_console(msg: Any) -> None:
-        # A 4xx answer the page expects (a refused upload) is logged as a failed load.
-        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
-            errors.append(f"console: {msg.text}")
-
-    tab.on("console", on_console)
-    return errors
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def api(shared_db: str) -> Iterator[httpx.Client]:
-    """The caseworker's httpx client to the live server (after the module's clean-up)."""
-    client = live_client(shared_db)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def page(browser: Browser, shared_db: str) -> Iterator[Page]:
-    """A fresh laptop-sized page, logged in as the caseworker; fails on script errors."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=LOCALE)
-    tab = context.new_page()
-    errors = watch_errors(tab)
-    tab.set_default_timeout(15_000)
-    log_in(tab, shared_db)
-    yield tab
-    context.close()
-    assert errors == [], f"script or console errors on the page: {errors}"
+# --------------------------------------------------------------------------- helpers
+# `api` and `page` come from tests/browser_fixtures.py; log_in, watch_errors and LOCALE are
+# imported from here by other modules too.
 
 
 def upload(
@@ -417,13 +363,10 @@ def test_corrected_marker_appears_without_reload(
 
 
 def test_list_page_updates_status_by_itself(
-    page: Page,
-    shared_db: str,
-    api: httpx.Client,
-    media: mediafiles.MediaSet,
-    ready: dict[str, dict],
+    page: Page, shared_db: str, api: httpx.Client, media: mediafiles.MediaSet
 ) -> None:
-    # `ready` first, so that the only job left queued is this test's own.
+    """The list follows the job without a reload; the job is finished by the factory (the
+    same services the worker ends with): the pipeline is tested above."""
     rec = upload(api, media.encoded(mediafiles.FORMATS[5]), "Venter på behandling")
     page.goto(f"{shared_db}/recordings")
     page.evaluate("() => { window.__sameDocument = true; }")
@@ -431,8 +374,7 @@ def test_list_page_updates_status_by_itself(
     expect(cell).to_contain_text(QUEUED)
     expect(page.locator("#live-hint")).to_be_visible()
 
-    results = process_queued_jobs()
-    assert "succeeded" in results, results
+    make_ready(rec["id"], playable_mime="audio/mp4")
 
     expect(cell).to_contain_text(READY, timeout=20_000)
     expect(cell.locator("[data-status]")).to_have_attribute("data-status", "ready")

@@ -2,26 +2,28 @@
 see and can do, at a laptop's and a tablet's width, with screenshots of each page.
 
 The same set-up as test_access_browser.py: the live server and this process share one SQLite
-file (`shared_db`), the caseworker's recording is uploaded, processed here and shared with
-the supervisor once for the module.
+file (`shared_db`); the caseworker's recording comes from tests/factories.py (a real upload,
+made ready with a given Danish transcript, without Whisper) and is shared with the
+supervisor once for the module.
 """
 
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.audit import service as audit
 from tests import mediafiles
-from tests.conftest import BASE_USERS, live_client, user_id
-from tests.helpers import upload
+from tests.browser_fixtures import log_in
+from tests.conftest import BASE_USERS, user_id
+from tests.factories import ready_recording
 from tests.test_access_browser import Tab
-from tests.test_pages_browser import ARTIFACTS, log_in, process_all
+from tests.test_pages_browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
-M4A = next(f for f in mediafiles.FORMATS if f.name == "m4a-aac")
 TITLE = "Samtale med Ida RB5"
 CASE = "SAG-RB5-2026"
 SHOTS = ARTIFACTS / "roles"
@@ -29,21 +31,12 @@ BAD = "rgb(164, 22, 26)"  # --bad in app.css
 
 
 @pytest.fixture(scope="module")
-def shared_recording(shared_db: str, media: mediafiles.MediaSet) -> Iterator[str]:
-    """The caseworker's processed recording, shared with the supervisor."""
-    api = live_client(shared_db, "caseworker")
-    try:
-        res = upload(api, media.encoded(M4A), title=TITLE, case_reference=CASE, language="da")
-        assert res.status_code == 201, res.text
-        rid = str(res.json()["id"])
-        process_all(api, [rid])
-        shared = api.post(
-            f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")}
-        )
-        assert shared.status_code == 201, shared.text
-        yield rid
-    finally:
-        api.close()
+def shared_recording(api: httpx.Client, media: mediafiles.MediaSet) -> str:
+    """The caseworker's ready recording, shared with the supervisor."""
+    rid = ready_recording(api, media, title=TITLE, case_reference=CASE)
+    shared = api.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")})
+    assert shared.status_code == 201, shared.text
+    return rid
 
 
 @pytest.fixture

@@ -2,24 +2,25 @@
 job no worker takes, and a failed recording retried from its page.
 
 Same arrangement as test_pages_browser.py: the live server and this process share the SQLite
-database (`shared_db`), and the real pipeline runs here (`process_queued_jobs`) in a thread
-while the browser watches the page."""
+database (`shared_db`; `api` and `page` from tests/browser_fixtures.py), and the real
+pipeline runs here (`process_queued_jobs`) in a thread while the browser watches the page:
+its stages and progress are the subject. The waiting job's test only needs the job to end,
+so the factory (tests/factories.py) finishes it as the worker would."""
 
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from app.core.config import settings
 from tests import mediafiles
-from tests.conftest import live_client, process_queued_jobs
+from tests.conftest import process_queued_jobs
+from tests.factories import make_ready
 from tests.helpers import upload as upload_file
 from tests.test_jobs import long_speech
-from tests.test_pages_browser import LOCALE, log_in, watch_errors
 
 pytestmark = pytest.mark.browser
 
@@ -45,27 +46,6 @@ OBSERVE = """() => {
     .observe(live, {childList: true, characterData: true, subtree: true});
   note();
 }"""
-
-
-@pytest.fixture
-def api(shared_db: str) -> Iterator[httpx.Client]:
-    client = live_client(shared_db)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def page(browser: Browser, shared_db: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=LOCALE)
-    tab = context.new_page()
-    errors = watch_errors(tab)
-    tab.set_default_timeout(15_000)
-    log_in(tab, shared_db)
-    yield tab
-    context.close()
-    assert errors == [], f"script or console errors on the page: {errors}"
 
 
 def upload(api: httpx.Client, path: Path, title: str) -> str:
@@ -135,7 +115,7 @@ def test_a_job_no_worker_takes_says_it_waits_for_one(
     row = page.locator(f'tr[data-id="{rid}"] .status-cell')
     expect(row).to_contain_text(WAITING)
     expect(page.locator("#status-live")).to_contain_text("1 optagelse behandles eller venter")
-    assert process_queued_jobs() == ["succeeded"]  # leave nothing queued for the next test
+    make_ready(rid, playable_mime="audio/mp4")  # leaves nothing queued for the next test
     expect(row).to_contain_text("Klar", timeout=20_000)
     expect(page.locator("#status-live")).to_contain_text("Samtale om venner er klar")
 

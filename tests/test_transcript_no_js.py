@@ -1,22 +1,25 @@
-"""The transcript correction form works without JavaScript: it carries its CSRF field."""
+"""The transcript correction form works without JavaScript: it carries its CSRF field.
+
+The recordings come from tests/factories.py (a real upload made ready with a given Danish
+transcript, without Whisper): the form is the subject, not the pipeline."""
 
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import live_client, process_queued_jobs
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.browser_fixtures import log_in
+from tests.conftest import live_client
+from tests.factories import ready_recording
+from tests.mediafiles import MediaSet
 
 
 def test_transcript_correction_form_works_without_javascript(
     sqlite_db: str, client: TestClient, media: MediaSet
 ) -> None:
     """The form as a browser with JavaScript off sends it: its own fields, no header."""
-    created = upload(client, media.encoded(FORMATS[0])).json()
-    assert process_queued_jobs() == ["succeeded"]
-    page = client.get(f"/recordings/{created['id']}").text
+    rid = ready_recording(client, media)
+    page = client.get(f"/recordings/{rid}").text
     action = r'<form method="post" action="(/recordings/[^"]+/segments/\d+)"(.*?)</form>'
     form = re.search(action, page, re.S)
     assert form is not None
@@ -39,14 +42,11 @@ def test_transcript_correction_in_chromium_with_javascript_off(
     browser,
     media: MediaSet,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tests.test_pages_browser import log_in
-
     api = live_client(shared_db, "caseworker")
-    created = upload(api, media.encoded(FORMATS[0]), title="Samtale", case_reference="SAG-2")
-    api.close()
-    assert created.status_code == 201, created.text
-    rid = created.json()["id"]
-    assert process_queued_jobs() == ["succeeded"]
+    try:
+        rid = ready_recording(api, media, title="Samtale", case_reference="SAG-2")
+    finally:
+        api.close()
 
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

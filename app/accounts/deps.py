@@ -23,6 +23,7 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     user = service.user_for_token(session=session, token=session_token(request))
     # Pages read a plain copy: an error page renders after the session has rolled back.
     request.state.user = UserPublic.model_validate(user) if user else None
+    request.state.session = session  # the top bar's unread count reads through this session
     return user
 
 

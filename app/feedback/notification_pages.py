@@ -49,11 +49,18 @@ def unread_count(*, session: Session, user_id: int) -> int:
 
 
 def unread_badge(request: Request) -> Mapping[str, Any]:
-    """For every page's top bar (registered in app.main): the signed-in person's count."""
+    """For every page's top bar (registered in app.main): the signed-in person's count.
+
+    Read through the request's own session where the login check left it on
+    `request.state.session`, so that a page never holds two pooled connections at once;
+    else (an error page, say) through a short session of its own."""
     user = getattr(request.state, "user", None)
     if user is None:
         return {}
     try:
+        own = getattr(request.state, "session", None)
+        if isinstance(own, Session):
+            return {"unread_notifications": unread_count(session=own, user_id=user.id)}
         with session_scope() as session:
             return {"unread_notifications": unread_count(session=session, user_id=user.id)}
     except SQLAlchemyError:
