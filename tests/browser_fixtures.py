@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import BASE_USERS, PASSWORD, live_client
@@ -48,6 +48,13 @@ def watch_errors(tab: Page) -> list[str]:
 
     tab.on("console", on_console)
     return errors
+
+
+def show_transcript(page: Page) -> None:
+    """A recording's page opens on its feedback tab (feedback.js): switch to the transcript.
+    The click waits for the script to have shown the tabs."""
+    page.locator("#tab-transcript").click()
+    expect(page.locator("#transcript-panel")).to_be_visible()
 
 
 @pytest.fixture(scope="module")

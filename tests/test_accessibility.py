@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests import mediafiles
-from tests.browser_fixtures import log_in
+from tests.browser_fixtures import log_in, show_transcript
 from tests.conftest import user_id
 from tests.factories import ready_recording
 from tests.test_pages_browser import fill_consent
@@ -244,6 +244,7 @@ def test_every_transcript_edit_button_names_its_segment(
     page = contexts["caseworker"].new_page()
     try:
         page.goto(f"{shared_db}/recordings/{recording}?lang=en")
+        show_transcript(page)
         page.add_script_tag(path=str(axe_js))
         controls = page.evaluate(
             """() => { axe.setup(document); try {

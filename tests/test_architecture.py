@@ -17,7 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[set[str]] = [
     {"app.main", "app.cli", "app.models"},  # puts the application together
     {"workers"},  # runs jobs: the media and speech pipeline
+    {"app.live"},  # watching a session together: the live channel
+    {"app.sessions"},  # sparring sessions: plan, agenda, round, summary, learning points
     {"app.admin", "app.leader", "app.library"},  # pages over several features
+    {"app.clips"},  # clips of a recording: what a team sees
     {"app.feedback"},  # feedback on a recording's moments, notifications
     {"app.transcripts"},
     {"app.sharing"},  # shares, and who may see a recording

@@ -36,7 +36,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.core.config import settings
 from app.core.timeutil import local_today
 from tests import mediafiles
-from tests.browser_fixtures import LOCALE, log_in, watch_errors
+from tests.browser_fixtures import LOCALE, log_in, show_transcript, watch_errors
 from tests.conftest import process_queued_jobs
 from tests.factories import make_ready
 from tests.helpers import upload as upload_file
@@ -97,10 +97,12 @@ def video(ready: dict[str, dict]) -> dict:
 
 
 def open_recording(page: Page, base: str, rid: str) -> None:
+    """The recording's page, its player ready and its transcript tab shown."""
     page.goto(f"{base}/recordings/{rid}")
     page.wait_for_function(
         "() => { const p = document.getElementById('player'); return p && p.readyState >= 1; }"
     )
+    show_transcript(page)
 
 
 def segments_of(page: Page) -> list[dict]:
@@ -335,6 +337,7 @@ def test_correct_a_segment_inline(
 
     # A reload shows the same correction, now with its "corrected" marker.
     page.reload()
+    show_transcript(page)
     li = page.locator(f"#seg-{seg['id']}")
     expect(li.locator(".text")).to_have_text(new_text)
     expect(li.locator(".speaker")).to_have_text(CHILD)
@@ -576,7 +579,7 @@ def test_screenshots(
             layout = page.evaluate(
                 """() => {
                     const box = sel => document.querySelector(sel).getBoundingClientRect();
-                    const a = box('.player-pane'), b = box('.transcript-pane');
+                    const a = box('.player-pane'), b = box('.side-pane');
                     return {sideBySide: b.left >= a.right, stacked: b.top >= a.bottom}; }"""
             )
             # Two columns on a laptop, one above the other on a tablet held upright.

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.audit import service as audit
 from tests import mediafiles
-from tests.browser_fixtures import log_in
+from tests.browser_fixtures import log_in, show_transcript
 from tests.conftest import BASE_USERS, user_id
 from tests.factories import ready_recording
 from tests.test_access_browser import Tab
@@ -82,13 +82,14 @@ def test_supervisor_sees_who_shared_and_no_control_they_may_not_use(
     assert_tables_readable(t.page)
     shoot(t.page, "supervisor-list")
     t.page.goto(f"{shared_db}/recordings/{shared_recording}")
+    show_transcript(t.page)
     expect(t.page.locator("#transcript li.segment").first).to_be_visible()
     expect(t.page.locator("#shared-by")).to_contain_text("Sara Sagsbehandler")
     expect(t.page.locator("dl.meta")).to_contain_text("Dansk")
     # Only what a viewer may use: no correction, sharing, consent or delete controls.
     for refused in ("details.edit", "form.segment-form", "#sharing", "form.confirm"):
         expect(t.page.locator(refused)).to_have_count(0)
-    expect(t.page.locator(".downloads a")).to_have_count(3)
+    expect(t.page.locator(".downloads a[href*='/transcript/export.']")).to_have_count(3)
     shoot(t.page, "supervisor-recording")
     t.assert_clean()
 
@@ -109,6 +110,7 @@ def test_a_refused_correction_reads_as_an_error(
         ),
     )
     t.page.goto(f"{shared_db}/recordings/{shared_recording}")
+    show_transcript(t.page)
     first = t.page.locator("li.segment").first
     first.locator("details.edit summary").click()
     first.locator("form.segment-form button[type=submit]").click()
