@@ -9,9 +9,11 @@ run that is repeated leaves one result.
 import errno
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -119,6 +121,20 @@ def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: 
         _steps(recording_id, language, report, hold, tmp)
 
 
+def _as_they_come(segments: Iterable[Any], every_s: float = 1.0) -> Iterator[list[Any]]:
+    """Segments in small batches: the first at once, then at most one write a second (the
+    batched pipeline yields a whole batch of lines at a time)."""
+    batch: list[Any] = []
+    last = 0.0
+    for segment in segments:
+        batch.append(segment)
+        if time.monotonic() - last >= every_s:
+            yield batch
+            batch, last = [], time.monotonic()
+    if batch:
+        yield batch
+
+
 def _steps(
     recording_id: str, language: str, report: Progress, hold: Hold, tmp: Callable[[Path], Path]
 ) -> None:
@@ -142,21 +158,44 @@ def _steps(
         raise _media_failure(exc, "audio") from exc
     tmp(audio).replace(audio)
 
+    if not plan.needs_work:
+        # The original plays as it is: a reader can watch while the words are still coming.
+        with session_scope() as session:
+            hold(session)
+            recording_service.set_media(
+                session=session,
+                recording_id=recording_id,
+                playable_name=storage.ORIGINAL,
+                playable_mime=mime,
+                poster_name=None,
+            )
+
     report("transcribe", 0.05)
     engine = speech.get_engine(settings)
     span = transcribe_end - 0.05
-    segments = list(
-        engine.transcribe(audio, language, lambda f: report("transcribe", 0.05 + span * f))
-    )
     with session_scope() as session:
         hold(session)
-        transcript_service.replace(
-            session=session,
-            recording_id=recording_id,
-            language=language,
-            model_name=engine.name,
-            segments=segments,
+        transcript = transcript_service.begin(
+            session=session, recording_id=recording_id, language=language, model_name=engine.name
         )
+        # A job taken over from another worker carries on after its last stored segment.
+        resume_at = transcript_service.heard_until(session=session, transcript=transcript)
+    heard = engine.transcribe(
+        audio, language, lambda f: report("transcribe", 0.05 + span * f), start_at=resume_at
+    )
+    for batch in _as_they_come(heard):
+        with session_scope() as session:
+            hold(session)
+            transcript_service.append(
+                session=session,
+                transcript=transcript_service.begin(
+                    session=session,
+                    recording_id=recording_id,
+                    language=language,
+                    model_name=engine.name,
+                ),
+                segments=batch,
+            )
 
     playable_name = storage.ORIGINAL
     if plan.needs_work:

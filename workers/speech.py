@@ -72,7 +72,11 @@ class SpeechEngine(Protocol):
     def load(self) -> None: ...
 
     def transcribe(
-        self, audio: Path, language: str, on_progress: Callable[[float], None] | None = None
+        self,
+        audio: Path,
+        language: str,
+        on_progress: Callable[[float], None] | None = None,
+        start_at: float = 0.0,
     ) -> Iterator[Segment]: ...
 
     def release(self) -> None: ...
@@ -181,32 +185,53 @@ class FasterWhisperEngine:
         log.info("speech model %s loaded", model_ref)
 
     def transcribe(
-        self, audio: Path, language: str, on_progress: Callable[[float], None] | None = None
+        self,
+        audio: Path,
+        language: str,
+        on_progress: Callable[[float], None] | None = None,
+        start_at: float = 0.0,
     ) -> Iterator[Segment]:
+        """Segments as they are heard; `start_at` (seconds) skips what an earlier attempt
+        already stored, so a job taken over carries on where the other worker stopped."""
         self.load()
         if self._batched is not None:
-            yield from self._transcribe_batched(audio, language, on_progress)
+            yield from self._transcribe_batched(audio, language, on_progress, start_at)
             return
+        source: Any = str(audio)
+        if start_at > 0:
+            from faster_whisper import decode_audio
+
+            source = decode_audio(str(audio), sampling_rate=SAMPLE_RATE)
+            source = source[int(start_at * SAMPLE_RATE) :]
         segments, info = self._model.transcribe(
-            str(audio), **transcribe_options(self.settings, language)
+            source, **transcribe_options(self.settings, language)
         )
         for seg in segments:
             if on_progress and info.duration:
-                on_progress(min(seg.end / info.duration, 1.0))
+                on_progress(min((start_at + seg.end) / (start_at + info.duration), 1.0))
             yield Segment(
-                start=seg.start,
-                end=seg.end,
+                start=start_at + seg.start,
+                end=start_at + seg.end,
                 text=seg.text.strip(),
                 avg_logprob=seg.avg_logprob,
                 no_speech_prob=seg.no_speech_prob,
                 words=[
-                    Word(start=w.start, end=w.end, text=w.word, probability=w.probability)
+                    Word(
+                        start=start_at + w.start,
+                        end=start_at + w.end,
+                        text=w.word,
+                        probability=w.probability,
+                    )
                     for w in (seg.words or [])
                 ],
             )
 
     def _transcribe_batched(
-        self, audio: Path, language: str, on_progress: Callable[[float], None] | None
+        self,
+        audio: Path,
+        language: str,
+        on_progress: Callable[[float], None] | None,
+        start_at: float = 0.0,
     ) -> Iterator[Segment]:
         """VAD picks the speech; the model hears only that, in clips of whole regions."""
         from faster_whisper import decode_audio
@@ -216,6 +241,9 @@ class FasterWhisperEngine:
         options = transcribe_options(self.settings, language)
         options.pop("vad_parameters")
         found = speech_regions(samples, BATCHED_VAD)
+        if start_at > 0:  # what an earlier attempt stored is not heard again
+            cut = int(start_at * SAMPLE_RATE)
+            found = [(max(a, cut), b) for a, b in found if b - max(a, cut) > SAMPLE_RATE // 10]
         options["vad_filter"] = False  # done here, once, so the regions are known
         if not found:
             log.info("no speech found in %.1f s of audio", duration)

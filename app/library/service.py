@@ -46,8 +46,9 @@ def viewed_file(
     part: Literal["media", "poster"],
 ) -> tuple[Path, str]:
     """The playable file or the poster of a ready recording this person may see, with its
-    type; the viewing is audited first (once per viewing: range requests and seeks add none)."""
-    recording = recording_service.require_ready(
+    type; the viewing is audited first (once per viewing: range requests and seeks add none).
+    While the worker works, an original that plays as it is can already be watched."""
+    recording = recording_service.require_started(
         access.visible(session=session, user=user, recording_id=recording_id)
     )
     if part == "media":

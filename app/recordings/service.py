@@ -249,6 +249,16 @@ def require_ready(recording: Recording) -> Recording:
     return recording
 
 
+def require_started(recording: Recording) -> Recording:
+    """What the worker has made so far can be read while it works: the original where it
+    plays as it is, the transcript as it grows."""
+    if recording.status not in (RecordingStatus.ready, RecordingStatus.processing):
+        raise NotFound(
+            N_("The recording has not finished processing yet."), code="recording.not_ready"
+        )
+    return recording
+
+
 def owned_by(*, session: Session, user_id: int) -> list[Recording]:
     return list(session.exec(select(Recording).where(Recording.owner_id == user_id)).all())
 

@@ -77,4 +77,5 @@ class TranscriptPublic(SQLModel):
     recording_id: str
     language: str
     model_name: str
+    complete: bool = True  # False while the worker is still hearing the recording
     segments: list[SegmentPublic]

@@ -47,9 +47,19 @@ def visible_transcript(
 def read_transcript(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> TranscriptPublic:
-    recording, transcript = visible_transcript(session, user, recording_id)
+    """The transcript; while the recording is being processed, the segments heard so far."""
+    recording = recording_service.require_started(
+        access.visible(session=session, user=user, recording_id=recording_id)
+    )
+    transcript = service.get(session=session, recording_id=recording.id)
+    if transcript is None:
+        raise NotFound(
+            N_("The recording has not finished processing yet."), code="recording.not_ready"
+        )
     audit_viewing(request, session, user, Action.view, recording.id, Kind.transcript, "transcript")
-    return service.to_public(session=session, transcript=transcript)
+    public = service.to_public(session=session, transcript=transcript)
+    public.complete = recording.status == "ready"
+    return public
 
 
 @router.patch("/segments/{segment_id}", response_model=SegmentPublic, dependencies=[CsrfProtected])

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from fastapi import Request
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
@@ -51,20 +51,51 @@ def replace(
     model_name: str,
     segments: Iterable[HeardSegment],
 ) -> Transcript:
-    """Write a fresh machine transcript; a job run twice leaves one copy."""
-    existing = session.exec(
-        select(Transcript).where(Transcript.recording_id == recording_id)
-    ).first()
+    """Write a fresh machine transcript in one go; a job run twice leaves one copy."""
+    existing = get(session=session, recording_id=recording_id)
     if existing is not None:
         segment_ids = select(Segment.id).where(Segment.transcript_id == existing.id)
         session.execute(delete(Word).where(col(Word.segment_id).in_(segment_ids)))
         session.execute(delete(Segment).where(col(Segment.transcript_id) == existing.id))
         session.delete(existing)
         session.flush()
-    transcript = Transcript(recording_id=recording_id, language=language, model_name=model_name)
-    session.add(transcript)
-    session.flush()
-    for position, seg in enumerate(segments):
+    transcript = begin(
+        session=session, recording_id=recording_id, language=language, model_name=model_name
+    )
+    append(session=session, transcript=transcript, segments=segments)
+    return transcript
+
+
+def begin(*, session: Session, recording_id: str, language: str, model_name: str) -> Transcript:
+    """The transcript the worker is writing: the one an earlier attempt left, or a new one.
+
+    Segments are stored as they are heard, so a reader sees the transcript grow; a job
+    that another worker takes over carries on after the last stored segment."""
+    transcript = get(session=session, recording_id=recording_id)
+    if transcript is None:
+        transcript = Transcript(recording_id=recording_id, language=language, model_name=model_name)
+        session.add(transcript)
+        session.flush()
+    return transcript
+
+
+def heard_until(*, session: Session, transcript: Transcript) -> float:
+    """Where the stored segments end (0 when none): where hearing carries on."""
+    end = session.exec(
+        select(func.max(Segment.end)).where(Segment.transcript_id == transcript.id)
+    ).one()
+    return float(end or 0.0)
+
+
+def append(*, session: Session, transcript: Transcript, segments: Iterable[HeardSegment]) -> int:
+    """Store segments after the ones already there; returns how many were stored."""
+    last = session.exec(
+        select(func.max(Segment.position)).where(Segment.transcript_id == transcript.id)
+    ).one()
+    position = -1 if last is None else int(last)
+    stored = 0
+    for seg in segments:
+        position += 1
         row = Segment(
             transcript_id=transcript.id,  # type: ignore[arg-type]
             position=position,
@@ -85,8 +116,9 @@ def replace(
             )
             for i, w in enumerate(seg.words)
         )
+        stored += 1
     session.flush()
-    return transcript
+    return stored
 
 
 def get(*, session: Session, recording_id: str) -> Transcript | None:
