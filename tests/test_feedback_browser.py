@@ -202,7 +202,7 @@ def test_keys_markers_ranges_and_filters(
     expect(page.locator("#marker-list .marker")).to_have_count(
         page.evaluate(
             "JSON.parse(document.getElementById('markers').textContent)"
-            ".filter(m => m.kind === 'question').length"
+            ".items.filter(m => m.kind === 'question').length"
         )
     )
     expect(page.locator("#feedback-list .fb:not(.kind-question)")).to_have_count(0)

@@ -49,7 +49,9 @@ def add(client: TestClient, rid: str, criteria: list[int], **fields: object) -> 
 def markers(html: str) -> list[dict]:
     found = re.search(r'<script id="markers" type="application/json">(.*?)</script>', html, re.S)
     assert found, "the page carries no markers"
-    return json.loads(found[1])
+    data = json.loads(found[1])
+    assert all(str(c) in data["names"] for m in data["items"] for c in m["criteria"])
+    return data["items"]
 
 
 def articles(html: str) -> list[str]:

@@ -29,6 +29,13 @@ Changes = [CsrfProtected]
 TEXT = Annotated[str, Form(max_length=20_000)]
 
 
+PAGE = 200  # threads per fragment: the page's script asks for the next until none is left
+
+
+def _number(raw: str, default: int) -> int:
+    return int(raw) if raw.isdigit() and len(raw) < 9 else default
+
+
 def parse_time(value: str, *, field: str) -> float:
     """'1:05', '1:05.5', '0:01:05' or plain seconds '65' into seconds."""
     parts = value.strip().replace(",", ".").split(":")
@@ -174,11 +181,12 @@ def delete_from_page(
 def threads_fragment(
     recording_id: str, request: Request, session: SessionDep, user: CurrentUser
 ) -> HTMLResponse:
-    """Threads from `offset` on, as the page renders them (the filters of the query)."""
+    """Up to `limit` (at most 200) threads from `offset` on, as the page renders them,
+    under the filters of the query."""
     recording = access.visible(session=session, user=user, recording_id=recording_id)
     audit_viewing(request, session, user, Action.view, recording.id, Kind.feedback, "feedback")
-    raw = request.query_params.get("offset", "0")
-    offset = int(raw) if raw.isdigit() and len(raw) < 9 else 0
+    offset = _number(request.query_params.get("offset", ""), 0)
+    limit = min(_number(request.query_params.get("limit", ""), PAGE), PAGE)
     view = recording_view.build(
         session=session,
         user=user,
@@ -186,7 +194,7 @@ def threads_fragment(
         filters=recording_view.Filters.from_query(request.query_params),
         lang=request_language(request),
     )
-    return _fragment(request, recording.id, view.threads[offset:])
+    return _fragment(request, recording.id, view.threads[offset : offset + limit])
 
 
 @router.get(

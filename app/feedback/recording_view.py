@@ -75,14 +75,15 @@ class FeedbackView:
     drafts: int = 0  # the reader's own unpublished items
     required: bool = True  # the rubric asks for a criterion on every item
     counts: KindCounts = field(default_factory=KindCounts)
+    threads_all: list[FeedbackPublic] = field(default_factory=list)  # before the filters
 
 
 def _name(lang: str, da: str, en: str) -> str:
     return en if lang == "en" else da
 
 
-def _marker(thread: FeedbackPublic, lang: str) -> dict[str, Any]:
-    names = ", ".join(_name(lang, c.name_da, c.name_en) for c in thread.criteria)
+def _marker(thread: FeedbackPublic) -> dict[str, Any]:
+    """A thread as the timeline draws it: short, since a recording may have thousands."""
     text = "" if thread.deleted else " ".join(thread.text.split())
     return {
         "id": thread.id,
@@ -92,10 +93,17 @@ def _marker(thread: FeedbackPublic, lang: str) -> dict[str, Any]:
         "draft": thread.draft,
         "author": thread.author_id,
         "criteria": [c.id for c in thread.criteria],
-        "names": names,
         "words": text[:WORDS] + ("…" if len(text) > WORDS else ""),
-        "replies": len(thread.replies),
     }
+
+
+def timeline_data(view: "FeedbackView", lang: str) -> dict[str, Any]:
+    """The page's #markers data: every marker, and each criterion's name once."""
+    names = {
+        c.id: _name(lang, c.name_da, c.name_en) for t in view.threads_all for c in t.criteria
+    }
+    names.update({c.id: c.name for c in view.criteria})
+    return {"names": names, "items": view.markers}
 
 
 def build(
@@ -123,12 +131,13 @@ def build(
     return FeedbackView(
         threads=[t for t in threads if filters.keeps(t)],
         total=len(threads),
-        markers=[_marker(t, lang) for t in threads],
+        markers=[_marker(t) for t in threads],
         criteria=chosen,
         authors=authors,  # type: ignore[arg-type]
         drafts=sum(1 for t in threads if t.draft and t.own),
         required=criteria.rubric_settings(session=session).criteria_required,
         counts=counts,
+        threads_all=threads,
     )
 
 

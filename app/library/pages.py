@@ -85,6 +85,7 @@ def recording_page(
         {
             "recording": recording,
             "feedback": feedback,
+            "timeline": recording_view.timeline_data(feedback, lang),
             "feedback_filters": filters,
             "shown_threads": feedback.threads
             if everything

@@ -10,7 +10,8 @@
   if (!player || !form || !list) return;
   var rid = list.dataset.recording;
   var labels = JSON.parse(document.getElementById("i18n").textContent);
-  var markers = JSON.parse(document.getElementById("markers").textContent);
+  var timelineData = JSON.parse(document.getElementById("markers").textContent);
+  var markers = timelineData.items, criterionNames = timelineData.names;
   var timeline = document.getElementById("timeline");
   var duration = parseFloat(timeline.dataset.duration) || 0;
   var track = document.getElementById("track");
@@ -104,21 +105,35 @@
     history.replaceState(null, "", location.pathname + (q ? "?" + q : ""));
     draw();
     // The list is filtered where it is rendered: fetch it again under the new filters.
-    fragment("?offset=0" + (q ? "&" + q : "")).then(function (html) {
-      list.innerHTML = html;
-      var more = document.getElementById("more-threads");
-      if (more) more.remove();
-      var filtered = document.getElementById("filtered-count");
-      if (filtered) filtered.remove();
-    });
+    reload(q);
+    var filtered = document.getElementById("filtered-count");
+    if (filtered) filtered.remove();
   });
   filterForm.addEventListener("submit", function (event) { event.preventDefault(); });
+  // The whole list again (under the filters `q`), a page at a time.
+  var loading = 0;
+  function reload(q) {
+    var mine = ++loading, offset = 0;
+    var more = document.getElementById("more-threads");
+    if (more) more.remove();
+    list.innerHTML = "";
+    (function page() {
+      fragment("?offset=" + offset + "&limit=200" + (q ? "&" + q : "")).then(function (html) {
+        if (mine !== loading) return;  // the filters changed again meanwhile
+        list.insertAdjacentHTML("beforeend", html);
+        var got = (html.match(/<article /g) || []).length;
+        offset += got;
+        if (got === 200) page();
+      });
+    })();
+  }
 
   // ------------------------------------------------------------------ the timeline
   function kindName(m) { return m.kind ? labels.kinds[m.kind] : ""; }
   function describe(m) {
     var when = clock(m.start) + (m.end !== null ? "–" + clock(m.end) : "");
-    return [when, kindName(m) + (m.draft ? " (" + labels.draft + ")" : ""), m.names, m.words]
+    var names = m.criteria.map(function (id) { return criterionNames[id]; }).join(", ");
+    return [when, kindName(m) + (m.draft ? " (" + labels.draft + ")" : ""), names, m.words]
       .filter(Boolean).join(" · ");
   }
   function draw() {
@@ -249,24 +264,31 @@
   });
 
   // ------------------------------------------------------------------ the transcript's marks
+  // Each marker walks only the lines it covers (lines are in time order): a long
+  // recording with thousands of items stays quick.
   function markTranscript(f) {
-    var segments = document.querySelectorAll("#transcript .segment");
-    segments.forEach(function (li) {
-      var s = parseFloat(li.dataset.start), e = parseFloat(li.dataset.end);
+    var lines = Array.prototype.slice.call(document.querySelectorAll("#transcript .segment"));
+    if (!lines.length) return;
+    var ends = lines.map(function (li) { return parseFloat(li.dataset.end); });
+    var slots = lines.map(function (li) {
       var slot = li.querySelector(".seg-feedback");
-      if (!slot) return;
-      slot.textContent = "";
-      markers.forEach(function (m) {
-        var end = m.end !== null ? m.end : m.start;
-        if (!keeps(m, f) || m.start > e || end < s) return;
+      if (slot) slot.textContent = "";
+      return slot;
+    });
+    markers.forEach(function (m) {
+      if (!keeps(m, f)) return;
+      var end = m.end !== null ? m.end : m.start, lo = 0, hi = ends.length;
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (ends[mid] < m.start) lo = mid + 1; else hi = mid; }
+      for (var i = lo; i < lines.length && parseFloat(lines[i].dataset.start) <= end; i++) {
+        if (!slots[i]) continue;
         var b = document.createElement("button");
         b.type = "button";
         b.className = "fb-mark kind-" + (m.kind || "none") + (m.draft ? " draft" : "");
         b.dataset.marker = m.id;
         b.textContent = kindName(m);
         b.setAttribute("aria-label", describe(m));
-        slot.appendChild(b);
-      });
+        slots[i].appendChild(b);
+      }
     });
   }
   var transcript = document.getElementById("transcript");
@@ -409,10 +431,9 @@
       id: item.id, start: item.start_seconds, end: item.end_seconds, kind: item.kind,
       draft: item.draft, author: item.author_id,
       criteria: item.criteria.map(function (c) { return c.id; }),
-      names: item.criteria.map(function (c) { return lang === "en" ? c.name_en : c.name_da; }).join(", "),
-      words: text.length > 80 ? text.slice(0, 80) + "…" : text,
-      replies: (item.replies || []).length
+      words: text.length > 80 ? text.slice(0, 80) + "…" : text
     };
+    item.criteria.forEach(function (c) { criterionNames[c.id] = lang === "en" ? c.name_en : c.name_da; });
     markers = markers.filter(function (x) { return x.id !== m.id; });
     markers.push(m);
     draw();
@@ -521,8 +542,7 @@
       draw();
       drafts();
       say(labels.published);
-      var q = query(filters());
-      fragment("?offset=0" + (q ? "&" + q : "")).then(function (html) { list.innerHTML = html; });
+      reload(query(filters()));
     }).catch(function () { say(labels.network, true); });
   });
 
@@ -547,12 +567,16 @@
   drafts();
   var more = document.getElementById("more-threads");
   if (more) {
-    // The page came with the first threads; the rest follow at once.
-    var q = query(filters());
-    fragment("?offset=" + more.dataset.offset + (q ? "&" + q : "")).then(function (html) {
-      list.insertAdjacentHTML("beforeend", html);
-      more.remove();
-    });
+    // The page came with the first threads; the rest follow a page at a time.
+    var q = query(filters()), PAGE = 200;
+    var next = function (offset) {
+      fragment("?offset=" + offset + "&limit=" + PAGE + (q ? "&" + q : "")).then(function (html) {
+        list.insertAdjacentHTML("beforeend", html);
+        var got = (html.match(/<article /g) || []).length;
+        if (got === PAGE) next(offset + PAGE); else more.remove();
+      });
+    };
+    next(parseInt(more.dataset.offset, 10));
   }
   // A link to a moment (?t=…&item=…), e.g. from a notification.
   var params = new URLSearchParams(location.search);
