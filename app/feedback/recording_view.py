@@ -99,9 +99,7 @@ def _marker(thread: FeedbackPublic) -> dict[str, Any]:
 
 def timeline_data(view: "FeedbackView", lang: str) -> dict[str, Any]:
     """The page's #markers data: every marker, and each criterion's name once."""
-    names = {
-        c.id: _name(lang, c.name_da, c.name_en) for t in view.threads_all for c in t.criteria
-    }
+    names = {c.id: _name(lang, c.name_da, c.name_en) for t in view.threads_all for c in t.criteria}
     names.update({c.id: c.name for c in view.criteria})
     return {"names": names, "items": view.markers}
 
