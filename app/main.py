@@ -14,6 +14,8 @@ from app.accounts import pages as account_pages
 from app.accounts import routes as account_routes
 from app.accounts.deps import LoginRequired
 from app.admin import pages as admin_pages
+from app.clips import pages as clip_pages
+from app.clips import routes as clip_routes
 from app.core.errors import (
     VideosparringError,
     error_response,
@@ -33,8 +35,11 @@ from app.feedback import routes as feedback_routes
 from app.leader import pages as leader_pages
 from app.library import pages as library_pages
 from app.library import routes as library_routes
+from app.live import routes as live_routes
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
+from app.sessions import pages as session_pages
+from app.sessions import routes as session_routes
 from app.sharing import pages as sharing_pages
 from app.sharing import routes as sharing_routes
 from app.transcripts import pages as transcript_pages
@@ -60,6 +65,10 @@ def create_app() -> FastAPI:
     api.include_router(criteria_routes.router)
     api.include_router(feedback_routes.router)
     api.include_router(feedback_routes.notes)
+    api.include_router(clip_routes.on_recording)
+    api.include_router(clip_routes.router)
+    api.include_router(session_routes.router)
+    api.include_router(live_routes.router)  # the WebSocket of a session's live channel
     app.include_router(api)
     app.include_router(account_pages.router)
     # /recordings/new before /recordings/{recording_id}
@@ -74,6 +83,8 @@ def create_app() -> FastAPI:
     add_context_hook(notification_pages.unread_badge)  # the count in every page's top bar
     app.include_router(leader_pages.router)
     app.include_router(feedback_pages.router)
+    app.include_router(clip_pages.router)
+    app.include_router(session_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
 

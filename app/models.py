@@ -2,11 +2,13 @@
 
 from app.accounts.models import AuthSession, Team, TeamMember, User
 from app.audit.models import AuditEntry, AuditHead
+from app.clips.models import Clip, ClipShare, ClipShareMember
 from app.criteria.models import Criterion, CriterionGroup, CriterionVersion, RubricSettings
 from app.feedback.models import Feedback, FeedbackCriterion, Notification
 from app.jobs.models import Job
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
+from app.sessions.models import SessionParticipant, SparringSession
 from app.sharing.models import Share
 from app.transcripts.models import Segment, Transcript, Word
 
@@ -14,6 +16,9 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "AuthSession",
+    "Clip",
+    "ClipShare",
+    "ClipShareMember",
     "Consent",
     "Criterion",
     "CriterionGroup",
@@ -26,7 +31,9 @@ __all__ = [
     "Recording",
     "RetentionPolicy",
     "Segment",
+    "SessionParticipant",
     "Share",
+    "SparringSession",
     "Team",
     "TeamMember",
     "Transcript",

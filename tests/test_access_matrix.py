@@ -44,7 +44,7 @@ from app.accounts import service as account_service
 from app.accounts.models import Role
 from app.core.db import session_scope
 from app.sharing.models import Share
-from tests import feedback_helpers
+from tests import clip_helpers, feedback_helpers, session_helpers
 from tests.accounts_helpers import opened_clients
 from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs, user_id
 from tests.helpers import CONSENT
@@ -193,6 +193,49 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "POST /admin/criteria/groups/{group_id}":                           (LOGIN, 403, 403, 403, 303, 403),
     "POST /admin/criteria/settings":                                    (LOGIN, 403, 403, 403, 303, 403),
 
+    # Sparring sessions (issue 10): only participants reach one (404 to anyone else, as if it
+    # did not exist); the caseworker or the planner moves it along (403 to other participants).
+    # Taking part gives no access to the media: the owner shares it (tests/test_sessions.py).
+    "POST /api/v1/sessions":                                              (401, 201, 201, 404, 404, 404),
+    "GET /api/v1/sessions":                                               (401, 200, 200, 200, 200, 200),
+    "GET /api/v1/sessions/{session_id}":                                  (401, 200, 200, 404, 404, 404),
+    "PATCH /api/v1/sessions/{session_id}":                                (401, 200, 403, 404, 404, 404),
+    "POST /api/v1/sessions/{session_id}/participants":                    (401, 200, 403, 404, 404, 404),
+    "DELETE /api/v1/sessions/{session_id}/participants/{user_id}":        (401, 204, 403, 404, 404, 404),
+    "POST /api/v1/sessions/{session_id}/round":                           (401, 200, 403, 404, 404, 404),
+    "PUT /api/v1/sessions/{session_id}/summary":                          (401, 200, 403, 404, 404, 404),
+    "POST /api/v1/sessions/{session_id}/close":                           (401, 200, 403, 404, 404, 404),
+    "GET /sessions":                                                    (LOGIN, 200, 200, 200, 200, 403),
+    "GET /sessions/new":                                                (LOGIN, 200, 200, 200, 403, 403),
+    "POST /sessions/new":                                               (LOGIN, 303, 303, 404, 403, 403),
+    "GET /sessions/{session_id}":                                       (LOGIN, 200, 200, 404, 404, 404),
+    "POST /sessions/{session_id}/round":                                (LOGIN, 303, 403, 404, 404, 404),
+    "POST /sessions/{session_id}/summary":                              (LOGIN, 303, 403, 404, 404, 404),
+    "POST /sessions/{session_id}/close":                                (LOGIN, 303, 403, 404, 404, 404),
+    "POST /sessions/{session_id}/participants":                         (LOGIN, 303, 403, 404, 404, 404),
+    "POST /sessions/{session_id}/participants/{user_id}/remove":        (LOGIN, 303, 403, 404, 404, 404),
+
+    # Clips (issue 10): the recording's caseworker makes, changes and shares them (403 to
+    # someone who sees the recording or the clip, 404 to anyone else). A clip share shows that
+    # clip alone (here the supervisor has one); the recording's routes know nothing of it.
+    "GET /api/v1/recordings/{recording_id}/clips":                        (401, 200, 403, 404, 404, 404),
+    "POST /api/v1/recordings/{recording_id}/clips":                       (401, 201, 403, 404, 404, 404),
+    "GET /api/v1/clips/{clip_id}":                                        (401, 200, 200, 404, 404, 404),
+    "GET /api/v1/clips/{clip_id}/media":                                  (401, 200, 200, 404, 404, 404),
+    "GET /api/v1/clips/{clip_id}/poster":                                 (401, 200, 200, 404, 404, 404),
+    "GET /api/v1/clips/{clip_id}/transcript":                             (401, 200, 200, 404, 404, 404),
+    "GET /api/v1/clips/{clip_id}/feedback":                               (401, 200, 200, 404, 404, 404),
+    "PATCH /api/v1/clips/{clip_id}":                                      (401, 200, 403, 404, 404, 404),
+    "DELETE /api/v1/clips/{clip_id}":                                     (401, 204, 403, 404, 404, 404),
+    "GET /api/v1/clips/{clip_id}/shares":                                 (401, 200, 403, 404, 404, 404),
+    "POST /api/v1/clips/{clip_id}/shares":                                (401, 201, 403, 404, 404, 404),
+    "DELETE /api/v1/clips/{clip_id}/shares/{share_id}":                   (401, 204, 403, 404, 404, 404),
+    "GET /clips/{clip_id}":                                             (LOGIN, 200, 200, 404, 404, 404),
+    "POST /recordings/{recording_id}/clips":                            (LOGIN, 303, 403, 404, 404, 404),
+    "POST /clips/{clip_id}/delete":                                     (LOGIN, 303, 403, 404, 404, 404),
+    "POST /clips/{clip_id}/shares":                                     (LOGIN, 303, 403, 404, 404, 404),
+    "POST /clips/{clip_id}/shares/{share_id}/withdraw":                 (LOGIN, 303, 403, 404, 404, 404),
+
     # The leader's figures: leaders and administrators.
     "GET /leader":                                                      (LOGIN, 403, 403, 403, 200, 200),
 }
@@ -209,6 +252,9 @@ CSRF_EXEMPT = {"POST /api/v1/auth/login"}
 
 # Mounts that are not routes of the app: static assets only, never anything uploaded.
 ALLOWED_MOUNTS = {"/static"}
+# WebSockets are no HTTP method and so no matrix row: each has its own access tests
+# (origin, login, participant, removal): tests/test_live.py.
+WEBSOCKETS = {"/api/v1/sessions/{session_id}/live"}
 
 
 @dataclass(frozen=True)
@@ -395,6 +441,69 @@ CALLS: dict[str, list[Call]] = {
         )
     ],
     "POST /admin/criteria/settings": [Call(data={"criteria_required": "1"})],
+    # Sparring sessions: what they act on comes from session_helpers.matrix_names.
+    "POST /api/v1/sessions": [
+        Call(
+            json={
+                "kind": "individual",
+                "recording_id": "{recording_id}",
+                "user_ids": ["{session_participant}"],
+                "starts_at": "{session_starts}",
+                "question": "Spørgsmål fra {actor}",
+            }
+        )
+    ],
+    "PATCH /api/v1/sessions/{session_id}": [Call(json={"question": "Ændret af {actor}"})],
+    "POST /api/v1/sessions/{session_id}/participants": [Call(json={"user_id": "{session_extra}"})],
+    "DELETE /api/v1/sessions/{session_id}/participants/{user_id}": [
+        Call(path={"user_id": "session_to_remove"})
+    ],
+    "POST /api/v1/sessions/{session_id}/round": [Call(json={"action": "next"})],
+    "PUT /api/v1/sessions/{session_id}/summary": [Call(json={"summary": "Opsummering ({actor})"})],
+    "POST /api/v1/sessions/{session_id}/close": [Call(path={"session_id": "session_to_close"})],
+    "POST /sessions/new": [
+        Call(
+            data={
+                "media": "{recording_id}",
+                "kind": "team",
+                "user_id": "{session_participant}",
+                "starts_at": "{session_starts_local}",
+                "question": "Spørgsmål på siden fra {actor}",
+            }
+        )
+    ],
+    "POST /sessions/{session_id}/round": [Call(data={"action": "next"})],
+    "POST /sessions/{session_id}/summary": [Call(data={"summary": "Opsummering på siden"})],
+    "POST /sessions/{session_id}/close": [Call(path={"session_id": "session_to_close_on_page"})],
+    "POST /sessions/{session_id}/participants": [Call(data={"target": "user:{session_extra}"})],
+    "POST /sessions/{session_id}/participants/{user_id}/remove": [
+        Call(path={"user_id": "session_to_remove_on_page"})
+    ],
+    # Clips: what they act on comes from clip_helpers.clip_matrix_names.
+    "POST /api/v1/recordings/{recording_id}/clips": [
+        Call(json={"title": "Klip af {actor}", "start_seconds": 0.5, "end_seconds": 2.0})
+    ],
+    "GET /api/v1/clips/{clip_id}/media": [
+        Call("whole file"),
+        Call("range from 0", headers={"Range": "bytes=0-99"}, ok=206),
+        Call("range seek", headers={"Range": "bytes=100-"}, ok=206),
+    ],
+    "PATCH /api/v1/clips/{clip_id}": [
+        Call(path={"clip_id": "clip_to_change"}, json={"title": "Ændret af {actor}"})
+    ],
+    "DELETE /api/v1/clips/{clip_id}": [Call(path={"clip_id": "clip_to_delete"})],
+    "POST /api/v1/clips/{clip_id}/shares": [Call(json={"user_id": "{share_target}"})],
+    "DELETE /api/v1/clips/{clip_id}/shares/{share_id}": [
+        Call(path={"clip_id": "clip_for_withdraw", "share_id": "clip_share_to_withdraw"})
+    ],
+    "POST /recordings/{recording_id}/clips": [
+        Call(data={"title": "Klip på siden af {actor}", "start": "0:00.5", "end": "0:02"})
+    ],
+    "POST /clips/{clip_id}/delete": [Call(path={"clip_id": "clip_to_delete_on_page"})],
+    "POST /clips/{clip_id}/shares": [Call(data={"target": "team:{team_for_page_share}"})],
+    "POST /clips/{clip_id}/shares/{share_id}/withdraw": [
+        Call(path={"clip_id": "clip_for_withdraw", "share_id": "clip_share_to_withdraw_on_page"})
+    ],
 }
 
 
@@ -433,8 +542,8 @@ def test_every_route_has_a_matrix_entry() -> None:
         f"Routes without an entry (add the expected answer per actor): {missing}\n"
         f"Entries for routes that no longer exist: {extra}"
     )
-    assert others == ALLOWED_MOUNTS, (
-        f"Something is mounted beside the routes: {sorted(others - ALLOWED_MOUNTS)}; "
+    assert others == ALLOWED_MOUNTS | WEBSOCKETS, (
+        f"Something is mounted beside the routes: {sorted(others - ALLOWED_MOUNTS - WEBSOCKETS)}; "
         "give it an access check and an entry in the matrix"
     )
     assert CALLS.keys() <= MATRIX.keys(), sorted(CALLS.keys() - MATRIX.keys())
@@ -565,6 +674,8 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
     names.update(
         feedback_helpers.matrix_names(owner, clients["shared"], clients["admin"], recording_id)
     )
+    names.update(session_helpers.matrix_names(owner, recording_id, supervisor))
+    names.update(clip_helpers.clip_matrix_names(owner, recording_id, supervisor))
     # The last segment is never corrected by the matrix: its words must not leak either.
     secrets = [
         TITLE,
@@ -709,6 +820,8 @@ def test_every_state_changing_route_needs_the_csrf_token(
     names.update({name: 1 for call in CALLS.values() for c in call for name in c.path.values()})
     names.update(share_target=1, team_for_page_share=1, user_to_update=1, confirm_target=1)
     names.update(criterion_for_feedback=1, criteria_order=[1])
+    names.update(session_helpers.CSRF_NAMES)
+    names.update(clip_helpers.CSRF_NAMES)
     failures = []
     for key in MATRIX:
         method, template = key.split(" ", 1)

@@ -310,3 +310,19 @@ def test_notifications_in_chromium(browser: Browser, shared_db: str, media: Medi
     finally:
         context.close()
     assert errors == []
+
+
+def test_error_pages_return_every_connection(
+    db: str, client: TestClient, client_for: Callable[[str], TestClient], media: MediaSet
+) -> None:
+    """A page that fails renders its error page (with the top bar's count) after the
+    request's session is closed: the count must not check out a connection it never returns
+    (the review's access matrix ran the pool dry on such pages)."""
+    rid, _ = new_recording(client, media)
+    other = client_for("caseworker2")
+    pool = get_engine().pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    for _ in range(20):
+        assert other.get(f"/recordings/{rid}").status_code == 404
+        assert other.post(f"/recordings/{rid}/delete", data={}).status_code in (403, 404)
+    assert pool.checkedout() == before  # type: ignore[attr-defined]

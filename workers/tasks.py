@@ -12,6 +12,7 @@ import time
 
 from sqlmodel import Session
 
+from app.clips import cutting as clip_cutting
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import queue
@@ -19,7 +20,7 @@ from app.jobs import service as job_service
 from app.jobs.models import JobStatus
 from app.jobs.service import Claim, JobState, LeaseLost
 from app.recordings import service as recording_service
-from workers import pipeline
+from workers import clips, pipeline
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,11 @@ class Heartbeat(threading.Thread):
 
 
 def _follow(session: Session, state: JobState | None) -> JobState | None:
-    """The recording follows its job's change (made in this same transaction)."""
-    if state is not None:
+    """The recording (or, for a clip job, the clip) follows its job's change (made in this
+    same transaction)."""
+    if state is not None and state.clip_id is not None:
+        clip_cutting.follow_job(session=session, state=state)
+    elif state is not None:
         recording_service.follow_job(session=session, state=state)
     return state
 
@@ -102,13 +106,18 @@ def run_job(job_id: int) -> str:
             if _follow(session, state) is None:
                 raise LeaseLost()
 
+    def hold(session: Session) -> None:
+        job_service.hold(session=session, claim=claim)
+
     try:
-        pipeline.process(
-            recording_id=claim.recording_id,
-            report=report,
-            hold=lambda session: job_service.hold(session=session, claim=claim),
-            tag=claim.tag,
-        )
+        if claim.clip_id is not None:
+            clips.process(
+                clip_id=claim.clip_id, job_id=job_id, report=report, hold=hold, tag=claim.tag
+            )
+        else:
+            pipeline.process(
+                recording_id=claim.recording_id, report=report, hold=hold, tag=claim.tag
+            )
         with session_scope() as session:
             if _follow(session, job_service.succeed(session=session, claim=claim)) is None:
                 raise LeaseLost()

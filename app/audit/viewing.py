@@ -27,10 +27,16 @@ class Kind:
     feedback_csv = "feedback.csv"  # its CSV download
     sparring = "sparring"  # the printable sparring document (feedback with transcript lines)
     sparring_pdf = "sparring.pdf"  # its PDF download
+    clip = "clip"  # a clip's file, poster, transcript and feedback (issue 10)
 
     @staticmethod
     def export(fmt: str) -> str:
         return f"export.{fmt}"
+
+    @staticmethod
+    def session(session_id: int) -> str:
+        """Joining a sparring session: one viewing per participant and session (issue 10)."""
+        return f"sess.{session_id}"
 
 
 _MEMORY_LIMIT = 10_000

@@ -96,6 +96,16 @@ LABELS: dict[str, dict[str, str]] = {
         "development_point": N_("Development points"),
         "question": N_("Questions"),
     },
+    # Sparring sessions (issue 10).
+    "session.kind": {
+        "individual": N_("Individual sparring"),
+        "team": N_("Team sparring"),
+    },
+    "session.state": {
+        "planned": N_("Planned"),
+        "running": N_("Running"),
+        "closed": N_("Closed"),
+    },
     "speaker": {
         "caseworker": N_("Caseworker"),
         "child": N_("Child"),

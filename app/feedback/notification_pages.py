@@ -59,7 +59,9 @@ def unread_badge(request: Request) -> Mapping[str, Any]:
         return {}
     try:
         own = getattr(request.state, "session", None)
-        if isinstance(own, Session):
+        # Only while the request's transaction is open: an error page renders after the
+        # session was closed, and using it then would check out a connection nobody returns.
+        if isinstance(own, Session) and own.in_transaction():
             return {"unread_notifications": unread_count(session=own, user_id=user.id)}
         with session_scope() as session:
             return {"unread_notifications": unread_count(session=session, user_id=user.id)}

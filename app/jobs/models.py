@@ -21,6 +21,9 @@ class Job(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     recording_id: str = Field(foreign_key="recording.id", index=True, ondelete="CASCADE")
     kind: str = Field(default="process_recording", max_length=32)
+    # A clip job ("cut_clip") names its clip; a recording's own job has none. No foreign
+    # key: clips sit above jobs, and a job whose clip is gone ends without work.
+    clip_id: int | None = Field(default=None, index=True)
     status: JobStatus = Field(default=JobStatus.queued, max_length=16, index=True)
     attempts: int = 0
     max_attempts: int = 3

@@ -2,7 +2,8 @@
 
 Each function here writes the job row only; it returns the job's new state, and the caller
 hands that to `recordings.service.follow_job` in the same transaction, so the recording's
-page always shows what its job is doing.
+page always shows what its job is doing (for a clip job, `clip_id` set, the clip follows it
+instead).
 
 Each claim gets its own random token. Every later change to the job (progress, results,
 success, failure, the reaper's requeue) is one conditional UPDATE that names the token and
@@ -38,6 +39,7 @@ class JobState:
     stage: str | None = None
     progress: float | None = None
     reason: str | None = None
+    clip_id: int | None = None  # a clip job: the clip follows it, not the recording
 
 
 class LeaseLost(Exception):
@@ -52,12 +54,16 @@ class Claim:
     token: str
     recording_id: str
     attempt: int
+    clip_id: int | None = None
 
     @property
     def state(self) -> JobState:
         """The state the claim put the job in: running, any earlier failure cleared."""
         return JobState(
-            job_id=self.job_id, recording_id=self.recording_id, status=JobStatus.running
+            job_id=self.job_id,
+            recording_id=self.recording_id,
+            status=JobStatus.running,
+            clip_id=self.clip_id,
         )
 
     @property
@@ -66,9 +72,14 @@ class Claim:
         return self.token[:12]
 
 
-def create(*, session: Session, recording_id: str) -> Job:
-    """Add a queued job for a recording."""
-    job = Job(recording_id=recording_id, max_attempts=settings.job_max_attempts)
+CUT_CLIP = "cut_clip"
+
+
+def create(*, session: Session, recording_id: str, clip_id: int | None = None) -> Job:
+    """Add a queued job for a recording, or for one of its clips."""
+    job = Job(recording_id=recording_id, max_attempts=settings.job_max_attempts, clip_id=clip_id)
+    if clip_id is not None:
+        job.kind = CUT_CLIP
     session.add(job)
     session.flush()
     return job
@@ -77,15 +88,19 @@ def create(*, session: Session, recording_id: str) -> Job:
 def queued_state(job: Job) -> JobState:
     """A new job's state: what its recording shows until a worker takes it."""
     assert job.id is not None
-    return JobState(job_id=job.id, recording_id=job.recording_id, status=JobStatus.queued)
+    return JobState(
+        job_id=job.id, recording_id=job.recording_id, status=JobStatus.queued, clip_id=job.clip_id
+    )
 
 
 def latest(*, session: Session, recording_ids: list[str]) -> dict[str, Job]:
-    """Each recording's newest job (the one its status follows)."""
+    """Each recording's newest job (the one its status follows; clip jobs are the clips')."""
     if not recording_ids:
         return {}
     rows = session.exec(
-        select(Job).where(col(Job.recording_id).in_(recording_ids)).order_by(col(Job.id))
+        select(Job)
+        .where(col(Job.recording_id).in_(recording_ids), col(Job.clip_id).is_(None))
+        .order_by(col(Job.id))
     ).all()
     return {job.recording_id: job for job in rows}
 
@@ -128,13 +143,15 @@ def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
             progress=0.0,
             updated_at=now,
         )
-        .returning(col(Job.recording_id), col(Job.attempts))
+        .returning(col(Job.recording_id), col(Job.attempts), col(Job.clip_id))
     )
     row = result.first()
     if row is None:
         return None
-    recording_id, attempt = row
-    return Claim(job_id=job_id, token=token, recording_id=recording_id, attempt=attempt)
+    recording_id, attempt, clip_id = row
+    return Claim(
+        job_id=job_id, token=token, recording_id=recording_id, attempt=attempt, clip_id=clip_id
+    )
 
 
 def renew_lease(*, session: Session, claim: Claim) -> bool:
@@ -171,6 +188,7 @@ def report_progress(
         status=JobStatus.running,
         stage=stage,
         progress=progress,
+        clip_id=claim.clip_id,
     )
 
 
@@ -198,6 +216,7 @@ def succeed(*, session: Session, claim: Claim) -> JobState | None:
         recording_id=claim.recording_id,
         status=JobStatus.succeeded,
         progress=1.0,
+        clip_id=claim.clip_id,
     )
 
 
@@ -229,12 +248,18 @@ def _end_attempt(
             enqueued_at=None,
             updated_at=now,
         )
-        .returning(col(Job.id), col(Job.status), col(Job.recording_id), col(Job.last_error))
+        .returning(
+            col(Job.id),
+            col(Job.status),
+            col(Job.recording_id),
+            col(Job.last_error),
+            col(Job.clip_id),
+        )
     )
     row = result.first()
     if row is None:
         return None
-    job_id, status, recording_id, stored_reason = row
+    job_id, status, recording_id, stored_reason, clip_id = row
     status = JobStatus(status)
     return JobState(
         job_id=job_id,
@@ -243,6 +268,7 @@ def _end_attempt(
         # While it waits the stage says why (a full disk: someone can act before the retry).
         stage=retry_stage if status == JobStatus.queued else None,
         reason=(stored_reason or "")[:1000] or None,
+        clip_id=clip_id,
     )
 
 

@@ -1,0 +1,87 @@
+"""Who may use a session's live channel: a logged-in participant who may see its media,
+on a connection opened by our own pages.
+
+A WebSocket carries no CSRF header, and browsers send cookies with a handshake that
+another site starts (cross-site WebSocket hijacking), so the Origin header is the guard:
+it must be exactly our own origin. Every browser sends it on a WebSocket.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session
+from starlette.requests import cookie_parser
+from starlette.types import Scope
+
+from app.accounts import service as accounts
+from app.clips.models import Clip
+from app.core.csrf import SESSION_COOKIE, cookie_name, is_https, normalise_origin, own_origin
+from app.core.db import session_scope
+from app.core.errors import VideosparringError
+from app.core.i18n import DEFAULT_LANGUAGE
+from app.recordings.models import Recording
+from app.sessions import service as sessions
+from app.sessions.models import SparringSession
+
+# Close codes a client can act on: it does not reconnect after these.
+NOT_LOGGED_IN = 4401
+WRONG_ORIGIN = 4403
+NO_ACCESS = 4404
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int
+    name: str
+    language: str
+    duration: float | None  # the clip's or recording's length; None: not known
+
+
+def _http_scheme(scope: Scope) -> Scope:
+    """The scope as the handshake's HTTP request: ws -> http, wss -> https."""
+    scheme = {"ws": "http", "wss": "https"}.get(str(scope.get("scheme")), scope.get("scheme"))
+    return {**scope, "scheme": scheme}
+
+
+def origin_ok(scope: Scope, headers: Mapping[bytes, bytes]) -> bool:
+    sent = headers.get(b"origin")
+    if sent is None:
+        return False
+    mine = own_origin(_http_scheme(scope), headers)
+    return mine is not None and mine == normalise_origin(sent.decode("latin-1"))
+
+
+def session_cookie(scope: Scope, headers: Mapping[bytes, bytes]) -> str | None:
+    """Under HTTPS only the `__Host-` cookie counts, as for the pages."""
+    name = cookie_name(SESSION_COOKIE, is_https(_http_scheme(scope), headers))
+    value = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(name)
+    return value if value and len(value) <= 256 else None
+
+
+def media_duration(session: Session, sparring: SparringSession) -> float:
+    """What a seek may reach: the clip's length (0 once the clip is gone), or the recording's."""
+    if sparring.on_clip:
+        clip = session.get(Clip, sparring.clip_id) if sparring.clip_id is not None else None
+        return clip.duration if clip is not None else 0.0
+    recording = session.get(Recording, sparring.recording_id)
+    return float(recording.duration_seconds) if recording is not None else 0.0
+
+
+def check(token: str | None, session_id: int) -> Access | int:
+    """The participant's access, or the close code that refuses it (runs in a thread)."""
+    with session_scope() as session:
+        user = accounts.user_for_token(session=session, token=token)
+        if user is None or user.id is None:
+            return NOT_LOGGED_IN
+        try:
+            sparring = sessions.require_participant(
+                session=session, user=user, session_id=session_id
+            )
+        except VideosparringError:
+            return NO_ACCESS
+        return Access(
+            user_id=user.id,
+            name=user.name,
+            language=user.language or DEFAULT_LANGUAGE,
+            duration=media_duration(session, sparring),
+        )

@@ -1,0 +1,166 @@
+"""The live channel: /api/v1/sessions/{session_id}/live (a WebSocket).
+
+Client -> server, each with a growing `seq`: ping {t0}; play {position}; pause {position};
+seek {position}; rate {rate}; handover {to}; take; detach; rejoin; feedback {feedback_id}.
+Server -> client: welcome, state, presence, pong {t0, server_time}, feedback, refused
+{seq, code, message}, warning {code, message}.
+"""
+
+import asyncio
+import contextlib
+from typing import Any
+
+import anyio
+from anyio import to_thread
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from app.core.i18n import N_, translate
+from app.live import access
+from app.live.hub import Conn, Hub, default_hub, public_state
+from app.live.protocol import Refused, SeqGuard, TokenBucket, parse, server_ms
+
+router = APIRouter(tags=["live"])
+
+# Access is checked again on every command and at least this often (seconds), besides at
+# once when the sessions service says a participant was removed.
+RECHECK_SECONDS = 2.0
+TOO_SLOW = 1013  # "try again later": the client reconnects and catches up
+
+
+def hub_of(websocket: WebSocket) -> Hub:
+    return getattr(websocket.app.state, "live_hub", None) or default_hub()
+
+
+@router.websocket("/sessions/{session_id}/live")
+async def live(websocket: WebSocket, session_id: int) -> None:
+    headers = dict(websocket.scope["headers"])
+    if not access.origin_ok(websocket.scope, headers):
+        await websocket.close(access.WRONG_ORIGIN)
+        return
+    token = access.session_cookie(websocket.scope, headers)
+    granted = await to_thread.run_sync(access.check, token, session_id)
+    if not isinstance(granted, access.Access):
+        await websocket.close(granted)
+        return
+    hub = hub_of(websocket)
+    await hub.start()
+    await websocket.accept()
+    channel = Channel(websocket, hub, session_id, token, granted)
+    await channel.run()
+
+
+class Channel:
+    """One participant's connection: receives, sends, and keeps checking access."""
+
+    def __init__(
+        self, ws: WebSocket, hub: Hub, room: int, token: str | None, granted: access.Access
+    ) -> None:
+        self.ws, self.hub, self.token, self.access = ws, hub, token, granted
+        self.conn = Conn(room, granted.user_id, granted.name, asyncio.get_running_loop())
+        self.seq = SeqGuard()
+        self.bucket = TokenBucket()
+        self.close_code = 1000
+
+    async def run(self) -> None:
+        def greet(state: dict[str, Any]) -> None:
+            welcome = {"type": "welcome", "you": self.access.user_id, "conn": self.conn.id}
+            self.conn.send(
+                {
+                    **welcome,
+                    "duration": self.access.duration,
+                    "state": public_state(state),
+                    "server_time": server_ms(),
+                }
+            )
+
+        await self.hub.enter(self.conn, greet)
+        tasks = [asyncio.create_task(t) for t in (self._receive(), self._send(), self._watch())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            # Leave even when the server cancels us (shutting down): the room must hear it.
+            with anyio.move_on_after(5, shield=True):
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await self.hub.leave(self.conn)
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await self.ws.close(self.close_code)
+
+    def _say(self, kind: str, error: Refused, **extra: Any) -> None:
+        text = translate(error.msgid, self.access.language, **error.params)
+        self.conn.send({"type": kind, "code": error.code, "message": text, **extra})
+
+    async def _still_allowed(self) -> bool:
+        result = await to_thread.run_sync(access.check, self.token, self.conn.room)
+        if isinstance(result, access.Access):
+            self.access = result
+            return True
+        self.close_code = access.NO_ACCESS if result == access.NO_ACCESS else result
+        return False
+
+    async def _receive(self) -> None:
+        while True:
+            try:
+                raw = await self.ws.receive_text()
+            except (WebSocketDisconnect, KeyError, RuntimeError):
+                return  # gone (or sent bytes, which this protocol has none of)
+            if not self.bucket.take():
+                if self.bucket.should_warn():
+                    slow = Refused(N_("Too many messages: some were dropped."), "live.flood")
+                    self._say("warning", slow)
+                continue
+            try:
+                message = parse(raw)
+                self.seq.accept(message["seq"])
+                if message["type"] != "ping" and not await self._still_allowed():
+                    return
+                await self._handle(message)
+            except Refused as refused:
+                seq = None
+                with contextlib.suppress(Exception):
+                    seq = parse(raw).get("seq")
+                self._say("refused", refused, seq=seq)
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "ping":
+            t0 = message.get("t0")
+            self.conn.send({"type": "pong", "t0": t0, "server_time": server_ms()})
+        elif kind in ("detach", "rejoin"):
+            state = await self.hub.set_detached(self.conn, kind == "detach")
+            if kind == "rejoin":  # catch up with where the presenter is now
+                self.conn.send(
+                    {"type": "state", "state": public_state(state), "server_time": server_ms()}
+                )
+        elif kind == "feedback":
+            await self.hub.feedback_added(self.conn, message.get("feedback_id"))
+        else:
+            await self.hub.command(self.conn, message, self.access.duration)
+
+    async def _send(self) -> None:
+        while True:
+            message = await self.conn.outbox.get()
+            if message is None:
+                return
+            try:
+                await self.ws.send_json(message)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                return
+
+    async def _watch(self) -> None:
+        """Ends the channel when access ends or the client cannot keep up."""
+        loop = asyncio.get_running_loop()
+        last_refresh = loop.time()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.conn.recheck.wait(), RECHECK_SECONDS)
+            self.conn.recheck.clear()
+            if self.conn.overflowed:
+                self.close_code = TOO_SLOW
+                return
+            if not await self._still_allowed():
+                return
+            if loop.time() - last_refresh > 5.0:
+                await self.hub.refresh(self.conn)
+                last_refresh = loop.time()

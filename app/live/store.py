@@ -1,0 +1,163 @@
+"""Where a room's state and presence live, and how its messages reach every process.
+
+In memory for the embedded default (one web process). With Redis, several app processes
+share one room: the presenter's state is one JSON value changed by compare-and-set, the
+presence a hash (connection -> who), and every message goes out on the room's pub/sub
+channel, which each process relays to its own connections (its own included).
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.live.protocol import initial_state
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[int, dict[str, Any]], Awaitable[None]]
+Change = Callable[[dict[str, Any]], dict[str, Any]]
+# A process that dies leaves its presence entries behind: each live process refreshes its
+# own every PRESENCE_REFRESH seconds, and entries older than PRESENCE_STALE are ignored.
+PRESENCE_REFRESH = 5.0
+PRESENCE_STALE = 20.0
+STATE_TTL = 24 * 3600
+
+# Set the state only if its version is still the one the change was computed from.
+CAS = """
+local cur = redis.call('GET', KEYS[1])
+local v = 0
+if cur then v = cjson.decode(cur)['version'] end
+if v ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
+
+class MemoryStore:
+    """One process: plain dicts; no await between reading and writing, so no races."""
+
+    def __init__(self) -> None:
+        self.states: dict[int, dict[str, Any]] = {}
+        self.present: dict[int, dict[str, dict[str, Any]]] = {}
+        self.deliver: Deliver | None = None
+
+    async def start(self, deliver: Deliver) -> None:
+        self.deliver = deliver
+
+    async def close(self) -> None:
+        self.deliver = None
+
+    async def get(self, room: int) -> dict[str, Any]:
+        return dict(self.states.get(room) or initial_state())
+
+    async def update(self, room: int, change: Change) -> dict[str, Any]:
+        current = await self.get(room)
+        new = change(current)
+        if new == current:
+            return current
+        new["version"] = int(current["version"]) + 1
+        self.states[room] = new
+        return dict(new)
+
+    async def publish(self, room: int, message: dict[str, Any]) -> None:
+        if self.deliver is not None:
+            await self.deliver(room, message)
+
+    async def join(self, room: int, conn: str, info: dict[str, Any]) -> None:
+        self.present.setdefault(room, {})[conn] = info
+
+    async def leave(self, room: int, conn: str) -> None:
+        self.present.get(room, {}).pop(conn, None)
+        if room in self.present and not self.present[room]:
+            del self.present[room]
+            self.states.pop(room, None)  # an empty room starts afresh
+
+    async def presence(self, room: int) -> list[dict[str, Any]]:
+        return sorted(self.present.get(room, {}).values(), key=lambda p: p["joined"])
+
+    async def refresh(self, room: int, conns: dict[str, dict[str, Any]]) -> None:
+        return None
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str = "vs:live") -> None:
+        from redis import asyncio as aioredis
+
+        self.redis = aioredis.from_url(url, decode_responses=True)
+        self.prefix = prefix
+        self.cas = self.redis.register_script(CAS)
+        self.listener: asyncio.Task[None] | None = None
+
+    def _key(self, room: int, what: str) -> str:
+        return f"{self.prefix}:{room}:{what}"
+
+    async def start(self, deliver: Deliver) -> None:
+        pubsub = self.redis.pubsub()
+        await pubsub.psubscribe(f"{self.prefix}:room:*")
+        self.listener = asyncio.create_task(self._listen(pubsub, deliver))
+
+    async def _listen(self, pubsub: Any, deliver: Deliver) -> None:
+        while True:
+            try:
+                async for item in pubsub.listen():
+                    if item.get("type") != "pmessage":
+                        continue
+                    room = int(str(item["channel"]).rsplit(":", 1)[1])
+                    await deliver(room, json.loads(item["data"]))
+            except asyncio.CancelledError:
+                await pubsub.aclose()
+                raise
+            except Exception:
+                # Redis went away: the connections stay; try again in a moment.
+                log.exception("live: the Redis subscription failed; retrying")
+                await asyncio.sleep(1.0)
+
+    async def close(self) -> None:
+        if self.listener is not None:
+            self.listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.listener
+        await self.redis.aclose()
+
+    async def get(self, room: int) -> dict[str, Any]:
+        raw = await self.redis.get(self._key(room, "state"))
+        return json.loads(raw) if raw else initial_state()
+
+    async def update(self, room: int, change: Change) -> dict[str, Any]:
+        for _ in range(20):  # another process changed it in between: compute again
+            current = await self.get(room)
+            new = change(current)
+            if new == current:
+                return current
+            new["version"] = int(current["version"]) + 1
+            args = [current["version"], json.dumps(new), STATE_TTL]
+            if await self.cas(keys=[self._key(room, "state")], args=args):
+                return new
+        raise RuntimeError("live: the room's state kept changing")
+
+    async def publish(self, room: int, message: dict[str, Any]) -> None:
+        await self.redis.publish(f"{self.prefix}:room:{room}", json.dumps(message))
+
+    async def join(self, room: int, conn: str, info: dict[str, Any]) -> None:
+        entry = json.dumps({**info, "seen": time.time()})
+        await self.redis.hset(self._key(room, "presence"), conn, entry)  # type: ignore[misc]
+        await self.redis.expire(self._key(room, "presence"), STATE_TTL)
+
+    async def leave(self, room: int, conn: str) -> None:
+        await self.redis.hdel(self._key(room, "presence"), conn)  # type: ignore[misc]
+        if not await self.presence(room):
+            await self.redis.delete(self._key(room, "presence"), self._key(room, "state"))
+
+    async def presence(self, room: int) -> list[dict[str, Any]]:
+        entries = await self.redis.hgetall(self._key(room, "presence"))  # type: ignore[misc]
+        cutoff = time.time() - PRESENCE_STALE
+        people = [json.loads(v) for v in entries.values()]
+        return sorted((p for p in people if p["seen"] >= cutoff), key=lambda p: p["joined"])
+
+    async def refresh(self, room: int, conns: dict[str, dict[str, Any]]) -> None:
+        for conn, info in conns.items():
+            await self.join(room, conn, info)

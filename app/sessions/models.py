@@ -1,0 +1,152 @@
+"""A sparring session: who takes part, on which recording or clip, its round and its close."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from app.core.ids import DbId
+from app.core.timeutil import utcnow
+
+QUESTION_MAX = 4000  # room for the last session's learning points as the agenda
+SUMMARY_MAX = 8000
+LEARNING_MAX = 4000
+PARTICIPANTS_MAX = 60
+
+
+class SessionKind(StrEnum):
+    individual = "individual"  # a caseworker and a supervisor (or a colleague)
+    team = "team"  # a team watches a clip together
+
+
+class SessionState(StrEnum):
+    planned = "planned"
+    running = "running"  # the round has begun
+    closed = "closed"
+
+
+class RoundPhase(StrEnum):
+    """Each participant in turn: a strength first, then development points, then questions."""
+
+    strength = "strength"
+    development_point = "development_point"
+    question = "question"
+
+
+PHASES = list(RoundPhase)
+
+
+class ParticipantRole(StrEnum):
+    caseworker = "caseworker"  # the recording's owner: the session is about their work
+    participant = "participant"
+
+
+class SparringSession(SQLModel, table=True):
+    __tablename__ = "sparringsession"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: SessionKind = Field(max_length=16)
+    # The recording's owner; the session goes with the recording (retention, deletion).
+    caseworker_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    # The facilitator: moves the round along. Kept as None if their account goes.
+    planned_by_id: int | None = Field(
+        default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
+    )
+    recording_id: str = Field(
+        foreign_key="recording.id", index=True, max_length=32, ondelete="CASCADE"
+    )
+    # A session on a clip shows the clip alone. If the clip is deleted the session stays
+    # (its learning points are the caseworker's) but shows no media: `on_clip` remembers
+    # that it never showed the whole recording.
+    clip_id: int | None = Field(
+        default=None, foreign_key="clip.id", index=True, ondelete="SET NULL"
+    )
+    on_clip: bool = False
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
+    starts_at: datetime
+    question: str = Field(default="", max_length=QUESTION_MAX)  # "what I want help with"
+    state: SessionState = Field(default=SessionState.planned, max_length=16)
+    # The round: whose turn (a participant's user id) and which phase; None before it starts.
+    round_user_id: int | None = None
+    round_phase: RoundPhase | None = Field(default=None, max_length=24)
+    summary: str = Field(default="", max_length=SUMMARY_MAX)
+    learning_points: str = Field(default="", max_length=LEARNING_MAX)  # the caseworker's own
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class SessionParticipant(SQLModel, table=True):
+    session_id: int = Field(foreign_key="sparringsession.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True, ondelete="CASCADE")
+    role: ParticipantRole = Field(default=ParticipantRole.participant, max_length=16)
+    position: int = 0  # order in the round
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+# What the API takes and gives ----------------------------------------------------------
+
+
+class SessionCreate(SQLModel):
+    # Lengths and times are checked in the service, with a message of our own.
+    kind: SessionKind
+    recording_id: str = Field(max_length=64)
+    clip_id: DbId | None = None
+    user_ids: list[DbId] = Field(default_factory=list, max_length=PARTICIPANTS_MAX)
+    team_id: DbId | None = None
+    starts_at: datetime
+    question: str = ""
+
+
+class SessionUpdate(SQLModel):
+    """Fields left out stay."""
+
+    kind: SessionKind | None = None
+    starts_at: datetime | None = None
+    question: str | None = None
+
+
+class ParticipantAdd(SQLModel):
+    user_id: DbId | None = None
+    team_id: DbId | None = None
+
+
+class RoundMove(SQLModel):
+    """`next`/`previous` step through the round; `to` jumps to a participant and phase."""
+
+    action: str = Field(max_length=16)  # "next", "previous", "to", "end"
+    user_id: DbId | None = None
+    phase: RoundPhase | None = None
+
+
+class SummaryUpdate(SQLModel):
+    summary: str | None = None
+    learning_points: str | None = None
+
+
+class ParticipantPublic(SQLModel):
+    user_id: int
+    name: str
+    role: ParticipantRole
+    sees_media: bool  # the owner has shared the recording or clip with them
+
+
+class SessionPublic(SQLModel):
+    id: int
+    kind: SessionKind
+    recording_id: str
+    clip_id: int | None
+    on_clip: bool
+    caseworker_id: int
+    planned_by_id: int | None
+    team_id: int | None
+    starts_at: datetime
+    question: str
+    state: SessionState
+    round_user_id: int | None
+    round_phase: RoundPhase | None
+    summary: str
+    learning_points: str
+    closed_at: datetime | None
+    participants: list[ParticipantPublic] = []
+    sees_media: bool  # the reader may see the recording or clip

@@ -1,0 +1,120 @@
+"""Clips in Chromium: the caseworker marks a clip while watching ("Start clip here", "End
+clip here" read the player's time) or by dragging along the timeline, the list follows the
+cutting job without a reload, and the person it is shared with watches the clip's own file.
+
+The live server and this process share the SQLite file and the data folder (`shared_db`):
+the clip job runs here, as a worker would."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser_fixtures import LOCALE, log_in, watch_errors
+from tests.clip_helpers import cut_clips
+from tests.conftest import user_id
+from tests.factories import CONVERSATION, Line, Word, ready_recording
+from tests.mediafiles import MediaSet
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/work/notes/shots/clips")
+LINES = (
+    *CONVERSATION[:1],
+    Line(6.5, 14.0, "I dag skal vi tale om skolen.", words=(
+        Word(6.5, 7.0, "I"), Word(7.0, 7.5, "dag"), Word(7.5, 8.0, "skal"), Word(8.0, 8.5, "vi"),
+        Word(8.5, 9.5, "tale"), Word(9.5, 10.0, "om"), Word(10.0, 14.0, "skolen."),
+    )),
+    *CONVERSATION[2:],
+)  # fmt: skip
+
+
+@pytest.fixture
+def tabs(browser: Browser, shared_db: str) -> Iterator:  # type: ignore[type-arg]
+    made: list[tuple[BrowserContext, list[str]]] = []
+
+    def make(who: str) -> Page:
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=LOCALE)
+        tab = context.new_page()
+        made.append((context, watch_errors(tab)))
+        tab.set_default_timeout(15_000)
+        log_in(tab, shared_db, who)
+        return tab
+
+    yield make
+    for context, errors in made:
+        context.close()
+        assert errors == [], f"script or console errors: {errors}"
+
+
+def seek_paused(page: Page, seconds: float) -> None:
+    page.evaluate(
+        "t => new Promise(done => { const p = document.getElementById('player'); p.pause();"
+        " p.addEventListener('seeked', done, {once: true}); p.currentTime = t; })",
+        seconds,
+    )
+
+
+def test_mark_cut_share_and_watch_a_clip(
+    shared_db: str, api: httpx.Client, media: MediaSet, tabs: Callable[[str], Page]
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    recording_id = ready_recording(api, media, lines=LINES, title="Samtale om skolen")
+    page = tabs("caseworker")
+    page.goto(f"{shared_db}/recordings/{recording_id}")
+    expect(page.locator("#clip-in")).to_be_visible()  # the script shows the buttons
+
+    # Dragging along the timeline while the form is open marks the clip.
+    track = page.locator("#track").bounding_box()
+    assert track is not None
+    y = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + track["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] * 0.75, y, steps=5)
+    page.mouse.up()
+    assert page.input_value("#clip-start") == "0:30.0"
+    assert page.input_value("#clip-end") == "0:45.0"
+
+    # Mark in and out while watching.
+    seek_paused(page, 7.25)
+    page.click("#clip-in")
+    seek_paused(page, 11.75)
+    page.click("#clip-out")
+    assert page.input_value("#clip-start") == "0:07.3"  # 7.25 shown to a tenth
+    assert page.input_value("#clip-end") == "0:11.8"
+    expect(page.locator("#clip-length")).to_have_text("(0:04.5)")
+    page.fill("#clip-title", "Åbningen")
+    page.fill("#clip-request", "Er min rammesætning tydelig?")
+    page.screenshot(path=str(SHOTS / "recording-form.png"), full_page=True)
+    page.click("#clip-make")
+    page.wait_for_url("**#clip-*")
+    item = page.locator(".clip-item").first
+    expect(item).to_have_attribute("data-status", "queued")
+
+    assert cut_clips() == ["succeeded"]
+    # The list follows the job: no reload (the player keeps its place).
+    expect(item).to_have_attribute("data-status", "ready", timeout=10_000)
+    expect(item.locator(".status")).to_have_text("Klar")
+    item.locator("select").select_option(f"user:{user_id('supervisor')}")
+    item.locator(".share-form button").click()
+    page.wait_for_url("**#clip-*")
+    expect(page.locator(".clip-item .shares li")).to_contain_text("Søren Supervisor")
+    page.locator("#clips").screenshot(path=str(SHOTS / "recording-clips.png"))
+    clip_id = item.get_attribute("data-id")
+
+    viewer = tabs("supervisor")
+    viewer.goto(f"{shared_db}/clips/{clip_id}")
+    expect(viewer.locator("#clip-request")).to_contain_text("Er min rammesætning tydelig?")
+    viewer.wait_for_function("document.getElementById('player').readyState >= 1")
+    duration = float(viewer.evaluate("document.getElementById('player').duration"))
+    assert duration == pytest.approx(4.5, abs=0.15)  # the clip's own file, not the recording
+    lines = viewer.locator("#transcript .text").all_inner_texts()
+    # Cut at word times: "dag" (7.0-7.5) is heard mostly before 7.3, "skolen." after 11.8.
+    assert lines == ["skal vi tale om"]
+    viewer.locator("#transcript .seek").first.click()
+    viewer.wait_for_function("!document.getElementById('player').paused")
+    viewer.screenshot(path=str(SHOTS / "clip-page.png"), full_page=True)
+    # The recording itself stays closed to them.
+    assert viewer.goto(f"{shared_db}/recordings/{recording_id}").status == 404  # type: ignore[union-attr]

@@ -1,0 +1,117 @@
+"""A clip's path through the worker: cut [start, end] of the recording's playable file into
+a file of its own (re-encoded: a byte range of an MP4 is not a playable clip), and a poster.
+
+WebM stays WebM (VP8/Opus: what the source plays in already); everything else becomes
+H.264/AAC MP4 with faststart (AAC in MP4 for sound alone). Files are written under this
+claim's temporary names and renamed when done; the result is kept only if the job is still
+ours and the newest for the clip.
+"""
+
+import errno
+import logging
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from app.clips import cutting
+from app.core.db import session_scope
+from app.media.probe import MediaError, probe
+from app.recordings import storage
+from workers import media
+from workers.pipeline import Hold, NoSpace, PermanentFailure, Progress, _media_failure
+
+log = logging.getLogger(__name__)
+
+_EVEN_1080 = "scale='trunc(min(iw,iw*1080/ih)/2)*2':'trunc(min(ih,1080)/2)*2'"
+
+
+def output_format(source: cutting.Source) -> tuple[str, str, dict[str, Any]]:
+    """(extension, MIME type, ffmpeg output options) for the clip of this source."""
+    webm = source.mime.endswith("/webm")
+    if webm:
+        opts: dict[str, Any] = {"format": "webm", "acodec": "libopus", "b:a": "96k"}
+        if source.has_video:
+            # Realtime settings: a ten-minute clip is cut in about its own length or less.
+            opts.update(
+                {"vcodec": "libvpx", "b:v": "1M", "crf": 10, "deadline": "realtime"},
+                **{"cpu-used": 8, "vf": _EVEN_1080},
+            )
+        return "webm", "video/webm" if source.has_video else "audio/webm", opts
+    opts = {"format": "mp4", "movflags": "+faststart", "acodec": "aac", "b:a": "128k", "ac": 2}
+    if source.has_video:
+        opts.update(vcodec="libx264", preset="veryfast", crf=23, pix_fmt="yuv420p", vf=_EVEN_1080)
+    return "mp4", "video/mp4" if source.has_video else "audio/mp4", opts
+
+
+def cut(source: cutting.Source, target: Path, opts: dict[str, Any], report: Progress) -> None:
+    """Re-encode [start, end]: seeking on the input while transcoding is frame-accurate."""
+    length = source.end - source.start
+    src = ffmpeg.input(str(source.path), ss=f"{source.start:.3f}", t=f"{length:.3f}")
+    streams = [src["v:0"], src["a:0"]] if source.has_video else [src["a:0"]]
+    out = ffmpeg.output(*streams, str(target), **opts).overwrite_output()
+    media.run_ffmpeg(out, length, lambda f: report("cut", 0.9 * f))
+
+
+def process(*, clip_id: int, job_id: int, report: Progress, hold: Hold, tag: str) -> None:
+    """Cut one clip; `report(stage, fraction)` records progress and `hold(session)` raises if
+    the job is no longer ours."""
+    with session_scope() as session:
+        source = cutting.source_of(session=session, clip_id=clip_id)
+    if source is None:
+        raise PermanentFailure("failure.deleted")
+    ext, mime, opts = output_format(source)
+    media_name, poster_name = cutting.file_names(clip_id, job_id, ext)
+    folder = storage.recording_dir(source.recording_id)
+    made: list[Path] = []
+
+    def tmp(name: str) -> Path:
+        path = folder / f".{name}.{tag}.tmp"
+        made.append(path)
+        return path
+
+    kept = False
+    try:
+        report("cut", 0.0)
+        try:
+            cut(source, tmp(media_name), opts, report)
+            info = probe(tmp(media_name))
+        except MediaError as exc:
+            key = None if exc.kind == "timeout" else "failure.rendition"
+            raise _media_failure(exc, "clip", key) from exc
+        tmp(media_name).replace(folder / media_name)
+        kept_poster: str | None = poster_name
+        report("poster", 0.95)
+        try:
+            check = lambda: report("poster", 0.95)  # noqa: E731
+            media.make_poster(folder / media_name, tmp(poster_name), info, check)
+            tmp(poster_name).replace(folder / poster_name)
+        except MediaError as exc:
+            if exc.kind == "no_space":
+                raise NoSpace() from exc
+            log.warning("no poster for clip %s", clip_id)  # the player shows no still
+            kept_poster = None
+        with session_scope() as session:
+            hold(session)
+            kept = cutting.set_media(
+                session=session,
+                clip_id=clip_id,
+                job_id=job_id,
+                media_name=media_name,
+                media_mime=mime,
+                poster_name=kept_poster,
+            )
+        if not kept:
+            with session_scope() as session:
+                if cutting.source_of(session=session, clip_id=clip_id) is None:
+                    raise PermanentFailure("failure.deleted")
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise NoSpace() from exc
+        raise
+    finally:
+        for path in made:
+            path.unlink(missing_ok=True)
+        if not kept:  # a newer job's files, or none at all, are the clip's
+            for name in (media_name, poster_name):
+                (folder / name).unlink(missing_ok=True)
