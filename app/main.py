@@ -36,8 +36,10 @@ from app.leader import pages as leader_pages
 from app.library import pages as library_pages
 from app.library import routes as library_routes
 from app.live import routes as live_routes
+from app.live.hub import default_hub
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
+from app.sessions import events as session_events
 from app.sessions import pages as session_pages
 from app.sessions import routes as session_routes
 from app.sharing import pages as sharing_pages
@@ -81,6 +83,7 @@ def create_app() -> FastAPI:
     app.include_router(criteria_pages.router)
     app.include_router(notification_pages.router)
     add_context_hook(notification_pages.unread_badge)  # the count in every page's top bar
+    session_events.on_access_changed(default_hub().recheck_room)  # removed: cut off now
     app.include_router(leader_pages.router)
     app.include_router(feedback_pages.router)
     app.include_router(clip_pages.router)

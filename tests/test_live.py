@@ -9,6 +9,7 @@ import uuid
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
+from app.live import routes as live_routes
 from app.live.hub import Hub
 from app.live.protocol import PLAY_LEAD_MS
 from app.main import app, create_app
@@ -177,7 +178,9 @@ def test_feedback_added_reaches_the_others(scene: Scene) -> None:
         assert (event["by"], event["feedback_id"]) == (scene.ids["supervisor"], 41)
 
 
-def test_a_removed_participant_is_cut_off(scene: Scene) -> None:
+def test_a_removed_participant_is_cut_off(scene: Scene, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At once: the removal tells the channel after its commit (no waiting for a re-check)."""
+    monkeypatch.setattr(live_routes, "RECHECK_SECONDS", 3600.0)
     owner = scene.clients["caseworker"]
     with joined(app, scene, "caseworker") as presenter, joined(app, scene, "supervisor") as gone:
         removed = owner.delete(

@@ -7,7 +7,7 @@ from app.accounts.models import User
 from app.core.errors import BadInput, Conflict, NotPermitted
 from app.core.i18n import N_
 from app.core.timeutil import utcnow
-from app.sessions import service
+from app.sessions import events, service
 from app.sessions.models import (
     LEARNING_MAX,
     PHASES,
@@ -81,6 +81,7 @@ def remove(*, session: Session, sparring: SparringSession, user_id: int) -> None
         )
     )
     session.flush()
+    events.access_changed(session, row.session_id)  # the live channel cuts them off now
 
 
 def order(*, session: Session, sparring: SparringSession) -> list[int]:
