@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -11,7 +12,7 @@ from sqlmodel import select
 
 from app.audit.models import AuditEntry
 from app.core.db import session_scope
-from app.feedback.models import Feedback, FeedbackCriterion, Notification
+from app.feedback.models import Feedback, FeedbackCriterion, FeedbackList, Notification
 from tests.conftest import user_id
 from tests.feedback_helpers import criterion_ids, new_recording, reset_rubric, share_with
 from tests.mediafiles import MediaSet
@@ -504,3 +505,39 @@ def test_csv_export(scene: dict) -> None:
     assert rows_en[0][0] == "time" and rows_en[1][5] == "draft"
     downloads = [e for e in audit_entries("download", rid) if e.detail == "feedback.csv"]
     assert {e.actor_id for e in downloads} == {user_id("caseworker"), user_id("supervisor")}
+
+
+def test_the_list_is_the_same_json_however_it_is_built(
+    db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    """The API writes its list from plain rows (fast); it must equal the model's JSON, on
+    both databases: items, replies, drafts, deleted items with replies, retired criteria."""
+    from app.accounts.models import User
+    from app.feedback import listing
+    from app.recordings.models import Recording
+
+    recording_id, _ = new_recording(client, media)
+    share_with(client, recording_id, user_id("supervisor"))
+    supervisor = client_for("supervisor")
+    crit = criterion_ids(client)
+    first = supervisor.post(url(recording_id), json=item(crit, publish=True)).json()
+    supervisor.post(url(recording_id), json=item(crit[1:3], kind="question", start_seconds=2.5))
+    client.post(url(recording_id, f"/{first['id']}/replies"), json={"text": "Tak <b>!</b>"})
+    own = client.post(url(recording_id), json=item(crit, publish=True, end_seconds=3.0)).json()
+    client.post(url(recording_id, f"/{own['id']}/replies"), json={"text": "Egen note"})
+    assert client.delete(url(recording_id, f"/{own['id']}")).status_code == 204
+    admin = client_for("administrator")
+    assert admin.post(f"/api/v1/criteria/{crit[0]}/retire").status_code == 200
+    for who in ("caseworker", "supervisor"):
+        with session_scope() as session:
+            reader = session.get(User, user_id(who))
+            recording = session.get(Recording, recording_id)
+            assert reader and recording
+            reading = listing.Reading(session=session, user=reader, recording=recording)
+            fast = json.loads(reading.listing_json())
+            checked = FeedbackList.model_validate(reading.listing().model_dump())
+            slow = json.loads(checked.model_dump_json())
+        assert fast == slow
+        assert fast["count"] >= 2
+    api = supervisor.get(url(recording_id)).json()
+    assert api["drafts"] == 1 and any(t["deleted"] and t["replies"] for t in api["items"])

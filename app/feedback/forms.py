@@ -216,10 +216,10 @@ def thread_fragment(
         filters=recording_view.Filters(),
         lang=request_language(request),
     )
-    found = [t for t in view.threads if t.id == root.id]
-    if not found:  # a deleted draft, or a deleted item whose replies are gone
+    found = view.threads.find(root.id)  # type: ignore[arg-type]
+    if found is None:  # a deleted draft, or a deleted item whose replies are gone
         raise NotFound(N_("The feedback no longer exists."), code="feedback.not_found")
-    return _fragment(request, recording.id, found)
+    return _fragment(request, recording.id, [found])
 
 
 def _fragment(request: Request, recording_id: str, threads: list[FeedbackPublic]) -> HTMLResponse:

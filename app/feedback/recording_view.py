@@ -2,15 +2,22 @@
 draws them all), the threads (the first few rendered with the page, the rest fetched as a
 fragment), the criteria for the form, and the filters."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from sqlmodel import Session
 
 from app.accounts.models import User
 from app.criteria import service as criteria
 from app.feedback.listing import Reading
-from app.feedback.models import KIND_ORDER, FeedbackKind, FeedbackPublic, KindCounts
+from app.feedback.models import (
+    KIND_ORDER,
+    CriterionRef,
+    FeedbackKind,
+    FeedbackPublic,
+    KindCounts,
+)
 from app.recordings.models import Recording
 
 # Threads rendered with the page; the rest follow as one fragment, so that the first
@@ -56,58 +63,82 @@ class Filters:
     def active(self) -> bool:
         return any(v is not None for v in (self.criterion, self.kind, self.author, self.state))
 
-    def keeps(self, thread: FeedbackPublic) -> bool:
+    def keeps(self, item: Any, criteria: list[CriterionRef]) -> bool:
+        """Whether the filters keep an item (a row or a FeedbackPublic) with its criteria."""
         return (
-            (self.criterion is None or any(c.id == self.criterion for c in thread.criteria))
-            and (self.kind is None or thread.kind == self.kind)
-            and (self.author is None or thread.author_id == self.author)
-            and (self.state is None or thread.draft == (self.state == "draft"))
+            (self.criterion is None or any(c.id == self.criterion for c in criteria))
+            and (self.kind is None or item.kind == self.kind)
+            and (self.author is None or item.author_id == self.author)
+            and (self.state is None or item.draft == (self.state == "draft"))
         )
+
+
+class Threads(Sequence[FeedbackPublic]):
+    """Threads as rows, made into FeedbackPublic only when taken: the page renders 30 of
+    a few thousand, so building them all would cost most of its first response."""
+
+    def __init__(self, reading: Reading, rows: list[tuple[Any, list[Any]]]) -> None:
+        self.reading, self.rows = reading, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> FeedbackPublic: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[FeedbackPublic]: ...
+    def __getitem__(self, index: int | slice) -> FeedbackPublic | list[FeedbackPublic]:
+        if isinstance(index, slice):
+            return [self.reading.thread(*row) for row in self.rows[index]]
+        return self.reading.thread(*self.rows[index])
+
+    def find(self, feedback_id: int) -> FeedbackPublic | None:
+        return next((self.reading.thread(*r) for r in self.rows if r[0].id == feedback_id), None)
 
 
 @dataclass
 class FeedbackView:
-    threads: list[FeedbackPublic]  # those the filters keep, in time order
+    threads: Threads  # those the filters keep, in time order
     total: int  # threads before filtering
     markers: list[dict[str, Any]]  # every thread, for the timeline (filtered in the browser)
     criteria: list[CriterionChoice]  # the ones new feedback may name, numbered
+    names: dict[int, str]  # every criterion the markers name, in the reader's language
     authors: list[tuple[int, str]] = field(default_factory=list)
     drafts: int = 0  # the reader's own unpublished items
     required: bool = True  # the rubric asks for a criterion on every item
     counts: KindCounts = field(default_factory=KindCounts)
-    threads_all: list[FeedbackPublic] = field(default_factory=list)  # before the filters
 
 
 def _name(lang: str, da: str, en: str) -> str:
     return en if lang == "en" else da
 
 
-def _marker(thread: FeedbackPublic) -> dict[str, Any]:
+def _marker(item: Any, criteria: list[CriterionRef]) -> dict[str, Any]:
     """A thread as the timeline draws it: short, since a recording may have thousands."""
-    text = "" if thread.deleted else " ".join(thread.text.split())
+    text = "" if item.deleted_at is not None else " ".join(item.text.split())
     return {
-        "id": thread.id,
-        "start": thread.start_seconds,
-        "end": thread.end_seconds,
-        "kind": thread.kind.value if thread.kind else None,
-        "draft": thread.draft,
-        "author": thread.author_id,
-        "criteria": [c.id for c in thread.criteria],
+        "id": item.id,
+        "start": item.start_seconds,
+        "end": item.end_seconds,
+        "kind": str(item.kind) if item.kind else None,
+        "draft": item.draft,
+        "author": item.author_id,
+        "criteria": [c.id for c in criteria],
         "words": text[:WORDS] + ("…" if len(text) > WORDS else ""),
     }
 
 
-def timeline_data(view: "FeedbackView", lang: str) -> dict[str, Any]:
+def timeline_data(view: FeedbackView) -> dict[str, Any]:
     """The page's #markers data: every marker, and each criterion's name once."""
-    names = {c.id: _name(lang, c.name_da, c.name_en) for t in view.threads_all for c in t.criteria}
-    names.update({c.id: c.name for c in view.criteria})
-    return {"names": names, "items": view.markers}
+    return {"names": view.names, "items": view.markers}
 
 
 def build(
     *, session: Session, user: User, recording: Recording, filters: Filters, lang: str
 ) -> FeedbackView:
-    threads = Reading(session=session, user=user, recording=recording).threads()
+    reading = Reading(session=session, user=user, recording=recording)
+    rows = reading.tree()
+    refs = reading.criteria
     chosen = [
         CriterionChoice(
             id=c.id,
@@ -118,24 +149,28 @@ def build(
         for c in criteria.to_public(criteria.catalogue(session=session))
         if not c.retired
     ]
+    names = {c.id: _name(lang, c.name_da, c.name_en) for cs in refs.values() for c in cs}
+    names.update({c.id: c.name for c in chosen})
+    roots = [root for root, _ in rows]
     authors = sorted(
-        {(t.author_id, t.author_name or "") for t in threads if t.author_id is not None},
+        {(r.author_id, reading.names.get(r.author_id, "")) for r in roots if r.author_id},
         key=lambda a: a[1].lower(),
     )
     counts = KindCounts()
-    for thread in threads:
-        if thread.kind is not None and not thread.deleted:
-            setattr(counts, thread.kind.value, getattr(counts, thread.kind.value) + 1)
+    for root in roots:
+        if root.kind is not None and root.deleted_at is None:
+            kind = FeedbackKind(root.kind).value
+            setattr(counts, kind, getattr(counts, kind) + 1)
     return FeedbackView(
-        threads=[t for t in threads if filters.keeps(t)],
-        total=len(threads),
-        markers=[_marker(t) for t in threads],
+        threads=Threads(reading, [r for r in rows if filters.keeps(r[0], refs.get(r[0].id, []))]),
+        total=len(rows),
+        markers=[_marker(root, refs.get(root.id, [])) for root in roots],
         criteria=chosen,
-        authors=authors,  # type: ignore[arg-type]
-        drafts=sum(1 for t in threads if t.draft and t.own),
+        names=names,
+        authors=authors,
+        drafts=sum(1 for r in roots if r.draft and r.author_id == user.id),
         required=criteria.rubric_settings(session=session).criteria_required,
         counts=counts,
-        threads_all=threads,
     )
 
 

@@ -85,7 +85,7 @@ def recording_page(
         {
             "recording": recording,
             "feedback": feedback,
-            "timeline": recording_view.timeline_data(feedback, lang),
+            "timeline": recording_view.timeline_data(feedback),
             "feedback_filters": filters,
             "shown_threads": feedback.threads
             if everything

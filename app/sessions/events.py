@@ -18,4 +18,8 @@ def on_access_changed(listener: Callable[[int], None]) -> None:
 
 def access_changed(session: Session, session_id: int) -> None:
     """Tell the listeners once the change is committed (never for a rolled-back one)."""
-    after_commit(session, lambda: [listener(session_id) for listener in _listeners])
+    def tell() -> None:
+        for listener in _listeners:
+            listener(session_id)
+
+    after_commit(session, tell)

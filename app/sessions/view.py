@@ -72,7 +72,7 @@ def _recording_context(
     return {
         "r": recording,
         "feedback": feedback,
-        "timeline": recording_view.timeline_data(feedback, lang),
+        "timeline": recording_view.timeline_data(feedback),
         "feedback_filters": filters,
         "shown_threads": feedback.threads,
         "kinds": recording_view.kinds_in_order(),
