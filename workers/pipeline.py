@@ -178,24 +178,30 @@ def _steps(
         transcript = transcript_service.begin(
             session=session, recording_id=recording_id, language=language, model_name=engine.name
         )
-        # A job taken over from another worker carries on after its last stored segment.
+        # A job taken over from another worker carries on after its last stored segment;
+        # one run again after its transcript was finished hears nothing again.
+        heard_all = transcript.complete
         resume_at = transcript_service.heard_until(session=session, transcript=transcript)
-    heard = engine.transcribe(
-        audio, language, lambda f: report("transcribe", 0.05 + span * f), start_at=resume_at
-    )
-    for batch in _as_they_come(heard):
+    if not heard_all:
+        heard = engine.transcribe(
+            audio, language, lambda f: report("transcribe", 0.05 + span * f), start_at=resume_at
+        )
+        for batch in _as_they_come(heard):
+            with session_scope() as session:
+                hold(session)
+                transcript_service.append(
+                    session=session,
+                    transcript=transcript_service.begin(
+                        session=session,
+                        recording_id=recording_id,
+                        language=language,
+                        model_name=engine.name,
+                    ),
+                    segments=batch,
+                )
         with session_scope() as session:
             hold(session)
-            transcript_service.append(
-                session=session,
-                transcript=transcript_service.begin(
-                    session=session,
-                    recording_id=recording_id,
-                    language=language,
-                    model_name=engine.name,
-                ),
-                segments=batch,
-            )
+            transcript_service.finish(session=session, recording_id=recording_id)
 
     playable_name = storage.ORIGINAL
     if plan.needs_work:

@@ -18,6 +18,7 @@ def on_access_changed(listener: Callable[[int], None]) -> None:
 
 def access_changed(session: Session, session_id: int) -> None:
     """Tell the listeners once the change is committed (never for a rolled-back one)."""
+
     def tell() -> None:
         for listener in _listeners:
             listener(session_id)

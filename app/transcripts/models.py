@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.core.timeutil import utcnow
@@ -22,6 +23,8 @@ class Transcript(SQLModel, table=True):
     language: str = Field(max_length=8)
     model_name: str = Field(max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
+    # Segments are stored as they are heard; False until the worker has heard it all.
+    complete: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 class Segment(SQLModel, table=True):

@@ -63,6 +63,8 @@ def replace(
         session=session, recording_id=recording_id, language=language, model_name=model_name
     )
     append(session=session, transcript=transcript, segments=segments)
+    transcript.complete = True
+    session.add(transcript)
     return transcript
 
 
@@ -73,10 +75,20 @@ def begin(*, session: Session, recording_id: str, language: str, model_name: str
     that another worker takes over carries on after the last stored segment."""
     transcript = get(session=session, recording_id=recording_id)
     if transcript is None:
-        transcript = Transcript(recording_id=recording_id, language=language, model_name=model_name)
+        transcript = Transcript(
+            recording_id=recording_id, language=language, model_name=model_name, complete=False
+        )
         session.add(transcript)
         session.flush()
     return transcript
+
+
+def finish(*, session: Session, recording_id: str) -> None:
+    """The worker has heard the whole recording: a later run hears nothing again."""
+    transcript = get(session=session, recording_id=recording_id)
+    if transcript is not None:
+        transcript.complete = True
+        session.add(transcript)
 
 
 def heard_until(*, session: Session, transcript: Transcript) -> float:
