@@ -98,12 +98,14 @@ def test_the_transcript_can_be_read_while_it_is_being_made(
 
 
 def test_a_job_taken_over_carries_on_after_the_last_stored_segment(
-    db: str,
+    sqlite_db: str,
     client: TestClient,
     media: MediaSet,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
+    """On SQLite here; tests/test_jobs.py kills a real worker process mid-transcription and
+    checks the same on the other worker's run."""
     job_id, said = uploaded(client, media, tmp_path)
 
     def die() -> None:
