@@ -36,6 +36,7 @@ def test_lines_appear_while_the_recording_is_heard(
     assert job.recording_id == rid and job.id is not None
     page.goto(f"{shared_db}/recordings/{rid}")
     expect(page.locator("#pending")).to_be_visible()
+    page.evaluate("window.__samePage = true")  # gone if the page reloads
 
     shown = threading.Event()
     after_first_batch(monkeypatch, lambda: shown.wait(90))
@@ -51,6 +52,7 @@ def test_lines_appear_while_the_recording_is_heard(
             "data-status", "processing"
         )
         first = lines.count()
+        assert page.evaluate("window.__samePage === true"), "the page reloaded for its lines"
         assert "child" in page.inner_text("#transcript-so-far").lower()
     finally:
         shown.set()

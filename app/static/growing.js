@@ -18,7 +18,7 @@
     return items.length ? parseInt(items[items.length - 1].dataset.position, 10) : -1;
   }
   function add(segments) {
-    if (!list) { window.location.reload(); return; }  // the first lines: the page shows them
+    document.getElementById("so-far").hidden = false;  // the first lines: never a reload
     var last = shown();
     segments.forEach(function (s) {
       if (s.position <= last) return;
