@@ -104,7 +104,7 @@ def test_drafts_publish_notify_reply(
     assert point["draft"] and span["draft"] and point["own"] and not point["self_reflection"]
     assert [c["name_da"] for c in span["criteria"]] == ["Fri fortælling", "Åbne spørgsmål"]
     # A draft is its author's alone.
-    assert client.get(url(rid)).json() == {"items": [], "count": 0, "drafts": 0}
+    assert client.get(url(rid)).json() == {"items": [], "count": 0, "drafts": 0, "offset": 0, "next_offset": None}
     mine = supervisor.get(url(rid)).json()
     assert [i["id"] for i in mine["items"]] == [span["id"], point["id"]]  # time order
     assert mine["drafts"] == 2
@@ -534,10 +534,39 @@ def test_the_list_is_the_same_json_however_it_is_built(
             recording = session.get(Recording, recording_id)
             assert reader and recording
             reading = listing.Reading(session=session, user=reader, recording=recording)
-            fast = json.loads(reading.listing_json())
-            checked = FeedbackList.model_validate(reading.listing().model_dump())
-            slow = json.loads(checked.model_dump_json())
-        assert fast == slow
-        assert fast["count"] >= 2
+            for page in ({}, {"offset": 0, "limit": 1}, {"offset": 1, "limit": 5}):
+                fast = json.loads(reading.listing_json(**page))
+                checked = FeedbackList.model_validate(reading.listing(**page).model_dump())
+                slow = json.loads(checked.model_dump_json())
+                assert fast == slow
+            assert fast["count"] >= 2
     api = supervisor.get(url(recording_id)).json()
     assert api["drafts"] == 1 and any(t["deleted"] and t["replies"] for t in api["items"])
+
+
+def test_the_list_comes_in_pages(scene: dict) -> None:
+    """A recording may hold thousands of items: the list is paged, in time order, and its
+    count and drafts are of all the threads; a page size out of range is refused."""
+    rid, owner, supervisor, crit = scene["rid"], scene["owner"], scene["supervisor"], scene["criteria"]
+    starts = [0.5, 2.0, 1.0, 3.0, 1.5]
+    made = [add(supervisor, rid, item(crit, start_seconds=t, publish=True)) for t in starts]
+    add(supervisor, rid, item(crit, start_seconds=2.5))  # a draft: the supervisor's alone
+    reply = owner.post(url(rid, f"/{made[0]['id']}/replies"), json={"text": "Tak"})
+    assert reply.status_code == 201
+
+    seen: list[float] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = supervisor.get(url(rid), params={"offset": offset, "limit": 2}).json()
+        assert page["count"] == 6 and page["drafts"] == 1 and page["offset"] == offset
+        assert len(page["items"]) == (2 if offset < 6 else 0)
+        seen += [t["start_seconds"] for t in page["items"]]
+        offset = page["next_offset"]
+    assert seen == sorted(starts + [2.5])
+    first = supervisor.get(url(rid), params={"limit": 1}).json()["items"][0]
+    assert first["id"] == made[0]["id"] and [r["text"] for r in first["replies"]] == ["Tak"]
+    mine = owner.get(url(rid)).json()  # the default page holds them all; no draft of others
+    assert mine["count"] == 5 and mine["drafts"] == 0 and mine["next_offset"] is None
+    for bad in ({"limit": 0}, {"limit": 5000}, {"offset": -1}, {"limit": "mange"}):
+        refused = supervisor.get(url(rid), params=bad)
+        assert refused.status_code == 422, (bad, refused.text)

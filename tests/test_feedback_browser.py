@@ -18,7 +18,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import live_client, user_id
 from tests.factories import ready_recording
-from tests.feedback_helpers import reset_rubric
+from tests.browser_fixtures import show_transcript
+from tests.feedback_helpers import criterion_ids, reset_rubric
 from tests.mediafiles import MediaSet
 from tests.test_pages_browser import LOCALE, log_in, watch_errors
 
@@ -259,3 +260,37 @@ def test_player_and_feedback_are_visible_together(
     assert panel["y"] < height - 150, panel  # the feedback starts well above the fold
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"recording-{size}.png"))
+
+
+def test_a_long_transcript_arrives_after_the_page_with_its_marks(
+    owner_api: httpx.Client, media: MediaSet, context_for, shared_db: str  # type: ignore[no-untyped-def]
+) -> None:
+    """The page brings the transcript's first screen; the script fetches the rest, marks
+    the feedback beside the lines that arrived later, and their times seek the player."""
+    from app.transcripts.pages import FIRST_LINES
+    from tests.factories import Line
+
+    total = FIRST_LINES + 40
+    lines = [Line(i * 0.25, i * 0.25 + 0.2, f"Linje {i}.") for i in range(total)]
+    rid = ready_recording(owner_api, media, seconds=SECONDS, lines=lines, title="Lang udskrift")
+    late = lines[-5]
+    made = owner_api.post(
+        f"/api/v1/recordings/{rid}/feedback",
+        json={"kind": "question", "start_seconds": late.start, "criterion_ids": criterion_ids(owner_api)[:1],
+              "text": "Hvad skete der her?", "publish": True},  # fmt: skip
+    )
+    assert made.status_code == 201, made.text
+    page = context_for("caseworker")
+    page.goto(f"{shared_db}/recordings/{rid}")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#transcript .segment').length === n"
+        " && !document.getElementById('more-segments')",
+        arg=total,
+    )
+    row = page.locator("#transcript .segment", has_text=late.text)
+    expect(row.locator(".fb-mark")).to_have_count(1)
+    show_transcript(page)
+    row.locator("button.seek").click()
+    page.wait_for_function(
+        "t => Math.abs(document.getElementById('player').currentTime - t) < 0.3", arg=late.start
+    )

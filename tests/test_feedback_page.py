@@ -219,3 +219,35 @@ def test_fragments_follow_the_access_rules(scene: dict) -> None:
     assert (
         scene["owner"].get(f"/recordings/{rid}/feedback/threads/{draft['id']}").status_code == 404
     )
+
+
+def test_a_long_transcript_comes_with_its_first_screen_and_the_rest_in_pages(
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    """The page renders the transcript's first lines; the rest come as fragments in order
+    (the page's script adds them), and ?all=1 renders every line for a browser without
+    JavaScript. Someone the recording is not shared with gets nothing."""
+    from app.transcripts.pages import FIRST_LINES
+    from tests.factories import Line
+
+    lines = [Line(i * 0.4, i * 0.4 + 0.3, f"Linje nummer {i}.") for i in range(FIRST_LINES + 25)]
+    rid = ready_recording(client, media, seconds=60, lines=lines)
+    share_with(client, rid, user_id("supervisor"))
+    supervisor = client_for("supervisor")
+
+    def numbers(html: str) -> list[int]:
+        return [int(n) for n in re.findall(r'<span class="text">Linje nummer (\d+)\.</span>', html)]
+
+    page = supervisor.get(f"/recordings/{rid}").text
+    assert numbers(page) == list(range(FIRST_LINES))
+    assert f'id="more-segments" data-offset="{FIRST_LINES}" data-total="{len(lines)}"' in page
+    assert "all=1#transcript" in page
+    rest = supervisor.get(f"/recordings/{rid}/transcript/lines?offset={FIRST_LINES}&limit=10")
+    assert rest.status_code == 200 and numbers(rest.text) == list(range(FIRST_LINES, FIRST_LINES + 10))
+    assert 'class="segment-form"' not in rest.text  # only the caseworker corrects lines
+    own = client.get(f"/recordings/{rid}/transcript/lines?offset={len(lines) - 1}")
+    assert numbers(own.text) == [len(lines) - 1] and 'class="segment-form"' in own.text
+    everything = supervisor.get(f"/recordings/{rid}?all=1").text
+    assert numbers(everything) == list(range(len(lines))) and "more-segments" not in everything
+    assert client_for("caseworker2").get(f"/recordings/{rid}/transcript/lines").status_code == 404
+    assert supervisor.get(f"/recordings/{rid}/transcript/lines?limit=0").status_code == 422

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +27,9 @@ from app.feedback.models import (
 from app.feedback.service import visible_to
 from app.recordings.models import Recording
 
-# The columns a reader's view needs: plain rows load several times faster than ORM objects,
-# which matters on a recording with thousands of items.
+# What every item's row carries: enough to order, filter, count and draw the markers of a
+# recording with thousands of items. Plain rows load several times faster than ORM objects,
+# and the times (parsed from text on SQLite) are read only for the items shown (`_TIMES`).
 COLUMNS = (
     Feedback.id,
     Feedback.recording_id,
@@ -39,18 +40,22 @@ COLUMNS = (
     Feedback.end_seconds,
     Feedback.text,
     Feedback.draft,
-    Feedback.created_at,
-    Feedback.published_at,
-    Feedback.edited_at,
-    Feedback.deleted_at,
+    col(Feedback.edited_at).is_not(None).label("edited"),
+    col(Feedback.deleted_at).is_not(None).label("deleted"),
 )
+# The API list's page of threads: by default, and at most.
+PAGE, PAGE_MAX = 200, 1000
+_TIMES = (Feedback.id, Feedback.created_at, Feedback.published_at, Feedback.edited_at)
+# Above this many items the times are read for the whole recording in one query rather than
+# by id (a long IN list costs more than the rows it saves).
+_TIMES_BY_ID = 500
 
 
 class Reading:
     """What one reader may see of a recording's feedback, loaded in a few queries."""
 
     def __init__(self, *, session: Session, user: User, recording: Recording) -> None:
-        self.user, self.recording = user, recording
+        self.session, self.user, self.recording = session, user, recording
         self.items: list[Any] = list(
             session.exec(
                 select(*COLUMNS)  # type: ignore[call-overload]
@@ -58,6 +63,7 @@ class Reading:
                 .order_by(col(Feedback.created_at), col(Feedback.id))
             ).all()
         )
+        self._times: dict[int, tuple[datetime, datetime | None, datetime | None]] = {}
         links = session.exec(
             select(
                 FeedbackCriterion.feedback_id,
@@ -92,9 +98,23 @@ class Reading:
             else {}
         )
 
+    def load_times(self, rows: Iterable[tuple[Any, list[Any]]]) -> None:
+        """Read the times of these threads' items, once, before they are shown."""
+        wanted = [i.id for root, replies in rows for i in (root, *replies) if i.id not in self._times]
+        if not wanted:
+            return
+        query = select(*_TIMES).where(Feedback.recording_id == self.recording.id)  # type: ignore[call-overload]
+        if len(wanted) <= _TIMES_BY_ID:
+            query = query.where(col(Feedback.id).in_(wanted))
+        for feedback_id, created, published, edited in self.session.exec(query):
+            self._times[feedback_id] = (created, published, edited)
+
     def public(self, item: Any) -> FeedbackPublic:
-        """An item (a row or a Feedback) as the reader sees it; built without validation:
+        """An item (a row of COLUMNS) as the reader sees it; built without validation:
         every value comes from the database, already of its type."""
+        if item.id not in self._times:
+            self.load_times([(item, [])])
+        created, published, edited = self._times[item.id]
         return FeedbackPublic.model_construct(
             id=item.id,
             recording_id=item.recording_id,
@@ -109,19 +129,27 @@ class Reading:
             criteria=self.criteria.get(item.id, []),
             text=item.text,
             draft=item.draft,
-            created_at=item.created_at,
-            published_at=item.published_at,
-            edited=item.edited_at is not None,
-            edited_at=item.edited_at,
-            deleted=item.deleted_at is not None,
+            created_at=created,
+            published_at=published,
+            edited=bool(item.edited),
+            edited_at=edited,
+            deleted=bool(item.deleted),
             replies=[],
         )
+
+    def one(self, feedback_id: int) -> FeedbackPublic | None:
+        """One item as the reader sees it: with its replies if it starts a thread."""
+        thread = next(((r, rs) for r, rs in self.tree() if r.id == feedback_id), None)
+        if thread is not None:
+            return self.make_threads([thread])[0]
+        row = next((i for i in self.items if i.id == feedback_id), None)
+        return self.public(row) if row is not None else None
 
     def tree(self) -> list[tuple[Any, list[Any]]]:
         """(item, its replies) as rows, in time order; a deleted item stays while replies do."""
         replies: dict[int, list[Any]] = defaultdict(list)
         for item in self.items:
-            if item.parent_id is not None and item.deleted_at is None:
+            if item.parent_id is not None and not item.deleted:
                 replies[item.parent_id].append(item)
         roots = sorted(
             (i for i in self.items if i.parent_id is None),
@@ -130,7 +158,7 @@ class Reading:
         return [
             (root, replies.get(root.id, []))
             for root in roots
-            if root.deleted_at is None or replies.get(root.id)
+            if not root.deleted or replies.get(root.id)
         ]
 
     def thread(self, root: Any, replies: list[Any]) -> FeedbackPublic:
@@ -138,22 +166,42 @@ class Reading:
         public.replies = [self.public(reply) for reply in replies]
         return public
 
+    def make_threads(self, rows: list[tuple[Any, list[Any]]]) -> list[FeedbackPublic]:
+        self.load_times(rows)
+        return [self.thread(root, replies) for root, replies in rows]
+
     def threads(self) -> list[FeedbackPublic]:
         """Items in time order with their replies; a deleted item stays while replies do."""
-        return [self.thread(root, replies) for root, replies in self.tree()]
+        return self.make_threads(self.tree())
 
-    def listing(self) -> FeedbackList:
-        threads = self.threads()
+    def listing(self, *, offset: int = 0, limit: int | None = None) -> FeedbackList:
+        rows = self.tree()
+        page = rows[offset : None if limit is None else offset + limit]
         return FeedbackList.model_construct(
-            items=threads, count=len(threads), drafts=sum(1 for t in threads if t.draft)
+            items=self.make_threads(page),
+            count=len(rows),
+            drafts=sum(1 for root, _ in rows if root.draft),
+            offset=offset,
+            next_offset=_next(offset, len(page), len(rows)),
         )
 
-    def listing_json(self) -> str:
+    def listing_json(self, *, offset: int = 0, limit: int | None = None) -> str:
         """`listing()` as FeedbackList's JSON, built from plain dicts: on thousands of items
         several times quicker than models (tests/test_feedback_api.py compares the two)."""
-        refs = {id(ref): ref.model_dump() for refs in self.criteria.values() for ref in refs}
+        rows = self.tree()
+        page = rows[offset : None if limit is None else offset + limit]
+        self.load_times(page)
+        # Each wording once: the items given under it share its reference.
+        shared = {
+            id(ref): ref
+            for root, replies in page
+            for item in (root, *replies)
+            for ref in self.criteria.get(item.id, [])
+        }
+        refs = {key: ref.model_dump() for key, ref in shared.items()}
 
         def plain(item: Any) -> dict[str, Any]:
+            created, published, edited = self._times[item.id]
             return {
                 "id": item.id,
                 "recording_id": item.recording_id,
@@ -168,25 +216,32 @@ class Reading:
                 "criteria": [refs[id(ref)] for ref in self.criteria.get(item.id, [])],
                 "text": item.text,
                 "draft": item.draft,
-                "created_at": _when(item.created_at),
-                "published_at": _when(item.published_at),
-                "edited": item.edited_at is not None,
-                "edited_at": _when(item.edited_at),
-                "deleted": item.deleted_at is not None,
+                "created_at": _when(created),
+                "published_at": _when(published),
+                "edited": bool(item.edited),
+                "edited_at": _when(edited),
+                "deleted": bool(item.deleted),
                 "replies": [],
             }
 
         items = []
-        for root, replies in self.tree():
+        for root, replies in page:
             thread = plain(root)
             thread["replies"] = [plain(reply) for reply in replies]
             items.append(thread)
-        body = {"items": items, "count": len(items), "drafts": sum(1 for t in items if t["draft"])}
+        body = {
+            "items": items,
+            "count": len(rows),
+            "drafts": sum(1 for root, _ in rows if root.draft),
+            "offset": offset,
+            "next_offset": _next(offset, len(page), len(rows)),
+        }
         return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
     def grouped(self, *, session: Session) -> FeedbackGrouped:
         """Per criterion (rubric order), counts per kind and the items, strengths first."""
-        roots = [i for i in self.items if i.parent_id is None and i.deleted_at is None]
+        roots = [i for i in self.items if i.parent_id is None and not i.deleted]
+        self.load_times((root, []) for root in roots)
         by_criterion: dict[int | None, list[Feedback]] = defaultdict(list)
         for item in roots:
             refs = self.criteria.get(item.id, [])  # type: ignore[arg-type]
@@ -215,6 +270,11 @@ class Reading:
             for cid in order
         ]
         return FeedbackGrouped(groups=groups, counts=_counts(roots))
+
+
+def _next(offset: int, shown: int, total: int) -> int | None:
+    """Where the next page starts, or None after the last."""
+    return offset + shown if shown and offset + shown < total else None
 
 
 def _when(value: datetime | None) -> str | None:

@@ -146,11 +146,14 @@ class FeedbackPublic(SQLModel):
 
 
 class FeedbackList(SQLModel):
-    """Items in time order, each with its replies; the reader's own drafts among them."""
+    """A page of threads in time order, each with its replies; the reader's own drafts
+    among them. `count` and `drafts` are of all the threads, not only this page's."""
 
     items: list[FeedbackPublic]
     count: int
     drafts: int
+    offset: int = 0
+    next_offset: int | None = None  # where the next page starts; None after the last
 
 
 class KindCounts(SQLModel):

@@ -89,11 +89,12 @@ class Threads(Sequence[FeedbackPublic]):
     def __getitem__(self, index: slice) -> list[FeedbackPublic]: ...
     def __getitem__(self, index: int | slice) -> FeedbackPublic | list[FeedbackPublic]:
         if isinstance(index, slice):
-            return [self.reading.thread(*row) for row in self.rows[index]]
-        return self.reading.thread(*self.rows[index])
+            return self.reading.make_threads(self.rows[index])
+        return self.reading.make_threads([self.rows[index]])[0]
 
     def find(self, feedback_id: int) -> FeedbackPublic | None:
-        return next((self.reading.thread(*r) for r in self.rows if r[0].id == feedback_id), None)
+        row = next((r for r in self.rows if r[0].id == feedback_id), None)
+        return self.reading.make_threads([row])[0] if row is not None else None
 
 
 @dataclass
@@ -115,7 +116,7 @@ def _name(lang: str, da: str, en: str) -> str:
 
 def _marker(item: Any, criteria: list[CriterionRef]) -> dict[str, Any]:
     """A thread as the timeline draws it: short, since a recording may have thousands."""
-    text = "" if item.deleted_at is not None else " ".join(item.text.split())
+    text = "" if item.deleted else " ".join(item.text.split())
     return {
         "id": item.id,
         "start": item.start_seconds,
@@ -158,7 +159,7 @@ def build(
     )
     counts = KindCounts()
     for root in roots:
-        if root.kind is not None and root.deleted_at is None:
+        if root.kind is not None and not root.deleted:
             kind = FeedbackKind(root.kind).value
             setattr(counts, kind, getattr(counts, kind) + 1)
     return FeedbackView(

@@ -1,6 +1,8 @@
 """JSON API for feedback on a recording's moments, and the reader's notifications."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
@@ -33,9 +35,10 @@ Changes = [CsrfProtected]
 
 def _one(session: Session, user: User, recording: Recording, item: Feedback) -> FeedbackPublic:
     """The item as the reader now sees it (with its thread's replies if it starts one)."""
-    reading = listing.Reading(session=session, user=user, recording=recording)
-    found = next((t for t in reading.threads() if t.id == item.id), None)
-    return found or reading.public(item)
+    found = listing.Reading(session=session, user=user, recording=recording).one(item.id)
+    if found is None:  # the caller has just written it: the reader sees it
+        raise LookupError(f"feedback {item.id} not visible to its writer")
+    return found
 
 
 def _changed(
@@ -46,15 +49,22 @@ def _changed(
 
 @router.get("", response_model=FeedbackList)
 def list_feedback(
-    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+    recording_id: str,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=listing.PAGE_MAX)] = listing.PAGE,
 ) -> FeedbackList:
-    """Published items and the reader's own drafts, in time order, each with its replies."""
+    """Published items and the reader's own drafts, in time order, each with its replies:
+    `limit` threads from `offset` (`next_offset` names the next page)."""
     recording = access.visible(session=session, user=user, recording_id=recording_id)
     audit_viewing(request, session, user, Action.view, recording.id, Kind.feedback, "feedback")
     reading = listing.Reading(session=session, user=user, recording=recording)
     # JSON straight from the rows: building and validating thousands of models costs more
     # than reading them (the schema stays FeedbackList).
-    return Response(reading.listing_json(), media_type="application/json")  # type: ignore[return-value]
+    body = reading.listing_json(offset=offset, limit=limit)
+    return Response(body, media_type="application/json")  # type: ignore[return-value]
 
 
 @router.get("/grouped", response_model=FeedbackGrouped)
@@ -148,7 +158,7 @@ def reply_to_feedback(
         session=session, user=user, recording=recording, feedback_id=feedback_id, body=body
     )
     _changed(session, request, user, Action.feedback_added, recording, f"reply {item.id}")
-    return listing.Reading(session=session, user=user, recording=recording).public(item)
+    return _one(session, user, recording, item)
 
 
 @router.patch("/{feedback_id}", response_model=FeedbackPublic, dependencies=Changes)

@@ -18,6 +18,7 @@ from app.recordings.pages import LANGUAGE_CHOICES
 from app.recordings.service import UPLOAD_ROLES
 from app.retention import service as retention
 from app.sharing import service as access
+from app.transcripts import pages as transcript_pages
 from app.transcripts import service as transcript_service
 
 router = APIRouter(include_in_schema=False)
@@ -95,6 +96,7 @@ def recording_page(
             "retried": request.query_params.get("retried"),
             "transcript": transcript,
             "segments": segments,
+            "shown_segments": segments if everything else segments[: transcript_pages.FIRST_LINES],
             "is_owner": is_owner,
             "shared": access.shared_with(session=session, user=user, recording_ids=[recording.id]),
             "language_name": LANGUAGE_NAMES.get(recording.language, recording.language),

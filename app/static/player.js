@@ -37,6 +37,28 @@
     }
   }
 
+  // The page came with the transcript's first screen; the rest follow a page at a time.
+  var more = document.getElementById("more-segments");
+  function fetchLines(offset) {
+    var path = "/recordings/" + list.dataset.recording + "/transcript/lines?offset=" + offset;
+    fetch(path, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.text() : ""; })
+      .then(function (html) {
+        var before = items.length;
+        list.insertAdjacentHTML("beforeend", html);
+        items = Array.prototype.slice.call(list.querySelectorAll(".segment"));
+        starts = items.map(function (li) { return parseFloat(li.dataset.start); });
+        highlight();
+        document.dispatchEvent(new CustomEvent("transcript:lines"));
+        if (items.length > before && items.length < parseInt(more.dataset.total, 10)) {
+          fetchLines(items.length);
+        } else {
+          more.remove();
+        }
+      }).catch(function () { /* the link to the whole transcript stays */ });
+  }
+  if (more) fetchLines(parseInt(more.dataset.offset, 10));
+
   player.addEventListener("timeupdate", highlight);
   player.addEventListener("seeked", highlight);
 
