@@ -1,6 +1,9 @@
-"""Two Chromium pages in one session: the presenter plays, seeks and pauses with the
-player's own controls; the other page's video follows (its currentTime read from it)."""
+"""Chromium pages in one session: the presenter plays, seeks and pauses with the player's
+own controls; the other pages' videos follow (their currentTime read from them). Feedback
+saved on one page shows on the others; typing feedback pauses only the typer's player, or,
+for the presenter, the room."""
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,6 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser_fixtures import LOCALE, log_in, watch_errors
 from tests.conftest import live_client
+from tests.feedback_helpers import reset_rubric
 from tests.live_helpers import Scene, make_scene
 
 pytestmark = pytest.mark.browser
@@ -19,6 +23,9 @@ FOLLOWS = """([ct, at, gap]) => { const p = document.getElementById('player');
   return !p.paused && Math.abs(p.currentTime - (ct + (Date.now() - at) / 1000)) < gap; }"""
 PLAYING = "() => { const p = document.getElementById('player'); return !p.paused && !p.seeking; }"
 READ = "() => [document.getElementById('player').currentTime, Date.now()]"
+# Wholly inside the window, without scrolling.
+IN_VIEW = """id => { const r = document.getElementById(id).getBoundingClientRect();
+  return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }"""
 
 
 @pytest.fixture
@@ -56,6 +63,11 @@ def test_the_other_page_follows_play_seek_and_pause(
         tab.evaluate("document.getElementById('player').muted = true")
     for tab in (presenter, follower):  # both are here, and both know who presents
         expect(tab.locator("#live-present li")).to_have_count(2)
+    # On a 1366x768 laptop the player, the agenda (the round) and the feedback are in view
+    # together as the page opens (sessions.css).
+    follower.wait_for_function("document.getElementById('player').readyState >= 1")
+    for part in ("player", "agenda", "feedback-panel"):
+        assert follower.evaluate(IN_VIEW, part), f"#{part} is not wholly in view at 1366x768"
     expect(presenter.locator("#live-present li .live-handover")).to_have_count(1)
 
     # The presenter presses play on its own player: both start at the announced time.
@@ -79,3 +91,66 @@ def test_the_other_page_follows_play_seek_and_pause(
     # Looking alone: the follower's own seek detaches it, and the room carries on without it.
     follower.locator("#live-detach").click()
     expect(presenter.locator("#live-present li", has_text="(")).to_have_count(2)
+
+
+PAUSED = "() => { const p = document.getElementById('player'); return p.paused && !p.seeking; }"
+# The page plays on: its time moves past `t` (read earlier) while it is not paused.
+MOVES_ON = (
+    "t => { const p = document.getElementById('player'); return !p.paused && p.currentTime > t; }"
+)
+AT = """t => { const p = document.getElementById('player');
+  return p.paused && !p.seeking && Math.abs(p.currentTime - t) < 0.001; }"""
+
+
+def now_at(tab: Page) -> float:
+    return float(tab.evaluate("document.getElementById('player').currentTime"))
+
+
+def test_typing_pauses_only_the_typer_and_feedback_reaches_every_page(
+    shared_db: str, media: Any, tabs: Callable[[str], Page]
+) -> None:
+    reset_rubric()
+    scene: Scene = make_scene(lambda who: live_client(shared_db, who), media)  # type: ignore[arg-type]
+    presenter, typer, other = tabs("caseworker"), tabs("supervisor"), tabs("caseworker2")
+    room = (presenter, typer, other)
+    for tab in room:
+        tab.goto(f"{shared_db}/sessions/{scene.session_id}")
+        tab.evaluate("document.getElementById('player').muted = true")
+    for tab in room:
+        expect(tab.locator("#live-present li")).to_have_count(3)
+    presenter.evaluate("document.getElementById('player').play()")
+    presenter.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
+    for tab in (typer, other):
+        in_sync(presenter, tab, 0.25)
+
+    # A follower opens the feedback form and types: its player stops, the room plays on.
+    typer.click("#add-feedback")
+    typer.fill("#fb-text", "Fint åbent spørgsmål.")
+    typer.wait_for_function(PAUSED)
+    for tab in (presenter, other):
+        tab.wait_for_function(MOVES_ON, arg=now_at(tab) + 0.5)
+    assert typer.evaluate("document.getElementById('player').paused")
+
+    # It saves: the feedback shows on the other pages at once (no reload), marker and all.
+    typer.locator("#fb-criteria input[data-number='1']").check()
+    typer.locator(".kind-pick input[value='strength']").check()
+    typer.check("#fb-publish")
+    typer.click("#save-feedback")
+    for tab in (presenter, other):
+        expect(tab.locator("#feedback-list .fb.kind-strength")).to_contain_text("åbent spørgsmål")
+        expect(tab.locator("#marker-list .marker")).to_have_count(1)
+    # ... and the typer is back with the room, not looking alone.
+    in_sync(presenter, typer, 0.25)
+    expect(typer.locator("#live")).not_to_have_class(re.compile(r"\bdetached\b"))
+
+    # The presenter opens the form: every player stops at the presenter's frame.
+    presenter.click("#add-feedback")
+    presenter.wait_for_function(PAUSED)
+    presenter.fill("#fb-text", "Her venter vi.")
+    where = now_at(presenter)
+    for tab in (typer, other):
+        tab.wait_for_function(AT, arg=where)
+    # The presenter cancels: the form's resume plays the room on from there.
+    presenter.click("#cancel-feedback")
+    for tab in room:
+        tab.wait_for_function(MOVES_ON, arg=where + 0.3)
