@@ -128,6 +128,24 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "POST /recordings/{recording_id}/shares/{share_id}/withdraw":       (LOGIN, 303, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/shares/{share_id}/confirm":        (LOGIN, 303, 403, 404, 404, 404),
 
+    # Feedback through a clip (issue 10): whoever sees the clip (its owner, the supervisor with a
+    # share) adds and replies at clip times; 404 to anyone else. Before the recording's rows: the
+    # recording's publish-all would publish the supervisor's drafts on the clip too.
+    "POST /api/v1/clips/{clip_id}/feedback":                              (401, 201, 201, 404, 404, 404),
+    "POST /api/v1/clips/{clip_id}/feedback/{feedback_id}/publish":        (401, 404, 200, 404, 404, 404),  # the supervisor's draft
+    "POST /clips/{clip_id}/feedback/{feedback_id}/publish":             (LOGIN, 404, 303, 404, 404, 404),  # another of theirs
+    "POST /api/v1/clips/{clip_id}/feedback/publish":                      (401, 200, 200, 404, 404, 404),
+    "POST /api/v1/clips/{clip_id}/feedback/{feedback_id}/replies":        (401, 201, 201, 404, 404, 404),
+    "PATCH /api/v1/clips/{clip_id}/feedback/{feedback_id}":               (401, 200, 403, 404, 404, 404),  # the owner's item
+    "DELETE /api/v1/clips/{clip_id}/feedback/{feedback_id}":              (401, 204, 403, 404, 404, 404),  # the owner's item
+    "GET /clips/{clip_id}/feedback/threads":                            (LOGIN, 200, 200, 404, 404, 404),
+    "GET /clips/{clip_id}/feedback/threads/{feedback_id}":              (LOGIN, 200, 200, 404, 404, 404),
+    "POST /clips/{clip_id}/feedback":                                   (LOGIN, 303, 303, 404, 404, 404),
+    "POST /clips/{clip_id}/feedback/publish":                           (LOGIN, 303, 303, 404, 404, 404),
+    "POST /clips/{clip_id}/feedback/{feedback_id}/replies":             (LOGIN, 303, 303, 404, 404, 404),
+    "POST /clips/{clip_id}/feedback/{feedback_id}/edit":                (LOGIN, 303, 403, 404, 404, 404),  # the owner's item
+    "POST /clips/{clip_id}/feedback/{feedback_id}/delete":              (LOGIN, 303, 403, 404, 404, 404),  # the owner's item
+
     # Feedback on a recording (issue 9): who sees the recording sees its published feedback and
     # replies; a draft is its author's alone (404 to others); only the author edits (403).
     "GET /api/v1/recordings/{recording_id}/feedback":                     (401, 200, 200, 404, 404, 404),
@@ -152,6 +170,7 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "GET /notifications/{notification_id}/open":      (LOGIN, (303, "/recordings/"), 404, 404, 404, 404),  # the owner's
     # The recording page's feedback: thread fragments for its script, and forms without it.
     "GET /recordings/{recording_id}/feedback/threads":                  (LOGIN, 200, 200, 404, 404, 404),
+    "GET /recordings/{recording_id}/transcript/lines":                  (LOGIN, 200, 200, 404, 404, 404),
     "GET /recordings/{recording_id}/feedback/threads/{feedback_id}":    (LOGIN, 200, 200, 404, 404, 404),
     "POST /recordings/{recording_id}/feedback":                         (LOGIN, 303, 303, 404, 404, 404),
     "POST /recordings/{recording_id}/feedback/publish":                 (LOGIN, 303, 303, 404, 404, 404),
@@ -479,6 +498,54 @@ CALLS: dict[str, list[Call]] = {
     "POST /sessions/{session_id}/participants/{user_id}/remove": [
         Call(path={"user_id": "session_to_remove_on_page"})
     ],
+    # Feedback through a clip: what it acts on comes from clip_feedback_names (below).
+    "POST /api/v1/clips/{clip_id}/feedback": [
+        Call(
+            json={
+                "kind": "question",
+                "start_seconds": 0.3,
+                "criterion_ids": ["{criterion_for_feedback}"],
+                "text": "Klipspørgsmål fra {actor}",
+            }
+        )
+    ],
+    "POST /api/v1/clips/{clip_id}/feedback/{feedback_id}/publish": [
+        Call(path={"feedback_id": "clip_draft_to_publish"})
+    ],
+    "POST /clips/{clip_id}/feedback/{feedback_id}/publish": [
+        Call(path={"feedback_id": "clip_draft_to_publish_on_page"})
+    ],
+    "POST /api/v1/clips/{clip_id}/feedback/{feedback_id}/replies": [
+        Call(path={"feedback_id": "clip_feedback_to_reply"}, json={"text": "Klipsvar fra {actor}"})
+    ],
+    "PATCH /api/v1/clips/{clip_id}/feedback/{feedback_id}": [
+        Call(path={"feedback_id": "clip_feedback_to_edit"}, json={"text": "Rettet af {actor}"})
+    ],
+    "DELETE /api/v1/clips/{clip_id}/feedback/{feedback_id}": [
+        Call(path={"feedback_id": "clip_feedback_to_delete"})
+    ],
+    "GET /clips/{clip_id}/feedback/threads/{feedback_id}": [
+        Call(path={"feedback_id": "clip_feedback_to_reply"})
+    ],
+    "POST /clips/{clip_id}/feedback": [
+        Call(
+            data={
+                "start": "0:00.3",
+                "kind": "question",
+                "criterion_ids": "{criterion_for_feedback}",
+                "text": "Klipspørgsmål på siden fra {actor}",
+            }
+        )
+    ],
+    "POST /clips/{clip_id}/feedback/{feedback_id}/replies": [
+        Call(path={"feedback_id": "clip_feedback_to_reply"}, data={"text": "Svar fra {actor}"})
+    ],
+    "POST /clips/{clip_id}/feedback/{feedback_id}/edit": [
+        Call(path={"feedback_id": "clip_feedback_to_edit"}, data={"text": "Rettet af {actor}"})
+    ],
+    "POST /clips/{clip_id}/feedback/{feedback_id}/delete": [
+        Call(path={"feedback_id": "clip_feedback_to_delete_on_page"})
+    ],
     # Clips: what they act on comes from clip_helpers.clip_matrix_names.
     "POST /api/v1/recordings/{recording_id}/clips": [
         Call(json={"title": "Klip af {actor}", "start_seconds": 0.5, "end_seconds": 2.0})
@@ -676,6 +743,7 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
     )
     names.update(session_helpers.matrix_names(owner, recording_id, supervisor))
     names.update(clip_helpers.clip_matrix_names(owner, recording_id, supervisor))
+    names.update(clip_feedback_names(owner, clients["shared"], names))
     # The last segment is never corrected by the matrix: its words must not leak either.
     secrets = [
         TITLE,
@@ -684,6 +752,30 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
         feedback_helpers.SECRET_FEEDBACK,
     ]
     return Scene(clients, names, secrets)
+
+
+def clip_feedback_names(
+    owner: TestClient, supervisor: TestClient, names: dict[str, object]
+) -> dict[str, object]:
+    """Items on the shared clip (at clip time 0.2 s) that its feedback routes act on."""
+    api = f"/api/v1/clips/{names['clip_id']}/feedback"
+
+    def add(client: TestClient, text: str, publish: bool) -> int:
+        body = {"kind": "strength", "start_seconds": 0.2, "text": text, "publish": publish}
+        response = client.post(
+            api, json=body | {"criterion_ids": [names["criterion_for_feedback"]]}
+        )
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    return {
+        "clip_feedback_to_edit": add(owner, "Klipnote", publish=True),
+        "clip_feedback_to_delete": add(owner, "Slettes i klippet", publish=True),
+        "clip_feedback_to_delete_on_page": add(owner, "Slettes på siden", publish=True),
+        "clip_feedback_to_reply": add(supervisor, "Klip at svare på", publish=True),
+        "clip_draft_to_publish": add(supervisor, "Klipkladde", publish=False),
+        "clip_draft_to_publish_on_page": add(supervisor, "Klipkladde til siden", publish=False),
+    }
 
 
 # Running the matrix -----------------------------------------------------------------------

@@ -118,3 +118,74 @@ def test_mark_cut_share_and_watch_a_clip(
     viewer.screenshot(path=str(SHOTS / "clip-page.png"), full_page=True)
     # The recording itself stays closed to them.
     assert viewer.goto(f"{shared_db}/recordings/{recording_id}").status == 404  # type: ignore[union-attr]
+
+
+def test_a_participant_gives_feedback_on_the_clip_in_a_session(
+    shared_db: str, api: httpx.Client, media: MediaSet, tabs: Callable[[str], Page]
+) -> None:
+    """A colleague who sees only the clip presses F at a moment of it in a team session,
+    picks a criterion by number and a kind, and saves: the marker sits at that clip time on
+    the timeline, the caseworker's session page shows it without a reload, and the
+    caseworker's recording has it at clip start + t."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    recording_id = ready_recording(api, media, lines=LINES, title="Samtale om skolen")
+    made = api.post(
+        f"/api/v1/recordings/{recording_id}/clips",
+        json={"title": "Midten", "request_text": "", "start_seconds": 20.0, "end_seconds": 30.0},
+    )
+    assert made.status_code == 201, made.text
+    clip_id = made.json()["id"]
+    assert cut_clips() == ["succeeded"]
+    colleague = user_id("caseworker2")
+    assert (
+        api.post(f"/api/v1/clips/{clip_id}/shares", json={"user_id": colleague}).status_code == 201
+    )
+    planned = api.post(
+        "/api/v1/sessions",
+        json={
+            "kind": "team",
+            "recording_id": recording_id,
+            "clip_id": clip_id,
+            "user_ids": [colleague],
+            "starts_at": "2100-01-01T10:00:00+00:00",
+            "question": "Er jeg tydelig?",
+        },
+    )
+    assert planned.status_code == 201, planned.text
+    url = f"{shared_db}/sessions/{planned.json()['id']}"
+
+    owner = tabs("caseworker")
+    owner.goto(url)
+    expect(owner.locator("#timeline-box")).to_be_visible()
+    viewer = tabs("caseworker2")
+    viewer.goto(url)
+    expect(viewer.locator("#timeline-box")).to_be_visible()
+    expect(viewer.locator("#live-present li")).to_have_count(2)  # both on the live channel
+    viewer.locator("#tab-feedback").click()
+    viewer.locator("#live-detach").click()  # look alone: the presenter's player does not pull
+    seek_paused(viewer, 4.0)
+    viewer.keyboard.press("f")
+    expect(viewer.locator("#feedback-form")).to_be_visible()
+    assert viewer.input_value("#fb-start") == "0:04"  # the clip's time, not the recording's
+    viewer.keyboard.press("1")  # criterion 1 (waits a moment for a second digit)
+    expect(viewer.locator("#fb-criteria input[data-number='1']")).to_be_checked()
+    viewer.locator(".kind-pick input[value='question']").check()
+    viewer.fill("#fb-text", "Hvorfor skiftede du emne her?")
+    viewer.check("#fb-publish")
+    viewer.click("#save-feedback")
+    thread = viewer.locator("#feedback-list .fb.kind-question")
+    expect(thread).to_contain_text("Hvorfor skiftede du emne her?")
+    marker = viewer.locator("#marker-list .marker.kind-question")
+    expect(marker).to_have_count(1)
+    left = float(marker.evaluate("m => parseFloat(m.style.left)"))
+    assert left == pytest.approx(40.0, abs=0.5)  # 4 s of a 10 s clip
+    viewer.screenshot(path=str(SHOTS / "session-clip-feedback.png"), full_page=False)
+
+    # The caseworker's page hears of it over the live channel: no reload.
+    expect(owner.locator("#feedback-list .fb.kind-question")).to_contain_text("skiftede du emne")
+    expect(owner.locator("#marker-list .marker.kind-question")).to_have_count(1)
+    owner.screenshot(path=str(SHOTS / "session-clip-feedback-owner.png"), full_page=False)
+    items = api.get(f"/api/v1/recordings/{recording_id}/feedback").json()["items"]
+    assert [(i["text"], i["start_seconds"]) for i in items] == [
+        ("Hvorfor skiftede du emne her?", 24.0)
+    ]

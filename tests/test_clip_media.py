@@ -146,11 +146,17 @@ def test_transcript_is_cut_at_word_times_and_feedback_shifted(
     add(client, "Egen kladde", 17.0, None, False)
     add(client, "Efter", 21.5, 30.0, True)
     shown = client.get(f"/api/v1/clips/{clip_id}/feedback").json()
-    assert [(f["text"], f["start_seconds"], f["end_seconds"]) for f in shown] == [
-        ("Hen over starten", 0.0, 1.0),
-        ("Midt i", 4.5, None),
+    # Published threads that overlap the clip, and the reader's own drafts: someone else's
+    # draft is no part of it.
+    assert [(f["text"], f["start_seconds"], f["end_seconds"], f["draft"]) for f in shown] == [
+        ("Hen over starten", 0.0, 1.0, False),
+        ("Midt i", 4.5, None, False),
+        ("Egen kladde", 6.5, None, True),
     ]
     assert all("recording_id" not in f for f in shown)
+    share_clip(client, clip_id, user_id=user_id("caseworker2"))
+    colleague = client_for("caseworker2").get(f"/api/v1/clips/{clip_id}/feedback").json()
+    assert [f["text"] for f in colleague] == ["Hen over starten", "Midt i"]
 
 
 def test_new_times_cut_again_and_a_deleted_clip_keeps_no_file(

@@ -104,7 +104,13 @@ def test_drafts_publish_notify_reply(
     assert point["draft"] and span["draft"] and point["own"] and not point["self_reflection"]
     assert [c["name_da"] for c in span["criteria"]] == ["Fri fortælling", "Åbne spørgsmål"]
     # A draft is its author's alone.
-    assert client.get(url(rid)).json() == {"items": [], "count": 0, "drafts": 0, "offset": 0, "next_offset": None}
+    assert client.get(url(rid)).json() == {
+        "items": [],
+        "count": 0,
+        "drafts": 0,
+        "offset": 0,
+        "next_offset": None,
+    }
     mine = supervisor.get(url(rid)).json()
     assert [i["id"] for i in mine["items"]] == [span["id"], point["id"]]  # time order
     assert mine["drafts"] == 2
@@ -547,7 +553,12 @@ def test_the_list_is_the_same_json_however_it_is_built(
 def test_the_list_comes_in_pages(scene: dict) -> None:
     """A recording may hold thousands of items: the list is paged, in time order, and its
     count and drafts are of all the threads; a page size out of range is refused."""
-    rid, owner, supervisor, crit = scene["rid"], scene["owner"], scene["supervisor"], scene["criteria"]
+    rid, owner, supervisor, crit = (
+        scene["rid"],
+        scene["owner"],
+        scene["supervisor"],
+        scene["criteria"],
+    )
     starts = [0.5, 2.0, 1.0, 3.0, 1.5]
     made = [add(supervisor, rid, item(crit, start_seconds=t, publish=True)) for t in starts]
     add(supervisor, rid, item(crit, start_seconds=2.5))  # a draft: the supervisor's alone

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser_fixtures import show_transcript
 from tests.conftest import live_client, user_id
 from tests.factories import ready_recording
-from tests.browser_fixtures import show_transcript
 from tests.feedback_helpers import criterion_ids, reset_rubric
 from tests.mediafiles import MediaSet
 from tests.test_pages_browser import LOCALE, log_in, watch_errors
@@ -263,7 +263,10 @@ def test_player_and_feedback_are_visible_together(
 
 
 def test_a_long_transcript_arrives_after_the_page_with_its_marks(
-    owner_api: httpx.Client, media: MediaSet, context_for, shared_db: str  # type: ignore[no-untyped-def]
+    owner_api: httpx.Client,
+    media: MediaSet,
+    context_for,
+    shared_db: str,  # type: ignore[no-untyped-def]
 ) -> None:
     """The page brings the transcript's first screen; the script fetches the rest, marks
     the feedback beside the lines that arrived later, and their times seek the player."""
@@ -276,8 +279,13 @@ def test_a_long_transcript_arrives_after_the_page_with_its_marks(
     late = lines[-5]
     made = owner_api.post(
         f"/api/v1/recordings/{rid}/feedback",
-        json={"kind": "question", "start_seconds": late.start, "criterion_ids": criterion_ids(owner_api)[:1],
-              "text": "Hvad skete der her?", "publish": True},  # fmt: skip
+        json={
+            "kind": "question",
+            "start_seconds": late.start,
+            "criterion_ids": criterion_ids(owner_api)[:1],
+            "text": "Hvad skete der her?",
+            "publish": True,
+        },  # fmt: skip
     )
     assert made.status_code == 201, made.text
     page = context_for("caseworker")

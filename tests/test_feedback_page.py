@@ -243,7 +243,9 @@ def test_a_long_transcript_comes_with_its_first_screen_and_the_rest_in_pages(
     assert f'id="more-segments" data-offset="{FIRST_LINES}" data-total="{len(lines)}"' in page
     assert "all=1#transcript" in page
     rest = supervisor.get(f"/recordings/{rid}/transcript/lines?offset={FIRST_LINES}&limit=10")
-    assert rest.status_code == 200 and numbers(rest.text) == list(range(FIRST_LINES, FIRST_LINES + 10))
+    assert rest.status_code == 200 and numbers(rest.text) == list(
+        range(FIRST_LINES, FIRST_LINES + 10)
+    )
     assert 'class="segment-form"' not in rest.text  # only the caseworker corrects lines
     own = client.get(f"/recordings/{rid}/transcript/lines?offset={len(lines) - 1}")
     assert numbers(own.text) == [len(lines) - 1] and 'class="segment-form"' in own.text

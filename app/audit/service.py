@@ -70,6 +70,18 @@ class Action:
     feedback_deleted = "feedback_deleted"
     feedback_published = "feedback_published"
     criteria_changed = "criteria_changed"
+    # Clips and sparring sessions (issue 10)
+    clip_created = "clip_created"
+    clip_changed = "clip_changed"
+    clip_deleted = "clip_deleted"
+    session_planned = "session_planned"
+    session_changed = "session_changed"  # its time, kind or question
+    participant_added = "participant_added"
+    participant_removed = "participant_removed"
+    session_summary_saved = "session_summary_saved"
+    learning_points_saved = "learning_points_saved"
+    session_closed = "session_closed"
+    session_joined = "session_joined"  # once per participant and session (page, API, live)
     chain_keyed = chain.KEYED_MARKER
 
 

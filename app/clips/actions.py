@@ -37,20 +37,36 @@ def list_own(*, session: Session, user: User, recording_id: str) -> list[Clip]:
     return service.clips_of(session=session, recording_id=recording.id)
 
 
-def create_own(*, session: Session, user: User, recording_id: str, body: ClipCreate) -> Clip:
+def create_own(
+    *, session: Session, request: Request, user: User, recording_id: str, body: ClipCreate
+) -> Clip:
     """The caseworker marks a clip of their ready recording."""
     recording = access.owned(session=session, user=user, recording_id=recording_id)
-    return service.create(session=session, recording=recording, user=user, body=body)
+    clip = service.create(session=session, recording=recording, user=user, body=body)
+    span = f"{clip.start_seconds:.1f}-{clip.end_seconds:.1f}"
+    audit_on_commit(
+        session, request, user, Action.clip_created, recording.id, f"clip {clip.id} {span}"
+    )
+    return clip
 
 
-def update_own(*, session: Session, user: User, clip_id: int, body: ClipUpdate) -> Clip:
+def update_own(
+    *, session: Session, request: Request, user: User, clip_id: int, body: ClipUpdate
+) -> Clip:
     clip = service.owned_clip(session=session, user=user, clip_id=clip_id)
-    return service.update(session=session, clip=clip, body=body)
+    clip = service.update(session=session, clip=clip, body=body)
+    fields = ",".join(sorted(body.model_fields_set))
+    audit_on_commit(
+        session, request, user, Action.clip_changed, clip.recording_id, f"clip {clip_id} {fields}"
+    )
+    return clip
 
 
-def delete_own(*, session: Session, user: User, clip_id: int) -> None:
+def delete_own(*, session: Session, request: Request, user: User, clip_id: int) -> None:
     clip = service.owned_clip(session=session, user=user, clip_id=clip_id)
+    recording_id = clip.recording_id
     service.remove(session=session, clip=clip)
+    audit_on_commit(session, request, user, Action.clip_deleted, recording_id, f"clip {clip_id}")
 
 
 def share_own(

@@ -2,6 +2,7 @@
 that overlaps it, with times from the clip's own start (0)."""
 
 from collections import defaultdict
+from datetime import datetime
 
 from sqlmodel import Session, SQLModel, col, select
 
@@ -27,23 +28,27 @@ class ClipTranscript(SQLModel):
     segments: list[ClipLine]
 
 
-class ClipReply(SQLModel):
-    author_name: str | None
-    text: str
-
-
 class ClipFeedback(SQLModel):
-    """An item as a clip viewer sees it: nothing that names or points into the recording."""
+    """An item or reply as a clip viewer sees it, times from the clip's start: nothing that
+    names or points into the recording (no recording id, no time outside the clip)."""
 
     id: int
+    parent_id: int | None = None  # a reply's thread
     kind: FeedbackKind | None
-    start_seconds: float
+    start_seconds: float | None  # None on replies (they follow their item's moment)
     end_seconds: float | None
+    author_id: int | None
     author_name: str | None
+    own: bool  # the reader wrote it
     self_reflection: bool
     criteria: list[CriterionRef]
     text: str
-    replies: list[ClipReply]
+    draft: bool  # the reader's own, unpublished: no one else receives it
+    created_at: datetime
+    edited: bool
+    edited_at: datetime | None
+    deleted: bool  # kept, without its text, while replies to it remain
+    replies: list["ClipFeedback"] = []
 
 
 def _shift(clip: Clip, seconds: float) -> float:
@@ -98,37 +103,43 @@ def transcript(*, session: Session, clip: Clip) -> ClipTranscript:
     return ClipTranscript(clip_id=clip.id, language=language, segments=lines)  # type: ignore[arg-type]
 
 
-def _overlaps(clip: Clip, item: FeedbackPublic) -> bool:
-    start = item.start_seconds or 0.0
-    end = item.end_seconds if item.end_seconds is not None else start
+def overlaps(clip: Clip, start: float | None, end: float | None) -> bool:
+    """A point or range that touches the clip."""
+    start = start or 0.0
+    end = end if end is not None else start
     return start <= clip.end_seconds and end >= clip.start_seconds
 
 
+def _public(clip: Clip, item: FeedbackPublic) -> ClipFeedback:
+    return ClipFeedback(
+        id=item.id,
+        parent_id=item.parent_id,
+        kind=item.kind,
+        start_seconds=None if item.start_seconds is None else _shift(clip, item.start_seconds),
+        end_seconds=None if item.end_seconds is None else _shift(clip, item.end_seconds),
+        author_id=item.author_id,
+        author_name=item.author_name,
+        own=item.own,
+        self_reflection=item.self_reflection,
+        criteria=item.criteria,
+        text=item.text,
+        draft=item.draft,
+        created_at=item.created_at,
+        edited=item.edited,
+        edited_at=item.edited_at,
+        deleted=item.deleted,
+        replies=[_public(clip, r) for r in item.replies if not r.draft and not r.deleted],
+    )
+
+
 def feedback(*, session: Session, user: User, clip: Clip) -> list[ClipFeedback]:
-    """Published feedback whose moment overlaps the clip, in time order, with its replies;
-    drafts (even the reader's own) are not part of a clip."""
+    """The threads whose moment overlaps the clip, in time order, with their replies:
+    published ones, and the reader's own drafts (anyone else's draft is no part of it)."""
     recording = session.get(Recording, clip.recording_id)
     assert recording is not None
     threads = Reading(session=session, user=user, recording=recording).threads()
-    out = []
-    for item in threads:
-        if item.draft or item.deleted or not _overlaps(clip, item):
-            continue
-        out.append(
-            ClipFeedback(
-                id=item.id,
-                kind=item.kind,
-                start_seconds=_shift(clip, item.start_seconds or 0.0),
-                end_seconds=None if item.end_seconds is None else _shift(clip, item.end_seconds),
-                author_name=item.author_name,
-                self_reflection=item.self_reflection,
-                criteria=item.criteria,
-                text=item.text,
-                replies=[
-                    ClipReply(author_name=r.author_name, text=r.text)
-                    for r in item.replies
-                    if not r.draft and not r.deleted
-                ],
-            )
-        )
-    return out
+    return [
+        _public(clip, item)
+        for item in threads
+        if overlaps(clip, item.start_seconds, item.end_seconds) and (not item.draft or item.own)
+    ]

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.accounts import service as account_service
 from app.accounts.deps import CsrfProtected, CurrentUser
 from app.accounts.models import Team, User
-from app.clips import actions, content, service
+from app.clips import actions, content, feedback_pages, service
 from app.clips.models import Clip, ClipCreate, ClipShareCreate, ClipSharePublic
 from app.core.db import SessionDep, session_scope
 from app.core.errors import BadInput
@@ -95,6 +95,7 @@ def _to_recording(clip_or_id: Clip | str, anchor: str = "clips") -> RedirectResp
 @router.post("/recordings/{recording_id}/clips", dependencies=Changes)
 def add_from_page(
     recording_id: str,
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
     title: TEXT,
@@ -108,15 +109,19 @@ def add_from_page(
         start_seconds=parse_time(start, field="start"),
         end_seconds=parse_time(end, field="end"),
     )
-    clip = actions.create_own(session=session, user=user, recording_id=recording_id, body=body)
+    clip = actions.create_own(
+        session=session, request=request, user=user, recording_id=recording_id, body=body
+    )
     return _to_recording(clip, f"clip-{clip.id}")
 
 
 @router.post("/clips/{clip_id}/delete", dependencies=Changes)
-def delete_from_page(clip_id: DbId, session: SessionDep, user: CurrentUser) -> RedirectResponse:
+def delete_from_page(
+    clip_id: DbId, request: Request, session: SessionDep, user: CurrentUser
+) -> RedirectResponse:
     clip = service.owned_clip(session=session, user=user, clip_id=clip_id)
     recording_id = clip.recording_id
-    actions.delete_own(session=session, user=user, clip_id=clip_id)
+    actions.delete_own(session=session, request=request, user=user, clip_id=clip_id)
     return _to_recording(recording_id)
 
 
@@ -164,3 +169,6 @@ def clip_page(
         "reason": reasons.describe(clip.failure_reason, lang) if clip.failure_reason else None,
     }
     return render(request, "clips/page.html", context)
+
+
+router.include_router(feedback_pages.router)

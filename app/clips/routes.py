@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from app.accounts.deps import CsrfProtected, CurrentUser
-from app.clips import actions, content, service
+from app.clips import actions, content, feedback_routes, service
 from app.clips.content import ClipFeedback, ClipTranscript
 from app.clips.models import ClipCreate, ClipPublic, ClipShareCreate, ClipSharePublic, ClipUpdate
 from app.core.db import SessionDep
@@ -25,10 +25,12 @@ def list_clips(recording_id: str, session: SessionDep, user: CurrentUser) -> lis
 
 @on_recording.post("", status_code=201, response_model=ClipPublic, dependencies=[CsrfProtected])
 def create_clip(
-    recording_id: str, body: ClipCreate, session: SessionDep, user: CurrentUser
+    recording_id: str, body: ClipCreate, request: Request, session: SessionDep, user: CurrentUser
 ) -> ClipPublic:
     """Mark a clip (start, end, title, what you want feedback on); a worker cuts it."""
-    clip = actions.create_own(session=session, user=user, recording_id=recording_id, body=body)
+    clip = actions.create_own(
+        session=session, request=request, user=user, recording_id=recording_id, body=body
+    )
     return actions.to_public(clip)
 
 
@@ -42,16 +44,20 @@ def read_clip(
 
 @router.patch("/{clip_id}", response_model=ClipPublic, dependencies=[CsrfProtected])
 def update_clip(
-    clip_id: DbId, body: ClipUpdate, session: SessionDep, user: CurrentUser
+    clip_id: DbId, body: ClipUpdate, request: Request, session: SessionDep, user: CurrentUser
 ) -> ClipPublic:
     """Change the words; new times cut the clip again."""
-    clip = actions.update_own(session=session, user=user, clip_id=clip_id, body=body)
+    clip = actions.update_own(
+        session=session, request=request, user=user, clip_id=clip_id, body=body
+    )
     return actions.to_public(clip)
 
 
 @router.delete("/{clip_id}", status_code=204, dependencies=[CsrfProtected])
-def delete_clip(clip_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
-    actions.delete_own(session=session, user=user, clip_id=clip_id)
+def delete_clip(
+    clip_id: DbId, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    actions.delete_own(session=session, request=request, user=user, clip_id=clip_id)
     return Response(status_code=204)
 
 
@@ -132,3 +138,6 @@ def withdraw_clip_share(
         session=session, request=request, user=user, clip_id=clip_id, share_id=share_id
     )
     return Response(status_code=204)
+
+
+router.include_router(feedback_routes.router)

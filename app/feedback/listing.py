@@ -100,14 +100,16 @@ class Reading:
 
     def load_times(self, rows: Iterable[tuple[Any, list[Any]]]) -> None:
         """Read the times of these threads' items, once, before they are shown."""
-        wanted = [i.id for root, replies in rows for i in (root, *replies) if i.id not in self._times]
+        wanted = [
+            i.id for root, replies in rows for i in (root, *replies) if i.id not in self._times
+        ]
         if not wanted:
             return
-        query = select(*_TIMES).where(Feedback.recording_id == self.recording.id)  # type: ignore[call-overload]
+        query: Any = select(*_TIMES).where(Feedback.recording_id == self.recording.id)  # type: ignore[call-overload,type-var]
         if len(wanted) <= _TIMES_BY_ID:
             query = query.where(col(Feedback.id).in_(wanted))
         for feedback_id, created, published, edited in self.session.exec(query):
-            self._times[feedback_id] = (created, published, edited)
+            self._times[int(feedback_id)] = (created, published, edited)
 
     def public(self, item: Any) -> FeedbackPublic:
         """An item (a row of COLUMNS) as the reader sees it; built without validation:

@@ -35,7 +35,8 @@ Changes = [CsrfProtected]
 
 def _one(session: Session, user: User, recording: Recording, item: Feedback) -> FeedbackPublic:
     """The item as the reader now sees it (with its thread's replies if it starts one)."""
-    found = listing.Reading(session=session, user=user, recording=recording).one(item.id)
+    reading = listing.Reading(session=session, user=user, recording=recording)
+    found = reading.one(item.id) if item.id is not None else None
     if found is None:  # the caller has just written it: the reader sees it
         raise LookupError(f"feedback {item.id} not visible to its writer")
     return found

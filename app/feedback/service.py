@@ -6,7 +6,7 @@ and may reply; a draft is its author's alone; only an item's author changes it.
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, func, or_, true
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
@@ -245,11 +245,27 @@ def remove(*, session: Session, user: User, recording: Recording, feedback_id: i
     return item
 
 
+def _overlapping(between: tuple[float, float] | None):  # type: ignore[no-untyped-def]
+    """Items whose point or range touches the span (everything without one)."""
+    if between is None:
+        return true()
+    start, end = between
+    return (col(Feedback.start_seconds) <= end) & (
+        func.coalesce(col(Feedback.end_seconds), col(Feedback.start_seconds)) >= start
+    )
+
+
 def publish(
-    *, session: Session, user: User, recording: Recording, feedback_id: int | None = None
+    *,
+    session: Session,
+    user: User,
+    recording: Recording,
+    feedback_id: int | None = None,
+    between: tuple[float, float] | None = None,
 ) -> int:
-    """Publish one of the user's drafts, or all of them on the recording, in one step; the
-    caseworker gets one notification for the lot."""
+    """Publish one of the user's drafts, or all of them on the recording (or those whose
+    moment overlaps `between`, a clip's span), in one step; the caseworker gets one
+    notification for the lot."""
     if feedback_id is not None:
         item = get_own(session=session, user=user, recording=recording, feedback_id=feedback_id)
         if not item.draft:
@@ -260,7 +276,7 @@ def publish(
             session.exec(
                 select(Feedback)
                 .where(Feedback.recording_id == recording.id, Feedback.author_id == user.id)
-                .where(col(Feedback.draft).is_(True))
+                .where(col(Feedback.draft).is_(True), _overlapping(between))
                 .order_by(col(Feedback.start_seconds), col(Feedback.id))
             ).all()
         )

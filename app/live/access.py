@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session
-from starlette.requests import cookie_parser
+from starlette.requests import HTTPConnection, cookie_parser
 from starlette.types import Scope
 
 from app.accounts import service as accounts
+from app.accounts.models import User
 from app.clips.models import Clip
 from app.core.csrf import SESSION_COOKIE, cookie_name, is_https, normalise_origin, own_origin
 from app.core.db import session_scope
@@ -85,3 +86,13 @@ def check(token: str | None, session_id: int) -> Access | int:
             language=user.language or DEFAULT_LANGUAGE,
             duration=media_duration(session, sparring),
         )
+
+
+def joined(conn: HTTPConnection, user_id: int, session_id: int) -> None:
+    """The join in the audit log: one entry per participant and session, shared with the
+    page's and the API's (runs in a thread)."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        sparring = session.get(SparringSession, session_id)
+        if user is not None and sparring is not None:
+            sessions.audit_join(conn, session, user, sparring)

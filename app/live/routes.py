@@ -42,6 +42,7 @@ async def live(websocket: WebSocket, session_id: int) -> None:
     if not isinstance(granted, access.Access):
         await websocket.close(granted)
         return
+    await to_thread.run_sync(access.joined, websocket, granted.user_id, session_id)
     hub = hub_of(websocket)
     await hub.start()
     await websocket.accept()

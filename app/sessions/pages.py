@@ -191,6 +191,7 @@ async def plan_from_page(request: Request, session: SessionDep, user: CurrentUse
     values = _form_values(await request.form())
     try:
         sparring = service.plan(session=session, user=user, body=_to_body(values))
+        routes.planned(session, request, user, sparring)
     except VideosparringError as exc:
         session.rollback()
         message = exc.message(request_language(request))

@@ -8,8 +8,12 @@ session at all; anyone else gets 404, as if it did not exist.
 from datetime import datetime
 
 from sqlmodel import Session, col, select
+from starlette.requests import HTTPConnection, Request
 
 from app.accounts.models import Role, Team, TeamMember, User
+from app.audit.service import Action, audit_on_commit
+from app.audit.viewing import Kind
+from app.audit.viewing import note as note_viewing
 from app.clips import service as clip_service
 from app.clips.models import Clip
 from app.core.errors import BadInput, NotFound, NotPermitted
@@ -272,3 +276,48 @@ def last_learning_points(*, session: Session, caseworker_id: int) -> str:
 
 def is_closed(sparring: SparringSession) -> bool:
     return sparring.state == SessionState.closed
+
+
+# The audit log -----------------------------------------------------------------------------
+
+
+def audited(
+    session: Session,
+    request: Request,
+    user: User,
+    action: str,
+    sparring: SparringSession,
+    detail: str = "",
+) -> None:
+    """A change to a session, written to the audit log once it is committed (never for a
+    rolled-back one), under the session's recording."""
+    what = f"session {sparring.id}" + (f" {detail}" if detail else "")
+    audit_on_commit(session, request, user, action, sparring.recording_id, what)
+
+
+def summary_saved(
+    session: Session, request: Request, user: User, sparring: SparringSession, fields: set[str]
+) -> None:
+    """The summary and the learning points are each an entry of their own."""
+    if "summary" in fields:
+        audited(session, request, user, Action.session_summary_saved, sparring)
+    if "learning_points" in fields:
+        audited(session, request, user, Action.learning_points_saved, sparring)
+
+
+def audit_join(
+    conn: HTTPConnection, session: Session, user: User, sparring: SparringSession
+) -> None:
+    """One entry per participant and session, however often they open its page, read it
+    through the API or connect to its live channel (a viewing: app/audit/viewing.py)."""
+    assert sparring.id is not None and user.id is not None
+    note_viewing(
+        session,
+        user_id=user.id,
+        recording_id=sparring.recording_id,
+        kind=Kind.session(sparring.id),
+        action=Action.session_joined,
+        actor_email=user.email,
+        detail=f"session {sparring.id}",
+        ip=conn.client.host if conn.client else None,
+    )

@@ -12,6 +12,7 @@ from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
 from app.clips import actions as clip_actions
 from app.clips import content as clip_content
+from app.clips import feedback as clip_feedback
 from app.clips.models import Clip
 from app.feedback import recording_view
 from app.recordings.models import Recording
@@ -82,15 +83,24 @@ def _recording_context(
     }
 
 
-def _clip_context(request: Request, session: Session, user: User, clip: Clip) -> dict[str, Any]:
-    """The clip's own transcript and feedback, times from the clip's start."""
+def _clip_context(
+    request: Request, session: Session, user: User, clip: Clip, lang: str
+) -> dict[str, Any]:
+    """The clip's own transcript, feedback timeline, form and threads, times from the
+    clip's start; the forms post to the clip's own routes."""
     assert clip.id is not None
     clip_actions.viewed(
         session=session, request=request, user=user, clip_id=clip.id, part="session"
     )
+    threads, feedback = clip_feedback.page_view(session=session, user=user, clip=clip, lang=lang)
     return {
         "clip_transcript": clip_content.transcript(session=session, clip=clip),
-        "clip_feedback": clip_content.feedback(session=session, user=user, clip=clip),
+        "feedback": feedback,
+        "shown_threads": threads,
+        "timeline": recording_view.timeline_data(feedback),
+        "kinds": recording_view.kinds_in_order(),
+        "feedback_base": clip_feedback.page_base(clip.id),
+        "media_duration": round(clip.duration, 3),
     }
 
 
@@ -118,7 +128,7 @@ def build(
     if sparring.on_clip and sparring.clip_id is not None:
         page.clip = session.get(Clip, sparring.clip_id)
         if page.clip is not None:
-            page.context = _clip_context(request, session, user, page.clip)
+            page.context = _clip_context(request, session, user, page.clip, lang)
     elif not sparring.on_clip:
         page.recording = session.get(Recording, sparring.recording_id)
         if page.recording is not None:

@@ -9,6 +9,9 @@
   var list = document.getElementById("feedback-list");
   if (!player || !form || !list) return;
   var rid = list.dataset.recording;
+  // A clip's session page names the clip's own routes; the recording page, the recording's.
+  var apiBase = list.dataset.api || "/api/v1/recordings/" + rid + "/feedback";
+  var threadsBase = list.dataset.threads || "/recordings/" + rid + "/feedback/threads";
   var labels = JSON.parse(document.getElementById("i18n").textContent);
   var timelineData = JSON.parse(document.getElementById("markers").textContent);
   var markers = timelineData.items, criterionNames = timelineData.names;
@@ -26,7 +29,7 @@
   var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=criterion_ids]"));
   var pausedByForm = false, editing = null, drawn = [];
   document.getElementById("timeline-box").hidden = false;
-  document.getElementById("apply-filters").hidden = true;
+  if (filterForm) document.getElementById("apply-filters").hidden = true;
 
   // ------------------------------------------------------------------ helpers
   function headers(json) {
@@ -38,7 +41,7 @@
     return h;
   }
   function api(method, path, body) {
-    return fetch("/api/v1/recordings/" + rid + "/feedback" + path, {
+    return fetch(apiBase + path, {
       method: method, headers: headers(true), credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (res) {
@@ -47,7 +50,7 @@
     });
   }
   function fragment(path) {
-    return fetch("/recordings/" + rid + "/feedback/threads" + path, {
+    return fetch(threadsBase + path, {
       headers: headers(false), credentials: "same-origin"
     }).then(function (res) { return res.ok ? res.text() : ""; });
   }
@@ -87,6 +90,7 @@
 
   // ------------------------------------------------------------------ filters
   function filters() {
+    if (!filterForm) return { criterion: "", kind: "", author: "", state: "" };
     return { criterion: filterForm.criterion.value, kind: filterForm.kind.value,
       author: filterForm.author.value, state: filterForm.state.value };
   }
@@ -100,7 +104,7 @@
     Object.keys(f).forEach(function (k) { if (f[k]) q.push(k + "=" + encodeURIComponent(f[k])); });
     return q.join("&");
   }
-  filterForm.addEventListener("change", function () {
+  if (filterForm) filterForm.addEventListener("change", function () {
     var f = filters(), q = query(f);
     history.replaceState(null, "", location.pathname + (q ? "?" + q : ""));
     draw();
@@ -109,7 +113,7 @@
     var filtered = document.getElementById("filtered-count");
     if (filtered) filtered.remove();
   });
-  filterForm.addEventListener("submit", function (event) { event.preventDefault(); });
+  if (filterForm) filterForm.addEventListener("submit", function (event) { event.preventDefault(); });
   // The whole list again (under the filters `q`), a page at a time.
   var loading = 0;
   function reload(q) {
@@ -291,6 +295,8 @@
       }
     });
   }
+  // The rest of a long transcript arrives after the page: mark its lines too.
+  document.addEventListener("transcript:lines", function () { markTranscript(filters()); });
   var transcript = document.getElementById("transcript");
   if (transcript) transcript.addEventListener("click", function (e) {
     var b = e.target.closest(".fb-mark"); if (b) open(byId(b.dataset.marker), true);
@@ -414,6 +420,7 @@
       }
       remember(r.data);
       refresh(r.data.id);
+      saved(r.data.id);
       say(labels.saved);
       closeForm(true);
     }).catch(function () {
@@ -450,7 +457,7 @@
     text.textContent = (n === 1 ? text.dataset.one : text.dataset.other).replace("{n}", n);
   }
   // Put the thread holding `id` where it belongs in the time order (or take it away).
-  function refresh(id) {
+  function refresh(id, quiet) {
     return fragment("/" + id).then(function (html) {
       var holder = document.createElement("div");
       holder.innerHTML = html;
@@ -466,9 +473,41 @@
         });
         list.insertBefore(fresh, after);
       }
-      fresh.classList.add("chosen");
+      if (!quiet) fresh.classList.add("chosen");
     });
   }
+  // Others on the session page hear of a save over the live channel (livesync.js).
+  function saved(id) {
+    document.dispatchEvent(new CustomEvent("feedback:saved", { detail: { id: id ? parseInt(id, 10) : null } }));
+  }
+  // Someone else saved: their thread (or, without an id, the whole list) as it now reads,
+  // and its marker from the fresh thread's data.
+  document.addEventListener("live:feedback", function (e) {
+    var id = e.detail && e.detail.feedback_id;
+    if (!id) { reload(query(filters())); return; }
+    refresh(id, true).then(function () {
+      var article = document.getElementById("fb-" + id);
+      if (article && article.classList.contains("reply")) article = article.closest(".fb");
+      var rootId = article ? parseInt(article.dataset.id, 10) : parseInt(id, 10);
+      markers = markers.filter(function (x) { return x.id !== rootId; });
+      if (article && !article.classList.contains("deleted")) {
+        var text = (article.querySelector(".fb-text") || {}).textContent || "";
+        text = text.replace(/\s+/g, " ").trim();
+        markers.push({
+          id: rootId, start: parseFloat(article.dataset.start),
+          end: article.dataset.end ? parseFloat(article.dataset.end) : null,
+          kind: article.dataset.kind || null, draft: article.dataset.state === "draft",
+          author: article.dataset.author ? parseInt(article.dataset.author, 10) : null,
+          criteria: article.dataset.criteria ? article.dataset.criteria.split(",").map(Number) : [],
+          words: text.length > 80 ? text.slice(0, 80) + "…" : text
+        });
+      }
+      draw();
+      var empty = document.getElementById("feedback-empty");
+      if (empty && markers.length) empty.remove();
+      document.getElementById("feedback-count").textContent = markers.length;
+    });
+  });
 
   // ------------------------------------------------------------------ actions on threads
   list.addEventListener("click", function (e) {
@@ -531,6 +570,7 @@
       }
       var thread = f.closest(".fb");
       refresh(thread ? thread.dataset.id : id);
+      saved(thread ? thread.dataset.id : id);
     }).catch(function () { say(labels.network, true); });
   });
   document.getElementById("publish-all").addEventListener("submit", function (event) {
@@ -543,6 +583,7 @@
       drafts();
       say(labels.published);
       reload(query(filters()));
+      saved(null);
     }).catch(function () { say(labels.network, true); });
   });
 

@@ -1,0 +1,255 @@
+"""Feedback through a clip: whoever the owner shared the clip with gives feedback at clip
+times; it is stored on the recording at clip start + t, refused outside the clip, and
+nothing outside the clip is reached through it."""
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import col, select
+
+from app.audit.models import AuditEntry
+from app.core.db import session_scope
+from tests.clip_helpers import cut_clips, make_clip, share_clip
+from tests.conftest import user_id
+from tests.factories import ready_recording
+from tests.feedback_helpers import criterion_ids, share_with
+from tests.mediafiles import MediaSet
+from tests.session_helpers import plan
+
+ClientFor = Callable[[str], TestClient]
+START, END = 10.0, 20.0  # the clip, in recording time
+
+
+def item(criteria: list[int], **fields: object) -> dict[str, object]:
+    return {
+        "kind": "strength",
+        "start_seconds": 2.5,
+        "criterion_ids": criteria[:1],
+        "text": "Godt åbent spørgsmål",
+        "publish": True,
+    } | fields
+
+
+@pytest.fixture
+def scene(
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> tuple[str, int, TestClient, list[int]]:
+    """The caseworker's recording with a clip 10-20 s shared with a colleague who does not
+    see the recording: (recording id, clip id, the colleague, criteria)."""
+    recording_id = ready_recording(client, media)
+    clip_id = make_clip(client, recording_id, START, END)
+    share_clip(client, clip_id, user_id=user_id("caseworker2"))
+    return recording_id, clip_id, client_for("caseworker2"), criterion_ids(client)
+
+
+def on_recording(client: TestClient, recording_id: str) -> list[dict]:
+    return list(client.get(f"/api/v1/recordings/{recording_id}/feedback").json()["items"])
+
+
+def test_a_clip_viewer_adds_and_replies_and_the_owner_sees_it_at_recording_time(
+    db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    recording_id = ready_recording(client, media)
+    clip_id = make_clip(client, recording_id, START, END)
+    share_clip(client, clip_id, user_id=user_id("caseworker2"))
+    viewer, criteria = client_for("caseworker2"), criterion_ids(client)
+    api = f"/api/v1/clips/{clip_id}/feedback"
+    added = viewer.post(api, json=item(criteria, end_seconds=4.0))
+    assert added.status_code == 201, added.text
+    got = added.json()
+    assert (got["start_seconds"], got["end_seconds"], got["own"], got["draft"]) == (
+        2.5,
+        4.0,
+        True,
+        False,
+    )
+    assert [c["id"] for c in got["criteria"]] == criteria[:1] and "recording_id" not in got
+    # Stored on the recording at recording time: the caseworker's page shows it there.
+    mine = on_recording(client, recording_id)
+    assert [(f["text"], f["start_seconds"], f["end_seconds"]) for f in mine] == [
+        ("Godt åbent spørgsmål", START + 2.5, START + 4.0)
+    ]
+    notes = client.get("/api/v1/notifications").json()
+    assert notes["unread"] == 1 and notes["items"][0]["feedback_id"] == got["id"]
+    # The caseworker answers on the recording; the viewer answers through the clip.
+    answer = client.post(
+        f"/api/v1/recordings/{recording_id}/feedback/{got['id']}/replies", json={"text": "Tak!"}
+    )
+    assert answer.status_code == 201, answer.text
+    reply = viewer.post(f"{api}/{got['id']}/replies", json={"text": "Selv tak"})
+    assert reply.status_code == 201, reply.text
+    assert (reply.json()["parent_id"], reply.json()["text"]) == (got["id"], "Selv tak")
+    listed = viewer.get(api).json()
+    assert [[r["text"] for r in t["replies"]] for t in listed] == [["Tak!", "Selv tak"]]
+    # The viewer edits their item: text and moment (a point now), at clip times; not outside.
+    too_far = viewer.patch(f"{api}/{got['id']}", json={"start_seconds": 1.0, "end_seconds": 11.0})
+    assert (too_far.status_code, too_far.json()["code"]) == (422, "clip.feedback_outside")
+    edited = viewer.patch(
+        f"{api}/{got['id']}", json={"text": "Rettet", "start_seconds": 5.0, "end_seconds": None}
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["start_seconds"], edited.json()["edited"]) == (5.0, True)
+    assert on_recording(client, recording_id)[0]["start_seconds"] == START + 5.0
+    # Someone else's item is theirs to change: 403, as on the recording.
+    theirs = viewer.patch(f"{api}/{answer.json()['id']}", json={"text": "Ændret"})
+    assert theirs.status_code == 403
+    # Deleting the item keeps the replies readable.
+    assert viewer.delete(f"{api}/{got['id']}").status_code == 204
+    kept = viewer.get(api).json()
+    assert kept[0]["deleted"] and [r["text"] for r in kept[0]["replies"]] == ["Tak!", "Selv tak"]
+    with session_scope() as session:
+        details = session.exec(
+            select(AuditEntry.action, AuditEntry.detail)
+            .where(AuditEntry.actor_id == user_id("caseworker2"))
+            .where(col(AuditEntry.action).startswith("feedback_"))
+            .order_by(col(AuditEntry.seq))
+        ).all()
+    assert [a for a, _ in details] == [
+        "feedback_added",
+        "feedback_added",
+        "feedback_edited",
+        "feedback_deleted",
+    ]
+    assert all(d.startswith(f"clip {clip_id} ") for _, d in details)
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"start_seconds": 10.5}, "clip.feedback_outside"),
+        ({"start_seconds": 9.0, "end_seconds": 10.2}, "clip.feedback_outside"),
+        ({"start_seconds": 12.0}, "clip.feedback_outside"),  # inside the recording
+        ({"start_seconds": 3.0, "end_seconds": 2.0}, "feedback.end_before_start"),
+        ({"start_seconds": 3.0, "end_seconds": 3.0}, "feedback.zero_length"),
+        ({"text": "  "}, "feedback.text_required"),
+        ({"criterion_ids": []}, "feedback.criterion_required"),
+    ],
+)
+def test_bad_feedback_through_a_clip_is_refused_and_nothing_is_stored(
+    scene: tuple[str, int, TestClient, list[int]],
+    client: TestClient,
+    fields: dict[str, object],
+    code: str,
+) -> None:
+    recording_id, clip_id, viewer, criteria = scene
+    response = viewer.post(
+        f"/api/v1/clips/{clip_id}/feedback",
+        json=item(criteria, **fields),
+        headers={"Accept-Language": "en"},
+    )
+    assert (response.status_code, response.json()["code"]) == (422, code), response.text
+    if code == "clip.feedback_outside":
+        assert response.json()["detail"] == (
+            "The time lies outside the clip, which lasts 10.0 seconds."
+        )
+    assert viewer.get(f"/api/v1/clips/{clip_id}/feedback").json() == []
+    assert on_recording(client, recording_id) == []
+
+
+def test_nothing_outside_the_clip_is_reached_through_it(
+    scene: tuple[str, int, TestClient, list[int]],
+    client: TestClient,
+    client_for: ClientFor,
+) -> None:
+    recording_id, clip_id, viewer, criteria = scene
+    api = f"/api/v1/clips/{clip_id}/feedback"
+    base = f"/api/v1/recordings/{recording_id}/feedback"
+    outside = client.post(base, json=item(criteria, start_seconds=30.0, text="Uden for"))
+    inside = client.post(base, json=item(criteria, start_seconds=12.0, text="Inde i"))
+    outside_id, inside_id = outside.json()["id"], inside.json()["id"]
+    listed = viewer.get(api).json()
+    assert [(t["text"], t["start_seconds"]) for t in listed] == [("Inde i", 2.0)]
+    assert "Uden for" not in viewer.get(f"/clips/{clip_id}/feedback/threads").text
+    # An item outside the clip does not exist through it, whatever one tries.
+    for method, suffix, body in (
+        ("POST", f"/{outside_id}/replies", {"text": "Hej"}),
+        ("PATCH", f"/{outside_id}", {"text": "Hej"}),
+        ("DELETE", f"/{outside_id}", None),
+        ("POST", f"/{outside_id}/publish", None),
+    ):
+        answer = client.request(method, api + suffix, json=body)
+        assert answer.status_code == 404, (method, suffix, answer.text)
+    assert viewer.get(f"/clips/{clip_id}/feedback/threads/{outside_id}").status_code == 404
+    assert viewer.get(f"/clips/{clip_id}/feedback/threads/{inside_id}").status_code == 200
+    # Someone without a share of the clip: 404 everywhere, even one who sees the recording.
+    share_with(client, recording_id, user_id("supervisor"))
+    for who in ("supervisor", "leader", "administrator"):
+        other = client_for(who)
+        assert other.get(api).status_code == 404
+        assert other.post(api, json=item(criteria)).status_code == 404
+        assert other.post(f"{api}/{inside_id}/replies", json={"text": "x"}).status_code == 404
+        assert other.get(f"/clips/{clip_id}/feedback/threads").status_code == 404
+    # The share withdrawn: gone at once.
+    shares = client.get(f"/api/v1/clips/{clip_id}/shares").json()
+    assert client.delete(f"/api/v1/clips/{clip_id}/shares/{shares[0]['id']}").status_code == 204
+    assert viewer.post(api, json=item(criteria)).status_code == 404
+    assert len(on_recording(client, recording_id)) == 2
+
+
+def test_drafts_through_a_clip_stay_their_authors(
+    scene: tuple[str, int, TestClient, list[int]], client: TestClient
+) -> None:
+    recording_id, clip_id, viewer, criteria = scene
+    api = f"/api/v1/clips/{clip_id}/feedback"
+    draft = viewer.post(api, json=item(criteria, publish=False, text="Kladde i klippet"))
+    assert draft.status_code == 201 and draft.json()["draft"]
+    assert [t["text"] for t in viewer.get(api).json()] == ["Kladde i klippet"]
+    assert client.get(api).json() == [] and on_recording(client, recording_id) == []
+    assert client.post(f"{api}/{draft.json()['id']}/replies", json={"text": "x"}).status_code == 404
+    # The caseworker's own drafts, one in the clip and one after it: publishing the clip's
+    # drafts publishes only the one in it.
+    base = f"/api/v1/recordings/{recording_id}/feedback"
+    client.post(base, json=item(criteria, start_seconds=15.0, publish=False, text="Min i"))
+    client.post(base, json=item(criteria, start_seconds=40.0, publish=False, text="Min efter"))
+    assert client.post(f"{api}/publish").json() == {"published": 1}
+    states = {f["text"]: f["draft"] for f in on_recording(client, recording_id)}
+    assert states == {"Min i": False, "Min efter": True}
+    published = viewer.post(f"{api}/{draft.json()['id']}/publish")
+    assert published.status_code == 200 and not published.json()["draft"]
+    assert [t["text"] for t in client.get(api).json()] == ["Kladde i klippet", "Min i"]
+
+
+def test_the_session_page_of_a_clip_gives_feedback_without_javascript(
+    scene: tuple[str, int, TestClient, list[int]], client: TestClient
+) -> None:
+    recording_id, clip_id, viewer, criteria = scene
+    assert cut_clips() == ["succeeded"]
+    planned = plan(client, recording_id, [user_id("caseworker2")], kind="team", clip_id=clip_id)
+    page_url = f"/sessions/{planned['id']}"
+    page = viewer.get(page_url)
+    assert page.status_code == 200
+    # The recording page's form, timeline and drafts bar, posting to the clip's routes, with
+    # the clip's length: nothing names the recording.
+    for part in (
+        f'action="/clips/{clip_id}/feedback"',
+        'id="timeline-box"',
+        'data-duration="10.0"',
+        f'data-api="/api/v1/clips/{clip_id}/feedback"',
+        '<script src="/static/feedback.js"',
+    ):
+        assert part in page.text, part
+    assert recording_id not in page.text
+    form = {
+        "csrf_token": viewer.cookies.get("vs_csrf"),
+        "start": "0:03",
+        "end": "",
+        "kind": "question",
+        "criterion_ids": str(criteria[0]),
+        "text": "Hvorfor her?",
+        "publish": "1",
+    }
+    posted = viewer.post(
+        f"/clips/{clip_id}/feedback",
+        data=form,
+        headers={"Referer": f"http://testserver{page_url}"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303, posted.text
+    stored = on_recording(client, recording_id)
+    assert [(f["text"], f["start_seconds"]) for f in stored] == [("Hvorfor her?", START + 3.0)]
+    assert posted.headers["location"] == f"{page_url}#fb-{stored[0]['id']}"
+    again = viewer.get(page_url).text
+    assert "Hvorfor her?" in again and f'id="fb-{stored[0]["id"]}"' in again
+    outside = viewer.post(f"/clips/{clip_id}/feedback", data=form | {"start": "0:11"})
+    assert outside.status_code == 422 and len(on_recording(client, recording_id)) == 1
