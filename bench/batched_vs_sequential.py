@@ -208,6 +208,7 @@ def summarise(runs, tuning, bs, default_bs, subjects) -> dict:
         "batch_size": bs,
         "default_batch_size": default_bs,
         "options": speech.transcribe_options(settings, subjects[0].rec.language),
+        "batched_beam_size": settings.whisper_batched_beam_size,
         "batched_vad": speech.BATCHED_VAD,
         "split_rules": vars(segmenting.DEFAULT_RULES),
         "silence_tolerance_s": speech.SILENCE_TOLERANCE_S,
@@ -261,11 +262,12 @@ def print_and_save(r: dict) -> None:
     bs = r["batch_size"]
     lines = [
         f"Model: {r['model']}; {r['device']}. Both sides: workers.speech.FasterWhisperEngine, "
-        f"options {r['options']}; batched: whisper_batch_size={bs} (the setting's default is "
+        f"options {r['options']}; batched: beam_size {r.get('batched_beam_size')} "
+        f"(whisper_batched_beam_size), whisper_batch_size={bs} (the setting's default is "
         f"{r['default_batch_size']}), its VAD {r['batched_vad']}, lines split by "
         f"{r['split_rules']}, words kept within "
         f"the VAD regions + {r['silence_tolerance_s']} s. Sequential: whisper_batch_size=0 "
-        "(the default until now). Pairs alternate which side runs first; figures are medians.",
+        "(the default until now; beam_size as in the options). Pairs alternate which side runs first; figures are medians.",
         "",
         "| recording | pipeline | wall (s) | CPU (s) | first line (s) | WER | lines | median "
         "line (s / chars) | longest line (s) | words outside VAD | words in a known gap |",

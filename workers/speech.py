@@ -240,6 +240,7 @@ class FasterWhisperEngine:
         duration = len(samples) / SAMPLE_RATE
         options = transcribe_options(self.settings, language)
         options.pop("vad_parameters")
+        options["beam_size"] = self.settings.whisper_batched_beam_size
         found = speech_regions(samples, BATCHED_VAD)
         if start_at > 0:  # what an earlier attempt stored is not heard again
             cut = int(start_at * SAMPLE_RATE)
@@ -337,7 +338,8 @@ class FasterWhisperEngine:
         # recording give the same transcript on every worker and every retry.
         ctranslate2.set_random_seed(FALLBACK_SEED)
         heard = np.concatenate([samples[a:b] for a, b in found[clip.first : clip.last + 1]])
-        segments, _ = self._model.transcribe(heard, **{**options, "vad_filter": False})
+        careful = {**options, "vad_filter": False, "beam_size": self.settings.whisper_beam_size}
+        segments, _ = self._model.transcribe(heard, **careful)
         # Kept as the sequential decoder leaves it: speech that really repeats itself (a
         # child saying "nej, nej, nej") compresses well too, and must not be dropped.
         for seg in segments:

@@ -420,7 +420,7 @@
       }
       remember(r.data);
       refresh(r.data.id);
-      saved(r.data.id);
+      saved(r.data.id, r.data.draft);
       say(labels.saved);
       closeForm(true);
     }).catch(function () {
@@ -477,8 +477,10 @@
     });
   }
   // Others on the session page hear of a save over the live channel (livesync.js).
-  function saved(id) {
-    document.dispatchEvent(new CustomEvent("feedback:saved", { detail: { id: id ? parseInt(id, 10) : null } }));
+  // A draft is its author's alone: livesync.js does not announce it.
+  function saved(id, draft) {
+    document.dispatchEvent(new CustomEvent("feedback:saved",
+      { detail: { id: id ? parseInt(id, 10) : null, draft: !!draft } }));
   }
   // Someone else saved: their thread (or, without an id, the whole list) as it now reads,
   // and its marker from the fresh thread's data.
