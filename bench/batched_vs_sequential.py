@@ -267,7 +267,8 @@ def print_and_save(r: dict) -> None:
         f"{r['default_batch_size']}), its VAD {r['batched_vad']}, lines split by "
         f"{r['split_rules']}, words kept within "
         f"the VAD regions + {r['silence_tolerance_s']} s. Sequential: whisper_batch_size=0 "
-        "(the default until now; beam_size as in the options). Pairs alternate which side runs first; figures are medians.",
+        "(the default until now; beam_size as in the options). "
+        "Pairs alternate which side runs first; figures are medians.",
         "",
         "| recording | pipeline | wall (s) | CPU (s) | first line (s) | WER | lines | median "
         "line (s / chars) | longest line (s) | words outside VAD | words in a known gap |",
