@@ -297,7 +297,7 @@ def profile(url: str, recording_id: str, reps: int) -> dict[str, dict[str, float
         "Reading.__init__ (queries)": ("listing.py", "__init__"),
         "Reading.threads (FeedbackPublic objects)": ("listing.py", "threads"),
         "recording_view.build": ("recording_view.py", "build"),
-        "recording_view._marker": ("recording_view.py", "_marker"),
+        "recording_view.marker": ("recording_view.py", "marker"),
         "Jinja template render": ("environment.py", "render"),
         "tojson filter (#markers)": ("utils.py", "htmlsafe_json_dumps"),
         "response validation + JSON": ("routing.py", "serialize_response"),

@@ -142,19 +142,8 @@ def as_read(*, session: Session, user: User, clip: Clip, item: Feedback) -> cont
     return next(r for r in found.replies if r.id == item.id)
 
 
-def _marker(item: content.ClipFeedback) -> dict[str, Any]:
-    text = "" if item.deleted else " ".join(item.text.split())
-    words = recording_view.WORDS
-    return {
-        "id": item.id,
-        "start": item.start_seconds,
-        "end": item.end_seconds,
-        "kind": str(item.kind) if item.kind else None,
-        "draft": item.draft,
-        "author": item.author_id,
-        "criteria": [c.id for c in item.criteria],
-        "words": text[:words] + ("…" if len(text) > words else ""),
-    }
+def _clip_marker(item: content.ClipFeedback) -> dict[str, Any]:
+    return recording_view.marker(item, [c.id for c in item.criteria])
 
 
 def page_view(
@@ -183,7 +172,7 @@ def page_view(
     view = recording_view.FeedbackView(
         threads=[],  # type: ignore[arg-type]
         total=len(threads),
-        markers=[_marker(t) for t in threads],
+        markers=[_clip_marker(t) for t in threads],
         criteria=choices,
         names=names,
         drafts=sum(1 for t in threads if t.draft),

@@ -14,12 +14,10 @@ from app.clips import actions, content, feedback, service
 from app.clips.content import ClipFeedback
 from app.clips.feedback_routes import changed
 from app.core.db import SessionDep
-from app.core.errors import BadInput
-from app.core.i18n import N_
 from app.core.ids import DbId
 from app.core.templates import render
-from app.feedback.forms import PAGE, parse_time
-from app.feedback.models import FeedbackCreate, FeedbackKind, FeedbackUpdate, ReplyCreate
+from app.feedback.forms import PAGE, form_feedback
+from app.feedback.models import FeedbackKind, FeedbackUpdate, ReplyCreate
 
 router = APIRouter(prefix="/clips/{clip_id}/feedback", include_in_schema=False)
 Changes = [CsrfProtected]
@@ -54,19 +52,7 @@ def add_from_page(
     publish: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     clip = service.visible_clip(session=session, user=user, clip_id=clip_id)
-    if kind is None:
-        raise BadInput(
-            N_("Choose the kind: strength, development point or question."),
-            code="feedback.kind_required",
-        )
-    body = FeedbackCreate(
-        kind=kind,
-        start_seconds=parse_time(start, field="start"),
-        end_seconds=parse_time(end, field="end") if end.strip() else None,
-        criterion_ids=criterion_ids,
-        text=text,
-        publish=publish,
-    )
+    body = form_feedback(text, start, kind, end, criterion_ids, publish)
     item = feedback.add(session=session, user=user, clip=clip, body=body)
     changed(session, request, user, Action.feedback_added, clip, f"feedback {item.id}")
     return _back(request, clip_id, item.id)

@@ -57,6 +57,30 @@ def parse_time(value: str, *, field: str) -> float:
         ) from None
 
 
+def form_feedback(
+    text: str,
+    start: str,
+    kind: FeedbackKind | None,
+    end: str,
+    criterion_ids: list[int],
+    publish: bool,
+) -> FeedbackCreate:
+    """New feedback from the form's fields (times as the reader types them)."""
+    if kind is None:
+        raise BadInput(
+            N_("Choose the kind: strength, development point or question."),
+            code="feedback.kind_required",
+        )
+    return FeedbackCreate(
+        kind=kind,
+        start_seconds=parse_time(start, field="start"),
+        end_seconds=parse_time(end, field="end") if end.strip() else None,
+        criterion_ids=criterion_ids,
+        text=text,
+        publish=publish,
+    )
+
+
 def _back(recording_id: str, start: float | None = None, item: int | None = None) -> str:
     query = f"?t={start:.3f}&item={item}" if start is not None and item else ""
     anchor = f"#fb-{item}" if item else "#feedback-list"
@@ -77,19 +101,7 @@ def add_from_page(
     publish: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     recording = access.visible(session=session, user=user, recording_id=recording_id)
-    if kind is None:
-        raise BadInput(
-            N_("Choose the kind: strength, development point or question."),
-            code="feedback.kind_required",
-        )
-    body = FeedbackCreate(
-        kind=kind,
-        start_seconds=parse_time(start, field="start"),
-        end_seconds=parse_time(end, field="end") if end.strip() else None,
-        criterion_ids=criterion_ids,
-        text=text,
-        publish=publish,
-    )
+    body = form_feedback(text, start, kind, end, criterion_ids, publish)
     item = service.create(session=session, user=user, recording=recording, body=body)
     audit_on_commit(
         session, request, user, Action.feedback_added, recording.id, f"feedback {item.id}"

@@ -114,8 +114,9 @@ def _name(lang: str, da: str, en: str) -> str:
     return en if lang == "en" else da
 
 
-def _marker(item: Any, criteria: list[CriterionRef]) -> dict[str, Any]:
-    """A thread as the timeline draws it: short, since a recording may have thousands."""
+def marker(item: Any, criterion_ids: list[int]) -> dict[str, Any]:
+    """A thread as the timeline draws it (a row, or a clip's item in clip times): short,
+    since a recording may have thousands."""
     text = "" if item.deleted else " ".join(item.text.split())
     return {
         "id": item.id,
@@ -124,7 +125,7 @@ def _marker(item: Any, criteria: list[CriterionRef]) -> dict[str, Any]:
         "kind": str(item.kind) if item.kind else None,
         "draft": item.draft,
         "author": item.author_id,
-        "criteria": [c.id for c in criteria],
+        "criteria": criterion_ids,
         "words": text[:WORDS] + ("…" if len(text) > WORDS else ""),
     }
 
@@ -165,7 +166,7 @@ def build(
     return FeedbackView(
         threads=Threads(reading, [r for r in rows if filters.keeps(r[0], refs.get(r[0].id, []))]),
         total=len(rows),
-        markers=[_marker(root, refs.get(root.id, [])) for root in roots],
+        markers=[marker(root, [c.id for c in refs.get(root.id, [])]) for root in roots],
         criteria=chosen,
         names=names,
         authors=authors,
