@@ -243,7 +243,10 @@ def user_id(key: str) -> int:
 
 @pytest.fixture(scope="session")
 def media() -> mediafiles.MediaSet:
-    return mediafiles.MediaSet(_DATA.parent / f"{_DATA.name}-media")
+    # The processes of one pytest-xdist run share their media: each file is encoded once.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    shared = _DATA.parent / f"videosparring-media-{run}" if run else None
+    return mediafiles.MediaSet(shared or _DATA.parent / f"{_DATA.name}-media")
 
 
 @pytest.fixture(scope="session")

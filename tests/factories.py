@@ -13,11 +13,13 @@ from sqlmodel import select
 from app.core.db import session_scope
 from app.jobs import service as job_service
 from app.jobs.models import Job
+from app.media.probe import probe
 from app.recordings import service as recording_service
 from app.recordings import storage
 from app.transcripts import service as transcript_service
 from tests.helpers import upload
 from tests.mediafiles import MediaSet
+from workers import media as media_steps
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,56 @@ CONVERSATION = (
 )
 
 
+# What Whisper hears in `MediaSet.speech("en")` (and so in every English `encoded` file).
+SPOKEN_EN = (
+    Line(0.0, 3.3, "The child told me about her school and her friends."),
+    Line(3.8, 6.7, "She said that she likes to draw pictures of horses."),
+    Line(7.2, 10.3, "Then we talked about the weekend at her father's house."),
+)
+
+
+@dataclass(frozen=True)
+class MediaFiles:
+    playable_name: str
+    playable_mime: str
+    poster_name: str | None
+
+
+def make_media_files(recording_id: str) -> MediaFiles:
+    """The files the worker makes, by the worker's own ffmpeg steps (workers/media.py): the
+    audio it would hear, a rendition where the original does not play as it is, a poster."""
+    original = storage.file_path(recording_id, storage.ORIGINAL)
+    info = probe(original)
+    plan, mime = media_steps.plan_rendition(original, info)
+    media_steps.extract_audio(
+        original, storage.file_path(recording_id, storage.AUDIO), info.duration
+    )
+    playable = storage.ORIGINAL
+    if plan.needs_work:
+        playable = storage.RENDITION
+        target = storage.file_path(recording_id, playable)
+        media_steps.make_rendition(original, target, info, plan)
+    media_steps.make_poster(original, storage.file_path(recording_id, storage.POSTER), info)
+    return MediaFiles(playable, mime, storage.POSTER)
+
+
 def make_ready(
-    recording_id: str, lines: Sequence[Line] = CONVERSATION, *, playable_mime: str = "video/webm"
+    recording_id: str,
+    lines: Sequence[Line] = CONVERSATION,
+    *,
+    playable_mime: str = "video/webm",
+    media_files: bool = False,
 ) -> None:
     """Finish the recording's job as the worker would: transcript, media, job, status. The
     original is what plays: give its type where it is not a WebM (the worker copies an
-    original that browsers play as it is, e.g. a faststart H.264/AAC MP4)."""
+    original that browsers play as it is, e.g. a faststart H.264/AAC MP4). With
+    `media_files` the worker's files are made too (`make_media_files`): any format, and
+    the poster, rendition and audio routes have what they serve."""
+    made = (
+        make_media_files(recording_id)
+        if media_files
+        else MediaFiles(storage.ORIGINAL, playable_mime, None)
+    )
     with session_scope() as session:
         job = session.exec(select(Job).where(Job.recording_id == recording_id)).one()
         claim = job_service.claim(session=session, job_id=job.id, owner="factory")  # type: ignore[arg-type]
@@ -69,9 +115,9 @@ def make_ready(
         recording_service.set_media(
             session=session,
             recording_id=recording_id,
-            playable_name=storage.ORIGINAL,
-            playable_mime=playable_mime,
-            poster_name=None,
+            playable_name=made.playable_name,
+            playable_mime=made.playable_mime,
+            poster_name=made.poster_name,
         )
         state = job_service.succeed(session=session, claim=claim)
         assert state is not None

@@ -1,6 +1,9 @@
 """Real media, made at test time: espeak-ng speaks, ffmpeg encodes each device format."""
 
+import fcntl
+import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +52,24 @@ FORMATS = [
         True,
     ),
     Format("mov-h264-aac", ".mov", (*H264, "-c:a", "aac"), True),
-    Format("webm-vp8-opus", ".webm", ("-c:v", "libvpx", "-b:v", "300k", "-c:a", "libopus"), True),
+    # Realtime VP8 as browsers record it (libvpx's default, best quality, takes ~20x longer).
+    Format(
+        "webm-vp8-opus",
+        ".webm",
+        (
+            "-c:v",
+            "libvpx",
+            "-b:v",
+            "300k",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-c:a",
+            "libopus",
+        ),
+        True,
+    ),  # fmt: skip
     Format(
         "webm-vp9-opus",
         ".webm",
@@ -83,93 +103,81 @@ def ffmpeg(*args: str | Path) -> None:
 
 
 class MediaSet:
-    """Makes each file once per test session, on first use."""
+    """Makes each file once per test run, on first use. The test processes of one run
+    (pytest-xdist) share the folder: whoever needs a file first makes it, under a lock,
+    and the others wait for it rather than encode it again."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def speech(self, lang: str = "en") -> Path:
-        path = self.folder / f"speech-{lang}.wav"
-        if not path.exists():
-            voice, text = ("en-us", SPEECH_EN) if lang == "en" else ("da", SPEECH_DA)
-            run("espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text)
+    def made(self, name: str, make: Callable[[Path], object]) -> Path:
+        """The file `name` in the folder, made by `make(path)` if no process has made it yet.
+        `make` writes to a temporary name with the same suffix, renamed when complete."""
+        path = self.folder / name
+        if path.exists():
+            return path
+        with (self.folder / f".{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                partial = self.folder / f".{os.getpid()}-{name}"
+                make(partial)
+                partial.replace(path)
         return path
 
+    def speech(self, lang: str = "en") -> Path:
+        voice, text = ("en-us", SPEECH_EN) if lang == "en" else ("da", SPEECH_DA)
+        return self.made(
+            f"speech-{lang}.wav",
+            lambda path: run("espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text),
+        )
+
     def encoded(self, fmt: Format, lang: str = "en") -> Path:
-        path = self.folder / f"{fmt.name}-{lang}{fmt.suffix}"
-        if not path.exists():
-            speech = self.speech(lang)
+        speech = self.speech(lang)
+
+        def make(path: Path) -> None:
             if fmt.video:
                 ffmpeg(*TEST_PICTURE, "-i", speech, *WITH_SOUND, *fmt.args, path)
             else:
                 ffmpeg("-i", speech, "-map", "0:a", *fmt.args, path)
-        return path
+
+        return self.made(f"{fmt.name}-{lang}{fmt.suffix}", make)
 
     def video_without_audio(self) -> Path:
-        path = self.folder / "silent-video.mp4"
-        if not path.exists():
-            ffmpeg(*TEST_PICTURE, "-t", "3", *H264, path)
-        return path
+        return self.made(
+            "silent-video.mp4", lambda path: ffmpeg(*TEST_PICTURE, "-t", "3", *H264, path)
+        )
 
     def truncated_mp4(self) -> Path:
         """An MP4 cut off half way, its index (moov) lost: what an aborted copy leaves."""
-        path = self.folder / "truncated.mp4"
-        if not path.exists():
-            data = self.encoded(FORMATS[0]).read_bytes()
-            path.write_bytes(data[: len(data) // 2])
-        return path
+        data = self.encoded(FORMATS[0]).read_bytes()
+        return self.made("truncated.mp4", lambda path: path.write_bytes(data[: len(data) // 2]))
 
     def corrupt_webm(self) -> Path:
         """A WebM whose header bytes are overwritten with noise."""
-        path = self.folder / "corrupt.webm"
-        if not path.exists():
-            data = bytearray(self.encoded(FORMATS[3]).read_bytes())
-            data[0:4096] = bytes((i * 7919) % 251 for i in range(4096))
-            path.write_bytes(bytes(data))
-        return path
+        data = bytearray(self.encoded(FORMATS[3]).read_bytes())
+        data[0:4096] = bytes((i * 7919) % 251 for i in range(4096))
+        return self.made("corrupt.webm", lambda path: path.write_bytes(bytes(data)))
 
     def fake_pdf(self) -> Path:
-        path = self.folder / "document.mp4"
-        if not path.exists():
-            body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"0" * 4000 + b"\n%%EOF\n"
-            path.write_bytes(body)
-        return path
+        body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"0" * 4000 + b"\n%%EOF\n"
+        return self.made("document.mp4", lambda path: path.write_bytes(body))
 
     def long_tone(self, seconds: int, name: str = "long.wav") -> Path:
-        path = self.folder / name
-        if not path.exists():
-            tone = f"sine=frequency=220:sample_rate=16000:duration={seconds}"
-            ffmpeg("-f", "lavfi", "-i", tone, path)
-        return path
+        tone = f"sine=frequency=220:sample_rate=16000:duration={seconds}"
+        return self.made(name, lambda path: ffmpeg("-f", "lavfi", "-i", tone, path))
 
     def conversation(self, seconds: int = 60) -> Path:
         """A WebM (VP8/Opus, which every browser plays) of a test picture and a tone, as long
         as a short conversation: for pages that need a ready recording, not speech."""
-        path = self.folder / f"conversation-{seconds}s.webm"
-        if not path.exists():
-            tone = f"sine=frequency=330:sample_rate=48000:duration={seconds}"
-            picture = f"testsrc2=size=320x240:rate=10:duration={seconds}"
-            ffmpeg(
-                "-f",
-                "lavfi",
-                "-i",
-                picture,
-                "-f",
-                "lavfi",
-                "-i",
-                tone,
-                *WITH_SOUND,
-                "-c:v",
-                "libvpx",
-                "-b:v",
-                "200k",
-                "-deadline",
-                "realtime",
-                "-cpu-used",
-                "8",
-                "-c:a",
-                "libopus",
+        tone = f"sine=frequency=330:sample_rate=48000:duration={seconds}"
+        picture = f"testsrc2=size=320x240:rate=10:duration={seconds}"
+        vp8 = ("-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime", "-cpu-used", "8")
+        return self.made(
+            f"conversation-{seconds}s.webm",
+            lambda path: ffmpeg(
+                *("-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", tone, *WITH_SOUND),
+                *(*vp8, "-c:a", "libopus"),
                 path,
-            )
-        return path
+            ),
+        )

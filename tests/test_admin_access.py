@@ -21,7 +21,8 @@ from app.audit.models import AuditEntry
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
 from tests.accounts_helpers import create_account, link_path, opened_clients, set_password
-from tests.conftest import BASE_USERS, PASSWORD, login, process_queued_jobs, user_id
+from tests.conftest import BASE_USERS, PASSWORD, login, user_id
+from tests.factories import SPOKEN_EN, make_ready
 from tests.mediafiles import MediaSet
 from tests.test_access_matrix import (
     TITLE,
@@ -38,6 +39,13 @@ from tests.test_access_matrix import (
 @pytest.fixture
 def open_client() -> Iterator[ClientFactory]:
     yield from opened_clients()
+
+
+def ready(owner: TestClient, media: MediaSet) -> str:
+    """A ready recording of the owner's, with the files the worker makes (poster too)."""
+    recording_id = new_recording(owner, media)
+    make_ready(recording_id, SPOKEN_EN, media_files=True)
+    return recording_id
 
 
 CONTENT = ("", "/media", "/poster", "/transcript", "/transcript/export.vtt")
@@ -70,8 +78,7 @@ def test_admin_made_account_added_to_the_team_sees_nothing(
     """Route 1: the administrator makes an account, puts it in the team the recording is
     shared with, and logs in as it through the link they were shown: 404 everywhere."""
     owner, admin = open_client(email_of("owner")), open_client(email_of("admin"))
-    recording_id = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded"]
+    recording_id = ready(owner, media)
     since = last_seq()
     team = make_team("Sparring Nord", [user_id("supervisor")])
     share_id = share(owner, recording_id, team_id=team)
@@ -117,8 +124,7 @@ def test_second_admin_adding_the_first_to_the_team_gives_nothing(
 ) -> None:
     """Route 2: another administrator adds the first to the shared team: 404."""
     owner = open_client(email_of("owner"))
-    recording_id = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded"]
+    recording_id = ready(owner, media)
     team = make_team("Sparring Syd", [user_id("supervisor")])
     share(owner, recording_id, team_id=team)
     make_user("admin2@kommune.test", Role.administrator)
@@ -138,8 +144,7 @@ def test_leaving_the_team_ends_access_and_rejoining_needs_the_owner(
     db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     owner, supervisor = open_client(email_of("owner")), open_client(email_of("shared"))
-    recording_id = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded"]
+    recording_id = ready(owner, media)
     team = make_team("Sparring Øst", [user_id("supervisor")])
     share(owner, recording_id, team_id=team)
     assert content_answers(supervisor, recording_id) == {200}
@@ -153,8 +158,7 @@ def test_admin_reset_is_shown_logged_and_holds_access_until_the_owner_confirms(
     db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     owner, admin = open_client(email_of("owner")), open_client(email_of("admin"))
-    recording_id = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded"]
+    recording_id = ready(owner, media)
     supervisor_id = user_id("supervisor")
     share_id = share(owner, recording_id, user_id=supervisor_id)
     supervisor = open_client(email_of("shared"))

@@ -47,10 +47,12 @@ def test_dead_workers_job_runs_again_on_another_worker_with_default_settings(
         + (defaults.queue_poll_seconds)
         < 30
     )  # what the defaults promise
-    assert upload(client, long_speech(media)).status_code == 201
+    assert upload(client, long_speech(media, repeats=4)).status_code == 201
     pool = [workers.start(), workers.start()]
+    # Killed as soon as it transcribes: what it has heard by then does not change the drill
+    # (tests/test_jobs.py kills one between two clips and checks the takeover's result).
     running = wait_for(
-        lambda: (j := the_job()).stage == "transcribe" and j.progress > 0.1 and j,
+        lambda: (j := the_job()).stage == "transcribe" and j,
         180,
         "transcription to be under way",
     )

@@ -29,13 +29,16 @@ from workers.tasks import run_job
 
 
 def long_speech(media: MediaSet, repeats: int = 7) -> Path:
-    """About 75 seconds of speech: long enough to kill a worker half way."""
-    path = media.folder / f"long-speech-{repeats}.m4a"
-    if not path.exists():
-        listing = media.folder / "concat.txt"
-        listing.write_text(f"file '{media.speech()}'\n" * repeats)
-        ffmpeg("-f", "concat", "-safe", "0", "-i", listing, "-c:a", "aac", path)
-    return path
+    """The three sentences `repeats` times, about 10.7 s each: 4 (43 s) are two of the
+    batched pipeline's 30 s clips of speech, enough to kill a worker between them."""
+    listing = media.made(
+        f"concat-{repeats}.txt",
+        lambda path: path.write_text(f"file '{media.speech()}'\n" * repeats),
+    )
+    return media.made(
+        f"long-speech-{repeats}.m4a",
+        lambda path: ffmpeg("-f", "concat", "-safe", "0", "-i", listing, "-c:a", "aac", path),
+    )
 
 
 def the_job() -> Job:
@@ -101,7 +104,7 @@ def workers(sqlite_db: str) -> Iterator[Workers]:
 def test_worker_killed_mid_transcription_is_taken_over(
     workers: Workers, client: TestClient, media: MediaSet
 ) -> None:
-    assert upload(client, long_speech(media)).status_code == 201
+    assert upload(client, long_speech(media, repeats=4)).status_code == 201
     first = workers.start()
     wait_for(
         lambda: (j := the_job()).stage == "transcribe" and j.progress > 0.15,

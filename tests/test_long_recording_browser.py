@@ -21,16 +21,16 @@ from workers.media import plan_rendition
 
 def one_hour_video(media: MediaSet) -> Path:
     """An hour of small H.264 video with quiet audio; the browser must not fetch it all."""
-    path = media.folder / "one-hour.mp4"
-    if not path.exists():
-        ffmpeg(
+    return media.made(
+        "one-hour.mp4",
+        lambda path: ffmpeg(
             *("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5:duration=3600"),
             *("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3600"),
             *(*H264, "-preset", "ultrafast", "-g", "50"),
             *("-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart"),
             path,
-        )
-    return path
+        ),
+    )
 
 
 @pytest.mark.browser

@@ -4,17 +4,20 @@ What runs where:
 - `live_server` (session scope, from conftest) is uvicorn in a child process with
   SPARRING_DATABASE_URL set to the `sqlite_url` file and the same SPARRING_DATA_DIR.
 - `shared_db` (module scope, from conftest) points *this* process's settings at the same SQLite
-  URL, so `process_queued_jobs()` runs the real worker pipeline here against the very rows
-  the server wrote, and stores media in the data folder the server reads from.
+  URL, so the factory (tests/factories.py) finishes jobs here against the very rows the
+  server wrote, and stores media in the data folder the server reads from.
 - conftest's `sqlite_db` is function-scoped and wipes every table before and after each
-  test. Processing eight formats with Whisper for every test would take minutes, so this
+  test. Making eight recordings ready for every test would take minutes, so this
   module does not use it: `shared_db` wipes once when the module starts and once when it
   ends, and restores the previous database URL. Tests in here must therefore tolerate rows
   made by earlier tests (they look up their own recordings by id, never by count).
-- `ready` (module scope) uploads every format in `mediafiles.FORMATS` once and processes
-  them once; the player, sync, keyboard, correction and screenshot tests share them.
+- `ready` (module scope) uploads every format in `mediafiles.FORMATS` once and makes each
+  ready once with the worker's own media steps (rendition, poster: `make_media_files`) and
+  the words spoken in it as its transcript; the player, sync, keyboard, correction and
+  screenshot tests share them. Whisper's part is tested per format in
+  tests/test_upload_formats.py; what plays here is what the worker makes of each format.
 - The live list's own test needs one recording to turn ready while the page watches: the
-  factory (tests/factories.py) finishes that job, since the pipeline is tested above.
+  factory finishes that job too.
 - Every page needs a login. Browser contexts log in through the real /login form as the
   caseworker (`BASE_USERS["caseworker"]`, who owns every recording uploaded here); the
   httpx client `api` logs in the same way and sends the CSRF token as the `X-CSRF-Token`
@@ -37,8 +40,7 @@ from app.core.config import settings
 from app.core.timeutil import local_today
 from tests import mediafiles
 from tests.browser_fixtures import LOCALE, log_in, show_transcript, watch_errors
-from tests.conftest import process_queued_jobs
-from tests.factories import make_ready
+from tests.factories import SPOKEN_EN, make_ready
 from tests.helpers import upload as upload_file
 
 pytestmark = pytest.mark.browser
@@ -71,21 +73,14 @@ def get_json(api: httpx.Client, path: str) -> Any:
 
 @pytest.fixture(scope="module")
 def ready(api: httpx.Client, media: mediafiles.MediaSet) -> dict[str, dict]:
-    """Every format uploaded once and processed once: format name -> recording JSON."""
+    """Every format uploaded once and made ready once: format name -> recording JSON."""
     ids = {
         fmt.name: upload(api, media.encoded(fmt), f"Samtale {fmt.name}", f"SAG-{i:03d}")["id"]
         for i, fmt in enumerate(mediafiles.FORMATS)
     }
-    process_all(api, list(ids.values()))
+    for rid in ids.values():
+        make_ready(rid, SPOKEN_EN, media_files=True)
     return {name: get_json(api, f"/api/v1/recordings/{rid}") for name, rid in ids.items()}
-
-
-def process_all(api: httpx.Client, ids: list[str]) -> None:
-    """Run the queued jobs here; then none of these recordings may wait any more."""
-    process_queued_jobs()
-    statuses = {rid: get_json(api, f"/api/v1/recordings/{rid}")["status"] for rid in ids}
-    waiting = {rid: s for rid, s in statuses.items() if s in ("queued", "processing")}
-    assert waiting == {}, f"still waiting after one round of jobs: {waiting}"
 
 
 @pytest.fixture(scope="module")
@@ -369,7 +364,7 @@ def test_list_page_updates_status_by_itself(
     page: Page, shared_db: str, api: httpx.Client, media: mediafiles.MediaSet
 ) -> None:
     """The list follows the job without a reload; the job is finished by the factory (the
-    same services the worker ends with): the pipeline is tested above."""
+    same services the worker ends with)."""
     rec = upload(api, media.encoded(mediafiles.FORMATS[5]), "Venter på behandling")
     page.goto(f"{shared_db}/recordings")
     page.evaluate("() => { window.__sameDocument = true; }")

@@ -18,7 +18,8 @@ from app.recordings.models import Consent, Recording
 from app.retention import service as retention
 from app.sharing.models import Share
 from app.transcripts.models import Segment, Transcript, Word
-from tests.conftest import process_queued_jobs, user_id
+from tests.conftest import user_id
+from tests.factories import SPOKEN_EN, make_ready
 from tests.helpers import app_env, start_worker, stop, upload, wait_until
 from tests.mediafiles import FORMATS, MediaSet
 
@@ -50,8 +51,8 @@ def shared_recording(db: str, client: TestClient, media: MediaSet) -> str:
     """A ready recording of the caseworker's, shared with the supervisor."""
     created = upload(client, media.encoded(FORMATS[6]))
     assert created.status_code == 201, created.text
-    assert process_queued_jobs() == ["succeeded"]
     rid = created.json()["id"]
+    make_ready(rid, SPOKEN_EN, media_files=True)
     response = client.post(
         f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")}
     )

@@ -14,7 +14,8 @@ from app.audit.models import AuditEntry
 from app.core.config import settings
 from app.core.db import session_scope
 from app.core.templates import local_datetime
-from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs, user_id
+from tests.conftest import BASE_USERS, PASSWORD, user_id
+from tests.factories import SPOKEN_EN, make_ready
 from tests.helpers import upload
 from tests.mediafiles import FORMATS, MediaSet
 
@@ -166,7 +167,7 @@ def test_supervisor_list_says_who_shared_and_when(
     media: MediaSet,  # type: ignore[no-untyped-def]
 ) -> None:
     rid = upload(client, media.encoded(M4A), title=TITLE, case_reference=CASE).json()["id"]
-    process_queued_jobs()  # a recording is shared once it is ready
+    make_ready(rid, SPOKEN_EN, media_files=True)  # a recording is shared once it is ready
     shared = client.post(
         f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")}
     )

@@ -1,4 +1,7 @@
-"""Corrections are kept beside the machine text, and the exports carry them."""
+"""Corrections are kept beside the machine text, and the exports carry them.
+
+The recordings are made ready by the factory (what Whisper hears is tested in
+tests/test_upload_formats.py and tests/test_speech.py)."""
 
 import io
 
@@ -7,7 +10,7 @@ import srt
 import webvtt
 from fastapi.testclient import TestClient
 
-from tests.conftest import process_queued_jobs
+from tests.factories import SPOKEN_EN, make_ready
 from tests.helpers import upload
 from tests.mediafiles import FORMATS, MediaSet
 
@@ -20,7 +23,7 @@ def seconds(stamp: str) -> float:
 @pytest.fixture
 def ready(db: str, client: TestClient, media: MediaSet) -> dict:
     created = upload(client, media.encoded(FORMATS[0])).json()
-    assert process_queued_jobs() == ["succeeded"]
+    make_ready(created["id"], SPOKEN_EN, media_files=True)
     transcript = client.get(f"/api/v1/recordings/{created['id']}/transcript").json()
     assert len(transcript["segments"]) >= 3
     return {"id": created["id"], "segments": transcript["segments"]}
@@ -122,7 +125,7 @@ def test_segment_of_another_recording_is_not_found(
     ready: dict, client: TestClient, media: MediaSet
 ) -> None:
     other = upload(client, media.encoded(FORMATS[6])).json()
-    process_queued_jobs()
+    make_ready(other["id"], SPOKEN_EN, media_files=True)
     seg = ready["segments"][0]
     response = client.patch(
         f"/api/v1/recordings/{other['id']}/transcript/segments/{seg['id']}", json={"text": "x"}

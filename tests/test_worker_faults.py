@@ -31,9 +31,9 @@ def damaged_middle(media_set: MediaSet) -> Path:
     """A video whose start and end are sound (it passes the upload checks) but whose middle
     is sprinkled with random bytes: transcoding it makes ffmpeg print hundreds of KB of
     decoding errors."""
-    path = media_set.folder / "damaged-middle.mp4"
-    if not path.exists():
-        sound = media_set.folder / "sound-40s.mp4"
+
+    def make(path: Path) -> None:
+        sound = path.with_name(f"{path.stem}-sound.mp4")
         run(
             "ffmpeg", "-v", "error", "-y",
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=50",
@@ -48,7 +48,9 @@ def damaged_middle(media_set: MediaSet) -> Path:
         for offset in range(len(data) * 25 // 100, len(data) * 75 // 100, 200):
             data[offset : offset + 32] = rng.randbytes(32)
         path.write_bytes(bytes(data))
-    return path
+        sound.unlink()
+
+    return media_set.made("damaged-middle.mp4", make)
 
 
 @pytest.mark.slow
