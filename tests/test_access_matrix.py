@@ -46,7 +46,8 @@ from app.core.db import session_scope
 from app.sharing.models import Share
 from tests import clip_helpers, feedback_helpers, session_helpers
 from tests.accounts_helpers import opened_clients
-from tests.conftest import BASE_USERS, PASSWORD, process_queued_jobs, user_id
+from tests.conftest import BASE_USERS, PASSWORD, user_id
+from tests.factories import SPOKEN_EN, make_ready
 from tests.helpers import CONSENT
 from tests.mediafiles import FORMATS, MediaSet
 
@@ -704,7 +705,7 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
     clients = actor_clients(open_client)
     owner = clients["owner"]
     recording_id = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded"]
+    make_ready(recording_id, SPOKEN_EN, media_files=True)
     supervisor = user_id("supervisor")
     share(owner, recording_id, user_id=supervisor)
     segments = owner.get(f"/api/v1/recordings/{recording_id}/transcript").json()["segments"]
@@ -959,7 +960,7 @@ def test_team_share_reaches_members_only_and_ends_with_membership(
         open_client(email_of(actor)) for actor in ("owner", "shared", "other", "leader", "admin")
     )
     recording_id = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded"]
+    make_ready(recording_id, SPOKEN_EN, media_files=True)
 
     # The leader is in the team too: a leader never sees a recording.
     team = make_team("Sparringsgruppe", [user_id("supervisor"), user_id("leader")])
@@ -1015,7 +1016,7 @@ def test_withdrawn_personal_share_ends_access_at_once(
 ) -> None:
     owner, supervisor = open_client(email_of("owner")), open_client(email_of("shared"))
     recording_id = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded"]
+    make_ready(recording_id, SPOKEN_EN, media_files=True)
     share_id = share(owner, recording_id, user_id=user_id("supervisor"))
     assert can_see(supervisor, recording_id)
     for fmt in ("vtt", "srt", "txt"):
@@ -1039,7 +1040,8 @@ def test_ids_from_someone_elses_recording_do_nothing_through_ones_own(
     supervisor = open_client(email_of("shared"))
     theirs = new_recording(other, media)
     mine = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded", "succeeded"]
+    make_ready(theirs, SPOKEN_EN, media_files=True)
+    make_ready(mine, SPOKEN_EN, media_files=True)
     their_share = share(other, theirs, user_id=user_id("supervisor"))
     their_segment = other.get(f"/api/v1/recordings/{theirs}/transcript").json()["segments"][0]
 
@@ -1068,7 +1070,7 @@ def test_leaders_never_see_a_recording_even_when_shared(
 ) -> None:
     owner, leader = open_client(email_of("owner")), open_client(email_of("leader"))
     recording_id = new_recording(owner, media)
-    assert process_queued_jobs() == ["succeeded"]
+    make_ready(recording_id, SPOKEN_EN, media_files=True)
     # Sharing with a leader is refused...
     response = owner.post(
         f"/api/v1/recordings/{recording_id}/shares", json={"user_id": user_id("leader")}
@@ -1134,7 +1136,7 @@ def test_core_visibility_on_both_databases(
     for the recording, its media (whole and ranges), its transcript and the lists."""
     clients = actor_clients(open_client)
     recording_id = new_recording(clients["owner"], media)
-    assert process_queued_jobs() == ["succeeded"]
+    make_ready(recording_id, SPOKEN_EN, media_files=True)
     share(clients["owner"], recording_id, user_id=user_id("supervisor"))
     expected = {"anonymous": 401, "owner": 200, "shared": 200, "other": 404, "admin": 404}
     expected["leader"] = 404

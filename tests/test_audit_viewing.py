@@ -25,7 +25,8 @@ from app.audit.models import AuditEntry
 from app.core.config import settings
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
-from tests.conftest import process_queued_jobs, user_id
+from tests.conftest import user_id
+from tests.factories import SPOKEN_EN, make_ready
 from tests.helpers import ROOT, upload
 from tests.mediafiles import FORMATS, MediaSet
 
@@ -57,7 +58,7 @@ def ready(db: str, client: TestClient, media: MediaSet) -> Iterator[str]:
     """A ready video recording of the caseworker's, with transcript and poster."""
     created = upload(client, media.encoded(FORMATS[0]))
     assert created.status_code == 201, created.text
-    assert process_queued_jobs() == ["succeeded"]
+    make_ready(created.json()["id"], SPOKEN_EN, media_files=True)
     yield created.json()["id"]
 
 
