@@ -9,7 +9,9 @@ starts the app under uvicorn (`tests/helpers.start_server`), logs in as the supe
 recording is shared with, and measures, warm:
 
     page:     GET /recordings/{id}, the first response (`--reps` 100 after 10 warm-up)
-    api:      GET /api/v1/recordings/{id}/feedback (the same)
+    api:      GET /api/v1/recordings/{id}/feedback, its first page (the API's default
+              of 200 threads; `count` and `drafts` are of them all) (the same)
+    api_all:  every page of it in turn (10 walks after 2; for information; no target)
     rest:     GET /recordings/{id}/feedback/threads?offset=30&limit=200, the next page
               after its first screen (for information; no target)
     timeline: headless Chromium: from navigation start to every marker in #marker-list
@@ -58,6 +60,7 @@ PASSWORD = "correct horse battery staple"
 USERS = {"caseworker": ("bench-cw@kommune.test", "Sara Sagsbehandler"),
          "supervisor": ("bench-sv@kommune.test", "Søren Supervisor")}  # fmt: skip
 TARGETS_MS = {"page": 200.0, "api": 100.0}
+API_PAGE = 200  # the API list's default page (app.feedback.listing.PAGE)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
@@ -364,29 +367,51 @@ def run_database(kind: str, url: str, args: argparse.Namespace, media: Path) -> 
         client = httpx.Client(base_url=base, timeout=60)
         login(client, USERS["supervisor"][0], PASSWORD)
         page_path = f"/recordings/{recording_id}"
+        api_path = f"/api/v1/recordings/{recording_id}/feedback"
 
         def page_ok(r: httpx.Response) -> None:
             assert 'id="marker-list"' in r.text and r.text.count('"words":') == args.items
 
         def api_ok(r: httpx.Response) -> None:
+            """The first page (the API's default of 200 threads); count and drafts of all."""
             body = r.json()
-            replies = sum(len(t["replies"]) for t in body["items"])
-            assert (body["count"], replies, body["drafts"]) == (
+            shown = min(args.items, API_PAGE)
+            assert (body["count"], body["drafts"], len(body["items"])) == (
                 args.items,
-                args.replies,
                 args.drafts,
+                shown,
             )
+            assert body["next_offset"] == (shown if shown < args.items else None)
+
+        def walk_all() -> None:
+            """Every page of the API list, in turn, as a client reading it all would."""
+            offset, threads, replies = 0, 0, 0
+            while offset is not None:
+                r = client.get(api_path, params={"offset": offset, "limit": API_PAGE})
+                body = r.json()
+                threads += len(body["items"])
+                replies += sum(len(t["replies"]) for t in body["items"])
+                offset = body["next_offset"]
+            assert (threads, replies) == (args.items, args.replies)
 
         res = {"recording_id": recording_id, "page_bytes": len(client.get(page_path).content)}
         for name, path, check in (
             ("page", page_path, page_ok),
-            ("api", f"/api/v1/recordings/{recording_id}/feedback", api_ok),
+            ("api", api_path, api_ok),
             ("rest", f"{page_path}/feedback/threads?offset=30&limit=200", lambda r: None),
         ):
             reps = args.reps if name != "rest" else 20  # 4 MB each: fewer
             log(f"{kind}: {name} x {reps} ...")
             res[name] = http_times(client, path, 10, reps, check)
-        res["api_bytes"] = len(client.get(f"/api/v1/recordings/{recording_id}/feedback").content)
+        res["api_bytes"] = len(client.get(api_path).content)
+        log(f"{kind}: the whole API list, page by page, x 10 ...")
+        walked = []
+        for n in range(12):
+            t0 = time.perf_counter()
+            walk_all()
+            if n >= 2:
+                walked.append((time.perf_counter() - t0) * 1000)
+        res["api_all"] = walked
         log(f"{kind}: timeline in Chromium x {args.loads} ...")
         res["timeline"] = timeline_times(base, client, page_path, args.items, args.loads)
         client.close()
@@ -405,7 +430,8 @@ def summarise(results: dict[str, dict], args: argparse.Namespace) -> tuple[dict,
     rows, data = [], {"items": args.items, "replies": args.replies, "drafts": args.drafts,
                       "minutes": args.minutes, "reps": args.reps, "loads": args.loads}  # fmt: skip
     names = {"page": "page, first response: GET /recordings/{id}",
-             "api": "API list: GET /api/v1/recordings/{id}/feedback",
+             "api": "API list, its first page (200 threads): GET /api/v1/recordings/{id}/feedback",
+             "api_all": "the whole API list, all 7 pages in turn (information)",
              "rest": "next page of threads: GET …/feedback/threads?offset=30&limit=200",
              "markers": "timeline in Chromium: navigation start to all markers in #marker-list",
              "painted": "timeline in Chromium: … and the next frame run"}  # fmt: skip

@@ -302,3 +302,46 @@ def test_a_long_transcript_arrives_after_the_page_with_its_marks(
     page.wait_for_function(
         "t => Math.abs(document.getElementById('player').currentTime - t) < 0.3", arg=late.start
     )
+
+
+def test_threads_fetched_after_the_page_bring_their_forms_when_opened(
+    owner_api: httpx.Client,
+    media: MediaSet,
+    context_for,
+    shared_db: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """The threads after the first screen arrive with their reply and edit forms held back
+    (a page with thousands of text forms grows slow in Chromium); opening a box puts its
+    form in place, and replying and editing work as on the first threads."""
+    from app.feedback.recording_view import FIRST_THREADS
+
+    rid = ready_recording(owner_api, media, seconds=SECONDS, title="Mange punkter")
+    crit = criterion_ids(owner_api)[:1]
+    for n in range(FIRST_THREADS + 2):
+        made = owner_api.post(
+            f"/api/v1/recordings/{rid}/feedback",
+            json={
+                "kind": "strength",
+                "start_seconds": 1 + n,
+                "criterion_ids": crit,
+                "text": f"Punkt {n}",
+                "publish": True,
+            },  # fmt: skip
+        )
+        assert made.status_code == 201, made.text
+    page = context_for("caseworker")
+    page.goto(f"{shared_db}/recordings/{rid}")
+    last = page.locator("#feedback-list > article.fb", has_text=f"Punkt {FIRST_THREADS + 1}")
+    expect(last).to_have_count(1)
+    assert last.locator("template.later").count() == 2  # the reply box's and the edit box's
+    assert last.locator("textarea").count() == 0
+    last.locator(".reply-box > summary").click()
+    last.locator(".reply-form textarea").fill("Svar på et sent punkt")
+    last.locator(".reply-form button[type=submit]").click()
+    expect(last.locator(".replies .fb-text")).to_have_text(["Svar på et sent punkt"])
+    # An item's own edit opens the big form with the text the held-back form carries.
+    last = page.locator("#feedback-list > article.fb", has_text=f"Punkt {FIRST_THREADS + 1}")
+    last.locator(".fb-actions > .edit-fb > summary").first.click()
+    expect(page.locator("#feedback-form textarea[name=text]")).to_have_value(
+        f"Punkt {FIRST_THREADS + 1}"
+    )

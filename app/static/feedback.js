@@ -512,6 +512,15 @@
   });
 
   // ------------------------------------------------------------------ actions on threads
+  // Fetched threads bring their reply and edit forms as templates: in place when opened.
+  function formsOf(box) {
+    var later = box && box.querySelector(":scope > template.later");
+    if (later) later.replaceWith(later.content);
+    return box;
+  }
+  list.addEventListener("toggle", function (e) {
+    if (e.target.open) formsOf(e.target);
+  }, true);
   list.addEventListener("click", function (e) {
     var seekButton = e.target.closest("button.seek");
     if (seekButton) { seek(parseFloat(seekButton.dataset.start)); return; }
@@ -526,7 +535,7 @@
       form.end.value = m.end !== null ? clock(m.end) : "";
       boxes.forEach(function (b) { b.checked = m.criteria.indexOf(parseInt(b.value, 10)) >= 0; });
       form.querySelectorAll("input[name=kind]").forEach(function (r) { r.checked = r.value === m.kind; });
-      form.text.value = article.querySelector(".edit-fb textarea").value;
+      form.text.value = formsOf(summary.parentNode).querySelector("textarea").value;
       openForm({ item: m.id });
     }
   });
