@@ -196,6 +196,10 @@ def test_drafts_through_a_clip_stay_their_authors(
     assert draft.status_code == 201 and draft.json()["draft"]
     assert [t["text"] for t in viewer.get(api).json()] == ["Kladde i klippet"]
     assert client.get(api).json() == [] and on_recording(client, recording_id) == []
+    # The clip's page marks it as the reader's draft; the caseworker's page does not show it.
+    mine = viewer.get(f"/clips/{clip_id}").text
+    assert "Kladde i klippet" in mine and 'class="draft-badge"' in mine
+    assert "Kladde i klippet" not in client.get(f"/clips/{clip_id}").text
     assert client.post(f"{api}/{draft.json()['id']}/replies", json={"text": "x"}).status_code == 404
     # The caseworker's own drafts, one in the clip and one after it: publishing the clip's
     # drafts publishes only the one in it.
