@@ -18,6 +18,7 @@ from app.accounts import pages as account_pages
 from app.accounts import routes as account_routes
 from app.accounts.deps import LoginRequired
 from app.admin import pages as admin_pages
+from app.clips import feedback as clip_feedback
 from app.clips import pages as clip_pages
 from app.clips import routes as clip_routes
 from app.core.errors import (
@@ -33,7 +34,7 @@ from app.core.templates import add_context_hook
 from app.criteria import pages as criteria_pages
 from app.criteria import routes as criteria_routes
 from app.feedback import forms as feedback_forms
-from app.feedback import notification_pages
+from app.feedback import notification_pages, notifications
 from app.feedback import pages as feedback_pages
 from app.feedback import routes as feedback_routes
 from app.leader import pages as leader_pages
@@ -101,6 +102,8 @@ def create_app() -> FastAPI:
     app.include_router(notification_pages.router)
     add_context_hook(notification_pages.unread_badge)  # the count in every page's top bar
     session_events.on_access_changed(default_hub().recheck_room)  # removed: cut off now
+    # A reply to someone who sees the item only through a shared clip opens the clip.
+    notifications.add_way_to_see(clip_feedback.seen_through_clip)
     app.include_router(leader_pages.router)
     app.include_router(feedback_pages.router)
     app.include_router(clip_pages.router)

@@ -116,6 +116,9 @@ def test_mark_cut_share_and_watch_a_clip(
     viewer.locator("#transcript .seek").first.click()
     viewer.wait_for_function("!document.getElementById('player').paused")
     viewer.screenshot(path=str(SHOTS / "clip-page.png"), full_page=True)
+    # A link to a moment of the clip (as a notification opens it) starts there.
+    viewer.goto(f"{shared_db}/clips/{clip_id}?t=3.2")
+    viewer.wait_for_function("Math.abs(document.getElementById('player').currentTime - 3.2) < 0.05")
     # The recording itself stays closed to them.
     assert viewer.goto(f"{shared_db}/recordings/{recording_id}").status == 404  # type: ignore[union-attr]
 

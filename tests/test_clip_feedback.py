@@ -257,3 +257,44 @@ def test_the_session_page_of_a_clip_gives_feedback_without_javascript(
     assert "Hvorfor her?" in again and f'id="fb-{stored[0]["id"]}"' in again
     outside = viewer.post(f"/clips/{clip_id}/feedback", data=form | {"start": "0:11"})
     assert outside.status_code == 422 and len(on_recording(client, recording_id)) == 1
+
+
+def test_a_reply_to_a_clip_viewer_reaches_them_through_the_clip(
+    scene: tuple[str, int, TestClient, list[int]], client: TestClient
+) -> None:
+    """Someone who sees only the clip is told of a reply to their item: the notification
+    names the clip, opens it at the moment in clip time, and never names the recording; it
+    goes when the clip's share does."""
+    recording_id, clip_id, viewer, criteria = scene
+    api = f"/api/v1/clips/{clip_id}/feedback"
+    mine = viewer.post(api, json=item(criteria, start_seconds=2.5)).json()
+    outside = client.post(
+        f"/api/v1/recordings/{recording_id}/feedback",
+        json=item(criteria, start_seconds=40.0, text="Uden for klippet"),
+    ).json()
+    assert viewer.get("/api/v1/notifications").json() == {"items": [], "unread": 0}
+    for target in (mine["id"], outside["id"]):
+        answered = client.post(
+            f"/api/v1/recordings/{recording_id}/feedback/{target}/replies",
+            json={"text": "Godt set"},
+        )
+        assert answered.status_code == 201, answered.text
+    # Only the reply within the clip reaches the viewer (the other is the caseworker's own).
+    notes = viewer.get("/api/v1/notifications").json()
+    assert notes["unread"] == 1 and len(notes["items"]) == 1
+    note = notes["items"][0]
+    assert note["recording_id"] is None and note["start_seconds"] == 2.5
+    assert note["title"] == "Åbne spørgsmål" and note["reason"] == "reply"
+    page = viewer.get("/notifications").text
+    assert "Åbne spørgsmål" in page and "Samtale om skolen" not in page and recording_id not in page
+    assert 'href="/notifications"' in viewer.get("/recordings").text  # the top bar's count
+    opened = viewer.get(f"/notifications/{note['id']}/open", follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == f"/clips/{clip_id}?t=2.5"
+    assert viewer.get("/api/v1/notifications").json()["unread"] == 0
+    # The share withdrawn: the notification is gone and no longer opens.
+    shares = client.get(f"/api/v1/clips/{clip_id}/shares").json()
+    for share in shares:
+        assert client.delete(f"/api/v1/clips/{clip_id}/shares/{share['id']}").status_code == 204
+    assert viewer.get("/api/v1/notifications").json() == {"items": [], "unread": 0}
+    gone = viewer.get(f"/notifications/{note['id']}/open", follow_redirects=False)
+    assert gone.status_code == 404

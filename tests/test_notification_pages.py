@@ -17,7 +17,8 @@ from starlette.requests import Request
 from app.accounts.models import User
 from app.core.db import get_engine, session_scope
 from app.core.templates import clock
-from app.feedback.notification_pages import moment_url, unread_badge
+from app.feedback.notification_pages import unread_badge
+from app.feedback.notifications import moment_url
 from tests.conftest import BASE_USERS, live_client, user_id
 from tests.feedback_helpers import criterion_ids, new_recording, reset_rubric, share_with
 from tests.helpers import upload

@@ -10,12 +10,12 @@ from typing import Any
 from sqlmodel import Session
 
 from app.accounts.models import User
-from app.clips import content
+from app.clips import access, content
 from app.clips.models import Clip
 from app.core.errors import BadInput, NotFound
 from app.core.i18n import N_
 from app.criteria import service as criteria
-from app.feedback import recording_view, service
+from app.feedback import notifications, recording_view, service
 from app.feedback.models import Feedback, FeedbackCreate, FeedbackUpdate, ReplyCreate
 from app.recordings.models import Recording
 
@@ -179,3 +179,25 @@ def page_view(
         required=criteria.rubric_settings(session=session).criteria_required,
     )
     return threads, view
+
+
+def seen_through_clip(
+    session: Session,
+    user: User,
+    recording: Recording,
+    feedback_id: int | None,
+    start: float | None,
+    end: float | None,
+) -> notifications.Reach | None:
+    """A notification's item where its reader sees it only through a clip shared with them
+    (registered in app.main): the clip's page at the item's moment in clip time."""
+    if start is None:
+        return None
+    for clip in access.clips_of(session=session, recording_id=recording.id):
+        if content.overlaps(clip, start, end) and access.can_see(
+            session=session, user=user, clip=clip
+        ):
+            at = round(max(0.0, start - clip.start_seconds), 3)
+            url = f"/clips/{clip.id}?t={format(at, 'f').rstrip('0').rstrip('.') or '0'}"
+            return notifications.Reach(url, clip.title, None, at)
+    return None

@@ -181,14 +181,15 @@ class PublishResult(SQLModel):
 
 class NotificationPublic(SQLModel):
     id: int
-    recording_id: str
+    recording_id: str | None  # None where the reader sees the item only through a clip
     feedback_id: int | None
-    start_seconds: float | None  # the moment the link opens at
+    start_seconds: float | None  # the moment the link opens at, in what the reader sees
     reason: NotificationReason
     count: int
     actor_name: str | None
     created_at: datetime
     read: bool
+    title: str = ""  # the recording's, or the clip's the reader sees it through
 
 
 class NotificationList(SQLModel):

@@ -1,6 +1,11 @@
-"""Notifications: feedback published on your recording, a reply on it or to you."""
+"""Notifications: feedback published on your recording, a reply on it or to you.
 
-from collections.abc import Sequence
+A notification is shown while its reader can still reach the item: through the recording,
+or another way registered with `add_way_to_see` (a clip shared with them: app.clips), and
+it then opens that way, at the item's moment."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -82,59 +87,134 @@ def replied(
     )
 
 
-def _still_visible(session: Session, user: User, recording_ids: set[str]) -> set[str]:
-    """A notification about a recording the person can no longer see is not shown."""
-    seen = set()
-    for recording_id in recording_ids:
-        recording = session.get(Recording, recording_id)
-        if recording and access.can_view(session=session, user=user, recording=recording):
-            seen.add(recording_id)
-    return seen
+@dataclass(frozen=True)
+class Reach:
+    """How a reader gets to the item a notification is about."""
+
+    url: str  # the page, at the item's moment
+    title: str  # what the reader knows it by
+    recording_id: str | None  # None where they see it only another way (a clip)
+    start: float | None  # the moment, in the time of what they see
+
+
+# (session, reader, recording, the item's id, its moment's start and end) -> Reach or None.
+WayToSee = Callable[
+    [Session, User, Recording, int | None, float | None, float | None], "Reach | None"
+]
+_ways: list[WayToSee] = []
+
+
+def add_way_to_see(way: WayToSee) -> None:
+    """Another way than the recording to see its items (registered at start, app.main)."""
+    if way not in _ways:
+        _ways.append(way)
+
+
+def moment_url(recording_id: str, start: float | None, feedback_id: int | None) -> str:
+    """The recording page at the moment: its script seeks to `t` and shows `item`."""
+    query = []
+    if start is not None:
+        query.append(f"t={format(round(start, 3), 'f').rstrip('0').rstrip('.')}")
+    if feedback_id is not None:
+        query.append(f"item={feedback_id}")
+    return f"/recordings/{recording_id}" + (f"?{'&'.join(query)}" if query else "")
+
+
+def _moment(session: Session, feedback_id: int | None) -> tuple[float | None, float | None]:
+    """The item's moment; a reply's is its thread's."""
+    item = session.get(Feedback, feedback_id) if feedback_id is not None else None
+    if item is not None and item.start_seconds is None and item.parent_id is not None:
+        item = session.get(Feedback, item.parent_id)
+    return (item.start_seconds, item.end_seconds) if item is not None else (None, None)
+
+
+def reach(
+    *, session: Session, user: User, recording_id: str, feedback_id: int | None
+) -> Reach | None:
+    """How this reader gets to the item now, or None: then the notification is not shown."""
+    recording = session.get(Recording, recording_id)
+    if recording is None:
+        return None
+    start, end = _moment(session, feedback_id)
+    if access.can_view(session=session, user=user, recording=recording):
+        url = moment_url(recording.id, start, feedback_id)
+        return Reach(url, recording.title, recording.id, start)
+    for way in _ways:
+        found = way(session, user, recording, feedback_id, start, end)
+        if found is not None:
+            return found
+    return None
 
 
 def list_for(*, session: Session, user: User) -> NotificationList:
     """The person's newest notifications and how many are unread."""
     rows = session.exec(
-        select(Notification, Feedback.start_seconds, Feedback.parent_id, User.name)
-        .join(Feedback, col(Feedback.id) == Notification.feedback_id, isouter=True)
+        select(Notification, User.name)
         .join(User, col(User.id) == Notification.actor_id, isouter=True)
         .where(Notification.user_id == user.id)
         .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
         .limit(LIST_LIMIT)
     ).all()
-    visible = _still_visible(session, user, {n.recording_id for n, *_ in rows})
     items = []
-    for note, start, parent_id, actor_name in rows:
-        if note.recording_id not in visible:
+    for note, actor_name in rows:
+        found = reach(
+            session=session, user=user, recording_id=note.recording_id, feedback_id=note.feedback_id
+        )
+        if found is None:
             continue
-        if start is None and parent_id is not None:  # a reply: its item's moment
-            start = session.exec(
-                select(Feedback.start_seconds).where(Feedback.id == parent_id)
-            ).first()
         items.append(
             NotificationPublic(
                 id=note.id,  # type: ignore[arg-type]
-                recording_id=note.recording_id,
+                recording_id=found.recording_id,
                 feedback_id=note.feedback_id,
-                start_seconds=start,
+                start_seconds=found.start,
                 reason=note.reason,
                 count=note.count,
                 actor_name=actor_name,
                 created_at=note.created_at,
                 read=note.read_at is not None,
+                title=found.title,
             )
         )
-    unread_where = (col(Notification.user_id) == user.id) & col(Notification.read_at).is_(None)
-    unread_on = set(
-        session.exec(select(Notification.recording_id).where(unread_where).distinct()).all()
-    )
-    unread = session.exec(
-        select(func.count())
-        .select_from(Notification)
-        .where(unread_where)
-        .where(col(Notification.recording_id).in_(_still_visible(session, user, unread_on)))
-    ).one()
+    unread = unread_count(session=session, user_id=user.id, user=user)  # type: ignore[arg-type]
     return NotificationList(items=items, unread=unread)
+
+
+def unread_count(*, session: Session, user_id: int, user: User | None = None) -> int:
+    """Unread notifications the person can still reach: one grouped COUNT (and nothing more
+    when nothing is unread), then the access check per recording, per item only where the
+    recording itself is not theirs to see."""
+    unread_where = (col(Notification.user_id) == user_id) & col(Notification.read_at).is_(None)
+    rows = session.exec(
+        select(Notification.recording_id, func.count())
+        .where(unread_where)
+        .group_by(col(Notification.recording_id))
+    ).all()
+    if rows and user is None:
+        user = session.get(User, user_id)
+    if user is None:
+        return 0
+    total = 0
+    for recording_id, count in rows:
+        recording = session.get(Recording, recording_id)
+        if recording is None:
+            continue
+        if access.can_view(session=session, user=user, recording=recording):
+            total += count
+        elif _ways:
+            items = session.exec(
+                select(Notification.feedback_id).where(
+                    unread_where, Notification.recording_id == recording_id
+                )
+            ).all()
+            total += sum(
+                1
+                for feedback_id in items
+                if reach(
+                    session=session, user=user, recording_id=recording_id, feedback_id=feedback_id
+                )
+            )
+    return total
 
 
 def mark_read(*, session: Session, user: User, notification_id: int | None = None) -> None:

@@ -104,6 +104,12 @@
       player.currentTime = parseFloat(b.dataset.start) || 0;
       player.play().catch(function () {});
     });
+    // A link to a moment of the clip (?t=…, e.g. from a notification).
+    var at = parseFloat(new URLSearchParams(location.search).get("t"));
+    if (!isNaN(at)) {
+      var go = function () { player.currentTime = at; };
+      if (player.readyState >= 1) go(); else player.addEventListener("loadedmetadata", go, { once: true });
+    }
     var segments = document.querySelectorAll("#transcript .segment");
     player.addEventListener("timeupdate", function () {
       var t = player.currentTime;
