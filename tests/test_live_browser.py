@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser_fixtures import LOCALE, log_in, watch_errors
 from tests.conftest import live_client
@@ -80,14 +81,13 @@ def test_the_other_page_follows_play_seek_and_pause(
     follower.wait_for_function("() => document.getElementById('player').currentTime > 12")
     in_sync(presenter, follower, 0.25)
 
-    # Pause: the follower stops at exactly the presenter's position.
+    # Pause: the follower stops at exactly the presenter's position. Read that position once
+    # the presenter's pause has taken effect and reached the room: right after pause() the
+    # player may still report the time before its last frame.
     presenter.evaluate("document.getElementById('player').pause()")
-    where = float(presenter.evaluate("document.getElementById('player').currentTime"))
-    follower.wait_for_function(
-        "t => { const p = document.getElementById('player');"
-        " return p.paused && !p.seeking && Math.abs(p.currentTime - t) < 0.001; }",
-        arg=where,
-    )
+    presenter.wait_for_function(PAUSED)
+    follower.wait_for_function(PAUSED)
+    stopped_together(presenter, follower)
     # Looking alone: the follower's own seek detaches it, and the room carries on without it.
     follower.locator("#live-detach").click()
     expect(presenter.locator("#live-present li", has_text="(")).to_have_count(2)
@@ -104,6 +104,21 @@ AT = """t => { const p = document.getElementById('player');
 
 def now_at(tab: Page) -> float:
     return float(tab.evaluate("document.getElementById('player').currentTime"))
+
+
+def stopped_together(presenter: Page, follower: Page, tries: int = 3) -> None:
+    """The follower shows the presenter's position (within 1 ms), both paused. The
+    presenter's own player may still settle on the position it announced (its pause
+    reaches it through the room too), so its position is read again if it moved."""
+    for _ in range(tries):
+        where = now_at(presenter)
+        try:
+            follower.wait_for_function(AT, arg=where, timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            if abs(now_at(presenter) - where) < 0.001:  # the presenter did not move: a miss
+                break
+    raise AssertionError(f"follower at {now_at(follower)}, presenter at {now_at(presenter)}")
 
 
 def test_typing_pauses_only_the_typer_and_feedback_reaches_every_page(
