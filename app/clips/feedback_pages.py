@@ -140,7 +140,9 @@ def thread_fragment(
     clip_id: DbId, feedback_id: DbId, request: Request, session: SessionDep, user: CurrentUser
 ) -> HTMLResponse:
     """The thread the item (or reply) belongs to, as it now reads through the clip."""
-    clip = service.visible_clip(session=session, user=user, clip_id=clip_id)
+    clip = actions.viewed(
+        session=session, request=request, user=user, clip_id=clip_id, part="feedback"
+    )
     found = feedback.thread(session=session, user=user, clip=clip, feedback_id=feedback_id)
     return _fragment(request, clip_id, [found])
 

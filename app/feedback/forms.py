@@ -15,6 +15,7 @@ from app.core.i18n import N_, request_language
 from app.core.ids import DbId
 from app.core.templates import render
 from app.feedback import recording_view, service
+from app.feedback.listing import Reading
 from app.feedback.models import (
     FeedbackCreate,
     FeedbackKind,
@@ -215,22 +216,19 @@ def threads_fragment(
 def thread_fragment(
     recording_id: str, feedback_id: DbId, request: Request, session: SessionDep, user: CurrentUser
 ) -> HTMLResponse:
-    """The thread the item (or reply) belongs to, as it now reads."""
+    """The thread the item (or reply) belongs to, as it now reads: one thread's rows, not
+    the page's whole view (every save and every live update asks for one)."""
     recording = access.visible(session=session, user=user, recording_id=recording_id)
+    audit_viewing(request, session, user, Action.view, recording.id, Kind.feedback, "feedback")
     item = service.get_visible(
         session=session, user=user, recording=recording, feedback_id=feedback_id
     )
     root = service.thread_root(session, item)
-    view = recording_view.build(
-        session=session,
-        user=user,
-        recording=recording,
-        filters=recording_view.Filters(),
-        lang=request_language(request),
-    )
-    found = view.threads.find(root.id)  # type: ignore[arg-type]
-    if found is None:  # a deleted draft, or a deleted item whose replies are gone
+    reading = Reading(session=session, user=user, recording=recording)
+    row = next((r for r in reading.tree() if r[0].id == root.id), None)
+    if row is None:  # a deleted draft, or a deleted item whose replies are gone
         raise NotFound(N_("The feedback no longer exists."), code="feedback.not_found")
+    found = reading.make_threads([row])[0]
     return _fragment(request, recording.id, [found])
 
 

@@ -129,14 +129,23 @@ def _moment(session: Session, feedback_id: int | None) -> tuple[float | None, fl
 
 
 def reach(
-    *, session: Session, user: User, recording_id: str, feedback_id: int | None
+    *,
+    session: Session,
+    user: User,
+    recording_id: str,
+    feedback_id: int | None,
+    seen: dict[str, bool] | None = None,
 ) -> Reach | None:
-    """How this reader gets to the item now, or None: then the notification is not shown."""
+    """How this reader gets to the item now, or None: then the notification is not shown.
+    `seen` keeps, across calls, whether the reader sees each recording (one check each)."""
     recording = session.get(Recording, recording_id)
     if recording is None:
         return None
     start, end = _moment(session, feedback_id)
-    if access.can_view(session=session, user=user, recording=recording):
+    seen = {} if seen is None else seen
+    if recording_id not in seen:
+        seen[recording_id] = access.can_view(session=session, user=user, recording=recording)
+    if seen[recording_id]:
         url = moment_url(recording.id, start, feedback_id)
         return Reach(url, recording.title, recording.id, start)
     for way in _ways:
@@ -155,10 +164,15 @@ def list_for(*, session: Session, user: User) -> NotificationList:
         .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
         .limit(LIST_LIMIT)
     ).all()
-    items = []
+    items: list[NotificationPublic] = []
+    seen: dict[str, bool] = {}
     for note, actor_name in rows:
         found = reach(
-            session=session, user=user, recording_id=note.recording_id, feedback_id=note.feedback_id
+            session=session,
+            user=user,
+            recording_id=note.recording_id,
+            feedback_id=note.feedback_id,
+            seen=seen,
         )
         if found is None:
             continue
