@@ -21,6 +21,7 @@ from app.admin import pages as admin_pages
 from app.clips import feedback as clip_feedback
 from app.clips import pages as clip_pages
 from app.clips import routes as clip_routes
+from app.core.allocator import tune_for_streaming
 from app.core.errors import (
     VideosparringError,
     error_response,
@@ -61,6 +62,7 @@ async def _lifespan(_app: Any) -> AsyncIterator[None]:
     sight. Its full collections otherwise walked some 200,000 objects every few requests,
     ~100 ms each: the p95 of a page with 2,000 feedback items (bench/feedback_bench.py).
     Young collections run less often too: one request makes thousands of short-lived rows."""
+    tune_for_streaming()  # uploads: request chunks reuse heap memory (app/core/allocator.py)
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)

@@ -701,9 +701,21 @@ def glance(results: dict[str, dict]) -> list[str]:
             f"- {r['file_bytes'] / 1024**3:.0f} GiB upload: server RSS growth "
             f"**{r['growth_mb']} MB** "
             f"(target < {r['target_growth_mb']:.0f} MB {verdict(r['target_met'])}); upload "
-            f"{r['upload_seconds']} s vs shutil.copyfile {r['copyfile_median']} s, ratio "
-            f"**{r['ratio_upload_over_copy']}** (vs cp {r.get('ratio_upload_over_cp')}) "
+            f"{r['upload_seconds']} s (its speed against a copy: upload_speed below) "
             f"({r['date']})"
+        )
+    r = results.get("upload_speed")
+    if r and "states" in r:
+        states = "; ".join(
+            f"{name}: **{v['ratio']}** ({verdict(v['target_met'])}; {v['upload_median']} s vs "
+            f"{v['copyfile_median']} s, server CPU {v['server_cpu_per_gib']} s/GiB, SHA-256 "
+            f"alone {v['sha256_only_ratio']}x the copy)"
+            for name, v in r["states"].items()
+        )
+        out.append(
+            f"- {r['file_bytes'] / 1024**3:.0f} GiB upload with curl / shutil.copyfile, target "
+            f"<= {r['target']}, by memory state: {states}; server RSS growth "
+            f"{r['rss_growth_mb']} MB ({r['date']})"
         )
     return out
 

@@ -387,8 +387,11 @@ def print_and_save(r: dict) -> None:
             f"| {r['ratio_upload_over_copy_with_sync']}, {r['ratio_upload_over_cp_with_sync']} |",
             "",
             "Each timed step starts after os.sync() and a 1 s pause, so none pays for the "
-            "write-back of the one before; the plain times leave the data in the page cache, as "
-            "the server does (it does not fsync), the `+ sync` times include writing it to disk.",
+            "write-back of the one before; the plain times leave the copies' data in the page "
+            "cache, the `+ sync` times include writing it to disk (the server writes past the "
+            "page cache with O_DIRECT where it can: its upload is on disk at the 201). A "
+            "copy's time swings with the machine's memory state; upload_speed runs both sides "
+            "from the same state: its ratios are the ones to read.",
             "",
             f"Target: server RSS grows by under {r['target_growth_mb']:.0f} MB: {met} "
             f"({r['growth_mb']} MB).",

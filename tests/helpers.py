@@ -175,3 +175,20 @@ def stop(*procs: "subprocess.Popen[bytes]", sig: int = signal.SIGTERM, timeout: 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def small_tmpfs(mount: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` (e.g. "16m") mounted at `mount` for a test (root): a disk that fills.
+
+    Unmounted at the end; if something still holds it open, lazily, and the test fails."""
+    mount.mkdir()
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(mount)], check=True
+    )
+    try:
+        yield mount
+    finally:
+        if subprocess.run(["umount", str(mount)]).returncode != 0:
+            subprocess.run(["umount", "--lazy", str(mount)], check=True)
+            raise AssertionError("something still held the small filesystem open")

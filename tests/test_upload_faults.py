@@ -28,6 +28,7 @@ from tests.helpers import (
     app_env,
     free_port,
     read_http_response,
+    small_tmpfs,
     start_server,
     stop,
     wait_until,
@@ -399,20 +400,14 @@ def test_killed_server_leaves_no_part_file_sweeps_and_private_modes(tmp_path: Pa
 @pytest.fixture
 def small_disk_server(tmp_path: Path) -> Iterator[Server]:
     """A server whose data folder (database included) is a 16 MB tmpfs made for the test."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(mount)],
-                   check=True)  # fmt: skip
-    server = None
-    try:
-        server = Server(migrated_data_dir(mount)).start()
-        yield server
-    finally:
-        if server is not None:
-            server.stop()
-        if subprocess.run(["umount", str(mount)]).returncode != 0:
-            subprocess.run(["umount", "--lazy", str(mount)], check=True)
-            raise AssertionError("something still held the small filesystem open")
+    with small_tmpfs(tmp_path / "small", "16m") as mount:
+        server = None
+        try:
+            server = Server(migrated_data_dir(mount)).start()
+            yield server
+        finally:
+            if server is not None:
+                server.stop()
 
 
 def test_full_disk_gets_507_and_leaves_nothing(small_disk_server: Server, tmp_path: Path) -> None:

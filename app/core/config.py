@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=4 * GIB, gt=0)
     # How often the web app deletes `.part` files no live upload holds (seconds).
     upload_sweep_interval_seconds: float = Field(default=300.0, gt=0)
+    # Write uploads past the page cache (O_DIRECT) where the file system allows it: on a
+    # virtual machine the kernel's cost of 2 GiB of fresh page cache was most of an upload's
+    # time (bench/upload_speed.py). False: ordinary buffered writes.
+    upload_direct_io: bool = True
     title_max_length: int = 200
     case_reference_max_length: int = 64
 
