@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -174,12 +175,16 @@ def test_a_full_disk_is_raised_and_the_file_can_still_be_discarded(
     monkeypatch.setattr(settings, "upload_direct_io", direct)
     part = PartFile(small_disk)
     data = os.urandom(8 * 1024 * 1024)  # twice the disk
-    try:
-        with pytest.raises(OSError) as raised:
-            asyncio.run(stream(part, chunked(data, random_sizes(len(data), 3), views=False)))
-        assert storage.is_disk_full(raised.value)
-    finally:
-        part.discard()
+
+    async def upload() -> None:
+        try:
+            await stream(part, chunked(data, random_sizes(len(data), 3), views=False))
+        finally:
+            part.discard()  # in the loop, right after the error, as receive_upload does
+
+    with pytest.raises(OSError) as raised:
+        asyncio.run(asyncio.wait_for(upload(), 60))
+    assert storage.is_disk_full(raised.value)
     assert list(small_disk.iterdir()) == []
 
 
@@ -247,3 +252,32 @@ def test_the_allocator_keeps_body_chunks_on_the_heap() -> None:
     )  # fmt: skip
     probe = json.loads(done.stdout)
     assert probe == {"untuned": 1, "tuned_ok": True, "tuned": 0}
+
+
+def test_a_lane_runs_its_jobs_in_order_and_a_cancelled_one_never() -> None:
+    """The shared pool has eight threads; one upload's blocks still go one after another."""
+    lane = storage._Lane()
+    gate = threading.Event()
+    ran: list[int] = []
+    overlapping = []
+    running = threading.Lock()
+
+    def job(n: int) -> None:
+        if not running.acquire(blocking=False):
+            overlapping.append(n)
+            return
+        try:
+            if n == 0:
+                gate.wait(30)
+            ran.append(n)
+        finally:
+            running.release()
+
+    jobs = [lane.submit(job, n) for n in range(20)]
+    assert jobs[19].cancel()  # not started: the first one is still waiting on the gate
+    gate.set()
+    # The cancelled job counts as done for wait() too (what PartFile.release relies on).
+    done, not_done = wait_futures(jobs, timeout=30)
+    assert not_done == set()
+    assert jobs[19].cancelled()
+    assert ran == list(range(19)) and overlapping == []

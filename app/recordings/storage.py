@@ -22,7 +22,9 @@ import shutil
 import stat
 import uuid
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from pathlib import Path
 
 from app.core.config import settings
@@ -44,10 +46,48 @@ WRITE_BLOCK = 1024 * 1024
 PIPELINE_DEPTH = 1
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 IOV_MAX = 512  # chunks per writev call (Linux allows 1024)
+# Threads for every upload's hashing and writing: two at a time per upload (its two lanes),
+# so this many serve four uploads at once and more wait their turn.
+_IO_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upload-io")
 # O_DIRECT wants the memory, the length and the file offset in whole blocks: the chunks are
 # copied into a page-aligned staging buffer and written from there, whole blocks at a time.
 DIRECT_ALIGN = 4096
 STAGE_BYTES = 1024 * 1024
+
+
+class _Lane:
+    """Jobs that run one after another, in the order they were given, on the shared pool.
+
+    A job is handed to the pool only when the one before it has finished, so a lane holds
+    no thread while it waits. A job not yet started can be cancelled; it then never runs.
+    """
+
+    def __init__(self) -> None:
+        self._last: Future[None] | None = None
+
+    def submit(self, fn: Callable[..., None], *args: object) -> Future[None]:
+        job: Future[None] = Future()
+
+        def run() -> None:
+            # A cancelled job ends here too: `wait()` counts it done only once notified.
+            if not job.set_running_or_notify_cancel():
+                return
+            try:
+                fn(*args)
+            except BaseException as exc:  # handed to whoever waits on the job
+                job.set_exception(exc)
+            else:
+                job.set_result(None)
+
+        def start(_: object = None) -> None:
+            _IO_POOL.submit(run)
+
+        last, self._last = self._last, job
+        if last is None:
+            start()
+        else:
+            last.add_done_callback(start)  # at once if it is already done
+        return job
 
 
 def recording_dir(recording_id: str) -> Path:
@@ -82,9 +122,9 @@ class PartFile:
     """A new upload file, 0600 and locked while it lives; hashed and written off the loop.
 
     The event loop only collects the chunks it receives (`feed`, no copy); each block of
-    `WRITE_BLOCK` bytes goes to two threads of this upload's own, one hashing and one
-    writing the blocks in order, both releasing the GIL, while the loop receives the next
-    ones; up to `PIPELINE_DEPTH` blocks wait for them.
+    `WRITE_BLOCK` bytes goes to two lanes of the shared threads, one hashing and one writing
+    the blocks in order, both releasing the GIL, while the loop receives the next ones; up
+    to `PIPELINE_DEPTH` blocks wait for them.
 
     Where the file system takes O_DIRECT (and `upload_direct_io` is on), the writer copies
     the chunks into a page-aligned buffer and writes it past the page cache, the last
@@ -109,10 +149,11 @@ class PartFile:
         self._hash = hashlib.sha256()
         self._chunks: list[bytes | memoryview] = []
         self._buffered = 0
-        # One thread each: blocks are hashed, and written, in the order they came.
-        self._hasher = ThreadPoolExecutor(1, thread_name_prefix="upload-hash")
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="upload-write")
-        self._pending: deque[tuple[Future[None], Future[None]]] = deque()
+        # Blocks are hashed, and written, in the order they came: one lane each.
+        self._hasher = _Lane()
+        self._writer = _Lane()
+        # Per block handed over: its hash and write jobs, oldest first.
+        self._pending: deque[list[Future[None]]] = deque()
         self.size = 0
         self._stage: mmap.mmap | None = None
         self._staged = 0
@@ -143,17 +184,16 @@ class PartFile:
         if self._chunks:
             block, self._chunks, self._buffered = self._chunks, [], 0
             self._pending.append(
-                (
+                [
                     self._hasher.submit(self._hash_block, block),
                     self._writer.submit(self._write_block, block),
-                )
+                ]
             )
-        while self._pending and (final or len(self._pending) > PIPELINE_DEPTH):
-            hashed, written = self._pending[0]
-            await asyncio.gather(asyncio.wrap_future(hashed), asyncio.wrap_future(written))
-            self._pending.popleft()
         if final and self.direct:
-            await asyncio.wrap_future(self._writer.submit(self._write_tail))
+            self._pending.append([self._writer.submit(self._write_tail)])
+        while self._pending and (final or len(self._pending) > PIPELINE_DEPTH):
+            await asyncio.gather(*(asyncio.wrap_future(job) for job in self._pending[0]))
+            self._pending.popleft()
 
     def _hash_block(self, block: list[bytes | memoryview]) -> None:
         for chunk in block:
@@ -236,9 +276,12 @@ class PartFile:
         if self._fd is None:
             return
         # Blocks still being written (the request was cancelled, or a write failed): closing
-        # now could let a write land in a file opened later under the same number.
-        self._writer.shutdown(wait=True, cancel_futures=True)
-        self._hasher.shutdown(wait=True, cancel_futures=True)
+        # now could let a write land in a file opened later under the same number. Those
+        # not started yet never will be.
+        jobs = [job for block in self._pending for job in block]
+        for job in jobs:
+            job.cancel()
+        wait_futures(jobs)
         self._pending.clear()
         os.close(self._fd)
         self._fd = None
