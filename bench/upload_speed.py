@@ -12,15 +12,16 @@ goes first:
              with the app's allocator settings (app/core/allocator.py)
 
 Memory states. Writing 2 GiB costs what the kernel pays to get 2 GiB of page cache, and on a
-virtual machine that returns free memory to its host (free page reporting, as here) that
-depends on what happened just before: a copy right after 2 GiB was freed took 0.5 s, the
-same copy after 10 s of quiet 3 s. Every step therefore starts from the same state:
+virtual machine whose host takes back free memory that can depend on what happened just
+before: in one run a copy right after 2 GiB was freed took 0.5 s, the same copy after 10 s
+of quiet 3 s (an hour later the quiet ones took 0.6 s too). Every step starts from the same
+state, and each pair runs in both:
 
-    idle: os.sync(), then 12 s without work (freed memory has gone back to the host, as on
-          a server that was quiet before the upload came);
+    idle: os.sync(), then 12 s without work (freed memory may have gone back to the host,
+          as on a server that was quiet before the upload came);
     hot:  a copy of the file made, deleted and synced just before (its pages are at hand:
-          the best case for the copy, which then moves page cache to page cache at ~4 GiB/s,
-          faster than SHA-256 runs here, so no upload that hashes can keep within 1.3x).
+          the copy then moves page cache to page cache at 3-4 GiB/s, faster than SHA-256
+          runs here, so no upload that hashes can keep within 1.3x of it).
 
 The SHA-256 of the file alone (hashlib.file_digest, from the page cache) is timed in each
 state too: the least any server that stores the file's hash spends, whatever it writes.
