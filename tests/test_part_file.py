@@ -281,3 +281,29 @@ def test_a_lane_runs_its_jobs_in_order_and_a_cancelled_one_never() -> None:
     assert not_done == set()
     assert jobs[19].cancelled()
     assert ran == list(range(19)) and overlapping == []
+
+
+def test_more_uploads_at_once_than_the_pool_has_threads_each_get_their_own_bytes(
+    tmp_path: Path,
+) -> None:
+    """Six uploads share the pool's eight threads (two lanes each): none waits forever, and
+    no block lands in another's file or hash."""
+    bodies = [random.Random(n).randbytes(3 * WRITE_BLOCK + 1000 * n) for n in range(6)]
+
+    async def run() -> list[PartFile]:
+        parts = [PartFile(tmp_path) for _ in bodies]
+        feeds = [
+            stream(part, chunked(body, random_sizes(len(body), n), views=n % 2 == 1))
+            for n, (part, body) in enumerate(zip(parts, bodies, strict=True))
+        ]
+        await asyncio.wait_for(asyncio.gather(*feeds), 60)
+        return parts
+
+    parts = asyncio.run(run())
+    try:
+        for part, body in zip(parts, bodies, strict=True):
+            assert part.path.read_bytes() == body
+            assert part.sha256 == hashlib.sha256(body).hexdigest()
+    finally:
+        for part in parts:
+            part.discard()
