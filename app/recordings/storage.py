@@ -90,6 +90,16 @@ class _Lane:
         return job
 
 
+def _set_direct(fd: int, on: bool) -> bool:
+    """Set or clear O_DIRECT on an open file; False if it already was so."""
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    wanted = flags | os.O_DIRECT if on else flags & ~os.O_DIRECT
+    if wanted == flags:
+        return False
+    fcntl.fcntl(fd, fcntl.F_SETFL, wanted)
+    return True
+
+
 def recording_dir(recording_id: str) -> Path:
     # Ids are hex from uuid4; checked so that no id can point outside the media folder.
     if not recording_id.isalnum():
@@ -159,9 +169,9 @@ class PartFile:
         self._staged = 0
         if settings.upload_direct_io:
             try:
-                fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_DIRECT)
+                _set_direct(fd, True)
                 self._stage = mmap.mmap(-1, STAGE_BYTES)  # anonymous maps are page-aligned
-            except OSError:  # tmpfs and some network file systems: buffered writes
+            except OSError:  # a file system without O_DIRECT: buffered writes
                 pass
 
     @property
@@ -230,7 +240,7 @@ class PartFile:
                     done += os.write(self._fd, stage[done:length])
                 except OSError as exc:
                     # A file system that took the flag but not this write: go on buffered.
-                    if exc.errno != errno.EINVAL or not self._direct_flag(False):
+                    if exc.errno != errno.EINVAL or not _set_direct(self._fd, False):
                         raise
             rest = self._staged - length
             stage[:rest] = stage[length : self._staged]
@@ -240,20 +250,10 @@ class PartFile:
         """The last partial block: O_DIRECT cannot write it, a buffered write can."""
         assert self._fd is not None and self._stage is not None
         if self._staged:
-            self._direct_flag(False)
+            _set_direct(self._fd, False)
             with memoryview(self._stage) as stage:
                 self._writev([stage[: self._staged]])
             self._staged = 0
-
-    def _direct_flag(self, on: bool) -> bool:
-        """Set or clear O_DIRECT on the file; False if it already was so."""
-        assert self._fd is not None
-        flags = fcntl.fcntl(self._fd, fcntl.F_GETFL)
-        wanted = flags | os.O_DIRECT if on else flags & ~os.O_DIRECT
-        if wanted == flags:
-            return False
-        fcntl.fcntl(self._fd, fcntl.F_SETFL, wanted)
-        return True
 
     def _writev(self, block: list[bytes | memoryview]) -> None:
         assert self._fd is not None
