@@ -11,12 +11,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def migrate(args: argparse.Namespace) -> None:
+    """The database at the newest schema. A new one starts with today's default rubric (the
+    baseline migration seeds that of its own release; later migrations leave a rubric be)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+    from app.core.db import get_engine, session_scope
+    from app.criteria import offer
 
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
+    with get_engine().connect() as connection:
+        new = MigrationContext.configure(connection).get_current_revision() is None
     command.upgrade(config, "head")
+    if new:
+        with session_scope() as session:
+            offer.install(session=session)
 
 
 def prepare_model(args: argparse.Namespace) -> None:
@@ -56,10 +67,14 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def create_admin(args: argparse.Namespace) -> None:
-    """The first administrator (later ones are made in the web app)."""
+    """The first administrator (later ones are made in the web app). It ends demo mode: the
+    demo accounts go with everything they made, and the file of their passwords."""
     from app.accounts import service
     from app.accounts.models import Role
-    from app.audit import service as audit
+    from app.admin import actions
+    from app.admin import service as admin_service
+    from app.audit.service import Action, audit_on_commit
+    from app.core.config import settings
     from app.core.db import session_scope
     from app.core.errors import VideosparringError
 
@@ -78,12 +93,30 @@ def create_admin(args: argparse.Namespace) -> None:
                 password=password,
             )
             email = user.email
+            detail = f"{email} administrator (cli)"
+            audit_on_commit(session, actions.SERVER, Action.user_created, detail=detail)
+            removed = admin_service.end_demo(session=session)
+            for demo_email, recordings in removed.items():
+                for recording_id in recordings:
+                    audit_on_commit(
+                        session, actions.SERVER, Action.delete, recording_id, "demo ended"
+                    )
+                audit_on_commit(session, actions.SERVER, Action.user_deleted, detail=demo_email)
+            if removed:
+                audit_on_commit(session, actions.SERVER, Action.demo_ended)
     except VideosparringError as exc:
         sys.exit(exc.message())
-    audit.record(action=audit.Action.user_created, detail=f"{email} administrator (cli)")
+    (settings.resolved_data_dir / DEMO_LOGINS).unlink(missing_ok=True)
     print(f"Administrator {email} oprettet / created.")
+    if removed:
+        print("Demo-tilstand slut: demo-brugerne og deres data er slettet / demo mode ended.")
+    print(
+        "Ved første login sættes en anden faktor op (autentificeringsapp) / "
+        "at the first login, a second factor (authenticator app) is set up."
+    )
 
 
+DEMO_LOGINS = "demo-logins.txt"
 DEMO_USERS = [
     ("admin@demo.local", "Demo Administrator", "administrator"),
     ("sagsbehandler@demo.local", "Sara Sagsbehandler", "caseworker"),
@@ -93,31 +126,71 @@ DEMO_USERS = [
 
 
 def demo_users(args: argparse.Namespace) -> None:
-    """On an empty database, make one demo account per role; always print how to log in."""
+    """On an empty database, make one demo account per role and turn demo mode on (the
+    only place that does); always print how to log in while demo mode lasts."""
     from sqlmodel import select
 
-    from app.accounts import service
+    from app.accounts import demo, service
     from app.accounts.models import Role, User
     from app.core.config import settings
     from app.core.db import session_scope
 
-    logins = settings.resolved_data_dir / "demo-logins.txt"
+    logins = settings.resolved_data_dir / DEMO_LOGINS
     with session_scope() as session:
         empty = session.exec(select(User).limit(1)).first() is None
         if empty:
             lines = []
             for email, name, role in DEMO_USERS:
                 password = secrets.token_urlsafe(12)
-                service.create_user(
+                user = service.create_user(
                     session=session, email=email, name=name, role=Role(role), password=password
                 )
+                user.demo = True
                 lines.append(f"{role:<14} {email:<28} {password}")
+            demo.turn_on(session)
             logins.write_text("\n".join(lines) + "\n")
             logins.chmod(0o600)
-    if logins.exists():
+        on = demo.is_on(session)
+    if on and logins.exists():
         print("Demo-logins (rolle, e-mail, adgangskode) / demo logins (role, e-mail, password):")
         print(logins.read_text(), end="")
-        print(f"(gemt i / kept in {logins}; slet filen når demo-brugerne er slettet)")
+        print(
+            f"(gemt i / kept in {logins}; demo-tilstand: ingen anden faktor. "
+            "`videosparring create-admin` afslutter den / ends demo mode)"
+        )
+
+
+def second_factor(args: argparse.Namespace) -> None:
+    """A lost authenticator where there are fewer than three administrators: the removal
+    one administrator proposed is approved here, on the server (`list`, `approve ID`)."""
+    from app.accounts import removal as removal_rule
+    from app.accounts.models import User
+    from app.admin import actions
+    from app.core.config import settings
+    from app.core.db import session_scope
+    from app.core.errors import VideosparringError
+
+    try:
+        with session_scope() as session:
+            if args.action == "list":
+                for removal in removal_rule.open_removals(session=session):
+                    person = session.get(User, removal.user_id)
+                    proposer = session.get(User, removal.proposed_by_id or 0)
+                    print(
+                        f"{removal.id}\t{person.email if person else removal.user_id}\t"
+                        f"proposed by {proposer.email if proposer else '?'} "
+                        f"{removal.proposed_at:%Y-%m-%d %H:%M} UTC"
+                    )
+                return
+            if args.id is None:
+                sys.exit("videosparring second-factor approve ID")
+            user = actions.approve_second_factor_removal(
+                session=session, admin=None, removal_id=args.id, lang=settings.default_language
+            )
+            email = user.email
+    except VideosparringError as exc:
+        sys.exit(exc.message())
+    print(f"Anden faktor fjernet for / second factor removed for {email}.")
 
 
 def audit_verify(args: argparse.Namespace) -> None:
@@ -129,8 +202,8 @@ def audit_verify(args: argparse.Namespace) -> None:
         result = service.verify(session=session)
     if result.ok:
         print(
-            f"Audit log OK: {result.checked} entries, chain intact and its end matches the"
-            " head file in the data folder."
+            f"Audit log OK: {result.checked} entries, chain intact, its end matches the"
+            " head file in the data folder, and every viewing has its entry."
         )
         return
     print(
@@ -154,6 +227,7 @@ COMMANDS = {
     "worker": worker,
     "create-admin": create_admin,
     "demo-users": demo_users,
+    "second-factor": second_factor,
     "audit-verify": audit_verify,
     "purge-expired": purge_expired,
 }
@@ -168,6 +242,9 @@ def main(argv: list[str] | None = None) -> None:
             command.add_argument("--email", required=True)
             command.add_argument("--name", default="Administrator")
             command.add_argument("--password", help="or SPARRING_ADMIN_PASSWORD, or a prompt")
+        if name == "second-factor":
+            command.add_argument("action", choices=["list", "approve"])
+            command.add_argument("id", type=int, nargs="?")
     args = parser.parse_args(argv)
     COMMANDS[args.command](args)
 

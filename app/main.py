@@ -14,11 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.access import events as access_events
+from app.access import pages as access_pages
+from app.access import routes as access_routes
+from app.accounts import demo, second_factor_pages
+from app.accounts import login as log_in
 from app.accounts import pages as account_pages
 from app.accounts import routes as account_routes
 from app.accounts.deps import LoginRequired
+from app.admin import audit_names
 from app.admin import pages as admin_pages
-from app.clips import feedback as clip_feedback
+from app.clips import content as clip_content
 from app.clips import pages as clip_pages
 from app.clips import routes as clip_routes
 from app.core.allocator import tune_for_streaming
@@ -35,9 +41,11 @@ from app.core.templates import add_context_hook
 from app.criteria import pages as criteria_pages
 from app.criteria import routes as criteria_routes
 from app.feedback import forms as feedback_forms
-from app.feedback import notification_pages, notifications
+from app.feedback import notification_pages, notifications, pdf
 from app.feedback import pages as feedback_pages
 from app.feedback import routes as feedback_routes
+from app.feedback.models import NotificationReason
+from app.identity import pages as identity_pages
 from app.leader import pages as leader_pages
 from app.library import pages as library_pages
 from app.library import routes as library_routes
@@ -48,8 +56,7 @@ from app.recordings import routes as recording_routes
 from app.sessions import events as session_events
 from app.sessions import pages as session_pages
 from app.sessions import routes as session_routes
-from app.sharing import pages as sharing_pages
-from app.sharing import routes as sharing_routes
+from app.sessions import service as session_service
 from app.transcripts import pages as transcript_pages
 from app.transcripts import routes as transcript_routes
 
@@ -67,9 +74,33 @@ async def _lifespan(_app: Any) -> AsyncIterator[None]:
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
     yield
+    pdf.renderer.close()  # its processes end with the app
+
+
+def _register() -> None:
+    """What features below tell features above them, through registries filled here, in
+    one place (never as a side effect of an import)."""
+    add_context_hook(notification_pages.unread_badge)  # the count in every page's top bar
+    add_context_hook(demo.banner)  # every page says so while the demo accounts exist
+    session_events.on_access_changed(default_hub().recheck_room)  # removed: cut off now
+    # A notification's item seen through a clip or in a team session opens there.
+    notifications.add_way_to_see(clip_content.way_to_see)
+    notifications.add_way_to_see(session_service.way_to_see)
+    # Told when a share reaches them, or they are invited to a session; what they choose
+    # to get by e-mail is on their account page.
+    access_events.on_granted(notifications.shared)
+    notifications.add_opener(NotificationReason.clip_shared, clip_content.open_shared)
+    notifications.add_opener(NotificationReason.invited, session_service.open_invitation)
+    add_context_hook(notification_pages.mail_choices)
+    # Sign-in through the municipality: its button on the pages, signing out there too.
+    add_context_hook(identity_pages.identity_context)
+    log_in.add_logout_hook(identity_pages.end_at_provider)
+    # The audit log names a sparring session by its kind and time.
+    audit_names.name_sessions_with(session_service.log_names)
 
 
 def create_app() -> FastAPI:
+    _register()
     app = FastAPI(
         lifespan=_lifespan,
         title="Videosparring",
@@ -83,7 +114,7 @@ def create_app() -> FastAPI:
     api.include_router(recording_routes.router)
     api.include_router(library_routes.router)
     api.include_router(transcript_routes.router)
-    api.include_router(sharing_routes.router)
+    api.include_router(access_routes.router)
     api.include_router(criteria_routes.router)
     api.include_router(feedback_routes.router)
     api.include_router(feedback_routes.notes)
@@ -93,19 +124,18 @@ def create_app() -> FastAPI:
     api.include_router(live_routes.router)  # the WebSocket of a session's live channel
     app.include_router(api)
     app.include_router(account_pages.router)
+    app.include_router(second_factor_pages.router)
+    app.include_router(identity_pages.router)
     # /recordings/new before /recordings/{recording_id}
     app.include_router(recording_pages.router)
     app.include_router(library_pages.router)
     app.include_router(transcript_pages.router)
-    app.include_router(sharing_pages.router)
+    app.include_router(access_pages.router)
     app.include_router(feedback_forms.router)
     app.include_router(admin_pages.router)
     app.include_router(criteria_pages.router)
     app.include_router(notification_pages.router)
-    add_context_hook(notification_pages.unread_badge)  # the count in every page's top bar
-    session_events.on_access_changed(default_hub().recheck_room)  # removed: cut off now
-    # A reply to someone who sees the item only through a shared clip opens the clip.
-    notifications.add_way_to_see(clip_feedback.seen_through_clip)
+    app.include_router(notification_pages.account)
     app.include_router(leader_pages.router)
     app.include_router(feedback_pages.router)
     app.include_router(clip_pages.router)

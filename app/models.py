@@ -1,24 +1,24 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from app.access.models import Share, ShareMember
 from app.accounts.models import AuthSession, Team, TeamMember, User
 from app.audit.models import AuditEntry, AuditHead
-from app.clips.models import Clip, ClipShare, ClipShareMember
+from app.clips.models import Clip
 from app.criteria.models import Criterion, CriterionGroup, CriterionVersion, RubricSettings
-from app.feedback.models import Feedback, FeedbackCriterion, Notification
+from app.feedback.models import Brought, Feedback, FeedbackCriterion, Notification
+from app.identity.models import ProviderIdentity
 from app.jobs.models import Job
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
 from app.sessions.models import SessionParticipant, SparringSession
-from app.sharing.models import Share
 from app.transcripts.models import Segment, Transcript, Word
 
 __all__ = [
     "AuditEntry",
     "AuditHead",
     "AuthSession",
+    "Brought",
     "Clip",
-    "ClipShare",
-    "ClipShareMember",
     "Consent",
     "Criterion",
     "CriterionGroup",
@@ -26,6 +26,7 @@ __all__ = [
     "Feedback",
     "FeedbackCriterion",
     "Notification",
+    "ProviderIdentity",
     "RubricSettings",
     "Job",
     "Recording",
@@ -33,6 +34,7 @@ __all__ = [
     "Segment",
     "SessionParticipant",
     "Share",
+    "ShareMember",
     "SparringSession",
     "Team",
     "TeamMember",

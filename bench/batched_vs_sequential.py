@@ -11,75 +11,44 @@ line count and length, and words placed in silence: outside the VAD's speech reg
 (+ the engine's tolerance), and, on the gappy recording, inside a known gap by more than the
 VAD padding. `--tune` times other batch sizes on the 10-minute recording.
 
-    .venv/bin/python bench/batched_vs_sequential.py [--pairs 5] [--tune 4,8,16] [--tune-runs 2]
+    .venv/bin/python bench/batched_vs_sequential.py [--repeats 5] [--tune 4,8,16] [--tune-runs 2]
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import os
-import shutil
-import statistics
-import sys
 import time
 from pathlib import Path
+from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
-
-from speech_audio import (  # noqa: E402
-    WORK,
-    Clock,
-    SpeechRecording,
-    ffmpeg,
-    make_gappy_recording,
-    make_recording,
-    report,
-    wer,
-)
+from harness import command_line, ffmpeg, log, measure, parse, results, server
+from speech_audio import SpeechRecording, make_gappy_recording, make_recording, wer
 
 THREADS = 2
 VAD_PAD_S = 0.4  # faster-whisper's VadOptions.speech_pad_ms
-
-
-def log(msg: str) -> None:
-    print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
+SIDES = ("sequential", "batched")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pairs", type=int, default=5)
+    parser = command_line(__doc__, 5, "pairs on each recording", "--pairs")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the setting's")
     parser.add_argument("--tune", default="4,8,16", help="batch sizes to time ('' skips)")
     parser.add_argument("--tune-runs", type=int, default=2)
     parser.add_argument("--lang", default="en")
-    parser.add_argument("--seconds", type=float, default=600.0)
-    args = parser.parse_args()
-
+    parser.add_argument("--seconds", type=float, default=600.0, help="the long recording's")
+    args = parse(parser, repeats=1, seconds=60.0, tune="8", tune_runs=1)
     long_rec = make_recording(args.lang, args.seconds)
     gappy = make_gappy_recording(args.lang)
-    data_dir = WORK / f"batched-{datetime.datetime.now():%Y%m%d-%H%M%S}"
-    data_dir.mkdir(parents=True)
-    for key in ("SPARRING_DATABASE_URL", "SPARRING_QUEUE_URL", "SPARRING_WHISPER_BATCH_SIZE"):
-        os.environ.pop(key, None)
-    os.environ.update(
-        {
-            "SPARRING_DATA_DIR": str(data_dir),
-            "SPARRING_WHISPER_MODEL": "bundled-base",
-            "SPARRING_WHISPER_DEVICE": "cpu",
-            "SPARRING_WHISPER_COMPUTE_TYPE": "int8",
-            "SPARRING_WHISPER_CPU_THREADS": str(THREADS),
-        }
-    )
-    os.chdir(ROOT)
-    try:
+    with server.data_folder("batched", keep=args.keep) as data_dir:
+        server.use_in_process(
+            data_dir,
+            "SPARRING_WHISPER_BATCH_SIZE",
+            SPARRING_WHISPER_MODEL="bundled-base",
+            SPARRING_WHISPER_DEVICE="cpu",
+            SPARRING_WHISPER_COMPUTE_TYPE="int8",
+            SPARRING_WHISPER_CPU_THREADS=str(THREADS),
+        )
         result = run(args, long_rec, gappy, data_dir)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-    print_and_save(result)
+    results.report(args, "batched_vs_sequential", result, summary(result))
 
 
 class Subject:
@@ -98,12 +67,12 @@ class Subject:
         ]
 
 
-def measure(engine, subject: Subject) -> dict:
+def transcribe(engine: Any, subject: Subject) -> dict[str, Any]:
     from workers import segmenting, speech
 
     rec = subject.rec
     first = None
-    with Clock() as clock:
+    with measure.Clock() as clock:
         t0 = time.perf_counter()
         segments = []
         for seg in engine.transcribe(rec.mp4, rec.language):
@@ -129,16 +98,16 @@ def measure(engine, subject: Subject) -> dict:
         "load": clock.load,
         "wer": wer(rec.reference, " ".join(s.text for s in segments)),
         "segments": len(segments),
-        "median_seconds": statistics.median(lengths),
+        "median_seconds": measure.median(lengths),
         "max_seconds": max(lengths),
-        "median_chars": statistics.median([len(s.text) for s in segments] or [0]),
+        "median_chars": measure.median([len(s.text) for s in segments] or [0]),
         "outside_vad": len(outside),
         "in_gaps": len(in_gaps),
         "in_gap_examples": in_gaps[:5],
     }
 
 
-def run(args: argparse.Namespace, long_rec, gappy, data_dir: Path) -> dict:
+def run(args: Any, long_rec: SpeechRecording, gappy: Any, data_dir: Path) -> dict[str, Any]:
     from app.core.config import Settings
     from workers import speech
 
@@ -156,53 +125,44 @@ def run(args: argparse.Namespace, long_rec, gappy, data_dir: Path) -> dict:
     log(f"both engines loaded and warmed on 20 s (batched: batch_size={bs})")
 
     subjects = [
-        Subject("10-minute conversation", long_rec, []),
+        Subject(f"{long_rec.duration / 60:.0f}-minute conversation", long_rec, []),
         Subject("long gaps", gappy, gappy.gaps),
     ]
-    runs: dict[str, dict[str, list[dict]]] = {}
+    runs: dict[str, measure.Runs] = {}
     for subject in subjects:
         log(f"{subject.name}: {subject.rec.mp4.name}, {subject.rec.duration:.1f} s")
-        runs[subject.name] = {"sequential": [], "batched": []}
-        for pair in range(args.pairs):
-            order = ("sequential", "batched") if pair % 2 == 0 else ("batched", "sequential")
-            for kind in order:
-                m = measure(engines[kind], subject)
-                runs[subject.name][kind].append(m)
-                log(
-                    f"  pair {pair + 1} {kind:10s} wall {m['wall']:6.1f} s  cpu {m['cpu']:6.1f} s"
-                    f"  first {m['first']:5.1f} s  WER {m['wer']:.2%}  {m['segments']} lines"
-                    f"  median {m['median_seconds']:.1f} s  outside VAD {m['outside_vad']}"
-                    f"  in gaps {m['in_gaps']}  load {m['load'][0]:.1f}->{m['load'][1]:.1f}"
-                )
+        runs[subject.name] = measure.Runs()
+        for pair, kind in measure.alternate(SIDES, args.repeats):
+            m = runs[subject.name].add(kind, transcribe(engines[kind], subject))
+            log(
+                f"  pair {pair + 1} {kind:10s} wall {m['wall']:6.1f} s  cpu {m['cpu']:6.1f} s"
+                f"  first {m['first']:5.1f} s  WER {m['wer']:.2%}  {m['segments']} lines"
+                f"  median {m['median_seconds']:.1f} s  outside VAD {m['outside_vad']}"
+                f"  in gaps {m['in_gaps']}  load {m['load'][0]:.1f}->{m['load'][1]:.1f}"
+            )
 
-    tuning: dict[int, list[dict]] = {}
+    tuning = measure.Runs()
     sizes = [int(x) for x in args.tune.split(",") if x.strip()]
-    if sizes:
-        tuners = {n: speech.FasterWhisperEngine(Settings(whisper_batch_size=n)) for n in sizes}
-        for engine in tuners.values():
-            engine.load()
-            list(engine.transcribe(clip, long_rec.language))
-        for rep in range(args.tune_runs):
-            order = sizes if rep % 2 == 0 else sizes[::-1]
-            for n in order:
-                m = measure(tuners[n], subjects[0])
-                tuning.setdefault(n, []).append(m)
-                log(
-                    f"  tune batch_size={n:2d} wall {m['wall']:6.1f} s  cpu {m['cpu']:6.1f} s"
-                    f"  first {m['first']:5.1f} s  WER {m['wer']:.2%}"
-                )
+    tuners = {n: speech.FasterWhisperEngine(Settings(whisper_batch_size=n)) for n in sizes}
+    for engine in tuners.values():
+        engine.load()
+        list(engine.transcribe(clip, long_rec.language))
+    for _, n in measure.alternate(sizes, args.tune_runs):
+        m = tuning.add(n, transcribe(tuners[n], subjects[0]))
+        log(
+            f"  tune batch_size={n:2d} wall {m['wall']:6.1f} s  cpu {m['cpu']:6.1f} s"
+            f"  first {m['first']:5.1f} s  WER {m['wer']:.2%}"
+        )
     return summarise(runs, tuning, bs, default_bs, subjects)
 
 
-def _med(runs: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
-
-
-def summarise(runs, tuning, bs, default_bs, subjects) -> dict:
+def summarise(
+    runs: dict[str, measure.Runs], tuning: measure.Runs, bs: int, default_bs: int, subjects: list
+) -> dict[str, Any]:
     from app.core.config import settings
     from workers import segmenting, speech
 
-    out: dict = {
+    out: dict[str, Any] = {
         "model": "bundled-base (multilingual Whisper base, CTranslate2)",
         "device": f"cpu, int8, cpu_threads={THREADS}",
         "batch_size": bs,
@@ -222,27 +182,25 @@ def summarise(runs, tuning, bs, default_bs, subjects) -> dict:
             "reference_words": subject.rec.words,
             "vad_speech_seconds": round(sum(x.end - x.start for x in subject.regions), 1),
             "gaps": subject.gaps,
-            "runs": r,
+            "runs": r.sides,
         }
-        for kind in ("sequential", "batched"):
+        for kind in SIDES:
             for key in ("wall", "cpu", "first", "wer", "median_seconds", "median_chars"):
-                entry[f"{kind}_{key}"] = round(_med(r[kind], key), 4)
+                entry[f"{kind}_{key}"] = round(r.median(kind, key), 4)
             entry[f"{kind}_segments"] = r[kind][-1]["segments"]
-            entry[f"{kind}_max_seconds"] = round(max(x["max_seconds"] for x in r[kind]), 2)
-            entry[f"{kind}_outside_vad"] = max(x["outside_vad"] for x in r[kind])
-            entry[f"{kind}_in_gaps"] = max(x["in_gaps"] for x in r[kind])
-        entry["speedup_wall"] = round(entry["sequential_wall"] / entry["batched_wall"], 3)
-        entry["speedup_cpu"] = round(entry["sequential_cpu"] / entry["batched_cpu"], 3)
+            entry[f"{kind}_max_seconds"] = round(max(r.values(kind, "max_seconds")), 2)
+            entry[f"{kind}_outside_vad"] = max(r.values(kind, "outside_vad"))
+            entry[f"{kind}_in_gaps"] = max(r.values(kind, "in_gaps"))
+        entry["speedup_wall"] = round(r.ratio("wall", "sequential", "batched"), 3)
+        entry["speedup_cpu"] = round(r.ratio("cpu", "sequential", "batched"), 3)
         out["recordings"][subject.name] = entry
     out["tuning"] = {
         str(n): {
-            "wall": round(_med(ms, "wall"), 2),
-            "cpu": round(_med(ms, "cpu"), 2),
-            "first": round(_med(ms, "first"), 2),
-            "wer": round(_med(ms, "wer"), 4),
-            "runs": ms,
+            **{k: round(tuning.median(n, k), 2) for k in ("wall", "cpu", "first")},
+            "wer": round(tuning.median(n, "wer"), 4),
+            "runs": tuning[n],
         }
-        for n, ms in sorted(tuning.items())
+        for n in sorted(tuning.sides)
     }
     main_rec = out["recordings"][subjects[0].name]
     out["speedup_wall"] = main_rec["speedup_wall"]
@@ -258,7 +216,7 @@ def summarise(runs, tuning, bs, default_bs, subjects) -> dict:
     return out
 
 
-def print_and_save(r: dict) -> None:
+def summary(r: dict[str, Any]) -> str:
     bs = r["batch_size"]
     lines = [
         f"Model: {r['model']}; {r['device']}. Both sides: workers.speech.FasterWhisperEngine, "
@@ -311,8 +269,7 @@ def print_and_save(r: dict) -> None:
         f"Target (>= 1.8x as fast on the 10-minute recording, WER no worse, nothing in silence): "
         f"{'MET' if r['target_met'] else 'NOT met'}.",
     ]
-    summary = "\n".join(lines)
-    report("batched_vs_sequential", r, summary)
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,10 @@ One recording of `--minutes` (30) with `--items` (1,400) feedback items and `--r
 items the caseworker's self-reflection, `--drafts` (20) of them the reader's own drafts),
 written straight into the database with the app's models, on SQLite and on PostgreSQL (a
 throwaway database on 127.0.0.1:5432, migrated like the tests do). For each database it
-starts the app under uvicorn (`tests/helpers.start_server`), logs in as the supervisor the
+starts the app under uvicorn (`tests/support/servers.start_server`), logs in as the supervisor the
 recording is shared with, and measures, warm:
 
-    page:     GET /recordings/{id}, the first response (`--reps` 100 after 10 warm-up)
+    page:     GET /recordings/{id}, the first response (`--repeats` 100 after 10 warm-up)
     api:      GET /api/v1/recordings/{id}/feedback, its first page (the API's default
               of 200 threads; `count` and `drafts` are of them all) (the same)
     api_all:  every page of it in turn (10 walks after 2; for information; no target)
@@ -21,64 +21,52 @@ then times the page and the API list in this process (ASGI, one thread) under cP
 show where the time goes.
 Prints a table and stores it (bench/results/feedback_bench.json, bench/RESULTS.md).
 
-    .venv/bin/python bench/feedback_bench.py [--reps 100] [--loads 10] [--only sqlite]
+    .venv/bin/python bench/feedback_bench.py [--repeats 100] [--loads 10] [--only sqlite]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import math
 import os
 import pstats
 import random
 import shutil
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-WORK = Path(tempfile.mkdtemp(prefix="vs-bench-feedback-"))
-# Settings are read when the app is first imported: the throwaway data folder first.
-os.environ["SPARRING_DATA_DIR"] = str(WORK)
-for name in ("SPARRING_DATABASE_URL", "SPARRING_QUEUE_URL"):
-    os.environ.pop(name, None)
-sys.path.insert(0, str(BENCH))
-
-import httpx  # noqa: E402
-import psycopg  # noqa: E402
-from app_session import app_env, login, start_server, stop  # noqa: E402
-from speech_audio import report  # noqa: E402
+import httpx
+import psycopg
+from harness import command_line, ffmpeg, log, parse, results, server
+from harness.measure import median, nearest_rank
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "correct horse battery staple"
 USERS = {"caseworker": ("bench-cw@kommune.test", "Sara Sagsbehandler"),
          "supervisor": ("bench-sv@kommune.test", "Søren Supervisor")}  # fmt: skip
 TARGETS_MS = {"page": 200.0, "api": 100.0}
-API_PAGE = 200  # the API list's default page (app.feedback.listing.PAGE)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+API_PAGE = 200  # the API list's default page (app.feedback.reading.PAGE)
+# What the profile shows: (label, file, function) of the functions where the time goes.
+PROFILED = [
+    ("Reading.__init__ (queries)", "reading.py", "__init__"),
+    ("Reading.threads (FeedbackPublic objects)", "reading.py", "threads"),
+    ("feedback view.build", "view.py", "build"),
+    ("feedback view.marker", "view.py", "marker"),
+    ("Jinja template render", "environment.py", "render"),
+    ("tojson filter (#markers)", "utils.py", "htmlsafe_json_dumps"),
+    ("response validation + JSON", "routing.py", "serialize_response"),
+    ("audit_viewing", "service.py", "audit_viewing"),
+    ("transcript segments", "service.py", "segments"),
+]
 PHRASES = (
     "the child looked at the mother before answering and you waited calmly which gave room "
     "for a longer answer here you could name what you saw and ask how the boy felt when his "
     "father came home good open question that invites a story"
 )
 WORDS = PHRASES.split()
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def nearest_rank(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 # Data ------------------------------------------------------------------------------------
@@ -106,6 +94,7 @@ def make_recording(args: argparse.Namespace, media: Path) -> str:
     its feedback, inserted with the models (the upload and the worker are not measured)."""
     from sqlmodel import select
 
+    from app.access.models import Share
     from app.accounts.models import User
     from app.core.db import session_scope
     from app.core.timeutil import local_today, utcnow
@@ -113,7 +102,6 @@ def make_recording(args: argparse.Namespace, media: Path) -> str:
     from app.feedback.models import Feedback, FeedbackCriterion, FeedbackKind
     from app.recordings import storage
     from app.recordings.models import Consent, Recording, RecordingStatus
-    from app.sharing.models import Share
     from app.transcripts.models import Segment, Transcript
 
     rng = random.Random(9)
@@ -198,22 +186,19 @@ def make_recording(args: argparse.Namespace, media: Path) -> str:
     return recording_id
 
 
-def make_media(seconds: float) -> Path:
+def make_media(folder: Path, seconds: float) -> Path:
     """A small real H.264 file of the recording's length, for the page's player."""
-    path = WORK / "bench.mp4"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi",
-         "-i", f"color=c=gray:s=160x120:r=1:d={seconds}", "-c:v", "libx264",
-         "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)],
-        check=True,
-    )  # fmt: skip
+    path = folder / "bench.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"color=c=gray:s=160x120:r=1:d={seconds}", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+           path)  # fmt: skip
     return path
 
 
 # Measuring -------------------------------------------------------------------------------
 
 
-def http_times(client: httpx.Client, path: str, warm: int, reps: int, check) -> list[float]:  # type: ignore[no-untyped-def]
+def http_times(client: httpx.Client, path: str, warm: int, reps: int, check: Any) -> list[float]:
     """Milliseconds from sending the request to the whole body, on a kept-alive connection."""
     out = []
     for n in range(warm + reps):
@@ -252,7 +237,7 @@ def timeline_times(base: str, client: httpx.Client, path: str, items: int, loads
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = server.chromium(pw)
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         context.add_cookies(
             [{"name": k, "value": v, "url": base} for k, v in client.cookies.items()]
@@ -280,7 +265,7 @@ def timeline_times(base: str, client: httpx.Client, path: str, items: int, loads
     return {k: [round(r[k], 1) for r in runs] for k in keys}
 
 
-def profile(url: str, recording_id: str, reps: int) -> dict[str, dict[str, float]]:
+def profile(url: str, recording_id: str, reps: int, folder: Path) -> dict[str, dict[str, float]]:
     """The page and the API list in this process under cProfile: milliseconds per request
     (cumulative, so nested rows overlap) in the functions that matter. The app runs in this
     thread (ASGI called directly, anyio's worker threads replaced by a plain call) so that
@@ -296,17 +281,6 @@ def profile(url: str, recording_id: str, reps: int) -> dict[str, dict[str, float
         return func(*args)
 
     settings.database_url = url
-    wanted = {
-        "Reading.__init__ (queries)": ("listing.py", "__init__"),
-        "Reading.threads (FeedbackPublic objects)": ("listing.py", "threads"),
-        "recording_view.build": ("recording_view.py", "build"),
-        "recording_view.marker": ("recording_view.py", "marker"),
-        "Jinja template render": ("environment.py", "render"),
-        "tojson filter (#markers)": ("utils.py", "htmlsafe_json_dumps"),
-        "response validation + JSON": ("routing.py", "serialize_response"),
-        "audit_viewing": ("service.py", "audit_viewing"),
-        "transcript segments": ("service.py", "segments"),
-    }
 
     async def measure() -> dict[str, dict[str, float]]:
         out = {}
@@ -333,17 +307,17 @@ def profile(url: str, recording_id: str, reps: int) -> dict[str, dict[str, float
                 prof.disable()
                 stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
                 row = {
-                    "in-process median, no profiler": round(statistics.median(plain), 1),
+                    "in-process median, no profiler": round(median(plain), 1),
                     "profiled, all": round(sum(v[2] for v in stats.values()) / reps * 1000, 1),
                 }
-                for label, (file, func) in wanted.items():
+                for label, file, func in PROFILED:
                     cum = sum(
                         v[3] for (f, _, fn), v in stats.items() if f.endswith(file) and fn == func
                     )
                     if cum:
                         row[label] = round(cum / reps * 1000, 1)
                 out[name] = row
-                pstats.Stats(prof).sort_stats("tottime").dump_stats(str(WORK / f"{name}.prof"))
+                pstats.Stats(prof).sort_stats("tottime").dump_stats(str(folder / f"{name}.prof"))
         return out
 
     threaded = anyio.to_thread.run_sync
@@ -360,12 +334,11 @@ def run_database(kind: str, url: str, args: argparse.Namespace, media: Path) -> 
     t0 = time.perf_counter()
     recording_id = make_recording(args, media)
     log(f"{kind}: data in {time.perf_counter() - t0:.1f} s; starting uvicorn")
-    env = app_env(WORK, SPARRING_DATABASE_URL=url)
-    logfile = (WORK / f"server-{kind}.log").open("wb")
-    proc, base = start_server(env, stdout=logfile, stderr=subprocess.STDOUT)
+    folder = media.parent
+    logfile = (folder / f"server-{kind}.log").open("wb")
+    app = server.Server(server.app_env(folder, SPARRING_DATABASE_URL=url), output=logfile)
     try:
-        client = httpx.Client(base_url=base, timeout=60)
-        login(client, USERS["supervisor"][0], PASSWORD)
+        client = app.login(USERS["supervisor"][0], PASSWORD)
         page_path = f"/recordings/{recording_id}"
         api_path = f"/api/v1/recordings/{recording_id}/feedback"
 
@@ -400,7 +373,7 @@ def run_database(kind: str, url: str, args: argparse.Namespace, media: Path) -> 
             ("api", api_path, api_ok),
             ("rest", f"{page_path}/feedback/threads?offset=30&limit=200", lambda r: None),
         ):
-            reps = args.reps if name != "rest" else 20  # 4 MB each: fewer
+            reps = args.repeats if name != "rest" else min(20, args.repeats)  # 4 MB each: fewer
             log(f"{kind}: {name} x {reps} ...")
             res[name] = http_times(client, path, 10, reps, check)
         res["api_bytes"] = len(client.get(api_path).content)
@@ -413,22 +386,23 @@ def run_database(kind: str, url: str, args: argparse.Namespace, media: Path) -> 
                 walked.append((time.perf_counter() - t0) * 1000)
         res["api_all"] = walked
         log(f"{kind}: timeline in Chromium x {args.loads} ...")
-        res["timeline"] = timeline_times(base, client, page_path, args.items, args.loads)
+        res["timeline"] = timeline_times(app.base, client, page_path, args.items, args.loads)
         client.close()
     finally:
-        stop(proc)
+        app.stop()
         logfile.close()
     log(f"{kind}: profiling in-process ...")
-    res["profile"] = profile(url, recording_id, 10)
+    res["profile"] = profile(url, recording_id, 10, folder)
     return res
 
 
 # Summary ---------------------------------------------------------------------------------
 
 
-def summarise(results: dict[str, dict], args: argparse.Namespace) -> tuple[dict, str]:
+def summarise(runs: dict[str, dict], args: argparse.Namespace) -> tuple[dict, str]:
     rows, data = [], {"items": args.items, "replies": args.replies, "drafts": args.drafts,
-                      "minutes": args.minutes, "reps": args.reps, "loads": args.loads}  # fmt: skip
+                      "minutes": args.minutes, "reps": args.repeats,
+                      "loads": args.loads}  # fmt: skip
     names = {"page": "page, first response: GET /recordings/{id}",
              "api": "API list, its first page (200 threads): GET /api/v1/recordings/{id}/feedback",
              "api_all": "the whole API list, all 7 pages in turn (information)",
@@ -436,11 +410,11 @@ def summarise(results: dict[str, dict], args: argparse.Namespace) -> tuple[dict,
              "markers": "timeline in Chromium: navigation start to all markers in #marker-list",
              "painted": "timeline in Chromium: … and the next frame run"}  # fmt: skip
     all_met = True
-    for kind, res in results.items():
+    for kind, res in runs.items():
         t = res["timeline"]
         for key in names:
             values = res[key] if key in res else t[key]
-            p50, p95 = statistics.median(values), nearest_rank(values, 0.95)
+            p50, p95 = median(values), nearest_rank(values, 0.95)
             target = TARGETS_MS.get(key)
             met = None if target is None else p95 < target
             all_met = all_met and met is not False
@@ -458,14 +432,15 @@ def summarise(results: dict[str, dict], args: argparse.Namespace) -> tuple[dict,
         data[f"{kind}_profile"] = res["profile"]
     data["target_met"] = all_met
     data["load_average"] = os.getloadavg()
-    first = next(iter(results.values()))
+    first = next(iter(runs.values()))
     lines = [
         f"One recording of {args.minutes} minutes with {args.items} items and {args.replies} "
         f"replies ({args.items + args.replies} in all; kinds mixed, 1-3 criteria each, a fifth "
         f"the caseworker's, {args.drafts} drafts of the reader's own), read by the supervisor "
-        "it is shared with. App under uvicorn (one process, `tests/helpers.start_server`), "
-        f"httpx on a kept-alive connection, warm: {args.reps} requests after 10 (the rest of "
-        f"the threads: 20); Chromium headless at 1366x768, {args.loads} loads after 2, "
+        "it is shared with. App under uvicorn (one process, `tests/support/servers.start_server`), "
+        f"httpx on a kept-alive connection, warm: {args.repeats} requests after 10 (the rest "
+        f"of the threads: {min(20, args.repeats)}); Chromium headless at 1366x768, "
+        f"{args.loads} loads after 2, "
         "performance.now() in the page. Times in ms, nearest-rank p95.",
         "",
         "| database | measure | p50 | p95 | target | verdict |",
@@ -476,7 +451,7 @@ def summarise(results: dict[str, dict], args: argparse.Namespace) -> tuple[dict,
         "Timeline loads (ms after navigation start; "
         "first byte / DOM ready / markers / next frame / rest of the threads listed):",
     ]
-    for kind, res in results.items():
+    for kind, res in runs.items():
         t = res["timeline"]
         lines.append(
             f"- {kind}: "
@@ -495,7 +470,7 @@ def summarise(results: dict[str, dict], args: argparse.Namespace) -> tuple[dict,
         "| database | request | " + " | ".join(["measure", "ms"]) + " |",
         "|---|---|---|---|",
     ]
-    for kind, res in results.items():
+    for kind, res in runs.items():
         for request, row in res["profile"].items():
             lines += [f"| {kind} | {request} | {k} | {v} |" for k, v in row.items()]
     lines += ["", f"Targets (page p95 < 200 ms, API p95 < 100 ms): "
@@ -505,42 +480,37 @@ def summarise(results: dict[str, dict], args: argparse.Namespace) -> tuple[dict,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = command_line(__doc__, 100, "timed requests per measure", "--reps")
     parser.add_argument("--items", type=int, default=1400)
     parser.add_argument("--replies", type=int, default=600)
     parser.add_argument("--drafts", type=int, default=20, help="the reader's own drafts")
     parser.add_argument("--minutes", type=int, default=30, help="the recording's length")
-    parser.add_argument("--reps", type=int, default=100, help="timed requests per measure")
     parser.add_argument("--loads", type=int, default=10, help="timed page loads in Chromium")
     parser.add_argument("--only", choices=("sqlite", "postgres"), help="one database only")
-    parser.add_argument("--no-save", action="store_true", help="print, do not store")
-    args = parser.parse_args()
+    args = parse(parser, repeats=10, items=200, replies=60, drafts=5, minutes=5, loads=2)
     pg_name = f"vs_bench_feedback_{uuid.uuid4().hex[:8]}"
-    results: dict[str, dict] = {}
-    try:
-        media = make_media(args.minutes * 60)
-        if args.only != "postgres":
-            results["SQLite"] = run_database(
-                "SQLite", f"sqlite:///{WORK / 'videosparring.db'}", args, media
-            )
-        if args.only != "sqlite":
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{pg_name}"')
-            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"
-            results["PostgreSQL"] = run_database("PostgreSQL", url, args, media)
-    finally:
-        from app.core.db import get_engine
+    runs: dict[str, dict] = {}
+    with server.data_folder("feedback", server.TMP, args.keep) as folder:
+        server.use_in_process(folder)  # settings are read when the app is first imported
+        try:
+            media = make_media(folder, args.minutes * 60)
+            if args.only != "postgres":
+                url = f"sqlite:///{folder / 'videosparring.db'}"
+                runs["SQLite"] = run_database("SQLite", url, args, media)
+            if args.only != "sqlite":
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{pg_name}"')
+                url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"
+                runs["PostgreSQL"] = run_database("PostgreSQL", url, args, media)
+        finally:
+            from app.core.db import get_engine
 
-        for engine in get_engine.__globals__["_engines"].values():
-            engine.dispose()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        shutil.rmtree(WORK, ignore_errors=True)
-    data, markdown = summarise(results, args)
-    if args.no_save:
-        print(markdown)
-    else:
-        report("feedback_bench", data, markdown)
+            for engine in get_engine.__globals__["_engines"].values():
+                engine.dispose()
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    data, markdown = summarise(runs, args)
+    results.report(args, "feedback_bench", data, markdown)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Watching together: how closely 30 followers track the presenter on the live channel.
 
-Starts the app under uvicorn (`tests/helpers.start_server`, a fresh data folder, embedded
+Starts the app under uvicorn (`tests/support/servers.start_server`, a fresh data folder, embedded
 SQLite and the in-memory live hub), uploads a 2-minute test video through the API and makes
-it ready as the tests do (`tests/factories.make_ready`), shares it with 30 colleagues and
+it ready as the tests do (`tests/support/factories.make_ready`), shares it with 30 colleagues and
 plans a team session for all 31 (the caseworker presents). Then these runs:
 
     simulated: Node (bench/live_sync_followers.js) opens the presenter's and 30 followers'
@@ -25,47 +25,26 @@ server process's CPU time and RSS (/proc/<pid>) while the room runs.
 Prints a summary and stores it (bench/results/live_sync.json, bench/RESULTS.md).
 
     .venv/bin/python bench/live_sync_bench.py [--followers 30] [--pages 3] [--redis URL]
-        [--skip-chromium]
+        [--skip-chromium] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import shutil
-import statistics
 import subprocess
-import sys
-import tempfile
-import threading
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-WORK = Path(tempfile.mkdtemp(prefix="vs-bench-live-"))
-# Settings are read when the app is first imported: the throwaway data folder first.
-os.environ["SPARRING_DATA_DIR"] = str(WORK)
-for name in ("SPARRING_DATABASE_URL", "SPARRING_QUEUE_URL"):
-    os.environ.pop(name, None)
-sys.path.insert(0, str(BENCH))
-
-import httpx  # noqa: E402
-from app_session import app_env, login, start_server, stop  # noqa: E402
-from speech_audio import report  # noqa: E402
+from harness import BENCH, ROOT, command_line, ffmpeg, log, measure, parse, results, server
+from harness.measure import median, median_max
 
 LIVESYNC = ROOT / "app" / "static" / "livesync.js"
 FOLLOWERS_JS = BENCH / "live_sync_followers.js"
 NODE = shutil.which("node") or "/usr/bin/node"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--autoplay-policy=no-user-gesture-required"]  # fmt: skip
 PASSWORD = "correct horse battery staple"
 MEDIA_SECONDS = 120
 SETTLE_MS = 1500.0  # the window after an announced start that is not yet "settled"
@@ -89,10 +68,6 @@ SCRIPT_END = 43.0
 STALLS = {3: 300, 11: 800, 19: 1500}
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 # Set-up ----------------------------------------------------------------------------------
 
 
@@ -104,18 +79,14 @@ class Room:
     followers: list[str]
 
 
-def make_media(seconds: int) -> Path:
+def make_media(folder: Path, seconds: int) -> Path:
     """A test picture at 25 frames/s (a frame every 40 ms) with a tone, as VP8/Opus WebM."""
-    path = WORK / "live.webm"
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
-         "-f", "lavfi", "-i", f"sine=frequency=330:sample_rate=48000:duration={seconds}",
-         "-map", "0:v", "-map", "1:a", "-shortest",
-         "-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime", "-cpu-used", "8",
-         "-g", "25", "-c:a", "libopus", str(path)],
-        check=True,
-    )  # fmt: skip
+    path = folder / "live.webm"
+    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
+           "-f", "lavfi", "-i", f"sine=frequency=330:sample_rate=48000:duration={seconds}",
+           "-map", "0:v", "-map", "1:a", "-shortest",
+           "-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime", "-cpu-used", "8",
+           "-g", "25", "-c:a", "libopus", path)  # fmt: skip
     return path
 
 
@@ -146,78 +117,23 @@ def make_people(n: int) -> tuple[list[int], list[str]]:
 
 def plan_room(base: str, ids: list[int], tokens: list[str], media: Path) -> Room:
     """Upload, make ready, share with everyone, plan the team session (through the API)."""
-    from app.core.timeutil import utcnow
-    from tests.factories import make_ready
-    from tests.helpers import upload
+    import httpx
+
+    from tests.support.factories import make_ready
+    from tests.support.sessions import later, plan
 
     with httpx.Client(base_url=base, timeout=120) as owner:
-        login(owner, "bench-cw@kommune.test", PASSWORD)
-        done = upload(owner, media, title="Samtale (live)", case_reference="BENCH-LIVE")
+        server.login(owner, "bench-cw@kommune.test", PASSWORD)
+        done = server.upload(owner, media, title="Samtale (live)", case_reference="BENCH-LIVE")
         assert done.status_code == 201, done.text
         rid = str(done.json()["id"])
         make_ready(rid)
         for uid in ids[1:]:
             shared = owner.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": uid})
             assert shared.status_code == 201, shared.text
-        planned = owner.post(
-            "/api/v1/sessions",
-            json={
-                "kind": "team",
-                "recording_id": rid,
-                "user_ids": ids[1:],
-                "starts_at": (utcnow() + timedelta(hours=1)).isoformat(),
-                "question": "Hvordan åbner jeg samtalen?",
-            },
-        )
-        assert planned.status_code == 201, planned.text
-    return Room(base, int(planned.json()["id"]), tokens[0], tokens[1:])
-
-
-# The server's CPU and memory ---------------------------------------------------------------
-
-
-class ProcWatch(threading.Thread):
-    """The server's CPU time (user + system, all threads) and RSS, sampled every 100 ms."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.rss: list[float] = []
-        self.done = threading.Event()
-        self.tick = os.sysconf("SC_CLK_TCK")
-
-    def cpu(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def run(self) -> None:
-        while not self.done.wait(0.1):
-            self.rss.append(self.rss_mb())
-
-    def measure(self, during: Any) -> tuple[Any, dict[str, float]]:
-        before_rss, before_cpu, t0 = self.rss_mb(), self.cpu(), time.monotonic()
-        self.rss = [before_rss]
-        self.start()
-        try:
-            result = during()
-        finally:
-            self.done.set()
-            self.join()
-        wall, cpu = time.monotonic() - t0, self.cpu() - before_cpu
-        return result, {
-            "wall_s": round(wall, 1),
-            "cpu_s": round(cpu, 2),
-            "cpu_share_of_one_core": round(cpu / wall, 3),
-            "rss_before_mb": round(before_rss, 1),
-            "rss_peak_mb": round(max(self.rss), 1),
-            "rss_after_mb": round(self.rss_mb(), 1),
-        }
+        planned = plan(owner, rid, ids[1:], kind="team", starts_at=later(1),
+                       question="Hvordan åbner jeg samtalen?")  # fmt: skip
+    return Room(base, int(planned["id"]), tokens[0], tokens[1:])
 
 
 # Analysis ----------------------------------------------------------------------------------
@@ -240,13 +156,6 @@ class Phase:
     errors: list[float] = field(default_factory=list)  # |ms| in the settled window
     settle: list[float | None] = field(default_factory=list)  # ms after the command
     pause_off: list[float] = field(default_factory=list)  # |ms| on pause
-
-
-def stats(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"median": None, "max": None, "n": 0}
-    return {"median": round(statistics.median(values), 1), "max": round(max(values), 1),
-            "n": len(values)}  # fmt: skip
 
 
 def analyse(phases: list[Phase], samples: list[list[list[float]]], truth: Any) -> None:
@@ -272,7 +181,7 @@ def analyse(phases: list[Phase], samples: list[list[list[float]]], truth: Any) -
             # single stray sample (a late or dropped frame) is smoothed away by a median of 3.
             known = [(t, e) for t, e in pairs if e is not None]
             smooth = [
-                (t, statistics.median(e for _, e in known[max(0, k - 1) : k + 2]))
+                (t, median(e for _, e in known[max(0, k - 1) : k + 2]))
                 for k, (t, _) in enumerate(known)
             ]
             settled = None
@@ -289,20 +198,20 @@ def phase_rows(phases: list[Phase]) -> list[dict[str, Any]]:
         if p.playing:
             settle = [s for s in p.settle if s is not None]
             rows.append({
-                "phase": p.label, "distance_ms": stats(p.errors),
-                "settle_ms": {"median": statistics.median(settle) if settle else None,
+                "phase": p.label, "distance_ms": median_max(p.errors),
+                "settle_ms": {"median": median(settle) if settle else None,
                               "max": max(settle) if settle else None,
                               "unsettled": sum(s is None for s in p.settle)},
             })  # fmt: skip
         else:
-            rows.append({"phase": p.label, "pause_off_ms": stats(p.pause_off)})
+            rows.append({"phase": p.label, "pause_off_ms": median_max(p.pause_off)})
     return rows
 
 
 # The simulated run -------------------------------------------------------------------------
 
 
-def simulated(room: Room, watch: ProcWatch, n: int) -> dict[str, Any]:
+def simulated(room: Room, pid: int, n: int, folder: Path) -> dict[str, Any]:
     import random
 
     rng = random.Random(2026)
@@ -324,7 +233,7 @@ def simulated(room: Room, watch: ProcWatch, n: int) -> dict[str, Any]:
         "script": SCRIPT,
         "end": SCRIPT_END,
     }
-    spec_path = WORK / "followers.json"
+    spec_path = folder / "followers.json"
     spec_path.write_text(json.dumps(spec))
 
     def run() -> dict[str, Any]:
@@ -337,7 +246,7 @@ def simulated(room: Room, watch: ProcWatch, n: int) -> dict[str, Any]:
             raise RuntimeError(f"node failed:\n{done.stderr[-3000:]}")
         return dict(json.loads(done.stdout))
 
-    out, server = watch.measure(run)
+    out, spent = measure.watch(pid, run)
     assert not out["refused"], out["refused"]
     # The presenter's states (commands only), in order: the truth every follower aims at.
     states = sorted(
@@ -374,18 +283,18 @@ def simulated(room: Room, watch: ProcWatch, n: int) -> dict[str, Any]:
     return {
         "followers": len(followers),
         "phases": phase_rows(phases),
-        "in_play": stats([e for p in phases for e in p.errors]),
-        "in_play_without_buffering": stats([e for p in steady for e in p.errors]),
-        "settle_ms": stats([s for p in phases for s in p.settle if s is not None]),
+        "in_play": median_max([e for p in phases for e in p.errors]),
+        "in_play_without_buffering": median_max([e for p in steady for e in p.errors]),
+        "settle_ms": median_max([s for p in phases for s in p.settle if s is not None]),
         "unsettled": sum(s is None for p in phases for s in p.settle),
-        "pause_off_ms": stats([e for p in phases for e in p.pause_off]),
-        "clock_offset_error_ms": stats([abs(f["offset_error_ms"]) for f in followers]),
+        "pause_off_ms": median_max([e for p in phases for e in p.pause_off]),
+        "clock_offset_error_ms": median_max([abs(f["offset_error_ms"]) for f in followers]),
         "stalled_settle_ms": {
             f"{stall} ms stall": first_seek.settle[k] if first_seek else None
             for k, stall in STALLS.items()
             if k in stalled
         },  # fmt: skip
-        "server": server,
+        "server": spent,
     }
 
 
@@ -410,19 +319,19 @@ SETTLED = """() => { const v = document.getElementById('player');
   return v.paused && !v.seeking && v.readyState >= 2; }"""
 
 
-def chromium(room: Room, watch: ProcWatch, pages: int) -> dict[str, Any]:
+def chromium(room: Room, pid: int, pages: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     def run() -> dict[str, Any]:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = server.chromium(pw, "--autoplay-policy=no-user-gesture-required")
             try:
                 return drive(browser, room, pages)
             finally:
                 browser.close()
 
-    out, server = watch.measure(run)
-    out["server"] = server
+    out, spent = measure.watch(pid, run)
+    out["server"] = spent
     return out
 
 
@@ -436,14 +345,16 @@ def drive(browser: Any, room: Room, pages: int) -> dict[str, Any]:
         tab = context.new_page()
         tab.set_default_timeout(20_000)
         tab.goto(url)
-        tab.wait_for_function("document.getElementById('player').readyState >= 1")
+        tab.wait_for_function("() => document.getElementById('player').readyState >= 1")
         if not tabs:  # the first one in presents
             tab.wait_for_function(
-                "document.getElementById('live').classList.contains('presenting')"
+                "() => document.getElementById('live').classList.contains('presenting')"
             )
         tabs.append(tab)
     presenter = tabs[0]
-    presenter.wait_for_function(f"document.querySelectorAll('#live-present li').length === {pages}")
+    presenter.wait_for_function(
+        f"() => document.querySelectorAll('#live-present li').length === {pages}"
+    )
     rvfc = bool(presenter.evaluate("'requestVideoFrameCallback' in HTMLVideoElement.prototype"))
 
     def command(js: str) -> float:
@@ -501,12 +412,12 @@ def drive(browser: Any, room: Room, pages: int) -> dict[str, Any]:
         "pages": pages,
         "measured_with": "requestVideoFrameCallback mediaTime" if rvfc else "currentTime",
         "phases": phase_rows(phases),
-        "in_play": stats([e for p in phases for e in p.errors]),
-        "settle_ms": stats([s for p in phases for s in p.settle if s is not None]),
+        "in_play": median_max([e for p in phases for e in p.errors]),
+        "settle_ms": median_max([s for p in phases for s in p.settle if s is not None]),
         "unsettled": sum(s is None for p in phases for s in p.settle),
         "pause_current_time": where,
-        "pause_off_ms": stats([e for p in phases for e in p.pause_off]),
-        "pause_current_time_off_ms": stats([abs(w - where[0]) * 1000 for w in where[1:]]),
+        "pause_off_ms": median_max([e for p in phases for e in p.pause_off]),
+        "pause_current_time_off_ms": median_max([abs(w - where[0]) * 1000 for w in where[1:]]),
         "pause_shown": shown,
     }
 
@@ -600,7 +511,7 @@ def redis_answers(url: str) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = command_line(__doc__)
     parser.add_argument("--followers", type=int, default=30)
     parser.add_argument("--pages", type=int, default=3)
     parser.add_argument(
@@ -609,40 +520,38 @@ def main() -> None:
         help="a second simulated run with the live hub on this Redis ('' skips it)",
     )
     parser.add_argument("--skip-chromium", action="store_true")
-    args = parser.parse_args()
+    args = parse(parser, followers=6, pages=2)
     started = time.monotonic()
     runs: dict[str, Any] = {}
-    servers = []
-    try:
+    with server.data_folder("live", server.TMP, args.keep) as folder:
+        env = server.use_in_process(folder)  # settings are read when the app is first imported
         log("media, accounts, server")
-        media = make_media(MEDIA_SECONDS)
+        media = make_media(folder, MEDIA_SECONDS)
         ids, tokens = make_people(args.followers)
-        proc, base = start_server(app_env(WORK))
-        servers.append(proc)
-        room = plan_room(base, ids, tokens, media)
-        log(f"session {room.session_id}: {args.followers} followers on the live channel")
-        runs["simulated"] = simulated(room, ProcWatch(proc.pid), args.followers)
-        log(f"simulated: in play {fmt(runs['simulated']['in_play'])}")
-        if not args.skip_chromium:
-            log(f"{args.pages} Chromium pages")
-            runs["chromium"] = chromium(room, ProcWatch(proc.pid), args.pages)
-            log(f"chromium: in play {fmt(runs['chromium']['in_play'])}")
-        if args.redis and redis_answers(args.redis):
-            stop(proc)
-            proc, base = start_server(app_env(WORK, SPARRING_QUEUE_URL=args.redis))
-            servers.append(proc)
-            room.base = base
-            log("simulated again, the hub on Redis")
-            runs["simulated, Redis"] = simulated(room, ProcWatch(proc.pid), args.followers)
-    finally:
-        stop(*servers)
-        shutil.rmtree(WORK, ignore_errors=True)
+        app = server.Server(env)
+        try:
+            room = plan_room(app.base, ids, tokens, media)
+            log(f"session {room.session_id}: {args.followers} followers on the live channel")
+            runs["simulated"] = simulated(room, app.pid, args.followers, folder)
+            log(f"simulated: in play {fmt(runs['simulated']['in_play'])}")
+            if not args.skip_chromium:
+                log(f"{args.pages} Chromium pages")
+                runs["chromium"] = chromium(room, app.pid, args.pages)
+                log(f"chromium: in play {fmt(runs['chromium']['in_play'])}")
+            if args.redis and redis_answers(args.redis):
+                app.stop()
+                app = server.Server(server.app_env(folder, SPARRING_QUEUE_URL=args.redis))
+                room.base = app.base
+                log("simulated again, the hub on Redis")
+                runs["simulated, Redis"] = simulated(room, app.pid, args.followers, folder)
+        finally:
+            app.stop()
     result = {
         "runs": runs,
         "targets_ms": {"median": TARGET_MEDIAN_MS, "max": TARGET_MAX_MS},
         "seconds": round(time.monotonic() - started, 1),
     }
-    report("live_sync", result, markdown(result))
+    results.report(args, "live_sync", result, markdown(result))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 // The live_sync benchmark's simulated room (run by bench/live_sync_bench.py, Node >= 20 with
 // --experimental-websocket): one presenter and N followers, each a real WebSocket client of
 // the live channel. Every follower runs the page's own correction code (app/static/
-// livesync.js, loaded with require) against a simulated <video>, the way the page's bottom
-// half drives the real one: on every state, every 100 ms and at an announced start.
+// livesync.js, an ES module: imported) against a simulated <video>, the way the page
+// (live.js) drives the real one: on every state, every 100 ms and at an announced start.
 //
 // Each follower has a clock of its own (off the server's by up to +-5 s: the offset estimate
 // must find it), a one-way network delay each way (2-40 ms, plus up to 8 ms jitter, never
@@ -12,10 +12,11 @@
 // compare it with the presenter's state.
 //
 // Input: a JSON file (argv[3]); output: one JSON object on stdout.
-"use strict";
-const fs = require("fs");
-const L = require(process.argv[2]);
-const input = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+
+const L = await import(pathToFileURL(process.argv[2]).href);
+const input = JSON.parse(readFileSync(process.argv[3], "utf8"));
 
 let seed = input.seed || 7;
 function rnd() { seed = (seed * 16807) % 2147483647; return seed / 2147483647; }

@@ -1,4 +1,4 @@
-"""Shared benchmark helper: a long synthetic speech recording with its exact reference text.
+"""The test speech the benchmarks transcribe: a long synthetic recording and its exact text.
 
 Sentences are spoken one by one with espeak-ng (two alternating voices, like a conversation),
 joined with short natural pauses, and written as
@@ -32,11 +32,8 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-WORK = BENCH / "work"
-RESULTS_MD = BENCH / "RESULTS.md"
-RESULTS_DIR = BENCH / "results"
+from harness import WORK, ffmpeg
+
 VERSION = 3  # bump when the way the audio is made changes
 
 # ---------------------------------------------------------------------------------------
@@ -341,17 +338,12 @@ class SpeechRecording:
         return len(normalise(self.reference).split())
 
 
-def ffmpeg(*args: str | Path) -> None:
-    """ffmpeg without a terminal, overwriting its output; it prints errors only."""
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *map(str, args)], check=True)
-
-
 def _files(stem: Path) -> tuple[Path, Path, Path]:
     """The WAV, the MP4 and the JSON (reference text) of one cached recording."""
     return stem.with_suffix(".wav"), stem.with_suffix(".mp4"), stem.with_suffix(".json")
 
 
-def _espeak(text: str, voice: str, rate: int, out: Path) -> None:
+def speak(text: str, voice: str, rate: int, out: Path) -> None:
     subprocess.run(
         ["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(out), text],
         check=True,
@@ -392,7 +384,7 @@ def make_recording(
             if params is not None and len(frames) / (params.framerate * 2) >= target_seconds:
                 break
             part = Path(tmp) / f"s{i:04d}.wav"
-            _espeak(text, voices[speaker], rate, part)
+            speak(text, voices[speaker], rate, part)
             with wave.open(str(part), "rb") as w:
                 if params is None:
                     params = w.getparams()
@@ -492,7 +484,7 @@ def make_gappy_recording(lang: str = "en", rate: int = 160) -> GappyRecording:
                 for i in range(count):
                     text = next(texts)
                     part = Path(tmp) / f"b{block}s{i}.wav"
-                    _espeak(text, voices[i % 2], rate, part)
+                    speak(text, voices[i % 2], rate, part)
                     with wave.open(str(part), "rb") as w:
                         framerate = w.getframerate()
                         frames += w.readframes(w.getnframes())
@@ -536,41 +528,6 @@ def make_gappy_recording(lang: str = "en", rate: int = 160) -> GappyRecording:
 
 
 # ---------------------------------------------------------------------------------------
-# Timing: wall time, and CPU time of this process plus its finished children (ffmpeg), which
-# says less about other load on the machine (other people's test runs share the 2 cores).
-# ---------------------------------------------------------------------------------------
-
-
-class Clock:
-    def __enter__(self) -> Clock:
-        import os
-        import resource
-        import time
-
-        self._t = time.perf_counter()
-        self._load = os.getloadavg()[0]
-        self._self = resource.getrusage(resource.RUSAGE_SELF)
-        self._kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        import os
-        import resource
-        import time
-
-        self.wall = time.perf_counter() - self._t
-        me = resource.getrusage(resource.RUSAGE_SELF)
-        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu = (
-            (me.ru_utime - self._self.ru_utime)
-            + (me.ru_stime - self._self.ru_stime)
-            + (kids.ru_utime - self._kids.ru_utime)
-            + (kids.ru_stime - self._kids.ru_stime)
-        )
-        self.load = (self._load, os.getloadavg()[0])  # 1-minute load average before, after
-
-
-# ---------------------------------------------------------------------------------------
 # Word error rate
 # ---------------------------------------------------------------------------------------
 
@@ -590,134 +547,6 @@ def wer(reference: str, hypothesis: str) -> float:
     if not hyp:
         return 1.0
     return float(jiwer.wer(ref, hyp))
-
-
-# ---------------------------------------------------------------------------------------
-# Results: each script writes bench/results/<name>.json and RESULTS.md is rebuilt from all
-# ---------------------------------------------------------------------------------------
-
-
-def machine_line() -> str:
-    import os
-    import platform
-
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores ({cpu}), CPU only, no GPU, Linux {platform.release()}"
-
-
-def report(name: str, data: dict, markdown: str) -> None:
-    """Print the summary under a banner, then store it as `save_result` does."""
-    print("\n" + "=" * 78 + f"\n{name} summary\n" + "=" * 78)
-    print(markdown)
-    save_result(name, data, markdown)
-
-
-def save_result(name: str, data: dict, markdown: str) -> None:
-    """Store one script's latest result and rebuild bench/RESULTS.md from every result."""
-    import datetime
-
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    data = {
-        "name": name,
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": machine_line(),
-        **data,
-        "markdown": markdown,
-    }
-    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
-    rebuild_results_md()
-
-
-ORDER = ["pipeline_overhead", "batched_vs_sequential", "upload_memory"]
-
-
-def rebuild_results_md() -> None:
-    results = {}
-    for path in sorted(RESULTS_DIR.glob("*.json")):
-        data = json.loads(path.read_text())
-        results[data["name"]] = data
-    names = [n for n in ORDER if n in results] + [n for n in results if n not in ORDER]
-    lines = [
-        "# Benchmark results",
-        "",
-        "Latest run of each script in bench/ (rebuilt from bench/results/*.json by the scripts;",
-        "see bench/README.md for how to run them).",
-        "",
-    ]
-    lines += glance(results) + [""]
-    for name in names:
-        data = results[name]
-        lines += [
-            f"## {name}",
-            "",
-            f"- Date: {data['date']}",
-            f"- Machine: {data['machine']}",
-            "",
-            data["markdown"].strip(),
-            "",
-        ]
-    RESULTS_MD.write_text("\n".join(lines))
-
-
-def glance(results: dict[str, dict]) -> list[str]:
-    """One line per benchmark with its headline figure and target."""
-
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
-
-    out = ["## At a glance", ""]
-    r = results.get("pipeline_overhead")
-    if r:
-        out.append(
-            f"- Worker run / bare transcribe, {r['audio_seconds'] / 60:.0f}-minute recording, "
-            f"{r['model'].split(' ')[0]}: **{r['ratio']:.3f}** (medians {r['worker_median']} s "
-            f"/ {r['bare_median']} s; target <= {r['target']:.2f} {verdict(r['target_met'])}); "
-            f"WER worker {r['worker_wer'][0]:.2%}, bare {r['bare_wer'][0]:.2%} ({r['date']})"
-        )
-    r = results.get("batched_vs_sequential")
-    if r and "recordings" in r:
-        rec = next(iter(r["recordings"].values()))
-        gaps = [e for e in r["recordings"].values() if e["gaps"]]
-        out.append(
-            f"- Batched default (batch_size={r['batch_size']}) vs the old sequential default, "
-            f"{rec['seconds'] / 60:.0f}-minute recording: **{r['speedup_wall']:.2f}x as fast** "
-            f"(wall; CPU time {r['speedup_cpu']:.2f}x; target >= 1.8x "
-            f"{verdict(r['speedup_wall'] >= 1.8)}); WER {rec['batched_wer']:.2%} vs "
-            f"{rec['sequential_wer']:.2%}; {rec['batched_segments']} lines (median "
-            f"{rec['batched_median_seconds']:.1f} s) vs {rec['sequential_segments']}; first line "
-            f"after {rec['batched_first']:.1f} s vs {rec['sequential_first']:.1f} s; words in "
-            f"silence: {sum(e['batched_in_gaps'] for e in gaps)} ({r['date']})"
-        )
-    r = results.get("upload_memory")
-    if r:
-        out.append(
-            f"- {r['file_bytes'] / 1024**3:.0f} GiB upload: server RSS growth "
-            f"**{r['growth_mb']} MB** "
-            f"(target < {r['target_growth_mb']:.0f} MB {verdict(r['target_met'])}); upload "
-            f"{r['upload_seconds']} s (its speed against a copy: upload_speed below) "
-            f"({r['date']})"
-        )
-    r = results.get("upload_speed")
-    if r and "states" in r:
-        states = "; ".join(
-            f"{name}: **{v['ratio']}** ({verdict(v['target_met'])}; {v['upload_median']} s vs "
-            f"{v['copyfile_median']} s, server CPU {v['server_cpu_per_gib']} s/GiB, SHA-256 "
-            f"alone {v['sha256_only_ratio']}x the copy)"
-            for name, v in r["states"].items()
-        )
-        out.append(
-            f"- {r['file_bytes'] / 1024**3:.0f} GiB upload with curl / shutil.copyfile, target "
-            f"<= {r['target']}, by memory state: {states}; server RSS growth "
-            f"{r['rss_growth_mb']} MB ({r['date']})"
-        )
-    return out
 
 
 def main() -> None:

@@ -12,84 +12,28 @@ test decode), and the time to copy the same file on the same disk with shutil.co
 (once before and once after the upload), with the ratio upload / copy.
 Every file over 100 MB is deleted at the end.
 
-    .venv/bin/python bench/upload_memory.py [--gib 2] [--keep-source]
+    .venv/bin/python bench/upload_memory.py [--gib 2] [--repeats 2] [--keep-source]
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import datetime
 import hashlib
 import os
 import shutil
-import statistics
 import subprocess
-import sys
-import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-sys.path.insert(0, str(BENCH))
-
-from app_session import app_env, login, prepare_data_dir, start_server, stop, upload_fields  # noqa: E402
-from speech_audio import WORK, ffmpeg, report  # noqa: E402
+from harness import WORK, command_line, log, parse, results, server, sine_wav
+from harness.measure import MB, cpu_seconds, median, memory
 
 TARGET_GROWTH_MB = 100.0
 CHUNK = 1024 * 1024
-SAMPLE_EVERY = 0.05
-MB = 1024 * 1024
 
 
-def log(msg: str) -> None:
-    print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS, VmHWM, RssAnon, RssFile of a process, in bytes."""
-    out = {}
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
-                out[key] = int(value.split()[0]) * 1024
-    return out
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class Sampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.samples: list[tuple[float, dict[str, int]]] = []
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            with contextlib.suppress(OSError, ValueError):
-                self.samples.append((time.perf_counter(), proc_status(self.pid)))
-            self.stop.wait(SAMPLE_EVERY)
-
-    def between(self, t0: float, t1: float) -> list[dict[str, int]]:
-        return [s for t, s in self.samples if t0 <= t <= t1]
-
-
-def make_wav(path: Path, gib: float, seconds: float | None = None) -> None:
-    bytes_per_second = 48000 * 2 * 2
-    if seconds is None:
-        seconds = gib * 1024**3 / bytes_per_second
-    sine = "sine=frequency=440:sample_rate=48000"
-    ffmpeg("-f", "lavfi", "-i", sine, "-ac", "2", "-t", f"{seconds:.6f}", "-c:a", "pcm_s16le", path)
-
-
-def multipart_upload(client, path: Path, fields: dict[str, str]) -> dict:  # type: ignore[no-untyped-def]
+def multipart_upload(client: Any, path: Path, fields: dict[str, str]) -> dict[str, Any]:
     """Stream `path` as a multipart form in 1 MiB chunks; return timings and the answer."""
     boundary = f"bench{uuid.uuid4().hex}"
     pre = b""
@@ -105,7 +49,7 @@ def multipart_upload(client, path: Path, fields: dict[str, str]) -> dict:  # typ
     size = path.stat().st_size
     marks: dict[str, float] = {}
 
-    def body():
+    def body():  # type: ignore[no-untyped-def]
         yield pre
         with path.open("rb") as fh:
             while chunk := fh.read(CHUNK):
@@ -152,188 +96,176 @@ def timed_copy(src: Path, dst: Path, command: list[str] | None = None) -> tuple[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = command_line(__doc__, 2, "uploads of the file", "--uploads")
     parser.add_argument("--gib", type=float, default=2.0, help="size of the upload (GiB)")
-    parser.add_argument("--uploads", type=int, default=2, help="uploads of the file (default 2)")
     parser.add_argument(
-        "--keep-source",
-        action="store_true",
-        help="keep the generated WAV for a next run (it is > 100 MB)",
+        "--keep-source", action="store_true", help="keep the WAV for a next run (> 100 MB)"
     )
-    args = parser.parse_args()
-
-    stamp = f"{datetime.datetime.now():%Y%m%d-%H%M%S}"
-    data_dir = WORK / f"upload-{stamp}"
-    data_dir.mkdir(parents=True)
+    args = parse(parser, repeats=1, gib=0.1)
     source = WORK / f"upload-source-{args.gib:g}GiB.wav"
-    small = data_dir / "warmup.wav"
-    server = None
     try:
-        if not source.exists():
-            log(f"making a {args.gib:g} GiB WAV with ffmpeg ...")
-            t0 = time.perf_counter()
-            make_wav(source, args.gib)
-            log(f"  {source.stat().st_size:,} bytes in {time.perf_counter() - t0:.1f} s")
-        make_wav(small, 0, seconds=3.0)
-        size = source.stat().st_size
-
-        env = app_env(data_dir, SPARRING_WHISPER_MODEL="bundled-tiny.en")
-        # Migrations and a caseworker account, with the app's own CLI.
-        login_as = prepare_data_dir(env)
-        server, base = start_server(env)
-        import httpx
-
-        log(f"server pid {server.pid} on {base}")
-
-        sampler = Sampler(server.pid)
-        sampler.start()
-        time.sleep(0.5)
-        t_s = time.perf_counter()
-        started = max(s["VmRSS"] for s in sampler.between(t_s - 0.5, t_s))
-        # Uploading needs a logged-in caseworker: log in first (argon2id verification takes
-        # 64 MiB for a moment), and take the baseline after that.
-        client = httpx.Client(base_url=base, timeout=httpx.Timeout(600.0))
-        login(client, *login_as)
-        time.sleep(1.0)
-        t_a = time.perf_counter()
-        login_peak = max(s["VmRSS"] for s in sampler.between(t_s, t_a))
-        baseline0 = max(s["VmRSS"] for s in sampler.between(t_a - 0.5, t_a))
-        hwm0 = proc_status(server.pid)["VmHWM"]
-        log(
-            f"RSS: started {started / MB:.1f} MB, peak while logging in {login_peak / MB:.1f} MB, "
-            f"baseline (logged in, before any upload) {baseline0 / MB:.1f} MB"
-        )
-
-        fields = upload_fields("Upload benchmark", "BENCH-UPLOAD", "da")
-        warm = multipart_upload(client, small, fields)
-        assert warm["status"] == 201, warm["text"]
-        time.sleep(1.0)
-        t_b = time.perf_counter()
-        baseline1 = max(s["VmRSS"] for s in sampler.between(t_b - 0.5, t_b))
-        log(f"RSS after a 3 s warm-up upload: {baseline1 / MB:.1f} MB")
-
-        # Alternate: copy, upload, copy, upload, ..., copy; every step after a sync.
-        copies: list[tuple[float, float]] = []
-        cps: list[tuple[float, float]] = []
-        uploads: list[dict] = []
-
-        def copy_round() -> None:
-            log(f"copy {len(copies) + 1} (shutil.copyfile, same disk) ...")
-            copies.append(timed_copy(source, data_dir / "copy.wav"))
-            log(f"  {copies[-1][0]:.2f} s ({copies[-1][1]:.2f} s with sync)")
-            log(f"cp {len(cps) + 1} (coreutils cp, same disk) ...")
-            cps.append(timed_copy(source, data_dir / "cp.wav", ["cp"]))
-            log(f"  {cps[-1][0]:.2f} s ({cps[-1][1]:.2f} s with sync)")
-
-        copy_round()
-        for n in range(args.uploads):
-            log(f"upload {n + 1}: {size / MB:,.0f} MiB ...")
-            settle()
-            cpu0 = proc_cpu_seconds(server.pid)
-            up = multipart_upload(client, source, fields)
-            cpu1 = proc_cpu_seconds(server.pid)
-            os.sync()
-            up["synced"] = time.perf_counter() - up["start"]
-            up["cpu"] = cpu1 - cpu0
-            if up["status"] != 201:
-                raise RuntimeError(f"server answered {up['status']}: {up['text']}")
-            during = sampler.between(up["start"], up["end"])
-            up["samples"] = len(during)
-            up["peak"] = max(s["VmRSS"] for s in during)
-            up["peak_anon"] = max(s.get("RssAnon", 0) for s in during)
-            uploads.append(up)
-            log(
-                f"  201 in {up['end'] - up['start']:.2f} s (last byte sent at "
-                f"{up['last_byte'] - up['start']:.2f} s, {up['synced']:.2f} s with sync); "
-                f"peak RSS {up['peak'] / MB:.1f} MB over {len(during)} samples"
-            )
-            copy_round()
-        time.sleep(0.5)
-        sampler.stop.set()
-        sampler.join()
-        hwm1 = proc_status(server.pid)["VmHWM"]
-
-        log("checking the stored files' size and SHA-256 ...")
-        digest = hashlib.sha256()
-        with source.open("rb") as fh:
-            while chunk := fh.read(8 * MB):
-                digest.update(chunk)
-        intact = sha_ok = True
-        for up in uploads:
-            rec = up["json"]
-            stored = data_dir / "media" / rec["id"] / "original"
-            intact &= rec.get("size_bytes") == size and stored.stat().st_size == size
-            sha_ok &= rec.get("sha256", digest.hexdigest()) == digest.hexdigest()
-
-        peak = max(up["peak"] for up in uploads)
-        peak_anon = max(up["peak_anon"] for up in uploads)
-        upload_times = [up["end"] - up["start"] for up in uploads]
-        upload_s = statistics.median(upload_times)
-        upload_synced_s = statistics.median(up["synced"] for up in uploads)
-        send_s = statistics.median(up["last_byte"] - up["start"] for up in uploads)
-        tail_s = statistics.median(up["end"] - up["last_byte"] for up in uploads)
-        copy_med = statistics.median(c for c, _ in copies)
-        copy_synced_med = statistics.median(c for _, c in copies)
-        growth = peak - baseline0
-        result = {
-            "file_bytes": size,
-            "file": f"WAV pcm_s16le 48 kHz stereo, {size / 192000:.0f} s",
-            "server": "uvicorn app.main:app (one process), SPARRING_WHISPER_MODEL=bundled-tiny.en",
-            "status": [up["status"] for up in uploads],
-            "stored_size_ok": intact,
-            "sha256_ok": sha_ok,
-            "rss_started_mb": round(started / MB, 1),
-            "rss_peak_while_logging_in_mb": round(login_peak / MB, 1),
-            "baseline_rss_mb": round(baseline0 / MB, 1),
-            "rss_after_warmup_upload_mb": round(baseline1 / MB, 1),
-            "peak_rss_during_upload_mb": round(peak / MB, 1),
-            "peak_rss_anon_during_upload_mb": round(peak_anon / MB, 1),
-            "growth_mb": round(growth / MB, 1),
-            "growth_over_warm_baseline_mb": round((peak - baseline1) / MB, 1),
-            "vmhwm_before_mb": round(hwm0 / MB, 1),
-            "vmhwm_after_mb": round(hwm1 / MB, 1),
-            "samples_during_uploads": [up["samples"] for up in uploads],
-            "peak_rss_per_upload_mb": [round(up["peak"] / MB, 1) for up in uploads],
-            "target_growth_mb": TARGET_GROWTH_MB,
-            "target_met": growth / MB < TARGET_GROWTH_MB,
-            "upload_seconds_each": [round(t, 2) for t in upload_times],
-            "upload_seconds": round(upload_s, 2),
-            "upload_send_seconds": round(send_s, 2),
-            "server_tail_after_last_byte_seconds": round(tail_s, 2),
-            "upload_mib_per_s": round(size / MB / upload_s, 1),
-            "server_cpu_seconds_during_upload": round(
-                statistics.median(up["cpu"] for up in uploads), 2
-            ),
-            "upload_plus_sync_seconds_each": [round(up["synced"], 2) for up in uploads],
-            "upload_plus_sync_seconds": round(upload_synced_s, 2),
-            "copyfile_seconds": [round(c, 2) for c, _ in copies],
-            "copyfile_median": round(copy_med, 2),
-            "copyfile_plus_sync_seconds": [round(c, 2) for _, c in copies],
-            "copyfile_plus_sync_median": round(copy_synced_med, 2),
-            "cp_seconds": [round(c, 2) for c, _ in cps],
-            "cp_median": round(statistics.median(c for c, _ in cps), 2),
-            "cp_plus_sync_seconds": [round(c, 2) for _, c in cps],
-            "cp_plus_sync_median": round(statistics.median(c for _, c in cps), 2),
-            "ratio_upload_over_cp": round(upload_s / statistics.median(c for c, _ in cps), 2),
-            "ratio_upload_over_cp_with_sync": round(
-                upload_synced_s / statistics.median(c for _, c in cps), 2
-            ),
-            "ratio_upload_over_copy": round(upload_s / copy_med, 2),
-            "ratio_upload_over_copy_with_sync": round(upload_synced_s / copy_synced_med, 2),
-        }
+        with server.data_folder("upload", keep=args.keep) as data_dir:
+            result = run(args, source, data_dir)
     finally:
-        if server is not None:
-            stop(server)
-        shutil.rmtree(data_dir, ignore_errors=True)
         if not args.keep_source:
             source.unlink(missing_ok=True)
         leftovers = [p for p in WORK.rglob("*") if p.is_file() and p.stat().st_size > 100 * MB]
         if leftovers:
             log(f"files over 100 MB left in bench/work: {leftovers}")
-    print_and_save(result)
+    results.report(args, "upload_memory", result, summary(result))
 
 
-def print_and_save(r: dict) -> None:
+def run(args: Any, source: Path, data_dir: Path) -> dict[str, Any]:
+    if not source.exists():
+        log(f"making a {args.gib:g} GiB WAV with ffmpeg ...")
+        t0 = time.perf_counter()
+        sine_wav(source, args.gib * 1024**3 / 192000)
+        log(f"  {source.stat().st_size:,} bytes in {time.perf_counter() - t0:.1f} s")
+    small = data_dir / "warmup.wav"
+    sine_wav(small, 3.0)
+    size = source.stat().st_size
+    env = server.app_env(data_dir, SPARRING_WHISPER_MODEL="bundled-tiny.en")
+    caseworker = server.prepare(env)["caseworker"]
+    app = server.Server(env)
+    try:
+        return uploads(args, app, caseworker, source, small, data_dir, size)
+    finally:
+        app.stop()
+
+
+def uploads(
+    args: Any, app: server.Server, caseworker: tuple[str, str], source: Path, small: Path,
+    data_dir: Path, size: int,
+) -> dict[str, Any]:  # fmt: skip
+    log(f"server pid {app.pid} on {app.base}")
+    sampler = app.sample_memory()
+    time.sleep(0.5)
+    t_s = time.perf_counter()
+    started = sampler.peak(t_s - 0.5, t_s)
+    # Uploading needs a logged-in caseworker: log in first (argon2id verification takes
+    # 64 MiB for a moment), and take the baseline after that.
+    client = app.login(*caseworker, timeout=600.0)
+    time.sleep(1.0)
+    t_a = time.perf_counter()
+    login_peak = sampler.peak(t_s, t_a)
+    baseline0 = sampler.peak(t_a - 0.5, t_a)
+    hwm0 = memory(app.pid)["VmHWM"]
+    log(
+        f"RSS: started {started / MB:.1f} MB, peak while logging in {login_peak / MB:.1f} MB, "
+        f"baseline (logged in, before any upload) {baseline0 / MB:.1f} MB"
+    )
+
+    fields = server.upload_fields("Upload benchmark", "BENCH-UPLOAD", "da")
+    warm = multipart_upload(client, small, fields)
+    assert warm["status"] == 201, warm["text"]
+    time.sleep(1.0)
+    t_b = time.perf_counter()
+    baseline1 = sampler.peak(t_b - 0.5, t_b)
+    log(f"RSS after a 3 s warm-up upload: {baseline1 / MB:.1f} MB")
+
+    # Alternate: copy, upload, copy, upload, ..., copy; every step after a sync.
+    copies: list[tuple[float, float]] = []
+    cps: list[tuple[float, float]] = []
+    ups: list[dict] = []
+
+    def copy_round() -> None:
+        log(f"copy {len(copies) + 1} (shutil.copyfile, same disk) ...")
+        copies.append(timed_copy(source, data_dir / "copy.wav"))
+        log(f"  {copies[-1][0]:.2f} s ({copies[-1][1]:.2f} s with sync)")
+        log(f"cp {len(cps) + 1} (coreutils cp, same disk) ...")
+        cps.append(timed_copy(source, data_dir / "cp.wav", ["cp"]))
+        log(f"  {cps[-1][0]:.2f} s ({cps[-1][1]:.2f} s with sync)")
+
+    copy_round()
+    for n in range(args.repeats):
+        log(f"upload {n + 1}: {size / MB:,.0f} MiB ...")
+        settle()
+        cpu0 = cpu_seconds(app.pid)
+        up = multipart_upload(client, source, fields)
+        cpu1 = cpu_seconds(app.pid)
+        os.sync()
+        up["synced"] = time.perf_counter() - up["start"]
+        up["cpu"] = cpu1 - cpu0
+        if up["status"] != 201:
+            raise RuntimeError(f"server answered {up['status']}: {up['text']}")
+        up["samples"] = len(sampler.between(up["start"], up["end"]))
+        up["peak"] = sampler.peak(up["start"], up["end"])
+        up["peak_anon"] = sampler.peak(up["start"], up["end"], "RssAnon")
+        ups.append(up)
+        log(
+            f"  201 in {up['end'] - up['start']:.2f} s (last byte sent at "
+            f"{up['last_byte'] - up['start']:.2f} s, {up['synced']:.2f} s with sync); "
+            f"peak RSS {up['peak'] / MB:.1f} MB over {up['samples']} samples"
+        )
+        copy_round()
+    time.sleep(0.5)
+    sampler.stop()
+    hwm1 = memory(app.pid)["VmHWM"]
+
+    log("checking the stored files' size and SHA-256 ...")
+    with source.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    intact = sha_ok = True
+    for up in ups:
+        rec = up["json"]
+        stored = data_dir / "media" / rec["id"] / "original"
+        intact &= rec.get("size_bytes") == size and stored.stat().st_size == size
+        sha_ok &= rec.get("sha256", digest) == digest
+    peak = max(up["peak"] for up in ups)
+    peak_anon = max(up["peak_anon"] for up in ups)
+    upload_times = [up["end"] - up["start"] for up in ups]
+    upload_s = median(upload_times)
+    upload_synced_s = median(up["synced"] for up in ups)
+    send_s = median(up["last_byte"] - up["start"] for up in ups)
+    tail_s = median(up["end"] - up["last_byte"] for up in ups)
+    copy_med = median(c for c, _ in copies)
+    copy_synced_med = median(c for _, c in copies)
+    growth = peak - baseline0
+    return {
+        "file_bytes": size,
+        "file": f"WAV pcm_s16le 48 kHz stereo, {size / 192000:.0f} s",
+        "server": "uvicorn app.main:app (one process), SPARRING_WHISPER_MODEL=bundled-tiny.en",
+        "status": [up["status"] for up in ups],
+        "stored_size_ok": intact,
+        "sha256_ok": sha_ok,
+        "rss_started_mb": round(started / MB, 1),
+        "rss_peak_while_logging_in_mb": round(login_peak / MB, 1),
+        "baseline_rss_mb": round(baseline0 / MB, 1),
+        "rss_after_warmup_upload_mb": round(baseline1 / MB, 1),
+        "peak_rss_during_upload_mb": round(peak / MB, 1),
+        "peak_rss_anon_during_upload_mb": round(peak_anon / MB, 1),
+        "growth_mb": round(growth / MB, 1),
+        "growth_over_warm_baseline_mb": round((peak - baseline1) / MB, 1),
+        "vmhwm_before_mb": round(hwm0 / MB, 1),
+        "vmhwm_after_mb": round(hwm1 / MB, 1),
+        "samples_during_uploads": [up["samples"] for up in ups],
+        "peak_rss_per_upload_mb": [round(up["peak"] / MB, 1) for up in ups],
+        "target_growth_mb": TARGET_GROWTH_MB,
+        "target_met": growth / MB < TARGET_GROWTH_MB,
+        "upload_seconds_each": [round(t, 2) for t in upload_times],
+        "upload_seconds": round(upload_s, 2),
+        "upload_send_seconds": round(send_s, 2),
+        "server_tail_after_last_byte_seconds": round(tail_s, 2),
+        "upload_mib_per_s": round(size / MB / upload_s, 1),
+        "server_cpu_seconds_during_upload": round(median(up["cpu"] for up in ups), 2),
+        "upload_plus_sync_seconds_each": [round(up["synced"], 2) for up in ups],
+        "upload_plus_sync_seconds": round(upload_synced_s, 2),
+        "copyfile_seconds": [round(c, 2) for c, _ in copies],
+        "copyfile_median": round(copy_med, 2),
+        "copyfile_plus_sync_seconds": [round(c, 2) for _, c in copies],
+        "copyfile_plus_sync_median": round(copy_synced_med, 2),
+        "cp_seconds": [round(c, 2) for c, _ in cps],
+        "cp_median": round(median(c for c, _ in cps), 2),
+        "cp_plus_sync_seconds": [round(c, 2) for _, c in cps],
+        "cp_plus_sync_median": round(median(c for _, c in cps), 2),
+        "ratio_upload_over_cp": round(upload_s / median(c for c, _ in cps), 2),
+        "ratio_upload_over_cp_with_sync": round(upload_synced_s / median(c for _, c in cps), 2),
+        "ratio_upload_over_copy": round(upload_s / copy_med, 2),
+        "ratio_upload_over_copy_with_sync": round(upload_synced_s / copy_synced_med, 2),
+    }
+
+
+def summary(r: dict[str, Any]) -> str:
     met = "MET" if r["target_met"] else "NOT MET"
     copies = ", ".join(map(str, r["copyfile_seconds"]))
     synced = ", ".join(map(str, r["copyfile_plus_sync_seconds"]))
@@ -397,7 +329,7 @@ def print_and_save(r: dict) -> None:
             f"({r['growth_mb']} MB).",
         ]
     )
-    report("upload_memory", r, summary)
+    return summary
 
 
 if __name__ == "__main__":

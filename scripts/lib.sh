@@ -54,6 +54,26 @@ ensure_venv() {
   fi
 }
 
+# ESLint for the page scripts and the tests' OpenID provider, oidc-provider (package.json,
+# package-lock.json), with the machine's Node:
+# `npm ci` again only when package-lock.json changes (a stamp, as ensure_venv's). Without
+# npm, or offline, only a warning: tests/test_code_quality.py then fails and says why.
+ensure_node_modules() {
+  local stamp
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "WARNING: npm is missing (install Node.js 20 and npm); the ESLint test will fail" >&2
+    return 0
+  fi
+  stamp="$ROOT/node_modules/.installed-$(sha256sum < "$ROOT/package-lock.json" | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  echo "Installing ESLint and oidc-provider (npm ci)"
+  if (cd "$ROOT" && npm ci --silent --no-audit --no-fund); then
+    touch "$stamp"
+  else
+    echo "WARNING: npm ci failed; the ESLint and OpenID provider tests will fail" >&2
+  fi
+}
+
 # axe-core, the accessibility checker the browser tests inject into pages: one pinned
 # release from the npm registry, checked against the registry's sha512 integrity, cached.
 AXE_VERSION="4.14.1"

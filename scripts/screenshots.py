@@ -16,17 +16,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests import conftest  # noqa: E402  (sets the data folder before the app is imported)
-from tests.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    live_client,
-    migrate,
-    process_queued_jobs,
-    user_id,
-)
-from tests.helpers import app_env, serving, upload  # noqa: E402
-from tests.mediafiles import FORMATS, MediaSet  # noqa: E402
+from tests.support import environment  # noqa: E402  (sets the data folder before the app is imported)
+from tests.support.accounts import live_client, user_id  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.database import migrate  # noqa: E402
+from tests.support.jobs import process_queued_jobs  # noqa: E402
+from tests.support.media import FORMATS, MediaSet  # noqa: E402
+from tests.support.recordings import upload  # noqa: E402
+from tests.support.servers import app_env, serving  # noqa: E402
 
 SIZES = {"1366": (1366, 768), "820": (820, 1180)}
 LANGS = ("da", "en")
@@ -113,7 +110,7 @@ def pages(ids: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
 def shoot(base: str, ids: dict[str, str], media: MediaSet, out: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
-    from tests.test_pages_browser import fill_consent, log_in
+    from tests.support.browser import log_in, show_upload_error
 
     problems: list[str] = []
     with sync_playwright() as pw:
@@ -131,13 +128,7 @@ def shoot(base: str, ids: dict[str, str], media: MediaSet, out: Path) -> list[st
                         page.wait_for_load_state("load")
                         problems += save(page, out, name, size, lang)
                     if role == "caseworker":
-                        page.goto(f"{base}/recordings/new?lang={lang}")
-                        page.fill("#title", "Ikke en video")
-                        page.fill("#case_reference", "SAG-PDF")
-                        fill_consent(page, date.today())
-                        page.set_input_files("#file", str(media.fake_pdf()))
-                        page.click("#upload-form button[type=submit]")
-                        page.locator("#upload-error").wait_for(state="visible")
+                        show_upload_error(page, f"{base}/recordings/new?lang={lang}", media)
                         problems += save(page, out, "upload-error", size, lang)
                 context.close()
         browser.close()
@@ -163,7 +154,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     from app.core.config import settings
 
-    data = Path(str(conftest._DATA))
+    data = Path(str(environment.DATA))
     url = f"sqlite:///{data / 'videosparring.db'}"
     migrate(url)
     settings.database_url = url

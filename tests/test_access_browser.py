@@ -1,12 +1,12 @@
 """Who sees a recording, in a real browser: headless Chromium against the live server.
 
-The same set-up as test_pages_browser.py (whose helpers this module uses): the live server
-and this process share one SQLite file; `shared_db` wipes it when the module starts and when
-it ends, so the tests here look up their own rows by id. Recordings are uploaded for real
-(one through the upload page) and made ready by tests/factories.py, with a given Danish
-transcript instead of Whisper's: who may see them is the subject, not the pipeline.
+The same set-up as test_pages_browser.py: the live server and this process share one
+SQLite file; `shared_db` restores it from its template when the module starts and when it
+ends, so the tests here look up their own rows by id. Recordings are uploaded for real
+(one through the upload page) and made ready by tests/support/factories.py, with a given
+Danish transcript instead of Whisper's: who may see them is the subject, not the pipeline.
 
-People (conftest's BASE_USERS, all with conftest's PASSWORD):
+People (BASE_USERS, all with PASSWORD: tests/support/accounts.py):
 - the caseworker ("caseworker") uploads and owns the recordings and shares them;
 - the supervisor ("supervisor") gets a recording shared with him;
 - another caseworker ("caseworker2") gets nothing and must see nothing;
@@ -14,86 +14,49 @@ People (conftest's BASE_USERS, all with conftest's PASSWORD):
 """
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
+from sqlmodel import col, select
 
-from tests import mediafiles
-from tests.browser_fixtures import LOCALE, log_in
-from tests.conftest import BASE_USERS, PASSWORD, live_client, user_id
-from tests.factories import make_ready, ready_recording
-from tests.helpers import upload
-from tests.test_pages_browser import ARTIFACTS, VIEWPORTS, fill_consent, get_json
+from app.accounts.models import Role, User
+from app.core.db import session_scope
+from tests.support.accounts import (
+    BASE_USERS,
+    current_code,
+    link_path,
+    live_client,
+    make_user,
+    post_code,
+    post_login,
+    set_password,
+    user_id,
+)
+from tests.support.browser import (
+    ARTIFACTS,
+    VIEWPORTS,
+    fill_consent,
+    get_json,
+    load_player,
+    log_in,
+)
+from tests.support.factories import make_ready, ready_recording
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
 
 pytestmark = pytest.mark.browser
 
-M4A = mediafiles.FORMATS[5]  # m4a-aac: small, quick to upload
+M4A = FORMATS[5]  # m4a-aac: small, quick to upload
 assert M4A.name == "m4a-aac"
 NOT_FOUND = "Optagelsen findes ikke."
-ERROR_TITLE = "Noget gik galt"
+ERROR_TITLE = "Ikke fundet"
 SHARED_WITH_YOU = "Delt af Sara Sagsbehandler"  # the list names who shared it
 NO_SHARES = "Kun dig."
-# Records CSP violations the console might not show (e.g. a refused inline style).
-CSP_WATCH = """
-window.__csp = [];
-document.addEventListener('securitypolicyviolation', e => {
-  window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sourceFile || ''));
-});
-"""
-
-
 # --------------------------------------------------------------------------- fixtures
-
-
-class Tab:
-    """One browser context with one page, and everything that went wrong on it."""
-
-    def __init__(self, browser: Browser, size: str = "laptop") -> None:
-        width, height = VIEWPORTS[size]
-        self.context: BrowserContext = browser.new_context(
-            viewport={"width": width, "height": height}, locale=LOCALE
-        )
-        self.context.add_init_script(CSP_WATCH)
-        self.page: Page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        self.page.on("console", self._console)
-
-    def _console(self, msg: Any) -> None:
-        if msg.type == "error":
-            self.errors.append(f"console: {msg.text} ({self.page.url})")
-
-    def csp_violations(self) -> list[str]:
-        return list(self.page.evaluate("() => window.__csp || []"))
-
-    def assert_clean(self) -> None:
-        """No script error, console error or CSP violation on the page so far."""
-        assert self.errors == [], self.errors
-        assert self.csp_violations() == []
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def tabs(browser: Browser) -> Iterator[Any]:
-    """Make fresh browser contexts (one per person); all closed after the test."""
-    opened: list[Tab] = []
-
-    def make(size: str = "laptop") -> Tab:
-        tab = Tab(browser, size)
-        opened.append(tab)
-        return tab
-
-    yield make
-    for tab in opened:
-        tab.close()
 
 
 def upload_api(api: httpx.Client, path: Path, title: str, case: str) -> str:
@@ -105,9 +68,7 @@ def upload_api(api: httpx.Client, path: Path, title: str, case: str) -> str:
 def open_player(page: Page, base: str, rid: str) -> Any:
     response = page.goto(f"{base}/recordings/{rid}")
     assert response is not None and response.status == 200, response and response.status
-    page.wait_for_function(
-        "() => { const p = document.getElementById('player'); return p && p.readyState >= 1; }"
-    )
+    load_player(page)
     return response
 
 
@@ -135,7 +96,7 @@ def assert_security_headers(headers: dict[str, str], what: str) -> None:
 
 
 def test_share_with_supervisor_hides_from_others_and_withdraw_takes_effect(
-    tabs: Any, shared_db: str, api: httpx.Client, media: mediafiles.MediaSet
+    tabs: Any, shared_db: str, api: httpx.Client, media: MediaSet
 ) -> None:
     base = shared_db
     supervisor_id = user_id("supervisor")
@@ -241,26 +202,25 @@ def test_share_with_supervisor_hides_from_others_and_withdraw_takes_effect(
 
 
 def test_login_takes_effect_with_the_next_request(shared_db: str) -> None:
+    """Thirty people (a code works once: one login each), each asking right after the
+    second factor's answer."""
     misses, rounds = 0, 30
-    for _ in range(rounds):
+    people = [f"straks{n}@kommune.test" for n in range(rounds)]
+    for email in people:
+        make_user(email, Role.caseworker)
+    for email in people:
         with httpx.Client(base_url=shared_db, timeout=30) as client:
-            client.get("/login")
-            token = client.cookies.get("vs_csrf")
-            res = client.post(
-                "/login",
-                data={
-                    "email": BASE_USERS["caseworker2"][0],
-                    "password": PASSWORD,
-                    "csrf_token": token,
-                },
-            )
-            assert res.status_code == 303
+            assert post_login(client, email).status_code == 303
+            assert post_code(client, current_code(email)).status_code == 303
             misses += client.get("/api/v1/me").status_code != 200
+    with session_scope() as session:  # the module's later pages list the base users only
+        for user in session.exec(select(User).where(col(User.email).in_(people))):
+            session.delete(user)
     assert misses == 0, f"{misses} of {rounds} requests right after a login were not logged in"
 
 
 def test_withdrawn_share_takes_effect_with_the_next_request(
-    shared_db: str, api: httpx.Client, media: mediafiles.MediaSet
+    shared_db: str, api: httpx.Client, media: MediaSet
 ) -> None:
     rid = upload_api(api, media.encoded(M4A), "Deles og trækkes tilbage", "SAG-RACE")
     rounds = 30
@@ -293,7 +253,7 @@ def _no_sideways_scroll(page: Page, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def showcase(shared_db: str, api: httpx.Client, media: mediafiles.MediaSet) -> str:
+def showcase(shared_db: str, api: httpx.Client, media: MediaSet) -> str:
     """A ready recording shared with the supervisor, plus two more ready recordings, so
     that the leader's page has a month with enough recordings to show."""
     rid = ready_recording(api, media, title="Samtale om weekenden", case_reference="SAG-2026-114")
@@ -372,9 +332,10 @@ def test_screenshots_of_accounts_sharing_and_admin(
     for key in ("caseworker", "supervisor"):
         team.get_by_label(re.compile(re.escape(BASE_USERS[key][1]))).check()
     team.get_by_role("button", name="Gem").click()
-    page.wait_for_url(re.compile(r"/admin/teams$"))
+    page.wait_for_url(re.compile(r"/admin/teams\?saved=\d+#team-\d+$"))
     team = page.locator("section.team", has=page.get_by_role("heading", name=team_name, exact=True))
     expect(team.locator("input[name=member]:checked")).to_have_count(2)
+    expect(team.locator("#team-saved")).to_have_text("Gemt: teamet har 2 medlemmer.")
     shot(page, "admin-teams")
 
     page.goto(f"{base}/admin/audit")
@@ -393,3 +354,24 @@ def test_screenshots_of_accounts_sharing_and_admin(
 
     for path in shots:
         assert path.stat().st_size > 5_000, path
+
+
+def test_a_used_link_tells_a_logged_out_person_what_happened_and_where_to_go(
+    tabs: Any, shared_db: str
+) -> None:
+    """Not "something went wrong": the link does not work, and the way on is the login."""
+    admin = live_client(shared_db, "administrator")
+    person = {"email": "brugt@kommune.test", "name": "Brugt", "role": "caseworker"}
+    made = admin.post("/admin/users", data=person)
+    path = link_path(made.text)
+    set_password(httpx.Client(base_url=shared_db), path, "a password of one's own")
+    page = tabs().page
+    page.goto(f"{shared_db}{path}")
+    expect(page.locator("#error-heading")).to_have_text("Ikke fundet")
+    expect(page.locator("main .alert")).to_contain_text("Linket virker ikke")
+    page.click("#to-login")
+    page.wait_for_url(lambda url: url.rstrip("/").endswith("/login"))
+    expect(page.locator("#email")).to_be_visible()
+    with session_scope() as session:  # the module's pages list the base users only
+        for user in session.exec(select(User).where(User.email == "brugt@kommune.test")):
+            session.delete(user)

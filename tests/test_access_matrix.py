@@ -18,7 +18,11 @@ For routes that have nothing to do with a recording the columns simply are those
 Cells: an HTTP status, or (status, start of the Location header). 302 always means "a page
 sent an anonymous visitor to /login?next=…" and is checked as such. The API answers an
 anonymous caller 401, and a recording the caller may not see 404 (as if it did not exist);
-owner-only actions asked for by someone the recording is shared with answer 403.
+owner-only actions asked for by someone the recording is shared with answer 403. A row
+names the rule its route follows (SEEN, OWNER, ADMIN_PAGE, …: the answers most routes give)
+or spells out its own answers; the routes that feedback on a clip, a session and a
+recording have in common come from `feedback_rows`, the shares of a recording and of a
+clip from `share_rows`, and `feedback_calls` calls the former.
 
 Beside the status, every cell checks that nobody who may not see the recording gets its
 title, case reference or transcript text in any answer, and that whatever a viewer gets of a
@@ -33,44 +37,118 @@ and deactivation; and the core visibility rules on SQLite and PostgreSQL.
 """
 
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.accounts import service as account_service
-from app.accounts.models import Role
+from app.access.models import Share
+from app.accounts.models import Role, SecondFactorRemoval
 from app.core.db import session_scope
-from app.sharing.models import Share
-from tests import clip_helpers, feedback_helpers, session_helpers
-from tests.accounts_helpers import opened_clients
-from tests.conftest import BASE_USERS, PASSWORD, user_id
-from tests.factories import SPOKEN_EN, make_ready
-from tests.helpers import CONSENT
-from tests.mediafiles import FORMATS, MediaSet
+from app.sessions.models import SessionParticipant
+from tests.support import clips, feedback, sessions
+from tests.support.access import (
+    ACTORS,
+    CASE_REFERENCE,
+    TITLE,
+    Response,
+    actor_clients,
+    app_routes,
+    email_of,
+    new_recording,
+    ready_recording,
+    upload_file,
+)
+from tests.support.accounts import (
+    BASE_USERS,
+    PASSWORD,
+    ClientFactory,
+    make_team,
+    make_user,
+    set_members,
+    user_id,
+)
+from tests.support.media import MediaSet
+from tests.support.recordings import share
 
-try:  # what the test client answers with: httpx2 for Starlette 1.x, httpx before
-    from httpx2 import Response
-except ImportError:
-    from httpx import Response  # type: ignore[assignment]
-
-ACTORS = ("anonymous", "owner", "shared", "other", "admin", "leader")
-LOGIN_AS = {
-    "owner": "caseworker",
-    "shared": "supervisor",
-    "other": "caseworker2",
-    "admin": "administrator",
-    "leader": "leader",
-}
-# The recording's private details: none of them may reach anyone who may not see it.
-TITLE = "Samtale med Ida XQ7"
-CASE_REFERENCE = "SAG-XQ7-4711"
 LOGIN = 302  # a page: redirect to /login?next=…
+Row = tuple[int | tuple[int, str], ...]
+# The answers most routes give: one rule each, named in the rows of MATRIX. "It" is the
+# recording, the clip or the session a route is about; 404 answers as if it did not exist.
+# fmt: off
+#                  anonymous owner shared other admin leader
+ANYONE =           (401,   200,  200,   200,  200,  200)  # anyone logged in
+SEEN =             (401,   200,  200,   404,  404,  404)  # whoever sees it
+SEEN_PAGE =        (LOGIN, 200,  200,   404,  404,  404)
+SEEN_CREATES =     (401,   201,  201,   404,  404,  404)
+SEEN_FORM =        (LOGIN, 303,  303,   404,  404,  404)  # a page's form, answered by a redirect
+OWNER =            (401,   200,  403,   404,  404,  404)  # its caseworker alone (403 to a viewer)
+OWNER_CREATES =    (401,   201,  403,   404,  404,  404)
+OWNER_DONE =       (401,   204,  403,   404,  404,  404)  # deleted, withdrawn, confirmed: no body
+OWNER_FORM =       (LOGIN, 303,  403,   404,  404,  404)
+ADMIN =            (401,   403,  403,   403,  200,  403)  # the administrator alone
+ADMIN_PAGE =       (LOGIN, 403,  403,   403,  200,  403)
+ADMIN_FORM =       (LOGIN, 403,  403,   403,  303,  403)
+LIST_PAGE =        (LOGIN, 200,  200,   200,  200,  403)  # a list: anyone but a leader
+NEW_PAGE =         (LOGIN, 200,  200,   200,  403,  403)  # a form for something new: caseworkers, supervisors
+# fmt: on
+
+
+def feedback_rows(target: str, *, bring: bool = True) -> dict[str, Row]:
+    """The routes of feedback on one target (a clip, a team session, a recording: its path,
+    `target`), by the API and on its page: whoever sees the target reads, adds, publishes
+    and replies; a draft is its author's alone (404 to others: the supervisor's drafts
+    here); only the author edits and deletes (403: the owner's items here). With `bring`,
+    the caseworker brings an item given on the recording to the target, or takes it back
+    (403 to the supervisor). Publishing one draft comes before publishing them all."""
+    api, page = f"/api/v1{target}/feedback", f"{target}/feedback"
+    # fmt: off
+    rows = {
+        f"GET {api}":                                                    SEEN,
+        f"POST {api}":                                                   SEEN_CREATES,
+        f"POST {api}/{{feedback_id}}/publish":           (401, 404, 200, 404, 404, 404),  # the supervisor's draft
+        f"POST {page}/{{feedback_id}}/publish":        (LOGIN, 404, 303, 404, 404, 404),  # another of theirs
+        f"POST {api}/publish":                                           SEEN,
+        f"POST {api}/{{feedback_id}}/replies":                           SEEN_CREATES,
+        f"PATCH {api}/{{feedback_id}}":                                  OWNER,  # the owner's item
+        f"DELETE {api}/{{feedback_id}}":                                 OWNER_DONE,  # the owner's item
+        f"GET {page}/threads":                                           SEEN_PAGE,
+        f"GET {page}/threads/{{feedback_id}}":                           SEEN_PAGE,
+        f"POST {page}":                                                  SEEN_FORM,
+        f"POST {page}/publish":                                          SEEN_FORM,
+        f"POST {page}/{{feedback_id}}/replies":                          SEEN_FORM,
+        f"POST {page}/{{feedback_id}}/edit":                             OWNER_FORM,  # the owner's item
+        f"POST {page}/{{feedback_id}}/delete":                           OWNER_FORM,  # the owner's item
+    }
+    brought = {
+        f"POST {api}/{{feedback_id}}/bring":                             OWNER,
+        f"DELETE {api}/{{feedback_id}}/bring":                           OWNER_DONE,
+        f"POST {page}/{{feedback_id}}/bring":                            OWNER_FORM,
+        f"POST {page}/{{feedback_id}}/take-back":                        OWNER_FORM,
+    }
+    # fmt: on
+    return rows | brought if bring else rows
+
+
+def share_rows(target: str) -> dict[str, Row]:
+    """The shares of a recording or a clip (its path, `target`): its caseworker's alone to
+    see, make, withdraw and confirm for a later team member (403 to someone who sees it)."""
+    # fmt: off
+    return {
+        f"GET /api/v1{target}/shares":                                   OWNER,
+        f"POST /api/v1{target}/shares":                                  OWNER_CREATES,
+        f"DELETE /api/v1{target}/shares/{{share_id}}":                   OWNER_DONE,
+        f"POST /api/v1{target}/shares/{{share_id}}/confirm":             OWNER_DONE,
+        f"POST {target}/shares":                                         OWNER_FORM,
+        f"POST {target}/shares/{{share_id}}/withdraw":                   OWNER_FORM,
+        f"POST {target}/shares/{{share_id}}/confirm":                    OWNER_FORM,
+    }
+    # fmt: on
+
 
 # fmt: off
-MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
+MATRIX: dict[str, Row] = {
     #                                                                anonymous owner shared other admin leader
     # Public: health, the API description, the login form, the language switch.
     "GET /healthz":                                                       (200, 200, 200, 200, 200, 200),
@@ -84,177 +162,160 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
     "POST /api/v1/auth/logout":                                           (204, 204, 204, 204, 204, 204),
 
     # Anyone logged in.
-    "GET /api/v1/me":                                                     (401, 200, 200, 200, 200, 200),
+    "GET /api/v1/me":                                                    ANYONE,
     "GET /account/password":                                            (LOGIN, 200, 200, 200, 200, 200),
     # A one-time link (here an unknown token): whoever holds it, nobody else.
     "GET /account/link/{token}":                                          (404, 404, 404, 404, 404, 404),
     "POST /account/link/{token}":                                         (404, 404, 404, 404, 404, 404),
     "POST /account/password":                                           (LOGIN, 422, 422, 422, 422, 422),  # repeat differs
+    # The second factor: after the password only (here no password was given: back to it),
+    # and one's own page (here a wrong code for new recovery codes).
+    "GET /login/second-factor":   ((303, "/login"), (303, "/login"), (303, "/login"), (303, "/login"), (303, "/login"), (303, "/login")),
+    "POST /login/second-factor":  ((303, "/login"), (303, "/login"), (303, "/login"), (303, "/login"), (303, "/login"), (303, "/login")),
+    "GET /account/second-factor":                                       (LOGIN, 200, 200, 200, 200, 200),
+    "POST /account/second-factor/recovery-codes":                       (LOGIN, 401, 401, 401, 401, 401),
+    # The municipality's identity provider, not set up here: nothing to reach. Its own rules
+    # (state, nonce, audience, linking only one's own account): tests/test_identity.py.
+    "GET /identity/login":                                                (404, 404, 404, 404, 404, 404),
+    "GET /identity/callback":                                             (404, 404, 404, 404, 404, 404),
+    "POST /account/identity/link":                                      (LOGIN, 404, 404, 404, 404, 404),
     "GET /": (LOGIN, (303, "/recordings"), (303, "/recordings"), (303, "/recordings"),
               (303, "/admin/users"), (303, "/leader")),
 
     # Recordings: list and upload. Caseworkers and supervisors upload; leaders see no list.
-    "GET /api/v1/recordings":                                             (401, 200, 200, 200, 200, 200),
+    "GET /api/v1/recordings":                                            ANYONE,
     "POST /api/v1/recordings":                                            (401, 201, 201, 201, 403, 403),
-    "GET /recordings":                                                  (LOGIN, 200, 200, 200, 200, 403),
-    "GET /recordings/new":                                              (LOGIN, 200, 200, 200, 403, 403),
+    "GET /recordings":                                                   LIST_PAGE,
+    "GET /recordings/new":                                               NEW_PAGE,
     "POST /recordings/new":                                             (LOGIN, 303, 303, 303, 403, 403),
 
     # One recording: who may see it.
-    "GET /api/v1/recordings/{recording_id}":                              (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/recordings/{recording_id}/media":                        (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/recordings/{recording_id}/poster":                       (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/recordings/{recording_id}/transcript":                   (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/recordings/{recording_id}/transcript/export.{fmt}":      (401, 200, 200, 404, 404, 404),
-    "GET /recordings/{recording_id}":                                   (LOGIN, 200, 200, 404, 404, 404),
+    "GET /api/v1/recordings/{recording_id}":                             SEEN,
+    "GET /api/v1/recordings/{recording_id}/media":                       SEEN,
+    "GET /api/v1/recordings/{recording_id}/poster":                      SEEN,
+    "GET /api/v1/recordings/{recording_id}/transcript":                  SEEN,
+    "GET /api/v1/recordings/{recording_id}/transcript/export.{fmt}":     SEEN,
+    "GET /recordings/{recording_id}":                                    SEEN_PAGE,
     # Its processing status (the page's own updates), and the list's.
-    "GET /api/v1/recordings/{recording_id}/status":                       (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/recordings/status":                                      (401, 200, 200, 200, 200, 200),
+    "GET /api/v1/recordings/{recording_id}/status":                      SEEN,
+    "GET /api/v1/recordings/status":                                     ANYONE,
 
     # One recording: what only its caseworker may do (403 if only shared, 404 if unseen).
-    "DELETE /api/v1/recordings/{recording_id}":                           (401, 204, 403, 404, 404, 404),
-    "POST /api/v1/recordings/{recording_id}/consent/withdraw":            (401, 204, 403, 404, 404, 404),
-    "PATCH /api/v1/recordings/{recording_id}/transcript/segments/{segment_id}": (401, 200, 403, 404, 404, 404),
-    "GET /api/v1/recordings/{recording_id}/shares":                       (401, 200, 403, 404, 404, 404),
-    "POST /api/v1/recordings/{recording_id}/shares":                      (401, 201, 403, 404, 404, 404),
-    "DELETE /api/v1/recordings/{recording_id}/shares/{share_id}":         (401, 204, 403, 404, 404, 404),
-    "POST /api/v1/recordings/{recording_id}/shares/{share_id}/confirm":   (401, 204, 403, 404, 404, 404),
-    "POST /recordings/{recording_id}/delete":                           (LOGIN, 303, 403, 404, 404, 404),
-    "POST /recordings/{recording_id}/consent/withdraw":                 (LOGIN, 303, 403, 404, 404, 404),
+    "DELETE /api/v1/recordings/{recording_id}":                          OWNER_DONE,
+    "POST /api/v1/recordings/{recording_id}/consent/withdraw":           OWNER_DONE,
+    "PATCH /api/v1/recordings/{recording_id}/transcript/segments/{segment_id}": OWNER,
+    "POST /recordings/{recording_id}/delete":                            OWNER_FORM,
+    "POST /recordings/{recording_id}/consent/withdraw":                  OWNER_FORM,
     # Retry: only its caseworker, and only a failed recording (this one is ready: 409).
     "POST /api/v1/recordings/{recording_id}/retry":                       (401, 409, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/retry":                            (LOGIN, 409, 403, 404, 404, 404),
-    "POST /recordings/{recording_id}/segments/{segment_id}":            (LOGIN, 303, 403, 404, 404, 404),
-    "POST /recordings/{recording_id}/shares":                           (LOGIN, 303, 403, 404, 404, 404),
-    "POST /recordings/{recording_id}/shares/{share_id}/withdraw":       (LOGIN, 303, 403, 404, 404, 404),
-    "POST /recordings/{recording_id}/shares/{share_id}/confirm":        (LOGIN, 303, 403, 404, 404, 404),
+    "POST /recordings/{recording_id}/segments/{segment_id}":             OWNER_FORM,
+    # Its shares.
+    **share_rows("/recordings/{recording_id}"),
 
     # Feedback through a clip (issue 10): whoever sees the clip (its owner, the supervisor with a
     # share) adds and replies at clip times; 404 to anyone else. Before the recording's rows: the
     # recording's publish-all would publish the supervisor's drafts on the clip too.
-    "POST /api/v1/clips/{clip_id}/feedback":                              (401, 201, 201, 404, 404, 404),
-    "POST /api/v1/clips/{clip_id}/feedback/{feedback_id}/publish":        (401, 404, 200, 404, 404, 404),  # the supervisor's draft
-    "POST /clips/{clip_id}/feedback/{feedback_id}/publish":             (LOGIN, 404, 303, 404, 404, 404),  # another of theirs
-    "POST /api/v1/clips/{clip_id}/feedback/publish":                      (401, 200, 200, 404, 404, 404),
-    "POST /api/v1/clips/{clip_id}/feedback/{feedback_id}/replies":        (401, 201, 201, 404, 404, 404),
-    "PATCH /api/v1/clips/{clip_id}/feedback/{feedback_id}":               (401, 200, 403, 404, 404, 404),  # the owner's item
-    "DELETE /api/v1/clips/{clip_id}/feedback/{feedback_id}":              (401, 204, 403, 404, 404, 404),  # the owner's item
-    "GET /clips/{clip_id}/feedback/threads":                            (LOGIN, 200, 200, 404, 404, 404),
-    "GET /clips/{clip_id}/feedback/threads/{feedback_id}":              (LOGIN, 200, 200, 404, 404, 404),
-    "POST /clips/{clip_id}/feedback":                                   (LOGIN, 303, 303, 404, 404, 404),
-    "POST /clips/{clip_id}/feedback/publish":                           (LOGIN, 303, 303, 404, 404, 404),
-    "POST /clips/{clip_id}/feedback/{feedback_id}/replies":             (LOGIN, 303, 303, 404, 404, 404),
-    "POST /clips/{clip_id}/feedback/{feedback_id}/edit":                (LOGIN, 303, 403, 404, 404, 404),  # the owner's item
-    "POST /clips/{clip_id}/feedback/{feedback_id}/delete":              (LOGIN, 303, 403, 404, 404, 404),  # the owner's item
-
-    # Feedback on a recording (issue 9): who sees the recording sees its published feedback and
-    # replies; a draft is its author's alone (404 to others); only the author edits (403).
-    "GET /api/v1/recordings/{recording_id}/feedback":                     (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/recordings/{recording_id}/feedback/grouped":             (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/recordings/{recording_id}/feedback/export.csv":          (401, 200, 200, 404, 404, 404),
+    **feedback_rows("/clips/{clip_id}"),
+    # Feedback in a team session on the whole recording: its participants who see the
+    # recording (the owner, the supervisor), as through a clip; 404 to anyone else, also a
+    # participant without the recording's share (the colleague here) and a participant who
+    # has since become a leader.
+    **feedback_rows("/sessions/{session_id}"),
+    # Feedback on a recording (issue 9), through the API and the recording page's thread
+    # fragments and forms: who sees the recording sees its published feedback and replies.
+    **feedback_rows("/recordings/{recording_id}", bring=False),
+    "GET /api/v1/recordings/{recording_id}/feedback/grouped":            SEEN,
+    "GET /api/v1/recordings/{recording_id}/feedback/export.csv":         SEEN,
+    "GET /recordings/{recording_id}/transcript/lines":                   SEEN_PAGE,
     # The sparring document: a printable page and its PDF (audited downloads).
-    "GET /recordings/{recording_id}/sparring":                          (LOGIN, 200, 200, 404, 404, 404),
-    "GET /recordings/{recording_id}/sparring.pdf":                      (LOGIN, 200, 200, 404, 404, 404),
-    "POST /api/v1/recordings/{recording_id}/feedback":                    (401, 201, 201, 404, 404, 404),
-    "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/publish": (401, 404, 200, 404, 404, 404),  # the supervisor's draft
-    "POST /recordings/{recording_id}/feedback/{feedback_id}/publish":   (LOGIN, 404, 303, 404, 404, 404),  # another draft of theirs (before any publish-all)
-    "POST /api/v1/recordings/{recording_id}/feedback/publish":            (401, 200, 200, 404, 404, 404),
-    "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/replies": (401, 201, 201, 404, 404, 404),
-    "PATCH /api/v1/recordings/{recording_id}/feedback/{feedback_id}":     (401, 200, 403, 404, 404, 404),  # the owner's item
-    "DELETE /api/v1/recordings/{recording_id}/feedback/{feedback_id}":    (401, 204, 403, 404, 404, 404),  # the owner's item
+    "GET /recordings/{recording_id}/sparring":                           SEEN_PAGE,
+    "GET /recordings/{recording_id}/sparring.pdf":                       SEEN_PAGE,
     # One's own notifications.
-    "GET /api/v1/notifications":                                          (401, 200, 200, 200, 200, 200),
+    "GET /api/v1/notifications":                                         ANYONE,
     "POST /api/v1/notifications/read":                                    (401, 204, 204, 204, 204, 204),
     "POST /api/v1/notifications/{notification_id}/read":                  (401, 204, 404, 404, 404, 404),  # the owner's
     "GET /notifications":                                               (LOGIN, 200, 200, 200, 200, 200),
     "POST /notifications/read":                                         (LOGIN, 303, 303, 303, 303, 303),
+    "POST /account/notifications":                                      (LOGIN, 303, 303, 303, 303, 303),  # one's own choice
     "GET /notifications/{notification_id}/open":      (LOGIN, (303, "/recordings/"), 404, 404, 404, 404),  # the owner's
-    # The recording page's feedback: thread fragments for its script, and forms without it.
-    "GET /recordings/{recording_id}/feedback/threads":                  (LOGIN, 200, 200, 404, 404, 404),
-    "GET /recordings/{recording_id}/transcript/lines":                  (LOGIN, 200, 200, 404, 404, 404),
-    "GET /recordings/{recording_id}/feedback/threads/{feedback_id}":    (LOGIN, 200, 200, 404, 404, 404),
-    "POST /recordings/{recording_id}/feedback":                         (LOGIN, 303, 303, 404, 404, 404),
-    "POST /recordings/{recording_id}/feedback/publish":                 (LOGIN, 303, 303, 404, 404, 404),
-    "POST /recordings/{recording_id}/feedback/{feedback_id}/replies":   (LOGIN, 303, 303, 404, 404, 404),
-    "POST /recordings/{recording_id}/feedback/{feedback_id}/edit":      (LOGIN, 303, 403, 404, 404, 404),  # the owner's item
-    "POST /recordings/{recording_id}/feedback/{feedback_id}/delete":    (LOGIN, 303, 403, 404, 404, 404),  # the owner's item
     # The criteria: anyone signed in reads them; the administrator changes them.
-    "GET /api/v1/criteria":                                               (401, 200, 200, 200, 200, 200),
-    "PUT /api/v1/criteria/order":                                         (401, 403, 403, 403, 200, 403),
+    "GET /api/v1/criteria":                                              ANYONE,
+    "PUT /api/v1/criteria/order":                                        ADMIN,
     "POST /api/v1/criteria":                                              (401, 403, 403, 403, 201, 403),
-    "PATCH /api/v1/criteria/{criterion_id}":                              (401, 403, 403, 403, 200, 403),
-    "POST /api/v1/criteria/{criterion_id}/retire":                        (401, 403, 403, 403, 200, 403),
-    "POST /api/v1/criteria/{criterion_id}/restore":                       (401, 403, 403, 403, 200, 403),
-    "PUT /api/v1/criteria/settings":                                      (401, 403, 403, 403, 200, 403),
+    "PATCH /api/v1/criteria/{criterion_id}":                             ADMIN,
+    "POST /api/v1/criteria/{criterion_id}/retire":                       ADMIN,
+    "POST /api/v1/criteria/{criterion_id}/restore":                      ADMIN,
+    "PUT /api/v1/criteria/settings":                                     ADMIN,
     "POST /api/v1/criteria/groups":                                       (401, 403, 403, 403, 201, 403),
-    "PATCH /api/v1/criteria/groups/{group_id}":                           (401, 403, 403, 403, 200, 403),
+    "PATCH /api/v1/criteria/groups/{group_id}":                          ADMIN,
 
     # The administrator's pages.
-    "GET /admin/users":                                                 (LOGIN, 403, 403, 403, 200, 403),
-    "POST /admin/users":                                                (LOGIN, 403, 403, 403, 200, 403),  # shows the link once
-    "POST /admin/users/{user_id}/reset":                                (LOGIN, 403, 403, 403, 200, 403),  # shows the link once
-    "POST /admin/users/{user_id}/unlock":                               (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/users/{user_id}":                                      (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/users/{user_id}/delete":                               (LOGIN, 403, 403, 403, 303, 403),
-    "GET /admin/teams":                                                 (LOGIN, 403, 403, 403, 200, 403),
-    "POST /admin/teams":                                                (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/teams/{team_id}/members":                              (LOGIN, 403, 403, 403, 303, 403),
-    "GET /admin/settings":                                              (LOGIN, 403, 403, 403, 200, 403),
-    "POST /admin/settings":                                             (LOGIN, 403, 403, 403, 303, 403),
-    "GET /admin/audit":                                                 (LOGIN, 403, 403, 403, 200, 403),
-    "GET /admin/audit.csv":                                             (LOGIN, 403, 403, 403, 200, 403),
-    "GET /admin/criteria":                                              (LOGIN, 403, 403, 403, 200, 403),
-    "POST /admin/criteria":                                             (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/criteria/{criterion_id}":                              (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/criteria/{criterion_id}/move":                         (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/criteria/{criterion_id}/retire":                       (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/criteria/{criterion_id}/restore":                      (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/criteria/groups":                                      (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/criteria/groups/{group_id}":                           (LOGIN, 403, 403, 403, 303, 403),
-    "POST /admin/criteria/settings":                                    (LOGIN, 403, 403, 403, 303, 403),
+    "GET /admin/users":                                                  ADMIN_PAGE,
+    "POST /admin/users":                                                 ADMIN_PAGE,  # shows the link once
+    "POST /admin/users/{user_id}/reset":                                 ADMIN_PAGE,  # shows the link once
+    "POST /admin/users/{user_id}/unlock":                                ADMIN_FORM,
+    "POST /admin/users/{user_id}/second-factor/remove":                  ADMIN_FORM,
+    # Fewer than three administrators here: the approval is the server's (403 on the page).
+    "POST /admin/second-factor-removals/{removal_id}/approve":  (LOGIN, 403, 403, 403, 403, 403),
+    "POST /admin/second-factor-removals/{removal_id}/withdraw":          ADMIN_FORM,
+    "POST /admin/users/{user_id}":                                       ADMIN_FORM,
+    "POST /admin/users/{user_id}/delete":                                ADMIN_FORM,
+    "GET /admin/teams":                                                  ADMIN_PAGE,
+    "POST /admin/teams":                                                 ADMIN_FORM,
+    "POST /admin/teams/{team_id}/members":                               ADMIN_FORM,
+    "GET /admin/settings":                                               ADMIN_PAGE,
+    "POST /admin/settings":                                              ADMIN_FORM,
+    "GET /admin/audit":                                                  ADMIN_PAGE,
+    "GET /admin/audit.csv":                                              ADMIN_PAGE,
+    "GET /admin/criteria":                                               ADMIN_PAGE,
+    "POST /admin/criteria":                                              ADMIN_FORM,
+    "POST /admin/criteria/{criterion_id}":                               ADMIN_FORM,
+    "POST /admin/criteria/{criterion_id}/move":                          ADMIN_FORM,
+    "POST /admin/criteria/{criterion_id}/retire":                        ADMIN_FORM,
+    "POST /admin/criteria/{criterion_id}/restore":                       ADMIN_FORM,
+    "POST /admin/criteria/groups":                                       ADMIN_FORM,
+    "POST /admin/criteria/groups/{group_id}":                            ADMIN_FORM,
+    "POST /admin/criteria/settings":                                     ADMIN_FORM,
+    "POST /admin/criteria/defaults":                                     ADMIN_FORM,
 
     # Sparring sessions (issue 10): only participants reach one (404 to anyone else, as if it
     # did not exist); the caseworker or the planner moves it along (403 to other participants).
     # Taking part gives no access to the media: the owner shares it (tests/test_sessions.py).
-    "POST /api/v1/sessions":                                              (401, 201, 201, 404, 404, 404),
-    "GET /api/v1/sessions":                                               (401, 200, 200, 200, 200, 200),
-    "GET /api/v1/sessions/{session_id}":                                  (401, 200, 200, 404, 404, 404),
-    "PATCH /api/v1/sessions/{session_id}":                                (401, 200, 403, 404, 404, 404),
-    "POST /api/v1/sessions/{session_id}/participants":                    (401, 200, 403, 404, 404, 404),
-    "DELETE /api/v1/sessions/{session_id}/participants/{user_id}":        (401, 204, 403, 404, 404, 404),
-    "POST /api/v1/sessions/{session_id}/round":                           (401, 200, 403, 404, 404, 404),
-    "PUT /api/v1/sessions/{session_id}/summary":                          (401, 200, 403, 404, 404, 404),
-    "POST /api/v1/sessions/{session_id}/close":                           (401, 200, 403, 404, 404, 404),
-    "GET /sessions":                                                    (LOGIN, 200, 200, 200, 200, 403),
-    "GET /sessions/new":                                                (LOGIN, 200, 200, 200, 403, 403),
+    "POST /api/v1/sessions":                                             SEEN_CREATES,
+    "GET /api/v1/sessions":                                              ANYONE,
+    "GET /api/v1/sessions/{session_id}":                                 SEEN,
+    "PATCH /api/v1/sessions/{session_id}":                               OWNER,
+    "POST /api/v1/sessions/{session_id}/participants":                   OWNER,
+    "DELETE /api/v1/sessions/{session_id}/participants/{user_id}":       OWNER_DONE,
+    "POST /api/v1/sessions/{session_id}/round":                          OWNER,
+    "PUT /api/v1/sessions/{session_id}/summary":                         OWNER,
+    "POST /api/v1/sessions/{session_id}/close":                          OWNER,
+    "GET /sessions":                                                     LIST_PAGE,
+    "GET /sessions/new":                                                 NEW_PAGE,
     "POST /sessions/new":                                               (LOGIN, 303, 303, 404, 403, 403),
-    "GET /sessions/{session_id}":                                       (LOGIN, 200, 200, 404, 404, 404),
-    "POST /sessions/{session_id}/round":                                (LOGIN, 303, 403, 404, 404, 404),
-    "POST /sessions/{session_id}/summary":                              (LOGIN, 303, 403, 404, 404, 404),
-    "POST /sessions/{session_id}/close":                                (LOGIN, 303, 403, 404, 404, 404),
-    "POST /sessions/{session_id}/participants":                         (LOGIN, 303, 403, 404, 404, 404),
-    "POST /sessions/{session_id}/participants/{user_id}/remove":        (LOGIN, 303, 403, 404, 404, 404),
+    "GET /sessions/{session_id}":                                        SEEN_PAGE,
+    "POST /sessions/{session_id}/round":                                 OWNER_FORM,
+    "POST /sessions/{session_id}/summary":                               OWNER_FORM,
+    "POST /sessions/{session_id}/close":                                 OWNER_FORM,
+    "POST /sessions/{session_id}/participants":                          OWNER_FORM,
+    "POST /sessions/{session_id}/participants/{user_id}/remove":         OWNER_FORM,
 
     # Clips (issue 10): the recording's caseworker makes, changes and shares them (403 to
     # someone who sees the recording or the clip, 404 to anyone else). A clip share shows that
     # clip alone (here the supervisor has one); the recording's routes know nothing of it.
-    "GET /api/v1/recordings/{recording_id}/clips":                        (401, 200, 403, 404, 404, 404),
-    "POST /api/v1/recordings/{recording_id}/clips":                       (401, 201, 403, 404, 404, 404),
-    "GET /api/v1/clips/{clip_id}":                                        (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/clips/{clip_id}/media":                                  (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/clips/{clip_id}/poster":                                 (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/clips/{clip_id}/transcript":                             (401, 200, 200, 404, 404, 404),
-    "GET /api/v1/clips/{clip_id}/feedback":                               (401, 200, 200, 404, 404, 404),
-    "PATCH /api/v1/clips/{clip_id}":                                      (401, 200, 403, 404, 404, 404),
-    "DELETE /api/v1/clips/{clip_id}":                                     (401, 204, 403, 404, 404, 404),
-    "GET /api/v1/clips/{clip_id}/shares":                                 (401, 200, 403, 404, 404, 404),
-    "POST /api/v1/clips/{clip_id}/shares":                                (401, 201, 403, 404, 404, 404),
-    "DELETE /api/v1/clips/{clip_id}/shares/{share_id}":                   (401, 204, 403, 404, 404, 404),
-    "GET /clips/{clip_id}":                                             (LOGIN, 200, 200, 404, 404, 404),
-    "POST /recordings/{recording_id}/clips":                            (LOGIN, 303, 403, 404, 404, 404),
-    "POST /clips/{clip_id}/delete":                                     (LOGIN, 303, 403, 404, 404, 404),
-    "POST /clips/{clip_id}/shares":                                     (LOGIN, 303, 403, 404, 404, 404),
-    "POST /clips/{clip_id}/shares/{share_id}/withdraw":                 (LOGIN, 303, 403, 404, 404, 404),
+    "GET /api/v1/recordings/{recording_id}/clips":                       OWNER,
+    "POST /api/v1/recordings/{recording_id}/clips":                      OWNER_CREATES,
+    "GET /api/v1/clips/{clip_id}":                                       SEEN,
+    "GET /api/v1/clips/{clip_id}/media":                                 SEEN,
+    "GET /api/v1/clips/{clip_id}/poster":                                SEEN,
+    "GET /api/v1/clips/{clip_id}/transcript":                            SEEN,
+    "PATCH /api/v1/clips/{clip_id}":                                     OWNER,
+    "DELETE /api/v1/clips/{clip_id}":                                    OWNER_DONE,
+    "GET /clips/{clip_id}":                                              SEEN_PAGE,
+    "POST /recordings/{recording_id}/clips":                             OWNER_FORM,
+    "POST /clips/{clip_id}/delete":                                      OWNER_FORM,
+    **share_rows("/clips/{clip_id}"),
 
     # The leader's figures: leaders and administrators.
     "GET /leader":                                                      (LOGIN, 403, 403, 403, 200, 200),
@@ -263,7 +324,7 @@ MATRIX: dict[str, tuple[int | tuple[int, str], ...]] = {
 
 # What the audit log needs of a recording: its case reference (never its title or words),
 # so that an administrator can tell the entries of one case apart (issue 8).
-AUDIT_NEEDS = {"GET /admin/audit": {CASE_REFERENCE}}
+AUDIT_NEEDS = {"GET /admin/audit": {CASE_REFERENCE}, "GET /admin/audit.csv": {CASE_REFERENCE}}
 
 # Before login there is no session to bind a token to: the script login takes JSON only
 # (a cross-site page cannot send it without a preflight) from our own origin
@@ -297,6 +358,55 @@ class Call:
     fresh_client: bool = False  # ends the session: its own open_client
 
 
+def feedback_calls(
+    target: str, prefix: str, at: float, word: str, bring: bool = True, **path: str
+) -> dict[str, list[Call]]:
+    """How the matrix calls one target's feedback routes (`feedback_rows`): on the items the
+    scene names with `prefix` (`feedback.matrix_items`, `brought_names`), adding an item at
+    `at` seconds with a text that starts with `word`; `bring`
+    as there. `path` names the target where the scene's own name for it does not."""
+
+    def on(item: str | None = None, **body: Any) -> list[Call]:
+        named = {"feedback_id": f"{prefix}{item}"} if item else {}
+        return [Call(path=path | named, **body)]
+
+    api, page = f"/api/v1{target}/feedback", f"{target}/feedback"
+    item = {"kind": "question", "criterion_ids": ["{criterion_for_feedback}"]}
+    form = {"kind": "question", "criterion_ids": "{criterion_for_feedback}"}
+    calls = {
+        f"GET {api}": on(),
+        f"POST {api}": on(json=item | {"start_seconds": at, "text": f"{word} fra {{actor}}"}),
+        f"POST {api}/{{feedback_id}}/publish": on("draft_to_publish"),
+        f"POST {page}/{{feedback_id}}/publish": on("draft_to_publish_on_page"),
+        f"POST {api}/publish": on(),
+        f"POST {api}/{{feedback_id}}/replies": on(
+            "feedback_to_reply", json={"text": "Svar fra {actor}"}
+        ),
+        f"PATCH {api}/{{feedback_id}}": on("feedback_to_edit", json={"text": "Rettet af {actor}"}),
+        f"DELETE {api}/{{feedback_id}}": on("feedback_to_delete"),
+        f"GET {page}/threads": on(),
+        f"GET {page}/threads/{{feedback_id}}": on("feedback_to_reply"),
+        f"POST {page}": on(
+            data=form | {"start": f"0:{at:04.1f}", "text": f"{word} på siden fra {{actor}}"}
+        ),
+        f"POST {page}/publish": on(),
+        f"POST {page}/{{feedback_id}}/replies": on(
+            "feedback_to_reply", data={"text": "Svar på siden fra {actor}"}
+        ),
+        f"POST {page}/{{feedback_id}}/edit": on(
+            "feedback_to_edit", data={"text": "Rettet på siden af {actor}"}
+        ),
+        f"POST {page}/{{feedback_id}}/delete": on("feedback_to_delete_on_page"),
+        f"POST {api}/{{feedback_id}}/bring": on("item_to_bring"),
+        f"DELETE {api}/{{feedback_id}}/bring": on("item_to_take_back"),
+        f"POST {page}/{{feedback_id}}/bring": on("item_to_bring_on_page"),
+        f"POST {page}/{{feedback_id}}/take-back": on("item_to_take_back_on_page"),
+    }
+    return {key: calls[key] for key in feedback_rows(target, bring=bring)}
+
+
+# The session the matrix plans through the API (`sessions.plan_body` gives the rest).
+PLANNED = {"starts_at": "{session_starts}", "question": "Spørgsmål fra {actor}"}
 CALLS: dict[str, list[Call]] = {
     "POST /login": [
         Call(
@@ -352,14 +462,17 @@ CALLS: dict[str, list[Call]] = {
     ],
     "POST /admin/users/{user_id}/reset": [Call(path={"user_id": "user_to_update"})],
     "POST /admin/users/{user_id}/unlock": [Call(path={"user_id": "user_to_update"})],
+    "POST /admin/users/{user_id}/second-factor/remove": [Call(path={"user_id": "user_to_update"})],
+    "POST /admin/second-factor-removals/{removal_id}/approve": [
+        Call(path={"removal_id": "removal_to_approve"})
+    ],
+    "POST /admin/second-factor-removals/{removal_id}/withdraw": [
+        Call(path={"removal_id": "removal_to_withdraw"})
+    ],
+    "POST /login/second-factor": [Call(data={"code": "123456", "next": "/"})],
+    "POST /account/second-factor/recovery-codes": [Call(data={"code": "000000"})],
     "POST /admin/users": [
-        Call(
-            data={
-                "email": "ny-{actor}@kommune.test",
-                "name": "Ny Person",
-                "role": "caseworker",
-            }
-        )
+        Call(data={"email": "ny-{actor}@kommune.test", "name": "Ny Person", "role": "caseworker"})
     ],
     "POST /admin/users/{user_id}": [
         Call(path={"user_id": "user_to_update"}, data={"role": "supervisor", "active": "on"})
@@ -372,70 +485,22 @@ CALLS: dict[str, list[Call]] = {
     "POST /admin/settings": [
         Call(data={"default_days": "90", "max_days": "365", "warn_days": "14"})
     ],
-    # Feedback and criteria (issue 9): what they act on comes from feedback_helpers.matrix_names.
-    "POST /api/v1/recordings/{recording_id}/feedback": [
-        Call(
-            json={
-                "kind": "question",
-                "start_seconds": 1,
-                "criterion_ids": ["{criterion_for_feedback}"],
-                "text": "Spørgsmål fra {actor}",
-            }
-        )
-    ],
-    "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/publish": [
-        Call(path={"feedback_id": "draft_to_publish"})
-    ],
-    "POST /api/v1/recordings/{recording_id}/feedback/{feedback_id}/replies": [
-        Call(path={"feedback_id": "feedback_to_reply"}, json={"text": "Svar fra {actor}"})
-    ],
-    "PATCH /api/v1/recordings/{recording_id}/feedback/{feedback_id}": [
-        Call(path={"feedback_id": "feedback_to_edit"}, json={"text": "Rettet af {actor}"})
-    ],
-    "DELETE /api/v1/recordings/{recording_id}/feedback/{feedback_id}": [
-        Call(path={"feedback_id": "feedback_to_delete"})
-    ],
     "PUT /api/v1/criteria/order": [Call(json={"criterion_ids": "{criteria_order}"})],
     "POST /api/v1/criteria": [Call(json={"name_da": "Nyt {actor}", "name_en": "New {actor}"})],
     "PATCH /api/v1/criteria/{criterion_id}": [
         Call(path={"criterion_id": "criterion_to_change"}, json={"name_en": "Changed by {actor}"})
     ],
-    "POST /api/v1/criteria/{criterion_id}/retire": [
-        Call(path={"criterion_id": "criterion_to_change"})
-    ],
-    "POST /api/v1/criteria/{criterion_id}/restore": [
-        Call(path={"criterion_id": "criterion_to_change"})
-    ],
+    **{
+        f"POST {criteria}/{{criterion_id}}/{action}": [
+            Call(path={"criterion_id": "criterion_to_change"})
+        ]
+        for criteria in ("/api/v1/criteria", "/admin/criteria")
+        for action in ("retire", "restore")
+    },
     "PUT /api/v1/criteria/settings": [Call(json={"criteria_required": True})],
     "POST /api/v1/criteria/groups": [Call(json={"name_da": "Gruppe {actor}", "name_en": "G"})],
     "PATCH /api/v1/criteria/groups/{group_id}": [
         Call(path={"group_id": "group_to_change"}, json={"name_en": "Group of {actor}"})
-    ],
-    # The recording page's feedback forms.
-    "GET /recordings/{recording_id}/feedback/threads/{feedback_id}": [
-        Call(path={"feedback_id": "feedback_to_reply"})
-    ],
-    "POST /recordings/{recording_id}/feedback": [
-        Call(
-            data={
-                "start": "0:01",
-                "kind": "question",
-                "criterion_ids": "{criterion_for_feedback}",
-                "text": "Spørgsmål på siden fra {actor}",
-            }
-        )
-    ],
-    "POST /recordings/{recording_id}/feedback/{feedback_id}/publish": [
-        Call(path={"feedback_id": "draft_to_publish_on_page"})
-    ],
-    "POST /recordings/{recording_id}/feedback/{feedback_id}/replies": [
-        Call(path={"feedback_id": "feedback_to_reply"}, data={"text": "Svar på siden fra {actor}"})
-    ],
-    "POST /recordings/{recording_id}/feedback/{feedback_id}/edit": [
-        Call(path={"feedback_id": "feedback_to_edit"}, data={"text": "Rettet på siden af {actor}"})
-    ],
-    "POST /recordings/{recording_id}/feedback/{feedback_id}/delete": [
-        Call(path={"feedback_id": "feedback_to_delete_on_page"})
     ],
     # The administrator's criteria page: the same things through plain forms.
     "POST /admin/criteria": [Call(data={"name_da": "Side {actor}", "name_en": "Page {actor}"})],
@@ -448,12 +513,6 @@ CALLS: dict[str, list[Call]] = {
     "POST /admin/criteria/{criterion_id}/move": [
         Call(path={"criterion_id": "criterion_to_change"}, data={"direction": "up"})
     ],
-    "POST /admin/criteria/{criterion_id}/retire": [
-        Call(path={"criterion_id": "criterion_to_change"})
-    ],
-    "POST /admin/criteria/{criterion_id}/restore": [
-        Call(path={"criterion_id": "criterion_to_change"})
-    ],
     "POST /admin/criteria/groups": [Call(data={"name_da": "Sidegruppe {actor}", "name_en": "G"})],
     "POST /admin/criteria/groups/{group_id}": [
         Call(
@@ -461,17 +520,10 @@ CALLS: dict[str, list[Call]] = {
         )
     ],
     "POST /admin/criteria/settings": [Call(data={"criteria_required": "1"})],
-    # Sparring sessions: what they act on comes from session_helpers.matrix_names.
+    "POST /admin/criteria/defaults": [Call(data={"answer": "hide"})],
+    # Sparring sessions: what they act on comes from sessions.matrix_names.
     "POST /api/v1/sessions": [
-        Call(
-            json={
-                "kind": "individual",
-                "recording_id": "{recording_id}",
-                "user_ids": ["{session_participant}"],
-                "starts_at": "{session_starts}",
-                "question": "Spørgsmål fra {actor}",
-            }
-        )
+        Call(json=sessions.plan_body("{recording_id}", ["{session_participant}"], **PLANNED))
     ],
     "PATCH /api/v1/sessions/{session_id}": [Call(json={"question": "Ændret af {actor}"})],
     "POST /api/v1/sessions/{session_id}/participants": [Call(json={"user_id": "{session_extra}"})],
@@ -499,55 +551,14 @@ CALLS: dict[str, list[Call]] = {
     "POST /sessions/{session_id}/participants/{user_id}/remove": [
         Call(path={"user_id": "session_to_remove_on_page"})
     ],
-    # Feedback through a clip: what it acts on comes from clip_feedback_names (below).
-    "POST /api/v1/clips/{clip_id}/feedback": [
-        Call(
-            json={
-                "kind": "question",
-                "start_seconds": 0.3,
-                "criterion_ids": ["{criterion_for_feedback}"],
-                "text": "Klipspørgsmål fra {actor}",
-            }
-        )
-    ],
-    "POST /api/v1/clips/{clip_id}/feedback/{feedback_id}/publish": [
-        Call(path={"feedback_id": "clip_draft_to_publish"})
-    ],
-    "POST /clips/{clip_id}/feedback/{feedback_id}/publish": [
-        Call(path={"feedback_id": "clip_draft_to_publish_on_page"})
-    ],
-    "POST /api/v1/clips/{clip_id}/feedback/{feedback_id}/replies": [
-        Call(path={"feedback_id": "clip_feedback_to_reply"}, json={"text": "Klipsvar fra {actor}"})
-    ],
-    "PATCH /api/v1/clips/{clip_id}/feedback/{feedback_id}": [
-        Call(path={"feedback_id": "clip_feedback_to_edit"}, json={"text": "Rettet af {actor}"})
-    ],
-    "DELETE /api/v1/clips/{clip_id}/feedback/{feedback_id}": [
-        Call(path={"feedback_id": "clip_feedback_to_delete"})
-    ],
-    "GET /clips/{clip_id}/feedback/threads/{feedback_id}": [
-        Call(path={"feedback_id": "clip_feedback_to_reply"})
-    ],
-    "POST /clips/{clip_id}/feedback": [
-        Call(
-            data={
-                "start": "0:00.3",
-                "kind": "question",
-                "criterion_ids": "{criterion_for_feedback}",
-                "text": "Klipspørgsmål på siden fra {actor}",
-            }
-        )
-    ],
-    "POST /clips/{clip_id}/feedback/{feedback_id}/replies": [
-        Call(path={"feedback_id": "clip_feedback_to_reply"}, data={"text": "Svar fra {actor}"})
-    ],
-    "POST /clips/{clip_id}/feedback/{feedback_id}/edit": [
-        Call(path={"feedback_id": "clip_feedback_to_edit"}, data={"text": "Rettet af {actor}"})
-    ],
-    "POST /clips/{clip_id}/feedback/{feedback_id}/delete": [
-        Call(path={"feedback_id": "clip_feedback_to_delete_on_page"})
-    ],
-    # Clips: what they act on comes from clip_helpers.clip_matrix_names.
+    # Feedback: what it acts on comes from feedback.matrix_names, clip_feedback_names and
+    # session_feedback_names (below).
+    **feedback_calls("/recordings/{recording_id}", "", 1, "Spørgsmål", bring=False),
+    **feedback_calls("/clips/{clip_id}", "clip_", 0.3, "Klipspørgsmål"),
+    **feedback_calls(
+        "/sessions/{session_id}", "session_", 0.3, "Sessionsspørgsmål", session_id="team_session_id"
+    ),
+    # Clips: what they act on comes from clips.clip_matrix_names.
     "POST /api/v1/recordings/{recording_id}/clips": [
         Call(json={"title": "Klip af {actor}", "start_seconds": 0.5, "end_seconds": 2.0})
     ],
@@ -572,33 +583,16 @@ CALLS: dict[str, list[Call]] = {
     "POST /clips/{clip_id}/shares/{share_id}/withdraw": [
         Call(path={"clip_id": "clip_for_withdraw", "share_id": "clip_share_to_withdraw_on_page"})
     ],
+    "POST /api/v1/clips/{clip_id}/shares/{share_id}/confirm": [
+        Call(path={"share_id": "clip_share_for_confirm"}, json={"user_id": "{clip_confirm_target}"})
+    ],
+    "POST /clips/{clip_id}/shares/{share_id}/confirm": [
+        Call(path={"share_id": "clip_share_for_confirm"}, data={"user_id": "{clip_confirm_target}"})
+    ],
 }
 
 
 # Routes of the app -----------------------------------------------------------------------
-
-
-def app_routes() -> tuple[set[str], set[str]]:
-    """Every "METHOD /path" the app answers, and the paths of anything else mounted."""
-    from app.main import app
-
-    routes: list[Any]
-    try:  # FastAPI keeps included routers nested; this flattens them with their prefixes.
-        from fastapi.routing import iter_route_contexts
-
-        routes = list(iter_route_contexts(app.routes))
-    except ImportError:  # older FastAPI: app.routes is already flat
-        routes = list(app.routes)
-    keys: set[str] = set()
-    others: set[str] = set()
-    for route in routes:
-        methods = getattr(route, "methods", None)
-        path = str(getattr(route, "path", ""))
-        if not methods:
-            others.add(path)
-            continue
-        keys.update(f"{method} {path}" for method in methods - {"HEAD", "OPTIONS"})
-    return keys, others
 
 
 def test_every_route_has_a_matrix_entry() -> None:
@@ -621,73 +615,6 @@ def test_every_route_has_a_matrix_entry() -> None:
 
 # The scene --------------------------------------------------------------------------------
 
-ClientFactory = Callable[..., TestClient]
-
-
-def upload_file(
-    client: TestClient, media: MediaSet, url: str = "/api/v1/recordings", **fields: str
-) -> Response:
-    """Upload a few seconds of mp3 (quick to process) with a complete consent record."""
-    data = {"title": TITLE, "case_reference": CASE_REFERENCE, "language": "en", **CONSENT}
-    path = media.encoded(FORMATS[6])
-    with path.open("rb") as fh:
-        return client.post(
-            url,
-            data={**data, **fields},
-            files={"file": (path.name, fh, "audio/mpeg")},
-            follow_redirects=False,
-        )
-
-
-def new_recording(client: TestClient, media: MediaSet) -> str:
-    response = upload_file(client, media)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def share(client: TestClient, recording_id: str, **target: int) -> int:
-    response = client.post(f"/api/v1/recordings/{recording_id}/shares", json=target)
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
-def make_user(email: str, role: Role = Role.supervisor) -> int:
-    with session_scope() as session:
-        user = account_service.create_user(
-            session=session, email=email, name=email.split("@")[0], role=role, password=PASSWORD
-        )
-        return int(user.id)  # type: ignore[arg-type]
-
-
-def make_team(name: str, members: list[int]) -> int:
-    with session_scope() as session:
-        team = account_service.create_team(session=session, name=name)
-        account_service.set_members(session=session, team=team, user_ids=members)
-        return int(team.id)  # type: ignore[arg-type]
-
-
-def set_members(team_id: int, members: list[int]) -> None:
-    with session_scope() as session:
-        team = account_service.get_team(session=session, team_id=team_id)
-        account_service.set_members(session=session, team=team, user_ids=members)
-
-
-@pytest.fixture
-def open_client() -> Iterator[ClientFactory]:
-    """Opens browsers: open_client() is anonymous (with a CSRF token), open_client(email) logged in."""
-    yield from opened_clients()
-
-
-def email_of(actor: str) -> str:
-    return BASE_USERS[LOGIN_AS[actor]][0]
-
-
-def actor_clients(open_client: ClientFactory) -> dict[str, TestClient]:
-    clients = {"anonymous": open_client()}
-    for actor in LOGIN_AS:
-        clients[actor] = open_client(email_of(actor))
-    return clients
-
 
 @dataclass
 class Scene:
@@ -704,8 +631,7 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
     owner-only and administrator routes act on."""
     clients = actor_clients(open_client)
     owner = clients["owner"]
-    recording_id = new_recording(owner, media)
-    make_ready(recording_id, SPOKEN_EN, media_files=True)
+    recording_id = ready_recording(owner, media)
     supervisor = user_id("supervisor")
     share(owner, recording_id, user_id=supervisor)
     segments = owner.get(f"/api/v1/recordings/{recording_id}/transcript").json()["segments"]
@@ -727,6 +653,10 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
         "team_for_members": make_team("Medlemmer", []),
         "unknown_token": "x" * 43,
     }
+    # Lost authenticators, proposed by a second administrator (two in all: fewer than three).
+    second_admin = make_user("admin-to@kommune.test", Role.administrator)
+    names["removal_to_approve"] = propose_removal("mistet-telefon@kommune.test", second_admin)
+    names["removal_to_withdraw"] = propose_removal("fundet-telefon@kommune.test", second_admin)
     # A team member who joined after the share: the owner confirms them.
     confirm_team = make_team("Bekræftes", [])
     names["share_for_confirm"] = share(owner, recording_id, team_id=confirm_team)
@@ -739,20 +669,29 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
             fresh = new_recording(owner, media)
             share(owner, fresh, user_id=supervisor)
             names[f"fresh {key}"] = fresh
-    names.update(
-        feedback_helpers.matrix_names(owner, clients["shared"], clients["admin"], recording_id)
-    )
-    names.update(session_helpers.matrix_names(owner, recording_id, supervisor))
-    names.update(clip_helpers.clip_matrix_names(owner, recording_id, supervisor))
+    names.update(feedback.matrix_names(owner, clients["shared"], clients["admin"], recording_id))
+    names.update(sessions.matrix_names(owner, recording_id, supervisor))
+    names.update(clips.clip_matrix_names(owner, recording_id, supervisor))
     names.update(clip_feedback_names(owner, clients["shared"], names))
+    names.update(session_feedback_names(owner, clients["shared"], names))
     # The last segment is never corrected by the matrix: its words must not leak either.
     secrets = [
         TITLE,
         CASE_REFERENCE,
         segments[-1]["machine_text"],
-        feedback_helpers.SECRET_FEEDBACK,
+        feedback.SECRET_FEEDBACK,
+        *SESSION_SECRETS,
     ]
     return Scene(clients, names, secrets)
+
+
+def propose_removal(email: str, proposer: int) -> int:
+    """A removal of the person's second factor, proposed by another administrator."""
+    with session_scope() as session:
+        removal = SecondFactorRemoval(user_id=make_user(email), proposed_by_id=proposer)
+        session.add(removal)
+        session.flush()
+        return int(removal.id)  # type: ignore[arg-type]
 
 
 def clip_feedback_names(
@@ -760,23 +699,65 @@ def clip_feedback_names(
 ) -> dict[str, object]:
     """Items on the shared clip (at clip time 0.2 s) that its feedback routes act on."""
     api = f"/api/v1/clips/{names['clip_id']}/feedback"
+    criterion = int(names["criterion_for_feedback"])  # type: ignore[call-overload]
+    clip = owner.get(f"/api/v1/clips/{names['clip_id']}").json()
+    found = feedback.matrix_items(owner, supervisor, api, criterion, 0.2, "clip_")
+    # Items given on the recording within the clip's stretch, to bring and to take back.
+    middle = (clip["start_seconds"] + clip["end_seconds"]) / 2
+    found |= brought_names(owner, names, "clip", api, middle)
+    # A member who joined the team after the clip's share: the caseworker confirms them.
+    team = make_team("Klip bekræftes", [])
+    shared = owner.post(f"/api/v1/clips/{names['clip_id']}/shares", json={"team_id": team})
+    assert shared.status_code == 201, shared.text
+    found["clip_share_for_confirm"] = shared.json()["id"]
+    found["clip_confirm_target"] = make_user("klip-senere@kommune.test", Role.caseworker)
+    set_members(team, [int(found["clip_confirm_target"])])
+    return found
 
-    def add(client: TestClient, text: str, publish: bool) -> int:
-        body = {"kind": "strength", "start_seconds": 0.2, "text": text, "publish": publish}
-        response = client.post(
-            api, json=body | {"criterion_ids": [names["criterion_for_feedback"]]}
+
+def brought_names(
+    owner: TestClient, names: dict[str, object], prefix: str, api: str, at: float
+) -> dict[str, object]:
+    """The caseworker's items on the recording at `at`: two to bring (by the API and the
+    page), two brought already (to take back)."""
+    base = f"/api/v1/recordings/{names['recording_id']}/feedback"
+    criterion = int(names["criterion_for_feedback"])  # type: ignore[call-overload]
+    found: dict[str, object] = {}
+    for key in ("bring", "bring_on_page", "take_back", "take_back_on_page"):
+        found[f"{prefix}_item_to_{key}"] = item = feedback.give(
+            owner, base, criterion, at, f"Individuel {key}"
         )
-        assert response.status_code == 201, response.text
-        return int(response.json()["id"])
+        if key.startswith("take_back"):
+            assert owner.post(f"{api}/{item}/bring").status_code == 200
+    return found
 
-    return {
-        "clip_feedback_to_edit": add(owner, "Klipnote", publish=True),
-        "clip_feedback_to_delete": add(owner, "Slettes i klippet", publish=True),
-        "clip_feedback_to_delete_on_page": add(owner, "Slettes på siden", publish=True),
-        "clip_feedback_to_reply": add(supervisor, "Klip at svare på", publish=True),
-        "clip_draft_to_publish": add(supervisor, "Klipkladde", publish=False),
-        "clip_draft_to_publish_on_page": add(supervisor, "Klipkladde til siden", publish=False),
-    }
+
+# What is said in a session: none of it may reach a participant who does not see the
+# recording, a participant who became a leader, or anyone else.
+SESSION_SECRETS = ["Sessionens spørgsmål QX8", "Opsummering QX8", "Læringspunkt QX8"]
+
+
+def session_feedback_names(
+    owner: TestClient, supervisor: TestClient, names: dict[str, object]
+) -> dict[str, object]:
+    """A team session on the recording with the supervisor, its feedback, and two more
+    participants: the colleague (no share of the recording) and the leader (a participant
+    who has since become a leader, written straight into the table)."""
+    question, summary, points = SESSION_SECRETS
+    planned = sessions.plan(
+        owner, str(names["recording_id"]), [user_id("supervisor")], kind="team", question=question
+    )
+    sid = planned["id"]
+    texts = {"summary": summary, "learning_points": points}
+    assert owner.put(f"/api/v1/sessions/{sid}/summary", json=texts).status_code == 200
+    with session_scope() as session:
+        for key in ("caseworker2", "leader"):
+            session.add(SessionParticipant(session_id=sid, user_id=user_id(key), position=9))
+    api = f"/api/v1/sessions/{sid}/feedback"
+    criterion = int(names["criterion_for_feedback"])  # type: ignore[call-overload]
+    found = feedback.matrix_items(owner, supervisor, api, criterion, 0.2, "session_")
+    found["team_session_id"] = sid
+    return found | brought_names(owner, names, "session", api, 0.4)
 
 
 # Running the matrix -----------------------------------------------------------------------
@@ -913,8 +894,8 @@ def test_every_state_changing_route_needs_the_csrf_token(
     names.update({name: 1 for call in CALLS.values() for c in call for name in c.path.values()})
     names.update(share_target=1, team_for_page_share=1, user_to_update=1, confirm_target=1)
     names.update(criterion_for_feedback=1, criteria_order=[1])
-    names.update(session_helpers.CSRF_NAMES)
-    names.update(clip_helpers.CSRF_NAMES)
+    names.update(sessions.CSRF_NAMES)
+    names.update(clips.CSRF_NAMES)
     failures = []
     for key in MATRIX:
         method, template = key.split(" ", 1)
@@ -959,8 +940,7 @@ def test_team_share_reaches_members_only_and_ends_with_membership(
     owner, supervisor, caseworker2, leader, admin = (
         open_client(email_of(actor)) for actor in ("owner", "shared", "other", "leader", "admin")
     )
-    recording_id = new_recording(owner, media)
-    make_ready(recording_id, SPOKEN_EN, media_files=True)
+    recording_id = ready_recording(owner, media)
 
     # The leader is in the team too: a leader never sees a recording.
     team = make_team("Sparringsgruppe", [user_id("supervisor"), user_id("leader")])
@@ -1015,8 +995,7 @@ def test_withdrawn_personal_share_ends_access_at_once(
     sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     owner, supervisor = open_client(email_of("owner")), open_client(email_of("shared"))
-    recording_id = new_recording(owner, media)
-    make_ready(recording_id, SPOKEN_EN, media_files=True)
+    recording_id = ready_recording(owner, media)
     share_id = share(owner, recording_id, user_id=user_id("supervisor"))
     assert can_see(supervisor, recording_id)
     for fmt in ("vtt", "srt", "txt"):
@@ -1038,10 +1017,8 @@ def test_ids_from_someone_elses_recording_do_nothing_through_ones_own(
     """A share or a segment of another recording, named in the address of one's own: 404."""
     owner, other = open_client(email_of("owner")), open_client(email_of("other"))
     supervisor = open_client(email_of("shared"))
-    theirs = new_recording(other, media)
-    mine = new_recording(owner, media)
-    make_ready(theirs, SPOKEN_EN, media_files=True)
-    make_ready(mine, SPOKEN_EN, media_files=True)
+    theirs = ready_recording(other, media)
+    mine = ready_recording(owner, media)
     their_share = share(other, theirs, user_id=user_id("supervisor"))
     their_segment = other.get(f"/api/v1/recordings/{theirs}/transcript").json()["segments"][0]
 
@@ -1069,8 +1046,7 @@ def test_leaders_never_see_a_recording_even_when_shared(
     sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     owner, leader = open_client(email_of("owner")), open_client(email_of("leader"))
-    recording_id = new_recording(owner, media)
-    make_ready(recording_id, SPOKEN_EN, media_files=True)
+    recording_id = ready_recording(owner, media)
     # Sharing with a leader is refused...
     response = owner.post(
         f"/api/v1/recordings/{recording_id}/shares", json={"user_id": user_id("leader")}
@@ -1135,8 +1111,7 @@ def test_core_visibility_on_both_databases(
     """Own 200, shared 200, someone else's 404 (leader and administrator too), anonymous 401:
     for the recording, its media (whole and ranges), its transcript and the lists."""
     clients = actor_clients(open_client)
-    recording_id = new_recording(clients["owner"], media)
-    make_ready(recording_id, SPOKEN_EN, media_files=True)
+    recording_id = ready_recording(clients["owner"], media)
     share(clients["owner"], recording_id, user_id=user_id("supervisor"))
     expected = {"anonymous": 401, "owner": 200, "shared": 200, "other": 404, "admin": 404}
     expected["leader"] = 404

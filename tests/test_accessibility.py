@@ -8,11 +8,10 @@ inject its axe.min.js into each page. Without it they fail and say how to get it
 
 The set-up is test_pages_browser.py's: the live server and this process share one SQLite
 file (`shared_db`), one Chromium, and one logged-in context per role for the whole module.
-The one recording comes from tests/factories.py: a real upload made ready with a given
+The one recording comes from tests/support/factories.py: a real upload made ready with a given
 Danish transcript, without Whisper (the pipeline is not the subject here).
 """
 
-import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,22 +20,22 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests import mediafiles
-from tests.browser_fixtures import log_in, show_transcript
-from tests.conftest import user_id
-from tests.factories import ready_recording
-from tests.test_pages_browser import fill_consent
+from tests.support.accounts import user_id
+from tests.support.browser import (
+    axe_violations,
+    fill_consent,
+    log_in,
+    show_transcript,
+    show_upload_error,
+)
+from tests.support.factories import ready_recording
+from tests.support.media import FORMATS, MediaSet
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
-AXE_VERSION = re.search(r'^AXE_VERSION="([^"]+)"', (ROOT / "scripts/lib.sh").read_text(), re.M)
-assert AXE_VERSION, "scripts/lib.sh must pin AXE_VERSION"
-AXE_JS = ROOT / ".cache" / "axe" / AXE_VERSION[1] / "axe.min.js"
-BLOCKING = ("serious", "critical")
 LANGS = ("da", "en")
 ROLES = ("anonymous", "caseworker", "caseworker2", "supervisor", "administrator", "leader")
-M4A = mediafiles.FORMATS[5]
+M4A = FORMATS[5]
 assert M4A.name == "m4a-aac"
 CPR_CASE = "SAG 010190-1234"  # a CPR number in the case reference: refused by the server
 
@@ -45,18 +44,7 @@ CPR_CASE = "SAG 010190-1234"  # a CPR number in the case reference: refused by t
 
 
 @pytest.fixture(scope="module")
-def axe_js() -> Path:
-    if not AXE_JS.is_file():
-        pytest.fail(
-            f"axe-core {AXE_VERSION[1]} is missing at {AXE_JS}: scripts/test fetches it from "
-            "https://registry.npmjs.org/axe-core (run `bash -c 'source scripts/lib.sh && "
-            "ensure_axe'`); the download or its sha512 check failed"
-        )
-    return AXE_JS
-
-
-@pytest.fixture(scope="module")
-def recording(api: httpx.Client, media: mediafiles.MediaSet) -> str:
+def recording(api: httpx.Client, media: MediaSet) -> str:
     """A ready recording with a transcript, shared with the supervisor; its id."""
     rid = ready_recording(api, media, title="Samtale om skolen", case_reference="SAG-AXE-1")
     shared = api.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")})
@@ -110,37 +98,8 @@ def pages_of(role: str, rid: str) -> list[str]:
 # --------------------------------------------------------------------------- axe
 
 
-def axe_violations(page: Page, axe_js: Path) -> list[str]:
-    """Serious and critical violations on the page as it is now: rule, impact, targets."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(axe_js))
-    violations = page.evaluate(
-        "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
-    )
-    found = []
-    for rule in violations:
-        for node in rule["nodes"]:
-            impact = node.get("impact") or rule.get("impact")
-            if impact in BLOCKING:
-                targets = " ".join(" > ".join(t) if isinstance(t, list) else t
-                                   for t in node["target"])  # fmt: skip
-                found.append(f"{rule['id']} [{impact}] {targets}: {node['failureSummary']!r}")
-    return found
-
-
 def check(page: Page, axe_js: Path, where: str, report: list[str]) -> None:
     report.extend(f"{where}: {line}" for line in axe_violations(page, axe_js))
-
-
-def upload_error_shown(page: Page, base: str, media: mediafiles.MediaSet, lang: str) -> None:
-    """The upload form after the server refused a PDF named .mp4 (sent with JavaScript)."""
-    page.goto(f"{base}/recordings/new?lang={lang}")
-    page.fill("#title", "Ikke en video")
-    page.fill("#case_reference", "SAG-PDF")
-    fill_consent(page, date.today())
-    page.set_input_files("#file", str(media.fake_pdf()))
-    page.click("#upload-form button[type=submit]")
-    expect(page.locator("#upload-error")).to_be_visible()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -149,7 +108,7 @@ def test_no_serious_axe_violations(
     contexts: dict[str, BrowserContext],
     shared_db: str,
     recording: str,
-    media: mediafiles.MediaSet,
+    media: MediaSet,
     axe_js: Path,
     role: str,
     lang: str,
@@ -167,7 +126,7 @@ def test_no_serious_axe_violations(
                 report.append(f"{path}: <html lang={shown!r}>, asked for {lang!r}")
             check(page, axe_js, path, report)
         if role == "caseworker":
-            upload_error_shown(page, shared_db, media, lang)
+            show_upload_error(page, f"{shared_db}/recordings/new?lang={lang}", media)
             check(page, axe_js, "/recordings/new (error shown)", report)
     finally:
         page.close()
@@ -189,12 +148,12 @@ def described_by(page: Page, selector: str) -> str:
 
 
 def test_refused_upload_marks_the_field_it_is_about(
-    contexts: dict[str, BrowserContext], shared_db: str, media: mediafiles.MediaSet
+    contexts: dict[str, BrowserContext], shared_db: str, media: MediaSet
 ) -> None:
     """With JavaScript: the API's refusal marks the file field and links it to the message."""
     page = contexts["caseworker"].new_page()
     try:
-        upload_error_shown(page, shared_db, media, "da")
+        show_upload_error(page, f"{shared_db}/recordings/new?lang=da", media)
         message = page.inner_text("#upload-error").strip()
         assert message
         expect(page.locator("#file")).to_have_attribute("aria-invalid", "true")
@@ -213,7 +172,7 @@ def test_refused_upload_marks_the_field_it_is_about(
 
 
 def test_refused_field_is_marked_without_javascript(
-    browser: Browser, shared_db: str, media: mediafiles.MediaSet
+    browser: Browser, shared_db: str, media: MediaSet
 ) -> None:
     """The form's own post: the field the server refused is aria-invalid and described."""
     context = browser.new_context(java_script_enabled=False)

@@ -1,51 +1,15 @@
 """One-time links by e-mail through a real SMTP server (aiosmtpd on a loopback port)."""
 
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from app.accounts.models import User
 from app.core.config import settings
 from app.core.db import session_scope
-from tests.accounts_helpers import link_path, opened_clients, set_password
-from tests.conftest import login
-from tests.helpers import free_port
-from tests.test_access_matrix import ClientFactory, email_of
-
-
-@pytest.fixture
-def open_client() -> Iterator[ClientFactory]:
-    yield from opened_clients()
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(settings, "smtp_port", port)
-    monkeypatch.setattr(settings, "smtp_security", "none")
-    monkeypatch.setattr(settings, "smtp_from", "videosparring@kommune.test")
-    monkeypatch.setattr(settings, "public_url", "https://sparring.kommune.test")
-    try:
-        yield inbox
-    finally:
-        controller.stop()
+from tests.support.access import email_of
+from tests.support.accounts import ClientFactory, link_path, login, set_password
+from tests.support.mail import Inbox
+from tests.support.servers import free_port
 
 
 def test_new_account_link_goes_by_email_and_never_to_the_admin(

@@ -9,20 +9,19 @@ from app.audit.models import AuditEntry
 from app.cli import main as cli
 from app.core.config import settings
 from app.core.db import session_scope
-from tests.accounts_helpers import create_account, set_password
-from tests.conftest import BASE_USERS, PASSWORD, login, user_id
+from tests.support.accounts import (
+    BASE_USERS,
+    PASSWORD,
+    create_account,
+    current_code,
+    login,
+    post_code,
+    post_login,
+    set_password,
+    user_id,
+)
 
 CASEWORKER = BASE_USERS["caseworker"][0]
-
-
-def post_login(client: TestClient, email: str, password: str, token: str | None = "auto"):  # type: ignore[no-untyped-def]
-    client.get("/login")
-    csrf = client.cookies.get("vs_csrf") if token == "auto" else token
-    return client.post(
-        "/login",
-        data={"email": email, "password": password, "csrf_token": csrf or ""},
-        follow_redirects=False,
-    )
 
 
 def test_login_sets_a_safe_session_cookie_and_logout_ends_it(
@@ -33,6 +32,20 @@ def test_login_sets_a_safe_session_cookie_and_logout_ends_it(
     cookie = response.headers["set-cookie"].lower()
     assert "vs_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
     assert "secure" not in cookie  # plain HTTP on localhost
+    # The password alone reaches the second-factor page and nothing else.
+    assert response.headers["location"].startswith("/login/second-factor")
+    assert anonymous.get("/api/v1/me").status_code == 401
+    assert (
+        anonymous.get("/recordings", follow_redirects=False)
+        .headers["location"]
+        .startswith("/login")
+    )
+    assert (
+        "/login/second-factor"
+        in anonymous.get("/login", follow_redirects=False).headers["location"]
+    )
+    done = post_code(anonymous, current_code(CASEWORKER))
+    assert done.status_code == 303 and done.headers["location"] == "/"
     assert anonymous.get("/api/v1/me").json()["email"] == CASEWORKER
     token = anonymous.cookies.get("vs_csrf")
     assert (
@@ -47,13 +60,7 @@ def test_login_sets_a_safe_session_cookie_and_logout_ends_it(
 def test_cookies_are_secure_behind_https(db: str, anonymous: TestClient) -> None:
     # Behind a proxy: tests/test_csrf.py (X-Forwarded-Proto counts only from a trusted one).
     anonymous.base_url = anonymous.base_url.copy_with(scheme="https")
-    anonymous.get("/login")
-    token = anonymous.cookies.get("__Host-vs_csrf")
-    response = anonymous.post(
-        "/login",
-        data={"email": CASEWORKER, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
+    response = post_login(anonymous, CASEWORKER, cookie="__Host-vs_csrf")
     assert "secure" in response.headers["set-cookie"].lower()
     assert response.headers["strict-transport-security"].startswith("max-age=")
 
@@ -257,7 +264,7 @@ def test_first_admin_from_the_cli(db: str, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_demo_users_are_made_once_and_printed(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import migrate
+    from tests.support.database import migrate
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     migrate(url)  # has the base users: not empty, so nothing is made

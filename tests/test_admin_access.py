@@ -7,46 +7,38 @@ administrator may have opened holds the person's shares until the owner confirms
 """
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func
 from sqlmodel import select
 
 from app.accounts import security
 from app.accounts.models import AccountLink, Role, User
-from app.audit.models import AuditEntry
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
-from tests.accounts_helpers import create_account, link_path, opened_clients, set_password
-from tests.conftest import BASE_USERS, PASSWORD, login, user_id
-from tests.factories import SPOKEN_EN, make_ready
-from tests.mediafiles import MediaSet
-from tests.test_access_matrix import (
-    TITLE,
+from tests.support.access import TITLE, email_of, new_recording, ready_recording
+from tests.support.accounts import (
+    BASE_USERS,
+    PASSWORD,
     ClientFactory,
-    email_of,
+    code_at,
+    create_account,
+    free_step,
+    link_path,
+    login,
     make_team,
     make_user,
-    new_recording,
+    post_code,
+    post_login,
     set_members,
-    share,
+    set_password,
+    user_id,
+    wait_for_step,
 )
-
-
-@pytest.fixture
-def open_client() -> Iterator[ClientFactory]:
-    yield from opened_clients()
-
-
-def ready(owner: TestClient, media: MediaSet) -> str:
-    """A ready recording of the owner's, with the files the worker makes (poster too)."""
-    recording_id = new_recording(owner, media)
-    make_ready(recording_id, SPOKEN_EN, media_files=True)
-    return recording_id
-
+from tests.support.audit import entries, last_seq
+from tests.support.media import MediaSet
+from tests.support.recordings import share
+from tests.support.sessions import plan_body
 
 CONTENT = ("", "/media", "/poster", "/transcript", "/transcript/export.vtt")
 
@@ -60,25 +52,13 @@ def content_answers(client: TestClient, recording_id: str) -> set[int]:
     return got
 
 
-def audit_entries(action: str, since: int = 0) -> list[AuditEntry]:
-    """Entries of this kind after entry number `since` (the log keeps earlier tests' too)."""
-    with session_scope() as session:
-        query = select(AuditEntry).where(AuditEntry.action == action, AuditEntry.seq > since)
-        return list(session.exec(query))
-
-
-def last_seq() -> int:
-    with session_scope() as session:
-        return session.exec(select(func.max(AuditEntry.seq))).one() or 0
-
-
 def test_admin_made_account_added_to_the_team_sees_nothing(
     db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     """Route 1: the administrator makes an account, puts it in the team the recording is
     shared with, and logs in as it through the link they were shown: 404 everywhere."""
     owner, admin = open_client(email_of("owner")), open_client(email_of("admin"))
-    recording_id = ready(owner, media)
+    recording_id = ready_recording(owner, media)
     since = last_seq()
     team = make_team("Sparring Nord", [user_id("supervisor")])
     share_id = share(owner, recording_id, team_id=team)
@@ -114,7 +94,7 @@ def test_admin_made_account_added_to_the_team_sees_nothing(
     assert content_answers(puppet, recording_id) == {404}
     assert owner.post(url, data={"user_id": stroman}, follow_redirects=False).status_code == 303
     assert content_answers(puppet, recording_id) == {200}
-    assert [e.detail for e in audit_entries("share_confirmed", since)] == [
+    assert [e.detail for e in entries(since, action="share_confirmed")] == [
         f"share {share_id} user {stroman}"
     ]
 
@@ -124,7 +104,7 @@ def test_second_admin_adding_the_first_to_the_team_gives_nothing(
 ) -> None:
     """Route 2: another administrator adds the first to the shared team: 404."""
     owner = open_client(email_of("owner"))
-    recording_id = ready(owner, media)
+    recording_id = ready_recording(owner, media)
     team = make_team("Sparring Syd", [user_id("supervisor")])
     share(owner, recording_id, team_id=team)
     make_user("admin2@kommune.test", Role.administrator)
@@ -144,7 +124,7 @@ def test_leaving_the_team_ends_access_and_rejoining_needs_the_owner(
     db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     owner, supervisor = open_client(email_of("owner")), open_client(email_of("shared"))
-    recording_id = ready(owner, media)
+    recording_id = ready_recording(owner, media)
     team = make_team("Sparring Øst", [user_id("supervisor")])
     share(owner, recording_id, team_id=team)
     assert content_answers(supervisor, recording_id) == {200}
@@ -158,7 +138,7 @@ def test_admin_reset_is_shown_logged_and_holds_access_until_the_owner_confirms(
     db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     owner, admin = open_client(email_of("owner")), open_client(email_of("admin"))
-    recording_id = ready(owner, media)
+    recording_id = ready_recording(owner, media)
     supervisor_id = user_id("supervisor")
     share_id = share(owner, recording_id, user_id=supervisor_id)
     supervisor = open_client(email_of("shared"))
@@ -168,7 +148,7 @@ def test_admin_reset_is_shown_logged_and_holds_access_until_the_owner_confirms(
     reset = admin.post(f"/admin/users/{supervisor_id}/reset")
     assert reset.status_code == 200
     link = link_path(reset.text)
-    assert [e.detail for e in audit_entries("password_reset", since)] == [
+    assert [e.detail for e in entries(since, action="password_reset")] == [
         f"{email_of('shared')}; link shown to admin"
     ]
     # The owner is told at once; the person's own access stands while the link is unused.
@@ -183,18 +163,11 @@ def test_admin_reset_is_shown_logged_and_holds_access_until_the_owner_confirms(
         set_password(open_client(), link, "chosen by whoever opened it")
         assert supervisor.get("/api/v1/me").status_code == 401  # old sessions ended
         person = TestClient(supervisor.app)
-        person.get("/login")
-        token = person.cookies.get("vs_csrf")
-        answer = person.post(
-            "/login",
-            data={
-                "email": email_of("shared"),
-                "password": "chosen by whoever opened it",
-                "csrf_token": token,
-            },
-            follow_redirects=False,
-        )
-        # At the next login the person is shown the reset.
+        answer = post_login(person, email_of("shared"), "chosen by whoever opened it")
+        assert answer.headers["location"].startswith("/login/second-factor")
+        # The person's own authenticator gets them in, and shows them the reset.
+        step = free_step(email_of("shared")) or wait_for_step(email_of("shared"))
+        answer = post_code(person, code_at(email_of("shared"), step))
         assert answer.headers["location"] == "/account/password?reset_notice=1"
         person.headers["X-CSRF-Token"] = person.cookies.get("vs_csrf") or ""
         notice = person.get(answer.headers["location"]).text
@@ -262,9 +235,9 @@ def test_deleting_a_user_writes_a_deletion_entry_per_recording(
     person = make_user_id("avgaar@kommune.test")
     response = admin.post(f"/admin/users/{person}/delete", follow_redirects=False)
     assert response.status_code == 303
-    entries = [e for e in audit_entries("delete") if e.recording_id in recordings]
-    assert {e.recording_id for e in entries} == recordings and len(entries) == 2
-    assert all(e.actor_email == BASE_USERS["administrator"][0] for e in entries)
+    deleted = [e for e in entries(action="delete") if e.recording_id in recordings]
+    assert {e.recording_id for e in deleted} == recordings and len(deleted) == 2
+    assert all(e.actor_email == BASE_USERS["administrator"][0] for e in deleted)
 
 
 def make_user_id(email: str) -> int:
@@ -297,3 +270,31 @@ def test_a_link_used_in_parallel_sets_the_password_once(
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [303, 404, 404, 404]
+
+
+def test_an_administrator_is_never_given_a_recording_or_a_place_in_a_session(
+    db: str, open_client: ClientFactory, media: MediaSet
+) -> None:
+    """Issue 19: an administrator runs the accounts and the log, never a case. The server
+    refuses them as a share's person or a session's participant, with words; in a team the
+    recording is shared with, they are listed as never seeing it, and see nothing."""
+    owner = open_client(email_of("owner"))
+    recording_id = ready_recording(owner, media)
+    admin_id = user_id("administrator")
+    refused = owner.post(f"/api/v1/recordings/{recording_id}/shares", json={"user_id": admin_id})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "share.administrator"
+    assert "aldrig" in refused.json()["detail"]
+    body = plan_body(recording_id, [admin_id])
+    planned = owner.post("/api/v1/sessions", json=body)
+    assert planned.status_code == 422, planned.text
+    assert planned.json()["code"] == "session.administrator"
+
+    team = make_team("Team med administrator", [user_id("supervisor"), admin_id])
+    share(owner, recording_id, team_id=team)
+    viewers = owner.get(f"/api/v1/recordings/{recording_id}/shares").json()[0]["viewers"]
+    statuses = {v["user_id"]: v["status"] for v in viewers}
+    assert statuses == {user_id("supervisor"): "access", admin_id: "never"}
+    assert "administrator: ser aldrig optagelser" in owner.get(f"/recordings/{recording_id}").text
+    assert content_answers(open_client(email_of("admin")), recording_id) == {404}
+    assert content_answers(open_client(email_of("shared")), recording_id) == {200}

@@ -9,33 +9,40 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from app.accounts.models import Role, User
 from app.audit.models import AuditEntry
 from app.core.config import settings
 from app.core.db import session_scope
-from tests.conftest import BASE_USERS, PASSWORD
-from tests.helpers import CONSENT, ROOT, app_env
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support import ROOT
+from tests.support.accounts import (
+    BASE_USERS,
+    PASSWORD,
+    code_at,
+    free_step,
+    make_user,
+    post_login,
+    wait_for_step,
+)
+from tests.support.audit import entries, last_seq
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import CONSENT
+from tests.support.servers import app_env
 
 CASEWORKER = BASE_USERS["caseworker"][0]
 M4A = next(f for f in FORMATS if f.name == "m4a-aac")
 
 
-def api_login(client: TestClient, email: str, password: str, **headers: str):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/api/v1/auth/login", json={"email": email, "password": password}, headers=headers
-    )
-
-
-def entries_since(seq: int, action: str) -> list[AuditEntry]:
-    with session_scope() as session:
-        query = select(AuditEntry).where(AuditEntry.seq > seq, AuditEntry.action == action)
-        return list(session.exec(query))
-
-
-def last_seq() -> int:
-    with session_scope() as session:
-        entries = session.exec(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).first()  # type: ignore[attr-defined]
-        return entries or 0
+def api_login(
+    client: TestClient, email: str, password: str, code: str | None = "auto", **headers: str
+):  # type: ignore[no-untyped-def]
+    """The JSON login with the authenticator's code now ("auto"), a given code, or none."""
+    body = {"email": email, "password": password}
+    if code == "auto":
+        step = free_step(email) or wait_for_step(email)
+        code = code_at(email, step)
+    if code is not None:
+        body["code"] = code
+    return client.post("/api/v1/auth/login", json=body, headers=headers)
 
 
 def test_right_password_gives_a_session_and_a_token(sqlite_db: str, anonymous: TestClient) -> None:
@@ -48,7 +55,44 @@ def test_right_password_gives_a_session_and_a_token(sqlite_db: str, anonymous: T
     assert re.fullmatch(r"[\w\-]{20,}", body["csrf_token"])
     assert "vs_session" in answer.headers["set-cookie"]
     assert anonymous.get("/api/v1/me").json()["email"] == CASEWORKER
-    assert [e.actor_email for e in entries_since(since, "login")] == [CASEWORKER]
+    assert [e.actor_email for e in entries(since, action="login")] == [CASEWORKER]
+    assert body["notices"] == []
+
+
+def test_the_password_alone_gets_no_session(sqlite_db: str, anonymous: TestClient) -> None:
+    """The code goes beside the password; without it, or with a wrong or used one, 401
+    and no session. A person who never set up their authenticator is sent to the page."""
+    alone = api_login(anonymous, CASEWORKER, PASSWORD, code=None)
+    assert alone.status_code == 401 and alone.json()["code"] == "second_factor.code_required"
+    wrong = api_login(anonymous, CASEWORKER, PASSWORD, code="000000")
+    assert wrong.status_code == 401 and wrong.json()["code"] == "second_factor.bad_code"
+    assert "vs_session" not in wrong.headers.get("set-cookie", "")
+    assert anonymous.get("/api/v1/me").status_code == 401
+    step = free_step(CASEWORKER)
+    assert step is not None
+    assert (
+        api_login(anonymous, CASEWORKER, PASSWORD, code=code_at(CASEWORKER, step)).status_code
+        == 200
+    )
+    used = api_login(
+        TestClient(anonymous.app), CASEWORKER, PASSWORD, code=code_at(CASEWORKER, step)
+    )
+    assert used.status_code == 401 and used.json()["code"] == "second_factor.bad_code"
+    make_user("ny@kommune.test", Role.caseworker)
+    with session_scope() as session:  # their authenticator is not set up yet
+        person = session.exec(select(User).where(User.email == "ny@kommune.test")).one()
+        person.totp_enrolled_at = person.totp_secret = None
+        session.add(person)
+    fresh = api_login(anonymous, "ny@kommune.test", PASSWORD, code="123456")
+    assert fresh.status_code == 403 and fresh.json()["code"] == "second_factor.not_set_up"
+
+
+def test_codes_are_throttled_like_passwords(sqlite_db: str, anonymous: TestClient) -> None:
+    for _ in range(settings.login_max_failures):
+        assert api_login(anonymous, CASEWORKER, PASSWORD, code="000000").status_code == 401
+    locked = api_login(anonymous, CASEWORKER, PASSWORD)  # even the right code
+    assert locked.status_code == 429 and locked.json()["code"] == "account.locked"
+    assert len(entries(last_seq() - 10, action="second_factor_failed")) >= 1
 
 
 def test_wrong_password_and_unknown_person_get_the_same_401(
@@ -61,7 +105,7 @@ def test_wrong_password_and_unknown_person_get_the_same_401(
     assert wrong.json() == unknown.json()
     assert wrong.json()["code"] == "account.bad_login"
     assert anonymous.get("/api/v1/me").status_code == 401
-    assert len(entries_since(since, "login_failed")) == 2
+    assert len(entries(since, action="login_failed")) == 2
 
 
 def test_login_api_is_throttled_like_the_page(sqlite_db: str, anonymous: TestClient) -> None:
@@ -71,16 +115,7 @@ def test_login_api_is_throttled_like_the_page(sqlite_db: str, anonymous: TestCli
     assert locked.status_code == 429
     assert locked.json()["code"] == "account.locked"
     # The page shares the counters: it is locked there too.
-    anonymous.get("/login")
-    page = anonymous.post(
-        "/login",
-        data={
-            "email": CASEWORKER,
-            "password": PASSWORD,
-            "csrf_token": anonymous.cookies["vs_csrf"],
-        },
-        follow_redirects=False,
-    )
+    page = post_login(anonymous, CASEWORKER)
     assert page.status_code == 429
 
 
@@ -138,6 +173,7 @@ def test_readme_example_logs_in_uploads_and_reads_back(
         VIDEOSPARRING_URL=shared_db,
         VIDEOSPARRING_EMAIL=CASEWORKER,
         VIDEOSPARRING_PASSWORD=PASSWORD,
+        VIDEOSPARRING_CODE=code_at(CASEWORKER, free_step(CASEWORKER) or wait_for_step(CASEWORKER)),
     )
     done = subprocess.run(
         [sys.executable, str(script), str(media.encoded(M4A))],

@@ -6,6 +6,7 @@ import from the layers below it, never from its own layer or one above.
 """
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -21,11 +22,13 @@ LAYERS: list[set[str]] = [
     {"app.sessions"},  # sparring sessions: plan, agenda, round, summary, learning points
     {"app.admin", "app.leader", "app.library"},  # pages over several features
     {"app.clips"},  # clips of a recording: what a team sees
-    {"app.feedback"},  # feedback on a recording's moments, notifications
+    {"app.player"},  # the player with its side pane, for any feedback target
+    {"app.feedback"},  # feedback in a target (recording, clip, session), notifications
     {"app.transcripts"},
-    {"app.sharing"},  # shares, and who may see a recording
+    {"app.access"},  # who sees what: the subject's rule, shares of recordings and clips
     {"app.recordings"},  # the recording: upload, stored files, state
     {"app.retention", "app.jobs", "app.media", "app.criteria"},  # policy; jobs; ffprobe; rubric
+    {"app.identity"},  # sign-in through the municipality's identity provider (OpenID Connect)
     {"app.accounts"},
     {"app.audit"},
     {"app.core"},  # settings, database, errors, security: no feature
@@ -128,33 +131,130 @@ def table_owners() -> dict[str, str]:
 
 
 WRITES = {"update", "delete", "insert"}
+SQL_WRITE = re.compile(r"^\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
+class ForeignWrites(ast.NodeVisitor):
+    """Finds, in one file, every way it writes a table another package owns:
+    `Model(...)`, `alias.Model(...)` (a module imported under a name), `update(Model)` /
+    `sa.update(Model)` / `upd(Model)` (update, delete or insert however imported), an
+    attribute set on a row of that table (`row.attr = …`, the row being a parameter or a
+    variable typed or loaded as one), and raw SQL (`text("UPDATE table …")`)."""
+
+    def __init__(self, package: str, owners: dict[str, str], tables: dict[str, str]) -> None:
+        self.package, self.owners, self.tables = package, owners, tables
+        self.classes: set[str] = set()  # foreign models, by the name used here
+        self.modules: dict[str, str] = {}  # local name -> module that defines models
+        self.writers: set[str] = {*WRITES}  # names that mean update/delete/insert here
+        self.rows: list[set[str]] = [set()]  # names holding a foreign row, per function
+        self.found: list[tuple[int, str]] = []
+
+    def foreign(self, name: str) -> bool:
+        return name in self.owners and self.owners[name] != self.package
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            local = alias.asname or alias.name
+            if node.module and node.module.startswith("app.") and self.foreign(alias.name):
+                self.classes.add(local)
+            elif node.module and node.module.startswith("app.") and alias.name == "models":
+                self.modules[local] = f"{node.module}.models"
+            elif alias.name in WRITES:  # from sqlalchemy import update as upd
+                self.writers.add(local)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name.startswith("app.") and alias.asname:
+                self.modules[alias.asname] = alias.name
+
+    def model_named(self, node: ast.expr) -> str | None:
+        """The foreign model an expression names: `Model`, `alias.Model`, `Model | None`."""
+        if isinstance(node, ast.Name) and node.id in self.classes:
+            return node.id
+        module = (
+            node.value.id
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            else None
+        )
+        if isinstance(node, ast.Attribute) and module in self.modules and self.foreign(node.attr):
+            return node.attr
+        if isinstance(node, ast.BinOp):  # Model | None
+            return self.model_named(node.left) or self.model_named(node.right)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value if node.value in self.classes else None
+        return None
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        rows = {
+            arg.arg
+            for arg in [*node.args.args, *node.args.kwonlyargs]
+            if arg.annotation is not None and self.model_named(arg.annotation)
+        }
+        self.rows.append(rows)
+        self.generic_visit(node)
+        self.rows.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def loads_row(self, value: ast.expr | None) -> bool:
+        """`session.get(Model, …)` or `Model(...)`."""
+        if not isinstance(value, ast.Call):
+            return False
+        if self.model_named(value.func):
+            return True
+        is_get = isinstance(value.func, ast.Attribute) and value.func.attr == "get"
+        return is_get and bool(value.args) and self.model_named(value.args[0]) is not None
+
+    def visit_Assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        annotation = getattr(node, "annotation", None)
+        for target in targets:
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                if target.value.id in self.rows[-1]:
+                    self.found.append((node.lineno, f"a row's {target.attr}"))
+            elif isinstance(target, ast.Name) and (
+                self.loads_row(node.value) or (annotation and self.model_named(annotation))
+            ):
+                self.rows[-1].add(target.id)
+        self.generic_visit(node)
+
+    visit_AnnAssign = visit_Assign
+    visit_AugAssign = visit_Assign
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        made = self.model_named(func)
+        if made:
+            self.found.append((node.lineno, made))
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name in self.writers and node.args:
+            target = self.model_named(node.args[0])
+            if target:
+                self.found.append((node.lineno, target))
+        if name == "text" and node.args and isinstance(node.args[0], ast.Constant):
+            sql = SQL_WRITE.match(str(node.args[0].value))
+            owner = self.tables.get(sql.group(1).lower()) if sql else None
+            if owner and owner != self.package:
+                self.found.append((node.lineno, f"table {sql.group(1)}"))  # type: ignore[union-attr]
+        self.generic_visit(node)
+
+
+def table_names() -> dict[str, str]:
+    """Table name -> the package that defines it."""
+    import app.models  # noqa: F401  (registers every table)
+
+    return {
+        mapper.class_.__tablename__: package_of(mapper.class_.__module__)
+        for mapper in SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
+    }
 
 
 def foreign_table_writes(path: Path, owners: dict[str, str], root: Path = ROOT) -> list[str]:
-    """Rows of another package's table made here (`Model(...)`), or changed or removed
-    with `update(Model)`, `delete(Model)` or `insert(Model)`."""
+    """Every write of another package's table in the file (see ForeignWrites)."""
     package = package_of(module_name(path, root))
-    tree = ast.parse(path.read_text(), str(path))
-    imported = {
-        alias.asname or alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app.")
-        for alias in node.names
-        if alias.name in owners and owners[alias.name] != package
-    }
-    wrong = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-            continue
-        name = node.func.id
-        target = None
-        if name in imported:
-            target = name
-        elif name in WRITES and node.args and isinstance(node.args[0], ast.Name):
-            target = node.args[0].id if node.args[0].id in imported else None
-        if target:
-            wrong.append(f"{path.relative_to(root)}:{node.lineno} writes {target}")
-    return wrong
+    visitor = ForeignWrites(package, owners, table_names())
+    visitor.visit(ast.parse(path.read_text(), str(path)))
+    return [f"{path.relative_to(root)}:{line} writes {what}" for line, what in visitor.found]
 
 
 def test_each_package_writes_only_its_own_tables() -> None:
@@ -164,17 +264,33 @@ def test_each_package_writes_only_its_own_tables() -> None:
     assert wrong == []
 
 
+RECORDING = "from app.recordings.models import Recording\n"
+
+
 @pytest.mark.parametrize(
     "source, expected",
     [
-        ("from app.recordings.models import Recording\nRecording(title='x')\n", 1),
-        ("from app.recordings.models import Recording\nupdate(Recording).values()\n", 1),
-        ("from app.recordings.models import Recording\nselect(Recording)\n", 0),
+        (RECORDING + "Recording(title='x')\n", 1),
+        ("from app.recordings import models as rm\nrm.Recording(title='x')\n", 1),
+        ("import app.recordings.models as rm\nrm.Recording(title='x')\n", 1),
+        (RECORDING + "update(Recording).values()\n", 1),
+        (RECORDING + "import sqlalchemy as sa\nsa.update(Recording).values()\n", 1),
+        (RECORDING + "from sqlalchemy import delete as gone\ngone(Recording)\n", 1),
+        (RECORDING + "def f(r: Recording, s):\n    r.title = 'x'\n    s.add(r)\n", 1),
+        (RECORDING + "def f(s):\n    r = s.get(Recording, '1')\n    r.title = 'x'\n", 1),
+        (RECORDING + "def f(r: Recording | None):\n    r.title += 'x'\n", 1),
+        ("from sqlalchemy import text\ntext('UPDATE recording SET title = 1')\n", 1),
+        ("from sqlalchemy import text\ntext('delete from \"recording\"')\n", 1),
+        # Reads are not writes.
+        (RECORDING + "select(Recording)\n", 0),
+        (RECORDING + "def f(r: Recording):\n    return r.title\n", 0),
+        ("from sqlalchemy import text\ntext('SELECT 1 FROM recording')\n", 0),
     ],
 )
 def test_the_table_check_sees_a_write(tmp_path: Path, source: str, expected: int) -> None:
-    """The check itself: a write from another package is found, a read is not."""
-    probe = tmp_path / "app" / "sharing" / "probe.py"
+    """The check itself: a write from another package is found in each of its forms, a read
+    is not."""
+    probe = tmp_path / "app" / "access" / "probe.py"
     probe.parent.mkdir(parents=True)
     probe.write_text(source)
     assert len(foreign_table_writes(probe, table_owners(), root=tmp_path)) == expected

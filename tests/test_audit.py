@@ -14,12 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from app.admin import audit_view
 from app.audit import chain
 from app.audit import service as audit
 from app.core.config import settings
-from tests.conftest import migrate as migrate_database
-from tests.conftest import postgres_database
-from tests.helpers import ROOT
+from tests.support import ROOT
+from tests.support.database import migrate as migrate_database
+from tests.support.database import postgres_database
 
 
 def migrate(url: str) -> None:
@@ -236,46 +237,36 @@ def test_several_processes_append_to_one_chain(fresh_sqlite: str, tmp_path: Path
 def test_a_log_written_before_the_key_is_tied_to_the_keyed_chain(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Upgrading keeps old entries checkable; rewriting them afterwards still shows."""
-    from alembic import command
+    """A log as the upgrade of an earlier release left it: entries linked with plain SHA-256,
+    then one keyed `chain_keyed` entry. It stays checkable; rewriting old entries shows."""
+    from sqlalchemy import insert
 
-    from tests.test_migrations import alembic_config
+    from app.audit.models import AuditEntry, AuditHead
 
     url = f"sqlite:///{tmp_path / 'before.db'}"
-    previous = settings.database_url
-    settings.database_url = url
-    try:
-        command.upgrade(alembic_config(), "a11ce5500001")
-        statements, prev = [], audit.GENESIS
-        for seq in (1, 2, 3):
-            at = datetime(2026, 11, 1, 9, seq, tzinfo=UTC)
-            entry = SimpleNamespace(
-                seq=seq,
-                at=at,
-                actor_id=1,
-                actor_email="sara@kommune.test",
-                action="view",
-                recording_id="abc123",
-                detail=f"old {seq}",
-                ip="10.0.0.7",
-            )
-            new_hash = chain.legacy_hash(prev, entry)  # type: ignore[arg-type]
-            statements.append(
-                "INSERT INTO auditentry (seq, at, actor_id, actor_email, action, recording_id,"
-                f" detail, ip, prev_hash, hash) VALUES ({seq}, '{at:%Y-%m-%d %H:%M:%S.%f}', 1,"
-                f" 'sara@kommune.test', 'view', 'abc123', 'old {seq}', '10.0.0.7', '{prev}',"
-                f" '{new_hash}')"
-            )
-            prev = new_hash
-        statements.append(f"INSERT INTO audithead (id, seq, hash) VALUES (1, 3, '{prev}')")
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-        engine.dispose()
-        command.upgrade(alembic_config(), "head")
-    finally:
-        settings.database_url = previous
+    migrate(url)
+    written, prev = [], audit.GENESIS
+    for seq in (1, 2, 3, 4):
+        old = seq < 4
+        entry = SimpleNamespace(
+            seq=seq,
+            at=datetime(2026, 11, 1, 9, seq, tzinfo=UTC),
+            actor_id=1 if old else None,
+            actor_email="sara@kommune.test" if old else None,
+            action="view" if old else chain.KEYED_MARKER,
+            recording_id="abc123" if old else None,
+            detail=f"old {seq}" if old else "entries 1-3 were linked with plain SHA-256",
+            ip="10.0.0.7" if old else None,
+        )
+        link = chain.legacy_hash if old else chain.keyed_hash
+        written.append({**vars(entry), "prev_hash": prev, "hash": link(prev, entry)})  # type: ignore[arg-type]
+        prev = written[-1]["hash"]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(AuditEntry), written)
+        conn.execute(insert(AuditHead).values(id=1, seq=4, hash=prev))
+    engine.dispose()
+    chain.append_head(written[0]["hash"], 4, prev)
     write_entries(url, count=2)
     rows = links(url)
     assert [r["action"] for r in rows] == ["view"] * 3 + ["chain_keyed"] + ["view"] * 2
@@ -301,9 +292,11 @@ def test_admin_filters_and_exports_the_log_as_csv(db: str, client: TestClient, c
     exported = admin.get("/admin/audit.csv", params={"action": "login"})
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert rows and {r["action"] for r in rows} == {"login"}
-    assert {"seq", "at", "actor_email", "recording_id", "ip", "prev_hash", "hash"} <= set(rows[0])
-    assert any(r["actor_email"] == "sara@kommune.test" for r in rows)
+    assert rows and {r["hændelse som gemt"] for r in rows} == {"login"}
+    assert {r["hvad"] for r in rows} == {"Log ind"}
+    stored = {"nr.", "tid (Europe/Copenhagen)", "e-mail", "optagelsens id", "fra", "hash"}
+    assert stored | {"forrige hash", "detaljer som gemt", "personens nummer"} <= set(rows[0])
+    assert any(r["e-mail"] == "sara@kommune.test" for r in rows)
     # The export itself is logged.
     latest = admin.get("/admin/audit.csv", params={"action": "audit_export"}).text
     assert "audit_export" in latest and "anna@kommune.test" in latest
@@ -317,5 +310,6 @@ def test_csv_cells_cannot_become_spreadsheet_formulas() -> None:
     entry = audit.AuditEntry(
         seq=1, action="login_failed", detail='=HYPERLINK("x")', prev_hash="0" * 64, hash="1" * 64
     )
-    text_out = "".join(audit.to_csv([entry]))
-    assert "'=HYPERLINK" in text_out
+    rows = [audit_view.AuditRow(entry, None, None, "Mislykket log ind", '=HYPERLINK("x")')]
+    text_out = "".join(audit_view.to_csv(rows, "da"))
+    assert "'=HYPERLINK" in text_out and '"=HYPERLINK' not in text_out

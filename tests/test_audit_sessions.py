@@ -3,8 +3,6 @@ session is an entry once committed (never for a refused one), through the API an
 pages alike; joining is one entry per participant and session, page, API and live channel
 together."""
 
-from collections.abc import Callable
-
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
@@ -13,14 +11,13 @@ from app.audit.service import Action
 from app.core.db import session_scope
 from app.core.labels import LABELS
 from app.main import app
-from tests.clip_helpers import make_clip
-from tests.conftest import user_id
-from tests.factories import ready_recording
-from tests.live_helpers import joined, make_scene
-from tests.mediafiles import MediaSet
-from tests.session_helpers import later, local_later, plan
+from tests.support.accounts import ClientFor, user_id
+from tests.support.clips import make_clip
+from tests.support.factories import ready_recording
+from tests.support.live import joined, make_scene
+from tests.support.media import MediaSet
+from tests.support.sessions import later, local_later, plan
 
-ClientFor = Callable[[str], TestClient]
 NEW = (
     "clip_created",
     "clip_changed",
@@ -36,8 +33,8 @@ NEW = (
 )
 
 
-def entries(recording_id: str, *actions: str) -> list[tuple[str, int | None, str]]:
-    """(action, actor, detail) of the recording's entries of these kinds, oldest first."""
+def entries(recording_id: str, *actions: str) -> list[str]:
+    """ "action by actor: detail" for the recording's entries of these kinds, oldest first."""
     with session_scope() as session:
         rows = session.exec(
             select(AuditEntry)
@@ -45,7 +42,7 @@ def entries(recording_id: str, *actions: str) -> list[tuple[str, int | None, str
             .where(col(AuditEntry.action).in_(actions or NEW))
             .order_by(col(AuditEntry.seq))
         ).all()
-    return [(e.action, e.actor_id, e.detail) for e in rows]
+    return [f"{e.action} by {e.actor_id}: {e.detail}" for e in rows]
 
 
 def form(client: TestClient, **fields: object) -> dict[str, object]:
@@ -79,11 +76,11 @@ def test_clip_changes_are_audited_through_the_api_and_the_page(
     gone = client.post(f"/clips/{second}/delete", data=form(client), follow_redirects=False)
     assert gone.status_code == 303
     assert entries(recording_id) == [
-        ("clip_created", me, f"clip {first} 10.0-20.0"),
-        ("clip_changed", me, f"clip {first} title"),
-        ("clip_deleted", me, f"clip {first}"),
-        ("clip_created", me, f"clip {second} 5.0-8.0"),
-        ("clip_deleted", me, f"clip {second}"),
+        f"clip_created by {me}: clip {first} 10.0-20.0",
+        f"clip_changed by {me}: clip {first} title",
+        f"clip_deleted by {me}: clip {first}",
+        f"clip_created by {me}: clip {second} 5.0-8.0",
+        f"clip_deleted by {me}: clip {second}",
     ]
 
 
@@ -102,20 +99,47 @@ def test_session_changes_are_audited_through_the_api(
     assert client.post(f"{api}/round", json={"action": "next"}).status_code == 200
     both = {"summary": "Opsummering", "learning_points": "Åbne spørgsmål"}
     assert client.put(f"{api}/summary", json=both).status_code == 200
-    # The supervisor may not write the caseworker's learning points: refused, not audited.
+    # The supervisor may not write the caseworker's learning points: refused, not audited;
+    # without the recording's share they do not reach what is said in the session at all.
     sup = client_for("supervisor")
+    assert sup.put(f"{api}/summary", json={"learning_points": "x"}).status_code == 404
+    assert client.post(f"/api/v1/recordings/{recording_id}/shares", json={"user_id": supervisor})
     assert sup.put(f"{api}/summary", json={"learning_points": "x"}).status_code == 403
     assert client.post(f"{api}/close").status_code == 200
     s = f"session {sid}"
-    assert entries(recording_id) == [
-        ("session_planned", me, f"{s} team on recording, 2 participants"),
-        ("session_changed", me, f"{s} question,starts_at"),
-        ("participant_added", me, f"{s} user {colleague} (1 added)"),
-        ("participant_removed", me, f"{s} user {colleague}"),
-        ("session_summary_saved", me, s),
-        ("learning_points_saved", me, s),
-        ("session_closed", me, s),
+    expected = [
+        f"session_planned by {me}: {s} team on recording, 2 participants",
+        f"session_changed by {me}: {s} question,starts_at",
+        f"participant_added by {me}: {s} user {colleague} (1 added)",
+        f"participant_removed by {me}: {s} user {colleague}",
+        f"session_summary_saved by {me}: {s}",
+        f"learning_points_saved by {me}: {s}",
+        f"session_closed by {me}: {s}",
     ]
+    assert entries(recording_id) == expected
+
+
+def test_the_sessions_list_audits_the_texts_it_gives(
+    db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    """Issue 18: the list gave sessions' texts without an entry. One viewing per reader and
+    recording, as for the recording's other content; nothing for a reader it hides them from."""
+    recording_id = ready_recording(client, media)
+    me, supervisor = user_id("caseworker"), user_id("supervisor")
+    first, second = (plan(client, recording_id, [supervisor])["id"] for _ in range(2))
+    points = {"learning_points": "Åbne spørgsmål"}
+    assert client.put(f"/api/v1/sessions/{first}/summary", json=points).status_code == 200
+    # The page shows the caseworker's learning points; the API list the question too.
+    assert "Åbne spørgsmål" in client.get("/sessions").text
+    assert entries(recording_id, Action.view) == [f"view by {me}: sessions {first}"]
+    listed = client.get("/api/v1/sessions").json()
+    assert {s["question"] for s in listed} == {"Hvordan får jeg barnet til at fortælle frit?"}
+    assert len(entries(recording_id, Action.view)) == 1  # the same viewing
+    # The supervisor, without the recording's share, gets no texts, and no entry is written.
+    hidden = client_for("supervisor").get("/api/v1/sessions").json()
+    assert {s["id"] for s in hidden} == {first, second}
+    assert {s["question"] for s in hidden} == {""}
+    assert len(entries(recording_id, Action.view)) == 1
 
 
 def test_session_changes_are_audited_through_the_pages(
@@ -149,13 +173,14 @@ def test_session_changes_are_audited_through_the_pages(
     post("/summary", learning_points="Lad barnet tale")
     post("/close")
     s = f"session {sid}"
-    assert entries(recording_id, *NEW[3:]) == [
-        ("session_planned", me, f"{s} team on clip {clip_id}, 2 participants"),
-        ("participant_added", me, f"{s} user {colleague} (1 added)"),
-        ("participant_removed", me, f"{s} user {colleague}"),
-        ("learning_points_saved", me, s),
-        ("session_closed", me, s),
+    expected = [
+        f"session_planned by {me}: {s} team on clip {clip_id}, 2 participants",
+        f"participant_added by {me}: {s} user {colleague} (1 added)",
+        f"participant_removed by {me}: {s} user {colleague}",
+        f"learning_points_saved by {me}: {s}",
+        f"session_closed by {me}: {s}",
     ]
+    assert entries(recording_id, *NEW[3:]) == expected
 
 
 def test_joining_is_one_entry_per_participant_and_session_page_api_and_live(
@@ -181,7 +206,7 @@ def test_joining_is_one_entry_per_participant_and_session_page_api_and_live(
             pass
     s = f"session {scene.session_id}"
     assert entries(scene.recording_id, "session_joined") == [
-        ("session_joined", scene.ids["supervisor"], s),
-        ("session_joined", scene.ids["caseworker"], s),
-        ("session_joined", scene.ids["caseworker2"], s),
+        f"session_joined by {scene.ids['supervisor']}: {s}",
+        f"session_joined by {scene.ids['caseworker']}: {s}",
+        f"session_joined by {scene.ids['caseworker2']}: {s}",
     ]

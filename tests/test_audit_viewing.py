@@ -1,7 +1,8 @@
 """Every read of content is in the audit log once per viewing, whatever form the request has.
 
-A viewing is one person, one recording and one kind of content (the media with its
-poster; the transcript with its page and captions; each export format) for 30 minutes.
+A viewing is one person, one recording and one kind of content (the media, asked for when
+someone plays it; the transcript with its page, still and captions; each export format)
+for 30 minutes.
 The clock the viewing check reads is moved forward to start the next viewing.
 """
 
@@ -17,18 +18,21 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.audit import viewing
-from app.audit.models import AuditEntry
+from app.audit.models import AuditEntry, AuditViewing
 from app.core.config import settings
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
-from tests.conftest import user_id
-from tests.factories import SPOKEN_EN, make_ready
-from tests.helpers import ROOT, upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support import ROOT
+from tests.support.accounts import user_id
+from tests.support.audit import last_seq
+from tests.support.clips import cut_clips, make_clip
+from tests.support.factories import SPOKEN_EN, make_ready
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
 
 SARA = "sara@kommune.test"
 
@@ -80,11 +84,6 @@ def entries_of(recording_id: str, after: int) -> list[tuple[str, str | None, str
         return [(e.action, e.actor_email, e.detail) for e in rows]
 
 
-def last_seq() -> int:
-    with session_scope() as session:
-        return int(session.exec(select(func.max(AuditEntry.seq))).one() or 0)
-
-
 Get = Callable[[TestClient, str], Response]
 
 
@@ -100,17 +99,18 @@ def path(template: str) -> Get:
 TRANSCRIPT = "/api/v1/recordings/{rid}/transcript"
 # (form, request, the action and detail of its entry, another form of the same viewing)
 FORMS: list[tuple[str, Get, str, str, Get]] = [
-    ("no range", media_range(None), "playback", "media", path("/api/v1/recordings/{rid}/poster")),
+    ("no range", media_range(None), "playback", "media", media_range("bytes=0-")),
     ("bytes=0-", media_range("bytes=0-"), "playback", "media", media_range("bytes=100-200")),
     ("bytes=1-", media_range("bytes=1-"), "playback", "media", media_range("bytes=0-")),
     ("bytes=-N", media_range("bytes=-500"), "playback", "media", media_range(None)),
     ("multi-range", media_range("bytes=0-9,100-199"), "playback", "media", media_range("bytes=-9")),
+    # The still comes with the page: part of its viewing, never a playback (issue 19).
     (
         "poster",
         path("/api/v1/recordings/{rid}/poster"),
-        "playback",
+        "view",
         "poster",
-        media_range("bytes=0-"),
+        path("/recordings/{rid}"),
     ),
     ("transcript JSON", path(TRANSCRIPT), "view", "transcript", path("/recordings/{rid}")),
     ("transcript page", path("/recordings/{rid}"), "view", "page", path(TRANSCRIPT)),
@@ -197,6 +197,74 @@ def test_one_viewing_across_processes_until_the_window_ends(
     clock.offset += timedelta(minutes=2)
     client.get(f"/api/v1/recordings/{ready}/media", headers={"Range": "bytes=5000-"})
     assert entries_of(ready, middle) == [("playback", SARA, "media")]
+
+
+def test_each_clip_of_a_recording_is_a_viewing_of_its_own(ready: str, client: TestClient) -> None:
+    """Issue 18: the viewing's key names the clip, so a second clip of the same recording
+    within the window writes its own entry."""
+    first, second = make_clip(client, ready, 1.0, 4.0), make_clip(client, ready, 5.0, 9.0)
+    start = last_seq()
+    for clip_id in (first, first, second, second):
+        assert client.get(f"/api/v1/clips/{clip_id}/transcript").status_code == 200
+    assert entries_of(ready, start) == [
+        ("view", SARA, f"clip {first} transcript"),
+        ("view", SARA, f"clip {second} transcript"),
+    ]
+
+
+def test_a_clip_is_opened_with_its_still_and_played_apart(ready: str, client: TestClient) -> None:
+    """Issue 19: the clip's page and still are one "opened" entry; its file, asked for when
+    someone plays it, one "played" entry of its own (range requests and seeks add none)."""
+    clip_id = make_clip(client, ready, 1.0, 4.0)
+    assert cut_clips() == ["succeeded"]
+    start = last_seq()
+    assert client.get(f"/clips/{clip_id}").status_code == 200
+    assert client.get(f"/api/v1/clips/{clip_id}/poster").status_code == 200
+    assert entries_of(ready, start) == [("view", SARA, f"clip {clip_id} page")]
+    played = last_seq()
+    for header in ("bytes=0-", "bytes=100-", None):
+        got = client.get(
+            f"/api/v1/clips/{clip_id}/media", headers={"Range": header} if header else {}
+        )
+        assert got.status_code in (200, 206)
+    assert entries_of(ready, played) == [("playback", SARA, f"clip {clip_id}")]
+
+
+def verified() -> audit.VerifyResult:
+    with session_scope() as session:
+        return audit.verify(session=session)
+
+
+def set_viewing(recording_id: str, kind: str, started_at: datetime) -> None:
+    """A viewing row written straight into the table, as someone who can write to it would."""
+    with session_scope() as session:
+        me = user_id("caseworker")
+        session.merge(
+            AuditViewing(user_id=me, recording_id=recording_id, kind=kind, started_at=started_at)
+        )
+
+
+def test_a_viewing_dated_in_the_future_hides_no_read_and_verify_reports_it(
+    ready: str, client: TestClient
+) -> None:
+    """Issue 18: such a row made every later read unaudited while the log verified OK."""
+    assert verified().ok, verified().problem
+    set_viewing(ready, "transcript", utcnow() + timedelta(days=365))
+    result = verified()
+    assert not result.ok and "dated in the future" in (result.problem or ""), result
+
+    start = last_seq()
+    assert client.get(f"/api/v1/recordings/{ready}/transcript").status_code == 200
+    assert entries_of(ready, start) == [("view", SARA, "transcript")]
+    assert verified().ok  # the read started a real viewing in the row's place
+    again = last_seq()
+    assert client.get(f"/api/v1/recordings/{ready}/transcript").status_code == 200
+    assert entries_of(ready, again) == []
+
+    # An open viewing without the entry that started it hides reads just the same.
+    set_viewing(ready, "media", utcnow() - timedelta(minutes=1))
+    result = verified()
+    assert not result.ok and "has no entry in the chain" in (result.problem or ""), result
 
 
 RACER = """

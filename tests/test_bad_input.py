@@ -15,8 +15,9 @@ from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs.models import Job
 from app.recordings.models import Recording
-from tests.helpers import CONSENT, app_env, free_port, read_http_response, serving, upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import CONSENT, upload
+from tests.support.servers import app_env, free_port, read_http_response, serving
 
 
 def assert_nothing_left() -> None:

@@ -5,22 +5,24 @@ cutting job without a reload, and the person it is shared with watches the clip'
 The live server and this process share the SQLite file and the data folder (`shared_db`):
 the clip job runs here, as a worker would."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser_fixtures import LOCALE, log_in, watch_errors
-from tests.clip_helpers import cut_clips
-from tests.conftest import user_id
-from tests.factories import CONVERSATION, Line, Word, ready_recording
-from tests.mediafiles import MediaSet
+from tests.support.accounts import live_client, make_team, user_id
+from tests.support.browser import load_player, show_transcript
+from tests.support.clips import cut_clips
+from tests.support.factories import CONVERSATION, Line, Word, ready_recording
+from tests.support.media import MediaSet
+from tests.support.sessions import later
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/work/notes/shots/clips")
+WINDOW = (1366, 900)  # the window these pages are looked at in
 LINES = (
     *CONVERSATION[:1],
     Line(6.5, 14.0, "I dag skal vi tale om skolen.", words=(
@@ -31,25 +33,8 @@ LINES = (
 )  # fmt: skip
 
 
-@pytest.fixture
-def tabs(browser: Browser, shared_db: str) -> Iterator:  # type: ignore[type-arg]
-    made: list[tuple[BrowserContext, list[str]]] = []
-
-    def make(who: str) -> Page:
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=LOCALE)
-        tab = context.new_page()
-        made.append((context, watch_errors(tab)))
-        tab.set_default_timeout(15_000)
-        log_in(tab, shared_db, who)
-        return tab
-
-    yield make
-    for context, errors in made:
-        context.close()
-        assert errors == [], f"script or console errors: {errors}"
-
-
 def seek_paused(page: Page, seconds: float) -> None:
+    load_player(page)  # nothing is loaded before play (preload="none")
     page.evaluate(
         "t => new Promise(done => { const p = document.getElementById('player'); p.pause();"
         " p.addEventListener('seeked', done, {once: true}); p.currentTime = t; })",
@@ -58,12 +43,14 @@ def seek_paused(page: Page, seconds: float) -> None:
 
 
 def test_mark_cut_share_and_watch_a_clip(
-    shared_db: str, api: httpx.Client, media: MediaSet, tabs: Callable[[str], Page]
+    shared_db: str, api: httpx.Client, media: MediaSet, tab_for: Callable[..., Page]
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     recording_id = ready_recording(api, media, lines=LINES, title="Samtale om skolen")
-    page = tabs("caseworker")
+    page = tab_for("caseworker", WINDOW)
     page.goto(f"{shared_db}/recordings/{recording_id}")
+    load_player(page)  # marking in and out is done while watching
+    page.click("#clip-new summary")  # below the player, closed until asked for
     expect(page.locator("#clip-in")).to_be_visible()  # the script shows the buttons
 
     # Dragging along the timeline while the form is open marks the clip.
@@ -74,17 +61,19 @@ def test_mark_cut_share_and_watch_a_clip(
     page.mouse.down()
     page.mouse.move(track["x"] + track["width"] * 0.75, y, steps=5)
     page.mouse.up()
-    assert page.input_value("#clip-start") == "0:30.0"
-    assert page.input_value("#clip-end") == "0:45.0"
+    assert page.input_value("#clip-start") == "0:30,0"
+    assert page.input_value("#clip-end") == "0:45,0"
 
     # Mark in and out while watching.
     seek_paused(page, 7.25)
     page.click("#clip-in")
     seek_paused(page, 11.75)
     page.click("#clip-out")
-    assert page.input_value("#clip-start") == "0:07.3"  # 7.25 shown to a tenth
-    assert page.input_value("#clip-end") == "0:11.8"
-    expect(page.locator("#clip-length")).to_have_text("(0:04.5)")
+    assert (
+        page.input_value("#clip-start") == "0:07,3"
+    )  # 7.25 shown to a tenth, with the Danish comma
+    assert page.input_value("#clip-end") == "0:11,8"
+    expect(page.locator("#clip-length")).to_have_text("(0:04,5)")
     page.fill("#clip-title", "Åbningen")
     page.fill("#clip-request", "Er min rammesætning tydelig?")
     page.screenshot(path=str(SHOTS / "recording-form.png"), full_page=True)
@@ -104,12 +93,13 @@ def test_mark_cut_share_and_watch_a_clip(
     page.locator("#clips").screenshot(path=str(SHOTS / "recording-clips.png"))
     clip_id = item.get_attribute("data-id")
 
-    viewer = tabs("supervisor")
+    viewer = tab_for("supervisor", WINDOW)
     viewer.goto(f"{shared_db}/clips/{clip_id}")
     expect(viewer.locator("#clip-request")).to_contain_text("Er min rammesætning tydelig?")
-    viewer.wait_for_function("document.getElementById('player').readyState >= 1")
+    load_player(viewer)
     duration = float(viewer.evaluate("document.getElementById('player').duration"))
     assert duration == pytest.approx(4.5, abs=0.15)  # the clip's own file, not the recording
+    show_transcript(viewer)  # the clip's page opens on its feedback, as a recording's does
     lines = viewer.locator("#transcript .text").all_inner_texts()
     # Cut at word times: "dag" (7.0-7.5) is heard mostly before 7.3, "skolen." after 11.8.
     assert lines == ["skal vi tale om"]
@@ -124,7 +114,7 @@ def test_mark_cut_share_and_watch_a_clip(
 
 
 def test_a_participant_gives_feedback_on_the_clip_in_a_session(
-    shared_db: str, api: httpx.Client, media: MediaSet, tabs: Callable[[str], Page]
+    shared_db: str, api: httpx.Client, media: MediaSet, tab_for: Callable[..., Page]
 ) -> None:
     """A colleague who sees only the clip presses F at a moment of it in a team session,
     picks a criterion by number and a kind, and saves: the marker sits at that clip time on
@@ -150,17 +140,17 @@ def test_a_participant_gives_feedback_on_the_clip_in_a_session(
             "recording_id": recording_id,
             "clip_id": clip_id,
             "user_ids": [colleague],
-            "starts_at": "2100-01-01T10:00:00+00:00",
+            "starts_at": later(),
             "question": "Er jeg tydelig?",
         },
     )
     assert planned.status_code == 201, planned.text
     url = f"{shared_db}/sessions/{planned.json()['id']}"
 
-    owner = tabs("caseworker")
+    owner = tab_for("caseworker", WINDOW)
     owner.goto(url)
     expect(owner.locator("#timeline-box")).to_be_visible()
-    viewer = tabs("caseworker2")
+    viewer = tab_for("caseworker2", WINDOW)
     viewer.goto(url)
     expect(viewer.locator("#timeline-box")).to_be_visible()
     expect(viewer.locator("#live-present li")).to_have_count(2)  # both on the live channel
@@ -192,3 +182,100 @@ def test_a_participant_gives_feedback_on_the_clip_in_a_session(
     assert [(i["text"], i["start_seconds"]) for i in items] == [
         ("Hvorfor skiftede du emne her?", 24.0)
     ]
+
+
+def test_a_team_member_sees_only_the_teams_feedback_until_the_caseworker_brings_an_item(
+    shared_db: str, api: httpx.Client, media: MediaSet, tab_for: Callable[..., Page]
+) -> None:
+    """Individual supervision is confidential: the supervisor's development point on the
+    recording and the caseworker's own reply lie inside the clip shared with the team, yet
+    a team member sees only what was given through the clip, until the caseworker brings
+    the item from the clip's page; then it shows with its reply."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    recording_id = ready_recording(api, media, lines=LINES, title="Samtale om skolen")
+    assert api.post(
+        f"/api/v1/recordings/{recording_id}/shares", json={"user_id": user_id("supervisor")}
+    ).is_success
+    criterion = api.get("/api/v1/criteria").json()["criteria"][0]["id"]
+    item = {"kind": "development_point", "criterion_ids": [criterion], "publish": True}
+    supervisor = live_client(shared_db, "supervisor")
+    private = supervisor.post(
+        f"/api/v1/recordings/{recording_id}/feedback",
+        json=item | {"start_seconds": 12.0, "text": "Du afbryder barnet her"},
+    ).json()
+    supervisor.close()
+    reply = {"text": "Jeg blev nervøs"}
+    assert api.post(
+        f"/api/v1/recordings/{recording_id}/feedback/{private['id']}/replies", json=reply
+    ).is_success
+    clip = api.post(
+        f"/api/v1/recordings/{recording_id}/clips",
+        json={"title": "Skolen", "start_seconds": 10.0, "end_seconds": 20.0},
+    ).json()
+    team = make_team("Team Syd", [user_id("caseworker2")])
+    assert api.post(f"/api/v1/clips/{clip['id']}/shares", json={"team_id": team}).is_success
+    assert cut_clips() == ["succeeded"]
+    colleague = live_client(shared_db, "caseworker2")
+    given = item | {"kind": "strength", "start_seconds": 3.0, "text": "Godt åbent spørgsmål"}
+    assert colleague.post(f"/api/v1/clips/{clip['id']}/feedback", json=given).is_success
+    colleague.close()
+
+    member = tab_for("caseworker2", WINDOW)
+    member.goto(f"{shared_db}/clips/{clip['id']}")
+    listed = member.locator("#feedback-list")
+    expect(listed).to_contain_text("Godt åbent spørgsmål")
+    expect(listed).not_to_contain_text("Du afbryder barnet her")
+    assert "Jeg blev nervøs" not in member.content() and member.locator("#bring").count() == 0
+    member.screenshot(path=str(SHOTS / "team-sees-team-items.png"), full_page=False)
+
+    owner = tab_for("caseworker", WINDOW)
+    owner.goto(f"{shared_db}/clips/{clip['id']}")
+    owner.locator("#bring summary").click()
+    expect(owner.locator("#bring")).to_contain_text("Du afbryder barnet her")
+    owner.screenshot(path=str(SHOTS / "caseworker-brings.png"), full_page=False)
+    owner.locator(f"#bring-{private['id']} button").click()
+    brought = owner.locator(f"#fb-{private['id']}")
+    expect(brought).to_contain_text("Vist af sagsbehandleren")
+
+    member.reload()
+    thread = member.locator(f"#fb-{private['id']}")
+    expect(thread).to_contain_text("Du afbryder barnet her")
+    expect(thread).to_contain_text("Jeg blev nervøs")
+    member.screenshot(path=str(SHOTS / "team-sees-brought-item.png"), full_page=False)
+
+
+@pytest.mark.parametrize("size", [(820, 1180), (1180, 820), (390, 844)])
+def test_the_clip_form_keeps_out_of_the_way_of_feedback_and_transcript(
+    shared_db: str,
+    api: httpx.Client,
+    media: MediaSet,
+    tab_for: Callable[..., Page],
+    size: tuple[int, int],
+) -> None:
+    """The caseworker's own recording on a tablet (either way up) and a phone: the clip
+    form is closed and below the player, not in the sticky player area, so the feedback
+    and transcript are on the first screen and nothing covers them when the page scrolls."""
+    recording_id = ready_recording(api, media, lines=LINES, title="Samtale på tablet")
+    page = tab_for("caseworker", size)
+    page.goto(f"{shared_db}/recordings/{recording_id}")
+    expect(page.locator("#clip-new")).not_to_have_attribute("open", "")
+    assert page.locator(".player-pane #clips").count() == 0
+    tabs = page.locator(".side-pane .tabs").bounding_box()
+    if size[0] > 500:  # a tablet: the side pane's tabs on the first screen
+        assert tabs is not None and tabs["y"] < size[1], f"the side pane starts below: {tabs}"
+    # Scrolled to the clips, the sticky player covers none of the side pane's tabs.
+    page.locator("#clips").scroll_into_view_if_needed()
+    player = page.locator(".player-pane").bounding_box()
+    clips = page.locator("#clips").bounding_box()
+    assert player is not None and clips is not None
+    assert (
+        player["y"] + player["height"] <= clips["y"] + 1
+        or player["y"] >= clips["y"] + clips["height"] - 1
+    )
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / f"own-recording-{size[0]}x{size[1]}.png"))

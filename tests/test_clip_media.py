@@ -3,7 +3,6 @@ and its ranges (nothing outside the clip), the transcript cut at word times, the
 that overlaps it; its job beside the recording's."""
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,14 @@ from app.core.db import session_scope
 from app.jobs.models import Job
 from app.media.probe import probe
 from app.recordings import storage
-from tests.clip_helpers import cut_clips, make_clip, share_clip
-from tests.conftest import user_id
-from tests.factories import Line, Word, make_ready, ready_recording
-from tests.feedback_helpers import criterion_ids, share_with
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support.accounts import ClientFor, user_id
+from tests.support.clips import cut_clips, make_clip, share_clip
+from tests.support.factories import Line, Word, make_ready, ready_recording
+from tests.support.feedback import criterion_ids
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import share, upload
+from tests.support.sessions import plan
 from workers.media import is_faststart
-
-ClientFor = Callable[[str], TestClient]
 
 
 def clip_file(clip_id: int) -> tuple[str, Clip]:
@@ -129,25 +127,39 @@ def test_transcript_is_cut_at_word_times_and_feedback_shifted(
         (8.5, 10.5, "Med min veninde"),  # "i" (21.5-22.0) lies after the clip
     ]
     feedback = f"/api/v1/recordings/{recording_id}/feedback"
+    through_clip = f"/api/v1/clips/{clip_id}/feedback"
     supervisor = client_for("supervisor")
-    share_with(client, recording_id, user_id("supervisor"))
+    share(client, recording_id, user_id=user_id("supervisor"))
     criteria = criterion_ids(client)[:1]
 
-    def add(who: TestClient, text: str, start: float, end: float | None, publish: bool) -> None:
+    def add(
+        who: TestClient, url: str, text: str, start: float, end: float | None, publish: bool
+    ) -> int:
         item = {"kind": "strength", "start_seconds": start, "end_seconds": end, "text": text}
         item["criterion_ids"] = criteria
-        response = who.post(feedback, json=item | {"publish": publish})
+        response = who.post(url, json=item | {"publish": publish})
         assert response.status_code == 201, response.text
+        return int(response.json()["id"])
 
-    add(supervisor, "Før klippet", 5.0, None, True)
-    add(supervisor, "Midt i", 15.0, None, True)
-    add(supervisor, "Hen over starten", 8.0, 11.5, True)
-    add(supervisor, "Kladde", 16.0, None, False)
-    add(client, "Egen kladde", 17.0, None, False)
-    add(client, "Efter", 21.5, 30.0, True)
-    shown = client.get(f"/api/v1/clips/{clip_id}/feedback").json()
-    # Published threads that overlap the clip, and the reader's own drafts: someone else's
-    # draft is no part of it.
+    ids = {
+        text: add(supervisor, feedback, text, start, end, True)
+        for text, start, end in (
+            ("Før klippet", 5.0, None),
+            ("Midt i", 15.0, None),
+            ("Hen over starten", 8.0, 11.5),
+            ("Efter", 21.5, 30.0),
+        )
+    }
+    # Given on the whole recording: individual, not shown through the clip until brought.
+    assert client.get(through_clip).json()["items"] == []
+    for text in ("Før klippet", "Efter"):
+        outside = client.post(f"{through_clip}/{ids[text]}/bring")
+        assert (outside.status_code, outside.json()["code"]) == (422, "feedback.bring_outside")
+    for text in ("Midt i", "Hen over starten"):
+        assert client.post(f"{through_clip}/{ids[text]}/bring").status_code == 200
+    add(client, through_clip, "Egen kladde", 6.5, None, False)
+    shown = client.get(through_clip).json()["items"]
+    # Times from the clip's start, kept inside it; the reader's own draft among them.
     assert [(f["text"], f["start_seconds"], f["end_seconds"], f["draft"]) for f in shown] == [
         ("Hen over starten", 0.0, 1.0, False),
         ("Midt i", 4.5, None, False),
@@ -155,8 +167,11 @@ def test_transcript_is_cut_at_word_times_and_feedback_shifted(
     ]
     assert all("recording_id" not in f for f in shown)
     share_clip(client, clip_id, user_id=user_id("caseworker2"))
-    colleague = client_for("caseworker2").get(f"/api/v1/clips/{clip_id}/feedback").json()
-    assert [f["text"] for f in colleague] == ["Hen over starten", "Midt i"]
+    colleague = client_for("caseworker2")
+    add(colleague, through_clip, "Kladde", 5.5, None, False)
+    seen = colleague.get(through_clip).json()["items"]
+    assert [f["text"] for f in seen] == ["Hen over starten", "Midt i", "Kladde"]
+    assert "Kladde" not in [f["text"] for f in client.get(through_clip).json()["items"]]
 
 
 def test_new_times_cut_again_and_a_deleted_clip_keeps_no_file(
@@ -189,3 +204,44 @@ def test_new_times_cut_again_and_a_deleted_clip_keeps_no_file(
     with session_scope() as session:
         kinds = session.exec(select(Job.kind).where(Job.recording_id == recording_id)).all()
     assert sorted(kinds) == ["cut_clip"] * 3 + ["process_recording"]
+
+
+NAMED = (
+    Line(8.0, 13.0, "Hej Mette. Hvad sker der?", words=(
+        Word(8.0, 9.0, "Hej"), Word(9.0, 10.0, "Mette."),
+        Word(11.0, 11.6, "Hvad"), Word(11.6, 12.0, "sker"), Word(12.0, 13.0, "der?"),
+    )),
+    Line(13.5, 18.0, "Jeg tegner heste.", words=(
+        Word(13.5, 14.5, "Jeg"), Word(14.5, 15.5, "tegner"), Word(15.5, 18.0, "heste."),
+    )),
+    Line(19.0, 24.0, "Med Sofie i frikvarteret.", words=(
+        Word(19.0, 19.8, "Med"), Word(19.8, 20.6, "Sofie"),
+        Word(21.5, 22.0, "i"), Word(22.0, 24.0, "frikvarteret."),
+    )),
+)  # fmt: skip
+
+
+def test_a_correction_wins_in_a_clip_cut_through_its_line(
+    db: str, client: TestClient, media: MediaSet
+) -> None:
+    """Issue 18: a line cut by the clip's edge was rebuilt from the machine's words, so the
+    names the caseworker replaced came back in the clip. The corrected line stays whole."""
+    recording_id = ready_recording(client, media, lines=NAMED)
+    api = f"/api/v1/recordings/{recording_id}/transcript"
+    segments = client.get(api).json()["segments"]
+    for at, text in ((0, "Hej [NAME]. Hvad sker der?"), (2, "Med [NAME].")):
+        corrected = client.patch(f"{api}/segments/{segments[at]['id']}", json={"text": text})
+        assert corrected.status_code == 200, corrected.text
+    clip_id = make_clip(client, recording_id, 9.0, 21.0)  # both names' words lie inside it
+    lines = client.get(f"/api/v1/clips/{clip_id}/transcript").json()["segments"]
+    assert [(s["start"], s["end"], s["text"]) for s in lines] == [
+        (0.0, 4.0, "Hej [NAME]. Hvad sker der?"),  # from 8.0: kept inside the clip
+        (4.5, 9.0, "Jeg tegner heste."),
+        (10.0, 12.0, "Med [NAME]."),  # to 24.0: kept inside the clip
+    ]
+    # The clip's page, and a session's page on the clip, show the same lines.
+    session_id = plan(client, recording_id, [user_id("supervisor")], clip_id=clip_id)["id"]
+    for page in (f"/clips/{clip_id}", f"/sessions/{session_id}"):
+        html = client.get(page).text
+        assert "Hej [NAME]. Hvad sker der?" in html and "Med [NAME]." in html, page
+        assert "Mette" not in html and "Sofie" not in html, page

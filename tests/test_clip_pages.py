@@ -2,19 +2,17 @@
 
 import html
 import re
-from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 from app.core.csrf import CSRF_FIELD
 from app.core.i18n import translate
-from tests.clip_helpers import cut_clips
-from tests.conftest import user_id
-from tests.factories import Line, Word, ready_recording
-from tests.feedback_helpers import share_with
-from tests.mediafiles import MediaSet
+from tests.support.accounts import ClientFor, user_id
+from tests.support.clips import cut_clips
+from tests.support.factories import Line, Word, ready_recording
+from tests.support.media import MediaSet
+from tests.support.recordings import share
 
-ClientFor = Callable[[str], TestClient]
 ZERO = "The clip has no length: its start and end are the same moment."
 BEFORE = "The clip ends before it starts. Choose an end after the start."
 OUTSIDE = "The clip must lie within the recording, which lasts %(duration)s seconds."
@@ -46,7 +44,7 @@ def test_the_owner_makes_shares_and_deletes_a_clip_without_javascript(
     recording_id = ready_recording(client, media, lines=LINES)
     page = f"/recordings/{recording_id}"
     assert 'id="clip-form"' in client.get(page).text
-    share_with(client, recording_id, user_id("supervisor"))
+    share(client, recording_id, user_id=user_id("supervisor"))
     assert 'id="clip-form"' not in client_for("supervisor").get(page).text  # owner only
 
     form = {CSRF_FIELD: token(client, page), "title": "Skolen", "request_text": "Åbent nok?"}
@@ -64,8 +62,8 @@ def test_the_owner_makes_shares_and_deletes_a_clip_without_javascript(
     assert 'id="clip-pending"' in own and "Skolen" in own
     assert cut_clips() == ["succeeded"]
 
-    share = {CSRF_FIELD: token(client, page), "target": f"user:{user_id('caseworker2')}"}
-    shared = client.post(f"/clips/{clip_id}/shares", data=share, follow_redirects=False)
+    form = {CSRF_FIELD: token(client, page), "target": f"user:{user_id('caseworker2')}"}
+    shared = client.post(f"/clips/{clip_id}/shares", data=form, follow_redirects=False)
     assert shared.status_code == 303
     colleague = client_for("caseworker2")
     seen = colleague.get(f"/clips/{clip_id}")
@@ -98,5 +96,5 @@ def test_bad_times_on_the_form_are_explained(
         ("0:50", "2:00", OUTSIDE),
     ):
         answer = client.post(f"{page}/clips", data=form | {"start": start, "end": end})
-        assert answer.status_code == 422 and said(msgid, answer.text, duration="60.0"), start
+        assert answer.status_code == 422 and said(msgid, answer.text, duration="60,0"), start
     assert client.get(f"/api/v1/recordings/{recording_id}/clips").json() == []

@@ -1,23 +1,24 @@
 """Clips through the API: who makes and shares them, the bad input, and that a clip share
 shows the clip and nothing else of the recording."""
 
-from collections.abc import Callable
-
 import pytest
 from fastapi.testclient import TestClient
 
 from app.core.db import session_scope
 from app.recordings.models import Recording
-from tests.clip_helpers import cut_clips, make_clip, make_team, set_team, share_clip
-from tests.conftest import user_id
-from tests.factories import ready_recording
-from tests.feedback_helpers import share_with
-from tests.mediafiles import MediaSet
-
-ClientFor = Callable[[str], TestClient]
+from tests.support.accounts import ClientFor, make_team, set_members, user_id
+from tests.support.clips import cut_clip, make_clip, share_clip
+from tests.support.factories import ready_recording
+from tests.support.media import MediaSet
+from tests.support.recordings import share
 
 CLIP_ROUTES = ("", "/media", "/poster", "/transcript", "/feedback")
 RECORDING_ROUTES = ("", "/media", "/poster", "/transcript", "/feedback", "/clips", "/status")
+
+
+def clip_answers(client: TestClient, clip_id: int) -> dict[str, int]:
+    """The status of each of the clip's routes (CLIP_ROUTES) for this client."""
+    return {s: client.get(f"/api/v1/clips/{clip_id}{s}").status_code for s in CLIP_ROUTES}
 
 
 def body(**fields: object) -> dict[str, object]:
@@ -73,7 +74,7 @@ def test_only_the_owner_makes_clips_of_a_ready_recording(
     db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     recording_id = ready_recording(client, media)
-    share_with(client, recording_id, user_id("supervisor"))
+    share(client, recording_id, user_id=user_id("supervisor"))
     url = f"/api/v1/recordings/{recording_id}/clips"
     # A viewer of the recording is told it is the owner's to do; anyone else learns nothing.
     assert client_for("supervisor").post(url, json=body()).status_code == 403
@@ -87,8 +88,8 @@ def test_only_the_owner_makes_clips_of_a_ready_recording(
         other = client_for(who)
         assert other.patch(f"/api/v1/clips/{clip_id}", json={"title": "x"}).status_code == 404
         assert other.delete(f"/api/v1/clips/{clip_id}").status_code == 404
-        share = other.post(f"/api/v1/clips/{clip_id}/shares", json={"user_id": user_id(who)})
-        assert share.status_code == 404
+        shared = other.post(f"/api/v1/clips/{clip_id}/shares", json={"user_id": user_id(who)})
+        assert shared.status_code == 404
     # Not processed yet: no clip can be made.
     with session_scope() as session:
         recording = session.get(Recording, recording_id)
@@ -101,15 +102,12 @@ def test_only_the_owner_makes_clips_of_a_ready_recording(
 def test_a_clip_share_shows_the_clip_and_nothing_else(
     db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
-    recording_id = ready_recording(client, media)
-    clip_id = make_clip(client, recording_id)
-    assert cut_clips() == ["succeeded"]
+    recording_id, clip_id = cut_clip(client, media)
     viewer = client_for("supervisor")
-    for suffix in CLIP_ROUTES:
-        assert viewer.get(f"/api/v1/clips/{clip_id}{suffix}").status_code == 404
+    assert set(clip_answers(viewer, clip_id).values()) == {404}
     share_id = share_clip(client, clip_id, user_id=user_id("supervisor"))
-    for suffix in CLIP_ROUTES:
-        assert viewer.get(f"/api/v1/clips/{clip_id}{suffix}").status_code == 200, suffix
+    shown = clip_answers(viewer, clip_id)
+    assert set(shown.values()) == {200}, shown
     assert "recording_id" not in viewer.get(f"/api/v1/clips/{clip_id}").json()
     # The recording stays closed to them, its media with or without a Range.
     for suffix in RECORDING_ROUTES:
@@ -126,44 +124,40 @@ def test_a_clip_share_shows_the_clip_and_nothing_else(
     assert viewer.get(f"/api/v1/clips/{clip_id}/shares").status_code == 403
     # Withdrawn: the next request is a 404.
     assert client.delete(f"/api/v1/clips/{clip_id}/shares/{share_id}").status_code == 204
-    for suffix in CLIP_ROUTES:
-        assert viewer.get(f"/api/v1/clips/{clip_id}{suffix}").status_code == 404
+    assert set(clip_answers(viewer, clip_id).values()) == {404}
     assert client.delete(f"/api/v1/clips/{clip_id}/shares/{share_id}").status_code == 404
 
 
 def test_deleting_the_recording_ends_access_at_once(
     db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
-    recording_id = ready_recording(client, media)
-    clip_id = make_clip(client, recording_id)
-    cut_clips()
+    recording_id, clip_id = cut_clip(client, media)
     share_clip(client, clip_id, user_id=user_id("supervisor"))
     viewer = client_for("supervisor")
     assert viewer.get(f"/api/v1/clips/{clip_id}/media").status_code == 200
     assert client.delete(f"/api/v1/recordings/{recording_id}").status_code == 204
-    for suffix in CLIP_ROUTES:
-        assert viewer.get(f"/api/v1/clips/{clip_id}{suffix}").status_code == 404
-        assert client.get(f"/api/v1/clips/{clip_id}{suffix}").status_code == 404
+    assert set(clip_answers(viewer, clip_id).values()) == {404}
+    assert set(clip_answers(client, clip_id).values()) == {404}
 
 
 def test_a_team_share_reaches_the_members_it_was_made_for(
     db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
-    recording_id = ready_recording(client, media)
-    clip_id = make_clip(client, recording_id)
-    cut_clips()
+    recording_id, clip_id = cut_clip(client, media)
     supervisor, colleague = user_id("supervisor"), user_id("caseworker2")
-    team = make_team("Team Nord", supervisor, user_id("leader"), user_id("caseworker"))
-    share = client.post(f"/api/v1/clips/{clip_id}/shares", json={"team_id": team})
-    assert share.status_code == 201, share.text
+    team = make_team("Team Nord", [supervisor, user_id("leader"), user_id("caseworker")])
+    shared = client.post(f"/api/v1/clips/{clip_id}/shares", json={"team_id": team})
+    assert shared.status_code == 201, shared.text
     # The owner and the leader are not among the people it reaches.
-    assert share.json()["member_ids"] == [supervisor]
+    assert [v["user_id"] for v in shared.json()["viewers"] if v["status"] == "access"] == [
+        supervisor
+    ]
     url = f"/api/v1/clips/{clip_id}/media"
     assert client_for("supervisor").get(url).status_code == 200
     assert client_for("leader").get(url).status_code == 404
     # Joining later gives nothing (no one gains access through an administrator's action);
     # leaving ends it.
-    set_team(team, colleague)
+    set_members(team, [colleague])
     assert client_for("caseworker2").get(url).status_code == 404
     assert client_for("supervisor").get(url).status_code == 404
     dup = client.post(f"/api/v1/clips/{clip_id}/shares", json={"team_id": team})

@@ -1,9 +1,11 @@
-"""The code stays as STYLE.md asks: ruff-clean, formatted, and mypy-clean on app/ and workers/."""
+"""The code stays as STYLE.md asks: ruff-clean, formatted, and mypy-clean on app/ and workers/;
+the JavaScript ESLint-clean (eslint.config.js) without a warning."""
 
+import shutil
 import subprocess
 import sys
 
-from tests.helpers import ROOT
+from tests.support import ROOT
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -20,3 +22,17 @@ def test_ruff_lint_and_format() -> None:
 def test_mypy_on_app_and_workers() -> None:
     result = run_tool("mypy", "app", "workers")
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_eslint_on_the_javascript() -> None:
+    """ESLint from package-lock.json, installed by scripts/test (`npm ci`), on every .js file."""
+    assert shutil.which("npm") and shutil.which("node"), (
+        "ESLint needs Node.js 20 or later and npm: install them (Debian: apt-get install "
+        "nodejs npm), then run scripts/test, which runs `npm ci`"
+    )
+    eslint = ROOT / "node_modules" / ".bin" / "eslint"
+    assert eslint.exists(), f"{eslint} is missing: run `npm ci` in {ROOT} (scripts/test does)"
+    result = subprocess.run(
+        [str(eslint), "--max-warnings", "0", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

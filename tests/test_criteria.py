@@ -1,30 +1,20 @@
-"""The rubric: the twelve default criteria from the migration, and the administrator's API."""
+"""The rubric: the thirteen default criteria a new database starts with, and the
+administrator's API."""
 
 import uuid
-from collections.abc import Callable, Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import select
 
 from app.audit.models import AuditEntry
 from app.core.db import session_scope
-from tests.conftest import _DATA, migrate, postgres_database
-from tests.feedback_helpers import migration, reset_rubric
+from app.criteria.defaults import DEFAULT_RUBRIC, EDITION
+from tests.support.accounts import ClientFor
+from tests.support.database import migrate, postgres_database
+from tests.support.environment import DATA
 
-ClientFor = Callable[[str], TestClient]
 API = "/api/v1/criteria"
-
-
-@pytest.fixture(autouse=True)
-def rubric(request: pytest.FixtureRequest) -> Iterator[None]:
-    for name in ("db", "sqlite_db"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name)
-            reset_rubric()
-            break
-    yield
 
 
 def catalogue_in(url: str) -> list[tuple]:
@@ -44,26 +34,61 @@ def catalogue_in(url: str) -> list[tuple]:
         engine.dispose()
 
 
-def check_the_twelve(rows: list[tuple]) -> None:
-    defaults = migration().DEFAULT_CRITERIA
-    assert len(rows) == len(defaults) == 12
-    for position, (row, wording) in enumerate(zip(rows, defaults, strict=True), start=1):
+# The default rubric of 2026-12-06, in Danish, in its order (issue 19).
+THIRTEEN = [
+    "Kontakt og tryghed",
+    "Rammesætning (formål, mandat, rettigheder, grundregler)",
+    "Fri fortælling",
+    "Åbne spørgsmål",
+    "Ingen ledende spørgsmål",
+    "Aktiv lytning",
+    "Tid, pauser og taletid",
+    "Følge barnets initiativ",
+    "Tilpasset kommunikation",
+    "Barnets perspektiv",
+    "Respons på bekymrende betroelser",
+    "Inddragelse i beslutning",
+    "Afslutning",
+]
+
+
+def check_the_thirteen(url: str) -> None:
+    """Each default at version 1, named and described in Danish and English."""
+    rows = catalogue_in(url)
+    assert [row[4] for row in rows] == THIRTEEN
+    for position, (row, default) in enumerate(zip(rows, DEFAULT_RUBRIC, strict=True), start=1):
         assert row[:4] == (position, 1, None, 1)
+        wording = (default.name_da, default.name_en, default.description_da, default.description_en)
         assert tuple(row[4:]) == wording
         assert all(part.strip() for part in wording)
-    assert rows[0][4:6] == ("Kontaktetablering", "Establishing contact")
-    assert rows[11][4:6] == ("Afslutning", "Closing")
+    assert len({row[5] for row in rows}) == 13  # an English name each, none twice
+    assert rows[4][5:] == (
+        "No leading questions",
+        "Spørgsmålene antyder ikke svaret og bringer ikke detaljer ind, som barnet ikke selv "
+        'har sagt; ingen "…, ikke?".',
+        "Questions do not suggest the answer or bring in details the child has not said; "
+        'no "…, right?".',
+    )
+    assert "lover ikke at holde det hemmeligt" in rows[10][6]
+    assert "does not promise secrecy" in rows[10][7]
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:  # a new installation has nothing to be offered
+            answered = conn.execute(text("SELECT defaults_answered FROM rubricsettings")).all()
+    finally:
+        engine.dispose()
+    assert answered == [(EDITION,)]
 
 
-def test_the_migration_makes_the_twelve_criteria_on_sqlite() -> None:
-    url = f"sqlite:///{_DATA / f'criteria-{uuid.uuid4().hex[:8]}.db'}"
+def test_a_new_database_starts_with_the_thirteen_criteria_on_sqlite() -> None:
+    url = f"sqlite:///{DATA / f'criteria-{uuid.uuid4().hex[:8]}.db'}"
     migrate(url, base_users=False)
-    check_the_twelve(catalogue_in(url))
+    check_the_thirteen(url)
 
 
-def test_the_migration_makes_the_twelve_criteria_on_postgres() -> None:
+def test_a_new_database_starts_with_the_thirteen_criteria_on_postgres() -> None:
     with postgres_database("vs_criteria", base_users=False) as url:
-        check_the_twelve(catalogue_in(url))
+        check_the_thirteen(url)
 
 
 def test_anyone_signed_in_reads_the_catalogue(
@@ -72,9 +97,9 @@ def test_anyone_signed_in_reads_the_catalogue(
     catalogue = client.get(API).json()
     assert catalogue["criteria_required"] is True and catalogue["groups"] == []
     criteria = catalogue["criteria"]
-    assert [c["number"] for c in criteria] == list(range(1, 13))
-    assert criteria[5]["name_da"] == "Åbne spørgsmål"
-    assert criteria[5]["description_en"].startswith("Mostly open invitations")
+    assert [c["number"] for c in criteria] == list(range(1, 14))
+    assert [c["name_da"] for c in criteria] == THIRTEEN
+    assert criteria[3]["description_en"].startswith("Mostly open invitations")
     assert client_for("leader").get(API).status_code == 200
     from app.main import app
 
@@ -97,7 +122,7 @@ def test_the_administrator_keeps_the_rubric(db: str, client_for: ClientFor) -> N
     )
     assert response.status_code == 201, response.text
     added = response.json()
-    assert (added["number"], added["version"], added["retired"]) == (13, 1, False)
+    assert (added["number"], added["version"], added["retired"]) == (14, 1, False)
     # Edit: a new wording is a new version; the same wording is not.
     response = admin.patch(f"{API}/{added['id']}", json={"name_en": "Silences"})
     assert response.json()["version"] == 2 and response.json()["name_da"] == "Tavshed"
@@ -158,7 +183,7 @@ def test_only_the_administrator_changes_the_rubric(
             response = person.request(method, path, json=json)
             assert response.status_code == 403, (who, method, path)
     catalogue = client.get(API).json()
-    assert len(catalogue["criteria"]) == 12 and catalogue["criteria_required"] is True
+    assert len(catalogue["criteria"]) == 13 and catalogue["criteria_required"] is True
     assert catalogue["criteria"][0]["version"] == 1 and catalogue["groups"] == []
 
 

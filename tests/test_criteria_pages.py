@@ -3,7 +3,6 @@ without JavaScript; refusals in the reader's language, nothing stored."""
 
 import html
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,24 +14,13 @@ from sqlmodel import select
 from app.audit.models import AuditEntry
 from app.core.db import session_scope
 from app.criteria.models import Criterion, CriterionGroup, CriterionVersion, RubricSettings
-from tests.feedback_helpers import new_recording, reset_rubric
-from tests.mediafiles import MediaSet
-from tests.test_accessibility import AXE_JS, axe_violations
-from tests.test_pages_browser import log_in
+from tests.support.accounts import ClientFor
+from tests.support.browser import AXE_JS, axe_page, axe_violations, tab_to
+from tests.support.feedback import new_recording
+from tests.support.media import MediaSet
 
-ClientFor = Callable[[str], TestClient]
 PAGE = "/admin/criteria"
 SHOTS = Path("/work/notes/shots/pages")
-
-
-@pytest.fixture(autouse=True)
-def rubric(request: pytest.FixtureRequest) -> Iterator[None]:
-    for name in ("db", "sqlite_db", "shared_db"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name)
-            reset_rubric()
-            break
-    yield
 
 
 @pytest.fixture
@@ -85,34 +73,41 @@ def test_page_lists_the_rubric_in_both_languages(db: str, admin: TestClient) -> 
     assert '<a href="/admin/criteria">Kriterier</a>' in page.text  # the admin navigation
     with session_scope() as session:
         wordings = session.exec(select(CriterionVersion).order_by(CriterionVersion.id)).all()  # type: ignore[arg-type]
-    assert len(wordings) == 12
+    assert len(wordings) == 13
     body = text_of(page.text)
     for v in wordings:
         for part in (v.name_da, v.name_en, v.description_da, v.description_en):
             assert part in body
     # Rubric order, each numbered as the number keys pick it, and at version 1.
     shown = re.findall(r'<span class="number">(\d+)</span> ([^<]+)</h3>', page.text)
-    assert [int(n) for n, _ in shown] == list(range(1, 13))
+    assert [int(n) for n, _ in shown] == list(range(1, 14))
     assert [html.unescape(name) for _, name in shown] == [v.name_da for v in wordings]
-    assert body.count("Version 1") == 12
+    assert body.count("Version 1") == 13
     assert "keeps the wording it was given under" not in body  # Danish page
     assert "beholder den formulering" in body or "ny version" in body
     english = admin.get(PAGE, params={"lang": "en"})
     assert "Feedback already given keeps the wording it was given under" in text_of(english.text)
 
 
+# A criterion's wording as the page's form sends it, and the same criterion worded anew.
+SILENCE = {
+    "name_da": "Tavshed",
+    "name_en": "Silence",
+    "description_da": "Giver barnet tid.",
+    "description_en": "Gives the child time.",
+}
+PAUSES = {
+    "name_da": "Pauser",
+    "name_en": "Pauses",
+    "description_da": "Giver barnet tid til at tænke.",
+    "description_en": "Gives the child time to think.",
+}
+
+
 def test_add_and_edit_make_versions_and_old_feedback_keeps_its_wording(
     sqlite_db: str, admin: TestClient, client: TestClient, media: MediaSet
 ) -> None:
-    response = post(
-        admin,
-        PAGE,
-        name_da="Tavshed",
-        name_en="Silence",
-        description_da="Giver barnet tid.",
-        description_en="Gives the child time.",
-        group_id="",
-    )
+    response = post(admin, PAGE, **SILENCE, group_id="")
     assert response.status_code == 303  # type: ignore[attr-defined]
     new_id = criterion_id("Silence")
     assert response.headers["location"] == f"{PAGE}?saved=1#criterion-{new_id}"  # type: ignore[attr-defined]
@@ -126,15 +121,7 @@ def test_add_and_edit_make_versions_and_old_feedback_keeps_its_wording(
     )
     assert given.status_code == 201, given.text
 
-    edited = post(
-        admin,
-        f"{PAGE}/{new_id}",
-        name_da="Pauser",
-        name_en="Pauses",
-        description_da="Giver barnet tid til at tænke.",
-        description_en="Gives the child time to think.",
-        group_id="",
-    )
+    edited = post(admin, f"{PAGE}/{new_id}", **PAUSES, group_id="")
     assert edited.status_code == 303  # type: ignore[attr-defined]
     page = text_of(admin.get(PAGE).text)
     assert "Pauser" in page and "Version 2" in page and "Tavshed" not in page
@@ -149,16 +136,9 @@ def test_add_and_edit_make_versions_and_old_feedback_keeps_its_wording(
     assert [(c["version"], c["name_da"]) for c in items[0]["criteria"]] == [(1, "Tavshed")]
 
     # The same wording again makes no new version.
-    again = post(
-        admin,
-        f"{PAGE}/{new_id}",
-        name_da="Pauser",
-        name_en="Pauses",
-        description_da="Giver barnet tid til at tænke.",
-        description_en="Gives the child time to think.",
-    )
+    again = post(admin, f"{PAGE}/{new_id}", **PAUSES)
     assert again.status_code == 303  # type: ignore[attr-defined]
-    assert counts()[1] == 14
+    assert counts()[1] == 13 + 2  # the defaults, and two wordings of the new one
     with session_scope() as session:
         details = session.exec(
             select(AuditEntry.detail).where(AuditEntry.action == "criteria_changed")
@@ -187,7 +167,7 @@ def test_move_retire_and_restore(sqlite_db: str, admin: TestClient) -> None:
     block = page.split(f'id="criterion-{first}"', 1)[1].split("</li>", 1)[0]
     assert "Udgået" in block and "Gendan" in block
     # The others are numbered from 1 again: a retired criterion cannot be picked by number.
-    assert re.findall(r'<span class="number">(\d+)</span>', page) == [str(n) for n in range(1, 12)]
+    assert re.findall(r'<span class="number">(\d+)</span>', page) == [str(n) for n in range(1, 13)]
     chosen = admin.get("/api/v1/criteria").json()["criteria"]
     assert next(c for c in chosen if c["id"] == first)["retired"] is True
 
@@ -219,7 +199,7 @@ def test_groups_and_the_rubric_setting(db: str, admin: TestClient) -> None:
     sections = re.findall(r'<h2 class="section" id="section-[^"]+">([^<]+)</h2>', page)
     assert sections == ["Uden gruppe", "Lokale"]
     # Its number follows where the page shows it: the number keys pick in the page's order.
-    assert re.search(r'<span class="number">12</span> Lytning</h3>', page)
+    assert re.search(r'<span class="number">13</span> Lytning</h3>', page)
     local = page.split(">Lokale</h2>", 1)[1].split("</section>", 1)[0]
     assert "Lytning" in local and "Listening" in local
     english = admin.get(PAGE, params={"lang": "en"}).text
@@ -321,17 +301,7 @@ def test_bad_edit_stores_nothing(sqlite_db: str, admin: TestClient) -> None:
 @pytest.mark.browser
 def test_criteria_page_in_chromium(browser: Browser, shared_db: str) -> None:
     """Reachable by keyboard with a visible focus; adding a criterion works; screenshot."""
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768},
-        locale="da-DK",
-        bypass_csp=True,  # for axe
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_default_timeout(15_000)
-    try:
-        log_in(page, shared_db, "administrator")
+    with axe_page(browser, shared_db, "administrator") as page:
         page.goto(f"{shared_db}{PAGE}")
         expect(page.get_by_role("heading", name="Kriterier", exact=True)).to_be_visible()
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -342,14 +312,7 @@ def test_criteria_page_in_chromium(browser: Browser, shared_db: str) -> None:
         target = page.locator("li.criterion").first.get_by_role(
             "button", name=re.compile("^Flyt ned")
         )
-        for _ in range(60):
-            page.keyboard.press("Tab")
-            if target.evaluate("el => el === document.activeElement"):
-                break
-        else:
-            pytest.fail("Tab never reached the first criterion's Move down button")
-        outline = target.evaluate("el => getComputedStyle(el).outlineStyle")
-        assert outline == "solid"
+        tab_to(page, target, 60, "the first criterion's Move down button")
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"saved=1#criterion-\d+$"))
         expect(page.get_by_role("status")).to_have_text("Gemt.")
@@ -389,7 +352,7 @@ def test_criteria_page_in_chromium(browser: Browser, shared_db: str) -> None:
         # Bad input: the refusal in Danish at the top, what was typed kept, nothing stored.
         page.fill("#new-name_da", "   ")
         page.fill("#new-name_en", "Only English")
-        page.get_by_role("button", name="Tilføj kriterie").click()
+        page.get_by_role("button", name="Tilføj kriterium").click()
         expect(page.get_by_role("alert")).to_contain_text("Navnet skal")
         expect(page.get_by_role("alert")).to_be_in_viewport()  # beside the form, scrolled to
         expect(page.locator("#new-name_en")).to_have_value("Only English")
@@ -400,6 +363,3 @@ def test_criteria_page_in_chromium(browser: Browser, shared_db: str) -> None:
         page.set_viewport_size({"width": 820, "height": 1180})
         page.goto(f"{shared_db}{PAGE}")
         page.screenshot(path=str(SHOTS / "criteria-da-820x1180.png"))
-    finally:
-        context.close()
-    assert errors == []

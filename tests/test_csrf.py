@@ -14,12 +14,22 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from app.access.models import Share
 from app.core.config import settings
 from app.core.db import session_scope
-from app.sharing.models import Share
-from tests.conftest import BASE_USERS, PASSWORD, live_client, user_id
-from tests.helpers import free_port, upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support.accounts import (
+    BASE_USERS,
+    PASSWORD,
+    ClientFor,
+    current_code,
+    live_client,
+    post_code,
+    post_login,
+    user_id,
+)
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
+from tests.support.servers import free_port
 
 CASEWORKER = BASE_USERS["caseworker"][0]
 
@@ -61,10 +71,7 @@ def test_a_planted_token_cookie_is_refused(recording: str, client: TestClient) -
 
 
 def test_the_token_belongs_to_one_login(
-    recording: str,
-    client: TestClient,
-    client_for,
-    anonymous: TestClient,  # type: ignore[no-untyped-def]
+    recording: str, client: TestClient, client_for: ClientFor, anonymous: TestClient
 ) -> None:
     mine = str(client.headers["X-CSRF-Token"])
     # Another person's valid token does not work in this session, nor mine in theirs.
@@ -142,19 +149,13 @@ def test_host_prefixed_cookies_under_https(sqlite_db: str) -> None:
     with TestClient(app, base_url="https://testserver") as browser:
         browser.get("/login")
         assert set(browser.cookies.keys()) == {"__Host-vs_prelogin", "__Host-vs_csrf"}
-        response = browser.post(
-            "/login",
-            data={
-                "email": CASEWORKER,
-                "password": PASSWORD,
-                "csrf_token": browser.cookies["__Host-vs_csrf"],
-            },
-            follow_redirects=False,
-        )
+        response = post_login(browser, CASEWORKER, cookie="__Host-vs_csrf")
         assert response.status_code == 303
         cookies = response.headers.get_list("set-cookie")
         session = next(c for c in cookies if c.startswith("__Host-vs_session="))
         assert "Secure" in session and "Path=/" in session and "Domain" not in session
+        done = post_code(browser, current_code(CASEWORKER), cookie="__Host-vs_csrf")
+        assert done.status_code == 303
         assert browser.get("/api/v1/me").status_code == 200
         # A plain (sibling-planted) session cookie means nothing under HTTPS.
         value = browser.cookies["__Host-vs_session"]
@@ -235,7 +236,7 @@ def test_another_port_cannot_post_a_share_in_the_victims_name(
     attacker,
     media: MediaSet,  # type: ignore[no-untyped-def]
 ) -> None:
-    from tests.test_pages_browser import log_in
+    from tests.support.browser import log_in
 
     base = shared_db
     api = live_client(base, "caseworker")

@@ -13,9 +13,13 @@ from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from app.jobs.models import JobStatus
-from tests.helpers import ROOT, upload
-from tests.mediafiles import MediaSet
-from tests.test_jobs import Workers, long_speech, the_job, wait_for, workers  # noqa: F401
+from tests.support import ROOT
+from tests.support.jobs import Workers, the_job, wait_for  # noqa: F401
+from tests.support.media import (
+    MediaSet,
+    long_speech,  # noqa: F401
+)
+from tests.support.recordings import upload
 
 # The conftest makes leases and the reaper fast for the other tests; the drill takes them out.
 FAST_TEST_SETTINGS = (

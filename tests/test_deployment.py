@@ -12,19 +12,19 @@ import yaml
 
 from app.cli import COMMANDS
 from app.core.config import Settings
-from tests.conftest import live_client
-from tests.helpers import (
-    ROOT,
+from tests.support import ROOT
+from tests.support.accounts import live_client
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
+from tests.support.servers import (
     app_env,
     free_port,
     healthy,
     start_server,
     start_worker,
     stop,
-    upload,
     wait_until,
 )
-from tests.mediafiles import FORMATS, MediaSet
 
 SETTING_NAMES = {f"SPARRING_{name.upper()}" for name in Settings.model_fields}
 HELPER_VARS = {"SPARRING_HOST", "SPARRING_PORT"}  # read by `videosparring serve`

@@ -3,39 +3,27 @@
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.audit.models import AuditEntry
 from app.core.db import session_scope
 from app.feedback.models import Feedback, FeedbackCriterion, FeedbackList, Notification
-from tests.conftest import user_id
-from tests.feedback_helpers import criterion_ids, new_recording, reset_rubric, share_with
-from tests.mediafiles import MediaSet
-
-ClientFor = Callable[[str], TestClient]
-
-
-@pytest.fixture(autouse=True)
-def rubric(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test starts from the twelve default criteria and no feedback."""
-    for name in ("db", "sqlite_db"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name)  # the database first
-            reset_rubric()
-            break
-    yield
+from tests.support.accounts import ClientFor, user_id
+from tests.support.audit import entries
+from tests.support.feedback import criterion_ids, forget_share_notices, new_recording
+from tests.support.media import MediaSet
+from tests.support.recordings import share
 
 
 @pytest.fixture
 def scene(sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet) -> dict:
     """The caseworker's recording, shared with the supervisor."""
     recording_id, duration = new_recording(client, media)
-    share_with(client, recording_id, user_id("supervisor"))
+    share(client, recording_id, user_id=user_id("supervisor"))
+    forget_share_notices()  # only feedback's notifications count here
     return {
         "rid": recording_id,
         "duration": duration,
@@ -70,14 +58,6 @@ def rows(model: type) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-def audit_entries(action: str, recording_id: str) -> list[AuditEntry]:
-    with session_scope() as session:
-        query = select(AuditEntry).where(
-            AuditEntry.action == action, AuditEntry.recording_id == recording_id
-        )
-        return list(session.exec(query).all())
-
-
 # The usual way: prepare drafts, publish, the caseworker is told and replies ---------------
 
 
@@ -85,7 +65,8 @@ def test_drafts_publish_notify_reply(
     db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     rid, duration = new_recording(client, media)
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
+    forget_share_notices()  # only feedback's notifications count here
     supervisor, other = client_for("supervisor"), client_for("caseworker2")
     criteria = criterion_ids(client)
     point = add(supervisor, rid, item(criteria, start_seconds=2.5))
@@ -94,7 +75,7 @@ def test_drafts_publish_notify_reply(
         rid,
         item(
             criteria,
-            criterion_ids=criteria[4:6],
+            criterion_ids=criteria[2:4],
             kind="development_point",
             start_seconds=0.5,
             end_seconds=duration,
@@ -117,7 +98,8 @@ def test_drafts_publish_notify_reply(
     assert other.get(url(rid)).status_code == 404
 
     # Publishing all drafts in one step: one notification, linking to the first moment.
-    assert supervisor.post(url(rid, "/publish")).json() == {"published": 2}
+    published = supervisor.post(url(rid, "/publish")).json()
+    assert published == {"published": 2, "ids": [span["id"], point["id"]]}  # in time order
     seen = client.get(url(rid)).json()
     assert [i["id"] for i in seen["items"]] == [span["id"], point["id"]]
     assert not any(i["draft"] for i in seen["items"]) and seen["drafts"] == 0
@@ -144,7 +126,9 @@ def test_drafts_publish_notify_reply(
     # A reply to a reply joins the same thread.
     response = supervisor.post(url(rid, f"/{reply['id']}/replies"), json={"text": "Selv tak"})
     assert response.json()["parent_id"] == point["id"]
-    assert audit_entries("feedback_published", rid) and audit_entries("feedback_added", rid)
+    assert entries(action="feedback_published", recording_id=rid) and entries(
+        action="feedback_added", recording_id=rid
+    )
 
 
 def test_self_reflection_is_private_until_published(scene: dict) -> None:
@@ -172,7 +156,7 @@ def test_self_reflection_is_private_until_published(scene: dict) -> None:
     assert owner.get("/api/v1/notifications").json()["items"] == []
     response = owner.post(url(rid, f"/{mine['id']}/publish"))
     assert response.json()["code"] == "feedback.not_a_draft"
-    assert supervisor.post(url(rid, "/publish")).json() == {"published": 0}
+    assert supervisor.post(url(rid, "/publish")).json() == {"published": 0, "ids": []}
 
 
 def test_publish_at_once_notifies_the_caseworker(scene: dict) -> None:
@@ -261,7 +245,7 @@ def test_bad_input_is_refused_and_nothing_stored(
     assert response.status_code == 422, response.text
     assert response.json()["code"] == code
     assert rows(Feedback) == rows(FeedbackCriterion) == rows(Notification) == 0
-    assert not audit_entries("feedback_added", scene["rid"])
+    assert not entries(action="feedback_added", recording_id=scene["rid"])
 
 
 def test_errors_come_in_the_readers_language(scene: dict) -> None:
@@ -275,7 +259,8 @@ def test_errors_come_in_the_readers_language(scene: dict) -> None:
     response = scene["supervisor"].post(
         url(scene["rid"]), json=item(scene["criteria"], start_seconds=10_000)
     )
-    assert f"{scene['duration']:.1f}" in response.json()["detail"]
+    # In Danish, with the Danish decimal comma (issue 19, point 5).
+    assert f"{scene['duration']:.1f}".replace(".", ",") in response.json()["detail"]
 
 
 def test_not_a_number_is_refused(scene: dict) -> None:
@@ -327,7 +312,7 @@ def test_reply_to_an_item_on_another_recording(scene: dict, media: MediaSet) -> 
     assert rows(Feedback) == before
 
 
-# Access: the one rule of app.sharing ------------------------------------------------------
+# Access: the one rule of app.access ------------------------------------------------------
 
 
 def test_who_sees_a_recording_sees_its_published_feedback(
@@ -397,8 +382,8 @@ def test_feedback_keeps_the_wording_and_shows_retired_criteria(
     assert listed[old["id"]]["criteria"][0] | {"retired": False} == {
         "id": criteria[0],
         "version": 1,
-        "name_da": "Kontaktetablering",
-        "name_en": "Establishing contact",
+        "name_da": "Kontakt og tryghed",
+        "name_en": "Contact and emotional safety",
         "retired": False,
     }
     assert listed[new["id"]]["criteria"][0]["name_da"] == "Kontakt"
@@ -441,14 +426,14 @@ def test_criteria_optional_when_the_administrator_says_so(
 def test_grouped_by_criterion_strengths_first(scene: dict) -> None:
     supervisor, rid, criteria = scene["supervisor"], scene["rid"], scene["criteria"]
     for kind, start in [("question", 0.5), ("development_point", 1.0), ("strength", 3.0)]:
-        add(supervisor, rid, item([criteria[6]], kind=kind, start_seconds=start, publish=True))
+        add(supervisor, rid, item([criteria[5]], kind=kind, start_seconds=start, publish=True))
     add(
         supervisor,
         rid,
-        item(criteria, criterion_ids=[criteria[0], criteria[6]], kind="strength", start_seconds=2),
+        item(criteria, criterion_ids=[criteria[0], criteria[5]], kind="strength", start_seconds=2),
     )
     grouped = supervisor.get(url(rid, "/grouped")).json()
-    assert [g["criterion"]["id"] for g in grouped["groups"]] == [criteria[0], criteria[6]]
+    assert [g["criterion"]["id"] for g in grouped["groups"]] == [criteria[0], criteria[5]]
     listening = grouped["groups"][1]
     assert listening["criterion"]["name_en"] == "Active listening"
     assert listening["counts"] == {"strength": 2, "development_point": 1, "question": 1}
@@ -466,7 +451,7 @@ def test_reading_feedback_is_one_audited_viewing(scene: dict) -> None:
     for _ in range(3):
         assert scene["supervisor"].get(url(rid)).status_code == 200
     scene["supervisor"].get(url(rid, "/grouped"))
-    views = [e for e in audit_entries("view", rid) if e.detail == "feedback"]
+    views = [e for e in entries(action="view", recording_id=rid) if e.detail == "feedback"]
     assert len(views) == 1 and views[0].actor_id == user_id("supervisor")
 
 
@@ -499,7 +484,7 @@ def test_csv_export(scene: dict) -> None:
         "00:00:01.250",
         "00:00:02.500",
         "styrke",
-        "Kontaktetablering; Rammesætning – formål og dagsorden",
+        "Kontakt og tryghed; Rammesætning (formål, mandat, rettigheder, grundregler)",
         "Søren Supervisor",
         "",
         "'=SUM(A1) <b>godt</b>",
@@ -509,7 +494,9 @@ def test_csv_export(scene: dict) -> None:
     english = supervisor.get(url(rid, "/export.csv"), headers={"Accept-Language": "en"})
     rows_en = list(csv.reader(io.StringIO(english.text)))
     assert rows_en[0][0] == "time" and rows_en[1][5] == "draft"
-    downloads = [e for e in audit_entries("download", rid) if e.detail == "feedback.csv"]
+    downloads = [
+        e for e in entries(action="download", recording_id=rid) if e.detail == "feedback.csv"
+    ]
     assert {e.actor_id for e in downloads} == {user_id("caseworker"), user_id("supervisor")}
 
 
@@ -519,11 +506,13 @@ def test_the_list_is_the_same_json_however_it_is_built(
     """The API writes its list from plain rows (fast); it must equal the model's JSON, on
     both databases: items, replies, drafts, deleted items with replies, retired criteria."""
     from app.accounts.models import User
-    from app.feedback import listing
+    from app.accounts.subject import Subject
+    from app.feedback.reading import Reading
+    from app.feedback.targets import Here, Target
     from app.recordings.models import Recording
 
     recording_id, _ = new_recording(client, media)
-    share_with(client, recording_id, user_id("supervisor"))
+    share(client, recording_id, user_id=user_id("supervisor"))
     supervisor = client_for("supervisor")
     crit = criterion_ids(client)
     first = supervisor.post(url(recording_id), json=item(crit, publish=True)).json()
@@ -539,7 +528,8 @@ def test_the_list_is_the_same_json_however_it_is_built(
             reader = session.get(User, user_id(who))
             recording = session.get(Recording, recording_id)
             assert reader and recording
-            reading = listing.Reading(session=session, user=reader, recording=recording)
+            target = Target.of_recording(recording)
+            reading = Reading(Here(session, Subject.of(reader), target))
             for page in ({}, {"offset": 0, "limit": 1}, {"offset": 1, "limit": 5}):
                 fast = json.loads(reading.listing_json(**page))
                 checked = FeedbackList.model_validate(reading.listing(**page).model_dump())

@@ -4,24 +4,22 @@ its time on the timeline; publish; the caseworker sees the notification, opens i
 moment, replies; the supervisor sees the reply. Plus the keys that must not fire while
 typing, markers by keyboard, drag for a range, filters, and the page at three sizes.
 
-The recording comes from tests/factories.py (a real upload, made ready without Whisper):
+The recording comes from tests/support/factories.py (a real upload, made ready without Whisper):
 the pipeline is not the subject here. Set-up as in test_pages_browser.py: the live server
 and this process share the SQLite file (`shared_db`)."""
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser_fixtures import show_transcript
-from tests.conftest import live_client, user_id
-from tests.factories import ready_recording
-from tests.feedback_helpers import criterion_ids, reset_rubric
-from tests.mediafiles import MediaSet
-from tests.test_pages_browser import LOCALE, log_in, watch_errors
+from tests.support.accounts import live_client, user_id
+from tests.support.browser import show_transcript
+from tests.support.factories import ready_recording
+from tests.support.feedback import criterion_ids
+from tests.support.media import MediaSet
 
 pytestmark = pytest.mark.browser
 
@@ -32,43 +30,12 @@ SECONDS = 60
 
 
 @pytest.fixture(scope="module")
-def owner_api(shared_db: str) -> Iterator[httpx.Client]:
-    reset_rubric()
-    client = live_client(shared_db, "caseworker")
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture(scope="module")
-def recording(owner_api: httpx.Client, media: MediaSet) -> str:
+def recording(api: httpx.Client, media: MediaSet) -> str:
     """The caseworker's ready recording, shared with the supervisor."""
-    rid = ready_recording(owner_api, media, seconds=SECONDS, title="Samtale med Sofie")
-    shared = owner_api.post(
-        f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")}
-    )
+    rid = ready_recording(api, media, seconds=SECONDS, title="Samtale med Sofie")
+    shared = api.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")})
     assert shared.status_code == 201, shared.text
     return rid
-
-
-@pytest.fixture
-def context_for(browser: Browser, shared_db: str) -> Iterator:  # type: ignore[type-arg]
-    """Logged-in pages by role; each fails its test on a script or console error."""
-    made: list[tuple[BrowserContext, list[str]]] = []
-
-    def make(who: str, size: tuple[int, int] = (1366, 768)) -> Page:
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale=LOCALE)
-        tab = context.new_page()
-        made.append((context, watch_errors(tab)))
-        tab.set_default_timeout(15_000)
-        log_in(tab, shared_db, who)
-        return tab
-
-    yield make
-    for context, errors in made:
-        context.close()
-        assert errors == [], f"script or console errors: {errors}"
 
 
 def play_to(page: Page, seconds: float) -> None:
@@ -91,10 +58,10 @@ def current_time(page: Page) -> float:
 
 def test_supervisor_gives_feedback_and_caseworker_replies_from_the_notification(
     recording: str,
-    context_for,
+    tab_for,
     shared_db: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    sup = context_for("supervisor")
+    sup = tab_for("supervisor")
     sup.goto(f"{shared_db}/recordings/{recording}")
     expect(sup.locator("#timeline-box")).to_be_visible()
     play_to(sup, 20.0)
@@ -139,7 +106,7 @@ def test_supervisor_gives_feedback_and_caseworker_replies_from_the_notification(
     expect(sup.locator("#drafts-bar")).to_be_hidden()
     expect(sup.locator(".fb.kind-development_point .draft-badge")).to_have_count(0)
 
-    cw = context_for("caseworker")
+    cw = tab_for("caseworker")
     cw.goto(f"{shared_db}/recordings")
     badge = cw.locator("#notes-link .count-badge")
     expect(badge).to_have_text("1")
@@ -163,13 +130,13 @@ def test_supervisor_gives_feedback_and_caseworker_replies_from_the_notification(
 
 def test_keys_markers_ranges_and_filters(
     recording: str,
-    owner_api: httpx.Client,
-    context_for,
+    api: httpx.Client,
+    tab_for,
     shared_db: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    criteria = [c["id"] for c in owner_api.get("/api/v1/criteria").json()["criteria"]]
+    criteria = [c["id"] for c in api.get("/api/v1/criteria").json()["criteria"]]
     for start, kind in ((5.0, "strength"), (30.0, "question"), (50.0, "strength")):
-        made = owner_api.post(
+        made = api.post(
             f"/api/v1/recordings/{recording}/feedback",
             json={
                 "kind": kind,
@@ -180,7 +147,7 @@ def test_keys_markers_ranges_and_filters(
             },
         )
         assert made.status_code == 201, made.text
-    page = context_for("caseworker")
+    page = tab_for("caseworker")
     page.goto(f"{shared_db}/recordings/{recording}")
     page.evaluate("document.getElementById('player').currentTime = 0")
     # N and P move between markers and seek.
@@ -244,11 +211,11 @@ def test_keys_markers_ranges_and_filters(
 @pytest.mark.parametrize("size", list(SIZES))
 def test_player_and_feedback_are_visible_together(
     recording: str,
-    context_for,
+    tab_for,
     shared_db: str,
     size: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    page = context_for("supervisor", SIZES[size])
+    page = tab_for("supervisor", SIZES[size])
     page.goto(f"{shared_db}/recordings/{recording}")
     expect(page.locator("#timeline-box")).to_be_visible()
     page.locator("#player").scroll_into_view_if_needed()
@@ -263,32 +230,32 @@ def test_player_and_feedback_are_visible_together(
 
 
 def test_a_long_transcript_arrives_after_the_page_with_its_marks(
-    owner_api: httpx.Client,
+    api: httpx.Client,
     media: MediaSet,
-    context_for,
+    tab_for,
     shared_db: str,  # type: ignore[no-untyped-def]
 ) -> None:
     """The page brings the transcript's first screen; the script fetches the rest, marks
     the feedback beside the lines that arrived later, and their times seek the player."""
-    from app.transcripts.pages import FIRST_LINES
-    from tests.factories import Line
+    from app.player.view import FIRST_LINES
+    from tests.support.factories import Line
 
     total = FIRST_LINES + 40
     lines = [Line(i * 0.25, i * 0.25 + 0.2, f"Linje {i}.") for i in range(total)]
-    rid = ready_recording(owner_api, media, seconds=SECONDS, lines=lines, title="Lang udskrift")
+    rid = ready_recording(api, media, seconds=SECONDS, lines=lines, title="Lang udskrift")
     late = lines[-5]
-    made = owner_api.post(
+    made = api.post(
         f"/api/v1/recordings/{rid}/feedback",
         json={
             "kind": "question",
             "start_seconds": late.start,
-            "criterion_ids": criterion_ids(owner_api)[:1],
+            "criterion_ids": criterion_ids(api)[:1],
             "text": "Hvad skete der her?",
             "publish": True,
         },  # fmt: skip
     )
     assert made.status_code == 201, made.text
-    page = context_for("caseworker")
+    page = tab_for("caseworker")
     page.goto(f"{shared_db}/recordings/{rid}")
     page.wait_for_function(
         "n => document.querySelectorAll('#transcript .segment').length === n"
@@ -304,21 +271,70 @@ def test_a_long_transcript_arrives_after_the_page_with_its_marks(
     )
 
 
-def test_threads_fetched_after_the_page_bring_their_forms_when_opened(
-    owner_api: httpx.Client,
+def test_items_between_lines_are_marked_on_the_line_they_follow(
+    api: httpx.Client,
     media: MediaSet,
-    context_for,
+    tab_for,
+    shared_db: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 19: an item pressed a moment before a line starts, or in a pause between two
+    lines, is marked on the line it follows; a range in a pause too."""
+    from tests.support.factories import Line
+
+    said = [
+        Line(0.5, 6.0, "Hej, jeg hedder Mette."),
+        Line(6.5, 14.0, "I dag skal vi tale om skolen."),
+        Line(15.0, 20.0, "Hvordan har du det i frikvarteret?"),
+    ]
+    rid = ready_recording(api, media, seconds=SECONDS, lines=said, title="Mellem linjerne")
+    criteria = criterion_ids(api)[:1]
+    for kind, start, end in [
+        ("strength", 6.47, None), ("question", 14.5, None), ("development_point", 14.2, 14.8),
+        ("question", 16.0, None),
+    ]:  # fmt: skip
+        made = api.post(
+            f"/api/v1/recordings/{rid}/feedback",
+            json={
+                "kind": kind,
+                "start_seconds": start,
+                "end_seconds": end,
+                "criterion_ids": criteria,
+                "text": f"Ved {start}",
+                "publish": True,
+            },  # fmt: skip
+        )
+        assert made.status_code == 201, made.text
+    page = tab_for("caseworker")
+    page.goto(f"{shared_db}/recordings/{rid}")
+    show_transcript(page)
+    rows = page.locator("#transcript .segment")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0).locator(".fb-mark.kind-strength")).to_have_count(1)
+    expect(rows.nth(0).locator(".fb-mark")).to_have_count(1)
+    expect(rows.nth(1).locator(".fb-mark.kind-question")).to_have_count(1)
+    expect(rows.nth(1).locator(".fb-mark.kind-development_point")).to_have_count(1)
+    expect(rows.nth(1).locator(".fb-mark")).to_have_count(2)
+    expect(rows.nth(2).locator(".fb-mark")).to_have_count(1)
+    # The mark opens its item.
+    rows.nth(0).locator(".fb-mark").click()
+    expect(page.locator(".fb[data-start='6.47']")).to_have_class(re.compile("chosen"))
+
+
+def test_threads_fetched_after_the_page_bring_their_forms_when_opened(
+    api: httpx.Client,
+    media: MediaSet,
+    tab_for,
     shared_db: str,  # type: ignore[no-untyped-def]
 ) -> None:
     """The threads after the first screen arrive with their reply and edit forms held back
     (a page with thousands of text forms grows slow in Chromium); opening a box puts its
     form in place, and replying and editing work as on the first threads."""
-    from app.feedback.recording_view import FIRST_THREADS
+    from app.feedback.view import FIRST_THREADS
 
-    rid = ready_recording(owner_api, media, seconds=SECONDS, title="Mange punkter")
-    crit = criterion_ids(owner_api)[:1]
+    rid = ready_recording(api, media, seconds=SECONDS, title="Mange punkter")
+    crit = criterion_ids(api)[:1]
     for n in range(FIRST_THREADS + 2):
-        made = owner_api.post(
+        made = api.post(
             f"/api/v1/recordings/{rid}/feedback",
             json={
                 "kind": "strength",
@@ -329,7 +345,7 @@ def test_threads_fetched_after_the_page_bring_their_forms_when_opened(
             },  # fmt: skip
         )
         assert made.status_code == 201, made.text
-    page = context_for("caseworker")
+    page = tab_for("caseworker")
     page.goto(f"{shared_db}/recordings/{rid}")
     last = page.locator("#feedback-list > article.fb", has_text=f"Punkt {FIRST_THREADS + 1}")
     expect(last).to_have_count(1)
@@ -345,3 +361,29 @@ def test_threads_fetched_after_the_page_bring_their_forms_when_opened(
     expect(page.locator("#feedback-form textarea[name=text]")).to_have_value(
         f"Punkt {FIRST_THREADS + 1}"
     )
+
+
+def test_only_the_caseworkers_own_items_are_badged_as_their_own(
+    api: httpx.Client,
+    media: MediaSet,
+    tab_for,  # type: ignore[no-untyped-def]
+    shared_db: str,
+) -> None:
+    """ "Sagsbehandlerens egen" marks a self-reflection; the caseworker's reply to the
+    supervisor's item is a reply, not one."""
+    rid = ready_recording(api, media, seconds=20, title="Egen eller svar")
+    api.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")})
+    feedback = f"/api/v1/recordings/{rid}/feedback"
+    criterion = criterion_ids(api)[0]
+    own = {"kind": "strength", "start_seconds": 2, "criterion_ids": [criterion],
+           "text": "Min egen refleksion.", "publish": True}  # fmt: skip
+    own_id = api.post(feedback, json=own).json()["id"]
+    supervisor = live_client(shared_db, "supervisor")
+    given = supervisor.post(feedback, json=own | {"start_seconds": 8, "text": "Godt spørgsmål."})
+    answered = api.post(f"{feedback}/{given.json()['id']}/replies", json={"text": "Tak!"})
+    assert answered.status_code == 201, answered.text
+    page = tab_for("caseworker")
+    page.goto(f"{shared_db}/recordings/{rid}")
+    expect(page.locator(f"#fb-{own_id} .self-badge")).to_have_count(1)
+    expect(page.locator(f"#fb-{given.json()['id']}")).to_contain_text("Tak!")
+    expect(page.locator(f"#fb-{given.json()['id']} .self-badge")).to_have_count(0)

@@ -1,9 +1,10 @@
 """The sparring document: what it holds (pure), the page and the PDF (WeasyPrint, read back
 with poppler's pdftoppm and pdftotext), access, audit, and the page in Chromium."""
 
+import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
 
-from app.audit.models import AuditEntry
 from app.core.db import session_scope
 from app.feedback import document
 from app.feedback.models import (
@@ -27,11 +26,15 @@ from app.feedback.models import (
 from app.recordings.models import Recording
 from app.transcripts import service as transcripts
 from app.transcripts.models import Segment
-from tests.conftest import BASE_USERS, PASSWORD, live_client, user_id
-from tests.feedback_helpers import criterion_ids, new_recording, reset_rubric, share_with
-from tests.mediafiles import MediaSet
+from app.transcripts.placing import lines_for
+from tests.support.accounts import ClientFor, live_client, user_id
+from tests.support.audit import entries
+from tests.support.browser import log_in
+from tests.support.factories import Line, ready_recording
+from tests.support.feedback import criterion_ids, new_recording
+from tests.support.media import MediaSet
+from tests.support.recordings import share
 
-ClientFor = Callable[[str], TestClient]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "sparring"
 SCRIPT = '<script>alert("x")</script> og <b>fed</b>'
 LINES = [
@@ -48,15 +51,15 @@ def seg(start: float, end: float, text: str = "") -> Segment:
     return Segment(transcript_id=1, position=0, start=start, end=end, machine_text=text)
 
 
-def test_a_range_covers_the_segments_it_overlaps_and_a_point_the_one_it_is_in() -> None:
+def test_a_range_goes_with_the_segments_it_overlaps_and_a_point_with_the_one_it_is_in() -> None:
     segments = [seg(0, 2, "a"), seg(2, 4, "b"), seg(5, 7, "c")]
     texts = lambda found: [s.text for s in found]  # noqa: E731
-    assert texts(document.covered(segments, 1.0, 3.0)) == ["a", "b"]
-    assert texts(document.covered(segments, 2.0, 4.0)) == ["b"]  # touching is not covering
-    assert texts(document.covered(segments, 3.5, 6.0)) == ["b", "c"]
-    assert texts(document.covered(segments, 2.0, None)) == ["b"]  # a boundary: the next one
-    assert texts(document.covered(segments, 7.0, None)) == ["c"]  # the very end
-    assert texts(document.covered(segments, 4.5, None)) == []  # a gap in the transcript
+    assert texts(lines_for(segments, 1.0, 3.0)) == ["a", "b"]
+    assert texts(lines_for(segments, 2.0, 4.0)) == ["b"]  # touching is not covering
+    assert texts(lines_for(segments, 3.5, 6.0)) == ["b", "c"]
+    assert texts(lines_for(segments, 2.0, None)) == ["b"]  # a boundary: the next one
+    assert texts(lines_for(segments, 7.0, None)) == ["c"]  # the very end
+    assert texts(lines_for(segments, 4.5, None)) == ["b"]  # a gap: the line it follows
     assert document.when(65.4, None) == "1:05"
     assert document.when(5, 3725) == "0:05–1:02:05"
 
@@ -85,6 +88,8 @@ def public(fid: int, kind: FeedbackKind | None, text: str, **fields: Any) -> Fee
         "edited": False,
         "edited_at": None,
         "deleted": False,
+        "place": "recording",
+        "brought": False,
     }
     return FeedbackPublic(**(values | fields))
 
@@ -190,10 +195,9 @@ def add_transcript(recording_id: str, duration: float) -> None:
 
 @pytest.fixture
 def scene(db: str, client: TestClient, client_for: ClientFor, media: MediaSet) -> Scene:
-    reset_rubric()
     rid, duration = new_recording(client, media)
     add_transcript(rid, duration)
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
     supervisor = client_for("supervisor")
     criteria = criterion_ids(client)
     base = f"/api/v1/recordings/{rid}/feedback"
@@ -206,7 +210,7 @@ def scene(db: str, client: TestClient, client_for: ClientFor, media: MediaSet) -
     third = duration / 3
     strength = add(
         supervisor, kind="strength", start_seconds=third * 0.5, end_seconds=third * 1.5,
-        criterion_ids=criteria[4:6], text="Du venter roligt på barnets svar.",
+        criterion_ids=criteria[2:4], text="Du venter roligt på barnets svar.",
     )  # fmt: skip
     add(supervisor, kind="question", start_seconds=third * 2.5, text=SCRIPT)
     add(supervisor, kind="development_point", start_seconds=third * 2.2, text="Kladden her",
@@ -232,14 +236,6 @@ def pdf_text(tmp_path: Path, body: bytes, name: str) -> tuple[str, list[Path]]:
     return " ".join(text.split()), pages
 
 
-def audit_rows(recording_id: str, action: str) -> list[AuditEntry]:
-    with session_scope() as session:
-        query = select(AuditEntry).where(
-            AuditEntry.recording_id == recording_id, AuditEntry.action == action
-        )
-        return list(session.exec(query).all())
-
-
 def test_the_pdf_holds_feedback_criteria_kinds_and_transcript_lines(
     scene: Scene, db: str, tmp_path: Path
 ) -> None:
@@ -258,7 +254,9 @@ def test_the_pdf_holds_feedback_criteria_kinds_and_transcript_lines(
     ):  # fmt: skip
         assert expected in text, f"{expected!r} not in the PDF: {text}"
     assert "Kladden her" not in text  # drafts are not handed over
-    assert [e.detail for e in audit_rows(scene.rid, "download")] == ["sparring.pdf"]
+    assert [e.detail for e in entries(action="download", recording_id=scene.rid)] == [
+        "sparring.pdf"
+    ]
 
     english = scene.supervisor.get(url, params={"lang": "en"})
     assert english.status_code == 200
@@ -280,7 +278,9 @@ def test_the_page_escapes_feedback_and_links_its_pdf(scene: Scene, db: str) -> N
     assert f'href="/recordings/{scene.rid}/sparring.pdf?lang=da"' in html
     assert "Hent PDF" in html and "Du venter roligt" in html and LINES[2] in html
     assert "Kladden her" not in html
-    assert [e.detail for e in audit_rows(scene.rid, "view") if e.detail == "sparring"]
+    assert [
+        e.detail for e in entries(action="view", recording_id=scene.rid) if e.detail == "sparring"
+    ]
     english = scene.owner.get(f"/recordings/{scene.rid}/sparring", params={"lang": "en"})
     assert "Download PDF" in english.text and "Feedback in time order" in english.text
 
@@ -293,7 +293,49 @@ def test_someone_who_may_not_see_the_recording_gets_404(
         response = other.get(f"/recordings/{scene.rid}/{suffix}")
         assert response.status_code == 404
         assert "Du venter roligt" not in response.text
-    assert not audit_rows(scene.rid, "download")
+    assert not entries(action="download", recording_id=scene.rid)
+
+
+def test_items_between_lines_appear_with_the_line_they_follow(
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    """Issue 19: supervisors press F just after they hear something. A strength a moment
+    before a line starts and a question in a one-second pause are shown with the line they
+    follow, not left without their excerpt."""
+    said = [
+        Line(0.5, 6.0, "Hej, jeg hedder Mette."),
+        Line(6.5, 14.0, "I dag skal vi tale om skolen."),
+        Line(15.0, 20.0, "Hvordan har du det i frikvarteret?"),
+    ]
+    rid = ready_recording(client, media, seconds=30, lines=said)
+    share(client, rid, user_id=user_id("supervisor"))
+    supervisor = client_for("supervisor")
+    criteria = criterion_ids(client)
+
+    def add(**body: Any) -> int:
+        response = supervisor.post(
+            f"/api/v1/recordings/{rid}/feedback",
+            json={"publish": True, "criterion_ids": criteria[:1]} | body,
+        )
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    early = add(kind="strength", start_seconds=6.47, text="Godt at du præsenterer dig.")
+    pause = add(kind="question", start_seconds=14.5, text="Hvorfor pausen her?")
+    inside = add(kind="development_point", start_seconds=16.0, text="Spørg mere åbent.")
+    html = client.get(f"/recordings/{rid}/sparring", params={"lang": "da"}).text
+
+    def excerpt(item: int) -> list[str]:
+        found = re.search(rf'id="item-{item}".*?</article>', html, re.S)
+        assert found, f"item {item} is not in the document"
+        return [
+            " ".join(text.split())
+            for text in re.findall(r'<p class="line">.*?</span>\s*(.*?)</p>', found[0], re.S)
+        ]
+
+    assert excerpt(early) == [said[0].text]
+    assert excerpt(pause) == [said[1].text]
+    assert excerpt(inside) == [said[2].text]
 
 
 # The page in Chromium ------------------------------------------------------------------------
@@ -302,7 +344,6 @@ def test_someone_who_may_not_see_the_recording_gets_404(
 @pytest.fixture
 def live_scene(shared_db: str, media: MediaSet) -> Iterator[tuple[str, str]]:
     owner = live_client(shared_db)
-    reset_rubric()
     rid, duration = new_recording(owner, media)  # type: ignore[arg-type]
     add_transcript(rid, duration)
     criteria = [c["id"] for c in owner.get("/api/v1/criteria").json()["criteria"]]
@@ -325,11 +366,7 @@ def test_printable_page_in_chromium(browser: Any, live_scene: tuple[str, str]) -
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/login")
-    page.fill("#email", BASE_USERS["caseworker"][0])
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{base}/recordings")
+    log_in(page, base, "caseworker")
     page.goto(f"{base}/recordings/{rid}/sparring")
     assert page.locator(".item").count() == 3
     assert page.locator(".item-text").last.inner_text() == SCRIPT  # shown, never run

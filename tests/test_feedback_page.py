@@ -5,7 +5,7 @@ drafts, replies, edits and deletes by form post, bad input refused with nothing 
 
 import json
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,28 +14,30 @@ from sqlmodel import select
 
 from app.core.db import session_scope
 from app.feedback.models import Feedback
-from app.feedback.recording_view import FIRST_THREADS
-from tests.conftest import user_id
-from tests.factories import ready_recording
-from tests.feedback_helpers import criterion_ids, reset_rubric, share_with
-from tests.mediafiles import MediaSet
+from app.feedback.view import FIRST_THREADS
+from tests.support.accounts import ClientFor, user_id
+from tests.support.factories import ready_recording
+from tests.support.feedback import criterion_ids
+from tests.support.media import MediaSet
+from tests.support.recordings import share
 
-ClientFor = Callable[[str], TestClient]
+
+@dataclass
+class Scene:
+    rid: str
+    owner: TestClient
+    supervisor: TestClient
+    other: TestClient  # another caseworker: sees nothing of it
+    criteria: list[int]
 
 
 @pytest.fixture
-def scene(sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet) -> dict:
+def scene(sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet) -> Scene:
     """A ready recording of the caseworker's, shared with the supervisor."""
-    reset_rubric()
     rid = ready_recording(client, media, seconds=60)
-    share_with(client, rid, user_id("supervisor"))
-    return {
-        "rid": rid,
-        "owner": client,
-        "supervisor": client_for("supervisor"),
-        "other": client_for("caseworker2"),
-        "criteria": criterion_ids(client),
-    }
+    share(client, rid, user_id=user_id("supervisor"))
+    others = client_for("supervisor"), client_for("caseworker2")
+    return Scene(rid, client, *others, criterion_ids(client))
 
 
 def add(client: TestClient, rid: str, criteria: list[int], **fields: object) -> dict:
@@ -63,8 +65,8 @@ def count_feedback() -> int:
         return session.exec(select(func.count()).select_from(Feedback)).one()
 
 
-def test_every_item_is_a_marker_and_the_first_threads_come_with_the_page(scene: dict) -> None:
-    rid, supervisor, crit = scene["rid"], scene["supervisor"], scene["criteria"]
+def test_every_item_is_a_marker_and_the_first_threads_come_with_the_page(scene: Scene) -> None:
+    rid, supervisor, crit = scene.rid, scene.supervisor, scene.criteria
     made = [
         add(supervisor, rid, crit, start_seconds=float(i), text=f"Punkt {i}") for i in range(40)
     ]
@@ -85,13 +87,8 @@ def test_every_item_is_a_marker_and_the_first_threads_come_with_the_page(scene: 
     assert len(articles(supervisor.get(f"/recordings/{rid}?all=1").text)) == 41
 
 
-def test_filters_narrow_the_list_on_the_server(scene: dict) -> None:
-    rid, supervisor, owner, crit = (
-        scene["rid"],
-        scene["supervisor"],
-        scene["owner"],
-        scene["criteria"],
-    )
+def test_filters_narrow_the_list_on_the_server(scene: Scene) -> None:
+    rid, supervisor, owner, crit = scene.rid, scene.supervisor, scene.owner, scene.criteria
     strength = add(supervisor, rid, crit, kind="strength", criterion_ids=[crit[0]])
     question = add(supervisor, rid, crit, kind="question", criterion_ids=[crit[1]])
     own = add(owner, rid, crit, kind="development_point", text="Jeg var usikker her.")
@@ -113,8 +110,8 @@ def test_filters_narrow_the_list_on_the_server(scene: dict) -> None:
     assert "Supervisorens kladde XQ" not in owner_page
 
 
-def test_feedback_by_form_post_without_javascript(scene: dict) -> None:
-    rid, supervisor, crit = scene["rid"], scene["supervisor"], scene["criteria"]
+def test_feedback_by_form_post_without_javascript(scene: Scene) -> None:
+    rid, supervisor, crit = scene.rid, scene.supervisor, scene.criteria
     page = supervisor.get(f"/recordings/{rid}")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf
@@ -139,7 +136,7 @@ def test_feedback_by_form_post_without_javascript(scene: dict) -> None:
 
     publish = {"csrf_token": csrf[1]}
     assert supervisor.post(f"/recordings/{rid}/feedback/publish", data=publish).status_code == 200
-    owner = scene["owner"]
+    owner = scene.owner
     owner_csrf = re.search(
         r'name="csrf_token" value="([^"]+)"', owner.get(f"/recordings/{rid}").text
     )
@@ -182,9 +179,9 @@ def test_feedback_by_form_post_without_javascript(scene: dict) -> None:
     ],
 )
 def test_bad_form_input_is_refused_in_danish_and_stores_nothing(
-    scene: dict, fields: dict, status: int, words: str
+    scene: Scene, fields: dict, status: int, words: str
 ) -> None:
-    rid, supervisor, crit = scene["rid"], scene["supervisor"], scene["criteria"]
+    rid, supervisor, crit = scene.rid, scene.supervisor, scene.criteria
     csrf = re.search(
         r'name="csrf_token" value="([^"]+)"', supervisor.get(f"/recordings/{rid}").text
     )
@@ -204,21 +201,14 @@ def test_bad_form_input_is_refused_in_danish_and_stores_nothing(
     assert count_feedback() == 0
 
 
-def test_fragments_follow_the_access_rules(scene: dict) -> None:
-    rid, supervisor, other, crit = (
-        scene["rid"],
-        scene["supervisor"],
-        scene["other"],
-        scene["criteria"],
-    )
+def test_fragments_follow_the_access_rules(scene: Scene) -> None:
+    rid, supervisor, other, crit = scene.rid, scene.supervisor, scene.other, scene.criteria
     item = add(supervisor, rid, crit)
     draft = add(supervisor, rid, crit, publish=False)
     assert other.get(f"/recordings/{rid}/feedback/threads").status_code == 404
     assert other.get(f"/recordings/{rid}/feedback/threads/{item['id']}").status_code == 404
     # Someone else's draft does not exist for the caseworker.
-    assert (
-        scene["owner"].get(f"/recordings/{rid}/feedback/threads/{draft['id']}").status_code == 404
-    )
+    assert scene.owner.get(f"/recordings/{rid}/feedback/threads/{draft['id']}").status_code == 404
 
 
 def test_a_long_transcript_comes_with_its_first_screen_and_the_rest_in_pages(
@@ -227,12 +217,12 @@ def test_a_long_transcript_comes_with_its_first_screen_and_the_rest_in_pages(
     """The page renders the transcript's first lines; the rest come as fragments in order
     (the page's script adds them), and ?all=1 renders every line for a browser without
     JavaScript. Someone the recording is not shared with gets nothing."""
-    from app.transcripts.pages import FIRST_LINES
-    from tests.factories import Line
+    from app.player.view import FIRST_LINES
+    from tests.support.factories import Line
 
     lines = [Line(i * 0.4, i * 0.4 + 0.3, f"Linje nummer {i}.") for i in range(FIRST_LINES + 25)]
     rid = ready_recording(client, media, seconds=60, lines=lines)
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
     supervisor = client_for("supervisor")
 
     def numbers(html: str) -> list[int]:

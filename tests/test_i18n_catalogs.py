@@ -14,7 +14,7 @@ from jinja2 import Template
 from app.core.errors import BadInput
 from app.core.i18n import FileSize, N_plural, translate, translate_plural, translations
 from app.core.templates import env
-from tests.helpers import ROOT
+from tests.support import ROOT
 
 LOCALES = ROOT / "app" / "locale"
 LANGS = ("da", "en")
@@ -169,7 +169,7 @@ def test_the_chosen_language_follows_the_person_to_another_browser(sqlite_db: st
     from fastapi.testclient import TestClient
 
     from app.main import app
-    from tests.conftest import login
+    from tests.support.accounts import login
 
     with TestClient(app) as first:
         login(first, "sara@kommune.test")

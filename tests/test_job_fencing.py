@@ -17,9 +17,9 @@ from app.jobs import service as job_service
 from app.jobs.models import JobStatus
 from app.recordings.models import Recording
 from app.transcripts.models import Segment, Transcript
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet
-from tests.test_jobs import count, expire_lease, the_job
+from tests.support.jobs import count, expire_lease, the_job
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
 from workers import pipeline, tasks
 from workers.tasks import run_job
 

@@ -2,102 +2,23 @@
 
 import re
 import signal
-import subprocess
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
-from sqlmodel import col, func, select
+from sqlmodel import select
 
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import reasons
 from app.jobs import service as job_service
-from app.jobs.models import Job, JobStatus
-from app.jobs.queue import huey
+from app.jobs.models import JobStatus
 from app.recordings.models import Recording
 from app.transcripts.models import Segment, Transcript, Word
-from tests.conftest import process_queued_jobs
-from tests.helpers import app_env, start_worker, stop, upload, wait_until
-from tests.mediafiles import FORMATS, MediaSet, ffmpeg
+from tests.support.jobs import Workers, count, expire_lease, process_queued_jobs, the_job, wait_for
+from tests.support.media import FORMATS, MediaSet, long_speech
+from tests.support.recordings import upload
 from workers import pipeline, tasks
 from workers.tasks import run_job
-
-
-def long_speech(media: MediaSet, repeats: int = 7) -> Path:
-    """The three sentences `repeats` times, about 10.7 s each: 4 (43 s) are two of the
-    batched pipeline's 30 s clips of speech, enough to kill a worker between them."""
-    listing = media.made(
-        f"concat-{repeats}.txt",
-        lambda path: path.write_text(f"file '{media.speech()}'\n" * repeats),
-    )
-    return media.made(
-        f"long-speech-{repeats}.m4a",
-        lambda path: ffmpeg("-f", "concat", "-safe", "0", "-i", listing, "-c:a", "aac", path),
-    )
-
-
-def the_job() -> Job:
-    with session_scope() as session:
-        job = session.exec(select(Job)).one()
-        session.expunge(job)
-        return job
-
-
-def expire_lease(job_id: int) -> None:
-    """As if the worker holding the job stopped renewing its lease long ago."""
-    with session_scope() as session:
-        session.execute(
-            update(Job)
-            .where(col(Job.id) == job_id)
-            .values(lease_expires_at=datetime(2000, 1, 1, tzinfo=UTC))
-        )
-
-
-def count(model: type) -> int:
-    with session_scope() as session:
-        return int(session.exec(select(func.count()).select_from(model)).one())
-
-
-T = TypeVar("T")
-
-
-def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
-    """As `wait_until`, and a failure shows the job as it stands."""
-    try:
-        return wait_until(predicate, timeout, what, every=0.2)
-    except AssertionError as error:
-        raise AssertionError(f"{error}; job: {the_job()}") from None
-
-
-class Workers:
-    """Real worker processes (`python -m workers`) on the tests' database and queue."""
-
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, **env: str) -> subprocess.Popen[bytes]:
-        fast_retry = {"SPARRING_JOB_RETRY_DELAY_SECONDS": "0.2", **env}
-        proc = start_worker(app_env(SPARRING_DATABASE_URL=self.database_url, **fast_retry))
-        self.procs.append(proc)
-        return proc
-
-    def stop_all(self) -> None:
-        stop(*self.procs)
-
-
-@pytest.fixture
-def workers(sqlite_db: str) -> Iterator[Workers]:
-    huey.flush()  # no messages left from tests that ran jobs in-process
-    pool = Workers(settings.sqlalchemy_url)
-    yield pool
-    pool.stop_all()
-    huey.flush()
 
 
 @pytest.mark.slow
@@ -203,7 +124,7 @@ def test_reaper_requeues_expired_lease_and_fails_after_last_attempt(
         assert requeued == ([job_id] if attempt < settings.job_max_attempts else [])
         if requeued:  # the page says why nothing moves, not a frozen percentage
             page = client.get(f"/recordings/{recording_id}").text
-            assert "venter på en ledig arbejdsproces" in page and " %" not in page
+            assert "venter på en ledig plads i behandlingen" in page and " %" not in page
     job = the_job()
     assert job.status == JobStatus.failed
     with session_scope() as session:

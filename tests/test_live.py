@@ -7,18 +7,27 @@ Timing and the followers' correction run over a real server: tests/test_live_syn
 import uuid
 
 import pytest
+from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.live import routes as live_routes
 from app.live.hub import Hub
 from app.live.protocol import PLAY_LEAD_MS
 from app.main import app, create_app
-from tests.live_helpers import SECONDS, Scene, joined, make_scene
+from tests.support.feedback import criterion_ids, give
+from tests.support.live import ORIGIN, SECONDS, Scene, joined, make_scene
 
 
 @pytest.fixture
 def scene(sqlite_db: str, client_for, media) -> Scene:  # type: ignore[no-untyped-def]
     return make_scene(client_for, media)
+
+
+def session_item(scene: Scene) -> int:
+    """A published item of the supervisor's in the session."""
+    writer = scene.clients["supervisor"]
+    api = f"/api/v1/sessions/{scene.session_id}/feedback"
+    return give(writer, api, criterion_ids(writer)[0], 2.0, "Godt spørgsmål")
 
 
 def refused_code(scene: Scene, who: str, **options: object) -> int:
@@ -42,6 +51,21 @@ def test_only_participants_from_our_own_pages(scene: Scene, client_for) -> None:
     assert refused_code(missing, "supervisor") == 4404
     with joined(app, scene, "supervisor") as peer:  # a participant the owner shared with
         assert peer.seen[0]["you"] == scene.ids["supervisor"]
+
+
+def test_ids_no_database_holds_or_not_in_canonical_digits_are_refused(scene: Scene) -> None:
+    """Issue 18: an id of 2**63 or more crashed the handshake; '01' or '+1' named the
+    session. Each is refused as FastAPI refuses a bad path value: close code 1008."""
+    headers = {"cookie": f"vs_session={scene.token('supervisor')}", "origin": ORIGIN}
+    sid = scene.session_id
+    for bad in (str(2**63), str(2**64), f"0{sid}", f"+{sid}", f"{sid}.0", f"%20{sid}"):
+        with (
+            TestClient(app) as client,
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect(f"/api/v1/sessions/{bad}/live", headers=headers),
+        ):
+            pass
+        assert refused.value.code == 1008, bad
 
 
 def test_presenter_plays_seeks_pauses_and_followers_hear_it(scene: Scene) -> None:
@@ -169,13 +193,15 @@ def test_a_late_or_returning_follower_catches_up(scene: Scene) -> None:
 
 
 def test_feedback_added_reaches_the_others(scene: Scene) -> None:
+    """Which messages are relayed to whom: tests/test_live_load.py."""
+    item = session_item(scene)
     with (
         joined(app, scene, "caseworker") as presenter,
         joined(app, scene, "supervisor") as writer,
     ):
-        writer.send("feedback", feedback_id=41)
+        writer.send("feedback", feedback_id=item)
         event = presenter.next("feedback")
-        assert (event["by"], event["feedback_id"]) == (scene.ids["supervisor"], 41)
+        assert (event["by"], event["feedback_id"]) == (scene.ids["supervisor"], item)
 
 
 def test_a_removed_participant_is_cut_off(scene: Scene, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,7 +254,7 @@ def test_two_processes_share_one_room_through_redis(scene: Scene) -> None:
             assert (played["position"], played["presenter"]) == (3.0, ids["caseworker"])
             seq = follower.send("seek", position=1.0)  # forged on the other instance
             assert follower.next("refused", seq=seq)["code"] == "live.not_presenter"
-            follower.send("feedback", feedback_id=7)
+            follower.send("feedback", feedback_id=session_item(scene))
             assert presenter.next("feedback")["by"] == ids["supervisor"]
         # The presenter's instance lost it: control passes to the one left, over Redis.
         assert follower.state(presenter=ids["supervisor"])["position"] == 3.0

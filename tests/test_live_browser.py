@@ -4,17 +4,16 @@ saved on one page shows on the others; typing feedback pauses only the typer's p
 for the presenter, the room."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser_fixtures import LOCALE, log_in, watch_errors
-from tests.conftest import live_client
-from tests.feedback_helpers import reset_rubric
-from tests.live_helpers import Scene, make_scene
+from tests.support.accounts import live_client
+from tests.support.browser import PRESS_PLAY, join_room
+from tests.support.live import Scene, make_scene
 
 pytestmark = pytest.mark.browser
 
@@ -29,24 +28,6 @@ IN_VIEW = """id => { const r = document.getElementById(id).getBoundingClientRect
   return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }"""
 
 
-@pytest.fixture
-def tabs(browser: Browser, shared_db: str) -> Iterator[Callable[[str], Page]]:
-    made: list[tuple[BrowserContext, list[str]]] = []
-
-    def make(who: str) -> Page:
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=LOCALE)
-        tab = context.new_page()
-        made.append((context, watch_errors(tab)))
-        tab.set_default_timeout(15_000)
-        log_in(tab, shared_db, who)
-        return tab
-
-    yield make
-    for context, errors in made:
-        context.close()
-        assert errors == [], f"script or console errors: {errors}"
-
-
 def in_sync(presenter: Page, follower: Page, gap: float) -> None:
     # Read the presenter once it plays (not while it waits for an announced start).
     presenter.wait_for_function(PLAYING)
@@ -55,24 +36,21 @@ def in_sync(presenter: Page, follower: Page, gap: float) -> None:
 
 
 def test_the_other_page_follows_play_seek_and_pause(
-    shared_db: str, media: Any, tabs: Callable[[str], Page]
+    shared_db: str, media: Any, tab_for: Callable[..., Page]
 ) -> None:
     scene: Scene = make_scene(lambda who: live_client(shared_db, who), media)  # type: ignore[arg-type]
-    presenter, follower = tabs("caseworker"), tabs("supervisor")
-    for tab in (presenter, follower):
-        tab.goto(f"{shared_db}/sessions/{scene.session_id}")
-        tab.evaluate("document.getElementById('player').muted = true")
-    for tab in (presenter, follower):  # both are here, and both know who presents
-        expect(tab.locator("#live-present li")).to_have_count(2)
+    presenter, follower = tab_for("caseworker"), tab_for("supervisor")
+    join_room(shared_db, scene.session_id, presenter, follower)
     # On a 1366x768 laptop the player, the agenda (the round) and the feedback are in view
     # together as the page opens (sessions.css).
-    follower.wait_for_function("document.getElementById('player').readyState >= 1")
+    # Nothing is loaded before play (preload="none"): the room's play loads it.
+    expect(follower.locator("#player")).to_be_attached()
     for part in ("player", "agenda", "feedback-panel"):
         assert follower.evaluate(IN_VIEW, part), f"#{part} is not wholly in view at 1366x768"
     expect(presenter.locator("#live-present li .live-handover")).to_have_count(1)
 
     # The presenter presses play on its own player: both start at the announced time.
-    presenter.evaluate("document.getElementById('player').play()")
+    presenter.evaluate(PRESS_PLAY)
     presenter.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
     in_sync(presenter, follower, 0.25)
 
@@ -122,18 +100,13 @@ def stopped_together(presenter: Page, follower: Page, tries: int = 3) -> None:
 
 
 def test_typing_pauses_only_the_typer_and_feedback_reaches_every_page(
-    shared_db: str, media: Any, tabs: Callable[[str], Page]
+    shared_db: str, media: Any, tab_for: Callable[..., Page]
 ) -> None:
-    reset_rubric()
     scene: Scene = make_scene(lambda who: live_client(shared_db, who), media)  # type: ignore[arg-type]
-    presenter, typer, other = tabs("caseworker"), tabs("supervisor"), tabs("caseworker2")
+    presenter, typer, other = tab_for("caseworker"), tab_for("supervisor"), tab_for("caseworker2")
     room = (presenter, typer, other)
-    for tab in room:
-        tab.goto(f"{shared_db}/sessions/{scene.session_id}")
-        tab.evaluate("document.getElementById('player').muted = true")
-    for tab in room:
-        expect(tab.locator("#live-present li")).to_have_count(3)
-    presenter.evaluate("document.getElementById('player').play()")
+    join_room(shared_db, scene.session_id, *room)
+    presenter.evaluate(PRESS_PLAY)
     presenter.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
     for tab in (typer, other):
         in_sync(presenter, tab, 0.25)
@@ -146,7 +119,10 @@ def test_typing_pauses_only_the_typer_and_feedback_reaches_every_page(
         tab.wait_for_function(MOVES_ON, arg=now_at(tab) + 0.5)
     assert typer.evaluate("document.getElementById('player').paused")
 
-    # It saves: the feedback shows on the other pages at once (no reload), marker and all.
+    # It saves: the feedback shows on the other pages at once (no reload), marker and all,
+    # each fetching that one thread, not the whole list again.
+    fetched: list[str] = []
+    other.on("request", lambda r: fetched.append(r.url) if "/feedback/threads" in r.url else None)
     typer.locator("#fb-criteria input[data-number='1']").check()
     typer.locator(".kind-pick input[value='strength']").check()
     typer.check("#fb-publish")
@@ -154,6 +130,8 @@ def test_typing_pauses_only_the_typer_and_feedback_reaches_every_page(
     for tab in (presenter, other):
         expect(tab.locator("#feedback-list .fb.kind-strength")).to_contain_text("åbent spørgsmål")
         expect(tab.locator("#marker-list .marker")).to_have_count(1)
+    item = other.locator("#feedback-list .fb.kind-strength").get_attribute("data-id")
+    assert [u.rsplit("/", 1)[1] for u in fetched] == [item], fetched
     # ... and the typer is back with the room, not looking alone.
     in_sync(presenter, typer, 0.25)
     expect(typer.locator("#live")).not_to_have_class(re.compile(r"\bdetached\b"))
@@ -162,9 +140,10 @@ def test_typing_pauses_only_the_typer_and_feedback_reaches_every_page(
     presenter.click("#add-feedback")
     presenter.wait_for_function(PAUSED)
     presenter.fill("#fb-text", "Her venter vi.")
-    where = now_at(presenter)
+    # The presenter's own player settles on the position it announced, as in a pause.
     for tab in (typer, other):
-        tab.wait_for_function(AT, arg=where)
+        stopped_together(presenter, tab)
+    where = now_at(presenter)
     # The presenter cancels: the form's resume plays the room on from there.
     presenter.click("#cancel-feedback")
     for tab in room:

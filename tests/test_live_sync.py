@@ -17,8 +17,8 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from app.live.protocol import position_at
-from tests.conftest import live_client
-from tests.live_helpers import Scene, make_scene
+from tests.support.accounts import live_client
+from tests.support.live import Scene, make_scene
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVESYNC = ROOT / "app" / "static" / "livesync.js"
@@ -28,10 +28,12 @@ CLOCK_ERRORS = [-3200.0, 1500.0, 240.0, 7000.0, -45.0, 610.0]
 
 # A simulated <video> driven by the page's correction, in steps of 5 ms of its own clock:
 # seeks take 60-250 ms, play() 20-60 ms, the media clock runs up to 0.2 % fast or slow,
-# and the page corrects on every state and every 100 ms, as livesync.js does.
+# and the page corrects on every state and every 100 ms, as live.js does.
 SIMULATION = r"""
-const L = require(process.argv[1]);
-const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const L = await import(pathToFileURL(process.argv[1]).href);
+const input = JSON.parse(readFileSync(0, "utf8"));
 let seed = 12345;
 function rnd() { seed = (seed * 16807) % 2147483647; return seed / 2147483647; }
 const result = input.followers.map(function (f, n) {
@@ -172,7 +174,7 @@ def simulate(
         ],
     }
     run = subprocess.run(
-        ["/usr/bin/node", "-e", SIMULATION, str(LIVESYNC)],
+        ["/usr/bin/node", "--input-type=module", "-e", SIMULATION, str(LIVESYNC)],
         input=json.dumps(data), capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     return list(json.loads(run.stdout))

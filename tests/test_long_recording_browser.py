@@ -12,10 +12,11 @@ import pytest
 from playwright.sync_api import Browser
 
 from app.media.probe import probe
-from tests.conftest import live_client
-from tests.factories import make_ready
-from tests.helpers import upload
-from tests.mediafiles import H264, MediaSet, ffmpeg
+from tests.support.accounts import live_client
+from tests.support.browser import load_player
+from tests.support.factories import make_ready
+from tests.support.media import H264, MediaSet, ffmpeg
+from tests.support.recordings import upload
 from workers.media import plan_rendition
 
 
@@ -70,7 +71,7 @@ def test_seeking_near_the_end_of_an_hour_starts_at_once(
         ),
     )
     page.goto(f"{live_server}/recordings/{recording['id']}")
-    page.wait_for_function("() => document.getElementById('player').readyState >= 1")
+    load_player(page)
     before = received["bytes"]
 
     started = time.monotonic()

@@ -5,8 +5,11 @@ validation error names the field in words, as `{"detail", "code"}` on the API an
 error page on pages.
 """
 
+import json
+import re
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -17,9 +20,16 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from app.main import app
-from tests.conftest import BASE_USERS, user_id
-from tests.helpers import app_env, free_port, serving, upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support.access import app_routes
+from tests.support.accounts import BASE_USERS, ClientFor, code_at, free_step, user_id, wait_for_step
+from tests.support.audit import last_seq
+from tests.support.clips import make_clip
+from tests.support.factories import ready_recording
+from tests.support.feedback import criterion_ids
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
+from tests.support.servers import app_env, free_port, serving
+from tests.support.sessions import plan, plan_body
 
 HUGE = str(2**63)
 SECURITY = ["content-security-policy", "x-content-type-options", "x-frame-options"]
@@ -162,12 +172,12 @@ def test_validation_errors_name_the_field_in_words(db: str, client: TestClient) 
 def test_a_500_carries_the_headers_and_a_message(
     db: str, quiet: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.sharing import service as access
+    from app.access import policy
 
-    def broken(**kwargs: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(access, "list_visible", broken)
+    monkeypatch.setattr(policy, "readable_recordings", broken)
     for url, kind in [("/api/v1/recordings", "application/json"), ("/recordings", "text/html")]:
         response = quiet.get(url)
         assert response.status_code == 500
@@ -222,12 +232,12 @@ SKIP = {"/logout"}
 
 
 def page_form_routes() -> list[APIRoute]:
+    from app.access import pages as sharing_pages
     from app.accounts import pages as account_pages
     from app.admin import pages as admin_pages
     from app.leader import pages as leader_pages
     from app.library import pages as library_pages
     from app.recordings import pages as recording_pages
-    from app.sharing import pages as sharing_pages
     from app.transcripts import pages as transcript_pages
 
     routers = [account_pages.router, admin_pages.router, leader_pages.router]
@@ -249,9 +259,7 @@ def form_fields(route: APIRoute) -> list[str]:
 # PostgreSQL only: the stricter database (NUL characters, integer range); ~30 s a run.
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 def test_every_page_form_survives_hostile_values(
-    rid: str,
-    quiet: TestClient,
-    client_for,  # type: ignore[no-untyped-def]
+    rid: str, quiet: TestClient, client_for: ClientFor
 ) -> None:
     admin = client_for("administrator")
     admin._transport.raise_server_exceptions = False
@@ -261,6 +269,7 @@ def test_every_page_form_survives_hostile_values(
         "team_id": str(2**62),
         "share_id": "1",
         "segment_id": "1",
+        "removal_id": str(2**62),
         "token": "x" * 40,
     }
     tried, failures = 0, []
@@ -306,6 +315,10 @@ def test_schemathesis_finds_no_5xx(rid: str, client: TestClient) -> None:
         },
         allow_redirects=False,
     )
+    email = BASE_USERS["caseworker"][0]
+    code = code_at(email, free_step(email) or wait_for_step(email))
+    data = {"code": code, "csrf_token": session.cookies["vs_csrf"]}
+    session.post("/login/second-factor", data=data, allow_redirects=False)
     session.headers["X-CSRF-Token"] = session.cookies["vs_csrf"]
     assert session.get("/api/v1/me").status_code == 200
     tried, errors = 0, []
@@ -354,10 +367,7 @@ QUERY_PAGES = [
 
 
 def test_every_query_parameter_survives_hostile_values(
-    db: str,
-    quiet: TestClient,
-    client_for,
-    anonymous: TestClient,  # type: ignore[no-untyped-def]
+    db: str, quiet: TestClient, client_for: ClientFor, anonymous: TestClient
 ) -> None:
     admin = client_for("administrator")
     admin._transport.raise_server_exceptions = False
@@ -373,3 +383,121 @@ def test_every_query_parameter_survives_hostile_values(
                     failures.append(f"{path}?{name}={value[:20]!r}: {response.status_code}")
     print(f"query fuzz: {tried} requests, {len(failures)} failures")
     assert failures == []
+
+
+# Issue 18: the probe's 500s, and ids that one row answered to under many names. ----------
+
+NOT_CANONICAL = ["1.0", "+1", " 1", "01", "1e0", "0x1", HUGE]
+ID_PARAM = re.compile(r"\{(?!recording_id\})(\w+_id)\}")
+
+
+def routes_with_ids() -> list[tuple[str, str]]:
+    """(method, path) of every route with an integer id in its path (the recording's id is
+    text of its own kind)."""
+    keys, _ = app_routes()
+    found = [tuple(key.split(" ", 1)) for key in sorted(keys) if ID_PARAM.search(key)]
+    return [(method, path) for method, path in found]
+
+
+def test_only_canonical_digits_are_an_id_on_every_route(
+    rid: str, quiet: TestClient, client_for: ClientFor
+) -> None:
+    """'1.0', '+1', ' 1', '01' once all named row 1. Every route with an id answers them as
+    it answers any other id that is no number: 422 with a message, changing nothing."""
+    admin = client_for("administrator")
+    admin._transport.raise_server_exceptions = False  # type: ignore[attr-defined]
+    routes = routes_with_ids()
+    assert len(routes) > 60 and ("POST", "/sessions/{session_id}/summary") in routes
+    start = last_seq()
+    for method, path in routes:
+        who = admin if path.startswith(("/admin/", "/api/v1/criteria")) else quiet
+        for bad in NOT_CANONICAL:
+            url = ID_PARAM.sub(bad, path).replace("{recording_id}", rid)
+            response = who.request(method, url, headers={"Accept-Language": "en"})
+            assert_answer_is_clean(response, f"{method} {url}")
+            assert response.status_code == 422, f"{method} {url!r}: {response.status_code}"
+            number = "must be a whole number" if bad != HUGE else "may be at most"
+            if path.startswith("/api/"):
+                assert number in response.json()["detail"], f"{method} {url!r}"
+            else:
+                assert number in response.text, f"{method} {url!r}"
+    assert last_seq() == start  # nothing was done, nothing audited
+
+
+LONE = "Hej Mette \ud800"  # half of a UTF-16 pair, as JSON's "\ud800" sends it
+
+
+def as_json(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with the surrogate as a JSON escape (httpx cannot encode it as UTF-8)."""
+    return {
+        "content": json.dumps(body).encode(),
+        "headers": {"Content-Type": "application/json", "Accept-Language": "en"},
+    }
+
+
+def test_a_lone_surrogate_in_any_text_gets_a_422_and_changes_nothing(
+    db: str, quiet: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    client = quiet
+    rid = ready_recording(client, media)
+    clip = make_clip(client, rid, 10.0, 20.0)
+    supervisor = user_id("supervisor")
+    sid = plan(client, rid, [supervisor], clip_id=clip)["id"]
+    transcript = f"/api/v1/recordings/{rid}/transcript"
+    segment = client.get(transcript).json()["segments"][0]["id"]
+    item = {"kind": "strength", "start_seconds": 12, "criterion_ids": criterion_ids(client)[:1]}
+
+    def state() -> list[Any]:
+        reads = ("/api/v1/sessions", f"/api/v1/recordings/{rid}/clips", transcript)
+        reads += (f"/api/v1/recordings/{rid}/feedback", "/api/v1/criteria")
+        return [client.get(url).json() for url in reads]
+
+    admin = client_for("administrator")
+    before, start = state(), last_seq()
+    cases: list[tuple[TestClient, str, str, dict[str, Any]]] = [
+        (client, "POST", f"/api/v1/recordings/{rid}/clips", {"title": LONE}),
+        (client, "POST", f"/api/v1/recordings/{rid}/clips", {"request_text": LONE}),
+        (client, "PATCH", f"/api/v1/clips/{clip}", {"title": LONE}),
+        (client, "PATCH", f"/api/v1/clips/{clip}", {"request_text": LONE}),
+        (client, "POST", "/api/v1/sessions", plan_body(rid, [supervisor], question=LONE)),
+        (client, "PATCH", f"/api/v1/sessions/{sid}", {"question": LONE}),
+        (client, "PUT", f"/api/v1/sessions/{sid}/summary", {"summary": LONE}),
+        (client, "PUT", f"/api/v1/sessions/{sid}/summary", {"learning_points": LONE}),
+        (client, "PATCH", f"{transcript}/segments/{segment}", {"text": LONE}),
+        (client, "POST", f"/api/v1/recordings/{rid}/feedback", item | {"text": LONE}),
+        (client, "POST", f"/api/v1/sessions/{sid}/feedback", item | {"text": LONE}),
+        (admin, "POST", "/api/v1/criteria", {"name_da": LONE}),
+    ]
+    clip_fields = {"title": "Åbningen", "start_seconds": 1.0, "end_seconds": 5.0}
+    for who, method, url, body in cases:
+        who._transport.raise_server_exceptions = False  # type: ignore[attr-defined]
+        if url.endswith("/clips"):
+            body = clip_fields | body
+        if url.endswith("/criteria"):
+            body = body | {"name_en": "Name"}
+        response = who.request(method, url, **as_json(body))
+        assert response.status_code == 422, f"{method} {url} {body}: {response.text[:300]}"
+        assert "broken character" in response.json()["detail"], f"{url} {response.text}"
+    assert state() == before and last_seq() == start
+
+
+@pytest.mark.parametrize(
+    "when", ["9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59+00:00", "2100-01-01T10:00:00Z"]
+)
+def test_a_session_time_past_any_plan_gets_a_422(
+    when: str, sqlite_db: str, quiet: TestClient, media: MediaSet
+) -> None:
+    """The first once overflowed converting to UTC (a 500); the others lie years ahead,
+    where pages showing them in local time overflow too."""
+    rid = ready_recording(quiet, media)
+    supervisor = user_id("supervisor")
+    headers = {"Accept-Language": "en"}
+    planned = quiet.post("/api/v1/sessions", json=plan_body(rid, [supervisor], starts_at=when))
+    assert planned.status_code == 422, planned.text
+    assert planned.json()["code"] == "session.time_far"
+    sid = plan(quiet, rid, [supervisor])["id"]
+    before = quiet.get(f"/api/v1/sessions/{sid}").json()
+    moved = quiet.patch(f"/api/v1/sessions/{sid}", json={"starts_at": when}, headers=headers)
+    assert moved.status_code == 422, moved.text
+    assert "too far ahead" in moved.json()["detail"]
+    assert quiet.get(f"/api/v1/sessions/{sid}").json() == before

@@ -4,14 +4,15 @@ What runs where:
 - `live_server` (session scope, from conftest) is uvicorn in a child process with
   SPARRING_DATABASE_URL set to the `sqlite_url` file and the same SPARRING_DATA_DIR.
 - `shared_db` (module scope, from conftest) points *this* process's settings at the same SQLite
-  URL, so the factory (tests/factories.py) finishes jobs here against the very rows the
+  URL, so the factory (tests/support/factories.py) finishes jobs here against the very rows the
   server wrote, and stores media in the data folder the server reads from.
-- conftest's `sqlite_db` is function-scoped and wipes every table before and after each
-  test. Making eight recordings ready for every test would take minutes, so this
-  module does not use it: `shared_db` wipes once when the module starts and once when it
-  ends, and restores the previous database URL. Tests in here must therefore tolerate rows
-  made by earlier tests (they look up their own recordings by id, never by count).
-- `ready` (module scope) uploads every format in `mediafiles.FORMATS` once and makes each
+- conftest's `sqlite_db` is function-scoped and restores the database from its template
+  (tests/support/database.py) before and after each test. Making eight recordings ready for
+  every test would take minutes, so this module does not use it: `shared_db` restores it
+  once when the module starts and once when it ends, and restores the previous database
+  URL. Tests in here must therefore tolerate rows made by earlier tests (they look up their
+  own recordings by id, never by count).
+- `ready` (module scope) uploads every format in `media.FORMATS` once and makes each
   ready once with the worker's own media steps (rendition, poster: `make_media_files`) and
   the words spoken in it as its transcript; the player, sync, keyboard, correction and
   screenshot tests share them. Whisper's part is tested per format in
@@ -22,15 +23,13 @@ What runs where:
   caseworker (`BASE_USERS["caseworker"]`, who owns every recording uploaded here); the
   httpx client `api` logs in the same way and sends the CSRF token as the `X-CSRF-Token`
   header on API calls. `api`, `page`, `log_in` and `watch_errors` live in
-  tests/browser_fixtures.py, shared with the other browser modules. The base users exist
-  already: conftest's migrate step made them, and `_clean` keeps them (it only ends their
-  sessions).
+  tests/support/browser.py, shared with the other browser modules. The base users exist
+  already: the template has them (`BASE_USERS` in tests/support/accounts.py).
 """
 
 import re
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -38,23 +37,31 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.core.config import settings
 from app.core.timeutil import local_today
-from tests import mediafiles
-from tests.browser_fixtures import LOCALE, log_in, show_transcript, watch_errors
-from tests.factories import SPOKEN_EN, make_ready
-from tests.helpers import upload as upload_file
+from tests.support.browser import (
+    ARTIFACTS,
+    LOCALE,
+    VIEWPORTS,
+    fill_consent,
+    fill_in_a_pdf,
+    get_json,
+    load_player,
+    log_in,
+    show_transcript,
+    show_upload_error,
+    watch_errors,
+)
+from tests.support.factories import SPOKEN_EN, make_ready
+from tests.support.media import FORMATS, Format, MediaSet
+from tests.support.recordings import upload as upload_file
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-VIEWPORTS = {"laptop": (1366, 768), "tablet": (820, 1180)}
-FORMAT_IDS = [f.name for f in mediafiles.FORMATS]
+FORMAT_IDS = [f.name for f in FORMATS]
 QUEUED, READY, SAVED, CHILD = "I kø", "Klar", "Gemt", "Barn"
 
 
 # --------------------------------------------------------------------------- helpers
-# `api` and `page` come from tests/browser_fixtures.py; log_in, watch_errors and LOCALE are
-# imported from here by other modules too.
+# `api` and `page` come from tests/support/browser.py, with log_in, watch_errors and LOCALE.
 
 
 def upload(
@@ -65,18 +72,12 @@ def upload(
     return res.json()
 
 
-def get_json(api: httpx.Client, path: str) -> Any:
-    res = api.get(path, timeout=30)
-    assert res.status_code == 200, res.text
-    return res.json()
-
-
 @pytest.fixture(scope="module")
-def ready(api: httpx.Client, media: mediafiles.MediaSet) -> dict[str, dict]:
+def ready(api: httpx.Client, media: MediaSet) -> dict[str, dict]:
     """Every format uploaded once and made ready once: format name -> recording JSON."""
     ids = {
         fmt.name: upload(api, media.encoded(fmt), f"Samtale {fmt.name}", f"SAG-{i:03d}")["id"]
-        for i, fmt in enumerate(mediafiles.FORMATS)
+        for i, fmt in enumerate(FORMATS)
     }
     for rid in ids.values():
         make_ready(rid, SPOKEN_EN, media_files=True)
@@ -94,9 +95,7 @@ def video(ready: dict[str, dict]) -> dict:
 def open_recording(page: Page, base: str, rid: str) -> None:
     """The recording's page, its player ready and its transcript tab shown."""
     page.goto(f"{base}/recordings/{rid}")
-    page.wait_for_function(
-        "() => { const p = document.getElementById('player'); return p && p.readyState >= 1; }"
-    )
+    load_player(page)
     show_transcript(page)
 
 
@@ -133,9 +132,9 @@ def test_chromium_can_play_h264_aac(page: Page, shared_db: str) -> None:
     assert verdict in ("probably", "maybe")
 
 
-@pytest.mark.parametrize("fmt", mediafiles.FORMATS, ids=FORMAT_IDS)
+@pytest.mark.parametrize("fmt", FORMATS, ids=FORMAT_IDS)
 def test_recording_plays_in_chromium(
-    page: Page, shared_db: str, ready: dict[str, dict], fmt: mediafiles.Format
+    page: Page, shared_db: str, ready: dict[str, dict], fmt: Format
 ) -> None:
     rec = ready[fmt.name]
     assert rec["status"] == "ready", f"{fmt.name} was not processed: {rec['failure_reason']}"
@@ -361,11 +360,11 @@ def test_corrected_marker_appears_without_reload(
 
 
 def test_list_page_updates_status_by_itself(
-    page: Page, shared_db: str, api: httpx.Client, media: mediafiles.MediaSet
+    page: Page, shared_db: str, api: httpx.Client, media: MediaSet
 ) -> None:
     """The list follows the job without a reload; the job is finished by the factory (the
     same services the worker ends with)."""
-    rec = upload(api, media.encoded(mediafiles.FORMATS[5]), "Venter på behandling")
+    rec = upload(api, media.encoded(FORMATS[5]), "Venter på behandling")
     page.goto(f"{shared_db}/recordings")
     page.evaluate("() => { window.__sameDocument = true; }")
     cell = page.locator(f'tr[data-id="{rec["id"]}"] .status-cell')
@@ -383,17 +382,8 @@ def test_list_page_updates_status_by_itself(
 # --------------------------------------------------------------------------- 6. upload page
 
 
-def fill_consent(page: Page, consent_day: date, delete_after: date | None = None) -> None:
-    """Tick both consent boxes and set the dates (the browser's date inputs take ISO)."""
-    page.check("#consent_child")
-    page.check("#consent_custody")
-    page.fill("#consent_date", consent_day.isoformat())
-    if delete_after is not None:
-        page.fill("#delete_after", delete_after.isoformat())
-
-
 def test_upload_page_uploads_and_lists_the_recording(
-    page: Page, shared_db: str, api: httpx.Client, media: mediafiles.MediaSet
+    page: Page, shared_db: str, api: httpx.Client, media: MediaSet
 ) -> None:
     page.goto(f"{shared_db}/recordings/new")
     # The consent part of the form: both boxes required, no date in the future.
@@ -408,7 +398,7 @@ def test_upload_page_uploads_and_lists_the_recording(
     page.fill("#case_reference", "SAG-BROWSER")
     page.select_option("#language", "en")
     fill_consent(page, today - timedelta(days=2), delete_after)
-    page.set_input_files("#file", str(media.encoded(mediafiles.FORMATS[5])))
+    page.set_input_files("#file", str(media.encoded(FORMATS[5])))
     page.click("#upload-form button[type=submit]")
     page.wait_for_url(re.compile(r"/recordings\?uploaded=[0-9a-f]{32}$"))
 
@@ -424,13 +414,13 @@ def test_upload_page_uploads_and_lists_the_recording(
 
 
 def test_upload_page_needs_consent_before_sending(
-    page: Page, shared_db: str, media: mediafiles.MediaSet
+    page: Page, shared_db: str, media: MediaSet
 ) -> None:
     """Without the consent boxes the browser does not send the form at all."""
     page.goto(f"{shared_db}/recordings/new")
     page.fill("#title", "Uden samtykke")
     page.fill("#case_reference", "SAG-NOCONSENT")
-    page.set_input_files("#file", str(media.encoded(mediafiles.FORMATS[5])))
+    page.set_input_files("#file", str(media.encoded(FORMATS[5])))
     page.click("#upload-form button[type=submit]")
     assert page.url.endswith("/recordings/new")
     assert page.evaluate("() => document.getElementById('consent_child').matches(':invalid')")
@@ -438,7 +428,7 @@ def test_upload_page_needs_consent_before_sending(
 
 
 def test_upload_page_shows_an_error_for_a_non_media_file(
-    page: Page, shared_db: str, media: mediafiles.MediaSet
+    page: Page, shared_db: str, media: MediaSet
 ) -> None:
     page.goto(f"{shared_db}/recordings/new")
     error = page.locator("#upload-error")
@@ -476,20 +466,9 @@ def test_segment_without_speaker_shows_no_badge(
     assert box == {"display": "none", "w": 0}, box
 
 
-def fill_in_a_pdf(page: Page, base: str, media: mediafiles.MediaSet) -> None:
-    """The upload form filled in, its file a PDF named .mp4; not sent yet."""
-    page.goto(f"{base}/recordings/new")
-    page.fill("#title", "Ikke en video")
-    page.fill("#case_reference", "SAG-PDF")
-    fill_consent(page, date.today())
-    page.set_input_files("#file", str(media.fake_pdf()))
-
-
-def test_upload_error_takes_keyboard_focus(
-    page: Page, shared_db: str, media: mediafiles.MediaSet
-) -> None:
+def test_upload_error_takes_keyboard_focus(page: Page, shared_db: str, media: MediaSet) -> None:
     """Was: #upload-error had no tabindex, so focus() on it left focus on <body>."""
-    fill_in_a_pdf(page, shared_db, media)
+    fill_in_a_pdf(page, f"{shared_db}/recordings/new", media)
     page.focus("#upload-form button[type=submit]")
     page.keyboard.press("Enter")
     expect(page.locator("#upload-error")).to_be_visible()
@@ -498,10 +477,10 @@ def test_upload_error_takes_keyboard_focus(
 
 
 def test_upload_error_does_not_reveal_server_paths(
-    page: Page, shared_db: str, media: mediafiles.MediaSet
+    page: Page, shared_db: str, media: MediaSet
 ) -> None:
     """Was: the message shown carried ffprobe's stderr, with the temporary upload path."""
-    fill_in_a_pdf(page, shared_db, media)
+    fill_in_a_pdf(page, f"{shared_db}/recordings/new", media)
     page.click("#upload-form button[type=submit]")
     error = page.locator("#upload-error")
     expect(error).to_be_visible()
@@ -525,7 +504,7 @@ def _no_sideways_scroll(page: Page, what: str) -> None:
 def test_screenshots(
     browser: Browser,
     shared_db: str,
-    media: mediafiles.MediaSet,
+    media: MediaSet,
     ready: dict[str, dict],
     video: dict,
     size: str,
@@ -550,13 +529,7 @@ def test_screenshots(
         _no_sideways_scroll(page, "list page")
         shot("list")
 
-        page.goto(f"{shared_db}/recordings/new")
-        page.fill("#title", "Ikke en video")
-        page.fill("#case_reference", "SAG-PDF")
-        fill_consent(page, date.today())
-        page.set_input_files("#file", str(media.fake_pdf()))
-        page.click("#upload-form button[type=submit]")
-        expect(page.locator("#upload-error")).to_be_visible()
+        show_upload_error(page, f"{shared_db}/recordings/new", media)
         _no_sideways_scroll(page, "upload page")
         shot("upload-error")
 

@@ -27,7 +27,7 @@ import pytest
 from app.core.config import settings
 from app.recordings import storage
 from app.recordings.storage import DIRECT_ALIGN, STAGE_BYTES, WRITE_BLOCK, PartFile
-from tests.helpers import small_tmpfs
+from tests.support.servers import small_tmpfs
 
 
 def takes_direct_io(folder: Path) -> bool:

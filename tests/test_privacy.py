@@ -2,37 +2,27 @@
 
 import os
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from app.audit.models import AuditEntry
+from app.access.models import Share
 from app.core.config import settings
 from app.core.db import get_engine, session_scope
 from app.jobs.models import Job
 from app.recordings import housekeeping
 from app.recordings.models import Consent, Recording
 from app.retention import service as retention
-from app.sharing.models import Share
 from app.transcripts.models import Segment, Transcript, Word
-from tests.conftest import user_id
-from tests.factories import SPOKEN_EN, make_ready
-from tests.helpers import app_env, start_worker, stop, upload, wait_until
-from tests.mediafiles import FORMATS, MediaSet
-
-
-def last_seq() -> int:
-    with session_scope() as session:
-        return int(session.exec(select(func.max(AuditEntry.seq))).one() or 0)
-
-
-def entries_since(seq: int) -> list[AuditEntry]:
-    with session_scope() as session:
-        rows = session.exec(select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq))
-        return list(rows.all())
+from tests.support.accounts import ClientFor, user_id
+from tests.support.audit import entries, last_seq
+from tests.support.factories import SPOKEN_EN, make_ready
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
+from tests.support.servers import app_env, start_worker, stop, wait_until
 
 
 def assert_gone_without_trace(recording_id: str) -> None:
@@ -47,7 +37,7 @@ def assert_gone_without_trace(recording_id: str) -> None:
 
 
 @pytest.fixture
-def shared_recording(db: str, client: TestClient, media: MediaSet) -> str:
+def rid(db: str, client: TestClient, media: MediaSet) -> str:
     """A ready recording of the caseworker's, shared with the supervisor."""
     created = upload(client, media.encoded(FORMATS[6]))
     assert created.status_code == 201, created.text
@@ -60,10 +50,16 @@ def shared_recording(db: str, client: TestClient, media: MediaSet) -> str:
     return rid
 
 
+def set_deletion_date(recording_id: str, day: date) -> None:
+    with session_scope() as session:
+        recording = session.get(Recording, recording_id)
+        assert recording is not None
+        recording.delete_after = day
+
+
 def test_withdrawn_share_takes_effect_at_once(
-    shared_recording: str, client: TestClient, client_for
-) -> None:  # type: ignore[no-untyped-def]
-    rid = shared_recording
+    rid: str, client: TestClient, client_for: ClientFor
+) -> None:
     supervisor = client_for("supervisor")
     assert supervisor.get(f"/api/v1/recordings/{rid}/media").status_code == 200
     assert supervisor.get(f"/recordings/{rid}").status_code == 200
@@ -84,15 +80,14 @@ def test_withdrawn_share_takes_effect_at_once(
     assert rid not in supervisor.get("/recordings").text
     with session_scope() as session:
         assert session.exec(select(func.count()).select_from(Share)).one() == 0
-    (entry,) = [e for e in entries_since(start) if e.action == "unshare"]
+    (entry,) = [e for e in entries(start) if e.action == "unshare"]
     assert entry.recording_id == rid and entry.actor_email == "sara@kommune.test"
     assert entry.detail == f"user {user_id('supervisor')}" and entry.ip == "testclient"
 
 
 def test_withdrawn_consent_deletes_everything_at_once(
-    shared_recording: str, client: TestClient, client_for
-) -> None:  # type: ignore[no-untyped-def]
-    rid = shared_recording
+    rid: str, client: TestClient, client_for: ClientFor
+) -> None:
     client.patch(
         f"/api/v1/recordings/{rid}/transcript/segments/"
         f"{client.get(f'/api/v1/recordings/{rid}/transcript').json()['segments'][0]['id']}",
@@ -107,15 +102,14 @@ def test_withdrawn_consent_deletes_everything_at_once(
     assert_gone_without_trace(rid)
     assert client.get(f"/api/v1/recordings/{rid}").status_code == 404
     assert supervisor.get(f"/api/v1/recordings/{rid}/media").status_code == 404
-    (entry,) = [e for e in entries_since(start) if e.action == "consent_withdrawn"]
+    (entry,) = [e for e in entries(start) if e.action == "consent_withdrawn"]
     assert entry.recording_id == rid
     # The log keeps that it happened, not what the recording was.
-    for e in entries_since(0):
+    for e in entries(0):
         assert "Samtale om skolen" not in e.detail and "SAG-2026-001" not in e.detail
 
 
-def test_withdraw_consent_from_the_page(shared_recording: str, client: TestClient) -> None:
-    rid = shared_recording
+def test_withdraw_consent_from_the_page(rid: str, client: TestClient) -> None:
     page = client.get(f"/recordings/{rid}").text
     assert f'action="/recordings/{rid}/consent/withdraw"' in page
     response = client.post(
@@ -129,33 +123,28 @@ def test_withdraw_consent_from_the_page(shared_recording: str, client: TestClien
 
 
 def test_caseworker_deletes_own_recording_but_supervisor_cannot(
-    shared_recording: str, client: TestClient, client_for
-) -> None:  # type: ignore[no-untyped-def]
-    rid = shared_recording
+    rid: str, client: TestClient, client_for: ClientFor
+) -> None:
     supervisor = client_for("supervisor")
     assert supervisor.delete(f"/api/v1/recordings/{rid}").status_code == 403
     assert (settings.media_dir / rid / "original").exists()
     start = last_seq()
     assert client.delete(f"/api/v1/recordings/{rid}").status_code == 204
     assert_gone_without_trace(rid)
-    assert [e.action for e in entries_since(start)] == ["delete"]
+    assert [e.action for e in entries(start)] == ["delete"]
 
 
 def test_expired_retention_date_deletes_files_and_rows(
-    shared_recording: str, client: TestClient, media: MediaSet
+    rid: str, client: TestClient, media: MediaSet
 ) -> None:
-    rid = shared_recording
     keep = upload(client, media.encoded(FORMATS[7])).json()["id"]
-    with session_scope() as session:
-        recording = session.get(Recording, rid)
-        assert recording is not None
-        recording.delete_after = retention.today()  # today is the last day: due now
+    set_deletion_date(rid, retention.today())  # today is the last day: due now
     start = last_seq()
 
     assert housekeeping.purge_expired() == [rid]
 
     assert_gone_without_trace_except(rid, keep)
-    (entry,) = [e for e in entries_since(start) if e.action == "retention_delete"]
+    (entry,) = [e for e in entries(start) if e.action == "retention_delete"]
     assert entry.recording_id == rid and entry.actor_id is None
 
 
@@ -174,9 +163,7 @@ def test_worker_sweep_deletes_expired_recordings(
 ) -> None:
     """The periodic job in a real worker process, not a direct call."""
     rid = upload(client, media.encoded(FORMATS[7])).json()["id"]
-    with session_scope() as session:
-        recording = session.get(Recording, rid)
-        recording.delete_after = retention.today() - timedelta(days=1)  # type: ignore[union-attr]
+    set_deletion_date(rid, retention.today() - timedelta(days=1))
     worker = start_worker(app_env(SPARRING_DATABASE_URL=settings.sqlalchemy_url))
     try:
         wait_until(lambda: not (settings.media_dir / rid).exists(), 30, "the sweep")
@@ -187,12 +174,9 @@ def test_worker_sweep_deletes_expired_recordings(
         assert session.get(Recording, rid) is None
 
 
-def test_page_warns_before_the_deletion_date(shared_recording: str, client: TestClient) -> None:
-    rid = shared_recording
+def test_page_warns_before_the_deletion_date(rid: str, client: TestClient) -> None:
     assert 'id="retention-warning"' not in client.get(f"/recordings/{rid}").text
-    with session_scope() as session:
-        recording = session.get(Recording, rid)
-        recording.delete_after = retention.today() + timedelta(days=5)  # type: ignore[union-attr]
+    set_deletion_date(rid, retention.today() + timedelta(days=5))
     page = client.get(f"/recordings/{rid}").text
     assert 'id="retention-warning"' in page and "slettes om 5 dage" in page
 
@@ -230,11 +214,9 @@ def test_upload_without_full_consent_is_refused(
         assert session.exec(select(func.count()).select_from(Recording)).one() == 0
 
 
-def test_consent_record_is_kept_with_the_recording(
-    shared_recording: str, client: TestClient
-) -> None:
+def test_consent_record_is_kept_with_the_recording(rid: str, client: TestClient) -> None:
     with session_scope() as session:
-        consent = session.get(Consent, shared_recording)
+        consent = session.get(Consent, rid)
         assert consent is not None
         assert consent.child_consented and consent.custody_holders_consented
         assert consent.purpose == "sparring"
@@ -253,9 +235,8 @@ def test_orphaned_media_folder_is_swept(sqlite_db: str) -> None:
 
 
 def test_every_kind_of_access_is_logged(
-    shared_recording: str, client: TestClient, client_for
-) -> None:  # type: ignore[no-untyped-def]
-    rid = shared_recording
+    rid: str, client: TestClient, client_for: ClientFor
+) -> None:
     start = last_seq()
     supervisor = client_for("supervisor")
     supervisor.get(f"/recordings/{rid}")
@@ -267,15 +248,15 @@ def test_every_kind_of_access_is_logged(
         f"/api/v1/recordings/{rid}/transcript/segments/{segment['id']}", json={"speaker": "child"}
     )
     client_for("caseworker2").get(f"/api/v1/recordings/{rid}")  # refused: not logged as view
-    entries = entries_since(start)
-    actions = [(e.action, e.actor_email, e.recording_id) for e in entries]
+    logged = entries(start)
+    actions = [(e.action, e.actor_email, e.recording_id) for e in logged]
     sup, cw = "soren@kommune.test", "sara@kommune.test"
     assert ("login", sup, None) in actions
     assert ("view", sup, rid) in actions
     assert actions.count(("playback", sup, rid)) == 1  # a seek is not a new playback
     assert ("download", sup, rid) in actions
     assert ("transcript_edit", cw, rid) in actions
-    assert all(e.at is not None and e.ip for e in entries)
+    assert all(e.at is not None and e.ip for e in logged)
     assert not [a for a in actions if a[1] == "carl@kommune.test" and a[2] == rid]
 
 

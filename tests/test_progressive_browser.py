@@ -10,11 +10,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers import upload
-from tests.mediafiles import MediaSet
-from tests.test_jobs import the_job
-from tests.test_progressive_transcript import after_first_batch
-from tests.test_speech import speech_around_a_long_silence
+from tests.support.jobs import after_first_batch, the_job
+from tests.support.media import MediaSet, speech_around_a_long_silence
+from tests.support.recordings import upload
 from workers.tasks import run_job
 
 pytestmark = pytest.mark.browser

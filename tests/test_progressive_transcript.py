@@ -7,9 +7,7 @@ the speech again (tests/test_speech.py `speech_around_a_long_silence`): two stre
 speech, so the worker stores the first before it has heard the second.
 """
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,11 +17,10 @@ from app.core.config import Settings
 from app.core.db import session_scope
 from app.recordings.models import Recording
 from app.transcripts.models import Segment
-from tests.helpers import upload
-from tests.mediafiles import MediaSet
-from tests.test_jobs import expire_lease, the_job
-from tests.test_speech import speech_around_a_long_silence
-from workers import pipeline, speech
+from tests.support.jobs import after_first_batch, expire_lease, the_job
+from tests.support.media import MediaSet, speech_around_a_long_silence
+from tests.support.recordings import upload
+from workers import speech
 from workers.tasks import run_job
 
 
@@ -32,8 +29,12 @@ class Killed(BaseException):
     handling, which catches Exception)."""
 
 
-def uploaded(client: TestClient, media: MediaSet, folder: Path) -> tuple[int, float]:
-    audio, said = speech_around_a_long_silence(media, folder)
+@pytest.fixture
+def uploaded(
+    sqlite_db: str, client: TestClient, media: MediaSet, tmp_path: Path
+) -> tuple[int, float]:
+    """The speech around a long silence, uploaded: its job's id, and how long the speech is."""
+    audio, said = speech_around_a_long_silence(media, tmp_path)
     response = upload(client, audio, language="en")
     assert response.status_code == 201, response.text
     job_id = the_job().id
@@ -49,27 +50,10 @@ def stored() -> list[Segment]:
         return list(rows)
 
 
-def after_first_batch(monkeypatch: pytest.MonkeyPatch, then: Any) -> None:
-    """Run `then()` once the worker has committed its first batch of segments."""
-    real = pipeline._as_they_come
-
-    def watched(segments: Iterable[Any], every_s: float = 1.0) -> Iterator[list[Any]]:
-        for index, batch in enumerate(real(segments, every_s)):
-            yield batch  # the pipeline stores it and commits before asking for the next
-            if index == 0:
-                then()
-
-    monkeypatch.setattr(pipeline, "_as_they_come", watched)
-
-
 def test_the_transcript_can_be_read_while_it_is_being_made(
-    sqlite_db: str,
-    client: TestClient,
-    media: MediaSet,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    uploaded: tuple[int, float], client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job_id, said = uploaded(client, media, tmp_path)
+    job_id, said = uploaded
     rid = the_job().recording_id
     midway: list[dict] = []
 
@@ -98,15 +82,11 @@ def test_the_transcript_can_be_read_while_it_is_being_made(
 
 
 def test_a_job_taken_over_carries_on_after_the_last_stored_segment(
-    sqlite_db: str,
-    client: TestClient,
-    media: MediaSet,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
+    uploaded: tuple[int, float], client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On SQLite here; tests/test_jobs.py kills a real worker process mid-transcription and
     checks the same on the other worker's run."""
-    job_id, said = uploaded(client, media, tmp_path)
+    job_id, said = uploaded
 
     def die() -> None:
         raise Killed()

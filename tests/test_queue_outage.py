@@ -12,13 +12,14 @@ from fastapi.testclient import TestClient
 from huey import RedisHuey
 from sqlmodel import Session, select
 
-from app.audit.models import AuditEntry
 from app.core.db import after_commit, session_scope
 from app.jobs import queue
 from app.jobs.models import JobStatus
-from tests.helpers import CONSENT, free_port, upload
-from tests.mediafiles import FORMATS, MediaSet
-from tests.test_jobs import Workers, the_job, wait_for, workers  # noqa: F401
+from tests.support.audit import entries
+from tests.support.jobs import Workers, the_job, wait_for  # noqa: F401
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import CONSENT, upload
+from tests.support.servers import free_port
 
 
 class PrivateRedis:
@@ -62,17 +63,6 @@ def private_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
         server.stop()
 
 
-def uploads_of(recording_id: str) -> list[AuditEntry]:
-    with session_scope() as session:
-        return list(
-            session.exec(
-                select(AuditEntry).where(
-                    AuditEntry.action == "upload", AuditEntry.recording_id == recording_id
-                )
-            ).all()
-        )
-
-
 @pytest.mark.slow
 def test_upload_with_the_queue_down_is_answered_and_runs_when_it_is_back(
     workers: Workers,  # noqa: F811
@@ -88,7 +78,9 @@ def test_upload_with_the_queue_down_is_answered_and_runs_when_it_is_back(
         response = upload(client, media.encoded(FORMATS[6]))
     assert response.status_code == 201, response.text
     recording_id = response.json()["id"]
-    assert len(uploads_of(recording_id)) == 1  # the upload's audit entry is written
+    assert (
+        len(entries(action="upload", recording_id=recording_id)) == 1
+    )  # the upload's audit entry is written
     assert any("after a commit failed" in r.getMessage() for r in caplog.records)
     job = the_job()
     assert job.status == JobStatus.queued and job.enqueued_at is None  # not sent, not lost

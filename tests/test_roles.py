@@ -14,10 +14,10 @@ from app.audit.models import AuditEntry
 from app.core.config import settings
 from app.core.db import session_scope
 from app.core.templates import local_datetime
-from tests.conftest import BASE_USERS, PASSWORD, user_id
-from tests.factories import SPOKEN_EN, make_ready
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support.accounts import BASE_USERS, PASSWORD, ClientFor, post_login, user_id
+from tests.support.factories import SPOKEN_EN, make_ready
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
 
 SUPERVISOR = BASE_USERS["supervisor"][0]
 M4A = next(f for f in FORMATS if f.name == "m4a-aac")
@@ -25,19 +25,12 @@ TITLE = "Samtale med Ida QZ9"
 CASE = "SAG-QZ9-1234"
 
 
-def post_login(client: TestClient, email: str, password: str) -> int:
-    client.get("/login")
-    token = client.cookies.get("vs_csrf")
-    data = {"email": email, "password": password, "csrf_token": token}
-    return client.post("/login", data=data, follow_redirects=False).status_code
-
-
 def test_admin_unlocks_a_locked_out_person(
     sqlite_db: str, anonymous: TestClient, client_for
 ) -> None:  # type: ignore[no-untyped-def]
     for _ in range(settings.login_max_failures):
-        assert post_login(anonymous, SUPERVISOR, "wrong wrong wrong") == 401
-    assert post_login(anonymous, SUPERVISOR, PASSWORD) == 429
+        assert post_login(anonymous, SUPERVISOR, "wrong wrong wrong").status_code == 401
+    assert post_login(anonymous, SUPERVISOR, PASSWORD).status_code == 429
     admin = client_for("administrator")
     page = admin.get("/admin/users")
     person = user_id("supervisor")
@@ -48,7 +41,7 @@ def test_admin_unlocks_a_locked_out_person(
     assert 'id="unlocked"' in shown.text and "Søren Supervisor" in shown.text
     assert 'class="alert success"' in shown.text
     # The person gets in at once, from the address that was locked.
-    assert post_login(anonymous, SUPERVISOR, PASSWORD) == 303
+    assert post_login(anonymous, SUPERVISOR, PASSWORD).status_code == 303
     with session_scope() as session:
         entry = session.exec(
             select(AuditEntry)
@@ -67,8 +60,8 @@ def test_unlock_counts_failures_again_afterwards(
         post_login(anonymous, SUPERVISOR, "wrong wrong wrong")
     client_for("administrator").post(f"/admin/users/{user_id('supervisor')}/unlock")
     for _ in range(settings.login_max_failures):
-        assert post_login(anonymous, SUPERVISOR, "wrong again again") == 401
-    assert post_login(anonymous, SUPERVISOR, PASSWORD) == 429
+        assert post_login(anonymous, SUPERVISOR, "wrong again again").status_code == 401
+    assert post_login(anonymous, SUPERVISOR, PASSWORD).status_code == 429
 
 
 def test_admin_cannot_unlock_themself_and_others_cannot_unlock(sqlite_db: str, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -92,10 +85,7 @@ def rows_of(html: str) -> list[int]:
 
 
 def test_audit_log_pages_with_names_case_reference_and_local_time(
-    sqlite_db: str,
-    client: TestClient,
-    client_for,
-    media: MediaSet,  # type: ignore[no-untyped-def]
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     recording = upload(client, media.encoded(M4A), title=TITLE, case_reference=CASE)
     assert recording.status_code == 201, recording.text
@@ -146,13 +136,13 @@ def test_audit_log_pages_with_names_case_reference_and_local_time(
         "/admin/audit.csv", params={"recording": rid, "action": "view", "before": expected[60]}
     )
     lines = list(csv.reader(io.StringIO(exported.text)))
-    assert lines[0][:2] == ["seq", "at"] and len(lines) == 121
+    assert lines[0][:2] == ["nr.", "tid (Europe/Copenhagen)"] and len(lines) == 121
 
 
 def test_empty_states_say_why(sqlite_db: str, client_for) -> None:  # type: ignore[no-untyped-def]
     admin = client_for("administrator")
     listing = admin.get("/recordings")
-    assert "Administratorer ser kun det, en sagsbehandler har delt med dem." in listing.text
+    assert "Administratorer ser aldrig optagelser" in listing.text
     assert "Der er ingen teams endnu." in admin.get("/admin/teams").text
     nothing = admin.get("/admin/audit", params={"actor": "nobody-at-all@nowhere.test"})
     assert 'id="audit-empty"' in nothing.text and "Ingen poster passer" in nothing.text
@@ -161,10 +151,7 @@ def test_empty_states_say_why(sqlite_db: str, client_for) -> None:  # type: igno
 
 
 def test_supervisor_list_says_who_shared_and_when(
-    sqlite_db: str,
-    client: TestClient,
-    client_for,
-    media: MediaSet,  # type: ignore[no-untyped-def]
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     rid = upload(client, media.encoded(M4A), title=TITLE, case_reference=CASE).json()["id"]
     make_ready(rid, SPOKEN_EN, media_files=True)  # a recording is shared once it is ready
@@ -176,7 +163,7 @@ def test_supervisor_list_says_who_shared_and_when(
     listing = supervisor.get("/recordings").text
     assert "Delt af Sara Sagsbehandler" in listing
     with session_scope() as session:
-        from app.sharing.models import Share
+        from app.access.models import Share
 
         share = session.exec(select(Share).where(Share.recording_id == rid)).one()
     from app.core.templates import local_date

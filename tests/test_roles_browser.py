@@ -2,12 +2,11 @@
 see and can do, at a laptop's and a tablet's width, with screenshots of each page.
 
 The same set-up as test_access_browser.py: the live server and this process share one SQLite
-file (`shared_db`); the caseworker's recording comes from tests/factories.py (a real upload,
+file (`shared_db`); the caseworker's recording comes from tests/support/factories.py (a real upload,
 made ready with a given Danish transcript, without Whisper) and is shared with the
 supervisor once for the module.
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,12 +14,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.audit import service as audit
-from tests import mediafiles
-from tests.browser_fixtures import log_in, show_transcript
-from tests.conftest import BASE_USERS, user_id
-from tests.factories import ready_recording
-from tests.test_access_browser import Tab
-from tests.test_pages_browser import ARTIFACTS
+from tests.support.accounts import BASE_USERS, user_id
+from tests.support.browser import ARTIFACTS, Tab, log_in, show_transcript
+from tests.support.factories import ready_recording
+from tests.support.media import MediaSet
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +28,7 @@ BAD = "rgb(164, 22, 26)"  # --bad in app.css
 
 
 @pytest.fixture(scope="module")
-def shared_recording(api: httpx.Client, media: mediafiles.MediaSet) -> str:
+def shared_recording(api: httpx.Client, media: MediaSet) -> str:
     """The caseworker's ready recording, shared with the supervisor."""
     rid = ready_recording(api, media, title=TITLE, case_reference=CASE)
     shared = api.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")})
@@ -39,17 +36,10 @@ def shared_recording(api: httpx.Client, media: mediafiles.MediaSet) -> str:
     return rid
 
 
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Any]:
-    opened: list[Tab] = []
-
-    def make(size: str = "laptop") -> Tab:
-        opened.append(Tab(browser, size))
-        return opened[-1]
-
-    yield make
-    for one in opened:
-        one.close()
+@pytest.fixture(params=["laptop", "tablet"])
+def size(request: pytest.FixtureRequest) -> str:
+    """The size of the window a test looks at the pages in: each test runs at both."""
+    return str(request.param)
 
 
 def shoot(page: Page, name: str) -> None:
@@ -69,12 +59,10 @@ def assert_tables_readable(page: Page) -> None:
             assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("role") == "region"
 
 
-@pytest.mark.parametrize("size", ["laptop", "tablet"])
 def test_supervisor_sees_who_shared_and_no_control_they_may_not_use(
-    tab: Any, shared_db: str, shared_recording: str, size: str
+    tabs: Any, shared_db: str, shared_recording: str, size: str
 ) -> None:
-    t = tab(size)
-    log_in(t.page, shared_db, "supervisor")
+    t = tabs(size, "supervisor")
     t.page.goto(f"{shared_db}/recordings")
     row = t.page.locator(f"tr[data-id='{shared_recording}']")
     expect(row.locator("td.access")).to_contain_text("Delt af Sara Sagsbehandler")
@@ -95,12 +83,11 @@ def test_supervisor_sees_who_shared_and_no_control_they_may_not_use(
 
 
 def test_a_refused_correction_reads_as_an_error(
-    tab: Any, shared_db: str, shared_recording: str
+    tabs: Any, shared_db: str, shared_recording: str
 ) -> None:
     """The owner's correction refused by the server (here: made so by the test) is shown
     in the error colour, never in the colour of a success."""
-    t = tab()
-    log_in(t.page, shared_db, "caseworker")
+    t = tabs("laptop", "caseworker")
     t.page.route(
         "**/transcript/segments/*",
         lambda route: route.fulfill(
@@ -120,12 +107,10 @@ def test_a_refused_correction_reads_as_an_error(
     assert status.evaluate("s => getComputedStyle(s).color") == BAD
 
 
-@pytest.mark.parametrize("size", ["laptop", "tablet"])
 def test_admin_unlocks_and_resets_from_the_users_page(
-    tab: Any, shared_db: str, shared_recording: str, size: str
+    tabs: Any, shared_db: str, shared_recording: str, size: str
 ) -> None:
-    t = tab(size)
-    log_in(t.page, shared_db, "administrator")
+    t = tabs(size, "administrator")
     t.page.goto(f"{shared_db}/admin/users")
     assert_tables_readable(t.page)
     shoot(t.page, "admin-users")
@@ -142,9 +127,8 @@ def test_admin_unlocks_and_resets_from_the_users_page(
     t.assert_clean()
 
 
-@pytest.mark.parametrize("size", ["laptop", "tablet"])
 def test_admin_pages_through_a_readable_audit_log(
-    tab: Any, shared_db: str, shared_recording: str, size: str
+    tabs: Any, shared_db: str, shared_recording: str, size: str
 ) -> None:
     for n in range(60):
         audit.record(
@@ -154,8 +138,7 @@ def test_admin_pages_through_a_readable_audit_log(
             recording_id=shared_recording,
             detail=f"browser paging {n}",
         )
-    t = tab(size)
-    log_in(t.page, shared_db, "administrator")
+    t = tabs(size, "administrator")
     t.page.goto(f"{shared_db}/admin/audit?action=download&recording={shared_recording}")
     rows = t.page.locator("table.audit tbody tr")
     expect(rows).to_have_count(50)
@@ -185,17 +168,15 @@ def test_admin_pages_through_a_readable_audit_log(
     t.page.goto(f"{shared_db}/admin/audit?actor=nobody-at-all@nowhere.test")
     expect(t.page.locator("#audit-empty")).to_be_visible()
     t.page.goto(f"{shared_db}/recordings")
-    expect(t.page.locator("#list-empty")).to_contain_text("Administratorer ser kun")
+    expect(t.page.locator("#list-empty")).to_contain_text("Administratorer ser aldrig optagelser")
     shoot(t.page, "admin-recordings-empty")
     t.page.goto(f"{shared_db}/admin/teams")
     shoot(t.page, "admin-teams")
     t.assert_clean()
 
 
-@pytest.mark.parametrize("size", ["laptop", "tablet"])
-def test_no_link_leads_a_leader_to_a_refused_page(tab: Any, shared_db: str, size: str) -> None:
-    t = tab(size)
-    log_in(t.page, shared_db, "leader")
+def test_no_link_leads_a_leader_to_a_refused_page(tabs: Any, shared_db: str, size: str) -> None:
+    t = tabs(size, "leader")
     t.page.goto(f"{shared_db}/")
     assert t.page.url.endswith("/leader")
     shoot(t.page, "leader")

@@ -20,7 +20,7 @@ RULES = segmenting.DEFAULT_RULES
 
 @pytest.fixture(scope="module")
 def heard(media, tmp_path_factory: pytest.TempPathFactory) -> list[Word]:  # type: ignore[no-untyped-def]
-    """Real timed words: three spoken sentences (tests/mediafiles.py SPEECH_EN)."""
+    """Real timed words: three spoken sentences (tests/support/media.py SPEECH_EN)."""
     folder = tmp_path_factory.mktemp("segmenting")
     settings = Settings(data_dir=folder, whisper_model="bundled-tiny.en", whisper_cpu_threads=2)
     engine = speech.FasterWhisperEngine(settings)

@@ -4,52 +4,23 @@ feedback from the session page; the round moves on. Screenshots at 1366x768 for 
 
 Set-up as in test_feedback_browser.py: the live server and this process share SQLite."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from app.core.timeutil import to_local, utcnow
-from tests.conftest import live_client, user_id
-from tests.factories import ready_recording
-from tests.feedback_helpers import reset_rubric
-from tests.mediafiles import MediaSet
-from tests.test_pages_browser import LOCALE, log_in, watch_errors
+from tests.support.accounts import user_id
+from tests.support.browser import load_player
+from tests.support.factories import ready_recording
+from tests.support.media import MediaSet
+from tests.support.sessions import plan
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/work/notes/shots/sessions")
-
-
-@pytest.fixture(scope="module")
-def owner_api(shared_db: str) -> Iterator[httpx.Client]:
-    reset_rubric()
-    client = live_client(shared_db, "caseworker")
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def context_for(browser: Browser, shared_db: str) -> Iterator:  # type: ignore[type-arg]
-    made: list[tuple[BrowserContext, list[str]]] = []
-
-    def make(who: str) -> Page:
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=LOCALE)
-        tab = context.new_page()
-        made.append((context, watch_errors(tab)))
-        tab.set_default_timeout(15_000)
-        log_in(tab, shared_db, who)
-        return tab
-
-    yield make
-    for context, errors in made:
-        context.close()
-        assert errors == [], f"script or console errors: {errors}"
 
 
 def shot(page: Page, name: str) -> None:
@@ -59,13 +30,13 @@ def shot(page: Page, name: str) -> None:
 
 
 def test_plan_join_share_give_feedback_and_move_the_round(
-    owner_api: httpx.Client,
+    api: httpx.Client,
     media: MediaSet,
-    context_for,  # type: ignore[no-untyped-def]
+    tab_for,  # type: ignore[no-untyped-def]
     shared_db: str,
 ) -> None:
-    rid = ready_recording(owner_api, media, seconds=30, title="Samtale med Sofie")
-    cw = context_for("caseworker")
+    rid = ready_recording(api, media, seconds=30, title="Samtale med Sofie")
+    cw = tab_for("caseworker")
     cw.goto(f"{shared_db}/sessions/new")
     cw.select_option("#media", rid)
     cw.check(f"input[name=user_id][value='{user_id('supervisor')}']")
@@ -78,20 +49,18 @@ def test_plan_join_share_give_feedback_and_move_the_round(
     session_url = cw.url.split("#")[0]
     expect(cw.locator("#question")).to_contain_text("fortælle frit")
     # The player has the recording: its length read from the media itself.
-    cw.wait_for_function("document.getElementById('player').readyState >= 1")
+    load_player(cw)
     duration = float(cw.evaluate("document.getElementById('player').duration"))
     assert 29 < duration < 31, duration
     expect(cw.locator("#present li")).to_have_count(2)
 
-    sup = context_for("supervisor")
+    sup = tab_for("supervisor")
     sup.goto(session_url)
     expect(sup.locator("#waiting")).to_be_visible()
     assert sup.locator("video").count() == 0
     shot(sup, "waiting-for-share-1366")
 
-    shared = owner_api.post(
-        f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")}
-    )
+    shared = api.post(f"/api/v1/recordings/{rid}/shares", json={"user_id": user_id("supervisor")})
     assert shared.status_code == 201, shared.text
     sup.reload()
     expect(sup.locator("#timeline-box")).to_be_visible()
@@ -113,3 +82,33 @@ def test_plan_join_share_give_feedback_and_move_the_round(
     sup.reload()
     expect(sup.locator(".round-order .current")).to_have_text("Søren Supervisor")
     shot(sup, "session-page-supervisor-1366")
+
+
+def test_closing_a_session_asks_first(
+    api: httpx.Client,
+    media: MediaSet,
+    tab_for,  # type: ignore[no-untyped-def]
+    shared_db: str,
+) -> None:
+    """Closing ends the round and the summary for good: the page asks, and a "no" keeps
+    the session open."""
+    rid = ready_recording(api, media, seconds=10, title="Samtale der afsluttes")
+    planned = plan(api, rid, [user_id("supervisor")])
+    cw = tab_for("caseworker")
+    cw.goto(f"{shared_db}/sessions/{planned['id']}")
+    asked: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    cw.once("dialog", lambda d: answer(d, False))
+    cw.click("#close-session")
+    expect(cw.locator("#close-session")).to_be_visible()
+    assert asked and "Afslut sessionen" in asked[0]
+    assert api.get(f"/api/v1/sessions/{planned['id']}").json()["state"] != "closed"
+    cw.once("dialog", lambda d: answer(d, True))
+    with cw.expect_navigation():
+        cw.click("#close-session")
+    expect(cw.locator("#close-session")).to_have_count(0)
+    assert api.get(f"/api/v1/sessions/{planned['id']}").json()["state"] == "closed"

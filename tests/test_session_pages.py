@@ -2,24 +2,21 @@
 the close, learning points over time; and what a participant without the share never gets."""
 
 import re
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.audit.models import AuditEntry
 from app.core.db import session_scope
 from app.core.timeutil import to_local, utcnow
 from app.sessions.models import SparringSession
-from tests.conftest import user_id
-from tests.factories import ready_recording
-from tests.feedback_helpers import share_with
-from tests.mediafiles import MediaSet
-from tests.session_helpers import make_clip, plan, share_clip
-
-ClientFor = Callable[[str], TestClient]
+from tests.support.accounts import ClientFor, user_id
+from tests.support.audit import entries
+from tests.support.factories import ready_recording
+from tests.support.media import MediaSet
+from tests.support.recordings import share
+from tests.support.sessions import make_clip, plan, share_clip
 
 
 def form(client: TestClient, **fields: object) -> dict[str, object]:
@@ -64,7 +61,7 @@ def test_plan_from_the_form_then_the_page_waits_for_the_share(
     # Nothing of the recording: no media, no title, no transcript.
     assert "/media" not in waiting.text and "XQ9" not in waiting.text
     assert "Hej, jeg hedder Mette" not in waiting.text
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
     shown = supervisor.get(url)
     assert f"/api/v1/recordings/{rid}/media" in shown.text and "Hej, jeg hedder Mette" in shown.text
     assert client_for("caseworker2").get(url).status_code == 404
@@ -76,6 +73,7 @@ def test_plan_from_the_form_then_the_page_waits_for_the_share(
         ({"user_id": []}, "besides the caseworker"),
         ({"starts_at": "yesterday"}, "The time has passed"),
         ({"starts_at": ""}, "Choose a date and time"),
+        ({"starts_at": "9999-12-31T23:59"}, "The time is too far ahead"),  # issue 18
         ({"media": ""}, "Choose the recording or clip"),
         ({"user_id": ["abc"]}, "does not exist or cannot take part"),
         ({"question": "x" * 5000}, "too long"),
@@ -108,7 +106,7 @@ def test_a_clip_session_shows_the_clip_alone(
     rid: str, client: TestClient, client_for: ClientFor
 ) -> None:
     clip_id = make_clip(rid, user_id("caseworker"), start=6.5, end=14.0)
-    share_with(client, rid, user_id("supervisor"))  # the whole recording: not the clip
+    share(client, rid, user_id=user_id("supervisor"))  # the whole recording: not the clip
     planned = plan(client, rid, [user_id("supervisor")], clip_id=clip_id, kind="team")
     supervisor = client_for("supervisor")
     url = f"/sessions/{planned['id']}"
@@ -143,6 +141,9 @@ def test_round_summary_close_and_learning_points_over_time(
         follow_redirects=False,
     )
     assert saved.status_code == 303
+    # What is said in the session follows the recording: shown once it is shared with them.
+    assert points not in supervisor.get(base).text
+    share(client, rid, user_id=user_id("supervisor"))
     assert points in supervisor.get(base).text
     assert (
         client.post(f"{base}/close", data=form(client), follow_redirects=False).status_code == 303
@@ -177,14 +178,8 @@ def test_each_participant_joining_is_audited_once(
     for _ in range(3):
         assert supervisor.get(f"/sessions/{planned['id']}").status_code == 200
         assert supervisor.get(f"/api/v1/sessions/{planned['id']}").status_code == 200
-    with session_scope() as session:
-        entries = session.exec(
-            select(AuditEntry).where(
-                AuditEntry.actor_id == user_id("supervisor"),
-                AuditEntry.detail == f"session {planned['id']}",
-            )
-        ).all()
-    assert len(entries) == 1
+    joined = entries(actor_id=user_id("supervisor"), detail=f"session {planned['id']}")
+    assert len(joined) == 1
 
 
 def test_leaders_and_administrators_plan_nothing(sqlite_db: str, client_for: ClientFor) -> None:

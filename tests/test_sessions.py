@@ -1,6 +1,5 @@
 """Sparring sessions through the API: planning, access, the round, the summary, bad input."""
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -10,19 +9,20 @@ from sqlmodel import select
 
 from app.accounts import service as account_service
 from app.accounts.models import User
-from app.audit.models import AuditEntry
+from app.accounts.subject import Subject
 from app.clips.models import Clip
 from app.core.db import session_scope
 from app.core.errors import NotFound
 from app.core.timeutil import utcnow
 from app.sessions import service
 from app.sessions.models import SessionParticipant, SparringSession
-from tests.conftest import user_id
-from tests.feedback_helpers import new_recording, share_with
-from tests.mediafiles import MediaSet
-from tests.session_helpers import later, make_clip, plan, share_clip
+from tests.support.accounts import ClientFor, user_id
+from tests.support.audit import entries
+from tests.support.feedback import new_recording
+from tests.support.media import MediaSet
+from tests.support.recordings import share
+from tests.support.sessions import later, make_clip, plan, share_clip
 
-ClientFor = Callable[[str], TestClient]
 API = "/api/v1/sessions"
 
 
@@ -47,7 +47,7 @@ def test_plan_then_each_participant_sees_the_media_only_once_shared(
     assert people[user_id("supervisor")]["sees_media"] is False
     seen = supervisor.get(f"{API}/{planned['id']}")
     assert seen.status_code == 200 and seen.json()["sees_media"] is False
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
     assert supervisor.get(f"{API}/{planned['id']}").json()["sees_media"] is True
     assert [s["id"] for s in supervisor.get(API).json()] == [planned["id"]]
     # Someone not in it: as if it did not exist.
@@ -67,14 +67,14 @@ def test_a_supervisor_plans_a_team_session_members_listed_one_by_one(
     # Not shared with the supervisor: they cannot even name the recording.
     body = {"kind": "team", "team_id": team_id}
     assert supervisor.post(API, json=_body(rid, []) | body).status_code == 404
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
     planned = plan(supervisor, rid, [], **body)
     ids = [p["user_id"] for p in planned["participants"]]
     # The caseworker first, the planner, then the team's members (never a leader).
     assert ids == [user_id("caseworker"), user_id("supervisor"), user_id("caseworker2")]
     assert planned["planned_by_id"] == user_id("supervisor") and planned["team_id"] == team_id
     # A caseworker who only has the recording shared does not plan on it.
-    share_with(client, rid, user_id("caseworker2"))
+    share(client, rid, user_id=user_id("caseworker2"))
     refused = client_for("caseworker2").post(API, json=_body(rid, [user_id("supervisor")]))
     assert refused.status_code == 403 and code(refused) == "session.plan_not_allowed"
 
@@ -130,7 +130,7 @@ def test_bad_plans_are_refused_and_nothing_is_stored(
 def test_a_removed_participant_is_out_at_once(
     rid: str, client: TestClient, client_for: ClientFor
 ) -> None:
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
     supervisor = client_for("supervisor")
     planned = plan(client, rid, [user_id("supervisor"), user_id("caseworker2")])
     url = f"{API}/{planned['id']}"
@@ -152,25 +152,32 @@ def test_a_removed_participant_is_out_at_once(
     assert refused.status_code == 403 and code(refused) == "session.facilitator_only"
 
 
-def test_require_participant_also_needs_the_owners_share(rid: str, client: TestClient) -> None:
+def test_reaching_the_media_also_needs_the_owners_share(rid: str, client: TestClient) -> None:
     """The live channel's check: a participant without the media is refused (404)."""
     planned = plan(client, rid, [user_id("supervisor")])
     with session_scope() as session:
-        supervisor = session.exec(select(User).where(User.id == user_id("supervisor"))).one()
-        with pytest.raises(NotFound):
-            service.require_participant(session=session, user=supervisor, session_id=planned["id"])
-        found = service.require_participant(
-            session=session, user=supervisor, session_id=planned["id"], need_media=False
+        supervisor = Subject.of(
+            session.exec(select(User).where(User.id == user_id("supervisor"))).one()
         )
-        assert found.id == planned["id"]
+        with pytest.raises(NotFound):
+            service.reach(
+                session=session, subject=supervisor, session_id=planned["id"], need_media=True
+            )
+        found = service.reach(session=session, subject=supervisor, session_id=planned["id"])
+        assert found.sparring.id == planned["id"] and not found.sees_media
         assert service.participant_ids(session=session, session_id=planned["id"]) == {
             user_id("caseworker"),
             user_id("supervisor"),
         }
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
     with session_scope() as session:
-        supervisor = session.exec(select(User).where(User.id == user_id("supervisor"))).one()
-        service.require_participant(session=session, user=supervisor, session_id=planned["id"])
+        supervisor = Subject.of(
+            session.exec(select(User).where(User.id == user_id("supervisor"))).one()
+        )
+        found = service.reach(
+            session=session, subject=supervisor, session_id=planned["id"], need_media=True
+        )
+        assert found.sees_media
 
 
 def test_a_session_on_a_clip_needs_the_clip_share(
@@ -230,7 +237,7 @@ def test_summary_and_the_caseworkers_own_learning_points(
     rid: str, client: TestClient, client_for: ClientFor
 ) -> None:
     supervisor = client_for("supervisor")
-    share_with(client, rid, user_id("supervisor"))
+    share(client, rid, user_id=user_id("supervisor"))
     planned = plan(supervisor, rid, [])
     url = f"{API}/{planned['id']}/summary"
     saved = supervisor.put(url, json={"summary": "Vi så på åbningen."})
@@ -271,13 +278,7 @@ def test_joining_is_audited_once_per_participant_and_session(
     for _ in range(3):
         assert supervisor.get(f"{API}/{first['id']}").status_code == 200
     assert supervisor.get(f"{API}/{second['id']}").status_code == 200
-    with session_scope() as session:
-        entries = session.exec(
-            select(AuditEntry).where(
-                AuditEntry.recording_id == rid, AuditEntry.actor_id == user_id("supervisor")
-            )
-        ).all()
-    details = sorted(e.detail for e in entries)
+    details = sorted(e.detail for e in entries(recording_id=rid, actor_id=user_id("supervisor")))
     assert details == sorted([f"session {first['id']}", f"session {second['id']}"])
 
 

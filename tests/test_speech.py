@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
+from tests.support.media import speech_around_a_long_silence
 from workers import segmenting, speech
 
 
@@ -75,29 +76,6 @@ def test_transcribes_with_silence_guards(tmp_path: Path, media) -> None:  # type
     assert progress and progress == sorted(progress)
     assert all(w.start <= w.end for s in segments for w in s.words)
     engine.release()
-
-
-def speech_around_a_long_silence(media, folder: Path) -> tuple[Path, float]:  # type: ignore[no-untyped-def]
-    """Speech, 60 s of quiet room noise (about -60 dBFS), the speech again, 20 s of silence."""
-    import subprocess
-    import wave
-
-    spoken = media.speech()
-    with wave.open(str(spoken)) as w:
-        said, rate = w.getnframes() / w.getframerate(), w.getframerate()
-    out = folder / "long-silence.wav"
-    subprocess.run(
-        [
-            "ffmpeg", "-v", "error", "-y", "-i", str(spoken),
-            "-f", "lavfi", "-t", "60", "-i", f"anoisesrc=color=pink:amplitude=0.001:r={rate}",
-            "-i", str(spoken),
-            "-f", "lavfi", "-t", "20", "-i", f"anullsrc=r={rate}:cl=mono",
-            "-filter_complex", "[0:a][1:a][2:a][3:a]concat=n=4:v=0:a=1",
-            "-ar", "16000", "-ac", "1", str(out),
-        ],
-        check=True,
-    )  # fmt: skip
-    return out, said
 
 
 @pytest.mark.parametrize("model", ["bundled-tiny.en", "bundled-base"])

@@ -17,9 +17,10 @@ from app.jobs.models import Job, JobStatus
 from app.library.service import eta_words, time_left
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
-from tests.conftest import process_queued_jobs
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support.accounts import ClientFor
+from tests.support.jobs import process_queued_jobs
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
 from workers import tasks
 
 # What ffmpeg or the server would say: none of it may reach a page.
@@ -82,10 +83,7 @@ def test_an_older_plain_text_reason_still_shows_without_its_path(
 
 
 def test_owner_retries_a_failed_recording_with_a_new_job(
-    sqlite_db: str,
-    client: TestClient,
-    client_for,
-    media: MediaSet,  # type: ignore[no-untyped-def]
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     recording_id = broken_recording(client, media)
     url = f"/api/v1/recordings/{recording_id}/retry"
@@ -126,10 +124,7 @@ def test_owner_retries_a_failed_recording_with_a_new_job(
 
 
 def test_retry_from_the_page_needs_the_owner_and_the_token(
-    sqlite_db: str,
-    client: TestClient,
-    client_for,
-    media: MediaSet,  # type: ignore[no-untyped-def]
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     recording_id = broken_recording(client, media)
     token = client.cookies.get("vs_csrf")
@@ -151,7 +146,9 @@ def test_retry_from_the_page_needs_the_owner_and_the_token(
     )
     assert done.status_code == 303
     page = client.get(done.headers["location"]).text
-    assert "Optagelsen er sat i kø igen." in page and "venter på en ledig arbejdsproces" in page
+    assert (
+        "Optagelsen er sat i kø igen." in page and "venter på en ledig plads i behandlingen" in page
+    )
 
 
 def test_queued_waits_for_a_worker_and_running_shows_stage_and_time_left(
@@ -160,7 +157,7 @@ def test_queued_waits_for_a_worker_and_running_shows_stage_and_time_left(
     recording_id = upload(client, media.encoded(FORMATS[5])).json()["id"]
     waiting = client.get(f"/api/v1/recordings/{recording_id}/status").json()
     assert waiting["waiting"] and waiting["busy"]
-    assert waiting["label"] == "I kø – venter på en ledig arbejdsproces"
+    assert waiting["label"] == "I kø – venter på en ledig plads i behandlingen"
 
     [job] = jobs_of(recording_id)
     assert job.id is not None
@@ -223,8 +220,8 @@ def test_a_failed_recording_cannot_be_shared_until_a_retry_succeeds(
 ) -> None:
     """Nothing to watch: the API refuses the share and no share row is made; the page
     offers no share form."""
-    from app.sharing.models import Share
-    from tests.conftest import user_id
+    from app.access.models import Share
+    from tests.support.accounts import user_id
 
     recording_id = broken_recording(client, media)
     target = {"user_id": user_id("supervisor")}

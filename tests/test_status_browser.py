@@ -2,10 +2,10 @@
 job no worker takes, and a failed recording retried from its page.
 
 Same arrangement as test_pages_browser.py: the live server and this process share the SQLite
-database (`shared_db`; `api` and `page` from tests/browser_fixtures.py), and the real
+database (`shared_db`; `api` and `page` from tests/support/browser.py), and the real
 pipeline runs here (`process_queued_jobs`) in a thread while the browser watches the page:
 its stages and progress are the subject. The waiting job's test only needs the job to end,
-so the factory (tests/factories.py) finishes it as the worker would."""
+so the factory (tests/support/factories.py) finishes it as the worker would."""
 
 import shutil
 import threading
@@ -18,17 +18,16 @@ from playwright.sync_api import Page, expect
 
 from app.core.config import settings
 from app.jobs import service as job_service
-from tests import mediafiles
-from tests.conftest import process_queued_jobs
-from tests.factories import make_ready
-from tests.helpers import upload as upload_file
-from tests.test_jobs import long_speech
+from tests.support.factories import make_ready
+from tests.support.jobs import process_queued_jobs
+from tests.support.media import FORMATS, MediaSet, long_speech
+from tests.support.recordings import upload as upload_file
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "status"
-WAITING = "venter på en ledig arbejdsproces"
+WAITING = "venter på en ledig plads i behandlingen"
 
 # Every change to the status cell, kept by the page itself: states between two checks are
 # not missed, and a reload (which would drop this) shows.
@@ -99,11 +98,7 @@ class PacedProgress:
 
 
 def test_stage_words_and_percentage_move_without_a_reload(
-    page: Page,
-    shared_db: str,
-    api: httpx.Client,
-    media: mediafiles.MediaSet,
-    monkeypatch: pytest.MonkeyPatch,
+    page: Page, shared_db: str, api: httpx.Client, media: MediaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rid = upload(api, long_speech(media, repeats=4), "Samtale om fritiden")
     page.goto(f"{shared_db}/recordings/{rid}")
@@ -140,9 +135,9 @@ def test_stage_words_and_percentage_move_without_a_reload(
 
 
 def test_a_job_no_worker_takes_says_it_waits_for_one(
-    page: Page, shared_db: str, api: httpx.Client, media: mediafiles.MediaSet
+    page: Page, shared_db: str, api: httpx.Client, media: MediaSet
 ) -> None:
-    rid = upload(api, media.encoded(mediafiles.FORMATS[5]), "Samtale om venner")
+    rid = upload(api, media.encoded(FORMATS[5]), "Samtale om venner")
     page.goto(f"{shared_db}/recordings/{rid}")
     cell = page.locator("#pending .status-cell")
     expect(cell).to_contain_text(WAITING)
@@ -159,13 +154,9 @@ def test_a_job_no_worker_takes_says_it_waits_for_one(
 
 
 def test_a_failed_recording_is_retried_from_its_page(
-    page: Page,
-    shared_db: str,
-    api: httpx.Client,
-    media: mediafiles.MediaSet,
-    monkeypatch: pytest.MonkeyPatch,
+    page: Page, shared_db: str, api: httpx.Client, media: MediaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rid = upload(api, media.encoded(mediafiles.FORMATS[5]), "Samtale om skolen")
+    rid = upload(api, media.encoded(FORMATS[5]), "Samtale om skolen")
     original = settings.media_dir / rid / "original"
     kept = original.with_name("kept")
     shutil.copyfile(original, kept)

@@ -11,9 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import settings
+from app.core.i18n import Tenths, translate
+from app.core.templates import clock_tenths
 from app.core.timeutil import clock_at, local_today, to_local
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support.accounts import ClientFor
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
 
 NIGHT = datetime(2026, 6, 15, 0, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))  # 22:30 UTC on the 14th
 WINTER_NIGHT = datetime(2026, 1, 10, 0, 45, tzinfo=ZoneInfo("Europe/Copenhagen"))  # 23:45 UTC
@@ -58,10 +61,7 @@ def test_the_time_zone_is_one_setting(
 
 
 def test_pages_show_local_time_the_audit_log_included(
-    db: str,
-    client: TestClient,
-    client_for,
-    media: MediaSet,  # type: ignore[no-untyped-def]
+    db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     created = upload_at_night(client, media)
     # Stored in UTC ...
@@ -81,10 +81,7 @@ def test_local_time_follows_summer_and_winter() -> None:
 
 
 def test_audit_log_filters_by_the_local_date(
-    db: str,
-    client: TestClient,
-    client_for,
-    media: MediaSet,  # type: ignore[no-untyped-def]
+    db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     upload_at_night(client, media)
     admin = client_for("administrator")
@@ -94,3 +91,15 @@ def test_audit_log_filters_by_the_local_date(
     day_before = admin.get("/admin/audit?since=2026-06-14&until=2026-06-14")
     assert day_before.status_code == 200
     assert "00:30:00" not in day_before.text
+
+
+def test_times_to_the_tenth_follow_the_readers_decimal_sign() -> None:
+    """Issue 19: 0:06,5 in Danish, 0:06.5 in English, as app/static/clock.js shows them
+    (7.25 rounds up there too); a length in a message likewise."""
+    assert (clock_tenths(6.5, "da"), clock_tenths(6.5, "en")) == ("0:06,5", "0:06.5")
+    assert (clock_tenths(6.0, "da"), clock_tenths(6.0, "da", always=True)) == ("0:06", "0:06,0")
+    assert clock_tenths(7.25, "da", always=True) == "0:07,3"
+    assert clock_tenths(3725.04, "en", always=True) == "1:02:05.0"
+    outside = "The clip must lie within the recording, which lasts %(duration)s seconds."
+    assert "varer 60,0 sekunder" in translate(outside, "da", duration=Tenths(60))
+    assert "lasts 60.0 seconds" in translate(outside, "en", duration=Tenths(60))

@@ -1,6 +1,6 @@
 """The transcript correction form works without JavaScript: it carries its CSRF field.
 
-The recordings come from tests/factories.py (a real upload made ready with a given Danish
+The recordings come from tests/support/factories.py (a real upload made ready with a given Danish
 transcript, without Whisper): the form is the subject, not the pipeline."""
 
 import re
@@ -8,10 +8,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.browser_fixtures import log_in
-from tests.conftest import live_client
-from tests.factories import ready_recording
-from tests.mediafiles import MediaSet
+from tests.support.accounts import live_client
+from tests.support.browser import log_in
+from tests.support.factories import ready_recording
+from tests.support.media import MediaSet
 
 
 def test_transcript_correction_form_works_without_javascript(

@@ -10,9 +10,12 @@ import srt
 import webvtt
 from fastapi.testclient import TestClient
 
-from tests.factories import SPOKEN_EN, make_ready
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet
+from tests.support.accounts import ClientFor, user_id
+from tests.support.audit import entries, last_seq
+from tests.support.factories import SPOKEN_EN, make_ready
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import share, upload
+from tests.support.sessions import plan
 
 
 def seconds(stamp: str) -> float:
@@ -158,3 +161,92 @@ def test_transcript_of_unfinished_recording_is_not_found(
         assert "ikke færdigbehandlet" in response.json()["detail"]
     assert client.get("/api/v1/recordings/doesnotexist").status_code == 404
     assert client.get("/api/v1/recordings/..%2F..%2Fetc").status_code == 404
+
+
+def test_only_the_caseworker_sees_what_a_correction_replaced(
+    ready: dict, client: TestClient, client_for: ClientFor
+) -> None:
+    """Issue 18: a correction wins wherever the line is shown. The machine's words stay
+    with the caseworker who corrects: a name replaced with [NAME] reaches no viewer."""
+    rid, first = ready["id"], ready["segments"][0]
+    machine, api = first["machine_text"], f"/api/v1/recordings/{rid}/transcript"
+    fixed = client.patch(f"{api}/segments/{first['id']}", json={"text": "[NAME] told me."})
+    assert fixed.status_code == 200 and fixed.json()["machine_text"] == machine
+    share(client, rid, user_id=user_id("supervisor"))
+    viewer = client_for("supervisor")
+    shown = viewer.get(api).json()["segments"]
+    assert (shown[0]["text"], shown[0]["machine_text"]) == ("[NAME] told me.", None)
+    assert machine not in viewer.get(api).text
+    sid = plan(client, rid, [user_id("supervisor")])["id"]
+    for page in (f"/recordings/{rid}", f"/recordings/{rid}/transcript/lines", f"/sessions/{sid}"):
+        html = viewer.get(page).text
+        assert "[NAME] told me." in html and machine not in html, page
+    # The caseworker still sees it beside the correction, where they correct.
+    assert client.get(api).json()["segments"][0]["machine_text"] == machine
+    assert machine in client.get(f"/recordings/{rid}").text
+
+
+def test_a_checked_line_stays_checked_when_corrected_and_each_change_is_audited(
+    ready: dict, client: TestClient, client_for: ClientFor
+) -> None:
+    """Issue 19: correction mode marks a line checked through the same correction route;
+    a later correction keeps the mark, only unchecking takes it back. The log gets an entry
+    for each check, uncheck and edit, by whom, on which recording."""
+    rid, seg = ready["id"], ready["segments"][0]
+    url = f"/api/v1/recordings/{rid}/transcript/segments/{seg['id']}"
+    assert seg["checked"] is False
+    start = last_seq()
+    checked = client.patch(url, json={"checked": True})
+    assert checked.status_code == 200, checked.text
+    assert (checked.json()["checked"], checked.json()["corrected"]) == (True, False)
+    corrected = client.patch(url, json={"text": "Barnet fortalte om skolen."}).json()
+    assert (corrected["checked"], corrected["corrected"]) == (True, True)
+    assert client.patch(url, json={"speaker": "child"}).json()["checked"] is True
+    assert client.patch(url, json={"checked": False}).json()["checked"] is False
+    both = client.patch(url, json={"text": "Barnet fortalte.", "checked": True}).json()
+    assert (both["text"], both["checked"]) == ("Barnet fortalte.", True)
+    logged = [(e.action, e.actor_email, e.recording_id, e.detail) for e in entries(start)]
+    cw, line = "sara@kommune.test", f"segment {seg['id']}"
+    assert logged == [
+        ("transcript_checked", cw, rid, line),
+        ("transcript_edit", cw, rid, line),
+        ("transcript_edit", cw, rid, line),
+        ("transcript_unchecked", cw, rid, line),
+        ("transcript_edit", cw, rid, line),
+        ("transcript_checked", cw, rid, line),
+    ]
+    # The transcript says which lines are checked; only the caseworker checks them.
+    shown = client.get(f"/api/v1/recordings/{rid}/transcript").json()["segments"]
+    assert [s["checked"] for s in shown] == [True] + [False] * (len(shown) - 1)
+    share(client, rid, user_id=user_id("supervisor"))
+    viewer = client_for("supervisor")
+    refused = viewer.patch(url, json={"checked": False})
+    assert refused.status_code in (403, 404), refused.text
+    assert client.get(f"/api/v1/recordings/{rid}/transcript").json()["segments"][0]["checked"]
+
+
+def test_the_page_counts_checked_lines_and_checks_them_without_javascript(
+    ready: dict, client: TestClient
+) -> None:
+    rid, segs = ready["id"], ready["segments"]
+    total = len(segs)
+    assert f"0 af {total} linjer tjekket" in client.get(f"/recordings/{rid}").text
+    page_form = f"/recordings/{rid}/segments/{segs[1]['id']}"
+    # The line's form with its box ticked: corrected and checked in one post.
+    ticked = {"text": "Rettet og tjekket", "speaker": "", "checked_shown": "1", "checked": "1"}
+    assert client.post(page_form, data=ticked, follow_redirects=False).status_code == 303
+    html = client.get(f"/recordings/{rid}").text
+    assert f"1 af {total} linjer tjekket" in html
+    assert f'<progress id="checked-bar" max="{total}" value="1"' in html
+    stored = client.get(f"/api/v1/recordings/{rid}/transcript").json()["segments"][1]
+    assert (stored["text"], stored["checked"]) == ("Rettet og tjekket", True)
+    # A form without the box (an older page) leaves the mark as it is.
+    plain = {"text": "Rettet igen", "speaker": "child"}
+    assert client.post(page_form, data=plain, follow_redirects=False).status_code == 303
+    assert client.get(f"/api/v1/recordings/{rid}/transcript").json()["segments"][1]["checked"]
+    # The form with the box not ticked takes the mark back.
+    unticked = {"text": "Rettet igen", "speaker": "child", "checked_shown": "1"}
+    assert client.post(page_form, data=unticked, follow_redirects=False).status_code == 303
+    assert f"0 af {total} linjer tjekket" in client.get(f"/recordings/{rid}").text
+    in_english = client.get(f"/recordings/{rid}?lang=en").text
+    assert f"0 of {total} lines checked" in in_english

@@ -22,9 +22,11 @@ from fastapi.testclient import TestClient
 
 from app.core.config import settings
 from app.recordings.storage import PART_SUFFIX, PartFile, sweep_partial_uploads
-from tests.conftest import live_client, migrate
-from tests.helpers import (
-    CONSENT,
+from tests.support.accounts import live_client
+from tests.support.database import migrate
+from tests.support.media import MediaSet, ffmpeg
+from tests.support.recordings import CONSENT
+from tests.support.servers import (
     app_env,
     free_port,
     read_http_response,
@@ -33,7 +35,6 @@ from tests.helpers import (
     stop,
     wait_until,
 )
-from tests.mediafiles import MediaSet, ffmpeg
 
 GIB = 1024**3
 MIB = 1024 * 1024

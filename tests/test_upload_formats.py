@@ -8,9 +8,10 @@ from app.core.db import session_scope
 from app.media.probe import probe
 from app.recordings import storage
 from app.transcripts.models import Segment, Word
-from tests.conftest import process_queued_jobs
-from tests.helpers import upload, word_error_rate
-from tests.mediafiles import FORMATS, SPEECH_EN, Format, MediaSet
+from tests.support.jobs import process_queued_jobs
+from tests.support.media import FORMATS, SPEECH_EN, Format, MediaSet
+from tests.support.recordings import upload
+from tests.support.speech import word_error_rate
 from workers import media as media_tools
 
 # tiny.en on espeak-ng English measured about 0.2 here; 0.45 leaves room for lossy codecs
@@ -117,7 +118,7 @@ def test_danish_speech_with_the_default_multilingual_model(
     transcript = client.get(f"/api/v1/recordings/{created['id']}/transcript").json()
     assert transcript["language"] == "da" and transcript["model_name"] == "bundled-base"
     heard = " ".join(s["text"] for s in transcript["segments"]).lower()
-    from tests.mediafiles import SPEECH_DA
+    from tests.support.media import SPEECH_DA
 
     assert word_error_rate(SPEECH_DA, heard) < 0.9, heard
     assert any(w in heard for w in ("dag", "skole", "hej", "rådgiver", "jeg")), heard

@@ -19,10 +19,10 @@ from app.jobs import reasons
 from app.jobs.models import JobStatus
 from app.jobs.service import LeaseLost
 from app.recordings import storage
-from tests.conftest import migrate
-from tests.helpers import upload
-from tests.mediafiles import FORMATS, MediaSet, run
-from tests.test_jobs import Workers, the_job, wait_for, workers  # noqa: F401
+from tests.support.database import migrate
+from tests.support.jobs import Workers, the_job, wait_for  # noqa: F401
+from tests.support.media import FORMATS, MediaSet, run
+from tests.support.recordings import upload
 from workers import media, pipeline
 from workers.tasks import run_job
 

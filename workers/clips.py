@@ -7,8 +7,6 @@ claim's temporary names and renamed when done; the result is kept only if the jo
 ours and the newest for the clip.
 """
 
-import errno
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +17,14 @@ from app.core.db import session_scope
 from app.media.probe import MediaError, probe
 from app.recordings import storage
 from workers import media
-from workers.pipeline import Hold, NoSpace, PermanentFailure, Progress, _media_failure
-
-log = logging.getLogger(__name__)
+from workers.pipeline import (
+    Hold,
+    PermanentFailure,
+    Progress,
+    _media_failure,
+    poster_or_none,
+    temporary_names,
+)
 
 _EVEN_1080 = "scale='trunc(min(iw,iw*1080/ih)/2)*2':'trunc(min(ih,1080)/2)*2'"
 
@@ -61,57 +64,37 @@ def process(*, clip_id: int, job_id: int, report: Progress, hold: Hold, tag: str
     if source is None:
         raise PermanentFailure("failure.deleted")
     ext, mime, opts = output_format(source)
-    media_name, poster_name = cutting.file_names(clip_id, job_id, ext)
     folder = storage.recording_dir(source.recording_id)
-    made: list[Path] = []
-
-    def tmp(name: str) -> Path:
-        path = folder / f".{name}.{tag}.tmp"
-        made.append(path)
-        return path
-
+    clip_file, poster_file = (folder / name for name in cutting.file_names(clip_id, job_id, ext))
     kept = False
     try:
-        report("cut", 0.0)
-        try:
-            cut(source, tmp(media_name), opts, report)
-            info = probe(tmp(media_name))
-        except MediaError as exc:
-            key = None if exc.kind == "timeout" else "failure.rendition"
-            raise _media_failure(exc, "clip", key) from exc
-        tmp(media_name).replace(folder / media_name)
-        kept_poster: str | None = poster_name
-        report("poster", 0.95)
-        try:
-            check = lambda: report("poster", 0.95)  # noqa: E731
-            media.make_poster(folder / media_name, tmp(poster_name), info, check)
-            tmp(poster_name).replace(folder / poster_name)
-        except MediaError as exc:
-            if exc.kind == "no_space":
-                raise NoSpace() from exc
-            log.warning("no poster for clip %s", clip_id)  # the player shows no still
-            kept_poster = None
-        with session_scope() as session:
-            hold(session)
-            kept = cutting.set_media(
-                session=session,
-                clip_id=clip_id,
-                job_id=job_id,
-                media_name=media_name,
-                media_mime=mime,
-                poster_name=kept_poster,
+        with temporary_names(tag) as tmp:
+            report("cut", 0.0)
+            try:
+                cut(source, tmp(clip_file), opts, report)
+                info = probe(tmp(clip_file))
+            except MediaError as exc:
+                key = None if exc.kind == "timeout" else "failure.rendition"
+                raise _media_failure(exc, "clip", key) from exc
+            tmp(clip_file).replace(clip_file)
+            poster_name = poster_or_none(
+                clip_file, poster_file, info, tmp, at=0.95, report=report, what=f"clip {clip_id}"
             )
-        if not kept:
             with session_scope() as session:
-                if cutting.source_of(session=session, clip_id=clip_id) is None:
-                    raise PermanentFailure("failure.deleted")
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise NoSpace() from exc
-        raise
+                hold(session)
+                kept = cutting.set_media(
+                    session=session,
+                    clip_id=clip_id,
+                    job_id=job_id,
+                    media_name=clip_file.name,
+                    media_mime=mime,
+                    poster_name=poster_name,
+                )
+            if not kept:
+                with session_scope() as session:
+                    if cutting.source_of(session=session, clip_id=clip_id) is None:
+                        raise PermanentFailure("failure.deleted")
     finally:
-        for path in made:
-            path.unlink(missing_ok=True)
         if not kept:  # a newer job's files, or none at all, are the clip's
-            for name in (media_name, poster_name):
-                (folder / name).unlink(missing_ok=True)
+            for path in (clip_file, poster_file):
+                path.unlink(missing_ok=True)

@@ -20,11 +20,12 @@ from sqlmodel import Session
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import reasons
-from app.media.probe import MediaError, probe
+from app.media.probe import MediaError, MediaInfo, probe
 from app.recordings import service as recording_service
 from app.recordings import storage
 from app.recordings.models import Recording
 from app.transcripts import service as transcript_service
+from app.transcripts.models import Transcript
 from workers import media, speech
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,9 @@ def _no_hold(session: Session) -> None:
 
 
 @contextmanager
-def _temporary_files(folder: Path, tag: str) -> Iterator[Callable[[Path], Path]]:
-    """Temporary names of this claim's own (`.audio.wav.<tag>.tmp`); whatever is left of
-    them when the run ends, and of earlier claims whose worker died, is removed."""
-    for stale in folder.glob(".*.tmp"):
-        if not stale.name.endswith(f".{tag}.tmp"):
-            stale.unlink(missing_ok=True)
+def temporary_names(tag: str) -> Iterator[Callable[[Path], Path]]:
+    """This claim's own temporary name for each file (`.audio.wav.<tag>.tmp`), removed when
+    the run ends, whatever became of it; a full disk fails the attempt as `NoSpace`."""
     made: list[Path] = []
 
     def tmp(path: Path) -> Path:
@@ -91,6 +89,41 @@ def _temporary_files(folder: Path, tag: str) -> Iterator[Callable[[Path], Path]]
     finally:
         for path in made:
             path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _temporary_files(folder: Path, tag: str) -> Iterator[Callable[[Path], Path]]:
+    """`temporary_names`, after removing what is left of earlier claims whose worker died."""
+    for stale in folder.glob(".*.tmp"):
+        if not stale.name.endswith(f".{tag}.tmp"):
+            stale.unlink(missing_ok=True)
+    with temporary_names(tag) as tmp:
+        yield tmp
+
+
+def poster_or_none(
+    source: Path,
+    poster: Path,
+    info: MediaInfo,
+    tmp: Callable[[Path], Path],
+    *,
+    at: float,
+    report: Progress,
+    what: str,
+) -> str | None:
+    """Report the poster step and make `poster`: its file name, or None where none could be
+    made (a missing poster does not stop anyone watching; the player shows no still). A full
+    disk is `NoSpace`."""
+    report("poster", at)
+    try:
+        media.make_poster(source, tmp(poster), info, lambda: report("poster", at))
+        tmp(poster).replace(poster)
+    except MediaError as exc:
+        if exc.kind == "no_space":
+            raise NoSpace() from exc
+        log.warning("no poster for %s", what)
+        return None
+    return poster.name
 
 
 # The reader's message for each kind of media error; the step is named in the log only.
@@ -173,11 +206,16 @@ def _steps(
     report("transcribe", 0.05)
     engine = speech.get_engine(settings)
     span = transcribe_end - 0.05
-    with session_scope() as session:
-        hold(session)
-        transcript = transcript_service.begin(
+
+    def transcript_of(session: Session) -> Transcript:
+        """The transcript being written: an earlier attempt's, or a new one."""
+        return transcript_service.begin(
             session=session, recording_id=recording_id, language=language, model_name=engine.name
         )
+
+    with session_scope() as session:
+        hold(session)
+        transcript = transcript_of(session)
         # A job taken over from another worker carries on after its last stored segment;
         # one run again after its transcript was finished hears nothing again.
         heard_all = transcript.complete
@@ -190,20 +228,12 @@ def _steps(
             with session_scope() as session:
                 hold(session)
                 transcript_service.append(
-                    session=session,
-                    transcript=transcript_service.begin(
-                        session=session,
-                        recording_id=recording_id,
-                        language=language,
-                        model_name=engine.name,
-                    ),
-                    segments=batch,
+                    session=session, transcript=transcript_of(session), segments=batch
                 )
         with session_scope() as session:
             hold(session)
             transcript_service.finish(session=session, recording_id=recording_id)
 
-    playable_name = storage.ORIGINAL
     if plan.needs_work:
         rendition = storage.file_path(recording_id, storage.RENDITION)
         report("rendition", transcribe_end)
@@ -220,20 +250,11 @@ def _steps(
                 exc, "rendition", None if exc.kind == "timeout" else "failure.rendition"
             ) from exc
         tmp(rendition).replace(rendition)
-        playable_name = storage.RENDITION
 
-    report("poster", 0.98)
     poster = storage.file_path(recording_id, storage.POSTER)
-    poster_name: str | None = storage.POSTER
-    try:
-        media.make_poster(original, tmp(poster), info, lambda: report("poster", 0.98))
-        tmp(poster).replace(poster)
-    except MediaError as exc:
-        if exc.kind == "no_space":
-            raise NoSpace() from exc
-        # A missing poster does not stop anyone watching; the player shows no still.
-        log.warning("no poster for %s", recording_id)
-        poster_name = None
+    poster_name = poster_or_none(
+        original, poster, info, tmp, at=0.98, report=report, what=recording_id
+    )
 
     with session_scope() as session:
         hold(session)
@@ -242,7 +263,7 @@ def _steps(
         recording_service.set_media(
             session=session,
             recording_id=recording_id,
-            playable_name=playable_name,
+            playable_name=storage.RENDITION if plan.needs_work else storage.ORIGINAL,
             playable_mime=mime,
             poster_name=poster_name,
         )

@@ -66,17 +66,16 @@ class Segment:
     words: list[Word]
 
 
+Progress = Callable[[float], None]  # told the fraction of the audio heard so far
+
+
 class SpeechEngine(Protocol):
     name: str
 
     def load(self) -> None: ...
 
     def transcribe(
-        self,
-        audio: Path,
-        language: str,
-        on_progress: Callable[[float], None] | None = None,
-        start_at: float = 0.0,
+        self, audio: Path, language: str, on_progress: Progress | None = None, start_at: float = 0.0
     ) -> Iterator[Segment]: ...
 
     def release(self) -> None: ...
@@ -185,11 +184,7 @@ class FasterWhisperEngine:
         log.info("speech model %s loaded", model_ref)
 
     def transcribe(
-        self,
-        audio: Path,
-        language: str,
-        on_progress: Callable[[float], None] | None = None,
-        start_at: float = 0.0,
+        self, audio: Path, language: str, on_progress: Progress | None = None, start_at: float = 0.0
     ) -> Iterator[Segment]:
         """Segments as they are heard; `start_at` (seconds) skips what an earlier attempt
         already stored, so a job taken over carries on where the other worker stopped."""
@@ -230,7 +225,7 @@ class FasterWhisperEngine:
         self,
         audio: Path,
         language: str,
-        on_progress: Callable[[float], None] | None,
+        on_progress: Progress | None,
         start_at: float = 0.0,
     ) -> Iterator[Segment]:
         """VAD picks the speech; the model hears only that, in clips of whole regions."""

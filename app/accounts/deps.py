@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.accounts import service
+from app.accounts import service, throttle
 from app.accounts.models import Role, User, UserPublic
+from app.accounts.subject import Subject
 
 # Re-exported: routes import their dependencies from here.
 from app.core.csrf import CsrfProtected as CsrfProtected
@@ -19,10 +20,15 @@ class LoginRequired(NotAuthenticated):
     """Pages answer this with a redirect to the login page; the API with 401."""
 
 
+def subject_of(request: Request, user: User) -> Subject:
+    return Subject.of(user, address=throttle.client_address(request))
+
+
 def optional_user(request: Request, session: SessionDep) -> User | None:
     user = service.user_for_token(session=session, token=session_token(request))
     # Pages read a plain copy: an error page renders after the session has rolled back.
     request.state.user = UserPublic.model_validate(user) if user else None
+    request.state.subject = subject_of(request, user) if user else None
     request.state.session = session  # the top bar's unread count reads through this session
     return user
 
@@ -37,12 +43,34 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def pending_user(request: Request, session: SessionDep) -> User | None:
+    """The person between their password and their second factor (None for anyone else):
+    the only thing such a session reaches is the second-factor page."""
+    user = service.pending_user_for_token(session=session, token=session_token(request))
+    request.state.user = None
+    request.state.subject = None
+    return user
+
+
+PendingUser = Annotated[User | None, Depends(pending_user)]
+
+
+def current_subject(request: Request, user: CurrentUser) -> Subject:
+    """The signed-in person as the access rules and the audit log see them: resolved once
+    per request, with the login check."""
+    subject: Subject = request.state.subject
+    return subject
+
+
+CurrentSubject = Annotated[Subject, Depends(current_subject)]
+
+
 def require(*roles: Role):  # type: ignore[no-untyped-def]
-    def check(user: CurrentUser) -> User:
-        if user.role not in roles:
+    def check(subject: CurrentSubject) -> Subject:
+        if subject.role not in roles:
             raise NotPermitted(
                 N_("Your role does not give access to this."), code="account.not_permitted"
             )
-        return user
+        return subject
 
     return Depends(check)

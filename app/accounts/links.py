@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.accounts import security
 from app.accounts.models import AccountLink, LinkPurpose, User
 from app.accounts.service import check_password_strength, check_repeated, end_sessions
+from app.accounts.subject import Subject
 from app.core.config import settings
 from app.core.errors import NotFound
 from app.core.i18n import N_
@@ -22,9 +23,11 @@ from app.core.timeutil import utcnow
 PATH = "/account/link/"
 
 
-def create_link(*, session: Session, user: User, purpose: LinkPurpose, by: User | None) -> str:
+def create_link(
+    *, session: Session, user: User, purpose: LinkPurpose, by: Subject | None, emailed: bool
+) -> str:
     """A new link for this person; earlier unused links of theirs stop working. Returns the
-    token (shown or sent once, never stored)."""
+    token (e-mailed, or shown to the administrator, once; never stored)."""
     now = utcnow()
     session.execute(
         update(AccountLink)
@@ -40,6 +43,7 @@ def create_link(*, session: Session, user: User, purpose: LinkPurpose, by: User 
             created_by_id=by.id if by else None,
             created_at=now,
             expires_at=now + timedelta(hours=settings.account_link_hours),
+            emailed=emailed,
         )
     )
     if purpose == LinkPurpose.reset:
@@ -116,9 +120,13 @@ def last_reset(*, session: Session, user: User) -> datetime | None:
     return session.exec(query).first()
 
 
-def pending_links(*, session: Session) -> set[int]:
-    """Ids of people with a link not yet used nor expired (the admin list shows it)."""
-    query = select(AccountLink.user_id).where(
+def pending_links(*, session: Session) -> dict[int, AccountLink]:
+    """Each person's link not yet used nor expired, by their id (the admin list says when it
+    was made and how it went to them)."""
+    query = select(AccountLink).where(
         col(AccountLink.used_at).is_(None), col(AccountLink.expires_at) > utcnow()
     )
-    return set(session.exec(query).all())
+    links: dict[int, AccountLink] = {}
+    for link in session.exec(query.order_by(col(AccountLink.created_at))):
+        links[link.user_id] = link  # the newest (making a link ends the earlier ones)
+    return links

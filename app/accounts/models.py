@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from app.core.ids import Numbered
 from app.core.timeutil import utcnow
 
 
@@ -15,10 +16,7 @@ class Role(StrEnum):
     caseworker = "caseworker"
 
 
-class User(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
+class User(Numbered, table=True):
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(max_length=120)
     role: Role = Field(max_length=16)
@@ -36,12 +34,22 @@ class User(SQLModel, table=True):
     reset_notice_due: bool = False
     # The language the person chose ("da" or "en"); None: the browser's choice, then Danish.
     language: str | None = Field(default=None, max_length=8)
+    # The second factor (app.accounts.second_factor): the authenticator's TOTP secret,
+    # encrypted with a key from the server secret; set up when `totp_enrolled_at` is set.
+    totp_secret: str | None = Field(default=None, max_length=255)
+    totp_enrolled_at: datetime | None = None
+    # The last time step whose code was accepted: a code works once.
+    totp_last_step: int | None = None
+    # Two administrators removed the second factor: told at the person's next login.
+    second_factor_notice_due: bool = False
+    # Made by the start command on an empty database (demo mode, app.accounts.demo).
+    demo: bool = False
+    # Which notifications the person also gets by e-mail, comma-separated kinds
+    # (app.feedback.notification_mail); None: the default choice.
+    mail_kinds: str | None = Field(default=None, max_length=200)
 
 
-class Team(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
+class Team(Numbered, table=True):
     name: str = Field(max_length=120, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -58,6 +66,39 @@ class AuthSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    # None: the password was right but the second factor is still to come; such a session
+    # reaches only the second-factor pages (app.accounts.deps).
+    second_factor_at: datetime | None = None
+
+
+class RecoveryCode(Numbered, table=True):
+    """A one-time code for when the authenticator is lost: only its hash is stored."""
+
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64, unique=True)
+    used_at: datetime | None = None
+
+
+class SecondFactorRemoval(Numbered, table=True):
+    """A lost authenticator: one administrator proposes removing the person's second
+    factor, a different one approves (or the server's operator, `videosparring
+    second-factor approve ID`, where there are fewer than three administrators)."""
+
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    proposed_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    proposed_at: datetime = Field(default_factory=utcnow)
+    approved_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # "web" (another administrator) or "server" (the command on the server).
+    approved_via: str | None = Field(default=None, max_length=16)
+    approved_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+
+
+class InstallationFlag(SQLModel, table=True):
+    """A fact about the installation as a whole, present while it holds ("demo_mode")."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    set_at: datetime = Field(default_factory=utcnow)
 
 
 class LinkPurpose(StrEnum):
@@ -75,6 +116,9 @@ class AccountLink(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+    # Sent to the person by e-mail (True) or shown to the administrator to hand over
+    # (False); None for links made before this was kept.
+    emailed: bool | None = None
 
 
 class UserPublic(SQLModel):
@@ -91,6 +135,8 @@ class LoginRequest(SQLModel):
 
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
+    # The authenticator's six digits, or a recovery code.
+    code: str | None = Field(default=None, max_length=64)
 
 
 class LoginAnswer(SQLModel):
@@ -98,3 +144,6 @@ class LoginAnswer(SQLModel):
 
     user: UserPublic
     csrf_token: str
+    # Told once, at this login: an administrator made a reset link for the account, or two
+    # administrators removed its second factor.
+    notices: list[str] = []

@@ -1,6 +1,7 @@
 """Logging in and out, changing one's password, and setting it through a one-time link."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -8,7 +9,7 @@ from sqlmodel import Session
 
 from app.accounts import links, service
 from app.accounts import login as log_in
-from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser
+from app.accounts.deps import CsrfProtected, CurrentUser, OptionalUser, PendingUser, subject_of
 from app.accounts.models import User
 from app.audit.service import Action, audit_on_commit
 from app.core.csrf import clear_session_cookie
@@ -18,28 +19,50 @@ from app.core.i18n import LANGUAGES, request_language
 from app.core.templates import render
 
 router = APIRouter(include_in_schema=False)
+Password = Annotated[str, Form(max_length=256)]
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
 
 
-def _logged_in(request: Request, session: Session, user: User, target: str) -> Response:
-    """A new session for this browser, and the redirect that carries its cookie."""
-    response = RedirectResponse(target, status_code=303)
-    log_in.open_session(request=request, session=session, user=user, response=response)
+def logged_in(
+    request: Request,
+    session: Session,
+    user: User,
+    target: str,
+    how: str | None,
+    response: Response | None = None,
+) -> Response:
+    """The login is complete: a session for this browser on the response (by default the
+    redirect to `target`), and where a notice is due, the page that tells it."""
+    response = response or RedirectResponse(target, status_code=303)
+    notices = log_in.open_session(
+        request=request, session=session, user=user, response=response, how=how
+    )
+    if isinstance(response, RedirectResponse) and notices:
+        response.headers["location"] = notices_page(notices)
     return response
 
 
+def notices_page(notices: list[str]) -> str:
+    """Where a login with notices lands: the second factor's page says both."""
+    if log_in.REMOVED_NOTICE in notices:
+        reset = "&reset_notice=1" if log_in.RESET_NOTICE in notices else ""
+        return f"/account/second-factor?removed=1{reset}"
+    return "/account/password?reset_notice=1"
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, user: OptionalUser) -> Response:
+def login_page(request: Request, user: OptionalUser, pending: PendingUser) -> Response:
     if user is not None:
         return RedirectResponse("/", status_code=303)
-    return render(
-        request, "accounts/login.html", {"next": _safe_next(request.query_params.get("next"))}
-    )
+    target = safe_next(request.query_params.get("next"))
+    if pending is not None:  # the password was right: the code is what is missing
+        return RedirectResponse(f"/login/second-factor?next={quote(target)}", status_code=303)
+    return render(request, "accounts/login.html", {"next": target})
 
 
 @router.post("/login", dependencies=[CsrfProtected])
@@ -47,10 +70,11 @@ def login(
     request: Request,
     session: SessionDep,
     email: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(max_length=256)],
+    password: Password,
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    """A wrong e-mail and a wrong password get the same answer, lock-out included."""
+    """A wrong e-mail and a wrong password get the same answer, lock-out included. A right
+    password leads to the second factor (or, the first time, to setting it up)."""
     try:
         user = log_in.check(request=request, session=session, email=email, password=password)
     except VideosparringError as exc:  # a wrong login, or locked out
@@ -59,17 +83,17 @@ def login(
             "accounts/login.html",
             {
                 "error": exc.message(request_language(request)),
-                "next": _safe_next(next),
+                "next": safe_next(next),
                 "email": email,
             },
             status_code=exc.status_code,
         )
-    if user.reset_notice_due:
-        # An administrator made a reset link for this account: the person hears of it now.
-        user.reset_notice_due = False
-        session.add(user)
-        return _logged_in(request, session, user, "/account/password?reset_notice=1")
-    return _logged_in(request, session, user, _safe_next(next))
+    target = safe_next(next)
+    if not log_in.needs_second_factor(session, user):
+        return logged_in(request, session, user, target, how="none")
+    response = RedirectResponse(f"/login/second-factor?next={quote(target)}", status_code=303)
+    log_in.open_pending(request=request, session=session, user=user, response=response)
+    return response
 
 
 @router.post("/logout", dependencies=[CsrfProtected])
@@ -90,9 +114,9 @@ def change_password(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    current: Annotated[str, Form(max_length=256)],
-    new: Annotated[str, Form(max_length=256)],
-    repeat: Annotated[str, Form(max_length=256)],
+    current: Password,
+    new: Password,
+    repeat: Password,
 ) -> Response:
     try:
         service.change_password(session=session, user=user, current=current, new=new, repeat=repeat)
@@ -103,9 +127,9 @@ def change_password(
             {"user": user, "error": exc.message(request_language(request)), "reset": None},
             status_code=exc.status_code,
         )
-    audit_on_commit(session, request, user, Action.password_changed)
+    audit_on_commit(session, subject_of(request, user), Action.password_changed)
     # Every session of this user ended; start a fresh one for this browser.
-    return _logged_in(request, session, user, "/account/password?changed=1")
+    return logged_in(request, session, user, "/account/password?changed=1", how=None)
 
 
 @router.get("/account/link/{token}", response_class=HTMLResponse)
@@ -119,11 +143,7 @@ def link_page(token: str, request: Request, session: SessionDep) -> HTMLResponse
 
 @router.post("/account/link/{token}", dependencies=[CsrfProtected])
 def use_link(
-    token: str,
-    request: Request,
-    session: SessionDep,
-    new: Annotated[str, Form(max_length=256)],
-    repeat: Annotated[str, Form(max_length=256)],
+    token: str, request: Request, session: SessionDep, new: Password, repeat: Password
 ) -> Response:
     link, person = links.open_link(session=session, token=token)
     try:
@@ -132,7 +152,7 @@ def use_link(
         values = {"person": person, "purpose": link.purpose, "token": token}
         values["error"] = exc.message(request_language(request))
         return render(request, "accounts/link.html", values, status_code=exc.status_code)
-    audit_on_commit(session, request, person, Action.password_set, detail=link.purpose)
+    audit_on_commit(session, subject_of(request, person), Action.password_set, detail=link.purpose)
     response = RedirectResponse("/login?password_set=1", status_code=303)
     clear_session_cookie(response, request)
     return response

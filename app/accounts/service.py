@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 from app.accounts import security, throttle
 from app.accounts.models import AuthSession, Role, Team, TeamMember, User
 from app.core.config import settings
-from app.core.errors import BadInput, Conflict, NotFound, TooManyAttempts
-from app.core.i18n import LANGUAGES, N_, N_plural
+from app.core.errors import BadInput, Conflict, found
+from app.core.i18n import LANGUAGES, N_
+from app.core.text import field_too_long, form_field
 from app.core.timeutil import utcnow
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
@@ -35,39 +36,26 @@ def check_password_strength(password: str) -> None:
             min=MIN_PASSWORD,
         )
     if len(password) > 256:
-        raise BadInput(
-            N_("The field '%(field)s' may be at most %(max)s characters."),
-            code="field.too_long",
-            field="password",
-            max=256,
-        )
+        raise field_too_long("password", 256)
 
 
 def _clean_name(value: str, field: str = "name") -> str:
-    name = " ".join((value or "").split())
-    if not name:
-        raise BadInput(N_("The field '%(field)s' is required."), code="field.required", field=field)
-    if len(name) > 120:
-        raise BadInput(
-            N_("The field '%(field)s' may be at most %(max)s characters."),
-            code="field.too_long",
-            field=field,
-            max=120,
-        )
-    if any(unicodedata.category(c) in {"Cc", "Cf", "Cs"} for c in name):
-        raise BadInput(
-            N_("The field '%(field)s' contains characters that are not allowed."),
-            code="field.bad_chars",
-            field=field,
-        )
-    return name
+    return form_field(" ".join((value or "").split()), field=field, limit=120)
 
 
 def create_user(
-    *, session: Session, email: str, name: str, role: Role, password: str | None = None
+    *,
+    session: Session,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    active: bool = True,
 ) -> User:
     """Add a person; e-mail addresses are unique regardless of case. Without a password the
-    person sets their own through a one-time link (see app.accounts.links)."""
+    person sets their own through a one-time link (see app.accounts.links), or signs in
+    through the identity provider (app.identity). Inactive: no access until an
+    administrator enables the account."""
     email = normalise_email(email)
     if password is not None:
         check_password_strength(password)
@@ -80,6 +68,7 @@ def create_user(
         name=_clean_name(name),
         role=role,
         password_hash=security.hash_password(password) if password is not None else None,
+        active=active,
     )
     session.add(user)
     session.flush()
@@ -88,13 +77,19 @@ def create_user(
 
 def get_user(*, session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(N_("The user does not exist."), code="account.not_found")
-    return user
+    return found(user, N_("The user does not exist."), code="account.not_found")
 
 
 def list_users(*, session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.name))).all())
+
+
+def ids_named(*, session: Session, words: str) -> list[int]:
+    """The people whose name holds these words, letter case aside (Ø as ø, which SQLite's
+    lower() leaves alone): an installation has hundreds of people, not millions."""
+    wanted = words.casefold()
+    people = session.exec(select(User.id, User.name)).all()
+    return [uid for uid, name in people if uid is not None and wanted in name.casefold()]
 
 
 def update_user(*, session: Session, user: User, role: Role, active: bool) -> User:
@@ -114,6 +109,14 @@ def set_language(*, session: Session, user_id: int, language: str) -> None:
         session.add(user)
 
 
+def set_mail_kinds(*, session: Session, user_id: int, kinds: list[str]) -> None:
+    """Which notifications reach the person's inbox too, kept with their account."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.mail_kinds = ",".join(sorted(set(kinds)))
+        session.add(user)
+
+
 def delete_user(*, session: Session, user: User) -> None:
     """Remove a person; their sessions, links and memberships go with them (cascade).
     Their recordings are deleted first by the caller (app.admin)."""
@@ -129,15 +132,7 @@ def authenticate(*, session: Session, email: str, password: str, address: str) -
         email, valid = normalise_email(email), True
     except BadInput:  # no account has it; counted all the same
         email, valid = "".join(c for c in (email or "").lower() if c.isprintable())[:254], False
-    if not throttle.take_attempt(account=email, address=address):
-        raise TooManyAttempts(
-            N_plural(
-                "Too many failed attempts. Try again in %(num)d minute.",
-                "Too many failed attempts. Try again in %(num)d minutes.",
-            ),
-            code="account.locked",
-            num=settings.login_lockout_minutes,
-        )
+    throttle.take_or_refuse(account=email, address=address)
     user = session.exec(select(User).where(User.email == email)).first() if valid else None
     ok = security.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
@@ -146,28 +141,48 @@ def authenticate(*, session: Session, email: str, password: str, address: str) -
     return user
 
 
-def start_session(*, session: Session, user: User) -> str:
-    """A new login; returns the cookie's token (only its hash is stored)."""
+def start_session(
+    *, session: Session, user: User, second_factor: str | None = None, minutes: float | None = None
+) -> str:
+    """A new login; returns the cookie's token (only its hash is stored). Without
+    `second_factor` ("totp", "recovery", "none") it is pending: the password was right and
+    the second factor is still to come."""
     token = security.new_token()
+    now = utcnow()
+    lasts = timedelta(minutes=minutes) if minutes else timedelta(hours=settings.session_hours)
     session.add(
         AuthSession(
             token_hash=security.token_hash(token),
             user_id=user.id,  # type: ignore[arg-type]
-            expires_at=utcnow() + timedelta(hours=settings.session_hours),
+            created_at=now,
+            expires_at=now + lasts,
+            second_factor_at=now if second_factor else None,
         )
     )
     return token
 
 
-def user_for_token(*, session: Session, token: str | None) -> User | None:
-    """The logged-in user behind a cookie, or None if it is unknown, expired or disabled."""
+def _session_user(session: Session, token: str | None, *, complete: bool) -> User | None:
     if not token or len(token) > 100:
         return None
     auth = session.get(AuthSession, security.token_hash(token))
     if auth is None or auth.expires_at <= utcnow():
         return None
+    if (auth.second_factor_at is not None) != complete:
+        return None
     user = session.get(User, auth.user_id)
     return user if user is not None and user.active else None
+
+
+def user_for_token(*, session: Session, token: str | None) -> User | None:
+    """The logged-in user behind a cookie, or None if it is unknown, expired, disabled, or
+    still waiting for its second factor."""
+    return _session_user(session, token, complete=True)
+
+
+def pending_user_for_token(*, session: Session, token: str | None) -> User | None:
+    """The person whose password was right, on the way to their second factor."""
+    return _session_user(session, token, complete=False)
 
 
 def end_session(*, session: Session, token: str | None) -> None:
@@ -217,10 +232,7 @@ def list_teams(*, session: Session) -> list[Team]:
 
 
 def get_team(*, session: Session, team_id: int) -> Team:
-    team = session.get(Team, team_id)
-    if team is None:
-        raise NotFound(N_("The team does not exist."), code="team.not_found")
-    return team
+    return found(session.get(Team, team_id), N_("The team does not exist."), code="team.not_found")
 
 
 def set_members(*, session: Session, team: Team, user_ids: list[int]) -> None:

@@ -20,6 +20,8 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from app.core.config import Settings, settings
+from app.core.errors import TooManyAttempts
+from app.core.i18n import N_plural
 from app.core.proxies import is_trusted_proxy
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,19 @@ def take_attempt(*, account: str, address: str) -> bool:
         # every login or letting guesses through uncounted.
         log.warning("login limiter storage unreachable; counting in this process for now")
         return _take(_limiter("memory://"), per_account, per_address, account, address)
+
+
+def take_or_refuse(*, account: str, address: str) -> None:
+    """`take_attempt`, or TooManyAttempts (429) saying how long to wait."""
+    if not take_attempt(account=account, address=address):
+        raise TooManyAttempts(
+            N_plural(
+                "Too many failed attempts. Try again in %(num)d minute.",
+                "Too many failed attempts. Try again in %(num)d minutes.",
+            ),
+            code="account.locked",
+            num=settings.login_lockout_minutes,
+        )
 
 
 def unlock(*, account: str) -> None:

@@ -4,28 +4,25 @@ An administrator runs the accounts but never reaches a recording by their own ac
 by changing their own role, not by joining a team, not by resetting someone's password.
 """
 
-from dataclasses import dataclass
+from sqlmodel import Session
 
-from sqlmodel import Session, col, select
-
+from app.accounts import demo, throttle
 from app.accounts import service as accounts
-from app.accounts import throttle
 from app.accounts.models import LinkPurpose, Role, Team, User
-from app.audit.models import AuditEntry
+from app.accounts.subject import Subject
 from app.core.errors import BadInput, NotPermitted
 from app.core.i18n import N_
 from app.recordings import service as recording_service
-from app.recordings.models import Recording
 
 
-def _not_yourself(admin: User, user: User) -> None:
+def _not_yourself(admin: Subject, user: User) -> None:
     if user.id == admin.id:
         raise BadInput(
             N_("You cannot remove your own administrator access."), code="account.not_yourself"
         )
 
 
-def reset_purpose(*, admin: User, user: User) -> LinkPurpose:
+def reset_purpose(*, admin: Subject, user: User) -> LinkPurpose:
     """What link the person gets: a reset, or an invitation if they never set a password."""
     _not_yourself(admin, user)
     if not user.active:
@@ -33,7 +30,9 @@ def reset_purpose(*, admin: User, user: User) -> LinkPurpose:
     return LinkPurpose.reset if user.password_hash else LinkPurpose.invite
 
 
-def update_person(*, session: Session, admin: User, user: User, role: Role, active: bool) -> User:
+def update_person(
+    *, session: Session, admin: Subject, user: User, role: Role, active: bool
+) -> User:
     """Role and active flag; an administrator cannot demote or lock out themself."""
     if user.id == admin.id and (role != Role.administrator or not active):
         raise BadInput(
@@ -42,10 +41,14 @@ def update_person(*, session: Session, admin: User, user: User, role: Role, acti
     return accounts.update_user(session=session, user=user, role=role, active=active)
 
 
-def delete_person(*, session: Session, admin: User, user: User) -> list[str]:
+def delete_person(*, session: Session, admin: Subject, user: User) -> list[str]:
     """Remove a person and their recordings; their sessions end at once (cascade).
     Returns the ids of the recordings deleted, for the audit log."""
     _not_yourself(admin, user)
+    return _remove_person(session, user)
+
+
+def _remove_person(session: Session, user: User) -> list[str]:
     assert user.id is not None
     deleted = []
     for recording in recording_service.owned_by(session=session, user_id=user.id):
@@ -55,7 +58,18 @@ def delete_person(*, session: Session, admin: User, user: User) -> list[str]:
     return deleted
 
 
-def set_team_members(*, session: Session, admin: User, team: Team, user_ids: list[int]) -> None:
+# Demo mode ------------------------------------------------------------------------------
+
+
+def end_demo(*, session: Session) -> dict[str, list[str]]:
+    """The first real administrator is made: the demo accounts go with everything they
+    made, and the flag. Returns each removed e-mail address with its recordings' ids."""
+    removed = {user.email: _remove_person(session, user) for user in demo.demo_users(session)}
+    demo.turn_off(session)
+    return removed
+
+
+def set_team_members(*, session: Session, admin: Subject, team: Team, user_ids: list[int]) -> None:
     """Make these people the team's members; the administrator cannot add themself."""
     assert team.id is not None
     already = set(accounts.members_of(session=session, team_id=team.id))
@@ -68,37 +82,7 @@ def set_team_members(*, session: Session, admin: User, team: Team, user_ids: lis
     accounts.set_members(session=session, team=team, user_ids=user_ids)
 
 
-def unlock(*, admin: User, user: User) -> None:
+def unlock(*, admin: Subject, user: User) -> None:
     """Let the person try to log in again now: their failed logins no longer count."""
     _not_yourself(admin, user)
     throttle.unlock(account=user.email)
-
-
-@dataclass
-class AuditRow:
-    """An entry as an administrator reads it: the person's name and the case reference."""
-
-    entry: AuditEntry
-    actor_name: str | None
-    case_reference: str | None
-
-
-def readable(*, session: Session, entries: list[AuditEntry]) -> list[AuditRow]:
-    """Names for the actors and case references for the recordings; never a title, since an
-    administrator must not learn more about a recording than the log needs."""
-    people = {e.actor_id for e in entries if e.actor_id is not None}
-    recordings = {e.recording_id for e in entries if e.recording_id}
-    names = dict(session.exec(select(User.id, User.name).where(col(User.id).in_(people))).all())
-    cases = dict(
-        session.exec(
-            select(Recording.id, Recording.case_reference).where(col(Recording.id).in_(recordings))
-        ).all()
-    )
-    return [
-        AuditRow(
-            entry=e,
-            actor_name=names.get(e.actor_id) if e.actor_id is not None else None,
-            case_reference=cases.get(e.recording_id) if e.recording_id else None,
-        )
-        for e in entries
-    ]

@@ -5,8 +5,6 @@ lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so the chain never forks. How en
 are linked, and the head file kept outside the database: `app/audit/chain.py`.
 """
 
-import csv
-import io
 import logging
 import threading
 from collections.abc import Iterator
@@ -15,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from fastapi import Request
-from sqlalchemy import event, text
+from sqlalchemy import event, or_, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -58,17 +55,30 @@ class Action:
     share = "share"
     unshare = "unshare"
     transcript_edit = "transcript_edit"
+    transcript_checked = "transcript_checked"  # a line heard and read (correction mode)
+    transcript_unchecked = "transcript_unchecked"
     delete = "delete"
     consent_withdrawn = "consent_withdrawn"
     retry = "retry"
     retention_delete = "retention_delete"
     audit_export = "audit_export"
     account_unlocked = "account_unlocked"  # an administrator cleared the login throttle
+    # The second factor (issue 18)
+    password_accepted = "password_accepted"  # the second factor is asked for next
+    second_factor_failed = "second_factor_failed"
+    second_factor_set_up = "second_factor_set_up"
+    recovery_codes_renewed = "recovery_codes_renewed"
+    second_factor_removal_proposed = "second_factor_removal_proposed"
+    second_factor_removal_withdrawn = "second_factor_removal_withdrawn"
+    second_factor_removed = "second_factor_removed"  # approved by a second administrator
+    demo_ended = "demo_ended"
     # Feedback and criteria (issue 9)
     feedback_added = "feedback_added"
     feedback_edited = "feedback_edited"
     feedback_deleted = "feedback_deleted"
     feedback_published = "feedback_published"
+    feedback_brought = "feedback_brought"  # the caseworker showed an item to a clip's viewers
+    feedback_taken_back = "feedback_taken_back"
     criteria_changed = "criteria_changed"
     # Clips and sparring sessions (issue 10)
     clip_created = "clip_created"
@@ -82,6 +92,10 @@ class Action:
     learning_points_saved = "learning_points_saved"
     session_closed = "session_closed"
     session_joined = "session_joined"  # once per participant and session (page, API, live)
+    # Sign-in through the municipality's identity provider (issue 18); a sign-in itself is
+    # a `login` entry naming the provider.
+    login_refused = "login_refused"  # the provider vouched for someone we turned away
+    identity_linked = "identity_linked"  # the person tied a provider identity to their account
     chain_keyed = chain.KEYED_MARKER
 
 
@@ -183,7 +197,8 @@ def record_viewing(
     upsert = row.on_conflict_do_update(
         index_elements=["user_id", "recording_id", "kind"],
         set_={"started_at": row.excluded.started_at},
-        where=col(AuditViewing.started_at) <= now - window,
+        # An old viewing is renewed; so is one dated in the future, which is never open.
+        where=or_(col(AuditViewing.started_at) <= now - window, col(AuditViewing.started_at) > now),
     ).returning(col(AuditViewing.kind))
     with _writer() as session:
         # A row comes back only if this request inserted the viewing or renewed an old one.
@@ -200,7 +215,11 @@ def record_viewing(
 class AuditFilter:
     action: str | None = None
     actor_email: str | None = None
+    # People whose name matches what was typed as "who" (beside their e-mail address).
+    actor_ids: list[int] | None = None
     recording_id: str | None = None
+    # The recordings of a case reference; an empty list matches nothing.
+    recording_ids: list[str] | None = None
     since: datetime | None = None
     until: datetime | None = None
 
@@ -220,9 +239,14 @@ def search(
     if where.action:
         query = query.where(AuditEntry.action == where.action)
     if where.actor_email:
-        query = query.where(col(AuditEntry.actor_email).contains(where.actor_email.lower()))
+        by_email = col(AuditEntry.actor_email).contains(where.actor_email.lower())
+        if where.actor_ids:
+            by_email = or_(by_email, col(AuditEntry.actor_id).in_(where.actor_ids))
+        query = query.where(by_email)
     if where.recording_id:
         query = query.where(AuditEntry.recording_id == where.recording_id)
+    if where.recording_ids is not None:
+        query = query.where(col(AuditEntry.recording_id).in_(where.recording_ids))
     if where.since:
         query = query.where(AuditEntry.at >= where.since)
     if where.until:
@@ -260,38 +284,11 @@ def search_page(
     return AuditPage(entries=entries, newer=before is not None, older=len(found) > size)
 
 
-CSV_COLUMNS = [
-    "seq",
-    "at",
-    "actor_id",
-    "actor_email",
-    "action",
-    "recording_id",
-    "detail",
-    "ip",
-    "prev_hash",
-    "hash",
-]
-
-
-def to_csv(entries: list[AuditEntry]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for entry in entries:
-        row = [getattr(entry, column) for column in CSV_COLUMNS]
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow(
-            "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row
-        )
-    yield buffer.getvalue()
-
-
-# Writing entries from a request: who, from where -----------------------------------------
+# Writing entries for a person: who, from where ---------------------------------------------
 
 
 class Actor(Protocol):
-    """Whoever acts: a signed-in person (the accounts package's User)."""
+    """Whoever acts: the person behind a request (app.accounts.subject.Subject)."""
 
     @property
     def id(self) -> int | None: ...
@@ -299,59 +296,58 @@ class Actor(Protocol):
     @property
     def email(self) -> str: ...
 
-
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    @property
+    def address(self) -> str | None: ...
 
 
 def audit_now(
-    request: Request,
-    user: Actor | None,
+    actor: Actor | None,
     action: str,
     recording_id: str | None = None,
     detail: str = "",
+    *,
+    address: str | None = None,
 ) -> None:
-    """For reads: the entry is written before the answer goes out."""
+    """For reads and refusals: the entry is written before the answer goes out. Without an
+    actor (a failed login) the client's `address` is given."""
     record(
         action=action,
-        actor_id=user.id if user else None,
-        actor_email=user.email if user else None,
+        actor_id=actor.id if actor else None,
+        actor_email=actor.email if actor else None,
         recording_id=recording_id,
         detail=detail,
-        ip=client_ip(request),
+        ip=actor.address if actor else address,
     )
 
 
 def audit_on_commit(
     session: Session,
-    request: Request,
-    user: Actor | None,
+    actor: Actor,
     action: str,
     recording_id: str | None = None,
     detail: str = "",
 ) -> None:
     """For changes: the entry is written once the change is committed, never for a rollback."""
-    after_commit(session, lambda: audit_now(request, user, action, recording_id, detail))
+    after_commit(session, lambda: audit_now(actor, action, recording_id, detail))
 
 
 def audit_viewing(
-    request: Request,
     session: Session,
-    user: Actor,
+    actor: Actor,
     action: str,
     recording_id: str,
     kind: str,
     detail: str = "",
 ) -> None:
     """For reads of content: one entry per viewing, written before the content goes out."""
-    assert user.id is not None
+    assert actor.id is not None
     viewing.note(
         session,
-        user_id=user.id,
+        user_id=actor.id,
         recording_id=recording_id,
         kind=kind,
         action=action,
-        actor_email=user.email,
+        actor_email=actor.email,
         detail=detail,
-        ip=client_ip(request),
+        ip=actor.address,
     )

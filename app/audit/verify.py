@@ -1,11 +1,19 @@
-"""Check the audit log: the keyed chain from its first entry, and its end against the file."""
+"""Check the audit log: the keyed chain from its first entry, its end against the file, and
+the viewing rows against the chain."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
 from app.audit import chain
-from app.audit.models import AuditEntry, AuditHead
+from app.audit.models import AuditEntry, AuditHead, AuditViewing
+from app.core.config import settings
+from app.core.timeutil import utcnow
+
+# Servers' clocks may differ a little; a viewing dated further ahead was not written by one.
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 @dataclass
@@ -45,7 +53,42 @@ def verify(*, session: Session) -> VerifyResult:
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != checked or head.hash != prev):
         return VerifyResult(False, checked, f"entries after {checked} were removed")
-    return _compare_with_head_file(first, recorded, at_recorded, checked)
+    result = _compare_with_head_file(first, recorded, at_recorded, checked)
+    return _check_viewings(session, result) if result.ok else result
+
+
+def _check_viewings(session: Session, result: VerifyResult) -> VerifyResult:
+    """Every open viewing was started by an entry of the chain (same person, recording and
+    moment), and none lies in the future: a row written into the table by hand would
+    otherwise leave later reads without an entry (app/audit/viewing.py). A viewing past
+    its window hides nothing."""
+    now, window = utcnow(), timedelta(minutes=settings.audit_viewing_minutes)
+    ahead = session.exec(
+        select(AuditViewing).where(col(AuditViewing.started_at) > now + CLOCK_SKEW)
+    ).first()
+    if ahead is not None:
+        return VerifyResult(False, result.checked, f"{_named(ahead)} is dated in the future")
+    entry = and_(
+        col(AuditEntry.actor_id) == AuditViewing.user_id,
+        col(AuditEntry.recording_id) == AuditViewing.recording_id,
+        col(AuditEntry.at) == AuditViewing.started_at,
+    )
+    orphan = session.exec(
+        select(AuditViewing)
+        .outerjoin(AuditEntry, entry)
+        .where(col(AuditEntry.seq).is_(None), col(AuditViewing.started_at) > now - window)
+        .order_by(col(AuditViewing.started_at))
+    ).first()
+    if orphan is not None:
+        return VerifyResult(
+            False, result.checked, f"{_named(orphan)} has no entry in the chain that started it"
+        )
+    return result
+
+
+def _named(row: AuditViewing) -> str:
+    when = row.started_at.isoformat(timespec="seconds")
+    return f"the viewing of user {row.user_id}, recording {row.recording_id}, {row.kind} at {when}"
 
 
 def _compare_with_head_file(

@@ -1,9 +1,12 @@
 """One audit entry per viewing: a person, a recording, one kind of content, a time window.
 
-A player asks for the media in many range requests, reloads the captions, fetches the
-poster: all of that is one viewing. Its first request writes the entry, whatever its
-Range looks like; the others find the viewing open, first in this process's memory, then
-in the `auditviewing` table (a read that never waits for the chain's writer).
+A player asks for the media in many range requests once someone plays it, reloads the
+captions: all of that is one viewing. Players ask for no media before play
+(`preload="none"`), so opening a page is an "opened" entry and playing it a "played" one;
+the still shown before play belongs to the page's viewing. A viewing's first request writes
+the entry, whatever its Range looks like; the others find the viewing open, first in this
+process's memory, then in the `auditviewing` table (a read that never waits for the
+chain's writer).
 """
 
 import threading
@@ -21,17 +24,29 @@ from app.core.timeutil import utcnow
 class Kind:
     """The kinds of content; each export format is a kind of its own."""
 
-    media = "media"  # the playable file and its poster
-    transcript = "transcript"  # the recording's page, the transcript, the captions
+    media = "media"  # the playable file, asked for when someone plays it
+    transcript = "transcript"  # the recording's page with its still, the transcript, captions
     feedback = "feedback"  # the feedback on a recording (issue 9)
     feedback_csv = "feedback.csv"  # its CSV download
     sparring = "sparring"  # the printable sparring document (feedback with transcript lines)
     sparring_pdf = "sparring.pdf"  # its PDF download
-    clip = "clip"  # a clip's file, poster, transcript and feedback (issue 10)
+    session_texts = "session.texts"  # sessions' question, summary, learning points in a list
 
     @staticmethod
     def export(fmt: str) -> str:
         return f"export.{fmt}"
+
+    @staticmethod
+    def clip(clip_id: int) -> str:
+        """A clip's page, poster, transcript and feedback (issue 10): one viewing per clip,
+        so a second clip of the same recording is an entry of its own (issue 18)."""
+        return f"clip.{clip_id}"
+
+    @staticmethod
+    def clip_played(clip_id: int) -> str:
+        """A clip's file, asked for when someone plays the clip (issue 19): apart from the
+        clip's page, so the log says whether it was played or only opened."""
+        return f"play.{clip_id}"
 
     @staticmethod
     def session(session_id: int) -> str:
@@ -56,13 +71,19 @@ def _remember(key: tuple[str, int, str, str], started_at: datetime, now: datetim
         _opened[key] = started_at
 
 
+def is_open(started_at: datetime, now: datetime) -> bool:
+    """A viewing began within the window. One dated in the future is never open: a row
+    written with a wrong date (or by hand) must not hide the reads after it."""
+    return started_at <= now and now - started_at < _window()
+
+
 def _is_open(session: Session, key: tuple[str, int, str, str], now: datetime) -> bool:
     started_at = _opened.get(key)
-    if started_at is not None and now - started_at < _window():
+    if started_at is not None and is_open(started_at, now):
         return True
     _, user_id, recording_id, kind = key
     row = session.get(AuditViewing, (user_id, recording_id, kind))
-    if row is not None and now - row.started_at < _window():
+    if row is not None and is_open(row.started_at, now):
         _remember(key, row.started_at, now)
         return True
     return False

@@ -1,18 +1,20 @@
-"""What a clip shows besides its file: the transcript cut at word times and the feedback
-that overlaps it, with times from the clip's own start (0)."""
+"""What a clip shows besides its file and its feedback: the transcript cut at word times
+(a corrected line kept whole), with times from the clip's own start (0); and how a
+notification's reader reaches an item through a clip, or the clip shared with them."""
 
 from collections import defaultdict
-from datetime import datetime
 
 from sqlmodel import Session, SQLModel, col, select
 
-from app.accounts.models import User
+from app.access import policy
+from app.accounts.subject import Subject
 from app.clips.models import Clip
-from app.feedback.listing import Reading
-from app.feedback.models import CriterionRef, FeedbackKind, FeedbackPublic
+from app.feedback.models import Feedback, Notification, Place
+from app.feedback.notifications import Reach, moment_url
+from app.feedback.reading import seen_in
 from app.recordings.models import Recording
 from app.transcripts import service as transcript_service
-from app.transcripts.models import Speaker, Word
+from app.transcripts.models import Segment, Speaker, Word
 
 
 class ClipLine(SQLModel):
@@ -28,29 +30,6 @@ class ClipTranscript(SQLModel):
     segments: list[ClipLine]
 
 
-class ClipFeedback(SQLModel):
-    """An item or reply as a clip viewer sees it, times from the clip's start: nothing that
-    names or points into the recording (no recording id, no time outside the clip)."""
-
-    id: int
-    parent_id: int | None = None  # a reply's thread
-    kind: FeedbackKind | None
-    start_seconds: float | None  # None on replies (they follow their item's moment)
-    end_seconds: float | None
-    author_id: int | None
-    author_name: str | None
-    own: bool  # the reader wrote it
-    self_reflection: bool
-    criteria: list[CriterionRef]
-    text: str
-    draft: bool  # the reader's own, unpublished: no one else receives it
-    created_at: datetime
-    edited: bool
-    edited_at: datetime | None
-    deleted: bool  # kept, without its text, while replies to it remain
-    replies: list["ClipFeedback"] = []
-
-
 def _shift(clip: Clip, seconds: float) -> float:
     """A recording time as a time in the clip, kept inside it."""
     return round(min(max(seconds - clip.start_seconds, 0.0), clip.duration), 3)
@@ -62,84 +41,75 @@ def _inside(clip: Clip, start: float, end: float) -> bool:
     return clip.start_seconds <= middle <= clip.end_seconds
 
 
+def _cut(clip: Clip, segment: Segment, words: list[Word]) -> ClipLine | None:
+    """One segment as the clip shows it, or None when none of it is heard in the clip.
+
+    A segment cut by the clip's edge keeps the machine's words heard inside the clip, but
+    only while nobody corrected it: a corrected segment is shown whole, with its corrected
+    text, since its words are the machine's and would bring back what the caseworker
+    replaced (a name made "[NAME]")."""
+    whole = segment.start >= clip.start_seconds and segment.end <= clip.end_seconds
+    kept = [w for w in words if _inside(clip, w.start, w.end)]
+    if whole:
+        start, end, text = segment.start, segment.end, segment.text
+    elif segment.corrected_text is not None:
+        heard = kept or (segment.end > clip.start_seconds and segment.start < clip.end_seconds)
+        if not heard:
+            return None
+        start, end, text = segment.start, segment.end, segment.corrected_text
+    elif kept:
+        start, end = kept[0].start, kept[-1].end
+        text = " ".join(w.text.strip() for w in kept)
+    else:  # no word of it is heard in the clip
+        return None
+    return ClipLine(
+        start=_shift(clip, start), end=_shift(clip, end), text=text.strip(), speaker=segment.speaker
+    )
+
+
 def transcript(*, session: Session, clip: Clip) -> ClipTranscript:
-    """The recording's segments cut to the clip at word times. A segment wholly inside keeps
-    its (corrected) text; one cut in two keeps the words heard inside the clip."""
+    """The recording's segments cut to the clip at word times, corrections kept whole."""
     found = transcript_service.get(session=session, recording_id=clip.recording_id)
     lines: list[ClipLine] = []
     if found is not None:
-        segments = transcript_service.segments(session=session, transcript=found)
-        words: dict[int, list[Word]] = defaultdict(list)
-        ids = [
-            s.id for s in segments if s.end >= clip.start_seconds and s.start <= clip.end_seconds
+        segments = [
+            s
+            for s in transcript_service.segments(session=session, transcript=found)
+            if s.end >= clip.start_seconds and s.start <= clip.end_seconds
         ]
-        if ids:
+        words: dict[int, list[Word]] = defaultdict(list)
+        if segments:
+            ids = [s.id for s in segments]
             rows = session.exec(
                 select(Word).where(col(Word.segment_id).in_(ids)).order_by(col(Word.position))
             ).all()
             for word in rows:
                 words[word.segment_id].append(word)
         for segment in segments:
-            if segment.id not in ids:
-                continue
-            whole = segment.start >= clip.start_seconds and segment.end <= clip.end_seconds
-            if whole:
-                start, end, text = segment.start, segment.end, segment.text
-            else:
-                kept = [w for w in words[segment.id] if _inside(clip, w.start, w.end)]  # type: ignore[index]
-                if not kept:  # no word of it is heard in the clip
-                    continue
-                start, end = kept[0].start, kept[-1].end
-                text = " ".join(w.text.strip() for w in kept)
-            lines.append(
-                ClipLine(
-                    start=_shift(clip, start),
-                    end=_shift(clip, end),
-                    text=text.strip(),
-                    speaker=segment.speaker,
-                )
-            )
+            line = _cut(clip, segment, words[segment.id])  # type: ignore[index]
+            if line is not None:
+                lines.append(line)
     language = found.language if found else "da"
     return ClipTranscript(clip_id=clip.id, language=language, segments=lines)  # type: ignore[arg-type]
 
 
-def overlaps(clip: Clip, start: float | None, end: float | None) -> bool:
-    """A point or range that touches the clip."""
-    start = start or 0.0
-    end = end if end is not None else start
-    return start <= clip.end_seconds and end >= clip.start_seconds
+def way_to_see(
+    session: Session, subject: Subject, recording: Recording, root: Feedback
+) -> Reach | None:
+    """A notification's item where its reader sees it through a clip: the clip it was given
+    through, or one its caseworker brought it to (registered in app.main)."""
+    for clip_id in seen_in(session, root, Place.clip):
+        clip = session.get(Clip, clip_id)
+        if clip is None or not policy.reads_clip(session, subject, clip):
+            continue
+        at = _shift(clip, root.start_seconds or 0.0)
+        return Reach(moment_url(f"/clips/{clip.id}", at), clip.title, None, at)
+    return None
 
 
-def _public(clip: Clip, item: FeedbackPublic) -> ClipFeedback:
-    return ClipFeedback(
-        id=item.id,
-        parent_id=item.parent_id,
-        kind=item.kind,
-        start_seconds=None if item.start_seconds is None else _shift(clip, item.start_seconds),
-        end_seconds=None if item.end_seconds is None else _shift(clip, item.end_seconds),
-        author_id=item.author_id,
-        author_name=item.author_name,
-        own=item.own,
-        self_reflection=item.self_reflection,
-        criteria=item.criteria,
-        text=item.text,
-        draft=item.draft,
-        created_at=item.created_at,
-        edited=item.edited,
-        edited_at=item.edited_at,
-        deleted=item.deleted,
-        replies=[_public(clip, r) for r in item.replies if not r.draft and not r.deleted],
-    )
-
-
-def feedback(*, session: Session, user: User, clip: Clip) -> list[ClipFeedback]:
-    """The threads whose moment overlaps the clip, in time order, with their replies:
-    published ones, and the reader's own drafts (anyone else's draft is no part of it)."""
-    recording = session.get(Recording, clip.recording_id)
-    assert recording is not None
-    threads = Reading(session=session, user=user, recording=recording).threads()
-    return [
-        _public(clip, item)
-        for item in threads
-        if overlaps(clip, item.start_seconds, item.end_seconds) and (not item.draft or item.own)
-    ]
+def open_shared(session: Session, subject: Subject, note: Notification) -> Reach | None:
+    """A clip shared with the reader, while it still is (registered in app.main)."""
+    clip = session.get(Clip, note.clip_id) if note.clip_id is not None else None
+    if clip is None or not policy.reads_clip(session, subject, clip):
+        return None
+    return Reach(f"/clips/{clip.id}", clip.title, None, None)

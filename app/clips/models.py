@@ -1,16 +1,16 @@
 """A clip: a stretch of a recording with its own media file, made for a team to see.
 
-A clip share is not a recording share: the person it reaches sees the clip's own file,
-poster, transcript and feedback, and nothing else of the recording.
+A clip's share (app.access) is not a recording share: the person it reaches sees the clip's
+own file, poster, transcript and the feedback given through it, nothing else of the
+recording.
 """
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKeyConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.ids import DbId
+from app.core.ids import Numbered
 from app.core.timeutil import utcnow
 
 TITLE_MAX = 200
@@ -18,16 +18,15 @@ REQUEST_MAX = 2000
 
 
 class ClipStatus(StrEnum):
+    """How far the cutting has come (the cutting job's state, as a clip's list shows it)."""
+
     queued = "queued"
     processing = "processing"
     ready = "ready"
     failed = "failed"
 
 
-class Clip(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
+class Clip(Numbered, table=True):
     recording_id: str = Field(
         foreign_key="recording.id", index=True, max_length=32, ondelete="CASCADE"
     )
@@ -50,38 +49,6 @@ class Clip(SQLModel, table=True):
     @property
     def duration(self) -> float:
         return self.end_seconds - self.start_seconds
-
-
-class ClipShare(SQLModel, table=True):
-    """The owner shared a clip with a person, or with a team (see ClipShareMember)."""
-
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
-    clip_id: int = Field(foreign_key="clip.id", index=True, ondelete="CASCADE")
-    user_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="CASCADE")
-    team_id: int | None = Field(default=None, foreign_key="team.id", index=True, ondelete="CASCADE")
-    shared_by_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class ClipShareMember(SQLModel, table=True):
-    """A member a team clip share covers: the members when it was made. The row hangs on
-    the membership, so leaving the team ends it and joining later gives nothing (no one
-    gains access through an administrator's action)."""
-
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["team_id", "user_id"],
-            ["teammember.team_id", "teammember.user_id"],
-            ondelete="CASCADE",
-        ),
-    )
-
-    share_id: int = Field(foreign_key="clipshare.id", primary_key=True, ondelete="CASCADE")
-    user_id: int = Field(primary_key=True, index=True)
-    team_id: int
-    granted_at: datetime = Field(default_factory=utcnow)
 
 
 # What the API takes and gives ----------------------------------------------------------
@@ -116,17 +83,3 @@ class ClipPublic(SQLModel):
     progress: float
     failure_reason: str | None
     created_at: datetime
-
-
-class ClipShareCreate(SQLModel):
-    user_id: DbId | None = None
-    team_id: DbId | None = None
-
-
-class ClipSharePublic(SQLModel):
-    id: int
-    clip_id: int
-    user_id: int | None
-    team_id: int | None
-    label: str
-    member_ids: list[int]

@@ -2,27 +2,29 @@
 JavaScript; app/static/clips.js only reads the player's time into them)."""
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import pass_context
-from jinja2.runtime import Context
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from app.accounts import service as account_service
-from app.accounts.deps import CsrfProtected, CurrentUser
+from app.access import service as shares
+from app.access.audience import ShareView
+from app.access.pages import share_forms
+from app.access.service import Shared
+from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.accounts.models import Team, User
-from app.clips import actions, content, feedback_pages, service
-from app.clips.models import Clip, ClipCreate, ClipShareCreate, ClipSharePublic
-from app.core.db import SessionDep, session_scope
-from app.core.errors import BadInput
-from app.core.i18n import N_, request_language
-from app.core.ids import DbId, parse_id
-from app.core.templates import env, render
-from app.feedback.forms import parse_time
+from app.clips import actions, content, service
+from app.clips.deps import clip_shares, clip_target, target_of
+from app.clips.models import Clip, ClipCreate, ClipStatus
+from app.core.db import SessionDep
+from app.core.i18n import N_, request_language, translate
+from app.core.ids import DbId
+from app.core.templates import render
+from app.feedback.forms import parse_time, target_forms
 from app.jobs import reasons
-from app.sharing.service import SHARE_ROLES
+from app.player import view as player_view
+from app.recordings.models import Recording
 
 router = APIRouter(include_in_schema=False)
 Changes = [CsrfProtected]
@@ -33,7 +35,7 @@ TIME = Annotated[str, Form(max_length=20)]
 @dataclass(frozen=True)
 class ClipRow:
     clip: Clip
-    shares: list[ClipSharePublic]
+    shares: list[ShareView]
     reason: str | None  # why cutting failed, in the reader's words
 
 
@@ -44,60 +46,29 @@ class ClipSection:
     teams: list[Team]
 
 
-def section(*, session: Session, user_id: int, recording_id: str, lang: str) -> ClipSection:
-    """What the owner's clip section shows: the clips, their shares, who can receive one."""
-    clips = service.clips_of(session=session, recording_id=recording_id)
-    rows = [
-        ClipRow(
-            clip=c,
-            shares=service.shares_of(session=session, clip=c),
-            reason=reasons.describe(c.failure_reason, lang) if c.failure_reason else None,
-        )
-        for c in clips
-        if c.owner_id == user_id
-    ]
-    people = session.exec(
-        select(User)
-        .where(col(User.role).in_(SHARE_ROLES), col(User.active).is_(True), User.id != user_id)
-        .order_by(col(User.name))
-    ).all()
-    teams = account_service.list_teams(session=session)
-    return ClipSection(rows=rows, people=list(people), teams=teams)
+def section(*, session: Session, recording: Recording, lang: str) -> ClipSection:
+    """What the caseworker's clip section shows: the clips, who each reaches, who can
+    receive one."""
+    rows = []
+    for clip in service.clips_of(session=session, recording_id=recording.id):
+        what = Shared(recording_id=recording.id, owner_id=recording.owner_id, clip_id=clip.id)
+        reason = reasons.describe(clip.failure_reason, lang) if clip.failure_reason else None
+        rows.append(ClipRow(clip, shares.views(session=session, what=what), reason))
+    people, teams = shares.candidates(
+        session=session, what=Shared(recording_id=recording.id, owner_id=recording.owner_id)
+    )
+    return ClipSection(rows=rows, people=people, teams=teams)
 
 
-@pass_context
-def recording_clips(context: Context, recording_id: str) -> ClipSection | None:
-    """For templates/clips/_on_recording.html: the section of the page's own user, if the
-    recording is theirs (a read of its own: the recording page's context stays as it is)."""
-    request: Request | None = context.get("request")
-    user = getattr(getattr(request, "state", None), "user", None) if request else None
-    if request is None or user is None:
-        return None
-    with session_scope() as session:
-        found = section(
-            session=session,
-            user_id=user.id,
-            recording_id=recording_id,
-            lang=request_language(request),
-        )
-        session.expunge_all()
-    return found
-
-
-env.globals["recording_clips"] = recording_clips
-
-
-def _to_recording(clip_or_id: Clip | str, anchor: str = "clips") -> RedirectResponse:
-    recording_id = clip_or_id.recording_id if isinstance(clip_or_id, Clip) else clip_or_id
+def _to_recording(recording_id: str, anchor: str = "clips") -> RedirectResponse:
     return RedirectResponse(f"/recordings/{recording_id}#{anchor}", status_code=303)
 
 
 @router.post("/recordings/{recording_id}/clips", dependencies=Changes)
 def add_from_page(
     recording_id: str,
-    request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    subject: CurrentSubject,
     title: TEXT,
     start: TIME,
     end: TIME,
@@ -109,66 +80,72 @@ def add_from_page(
         start_seconds=parse_time(start, field="start"),
         end_seconds=parse_time(end, field="end"),
     )
-    clip = actions.create_own(
-        session=session, request=request, user=user, recording_id=recording_id, body=body
-    )
-    return _to_recording(clip, f"clip-{clip.id}")
+    clip = actions.create(session=session, subject=subject, recording_id=recording_id, body=body)
+    return _to_recording(clip.recording_id, f"clip-{clip.id}")
 
 
 @router.post("/clips/{clip_id}/delete", dependencies=Changes)
 def delete_from_page(
-    clip_id: DbId, request: Request, session: SessionDep, user: CurrentUser
+    clip_id: DbId, session: SessionDep, subject: CurrentSubject
 ) -> RedirectResponse:
-    clip = service.owned_clip(session=session, user=user, clip_id=clip_id)
-    recording_id = clip.recording_id
-    actions.delete_own(session=session, request=request, user=user, clip_id=clip_id)
-    return _to_recording(recording_id)
+    return _to_recording(actions.delete(session=session, subject=subject, clip_id=clip_id))
 
 
-@router.post("/clips/{clip_id}/shares", dependencies=Changes)
-def share_from_page(
-    clip_id: DbId,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    target: Annotated[str, Form(max_length=32)],
-) -> RedirectResponse:
-    kind, _, raw_id = target.partition(":")
-    target_id = parse_id(raw_id)
-    if kind not in ("user", "team") or target_id is None:
-        raise BadInput(N_("Choose one person or one team to share with."), code="share.pick_one")
-    body = ClipShareCreate(**{f"{kind}_id": target_id})
-    actions.share_own(session=session, request=request, user=user, clip_id=clip_id, body=body)
-    clip = service.owned_clip(session=session, user=user, clip_id=clip_id)
-    return _to_recording(clip, f"clip-{clip_id}")
-
-
-@router.post("/clips/{clip_id}/shares/{share_id}/withdraw", dependencies=Changes)
-def withdraw_from_page(
-    clip_id: DbId, share_id: DbId, request: Request, session: SessionDep, user: CurrentUser
-) -> RedirectResponse:
-    actions.unshare_own(
-        session=session, request=request, user=user, clip_id=clip_id, share_id=share_id
+def clip_media(clip: Clip, lang: str) -> player_view.Media:
+    """The clip's own file once it is cut; until then, or if cutting failed, why not."""
+    note, note_id, watch = None, "media-note", None
+    if clip.status == ClipStatus.failed:
+        note = reasons.describe(clip.failure_reason, lang) if clip.failure_reason else None
+        note, note_id = note or translate(N_("The clip could not be cut."), lang), "clip-failed"
+    elif clip.status != ClipStatus.ready:
+        wait = N_("The clip is being cut. The page shows it as soon as it is ready.")
+        note, note_id, watch = translate(wait, lang), "clip-pending", f"/api/v1/clips/{clip.id}"
+    ready = clip.status == ClipStatus.ready
+    return player_view.Media(
+        title=clip.title,
+        src=f"/api/v1/clips/{clip.id}/media" if ready else None,
+        mime=clip.media_mime,
+        poster=f"/api/v1/clips/{clip.id}/poster" if ready and clip.poster_name else None,
+        video=bool(clip.media_mime and clip.media_mime.startswith("video/")),
+        note=note,
+        note_id=note_id,
+        watch=watch,
     )
-    clip = service.owned_clip(session=session, user=user, clip_id=clip_id)
-    return _to_recording(clip, f"clip-{clip_id}")
+
+
+def clip_transcript(session: Session, clip: Clip) -> player_view.Transcript:
+    """The transcript cut to the clip, all of it (a clip is short)."""
+    cut = content.transcript(session=session, clip=clip)
+    return player_view.Transcript(
+        lines=cut.segments, total=len(cut.segments), language=cut.language
+    )
+
+
+def player(
+    request: Request, session: Session, subject: CurrentSubject, clip: Clip, page: str
+) -> player_view.Player:
+    """The clip in the player, its feedback posting to `page`'s routes."""
+    lang = request_language(request)
+    return player_view.build(
+        session=session,
+        subject=subject,
+        target=target_of(session, clip, page),
+        media=clip_media(clip, lang),
+        transcript=clip_transcript(session, clip),
+        query=request.query_params,
+        lang=lang,
+    )
 
 
 @router.get("/clips/{clip_id}", response_class=HTMLResponse)
 def clip_page(
-    clip_id: DbId, request: Request, session: SessionDep, user: CurrentUser
+    clip_id: DbId, request: Request, session: SessionDep, subject: CurrentSubject
 ) -> HTMLResponse:
     """The clip alone: its player, transcript, feedback and what the caseworker asks."""
-    clip = actions.viewed(session=session, request=request, user=user, clip_id=clip_id, part="page")
-    lang = request_language(request)
-    context: dict[str, Any] = {
-        "clip": clip,
-        "is_owner": clip.owner_id == user.id,
-        "transcript": content.transcript(session=session, clip=clip),
-        "feedback": content.feedback(session=session, user=user, clip=clip),
-        "reason": reasons.describe(clip.failure_reason, lang) if clip.failure_reason else None,
-    }
+    clip = actions.viewed(session=session, subject=subject, clip_id=clip_id, part="page")
+    context = {"clip": clip, "player": player(request, session, subject, clip, f"/clips/{clip.id}")}
     return render(request, "clips/page.html", context)
 
 
-router.include_router(feedback_pages.router)
+router.include_router(target_forms(clip_target, "/clips/{clip_id}/feedback", bringing=True))
+router.include_router(share_forms(clip_shares, "/clips/{clip_id}/shares"))

@@ -1,61 +1,33 @@
-"""Clips: the caseworker makes, changes and removes them, shares them; the worker cuts them.
-
-`visible_clip`, `can_see`, `clips_of` and `visible_clips` are what other features (sessions)
-use.
-"""
+"""Clips: the caseworker makes, changes and removes them; the worker cuts them. Who sees a
+clip is decided in app.access.policy; its shares are app.access's."""
 
 import math
 
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Team, TeamMember, User
+from app.access import policy
+from app.accounts.subject import Subject
 from app.clips import cutting
-from app.clips.access import can_see, clips_of, owned_clip, visible_clip, visible_clips
-from app.clips.models import (
-    REQUEST_MAX,
-    TITLE_MAX,
-    Clip,
-    ClipCreate,
-    ClipShare,
-    ClipShareMember,
-    ClipSharePublic,
-    ClipStatus,
-    ClipUpdate,
-)
+from app.clips.models import REQUEST_MAX, TITLE_MAX, Clip, ClipCreate, ClipStatus, ClipUpdate
 from app.core.db import after_commit
-from app.core.errors import BadInput, Conflict, NotFound
-from app.core.i18n import N_
+from app.core.errors import BadInput
+from app.core.i18n import N_, Tenths
+from app.core.text import free_text
 from app.core.timeutil import utcnow
 from app.jobs import service as job_service
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
-from app.sharing.service import SHARE_ROLES
-
-__all__ = ["can_see", "clips_of", "owned_clip", "visible_clip", "visible_clips"]
 
 # Shorter than this is not a moment a team can talk about.
 MIN_SECONDS = 1.0
 
 
+TITLE_REQUIRED = (N_("Give the clip a title."), "clip.title_required")
+
+
 def _text(value: str, *, field: str, max_length: int, required: bool) -> str:
-    value = value.strip()
-    if required and not value:
-        raise BadInput(N_("Give the clip a title."), code="clip.title_required", field=field)
-    if len(value) > max_length:
-        raise BadInput(
-            N_("The text is too long: at most %(max)s characters."),
-            code="clip.too_long",
-            field=field,
-            max=max_length,
-        )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value if ch not in "\n\t\r"):
-        raise BadInput(
-            N_("The text contains invisible control characters. Remove them and try again."),
-            code="clip.bad_chars",
-            field=field,
-        )
-    return value
+    needed = TITLE_REQUIRED if required else None
+    return free_text(value, field=field, limit=max_length, prefix="clip.", required=needed)
 
 
 def check_span(recording: Recording, start: float, end: float) -> tuple[float, float]:
@@ -68,7 +40,7 @@ def check_span(recording: Recording, start: float, end: float) -> tuple[float, f
         raise BadInput(
             N_("The clip must lie within the recording, which lasts %(duration)s seconds."),
             code="clip.outside_recording",
-            duration=f"{duration:.1f}",
+            duration=Tenths(duration),
         )
     if end < start:
         raise BadInput(
@@ -102,7 +74,30 @@ def _queue_cut(session: Session, clip: Clip) -> None:
     after_commit(session, enqueue)
 
 
-def create(*, session: Session, recording: Recording, user: User, body: ClipCreate) -> Clip:
+def clips_of(*, session: Session, recording_id: str) -> list[Clip]:
+    """A recording's clips, in the order they run."""
+    query = (
+        select(Clip)
+        .where(Clip.recording_id == recording_id)
+        .order_by(col(Clip.start_seconds), col(Clip.id))
+    )
+    return list(session.exec(query).all())
+
+
+def shared_with(*, session: Session, subject: Subject) -> list[Clip]:
+    """The clips others shared with this person, newest first."""
+    if not subject.sees_content:
+        return []
+    shared = policy.shared_clip_ids(subject)
+    query = (
+        select(Clip)
+        .where(col(Clip.id).in_(select(shared.c.clip_id)), col(Clip.owner_id) != subject.id)
+        .order_by(col(Clip.created_at).desc())
+    )
+    return list(session.exec(query).all())
+
+
+def create(*, session: Session, recording: Recording, body: ClipCreate) -> Clip:
     """A clip of the caller's own ready recording (the route checked ownership)."""
     recording_service.require_ready(recording)
     start, end = check_span(recording, body.start_seconds, body.end_seconds)
@@ -159,89 +154,3 @@ def remove(*, session: Session, clip: Clip) -> None:
     cutting.remove_files_after_commit(session, clip.recording_id, clip.media_name, clip.poster_name)
     session.delete(clip)
     session.flush()
-
-
-# Shares --------------------------------------------------------------------------------
-
-
-def _eligible_members(*, session: Session, clip: Clip, team_id: int) -> list[User]:
-    query = (
-        select(User)
-        .join(TeamMember, col(TeamMember.user_id) == User.id)
-        .where(col(TeamMember.team_id) == team_id, col(User.role).in_(SHARE_ROLES))
-        .where(col(User.id) != clip.owner_id, col(User.active).is_(True))
-    )
-    return list(session.exec(query).all())
-
-
-def share(
-    *, session: Session, clip: Clip, by: User, user_id: int | None, team_id: int | None
-) -> ClipShare:
-    """Share the clip (only the clip) with one person or the team's members now."""
-    if (user_id is None) == (team_id is None):
-        raise BadInput(N_("Choose one person or one team to share with."), code="share.pick_one")
-    if user_id is not None:
-        person = session.get(User, user_id)
-        if person is None or not person.active or person.role not in SHARE_ROLES:
-            raise BadInput(N_("The clip cannot be shared with that user."), code="share.bad_person")
-        if person.id == clip.owner_id:
-            raise BadInput(N_("You already have access to your own clip."), code="share.self")
-        existing = select(ClipShare).where(
-            ClipShare.clip_id == clip.id, ClipShare.user_id == user_id
-        )
-    else:
-        if session.get(Team, team_id) is None:
-            raise BadInput(N_("The team does not exist."), code="share.bad_team")
-        existing = select(ClipShare).where(
-            ClipShare.clip_id == clip.id, ClipShare.team_id == team_id
-        )
-    if session.exec(existing).first() is not None:
-        raise Conflict(N_("The clip is already shared with them."), code="share.exists")
-    row = ClipShare(clip_id=clip.id, user_id=user_id, team_id=team_id, shared_by_id=by.id)  # type: ignore[arg-type]
-    session.add(row)
-    session.flush()
-    if team_id is not None:
-        for member in _eligible_members(session=session, clip=clip, team_id=team_id):
-            session.add(ClipShareMember(share_id=row.id, user_id=member.id, team_id=team_id))  # type: ignore[arg-type]
-        session.flush()
-    return row
-
-
-def unshare(*, session: Session, clip: Clip, share_id: int) -> None:
-    """Withdraw a share: the next request of anyone it reached is a 404."""
-    row = session.get(ClipShare, share_id)
-    if row is None or row.clip_id != clip.id:
-        raise NotFound(
-            N_("The share does not exist (perhaps already withdrawn)."), code="share.not_found"
-        )
-    session.execute(delete(ClipShare).where(col(ClipShare.id) == share_id))
-
-
-def shares_of(*, session: Session, clip: Clip) -> list[ClipSharePublic]:
-    rows = session.exec(
-        select(ClipShare).where(ClipShare.clip_id == clip.id).order_by(col(ClipShare.id))
-    ).all()
-    out = []
-    for row in rows:
-        if row.user_id is not None:
-            person = session.get(User, row.user_id)
-            label, members = (person.name if person else "?"), [row.user_id]
-        else:
-            team = session.get(Team, row.team_id)
-            label = team.name if team else "?"
-            members = list(
-                session.exec(
-                    select(ClipShareMember.user_id).where(ClipShareMember.share_id == row.id)
-                ).all()
-            )
-        out.append(
-            ClipSharePublic(
-                id=row.id,  # type: ignore[arg-type]
-                clip_id=row.clip_id,
-                user_id=row.user_id,
-                team_id=row.team_id,
-                label=label,
-                member_ids=members,
-            )
-        )
-    return out

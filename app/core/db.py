@@ -48,6 +48,14 @@ def on_rollback(session: Session, action: Callable[[], None]) -> None:
     session.info.setdefault("on_rollback", []).append(action)
 
 
+def roll_back(session: Session) -> None:
+    """Undo the request's changes so far, within the request (a refused form shown again):
+    what was to follow their commit (an audit entry) is dropped, what undoes them runs."""
+    session.rollback()
+    session.info.pop("after_commit", None)
+    _run_each(session.info.pop("on_rollback", []), "undo after a rollback")
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """Commit on success, roll back on error: the only commit boundary."""

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Mapping
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +27,12 @@ class VideosparringError(Exception):
     form_values: dict[str, str] = {}
     # The form field the message is about (its name), so that a page can mark that field.
     field: str | None = None
+
+    def __init_subclass__(cls, *, status: int | None = None, **kwargs: object) -> None:
+        """`class NotFound(VideosparringError, status=404)`: the HTTP status it answers with."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
 
     def __init__(
         self,
@@ -58,42 +65,54 @@ class VideosparringError(Exception):
         return translate(self.msgid, lang, **params)
 
 
-class BadInput(VideosparringError):
-    status_code = 422
+class BadInput(VideosparringError, status=422):
+    """A value the person gave cannot be used as it is."""
 
 
-class NotAuthenticated(VideosparringError):
-    status_code = 401
+class NotAuthenticated(VideosparringError, status=401):
+    """Nobody is logged in, or the session has ended."""
 
 
-class NotPermitted(VideosparringError):
-    status_code = 403
+class NotPermitted(VideosparringError, status=403):
+    """The person is known but may not do this."""
 
 
-class TooManyAttempts(VideosparringError):
-    status_code = 429
+class TooManyAttempts(VideosparringError, status=429):
+    """Too many failed tries in a row (logins): wait, then try again."""
 
 
-class NotFound(VideosparringError):
-    status_code = 404
+class TooManyAtOnce(VideosparringError, status=429):
+    """One person asks for more at once than one may (a second PDF while the first is made)."""
 
 
-class Conflict(VideosparringError):
-    status_code = 409
+class NotFound(VideosparringError, status=404):
+    """The thing asked for does not exist, or the person may not know that it does."""
 
 
-class PayloadTooLarge(VideosparringError):
-    status_code = 413
+class Conflict(VideosparringError, status=409):
+    """The change clashes with what is already there (a name taken, a state moved on)."""
 
 
-class UnsupportedMedia(VideosparringError):
-    status_code = 415
+class PayloadTooLarge(VideosparringError, status=413):
+    """The body is larger than the limit."""
 
 
-class InsufficientStorage(VideosparringError):
+class UnsupportedMedia(VideosparringError, status=415):
+    """The body (a file, a request) is not of a kind the product reads."""
+
+
+class InsufficientStorage(VideosparringError, status=507):
     """The disk (or quota) is full: nothing was kept; the operator must make room."""
 
-    status_code = 507
+
+T = TypeVar("T")
+
+
+def found(row: T | None, msgid: str, *, code: str) -> T:
+    """`row`, or NotFound with the message (marked with N_()) when there is none."""
+    if row is None:
+        raise NotFound(msgid, code=code)
+    return row
 
 
 def error_response(
@@ -110,9 +129,20 @@ def error_response(
     if request.url.path.startswith("/api/"):
         body = {"detail": message, "code": code} | ({"field": field} if field else {})
         return JSONResponse(body, status_code=status_code, headers=dict(headers or {}))
-    response = render(request, "error.html", {"message": message}, status_code=status_code)
+    values = {"message": message, "heading": error_heading(status_code)}
+    response = render(request, "error.html", values, status_code=status_code)
     response.headers.update(headers or {})
     return response
+
+
+_HEADINGS = {404: N_("Not found"), 403: N_("Not for you"), 429: N_("Wait a little")}
+
+
+def error_heading(status_code: int) -> str:
+    """The error page's heading: what kind of trouble it is (the message says what to do)."""
+    if status_code >= 500:
+        return N_("Something went wrong")
+    return _HEADINGS.get(status_code, N_("That could not be done"))
 
 
 # Pydantic's error types, grouped by what a person should do about them.
@@ -135,6 +165,9 @@ _KINDS = {
     "date_from_datetime_parsing": "date",
     "date_type": "date",
     "json_invalid": "json",
+    # A lone surrogate ("\ud800" in JSON) where a field has limits; app.core.text says the
+    # same for the others.
+    "string_unicode": "broken",
 }
 _LOCATIONS = {"body", "path", "query", "form", "header", "cookie"}
 

@@ -38,6 +38,14 @@ class FileSize(int):
         return f"{format_decimal(value, '#,##0.0', locale=babel_locale(lang))} GB"
 
 
+class Tenths(float):
+    """A number given as a message param to a tenth, in the reader's format: 60,0 in
+    Danish, 60.0 in English (a recording's length in seconds, say)."""
+
+    def localized(self, lang: str) -> str:
+        return format_decimal(float(self), "0.0", locale=babel_locale(lang))
+
+
 def N_(msgid: str) -> str:
     """Marks a message for extraction; it is translated later, in the reader's language."""
     return msgid
@@ -55,7 +63,9 @@ def translations(lang: str) -> NullTranslations:
 
 
 def _localized(params: dict[str, object], lang: str) -> dict[str, object]:
-    return {k: v.localized(lang) if isinstance(v, FileSize) else v for k, v in params.items()}
+    return {
+        k: v.localized(lang) if isinstance(v, FileSize | Tenths) else v for k, v in params.items()
+    }
 
 
 def translate(msgid: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:

@@ -11,18 +11,32 @@ LABELS: dict[str, dict[str, str]] = {
         "login_failed": N_("Failed login"),
         "logout": N_("Logout"),
         "password_changed": N_("Password changed"),
+        "password_reset": N_("Password link made"),
+        "password_set": N_("Password set through a link"),
+        "password_accepted": N_("Password accepted, code asked for"),
+        "second_factor_failed": N_("Wrong second factor"),
+        "second_factor_set_up": N_("Second factor set up"),
+        "recovery_codes_renewed": N_("New recovery codes"),
+        "second_factor_removal_proposed": N_("Removal of a second factor proposed"),
+        "second_factor_removal_withdrawn": N_("Removal of a second factor withdrawn"),
+        "second_factor_removed": N_("Second factor removed"),
+        "demo_ended": N_("Demo mode ended"),
         "user_created": N_("User created"),
         "user_updated": N_("User changed"),
         "user_deleted": N_("User deleted"),
         "team_changed": N_("Team changed"),
         "settings_changed": N_("Settings changed"),
         "upload": N_("Upload"),
-        "view": N_("View"),
-        "playback": N_("Playback"),
+        # A page or content read (its media not yet played), and the media played.
+        "view": N_("Opened"),
+        "playback": N_("Played"),
         "download": N_("Download"),
         "share": N_("Shared"),
         "unshare": N_("Share withdrawn"),
+        "share_confirmed": N_("Access given to a person the share covers"),
         "transcript_edit": N_("Transcript edited"),
+        "transcript_checked": N_("Transcript line checked"),
+        "transcript_unchecked": N_("Transcript line no longer checked"),
         "delete": N_("Deleted"),
         "consent_withdrawn": N_("Consent withdrawn"),
         "retention_delete": N_("Deleted at expiry"),
@@ -34,6 +48,8 @@ LABELS: dict[str, dict[str, str]] = {
         "feedback_edited": N_("Feedback edited"),
         "feedback_deleted": N_("Feedback deleted"),
         "feedback_published": N_("Feedback published"),
+        "feedback_brought": N_("Feedback brought to the team"),
+        "feedback_taken_back": N_("Feedback taken back from the team"),
         "criteria_changed": N_("Criteria changed"),
         "clip_created": N_("Clip created"),
         "clip_changed": N_("Clip changed"),
@@ -46,6 +62,8 @@ LABELS: dict[str, dict[str, str]] = {
         "learning_points_saved": N_("Learning points saved"),
         "session_closed": N_("Session closed"),
         "session_joined": N_("Joined a session"),
+        "login_refused": N_("Sign-in refused"),
+        "identity_linked": N_("Municipality login linked"),
     },
     "role": {
         "administrator": N_("Administrator"),
@@ -131,6 +149,7 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "inactive": N_("disabled"),
         "never": N_("leader: never sees recordings"),
+        "never_admin": N_("administrator: never sees recordings"),
     },
     "link.title": {
         "invite": N_("Choose your password"),
@@ -146,7 +165,12 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "label": N_("One-time link"),
         "sent": N_("The link was sent by e-mail."),
-        "waiting": N_("Link sent, not used yet"),
+        # A link not used yet, on the users page: how it went to the person, and when.
+        "emailed": N_("One-time link e-mailed on %(date)s, not used yet"),
+        "shown": N_(
+            "One-time link shown to an administrator on %(date)s to hand over, not used yet"
+        ),
+        "made": N_("One-time link made on %(date)s, not used yet"),
         "none": N_("Has no password"),
     },
     "label": {
@@ -202,13 +226,20 @@ LABELS: dict[str, dict[str, str]] = {
         "missing": N_("%(field)s is required."),
         "too_long": N_("%(field)s may be at most %(max)s characters."),
         "too_short": N_("%(field)s must be at least %(min)s characters."),
-        "number": N_("%(field)s must be a whole number written with the digits 0-9."),
+        "number": N_(
+            "%(field)s must be a whole number written with the digits 0-9, "
+            "without a sign, spaces or leading zeros."
+        ),
         "too_small": N_("%(field)s must be at least %(min)s."),
         "too_big": N_("%(field)s may be at most %(max)s."),
         "choice": N_("%(field)s has a value that cannot be chosen."),
         "date": N_("%(field)s must be a date (year-month-day)."),
         "json": N_("The request body is not valid JSON."),
         "value": N_("%(field)s is not valid."),
+        "broken": N_(
+            "%(field)s contains a broken character (half of a character pair). "
+            "Remove it and try again."
+        ),
         "unstorable": N_(
             "One of the values cannot be stored (for example an "
             "invisible control character or a far too large number). "

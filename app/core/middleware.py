@@ -2,6 +2,8 @@
 
 import json
 import logging
+from functools import cache
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request, cookie_parser
@@ -41,6 +43,21 @@ SECURITY_HEADERS = [
 MAX_COOKIE_VALUE = 256
 
 
+@cache
+def _headers_for(issuer: str) -> list[tuple[bytes, bytes]]:
+    """The headers, with the identity provider's origin (if any) as a place our forms may
+    lead to: linking one's account and logging out go on there by a redirect."""
+    if not issuer:
+        return SECURITY_HEADERS
+    parts = urlsplit(issuer)
+    csp = CSP.replace("form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
+    return [(b"content-security-policy", csp.encode()), *SECURITY_HEADERS[1:]]
+
+
+def security_headers() -> list[tuple[bytes, bytes]]:
+    return _headers_for(settings.oidc_issuer if settings.oidc_enabled else "")
+
+
 class SecurityMiddleware:
     """Security headers, no-store by default, the CSRF token, and a body size limit."""
 
@@ -78,7 +95,7 @@ class SecurityMiddleware:
                 started = True
                 out = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 names = {k.lower() for k, _ in out}
-                out += [h for h in SECURITY_HEADERS if h[0] not in names]
+                out += [h for h in security_headers() if h[0] not in names]
                 if b"cache-control" not in names:
                     out.append((b"cache-control", b"no-store"))
                 if secure:

@@ -1,12 +1,13 @@
 """Jinja2 pages in the request's language: gettext from the catalogs, Babel's formats."""
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -67,11 +68,30 @@ def label(context: Context, family: str, value: object, **params: object) -> str
 
 
 def clock(seconds: float | None) -> str:
-    """A position in a recording, 1:02:03 or 2:03: the same in every language."""
+    """A position in a recording in whole seconds, 1:02:03 or 2:03: the same in every
+    language (no decimal sign; `clock_tenths` for a tenth, in the reader's)."""
     total = int(seconds or 0)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def clock_tenths(seconds: float | None, lang: str, *, always: bool = False) -> str:
+    """A position to the tenth of a second with the language's decimal sign, as
+    app/static/clock.js's clockTenths shows it: 1:05,5 in Danish, 1:05.5 in English, and
+    1:05 when the tenth is 0 (`always`: 1:05,0)."""
+    tenths = math.floor(max(0.0, float(seconds or 0)) * 10 + 0.5)  # as JS's Math.round
+    whole, tenth = clock(tenths // 10), tenths % 10
+    if not tenth and not always:
+        return whole
+    sign = get_decimal_symbol(babel_locale(lang))
+    return f"{whole}{sign}{tenth}"
+
+
+@pass_context
+def clock_tenths_filter(context: Context, seconds: float | None, always: bool = False) -> str:
+    """`{{ t | clock_tenths }}`: a position to the tenth, in the reader's decimal sign."""
+    return clock_tenths(seconds, _lang(context), always=always)
 
 
 def local_date(value: date | datetime, lang: str, format: str = "short") -> str:
@@ -126,6 +146,7 @@ def filesize(context: Context, value: int | None) -> str:
 
 env.globals["label"] = label
 env.filters["clock"] = clock
+env.filters["clock_tenths"] = clock_tenths_filter
 env.filters["date"] = date_filter
 env.filters["datetime"] = datetime_filter
 env.filters["number"] = number

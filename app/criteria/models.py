@@ -9,29 +9,23 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.ids import DbId
+from app.core.ids import DbId, Numbered
 from app.core.timeutil import utcnow
 
 NAME_MAX = 120
 DESCRIPTION_MAX = 500
 
 
-class CriterionGroup(SQLModel, table=True):
+class CriterionGroup(Numbered, table=True):
     """A section of the rubric (a municipality may group its own criteria)."""
 
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
     name_da: str = Field(max_length=NAME_MAX)
     name_en: str = Field(max_length=NAME_MAX)
     position: int = 0
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Criterion(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
+class Criterion(Numbered, table=True):
     # Order in the rubric (number keys pick by it); retired criteria keep theirs.
     position: int
     group_id: int | None = Field(
@@ -67,6 +61,9 @@ class RubricSettings(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     criteria_required: bool = True  # every item but replies names at least one criterion
+    # The default rubric (its edition, `defaults.EDITION`) this installation started with, or
+    # whose offer the administrator accepted or hid: the criteria page offers it until then.
+    defaults_answered: str | None = Field(default=None, max_length=16)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.core.errors import BadInput, NotFound
+from app.core.errors import BadInput, found
 from app.core.i18n import N_
+from app.core.text import refuse_unstorable
 from app.core.timeutil import utcnow
 from app.criteria.models import (
     CriteriaOrder,
@@ -32,11 +33,7 @@ def _clean(value: str, *, required: bool) -> str:
         raise BadInput(
             N_("The name is required in Danish and English."), code="criterion.name_required"
         )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value if ch not in "\n\t\r"):
-        raise BadInput(
-            N_("The text contains invisible control characters. Remove them and try again."),
-            code="criterion.bad_chars",
-        )
+    refuse_unstorable(value, field=None, code="criterion.bad_chars")
     return text
 
 
@@ -74,28 +71,41 @@ def to_public(rows: Sequence[tuple[Criterion, CriterionVersion]]) -> list[Criter
     for criterion, version in rows:
         retired = criterion.retired_at is not None
         number = number if retired else number + 1
-        out.append(
-            CriterionPublic(
-                id=criterion.id,  # type: ignore[arg-type]
-                number=0 if retired else number,
-                position=criterion.position,
-                group_id=criterion.group_id,
-                version=criterion.version,
-                name_da=version.name_da,
-                name_en=version.name_en,
-                description_da=version.description_da,
-                description_en=version.description_en,
-                retired=retired,
-            )
-        )
+        fields = criterion.model_dump(include={"id", "position", "group_id", "version"})
+        fields |= version.model_dump(include=set(WORDING))
+        fields |= {"number": 0 if retired else number, "retired": retired}
+        out.append(CriterionPublic.model_validate(fields))
     return out
+
+
+Section = tuple[GroupPublic | None, list[CriterionPublic]]
+
+
+def sections(*, session: Session) -> list[Section]:
+    """The rubric as the criteria page shows it: those in no group (the defaults), then each
+    group. The number keys follow this order too (`keep_display_order`)."""
+    in_groups = groups(session=session)
+    criteria = to_public(catalogue(session=session))
+    known = {g.id for g in in_groups}
+    loose = [c for c in criteria if c.group_id not in known]
+    out: list[Section] = [(g, [c for c in criteria if c.group_id == g.id]) for g in in_groups]
+    return [(None, loose), *out] if loose or not in_groups else out
+
+
+def _display_order(session: Session) -> list[CriterionPublic]:
+    return [c for _, members in sections(session=session) for c in members]
+
+
+def keep_display_order(*, session: Session) -> None:
+    """After a criterion changes group, its number follows where the page shows it."""
+    order = [c.id for c in _display_order(session)]
+    if order != [c.id for c, _ in catalogue(session=session)]:
+        reorder(session=session, body=CriteriaOrder(criterion_ids=order))  # type: ignore[arg-type]
 
 
 def get(*, session: Session, criterion_id: int) -> Criterion:
     criterion = session.get(Criterion, criterion_id)
-    if criterion is None:
-        raise NotFound(N_("The criterion does not exist."), code="criterion.not_found")
-    return criterion
+    return found(criterion, N_("The criterion does not exist."), code="criterion.not_found")
 
 
 def public_one(*, session: Session, criterion_id: int) -> CriterionPublic:
@@ -180,6 +190,22 @@ def reorder(*, session: Session, body: CriteriaOrder) -> None:
     session.flush()
 
 
+def move(*, session: Session, criterion_id: int, up: bool) -> bool:
+    """One place up or down among the criteria of its group, in display order; False when
+    it is first or last already (nothing changes)."""
+    mine = get(session=session, criterion_id=criterion_id)  # 404 if unknown
+    order = _display_order(session)
+    same = [c.id for c in order if c.group_id == mine.group_id]
+    other = same.index(criterion_id) + (-1 if up else 1)
+    if not 0 <= other < len(same):
+        return False
+    ids = [c.id for c in order]
+    i, j = ids.index(criterion_id), ids.index(same[other])
+    ids[i], ids[j] = ids[j], ids[i]
+    reorder(session=session, body=CriteriaOrder(criterion_ids=ids))  # type: ignore[arg-type]
+    return True
+
+
 def groups(*, session: Session) -> list[GroupPublic]:
     rows = session.exec(
         select(CriterionGroup).order_by(col(CriterionGroup.position), col(CriterionGroup.id))
@@ -200,11 +226,11 @@ def create_group(*, session: Session, body: GroupCreate) -> CriterionGroup:
 
 
 def update_group(*, session: Session, group_id: int, body: GroupUpdate) -> CriterionGroup:
-    group = session.get(CriterionGroup, group_id)
-    if group is None:
-        raise NotFound(
-            N_("The group of criteria does not exist."), code="criterion.group_not_found"
-        )
+    group = found(
+        session.get(CriterionGroup, group_id),
+        N_("The group of criteria does not exist."),
+        code="criterion.group_not_found",
+    )
     if body.name_da is not None:
         group.name_da = _clean(body.name_da, required=True)
     if body.name_en is not None:

@@ -1,5 +1,6 @@
 """The sparring document handed to the caseworker: published feedback in time order, each item
-with the transcript lines it covers, then the feedback grouped by criterion.
+with the transcript lines it goes with (app/transcripts/placing.py), then the feedback grouped
+by criterion.
 
 `build` is pure (data in, document out); `for_reader` loads what one reader may see.
 """
@@ -7,13 +8,10 @@ with the transcript lines it covers, then the feedback grouped by criterion.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session
-
 from app.accounts.models import User
 from app.core.i18n import N_, translate
 from app.core.templates import clock
 from app.core.timeutil import utcnow
-from app.feedback.listing import Reading
 from app.feedback.models import (
     KIND_ORDER,
     CriterionRef,
@@ -21,9 +19,12 @@ from app.feedback.models import (
     FeedbackKind,
     FeedbackPublic,
 )
+from app.feedback.reading import Reading
+from app.feedback.targets import Here
 from app.recordings.models import Recording
 from app.transcripts import service as transcripts
 from app.transcripts.models import Segment
+from app.transcripts.placing import lines_for
 
 KIND_LABELS = {
     FeedbackKind.strength: N_("Strength"),
@@ -111,17 +112,6 @@ def when(start: float | None, end: float | None) -> str:
     return clock(start) if end is None else f"{clock(start)}–{clock(end)}"
 
 
-def covered(segments: list[Segment], start: float | None, end: float | None) -> list[Segment]:
-    """The segments a range overlaps, or for a point the one containing it."""
-    if start is None:
-        return []
-    if end is None:
-        inside = [s for s in segments if s.start <= start < s.end]
-        # A point on a recording's last instant, or one the transcript's gaps leave out.
-        return inside[:1] or [s for s in segments if s.start <= start <= s.end][:1]
-    return [s for s in segments if s.start < end and s.end > start]
-
-
 def _criterion_name(ref: CriterionRef, lang: str) -> str:
     return ref.name_en if lang == "en" else ref.name_da
 
@@ -150,7 +140,7 @@ def _entry(item: FeedbackPublic, segments: list[Segment], lang: str) -> Entry:
         ],
         lines=[
             Line(start=s.start, speaker=s.speaker, text=s.text)
-            for s in covered(segments, item.start_seconds, item.end_seconds)
+            for s in lines_for(segments, item.start_seconds, item.end_seconds)
         ],
     )
 
@@ -193,30 +183,23 @@ def build(
         groups.append(
             Group(name=name, counts=_counts(items, lang), entries=[by_id[i.id] for i in items])
         )
-    return SparringDocument(
-        title=recording.title,
-        case_reference=recording.case_reference,
-        recorded_at=recording.created_at,
-        caseworker=caseworker,
-        entries=entries,
-        groups=groups,
-        counts=_counts([t for t in published if not t.deleted], lang),
-        has_transcript=bool(segments),
-    )
+    counts = _counts([t for t in published if not t.deleted], lang)
+    about = (recording.title, recording.case_reference, recording.created_at, caseworker)
+    return SparringDocument(*about, entries, groups, counts, has_transcript=bool(segments))
 
 
-def for_reader(
-    *, session: Session, user: User, recording: Recording, lang: str
-) -> SparringDocument:
-    """The document as this reader may see it (access is checked by the caller)."""
-    reading = Reading(session=session, user=user, recording=recording)
+def for_reader(here: Here, *, lang: str) -> SparringDocument:
+    """The document as this reader sees the recording's feedback (access is checked by the
+    caller's target)."""
+    session, recording = here.session, here.recording
+    reading = Reading(here)
     transcript = transcripts.get(session=session, recording_id=recording.id)
     owner = session.get(User, recording.owner_id)
     return build(
         recording=recording,
         caseworker=owner.name if owner else translate(N_("A former user"), lang),
         threads=reading.threads(),
-        grouped=reading.grouped(session=session),
+        grouped=reading.grouped(),
         segments=transcripts.segments(session=session, transcript=transcript) if transcript else [],
         lang=lang,
     )

@@ -1,21 +1,20 @@
-"""Feedback on the recording page: the forms that post without JavaScript, and the thread
-fragments the page's script fetches (the rest of a long list, a thread that changed)."""
+"""Feedback on the pages: the forms that post without JavaScript, and the thread fragments
+the pages' scripts fetch (the rest of a long list, a thread that changed). One set, made
+for each target's page by `target_forms`; each post goes back to the target's page."""
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.accounts.deps import CsrfProtected, CurrentUser
-from app.audit.service import Action, audit_on_commit, audit_viewing
-from app.audit.viewing import Kind
-from app.core.db import SessionDep
+from app.accounts.deps import CsrfProtected
 from app.core.errors import BadInput, NotFound
 from app.core.i18n import N_, request_language
 from app.core.ids import DbId
 from app.core.templates import render
-from app.feedback import recording_view, service
-from app.feedback.listing import Reading
+from app.feedback import actions, service, view
+from app.feedback.deps import here, recording_target
 from app.feedback.models import (
     FeedbackCreate,
     FeedbackKind,
@@ -23,13 +22,10 @@ from app.feedback.models import (
     FeedbackUpdate,
     ReplyCreate,
 )
-from app.sharing import service as access
+from app.feedback.targets import Here, Target
 
-router = APIRouter(include_in_schema=False)
 Changes = [CsrfProtected]
 TEXT = Annotated[str, Form(max_length=20_000)]
-
-
 PAGE = 200  # threads per fragment: the page's script asks for the next until none is left
 
 
@@ -82,157 +78,101 @@ def form_feedback(
     )
 
 
-def _back(recording_id: str, start: float | None = None, item: int | None = None) -> str:
+def back(target: Target, item: int | None = None, start: float | None = None) -> RedirectResponse:
+    """To the target's page, at the item (and its moment, which the player seeks to)."""
     query = f"?t={start:.3f}&item={item}" if start is not None and item else ""
     anchor = f"#fb-{item}" if item else "#feedback-list"
-    return f"/recordings/{recording_id}{query}{anchor}"
+    return RedirectResponse(f"{target.page}{query}{anchor}", status_code=303)
 
 
-@router.post("/recordings/{recording_id}/feedback", dependencies=Changes)
-def add_from_page(
-    recording_id: str,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    text: TEXT,
-    start: Annotated[str, Form(max_length=20)],
-    kind: Annotated[FeedbackKind | None, Form()] = None,
-    end: Annotated[str, Form(max_length=20)] = "",
-    criterion_ids: Annotated[list[DbId], Form(max_length=50)] = [],  # noqa: B006 (FastAPI copies)
-    publish: Annotated[bool, Form()] = False,
-) -> RedirectResponse:
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    body = form_feedback(text, start, kind, end, criterion_ids, publish)
-    item = service.create(session=session, user=user, recording=recording, body=body)
-    audit_on_commit(
-        session, request, user, Action.feedback_added, recording.id, f"feedback {item.id}"
-    )
-    return RedirectResponse(_back(recording.id, item.start_seconds, item.id), status_code=303)
+def fragment(request: Request, target: Target, threads: list[FeedbackPublic]) -> HTMLResponse:
+    return render(request, "feedback/_threads.html", {"target": target, "threads": threads})
 
 
-@router.post("/recordings/{recording_id}/feedback/publish", dependencies=Changes)
-def publish_all_from_page(
-    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
-) -> RedirectResponse:
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    count = service.publish(session=session, user=user, recording=recording)
-    audit_on_commit(
-        session, request, user, Action.feedback_published, recording.id, f"{count} items"
-    )
-    return RedirectResponse(_back(recording.id), status_code=303)
+def target_forms(
+    resolve: Callable[..., Target], prefix: str, *, bringing: bool = False
+) -> APIRouter:
+    """The feedback forms and fragments of one kind of target's page, under `prefix`."""
+    router = APIRouter(prefix=prefix, include_in_schema=False)
+    At = Annotated[Here, Depends(here(resolve))]
+    Moment = Annotated[str, Form(max_length=20)]
+
+    @router.post("", dependencies=Changes)
+    def add_from_page(
+        at: At,
+        text: TEXT,
+        start: Moment,
+        kind: Annotated[FeedbackKind | None, Form()] = None,
+        end: Moment = "",
+        criterion_ids: Annotated[list[DbId], Form(max_length=50)] = [],  # noqa: B006
+        publish: Annotated[bool, Form()] = False,
+    ) -> RedirectResponse:
+        body = form_feedback(text, start, kind, end, criterion_ids, publish)
+        item = actions.add(at, body)
+        return back(at.target, item.id, at.target.from_recording(item.start_seconds))
+
+    @router.post("/publish", dependencies=Changes)
+    def publish_all_from_page(at: At) -> RedirectResponse:
+        actions.publish(at)
+        return back(at.target)
+
+    @router.post("/{feedback_id}/publish", dependencies=Changes)
+    def publish_one_from_page(feedback_id: DbId, at: At) -> RedirectResponse:
+        actions.publish(at, feedback_id)
+        return back(at.target, feedback_id)
+
+    @router.post("/{feedback_id}/replies", dependencies=Changes)
+    def reply_from_page(feedback_id: DbId, at: At, text: TEXT) -> RedirectResponse:
+        item = actions.reply(at, feedback_id, ReplyCreate(text=text))
+        return back(at.target, item.id)
+
+    @router.post("/{feedback_id}/edit", dependencies=Changes)
+    def edit_from_page(feedback_id: DbId, at: At, text: TEXT) -> RedirectResponse:
+        actions.edit(at, feedback_id, FeedbackUpdate(text=text))
+        return back(at.target, feedback_id)
+
+    @router.post("/{feedback_id}/delete", dependencies=Changes)
+    def delete_from_page(feedback_id: DbId, at: At) -> RedirectResponse:
+        actions.delete(at, feedback_id)
+        return back(at.target)
+
+    @router.get("/threads", response_class=HTMLResponse)
+    def threads_fragment(at: At, request: Request) -> HTMLResponse:
+        """Up to `limit` (at most 200) threads from `offset` on, as the page renders them,
+        under the filters of the query."""
+        params = request.query_params
+        offset = _number(params.get("offset", ""), 0)
+        limit = min(_number(params.get("limit", ""), PAGE), PAGE)
+        filters = view.Filters.from_query(params)
+        lang = request_language(request)
+        shown = view.build(at, filters=filters, lang=lang, reading=actions.viewed(at))
+        return fragment(request, at.target, shown.threads[offset : offset + limit])
+
+    @router.get("/threads/{feedback_id}", response_class=HTMLResponse)
+    def thread_fragment(feedback_id: DbId, at: At, request: Request) -> HTMLResponse:
+        """The thread the item (or reply) belongs to, as it now reads: one thread's rows,
+        not the page's whole view (every save and every live update asks for one)."""
+        found = actions.viewed(at)
+        root = service.thread_root(at.session, service.get_visible(at, feedback_id))
+        row = next((r for r in found.tree() if r[0].id == root.id), None)
+        if row is None:  # a deleted draft, or a deleted item whose replies are gone
+            raise NotFound(N_("The feedback no longer exists."), code="feedback.not_found")
+        return fragment(request, at.target, found.make_threads([row]))
+
+    if not bringing:
+        return router
+
+    @router.post("/{feedback_id}/bring", dependencies=Changes)
+    def bring_from_page(feedback_id: DbId, at: At) -> RedirectResponse:
+        actions.bring(at, feedback_id)
+        return back(at.target, feedback_id)
+
+    @router.post("/{feedback_id}/take-back", dependencies=Changes)
+    def take_back_from_page(feedback_id: DbId, at: At) -> RedirectResponse:
+        actions.take_back(at, feedback_id)
+        return back(at.target)
+
+    return router
 
 
-@router.post("/recordings/{recording_id}/feedback/{feedback_id}/publish", dependencies=Changes)
-def publish_one_from_page(
-    recording_id: str, feedback_id: DbId, request: Request, session: SessionDep, user: CurrentUser
-) -> RedirectResponse:
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    service.publish(session=session, user=user, recording=recording, feedback_id=feedback_id)
-    audit_on_commit(
-        session, request, user, Action.feedback_published, recording.id, f"feedback {feedback_id}"
-    )
-    return RedirectResponse(_back(recording.id, item=feedback_id), status_code=303)
-
-
-@router.post("/recordings/{recording_id}/feedback/{feedback_id}/replies", dependencies=Changes)
-def reply_from_page(
-    recording_id: str,
-    feedback_id: DbId,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    text: TEXT,
-) -> RedirectResponse:
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    item = service.reply(
-        session=session,
-        user=user,
-        recording=recording,
-        feedback_id=feedback_id,
-        body=ReplyCreate(text=text),
-    )
-    audit_on_commit(session, request, user, Action.feedback_added, recording.id, f"reply {item.id}")
-    return RedirectResponse(_back(recording.id, item=item.id), status_code=303)
-
-
-@router.post("/recordings/{recording_id}/feedback/{feedback_id}/edit", dependencies=Changes)
-def edit_from_page(
-    recording_id: str,
-    feedback_id: DbId,
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    text: TEXT,
-) -> RedirectResponse:
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    service.edit(
-        session=session,
-        user=user,
-        recording=recording,
-        feedback_id=feedback_id,
-        body=FeedbackUpdate(text=text),
-    )
-    audit_on_commit(
-        session, request, user, Action.feedback_edited, recording.id, f"feedback {feedback_id}"
-    )
-    return RedirectResponse(_back(recording.id, item=feedback_id), status_code=303)
-
-
-@router.post("/recordings/{recording_id}/feedback/{feedback_id}/delete", dependencies=Changes)
-def delete_from_page(
-    recording_id: str, feedback_id: DbId, request: Request, session: SessionDep, user: CurrentUser
-) -> RedirectResponse:
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    service.remove(session=session, user=user, recording=recording, feedback_id=feedback_id)
-    audit_on_commit(
-        session, request, user, Action.feedback_deleted, recording.id, f"feedback {feedback_id}"
-    )
-    return RedirectResponse(_back(recording.id), status_code=303)
-
-
-@router.get("/recordings/{recording_id}/feedback/threads", response_class=HTMLResponse)
-def threads_fragment(
-    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
-) -> HTMLResponse:
-    """Up to `limit` (at most 200) threads from `offset` on, as the page renders them,
-    under the filters of the query."""
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    audit_viewing(request, session, user, Action.view, recording.id, Kind.feedback, "feedback")
-    offset = _number(request.query_params.get("offset", ""), 0)
-    limit = min(_number(request.query_params.get("limit", ""), PAGE), PAGE)
-    view = recording_view.build(
-        session=session,
-        user=user,
-        recording=recording,
-        filters=recording_view.Filters.from_query(request.query_params),
-        lang=request_language(request),
-    )
-    return _fragment(request, recording.id, view.threads[offset : offset + limit])
-
-
-@router.get(
-    "/recordings/{recording_id}/feedback/threads/{feedback_id}", response_class=HTMLResponse
-)
-def thread_fragment(
-    recording_id: str, feedback_id: DbId, request: Request, session: SessionDep, user: CurrentUser
-) -> HTMLResponse:
-    """The thread the item (or reply) belongs to, as it now reads: one thread's rows, not
-    the page's whole view (every save and every live update asks for one)."""
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    audit_viewing(request, session, user, Action.view, recording.id, Kind.feedback, "feedback")
-    item = service.get_visible(
-        session=session, user=user, recording=recording, feedback_id=feedback_id
-    )
-    root = service.thread_root(session, item)
-    reading = Reading(session=session, user=user, recording=recording)
-    row = next((r for r in reading.tree() if r[0].id == root.id), None)
-    if row is None:  # a deleted draft, or a deleted item whose replies are gone
-        raise NotFound(N_("The feedback no longer exists."), code="feedback.not_found")
-    found = reading.make_threads([row])[0]
-    return _fragment(request, recording.id, [found])
-
-
-def _fragment(request: Request, recording_id: str, threads: list[FeedbackPublic]) -> HTMLResponse:
-    return render(
-        request, "feedback/_threads.html", {"recording_id": recording_id, "threads": threads}
-    )
+router = target_forms(recording_target, "/recordings/{recording_id}/feedback")

@@ -8,7 +8,7 @@ from annotated_types import Ge, Le
 from pydantic import AllowInfNan
 from sqlmodel import Field, SQLModel
 
-from app.core.ids import DbId
+from app.core.ids import DbId, Numbered
 from app.core.timeutil import utcnow
 
 TEXT_MAX = 4000
@@ -22,16 +22,23 @@ class FeedbackKind(StrEnum):
     question = "question"  # spørgsmål / refleksion
 
 
+class Place(StrEnum):
+    """Where an item was given, which decides who sees it (individual supervision is
+    confidential): on the recording (individual sparring), or through a clip or a team
+    session (what the team sees). Replies follow their item."""
+
+    recording = "recording"
+    clip = "clip"
+    session = "session"
+
+
 # Strengths first wherever items are grouped (Video Interaction Guidance, Marte Meo).
 KIND_ORDER = {FeedbackKind.strength: 0, FeedbackKind.development_point: 1, FeedbackKind.question: 2}
 
 
-class Feedback(SQLModel, table=True):
+class Feedback(Numbered, table=True):
     """An item at a moment (a point, or a range), or a reply in an item's thread."""
 
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
     recording_id: str = Field(
         foreign_key="recording.id", index=True, max_length=32, ondelete="CASCADE"
     )
@@ -46,6 +53,13 @@ class Feedback(SQLModel, table=True):
     start_seconds: float | None = None  # None on replies (they follow their item's moment)
     end_seconds: float | None = None  # None for a point in time
     text: str = Field(max_length=TEXT_MAX)
+    # Where it was given; items from before places were kept are individual. The clip or
+    # session it was given through: if that goes, the item stays its caseworker's alone.
+    place: Place = Field(default=Place.recording, max_length=16)
+    clip_id: int | None = Field(default=None, foreign_key="clip.id", ondelete="SET NULL")
+    session_id: int | None = Field(
+        default=None, foreign_key="sparringsession.id", ondelete="SET NULL"
+    )
     # A draft is seen by its author alone until published (a supervisor preparing the
     # sparring; a caseworker's self-reflection).
     draft: bool = False
@@ -63,19 +77,47 @@ class FeedbackCriterion(SQLModel, table=True):
     criterion_version_id: int = Field(foreign_key="criterionversion.id")
 
 
+class Brought(Numbered, table=True):
+    """An item the caseworker brought to a clip or a team session, one by one: seen there
+    too, with its replies, until they take it back."""
+
+    feedback_id: int = Field(foreign_key="feedback.id", index=True, ondelete="CASCADE")
+    place: Place = Field(max_length=16)  # clip or session
+    clip_id: int | None = Field(default=None, foreign_key="clip.id", ondelete="CASCADE")
+    session_id: int | None = Field(
+        default=None, foreign_key="sparringsession.id", ondelete="CASCADE"
+    )
+    brought_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    brought_at: datetime = Field(default_factory=utcnow)
+
+
 class NotificationReason(StrEnum):
     published = "published"  # feedback published on your recording (one per publishing)
     reply = "reply"  # a reply on your recording or to your item
+    reflection = "reflection"  # the caseworker's self-reflection, to the supervisors who see it
+    shared = "shared"  # a recording shared with you (or you were given access through a share)
+    clip_shared = "clip_shared"  # a clip shared with you
+    invited = "invited"  # you were added to a sparring session
 
 
-class Notification(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+# About an item: the notification opens it at its moment.
+FEEDBACK_REASONS = (
+    NotificationReason.published,
+    NotificationReason.reply,
+    NotificationReason.reflection,
+)
 
-    id: int | None = Field(default=None, primary_key=True)
+
+class Notification(Numbered, table=True):
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     recording_id: str = Field(foreign_key="recording.id", max_length=32, ondelete="CASCADE")
     # The moment it links to: the first item published, or the reply.
     feedback_id: int | None = Field(default=None, foreign_key="feedback.id", ondelete="CASCADE")
+    # The clip shared, or the session one was invited to: the notification goes with it.
+    clip_id: int | None = Field(default=None, foreign_key="clip.id", ondelete="CASCADE")
+    session_id: int | None = Field(
+        default=None, foreign_key="sparringsession.id", ondelete="CASCADE"
+    )
     actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     reason: NotificationReason = Field(max_length=16)
     count: int = 1  # items published in one step
@@ -124,8 +166,10 @@ class CriterionRef(SQLModel):
 
 
 class FeedbackPublic(SQLModel):
+    """An item or reply as the reader sees it where they read it: times from the start of
+    what they watch (the recording, or a clip), nothing that names the recording."""
+
     id: int
-    recording_id: str
     parent_id: int | None
     author_id: int | None
     author_name: str | None
@@ -142,6 +186,8 @@ class FeedbackPublic(SQLModel):
     edited: bool
     edited_at: datetime | None
     deleted: bool
+    place: Place  # where it was given
+    brought: bool  # the caseworker brought it here from where it was given
     replies: list["FeedbackPublic"] = []
 
 
@@ -177,6 +223,7 @@ class FeedbackGrouped(SQLModel):
 
 class PublishResult(SQLModel):
     published: int
+    ids: list[int] = []  # what was published: the room hears of each (app/static/live.js)
 
 
 class NotificationPublic(SQLModel):
@@ -190,6 +237,7 @@ class NotificationPublic(SQLModel):
     created_at: datetime
     read: bool
     title: str = ""  # the recording's, or the clip's the reader sees it through
+    starts_at: datetime | None = None  # a session's time (an invitation)
 
 
 class NotificationList(SQLModel):

@@ -1,57 +1,50 @@
-"""The rules of feedback: who may add, reply, edit, delete and publish, and what is valid.
+"""The rules of feedback, written once for every target (the recording, a clip, a team
+session): who may add, reply, edit, delete, publish and bring, and what is valid.
 
-Access goes through `app.sharing.service`: who sees a recording sees its published feedback
-and may reply; a draft is its author's alone; only an item's author changes it.
+Whoever reaches a target (`app.access.policy`, checked by the routes) sees its published
+feedback and may reply; a draft is its author's alone; only an item's author changes it;
+only the recording's caseworker brings an item to a clip or a team session.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, or_, true
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.accounts.models import User
 from app.core.errors import BadInput, NotFound, NotPermitted
 from app.core.i18n import N_
+from app.core.text import free_text
 from app.core.timeutil import utcnow
 from app.criteria import service as criteria
 from app.criteria.models import CriterionVersion
 from app.feedback import notifications
 from app.feedback.models import (
+    TEXT_MAX,
+    Brought,
     Feedback,
     FeedbackCreate,
     FeedbackCriterion,
     FeedbackUpdate,
+    Place,
     ReplyCreate,
 )
-from app.recordings.models import Recording
+from app.feedback.reading import brought_to, shows
+from app.feedback.targets import Here, Target
 
 
 def clean_text(text: str) -> str:
     """Stored as given (shown as text, never run); blank or control characters refused."""
-    text = text.strip()
-    if not text:
-        raise BadInput(N_("Write a text for the feedback."), code="feedback.text_required")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text if ch not in "\n\t\r"):
-        raise BadInput(
-            N_("The text contains invisible control characters. Remove them and try again."),
-            code="feedback.text_bad_chars",
-        )
-    return text
+    required = (N_("Write a text for the feedback."), "feedback.text_required")
+    return free_text(text, field="text", limit=TEXT_MAX, prefix="feedback.text_", required=required)
 
 
-def check_moment(
-    recording: Recording, start: float, end: float | None
-) -> tuple[float, float | None]:
-    """A point or a range inside the recording; a range ends after it starts."""
+def check_moment(target: Target, start: float, end: float | None) -> tuple[float, float | None]:
+    """A point or a range inside the target (its own times), as recording times; a range
+    ends after it starts."""
     start = round(start, 3)
     end = None if end is None else round(end, 3)
-    duration = round(recording.duration_seconds, 3)
-    if start < 0 or start > duration or (end is not None and not 0 <= end <= duration):
-        raise BadInput(
-            N_("The time lies outside the recording, which lasts %(duration)s seconds."),
-            code="feedback.outside_recording",
-            duration=f"{duration:.1f}",
-        )
+    start, end = target.to_recording(start, end)
     if end is not None and end < start:
         raise BadInput(
             N_("The end lies before the start. Choose an end after the start."),
@@ -65,7 +58,7 @@ def check_moment(
             ),
             code="feedback.zero_length",
         )
-    return start, end
+    return round(start, 3), None if end is None else round(end, 3)
 
 
 def _chosen_criteria(session: Session, criterion_ids: Sequence[int]) -> list[CriterionVersion]:
@@ -78,31 +71,37 @@ def _chosen_criteria(session: Session, criterion_ids: Sequence[int]) -> list[Cri
     return chosen
 
 
-def visible_to(user: User):  # type: ignore[no-untyped-def]
-    """Published items, and the reader's own drafts."""
-    return or_(col(Feedback.draft).is_(False), col(Feedback.author_id) == user.id)
+def _not_found() -> NotFound:
+    return NotFound(N_("The feedback does not exist."), code="feedback.not_found")
 
 
-def get_visible(
-    *, session: Session, user: User, recording: Recording, feedback_id: int
-) -> Feedback:
-    """An item of this recording the user may see; someone else's draft does not exist."""
-    item = session.get(Feedback, feedback_id)
-    if (
-        item is None
-        or item.recording_id != recording.id
-        or (item.draft and item.author_id != user.id)
-    ):
-        raise NotFound(N_("The feedback does not exist."), code="feedback.not_found")
+def thread_root(session: Session, item: Feedback) -> Feedback:
+    """Replies hang on the thread's first item, however deep one replies."""
+    root = session.get(Feedback, item.parent_id) if item.parent_id else None
+    return root or item
+
+
+def get_visible(here: Here, feedback_id: int) -> Feedback:
+    """An item or reply the reader reaches in this target: its thread is shown there, and it
+    is published or their own draft; anything else does not exist."""
+    item = here.session.get(Feedback, feedback_id)
+    if item is None or item.recording_id != here.recording.id:
+        raise _not_found()
+    root = thread_root(here.session, item)
+    for found in (item, root):
+        if found.draft and found.author_id != here.subject.id:
+            raise _not_found()
+    if not shows(here, root, brought_to(here.session, here.target)):
+        raise _not_found()
     return item
 
 
-def get_own(*, session: Session, user: User, recording: Recording, feedback_id: int) -> Feedback:
-    """An item the user wrote: 403 for someone else's, 404 if unseen or deleted."""
-    item = get_visible(session=session, user=user, recording=recording, feedback_id=feedback_id)
+def get_own(here: Here, feedback_id: int) -> Feedback:
+    """An item the reader wrote: 403 for someone else's, 404 if unseen or deleted."""
+    item = get_visible(here, feedback_id)
     if item.deleted_at is not None:
-        raise NotFound(N_("The feedback does not exist."), code="feedback.not_found")
-    if item.author_id != user.id:
+        raise _not_found()
+    if item.author_id != here.subject.id:
         raise NotPermitted(
             N_("You can only edit and delete your own feedback."), code="feedback.not_yours"
         )
@@ -120,15 +119,28 @@ def _link(session: Session, item: Feedback, chosen: Sequence[CriterionVersion]) 
     )
 
 
-def create(*, session: Session, user: User, recording: Recording, body: FeedbackCreate) -> Feedback:
+def _placed(here: Here, **fields: Any) -> Feedback:
+    """A new item or reply by the reader, given in this target."""
+    target = here.target
+    return Feedback(
+        recording_id=target.recording.id,
+        author_id=here.subject.id,
+        place=target.place,
+        clip_id=target.clip_id,
+        session_id=target.session_id,
+        **fields,
+    )
+
+
+def create(here: Here, body: FeedbackCreate) -> Feedback:
     """An item at a moment: a draft unless `publish`; nothing is stored on a refusal."""
+    session = here.session
     text = clean_text(body.text)
-    start, end = check_moment(recording, body.start_seconds, body.end_seconds)
+    start, end = check_moment(here.target, body.start_seconds, body.end_seconds)
     chosen = _chosen_criteria(session, body.criterion_ids)
     now = utcnow()
-    item = Feedback(
-        recording_id=recording.id,
-        author_id=user.id,
+    item = _placed(
+        here,
         kind=body.kind,
         start_seconds=start,
         end_seconds=end,
@@ -142,48 +154,31 @@ def create(*, session: Session, user: User, recording: Recording, body: Feedback
     _link(session, item, chosen)
     session.flush()
     if body.publish:
-        notifications.published(session=session, recording=recording, actor=user, items=[item])
+        notifications.published(here, items=[item])
     return item
 
 
-def thread_root(session: Session, item: Feedback) -> Feedback:
-    """Replies hang on the thread's first item, however deep one replies."""
-    root = session.get(Feedback, item.parent_id) if item.parent_id else None
-    return root or item
-
-
-def reply(
-    *, session: Session, user: User, recording: Recording, feedback_id: int, body: ReplyCreate
-) -> Feedback:
+def reply(here: Here, feedback_id: int, body: ReplyCreate) -> Feedback:
     """Anyone who sees an item may reply; the reply is published at once."""
-    parent = get_visible(session=session, user=user, recording=recording, feedback_id=feedback_id)
-    root = thread_root(session, parent)
+    parent = get_visible(here, feedback_id)
+    root = thread_root(here.session, parent)
     if root.draft:
         raise BadInput(
             N_("A draft cannot be replied to. Publish it first."), code="feedback.reply_to_draft"
         )
     now = utcnow()
-    item = Feedback(
-        recording_id=recording.id,
-        author_id=user.id,
-        parent_id=root.id,
-        text=clean_text(body.text),
-        published_at=now,
-        created_at=now,
-    )
-    session.add(item)
-    session.flush()
-    notifications.replied(
-        session=session, recording=recording, actor=user, item=item, to=(root, parent)
-    )
+    text = clean_text(body.text)
+    item = _placed(here, parent_id=root.id, text=text, published_at=now, created_at=now)
+    here.session.add(item)
+    here.session.flush()
+    notifications.replied(here, item=item, to=(root, parent))
     return item
 
 
-def edit(
-    *, session: Session, user: User, recording: Recording, feedback_id: int, body: FeedbackUpdate
-) -> Feedback:
-    """The author changes their item; a published one shows that it was edited."""
-    item = get_own(session=session, user=user, recording=recording, feedback_id=feedback_id)
+def edit(here: Here, feedback_id: int, body: FeedbackUpdate) -> Feedback:
+    """The author changes their item; a published one shows that it was edited. A new
+    moment lies inside the target (a time left out stays as it is)."""
+    item, target = get_own(here, feedback_id), here.target
     given = body.model_fields_set
     if item.parent_id is not None and given - {"text"}:
         raise BadInput(
@@ -194,16 +189,19 @@ def edit(
     if body.kind is not None:
         item.kind = body.kind
     if "start_seconds" in given or "end_seconds" in given:
-        start = body.start_seconds if body.start_seconds is not None else item.start_seconds
-        assert start is not None
-        end = body.end_seconds if "end_seconds" in given else item.end_seconds
-        item.start_seconds, item.end_seconds = check_moment(recording, start, end)
+        start = body.start_seconds
+        if start is None:
+            start = target.from_recording(item.start_seconds) or 0.0
+        end = (
+            body.end_seconds if "end_seconds" in given else target.from_recording(item.end_seconds)
+        )
+        item.start_seconds, item.end_seconds = check_moment(target, start, end)
     if body.criterion_ids is not None:
-        _relink(session, item, body.criterion_ids)
+        _relink(here.session, item, body.criterion_ids)
     if not item.draft:
         item.edited_at = utcnow()
-    session.add(item)
-    session.flush()
+    here.session.add(item)
+    here.session.flush()
     return item
 
 
@@ -231,60 +229,102 @@ def _relink(session: Session, item: Feedback, criterion_ids: Sequence[int]) -> N
     _link(session, item, chosen)
 
 
-def remove(*, session: Session, user: User, recording: Recording, feedback_id: int) -> Feedback:
+def remove(here: Here, feedback_id: int) -> Feedback:
     """The author deletes their item. A draft goes; a published item keeps its place (its
     text removed) so that the replies in its thread stay readable."""
-    item = get_own(session=session, user=user, recording=recording, feedback_id=feedback_id)
+    item = get_own(here, feedback_id)
     if item.draft:
-        session.delete(item)
+        here.session.delete(item)
     else:
         item.deleted_at = utcnow()
         item.text = ""
-        session.add(item)
-    session.flush()
+        here.session.add(item)
+    here.session.flush()
     return item
 
 
-def _overlapping(between: tuple[float, float] | None):  # type: ignore[no-untyped-def]
-    """Items whose point or range touches the span (everything without one)."""
-    if between is None:
-        return true()
-    start, end = between
-    return (col(Feedback.start_seconds) <= end) & (
-        func.coalesce(col(Feedback.end_seconds), col(Feedback.start_seconds)) >= start
-    )
-
-
-def publish(
-    *,
-    session: Session,
-    user: User,
-    recording: Recording,
-    feedback_id: int | None = None,
-    between: tuple[float, float] | None = None,
-) -> int:
-    """Publish one of the user's drafts, or all of them on the recording (or those whose
-    moment overlaps `between`, a clip's span), in one step; the caseworker gets one
-    notification for the lot."""
+def publish(here: Here, feedback_id: int | None = None) -> list[int]:
+    """Publish one of the reader's drafts, or all of theirs shown in the target, in one step;
+    the caseworker gets one notification for the lot. The ids published."""
+    session = here.session
     if feedback_id is not None:
-        item = get_own(session=session, user=user, recording=recording, feedback_id=feedback_id)
+        item = get_own(here, feedback_id)
         if not item.draft:
             raise BadInput(N_("The feedback is already published."), code="feedback.not_a_draft")
         drafts = [item]
     else:
-        drafts = list(
-            session.exec(
-                select(Feedback)
-                .where(Feedback.recording_id == recording.id, Feedback.author_id == user.id)
-                .where(col(Feedback.draft).is_(True), _overlapping(between))
-                .order_by(col(Feedback.start_seconds), col(Feedback.id))
-            ).all()
-        )
+        mine = session.exec(
+            select(Feedback)
+            .where(
+                Feedback.recording_id == here.recording.id, Feedback.author_id == here.subject.id
+            )
+            .where(col(Feedback.draft).is_(True), col(Feedback.parent_id).is_(None))
+            .order_by(col(Feedback.start_seconds), col(Feedback.id))
+        ).all()
+        brought = brought_to(session, here.target)
+        drafts = [item for item in mine if shows(here, item, brought)]
     now = utcnow()
     for item in drafts:
         item.draft, item.published_at = False, now
         session.add(item)
     session.flush()
     if drafts:
-        notifications.published(session=session, recording=recording, actor=user, items=drafts)
-    return len(drafts)
+        notifications.published(here, items=drafts)
+    return [item.id for item in drafts if item.id is not None]
+
+
+def _bringing(here: Here) -> None:
+    if not here.target.is_window:
+        raise BadInput(
+            N_("Items are brought to a clip or a team session."), code="feedback.bring_where"
+        )
+    if not here.caseworker:
+        raise NotPermitted(
+            N_("Only the recording's caseworker can do this."), code="recording.owner_only"
+        )
+
+
+def bring(here: Here, feedback_id: int) -> Feedback:
+    """The caseworker brings one published item of theirs (with its replies) to a clip or
+    a team session: seen there from now on."""
+    _bringing(here)
+    session, target = here.session, here.target
+    item = session.get(Feedback, feedback_id)
+    reached = item is not None and item.recording_id == target.recording.id
+    if not reached or item.parent_id is not None or item.draft or item.deleted_at is not None:  # type: ignore[union-attr]
+        raise _not_found()
+    assert item is not None
+    if not target.overlaps(item.start_seconds, item.end_seconds):
+        raise BadInput(
+            N_("The item's moment lies outside what is shown here."), code="feedback.bring_outside"
+        )
+    if target.given_here(item) or item.id in brought_to(session, target):
+        raise BadInput(N_("The item is already shown here."), code="feedback.already_here")
+    session.add(
+        Brought(
+            feedback_id=item.id,  # type: ignore[arg-type]
+            place=target.place,
+            clip_id=target.clip_id,
+            session_id=target.session_id,
+            brought_by_id=here.subject.id,
+        )
+    )
+    session.flush()
+    return item
+
+
+def take_back(here: Here, feedback_id: int) -> None:
+    """The caseworker takes a brought item back: no longer seen there."""
+    _bringing(here)
+    session, target = here.session, here.target
+    if feedback_id not in brought_to(session, target):
+        raise _not_found()
+    column = Brought.clip_id if target.place == Place.clip else Brought.session_id
+    session.execute(
+        delete(Brought).where(
+            col(Brought.feedback_id) == feedback_id,
+            col(Brought.place) == target.place,
+            col(column) == target.place_id,
+        )
+    )
+    session.flush()

@@ -3,8 +3,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.core.ids import Numbered
 from app.core.timeutil import utcnow
 
 
@@ -15,14 +16,16 @@ class JobStatus(StrEnum):
     failed = "failed"
 
 
-class Job(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+# The kinds of work: a new upload's pipeline (audio, transcript, renditions), a clip's file.
+PROCESS_RECORDING = "process_recording"
+CUT_CLIP = "cut_clip"
 
-    id: int | None = Field(default=None, primary_key=True)
+
+class Job(Numbered, table=True):
     recording_id: str = Field(foreign_key="recording.id", index=True, ondelete="CASCADE")
-    kind: str = Field(default="process_recording", max_length=32)
-    # A clip job ("cut_clip") names its clip; a recording's own job has none. No foreign
-    # key: clips sit above jobs, and a job whose clip is gone ends without work.
+    kind: str = Field(default=PROCESS_RECORDING, max_length=32)
+    # A clip job names its clip; a recording's own job has none. No foreign key: clips sit
+    # above jobs, and a job whose clip is gone ends without work.
     clip_id: int | None = Field(default=None, index=True)
     status: JobStatus = Field(default=JobStatus.queued, max_length=16, index=True)
     attempts: int = 0

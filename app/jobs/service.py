@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from app.core.config import settings
 from app.core.timeutil import utcnow
 from app.jobs import reasons
-from app.jobs.models import Job, JobStatus
+from app.jobs.models import CUT_CLIP, Job, JobStatus
 
 # What the recording shows while its job waits for a worker after a worker died.
 WAITING = "waiting"
@@ -42,6 +42,10 @@ class JobState:
     clip_id: int | None = None  # a clip job: the clip follows it, not the recording
 
 
+# A job let go: no worker holds it, no token fences it.
+RELEASED: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None, "claim_token": None}
+
+
 class LeaseLost(Exception):
     """Another worker took the job over (or it ended): stop without writing anything more."""
 
@@ -59,20 +63,16 @@ class Claim:
     @property
     def state(self) -> JobState:
         """The state the claim put the job in: running, any earlier failure cleared."""
-        return JobState(
-            job_id=self.job_id,
-            recording_id=self.recording_id,
-            status=JobStatus.running,
-            clip_id=self.clip_id,
-        )
+        return self.now(JobStatus.running)
+
+    def now(self, status: JobStatus, **more: Any) -> JobState:
+        """The job's state after a change its holder made."""
+        return JobState(self.job_id, self.recording_id, status, clip_id=self.clip_id, **more)
 
     @property
     def tag(self) -> str:
         """A short name for this claim's temporary files."""
         return self.token[:12]
-
-
-CUT_CLIP = "cut_clip"
 
 
 def create(*, session: Session, recording_id: str, clip_id: int | None = None) -> Job:
@@ -182,14 +182,7 @@ def report_progress(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return JobState(
-        job_id=claim.job_id,
-        recording_id=claim.recording_id,
-        status=JobStatus.running,
-        stage=stage,
-        progress=progress,
-        clip_id=claim.clip_id,
-    )
+    return claim.now(JobStatus.running, stage=stage, progress=progress)
 
 
 def succeed(*, session: Session, claim: Claim) -> JobState | None:
@@ -202,22 +195,14 @@ def succeed(*, session: Session, claim: Claim) -> JobState | None:
             status=JobStatus.succeeded,
             progress=1.0,
             stage="done",
-            lease_owner=None,
-            lease_expires_at=None,
-            claim_token=None,
+            **RELEASED,
             finished_at=now,
             updated_at=now,
         )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return JobState(
-        job_id=claim.job_id,
-        recording_id=claim.recording_id,
-        status=JobStatus.succeeded,
-        progress=1.0,
-        clip_id=claim.clip_id,
-    )
+    return claim.now(JobStatus.succeeded, progress=1.0)
 
 
 def _end_attempt(
@@ -242,9 +227,7 @@ def _end_attempt(
             attempts=case((retry, col(Job.attempts)), else_=col(Job.max_attempts)),
             finished_at=case((retry, None), else_=now),
             last_error=reason,
-            lease_owner=None,
-            lease_expires_at=None,
-            claim_token=None,
+            **RELEASED,
             enqueued_at=None,
             updated_at=now,
         )

@@ -1,11 +1,11 @@
 """How the practice develops, in aggregate: figures a leader may see, never one recording."""
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from app.access.models import Share
 from app.core.timeutil import to_local
 from app.recordings.models import Recording, RecordingStatus
-from app.sharing.models import Share
 
 # Groups smaller than this are not shown: a count of one could point at one case.
 MIN_GROUP = 3
@@ -14,7 +14,8 @@ MIN_GROUP = 3
 def monthly_figures(*, session: Session) -> list[dict[str, object]]:
     """Recordings per month: how many, total hours, how many were shared for feedback."""
     rows: dict[str, dict[str, float]] = {}
-    shared_ids = set(session.exec(select(Share.recording_id)).all())
+    whole = select(Share.recording_id).where(col(Share.clip_id).is_(None))
+    shared_ids = set(session.exec(whole).all())
     for created_at, duration, rid, status in session.exec(
         select(Recording.created_at, Recording.duration_seconds, Recording.id, Recording.status)
     ):

@@ -3,139 +3,180 @@ transcript and shares."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
 
-from app.accounts.deps import CsrfProtected, CurrentUser
+from app.access import policy
+from app.access import service as shares
+from app.access.service import Shared
+from app.accounts.deps import CsrfProtected, CurrentSubject
+from app.accounts.subject import Subject
 from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
+from app.clips import pages as clip_pages
 from app.core.db import SessionDep
 from app.core.errors import NotPermitted
-from app.core.i18n import N_, request_language
+from app.core.i18n import N_, request_language, translate
 from app.core.templates import render
-from app.feedback import recording_view
+from app.feedback.targets import Target
 from app.library import service
+from app.library.waiting import waiting_for
+from app.player import view as player_view
+from app.player.view import Panel
 from app.recordings import service as recording_service
+from app.recordings.models import Recording, RecordingStatus
 from app.recordings.pages import LANGUAGE_CHOICES
 from app.recordings.service import UPLOAD_ROLES
 from app.retention import service as retention
-from app.sharing import service as access
-from app.transcripts import pages as transcript_pages
 from app.transcripts import service as transcript_service
+from app.transcripts.models import Segment
 
 router = APIRouter(include_in_schema=False)
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
 
 @router.get("/")
-def home(user: CurrentUser) -> RedirectResponse:
-    target = {"administrator": "/admin/users", "leader": "/leader"}.get(user.role, "/recordings")
+def home(subject: CurrentSubject) -> RedirectResponse:
+    target = {"administrator": "/admin/users", "leader": "/leader"}.get(subject.role, "/recordings")
     return RedirectResponse(target, status_code=303)
 
 
 @router.get("/recordings", response_class=HTMLResponse)
-def recordings_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
-    if user.role == "leader":
+def recordings_page(request: Request, session: SessionDep, subject: CurrentSubject) -> HTMLResponse:
+    if subject.role == "leader":
         raise NotPermitted(
             N_("Your role does not give access to this."), code="account.not_permitted"
         )
-    rows = access.list_visible(session=session, user=user)
+    rows = policy.readable_recordings(session, subject)
     statuses = service.status_views(
         session=session, recordings=rows, lang=request_language(request)
     )
-    busy = sum(1 for view in statuses.values() if view.busy)
     return render(
         request,
         "recordings/list.html",
         {
             "recordings": rows,
-            "shared": access.shared_with(
-                session=session, user=user, recording_ids=[r.id for r in rows]
-            ),
+            "shared": policy.shared_with(session, subject, [r.id for r in rows]),
             "statuses": statuses,
-            "busy": busy,
+            "busy": sum(1 for view in statuses.values() if view.busy),
             "uploaded": request.query_params.get("uploaded"),
             "deleted": request.query_params.get("deleted"),
-            "can_upload": user.role in UPLOAD_ROLES,
+            "can_upload": subject.role in UPLOAD_ROLES,
+            "waiting": waiting_for(session, subject),
         },
     )
 
 
-@router.get("/recordings/{recording_id}", response_class=HTMLResponse)
-def recording_page(
-    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
-) -> HTMLResponse:
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    # The page shows the transcript: part of the transcript's viewing.
-    audit_viewing(request, session, user, Action.view, recording.id, Kind.transcript, "page")
-    transcript = transcript_service.get(session=session, recording_id=recording.id)
-    segments = (
-        transcript_service.segments(session=session, transcript=transcript) if transcript else []
-    )
-    is_owner = recording.owner_id == user.id
-    people, teams = access.share_candidates(session=session, recording=recording)
-    policy = retention.policy(session=session)
-    lang = request_language(request)
-    statuses = service.status_views(session=session, recordings=[recording], lang=lang)
-    filters = recording_view.Filters.from_query(request.query_params)
-    feedback = recording_view.build(
-        session=session, user=user, recording=recording, filters=filters, lang=lang
+def _player(
+    request: Request, session: Session, subject: Subject, recording: Recording, lang: str
+) -> player_view.Player:
+    """The ready recording's player; its caseworker also gets the clips under the video."""
+    own = recording.owner_id == subject.id
+    note = translate(
+        N_("The transcript was made by a machine and may contain errors. Correct it before use.")
+        if own
+        else N_(
+            "The transcript was made by a machine and may contain errors. "
+            "Only the recording's caseworker can correct it."
+        ),
+        lang,
     )
     everything = request.query_params.get("all") == "1"
+    transcript = player_view.recording_transcript(
+        session, recording, editable=own, everything=everything, note=note
+    )
+    heard = transcript_service.get(session=session, recording_id=recording.id)
+    panels = [
+        Panel(
+            "details",
+            translate(N_("Details"), lang),
+            "recordings/_details.html",
+            slot="extra",
+            data={
+                "language_name": LANGUAGE_NAMES.get(recording.language, recording.language),
+                "provenance": transcript_service.provenance(heard, lang) if heard else None,
+            },
+        )
+    ]
+    if own:
+        section = clip_pages.section(session=session, recording=recording, lang=lang)
+        # Below the player, closed until asked for: the feedback and transcript come first.
+        panels.insert(0, Panel("clips", "", "clips/_on_recording.html", "extra", {"cs": section}))
+    return player_view.build(
+        session=session,
+        subject=subject,
+        target=Target.of_recording(recording),
+        media=player_view.recording_media(recording),
+        transcript=transcript,
+        query=request.query_params,
+        lang=lang,
+        panels=panels,
+    )
+
+
+def _heard_so_far(session: Session, recording: Recording) -> list[Segment]:
+    """While the worker hears the recording: the lines stored so far."""
+    found = transcript_service.get(session=session, recording_id=recording.id)
+    return transcript_service.segments(session=session, transcript=found) if found else []
+
+
+@router.get("/recordings/{recording_id}", response_class=HTMLResponse)
+def recording_page(
+    recording_id: str, request: Request, session: SessionDep, subject: CurrentSubject
+) -> HTMLResponse:
+    recording = policy.recording(session, subject, recording_id)
+    # The page shows the transcript: part of the transcript's viewing.
+    audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, "page")
+    own = recording.owner_id == subject.id
+    lang = request_language(request)
+    what = Shared(recording_id=recording.id, owner_id=recording.owner_id)
+    people, teams = shares.candidates(session=session, what=what) if own else ([], [])
+    ready = recording.status == RecordingStatus.ready
     return render(
         request,
         "recordings/detail.html",
         {
             "recording": recording,
-            "feedback": feedback,
-            "timeline": recording_view.timeline_data(feedback),
-            "feedback_filters": filters,
-            "shown_threads": feedback.threads
-            if everything
-            else feedback.threads[: recording_view.FIRST_THREADS],
-            "kinds": recording_view.kinds_in_order(),
-            "statuses": statuses,
+            "player": _player(request, session, subject, recording, lang) if ready else None,
+            "statuses": service.status_views(session=session, recordings=[recording], lang=lang),
             "retried": request.query_params.get("retried"),
-            "transcript": transcript,
-            "segments": segments,
-            "shown_segments": segments if everything else segments[: transcript_pages.FIRST_LINES],
-            "is_owner": is_owner,
-            "shared": access.shared_with(session=session, user=user, recording_ids=[recording.id]),
-            "language_name": LANGUAGE_NAMES.get(recording.language, recording.language),
-            "shares": access.shares_of(session=session, recording=recording) if is_owner else [],
-            "people": people if is_owner else [],
-            "teams": teams if is_owner else [],
+            "segments": [] if ready else _heard_so_far(session, recording),
+            "is_owner": own,
+            "shared": policy.shared_with(session, subject, [recording.id]),
+            "shares": shares.views(session=session, what=what) if own else [],
+            "people": people,
+            "teams": teams,
             "consent": recording_service.consent_of(session=session, recording=recording),
             "days_left": retention.days_left(recording.delete_after),
-            "warn_days": policy.warn_days,
+            "warn_days": retention.policy(session=session).warn_days,
         },
     )
 
 
 @router.post("/recordings/{recording_id}/delete", dependencies=[CsrfProtected])
 def delete_from_page(
-    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+    recording_id: str, session: SessionDep, subject: CurrentSubject
 ) -> RedirectResponse:
     service.delete_owned(
-        session=session, request=request, user=user, recording_id=recording_id, reason=Action.delete
+        session=session, subject=subject, recording_id=recording_id, reason=Action.delete
     )
     return RedirectResponse("/recordings?deleted=1", status_code=303)
 
 
 @router.post("/recordings/{recording_id}/retry", dependencies=[CsrfProtected])
 def retry_from_page(
-    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+    recording_id: str, session: SessionDep, subject: CurrentSubject
 ) -> RedirectResponse:
-    service.retry_owned(session=session, request=request, user=user, recording_id=recording_id)
+    service.retry_owned(session=session, subject=subject, recording_id=recording_id)
     return RedirectResponse(f"/recordings/{recording_id}?retried=1", status_code=303)
 
 
 @router.post("/recordings/{recording_id}/consent/withdraw", dependencies=[CsrfProtected])
 def withdraw_consent_from_page(
-    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+    recording_id: str, session: SessionDep, subject: CurrentSubject
 ) -> RedirectResponse:
     service.delete_owned(
         session=session,
-        request=request,
-        user=user,
+        subject=subject,
         recording_id=recording_id,
         reason=Action.consent_withdrawn,
     )

@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from fastapi import Request
 from sqlmodel import Session
 
-from app.accounts.models import User
+from app.access import policy
+from app.accounts.subject import Subject
 from app.audit.service import Action, audit_on_commit, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import after_commit
@@ -23,34 +23,24 @@ from app.jobs.models import Job
 from app.recordings import service as recording_service
 from app.recordings import storage
 from app.recordings.models import Recording, RecordingStatus
-from app.sharing import service as access
 
 log = logging.getLogger(__name__)
 
 
-def delete_owned(
-    *, session: Session, request: Request, user: User, recording_id: str, reason: str
-) -> None:
+def delete_owned(*, session: Session, subject: Subject, recording_id: str, reason: str) -> None:
     """Delete a recording its caseworker asked to delete (directly or by consent withdrawn)."""
-    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    recording = policy.owned_recording(session, subject, recording_id)
     recording_service.delete(session=session, recording=recording)
-    audit_on_commit(session, request, user, reason, recording_id)
+    audit_on_commit(session, subject, reason, recording_id)
 
 
 def viewed_file(
-    *,
-    session: Session,
-    request: Request,
-    user: User,
-    recording_id: str,
-    part: Literal["media", "poster"],
+    session: Session, subject: Subject, recording_id: str, part: Literal["media", "poster"]
 ) -> tuple[Path, str]:
     """The playable file or the poster of a ready recording this person may see, with its
     type; the viewing is audited first (once per viewing: range requests and seeks add none).
     While the worker works, an original that plays as it is can already be watched."""
-    recording = recording_service.require_started(
-        access.visible(session=session, user=user, recording_id=recording_id)
-    )
+    recording = recording_service.require_started(policy.recording(session, subject, recording_id))
     if part == "media":
         name, mime = recording.playable_name, recording.playable_mime
     else:
@@ -61,8 +51,12 @@ def viewed_file(
                 N_("The recording has not finished processing yet."), code="recording.not_ready"
             )
         raise NotFound(N_("The recording does not exist."), code="recording.not_found")
-    # The poster is a frame of the video: part of the media's viewing.
-    audit_viewing(request, session, user, Action.playback, recording.id, Kind.media, part)
+    # The still shows with the page (players ask for no media before play): it is part of
+    # the page's viewing; the media is asked for when someone plays it.
+    if part == "media":
+        audit_viewing(session, subject, Action.playback, recording.id, Kind.media, part)
+    else:
+        audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, part)
     return storage.file_path(recording.id, name), mime
 
 
@@ -166,9 +160,9 @@ def status_views(
     return {r.id: status_view(r, jobs.get(r.id), lang) for r in recordings}
 
 
-def retry_owned(*, session: Session, request: Request, user: User, recording_id: str) -> None:
+def retry_owned(*, session: Session, subject: Subject, recording_id: str) -> None:
     """The caseworker tries their failed recording again: a new job, sent once committed."""
-    recording = access.owned(session=session, user=user, recording_id=recording_id)
+    recording = policy.owned_recording(session, subject, recording_id)
     job_id = recording_service.retry(session=session, recording=recording)
 
     def enqueue() -> None:
@@ -180,4 +174,4 @@ def retry_owned(*, session: Session, request: Request, user: User, recording_id:
             log.exception("could not queue job %s for a retry", job_id)
 
     after_commit(session, enqueue)
-    audit_on_commit(session, request, user, Action.retry, recording_id)
+    audit_on_commit(session, subject, Action.retry, recording_id)

@@ -15,19 +15,23 @@ from starlette.types import Scope
 
 from app.accounts import service as accounts
 from app.accounts.models import User
-from app.clips.models import Clip
+from app.accounts.subject import Subject
 from app.core.csrf import SESSION_COOKIE, cookie_name, is_https, normalise_origin, own_origin
 from app.core.db import session_scope
 from app.core.errors import VideosparringError
 from app.core.i18n import DEFAULT_LANGUAGE
+from app.feedback import service as feedback
+from app.feedback.targets import Here
 from app.recordings.models import Recording
 from app.sessions import service as sessions
+from app.sessions.deps import target_of_session
 from app.sessions.models import SparringSession
 
 # Close codes a client can act on: it does not reconnect after these.
 NOT_LOGGED_IN = 4401
 WRONG_ORIGIN = 4403
 NO_ACCESS = 4404
+TOO_MANY = 4429  # the person has as many connections to the session as one may hold
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,10 @@ def session_cookie(scope: Scope, headers: Mapping[bytes, bytes]) -> str | None:
 
 def media_duration(session: Session, sparring: SparringSession) -> float:
     """What a seek may reach: the clip's length (0 once the clip is gone), or the recording's."""
-    if sparring.on_clip:
-        clip = session.get(Clip, sparring.clip_id) if sparring.clip_id is not None else None
-        return clip.duration if clip is not None else 0.0
-    recording = session.get(Recording, sparring.recording_id)
-    return float(recording.duration_seconds) if recording is not None else 0.0
+    media = sessions.media_of(session, sparring)
+    if isinstance(media, Recording):
+        return float(media.duration_seconds)
+    return media.duration if media is not None else 0.0
 
 
 def check(token: str | None, session_id: int) -> Access | int:
@@ -74,10 +77,11 @@ def check(token: str | None, session_id: int) -> Access | int:
         user = accounts.user_for_token(session=session, token=token)
         if user is None or user.id is None:
             return NOT_LOGGED_IN
+        subject = Subject.of(user)
         try:
-            sparring = sessions.require_participant(
-                session=session, user=user, session_id=session_id
-            )
+            sparring = sessions.reach(
+                session=session, subject=subject, session_id=session_id, need_media=True
+            ).sparring
         except VideosparringError:
             return NO_ACCESS
         return Access(
@@ -95,4 +99,27 @@ def joined(conn: HTTPConnection, user_id: int, session_id: int) -> None:
         user = session.get(User, user_id)
         sparring = session.get(SparringSession, session_id)
         if user is not None and sparring is not None:
-            sessions.audit_join(conn, session, user, sparring)
+            address = conn.client.host if conn.client else None
+            sessions.audit_join(session, Subject.of(user, address=address), sparring)
+
+
+def sees_feedback(user_id: int, session_id: int, feedback_id: int) -> bool:
+    """Whether the person reaches this published item (or reply) in the session's feedback,
+    by the rule the feedback routes use: a draft, an item of another place or recording,
+    or one that does not exist is never relayed (runs in a thread)."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return False
+        subject = Subject.of(user)
+        try:
+            reached = sessions.reach(
+                session=session, subject=subject, session_id=session_id, need_media=True
+            )
+            target = target_of_session(session, reached.sparring)
+            if target is None:
+                return False
+            item = feedback.get_visible(Here(session, subject, target), feedback_id)
+        except VideosparringError:
+            return False
+        return not item.draft

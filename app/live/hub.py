@@ -144,11 +144,14 @@ class Hub:
         message = {"type": "state", "state": public_state(state), "by": by}
         await self.store.publish(room, {**message, "server_time": server_ms()})
 
-    async def enter(self, conn: Conn, greet: Callable[[dict[str, Any]], None]) -> None:
+    async def enter(self, conn: Conn, greet: Callable[[dict[str, Any]], None]) -> bool:
         """Join the room; the first one in (or anyone, when no presenter is here) presents.
-        `greet` gets the state before anyone hears of the newcomer."""
+        `greet` gets the state before anyone hears of the newcomer. False: the person
+        already has as many connections here as one may hold (nothing changed)."""
+        limit = settings.live_connections_per_person
+        if not await self.store.join_limited(conn.room, conn.id, conn.info(), limit):
+            return False
         self.local.setdefault(conn.room, {})[conn.id] = conn
-        await self.store.join(conn.room, conn.id, conn.info())
         present = {p["user_id"] for p in await self._present_users(conn.room)}
 
         def claim(state: dict[str, Any]) -> dict[str, Any]:
@@ -162,6 +165,13 @@ class Hub:
         if state["presenter"] != before["presenter"]:
             await self._announce_state(conn.room, state, None)
         await self._announce_presence(conn.room, state)
+        return True
+
+    async def allow(self, conn: Conn) -> bool:
+        """One more message from this person: their allowance is shared by all their
+        connections (in every process), so more tabs do not buy more messages."""
+        size, rate = settings.live_message_burst, settings.live_messages_per_second
+        return await self.store.take(conn.user_id, size, rate)
 
     async def leave(self, conn: Conn) -> None:
         """Leave; if the presenter is gone, control passes to whoever has been here longest
@@ -220,11 +230,11 @@ class Hub:
         if kind in ("take", "handover"):
             await self._announce_presence(conn.room, state)
 
-    async def feedback_added(self, conn: Conn, feedback_id: object) -> None:
-        fid = feedback_id if isinstance(feedback_id, int) else None
-        await self.store.publish(
-            conn.room, {"type": "feedback", "by": conn.user_id, "feedback_id": fid}
-        )
+    async def feedback_added(self, conn: Conn, feedback_id: int) -> None:
+        """Tell the room an item changed; each receiving channel checks that its person
+        sees the item before passing it on."""
+        message = {"type": "feedback", "by": conn.user_id, "feedback_id": feedback_id}
+        await self.store.publish(conn.room, message)
 
     async def refresh(self, conn: Conn) -> None:
         await self.store.join(conn.room, conn.id, conn.info())

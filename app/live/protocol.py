@@ -18,10 +18,6 @@ from app.core.i18n import N_
 PLAY_LEAD_MS = 300.0
 MIN_RATE, MAX_RATE = 0.5, 2.0
 MAX_MESSAGE_BYTES = 4096
-# The token bucket: a burst of this many messages, refilled at this rate per second.
-# Enough for clock sync (a handful of pings) and a presenter scrubbing the timeline.
-BUCKET_SIZE = 30
-BUCKET_RATE = 15.0
 # At most one "slow down" warning per this many seconds, so a flood is not echoed back.
 WARNING_INTERVAL = 1.0
 
@@ -67,6 +63,14 @@ def number(message: dict[str, Any], name: str) -> float:
     return float(value)
 
 
+def feedback_id(message: dict[str, Any]) -> int:
+    """The item a `feedback` message names: without one, nothing is relayed."""
+    value = message.get("feedback_id")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**53:
+        raise Refused(N_("The feedback was not found."), "live.feedback_unknown")
+    return value
+
+
 @dataclass
 class SeqGuard:
     """Each connection's sequence numbers only grow: a replayed or reordered one is refused."""
@@ -85,22 +89,29 @@ class SeqGuard:
 
 @dataclass
 class TokenBucket:
-    size: float = BUCKET_SIZE
-    rate: float = BUCKET_RATE
-    tokens: float = BUCKET_SIZE
+    """One person's allowance of messages: a burst of `size`, refilled at `rate` a second
+    (both passed on each take, so that a changed setting applies at once)."""
+
+    tokens: float | None = None  # None: full
     stamp: float = field(default_factory=time.monotonic)
+
+    def take(self, size: float, rate: float) -> bool:
+        now = time.monotonic()
+        tokens = size if self.tokens is None else self.tokens
+        tokens = min(size, tokens + (now - self.stamp) * rate)
+        self.stamp = now
+        allowed = tokens >= 1
+        self.tokens = tokens - 1 if allowed else tokens
+        return allowed
+
+
+@dataclass
+class Warnings:
+    """At most one "slow down" warning a connection per WARNING_INTERVAL."""
+
     warned: float = 0.0
 
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.size, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-    def should_warn(self) -> bool:
+    def due(self) -> bool:
         now = time.monotonic()
         if now - self.warned >= WARNING_INTERVAL:
             self.warned = now

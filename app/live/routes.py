@@ -1,7 +1,8 @@
 """The live channel: /api/v1/sessions/{session_id}/live (a WebSocket).
 
 Client -> server, each with a growing `seq`: ping {t0}; play {position}; pause {position};
-seek {position}; rate {rate}; handover {to}; take; detach; rejoin; feedback {feedback_id}.
+seek {position}; rate {rate}; handover {to}; take; detach; rejoin; feedback {feedback_id}
+(an item the sender sees; relayed to those who see it too).
 Server -> client: welcome, state, presence, pong {t0, server_time}, feedback, refused
 {seq, code, message}, warning {code, message}.
 """
@@ -14,10 +15,12 @@ import anyio
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from app.core.config import settings
 from app.core.i18n import N_, translate
+from app.core.ids import DbId
 from app.live import access
 from app.live.hub import Conn, Hub, default_hub, public_state
-from app.live.protocol import Refused, SeqGuard, TokenBucket, parse, server_ms
+from app.live.protocol import Refused, SeqGuard, Warnings, feedback_id, parse, server_ms
 
 router = APIRouter(tags=["live"])
 
@@ -32,7 +35,8 @@ def hub_of(websocket: WebSocket) -> Hub:
 
 
 @router.websocket("/sessions/{session_id}/live")
-async def live(websocket: WebSocket, session_id: int) -> None:
+async def live(websocket: WebSocket, session_id: DbId) -> None:
+    # An id that is no database id (2**63, '01') is refused by FastAPI: close 1008.
     headers = dict(websocket.scope["headers"])
     if not access.origin_ok(websocket.scope, headers):
         await websocket.close(access.WRONG_ORIGIN)
@@ -59,8 +63,9 @@ class Channel:
         self.ws, self.hub, self.token, self.access = ws, hub, token, granted
         self.conn = Conn(room, granted.user_id, granted.name, asyncio.get_running_loop())
         self.seq = SeqGuard()
-        self.bucket = TokenBucket()
+        self.warnings = Warnings()
         self.close_code = 1000
+        self.close_reason = ""
 
     async def run(self) -> None:
         def greet(state: dict[str, Any]) -> None:
@@ -74,7 +79,9 @@ class Channel:
                 }
             )
 
-        await self.hub.enter(self.conn, greet)
+        if not await self.hub.enter(self.conn, greet):
+            await self._refuse_one_too_many()
+            return
         tasks = [asyncio.create_task(t) for t in (self._receive(), self._send(), self._watch())]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -87,6 +94,20 @@ class Channel:
                 await self.hub.leave(self.conn)
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await self.ws.close(self.close_code)
+
+    async def _refuse_one_too_many(self) -> None:
+        """Closed with a reason the page shows (accepted first: a refused handshake carries
+        none); the client does not reconnect after it."""
+        limit = settings.live_connections_per_person
+        reason = translate(
+            N_("This session is open in too many windows (at most %(limit)s). Close one."),
+            self.access.language,
+            limit=limit,
+        )
+        # A close reason holds at most 123 bytes.
+        reason = reason.encode()[:123].decode(errors="ignore")
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await self.ws.close(access.TOO_MANY, reason)
 
     def _say(self, kind: str, error: Refused, **extra: Any) -> None:
         text = translate(error.msgid, self.access.language, **error.params)
@@ -106,8 +127,8 @@ class Channel:
                 raw = await self.ws.receive_text()
             except (WebSocketDisconnect, KeyError, RuntimeError):
                 return  # gone (or sent bytes, which this protocol has none of)
-            if not self.bucket.take():
-                if self.bucket.should_warn():
+            if not await self.hub.allow(self.conn):
+                if self.warnings.due():
                     slow = Refused(N_("Too many messages: some were dropped."), "live.flood")
                     self._say("warning", slow)
                 continue
@@ -135,15 +156,37 @@ class Channel:
                     {"type": "state", "state": public_state(state), "server_time": server_ms()}
                 )
         elif kind == "feedback":
-            await self.hub.feedback_added(self.conn, message.get("feedback_id"))
+            await self._feedback(feedback_id(message))
         else:
             await self.hub.command(self.conn, message, self.access.duration)
+
+    async def _feedback(self, item: int) -> None:
+        """Relayed only if it names a published item the sender sees here: a bare or
+        forged one would have every page in the room fetch for nothing."""
+        user, room = self.access.user_id, self.conn.room
+        if not await to_thread.run_sync(access.sees_feedback, user, room, item):
+            raise Refused(N_("The feedback was not found."), "live.feedback_unknown")
+        await self.hub.feedback_added(self.conn, item)
+
+    async def _passes(self, message: dict[str, Any]) -> bool:
+        """A feedback message reaches this person only if they see the item (not their own:
+        their pages have it already)."""
+        if message.get("type") != "feedback":
+            return True
+        if message.get("by") == self.access.user_id:
+            return False
+        user, room, item = self.access.user_id, self.conn.room, message.get("feedback_id")
+        if not isinstance(item, int):
+            return False
+        return bool(await to_thread.run_sync(access.sees_feedback, user, room, item))
 
     async def _send(self) -> None:
         while True:
             message = await self.conn.outbox.get()
             if message is None:
                 return
+            if not await self._passes(message):
+                continue
             try:
                 await self.ws.send_json(message)
             except (WebSocketDisconnect, RuntimeError, OSError):

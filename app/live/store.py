@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from app.live.protocol import initial_state
+from app.live.protocol import TokenBucket, initial_state
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,36 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 """
 
+# Join only while the person holds fewer than the limit of fresh presence entries.
+JOIN_LIMITED = """
+local entries = redis.call('HGETALL', KEYS[1])
+local mine = 0
+for i = 2, #entries, 2 do
+  local p = cjson.decode(entries[i])
+  if p['user_id'] == tonumber(ARGV[2]) and p['seen'] >= tonumber(ARGV[3]) then mine = mine + 1 end
+end
+if mine >= tonumber(ARGV[4]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+return 1
+"""
+# One person's token bucket, shared by every process: take one token if there is one.
+TAKE = """
+local now, size, rate = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
+local tokens = tonumber(held[1]) or size
+local stamp = tonumber(held[2]) or now
+tokens = math.min(size, tokens + math.max(0, now - stamp) * rate)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(now))
+redis.call('EXPIRE', KEYS[1], 3600)
+return allowed
+"""
+
 
 class MemoryStore:
     """One process: plain dicts; no await between reading and writing, so no races."""
@@ -44,6 +74,7 @@ class MemoryStore:
         self.states: dict[int, dict[str, Any]] = {}
         self.present: dict[int, dict[str, dict[str, Any]]] = {}
         self.deliver: Deliver | None = None
+        self.buckets: dict[int, TokenBucket] = {}
 
     async def start(self, deliver: Deliver) -> None:
         self.deliver = deliver
@@ -70,6 +101,18 @@ class MemoryStore:
     async def join(self, room: int, conn: str, info: dict[str, Any]) -> None:
         self.present.setdefault(room, {})[conn] = info
 
+    async def join_limited(self, room: int, conn: str, info: dict[str, Any], limit: int) -> bool:
+        """Join unless the person already has `limit` connections here."""
+        present = self.present.get(room, {})
+        if sum(p["user_id"] == info["user_id"] for p in present.values()) >= limit:
+            return False
+        await self.join(room, conn, info)
+        return True
+
+    async def take(self, user_id: int, size: float, rate: float) -> bool:
+        """One message from the person's allowance, if any is left."""
+        return self.buckets.setdefault(user_id, TokenBucket()).take(size, rate)
+
     async def leave(self, room: int, conn: str) -> None:
         self.present.get(room, {}).pop(conn, None)
         if room in self.present and not self.present[room]:
@@ -90,6 +133,8 @@ class RedisStore:
         self.redis = aioredis.from_url(url, decode_responses=True)
         self.prefix = prefix
         self.cas = self.redis.register_script(CAS)
+        self.join_limited_script = self.redis.register_script(JOIN_LIMITED)
+        self.take_script = self.redis.register_script(TAKE)
         self.listener: asyncio.Task[None] | None = None
 
     def _key(self, room: int, what: str) -> str:
@@ -146,6 +191,20 @@ class RedisStore:
         entry = json.dumps({**info, "seen": time.time()})
         await self.redis.hset(self._key(room, "presence"), conn, entry)  # type: ignore[misc]
         await self.redis.expire(self._key(room, "presence"), STATE_TTL)
+
+    async def join_limited(self, room: int, conn: str, info: dict[str, Any], limit: int) -> bool:
+        """Join unless the person already has `limit` live connections here, counted over
+        every process in one step (two joining at once cannot both slip in)."""
+        now = time.time()
+        entry = json.dumps({**info, "seen": now})
+        args = [conn, info["user_id"], now - PRESENCE_STALE, limit, entry, STATE_TTL]
+        joined = await self.join_limited_script(keys=[self._key(room, "presence")], args=args)
+        return bool(joined)
+
+    async def take(self, user_id: int, size: float, rate: float) -> bool:
+        """One message from the person's allowance, shared by every process."""
+        key = f"{self.prefix}:rate:{user_id}"
+        return bool(await self.take_script(keys=[key], args=[time.time(), size, rate]))
 
     async def leave(self, room: int, conn: str) -> None:
         await self.redis.hdel(self._key(room, "presence"), conn)  # type: ignore[misc]

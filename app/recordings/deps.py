@@ -2,13 +2,13 @@
 
 from fastapi import Depends, Request
 
-from app.accounts.deps import CurrentUser
+from app.accounts.deps import CurrentSubject
 from app.core.errors import BadInput, NotPermitted
 from app.core.i18n import N_
 from app.recordings import service
 
 
-def may_upload(request: Request, user: CurrentUser) -> None:
+def may_upload(request: Request, user: CurrentSubject) -> None:
     """Checked from the headers alone, before a byte of the body is read: a refusal comes at
     once, and uvicorn sends `100 Continue` only to a request whose body is then read."""
     if user.role not in service.UPLOAD_ROLES:

@@ -5,7 +5,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.accounts.deps import CsrfProtected, CurrentUser
+from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.core.config import settings
 from app.core.db import SessionDep
 from app.core.errors import NotPermitted, VideosparringError
@@ -95,7 +95,7 @@ def _upload_form(
 
 
 @router.get("/recordings/new", response_class=HTMLResponse)
-def upload_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+def upload_page(request: Request, session: SessionDep, user: CurrentSubject) -> HTMLResponse:
     if user.role not in UPLOAD_ROLES:
         raise NotPermitted(
             N_("Only caseworkers and supervisors can upload recordings."),
@@ -105,7 +105,7 @@ def upload_page(request: Request, session: SessionDep, user: CurrentUser) -> HTM
 
 
 @router.post("/recordings/new", dependencies=[UploadAllowed, CsrfProtected])
-async def upload_from_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+async def upload_from_page(request: Request, session: SessionDep, user: CurrentSubject) -> Response:
     """The form's post without JavaScript: same checks as the API, errors shown in the form."""
     try:
         recording = await service.receive(request=request, session=session, owner=user)

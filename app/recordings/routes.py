@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 
-from app.accounts.deps import CsrfProtected, CurrentUser
+from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.core.db import SessionDep
 from app.recordings import housekeeping, service
 from app.recordings.deps import UploadAllowed
@@ -62,7 +62,7 @@ UPLOAD_DOC = {
     dependencies=[UploadAllowed, CsrfProtected],
 )
 async def upload_recording(
-    request: Request, session: SessionDep, user: CurrentUser
+    request: Request, session: SessionDep, user: CurrentSubject
 ) -> RecordingPublic:
     """Upload a recording with its consent record; it is probed, then queued."""
     recording = await service.receive(request=request, session=session, owner=user)

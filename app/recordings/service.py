@@ -12,7 +12,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.models import Role, User
+from app.accounts.models import Role
+from app.accounts.subject import Subject
 from app.audit.service import Action, audit_on_commit
 from app.core.config import settings
 from app.core.csrf import CSRF_HEADER, expected_token, tokens_match
@@ -26,6 +27,7 @@ from app.core.errors import (
     VideosparringError,
 )
 from app.core.i18n import N_
+from app.core.text import form_field
 from app.core.timeutil import utcnow
 from app.jobs import service as job_service
 from app.jobs.models import JobStatus
@@ -51,22 +53,7 @@ CPR_PATTERN = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
 
 def _clean_text(value: str | None, field: str, max_length: int) -> str:
     text = unicodedata.normalize("NFC", (value or "").strip())
-    if not text:
-        raise BadInput(N_("The field '%(field)s' is required."), code="field.required", field=field)
-    if len(text) > max_length:
-        raise BadInput(
-            N_("The field '%(field)s' may be at most %(max)s characters."),
-            code="field.too_long",
-            field=field,
-            max=max_length,
-        )
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs"} for ch in text):
-        raise BadInput(
-            N_("The field '%(field)s' contains characters that are not allowed."),
-            code="field.bad_chars",
-            field=field,
-        )
-    return text
+    return form_field(text, field=field, limit=max_length)
 
 
 UPLOAD_ROLES = (Role.caseworker, Role.supervisor)
@@ -171,7 +158,7 @@ def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
     return info
 
 
-def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: User) -> Recording:
+def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: Subject) -> Recording:
     """Turn a received upload into a stored recording with a queued job; or leave nothing."""
     from app.retention.service import check_delete_after
 
@@ -338,7 +325,7 @@ def set_media(
     session.add(recording)
 
 
-async def receive(*, request: Request, session: Session, owner: User) -> Recording:
+async def receive(*, request: Request, session: Session, owner: Subject) -> Recording:
     """An upload from the API or the page form: stream, check, store, queue; audited."""
     header_ok = tokens_match(request.headers.get(CSRF_HEADER), request)
     # Without the header, the form's csrf_token field must carry the session's token.
@@ -362,7 +349,5 @@ async def receive(*, request: Request, session: Session, owner: User) -> Recordi
         raise
     finally:
         upload.release()  # stored or deleted by now: its lock may go
-    audit_on_commit(
-        session, request, owner, Action.upload, recording.id, f"{recording.size_bytes} bytes"
-    )
+    audit_on_commit(session, owner, Action.upload, recording.id, f"{recording.size_bytes} bytes")
     return recording

@@ -21,6 +21,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.core.errors import BadInput, InsufficientStorage, PayloadTooLarge, VideosparringError
 from app.core.i18n import N_, FileSize
+from app.core.text import field_bad_chars, field_too_long
 from app.recordings.storage import PartFile, is_disk_full
 
 FIELD_LIMIT = 16 * 1024  # bytes for any text field of the form
@@ -129,6 +130,13 @@ class ReceivedUpload:
             self.part.release()
 
 
+def bad_form(detail: str) -> BadInput:
+    """The form itself cannot be read; `detail` (marked with N_() where it is ours) says why."""
+    return BadInput(
+        N_("The upload form could not be read (%(detail)s)."), code="upload.bad_form", detail=detail
+    )
+
+
 def disk_full(upload: ReceivedUpload) -> InsufficientStorage:
     """The refusal when the disk filled up: nothing kept, the form shown again filled in."""
     error = InsufficientStorage(
@@ -196,13 +204,7 @@ class _Receiver:
         if not self._part_is_file:
             return
         if self.result.part is not None:
-            self._fail(
-                BadInput(
-                    N_("The upload form could not be read (%(detail)s)."),
-                    code="upload.bad_form",
-                    detail=N_("more than one file"),
-                )
-            )
+            self._fail(bad_form(N_("more than one file")))
             return
         sent = self.result.fields.get("csrf_token", "")
         if self.csrf_expected is not None and not hmac.compare_digest(
@@ -250,23 +252,10 @@ class _Receiver:
             self._field_buf += data[start:end]
             self._fields_bytes += end - start
             if len(self._field_buf) > FIELD_LIMIT:
-                self._fail(
-                    BadInput(
-                        N_("The field '%(field)s' may be at most %(max)s characters."),
-                        code="field.too_long",
-                        field=self._part_name,
-                        max=FIELD_LIMIT,
-                    )
-                )
+                self._fail(field_too_long(self._part_name or "", FIELD_LIMIT))
             elif self._fields_bytes > FIELDS_TOTAL_LIMIT:
                 # Many small fields must not fill the server's memory either.
-                self._fail(
-                    BadInput(
-                        N_("The upload form could not be read (%(detail)s)."),
-                        code="upload.bad_form",
-                        detail=N_("too many or too large fields"),
-                    )
-                )
+                self._fail(bad_form(N_("too many or too large fields")))
 
     def on_part_end(self) -> None:
         if self.error is not None:
@@ -275,24 +264,12 @@ class _Receiver:
             self.writing = None
         elif self._part_name:
             if len(self.result.fields) >= FIELDS_MAX_COUNT:
-                self._fail(
-                    BadInput(
-                        N_("The upload form could not be read (%(detail)s)."),
-                        code="upload.bad_form",
-                        detail=N_("too many fields"),
-                    )
-                )
+                self._fail(bad_form(N_("too many fields")))
                 return
             try:
                 self.result.fields[self._part_name] = self._field_buf.decode("utf-8")
             except UnicodeDecodeError:
-                self._fail(
-                    BadInput(
-                        N_("The field '%(field)s' contains characters that are not allowed."),
-                        code="field.bad_chars",
-                        field=self._part_name,
-                    )
-                )
+                self._fail(field_bad_chars(self._part_name))
 
     def _fail(self, error: VideosparringError) -> None:
         if self.error is None:
@@ -359,11 +336,7 @@ def raw_fields(request: Request) -> tuple[dict[str, str], str]:
     """The form's fields from `X-Upload-Fields` (URL-encoded UTF-8), and the file name."""
     header = request.headers.get(FIELDS_HEADER, "")
     if len(header) > FIELDS_TOTAL_LIMIT:
-        raise BadInput(
-            N_("The upload form could not be read (%(detail)s)."),
-            code="upload.bad_form",
-            detail=N_("too many or too large fields"),
-        )
+        raise bad_form(N_("too many or too large fields"))
     try:
         pairs = parse_qsl(
             header,
@@ -373,34 +346,17 @@ def raw_fields(request: Request) -> tuple[dict[str, str], str]:
             errors="strict",
         )
     except UnicodeDecodeError as exc:
-        raise BadInput(
-            N_("The upload form could not be read (%(detail)s)."),
-            code="upload.bad_form",
-            detail=N_("fields are not UTF-8"),
-        ) from exc
+        raise bad_form(N_("fields are not UTF-8")) from exc
     except ValueError as exc:
-        raise BadInput(
-            N_("The upload form could not be read (%(detail)s)."),
-            code="upload.bad_form",
-            detail=N_("too many fields"),
-        ) from exc
+        raise bad_form(N_("too many fields")) from exc
     fields: dict[str, str] = {}
     for name, value in pairs:
         if len(value.encode()) > FIELD_LIMIT:
-            raise BadInput(
-                N_("The field '%(field)s' may be at most %(max)s characters."),
-                code="field.too_long",
-                field=name[:64],
-                max=FIELD_LIMIT,
-            )
+            raise field_too_long(name[:64], FIELD_LIMIT)
         fields[name] = value
     filename = fields.pop("filename", "")
     if not filename:
-        raise BadInput(
-            N_("The upload form could not be read (%(detail)s)."),
-            code="upload.bad_form",
-            detail=N_("filename missing in X-Upload-Fields"),
-        )
+        raise bad_form(N_("filename missing in X-Upload-Fields"))
     return fields, check_client_filename(filename.encode("utf-8", "surrogatepass"))
 
 
@@ -428,17 +384,9 @@ async def _receive_multipart(
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise BadInput(
-            N_("The upload form could not be read (%(detail)s)."),
-            code="upload.bad_form",
-            detail=N_("expected multipart/form-data"),
-        )
+        raise bad_form(N_("expected multipart/form-data"))
     if len(boundary) > MAX_BOUNDARY:  # RFC 2046: 1-70 characters; the parser's limit is 256
-        raise BadInput(
-            N_("The upload form could not be read (%(detail)s)."),
-            code="upload.bad_form",
-            detail=N_("the form boundary is too long"),
-        )
+        raise bad_form(N_("the form boundary is too long"))
     _expect_size(request, max_bytes, FORM_OVERHEAD)
 
     receiver = _Receiver(upload, tmp_dir, max_bytes, csrf_expected)
@@ -463,18 +411,10 @@ async def _receive_multipart(
                 await upload.part.drain()
         parser.finalize()
     except MultipartParseError as exc:
-        raise BadInput(
-            N_("The upload form could not be read (%(detail)s)."),
-            code="upload.bad_form",
-            detail=str(exc)[:120],
-        ) from exc
+        raise bad_form(str(exc)[:120]) from exc
     if receiver.error is not None:
         raise receiver.error
     if receiver.writing is not None:  # the body ended inside the file part
-        raise BadInput(
-            N_("The upload form could not be read (%(detail)s)."),
-            code="upload.bad_form",
-            detail=N_("the upload was interrupted"),
-        )
+        raise bad_form(N_("the upload was interrupted"))
     if upload.part is not None:
         await upload.part.drain(final=True)

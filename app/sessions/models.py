@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from app.core.ids import DbId
+from app.core.ids import DbId, Numbered
 from app.core.timeutil import utcnow
 
 QUESTION_MAX = 4000  # room for the last session's learning points as the agenda
@@ -41,11 +41,8 @@ class ParticipantRole(StrEnum):
     participant = "participant"
 
 
-class SparringSession(SQLModel, table=True):
+class SparringSession(Numbered, table=True):
     __tablename__ = "sparringsession"
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
     kind: SessionKind = Field(max_length=16)
     # The recording's owner; the session goes with the recording (retention, deletion).
     caseworker_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
@@ -81,7 +78,13 @@ class SessionParticipant(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True, index=True, ondelete="CASCADE")
     role: ParticipantRole = Field(default=ParticipantRole.participant, max_length=16)
     position: int = 0  # order in the round
+    # When the facilitator added them (or added them again): a place given before the person
+    # set their password through an administrator's link is held (app.access.policy).
     added_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_caseworker(self) -> bool:
+        return self.role == ParticipantRole.caseworker
 
 
 # What the API takes and gives ----------------------------------------------------------
@@ -129,6 +132,7 @@ class ParticipantPublic(SQLModel):
     name: str
     role: ParticipantRole
     sees_media: bool  # the owner has shared the recording or clip with them
+    held: bool  # set their password through an administrator's link since being added
 
 
 class SessionPublic(SQLModel):
@@ -145,6 +149,8 @@ class SessionPublic(SQLModel):
     state: SessionState
     round_user_id: int | None
     round_phase: RoundPhase | None
+    # What is said in the session follows the rule of its recording or clip: empty for a
+    # participant who may not see that (`sees_media` false).
     summary: str
     learning_points: str
     closed_at: datetime | None

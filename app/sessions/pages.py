@@ -8,17 +8,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from app.access import policy
 from app.accounts import service as account_service
-from app.accounts.deps import CsrfProtected, CurrentUser
-from app.accounts.models import Role, User
+from app.accounts.deps import CsrfProtected, CurrentSubject
+from app.accounts.models import Role
+from app.accounts.subject import Subject
 from app.clips import service as clip_service
 from app.core.db import SessionDep
 from app.core.errors import BadInput, NotPermitted, VideosparringError
 from app.core.i18n import N_, request_language
-from app.core.ids import MAX_DB_ID, DbId, parse_id
+from app.core.ids import MAX_DB_ID, parse_id
 from app.core.templates import render
 from app.core.timeutil import local_zone, to_local, utcnow
-from app.sessions import forms, routes, service, view
+from app.sessions import actions, forms, service, view
+from app.sessions.deps import About
 from app.sessions.models import (
     PARTICIPANTS_MAX,
     QUESTION_MAX,
@@ -26,14 +29,13 @@ from app.sessions.models import (
     SessionKind,
     SparringSession,
 )
-from app.sharing import service as access
 
 router = APIRouter(include_in_schema=False)
 PLAN_ROLES = (Role.caseworker, Role.supervisor)
 
 
-def _may_plan(user: User) -> None:
-    if user.role not in PLAN_ROLES:
+def _may_plan(subject: Subject) -> None:
+    if subject.role not in PLAN_ROLES:
         raise NotPermitted(
             N_("Only the caseworker or a supervisor plans a session."),
             code="session.plan_not_allowed",
@@ -41,14 +43,15 @@ def _may_plan(user: User) -> None:
 
 
 @router.get("/sessions", response_class=HTMLResponse)
-def sessions_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+def sessions_page(request: Request, session: SessionDep, subject: CurrentSubject) -> HTMLResponse:
     """My sessions, planned and past; a caseworker's learning points over time."""
-    if user.role == Role.leader:
+    if subject.role == Role.leader:
         raise NotPermitted(
             N_("Your role does not give access to this."), code="account.not_permitted"
         )
-    mine = service.mine(session=session, user=user)
-    learning = [s for s in mine if s.caseworker_id == user.id and s.learning_points]
+    mine = service.mine(session=session, subject=subject)
+    learning = [s for s in mine if s.caseworker_id == subject.id and s.learning_points]
+    service.audit_texts_listed(session, subject, learning)
     return render(
         request,
         "sessions/list.html",
@@ -58,36 +61,32 @@ def sessions_page(request: Request, session: SessionDep, user: CurrentUser) -> H
             ),
             "past": [s for s in mine if service.is_closed(s)],
             "learning": learning,
-            "can_plan": user.role in PLAN_ROLES,
-            "titles": _media_titles(session, user, mine),
+            "can_plan": subject.role in PLAN_ROLES,
+            "titles": _media_titles(session, subject, mine),
         },
     )
 
 
-def _media_titles(session: Session, user: User, rows: list[SparringSession]) -> dict[int, str]:
+def _media_titles(
+    session: Session, subject: Subject, rows: list[SparringSession]
+) -> dict[int, str]:
     """What each session is about, for those who may see it (nothing of the recording else)."""
     titles: dict[int, str] = {}
     for s in rows:
-        if s.id is None or not service.sees_media(session=session, user=user, sparring=s):
-            continue
-        if s.on_clip and s.clip_id is not None:
-            clip = clip_service.visible_clip(session=session, user=user, clip_id=s.clip_id)
-            titles[s.id] = clip.title
-        elif not s.on_clip:
-            titles[s.id] = access.visible(
-                session=session, user=user, recording_id=s.recording_id
-            ).title
+        media = service.media_of(session, s)
+        if s.id is not None and policy.reads_session_content(session, subject, media):
+            titles[s.id] = media.title  # type: ignore[union-attr]
     return titles
 
 
-def _choices(session: Session, user: User) -> list[tuple[str, str, bool]]:
+def _choices(session: Session, subject: Subject) -> list[tuple[str, str, bool]]:
     """(value, label, is_clip): the recordings one may plan on, each followed by its clips
     (all of them for their caseworker; a supervisor, those shared with them)."""
-    seen_clips = {c.id for c in clip_service.visible_clips(session=session, user=user)}
+    seen_clips = {c.id for c in clip_service.shared_with(session=session, subject=subject)}
     out: list[tuple[str, str, bool]] = []
-    for recording in access.list_visible(session=session, user=user):
-        own = recording.owner_id == user.id
-        if not own and user.role != Role.supervisor:
+    for recording in policy.readable_recordings(session, subject):
+        own = recording.owner_id == subject.id
+        if not own and subject.role != Role.supervisor:
             continue
         out.append((recording.id, f"{recording.title} ({recording.case_reference})", False))
         for clip in clip_service.clips_of(session=session, recording_id=recording.id):
@@ -99,13 +98,13 @@ def _choices(session: Session, user: User) -> list[tuple[str, str, bool]]:
 def _plan_form(
     request: Request,
     session: Session,
-    user: User,
+    subject: Subject,
     values: dict[str, Any] | None = None,
     error: str | None = None,
     field: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    last = service.last_learning_points(session=session, caseworker_id=user.id or 0)
+    last = service.last_learning_points(session=session, caseworker_id=subject.id)
     if values is None:
         # The next session starts from the last one's learning points.
         chosen = request.query_params.get("recording", "")
@@ -118,13 +117,13 @@ def _plan_form(
     people = [
         p
         for p in account_service.list_users(session=session)
-        if p.active and p.role in service.PARTICIPANT_ROLES and p.id != user.id
+        if p.active and p.role in service.PARTICIPANT_ROLES and p.id != subject.id
     ]
     return render(
         request,
         "sessions/new.html",
         {
-            "choices": _choices(session, user),
+            "choices": _choices(session, subject),
             "people": sorted(people, key=lambda p: p.name.lower()),
             "teams": account_service.list_teams(session=session),
             "values": values,
@@ -139,9 +138,9 @@ def _plan_form(
 
 
 @router.get("/sessions/new", response_class=HTMLResponse)
-def plan_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
-    _may_plan(user)
-    return _plan_form(request, session, user)
+def plan_page(request: Request, session: SessionDep, subject: CurrentSubject) -> HTMLResponse:
+    _may_plan(subject)
+    return _plan_form(request, session, subject)
 
 
 def _form_values(form: Any) -> dict[str, Any]:
@@ -186,41 +185,30 @@ def _to_body(values: dict[str, Any]) -> SessionCreate:
 
 
 @router.post("/sessions/new", dependencies=[CsrfProtected])
-async def plan_from_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    _may_plan(user)
+async def plan_from_page(
+    request: Request, session: SessionDep, subject: CurrentSubject
+) -> Response:
+    _may_plan(subject)
     values = _form_values(await request.form())
     try:
-        sparring = service.plan(session=session, user=user, body=_to_body(values))
-        routes.planned(session, request, user, sparring)
+        sparring = actions.plan(session=session, subject=subject, body=_to_body(values))
     except VideosparringError as exc:
         session.rollback()
         message = exc.message(request_language(request))
         field = "media" if exc.field in ("clip_id", "recording_id") else exc.field
-        return _plan_form(request, session, user, values, message, field, exc.status_code)
+        return _plan_form(request, session, subject, values, message, field, exc.status_code)
     return RedirectResponse(f"/sessions/{sparring.id}", status_code=303)
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
-def session_page(
-    session_id: DbId, request: Request, session: SessionDep, user: CurrentUser
-) -> HTMLResponse:
+def session_page(about: About, request: Request) -> HTMLResponse:
     """The player for the clip or recording (for those its owner shared it with), the
     agenda, the round, who takes part, and the summary and learning points."""
-    sparring = service.require_participant(
-        session=session, user=user, session_id=session_id, need_media=False
-    )
-    routes.audit_join(request, session, user, sparring)
-    participants = routes.participants(session, sparring)
-    page = view.build(
-        request=request,
-        session=session,
-        user=user,
-        sparring=sparring,
-        participants=participants,
-        lang=request_language(request),
-    )
-    caseworker = session.get(User, sparring.caseworker_id)
-    present = {p.user_id for p in participants}
+    session = about.session
+    sparring = actions.joined(about).sparring
+    participants = actions.participants(session, sparring)
+    page = view.build(request, about, sparring, participants)
+    present = {p.user_id for p in participants if not p.held}
     addable = [
         p
         for p in account_service.list_users(session=session)
@@ -232,11 +220,11 @@ def session_page(
         {
             "page": page,
             "sparring": sparring,
-            "caseworker_name": caseworker.name if caseworker else "",
+            "player": page.player,
+            "caseworker_name": actions.name_of(session, sparring.caseworker_id),
             "saved": request.query_params.get("saved"),
             "addable": sorted(addable, key=lambda p: p.name.lower()) if page.facilitator else [],
             "teams": account_service.list_teams(session=session) if page.facilitator else [],
-            **page.context,
         },
     )
 

@@ -3,7 +3,7 @@
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.accounts.models import User
+from app.accounts.subject import Subject
 from app.core.errors import BadInput, Conflict, NotPermitted
 from app.core.i18n import N_
 from app.core.timeutil import utcnow
@@ -41,7 +41,7 @@ def update(*, session: Session, sparring: SparringSession, body: SessionUpdate) 
     session.add(sparring)
 
 
-def add(*, session: Session, sparring: SparringSession, body: ParticipantAdd) -> int:
+def add(*, session: Session, sparring: SparringSession, body: ParticipantAdd) -> list[int]:
     _open(sparring)
     if body.user_id is None and body.team_id is None:
         raise BadInput(
@@ -136,11 +136,11 @@ def move(*, session: Session, sparring: SparringSession, body: RoundMove) -> Non
 
 
 def save_summary(
-    *, session: Session, user: User, sparring: SparringSession, body: SummaryUpdate
+    *, session: Session, subject: Subject, sparring: SparringSession, body: SummaryUpdate
 ) -> None:
     """The facilitator writes the summary; the learning points are the caseworker's own."""
     if body.learning_points is not None:
-        if user.id != sparring.caseworker_id:
+        if subject.id != sparring.caseworker_id:
             raise NotPermitted(
                 N_("Only the caseworker writes their learning points."),
                 code="session.learning_points_own",
@@ -149,7 +149,7 @@ def save_summary(
             body.learning_points, limit=LEARNING_MAX, field="learning_points"
         )
     if body.summary is not None:
-        if not service.is_facilitator(user, sparring):
+        if not service.is_facilitator(subject, sparring):
             raise NotPermitted(
                 N_("Only the caseworker or the one who planned the session can do this."),
                 code="session.facilitator_only",

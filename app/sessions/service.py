@@ -1,42 +1,48 @@
-"""Who takes part in a sparring session, who sees its media, and planning one.
+"""Who takes part in a sparring session, what they see of it, and planning one.
 
-Taking part never grants access to the recording or clip: a participant sees the media
-only once its owner has shared it with them (`sees_media`). Only participants reach a
-session at all; anyone else gets 404, as if it did not exist.
+Taking part never grants access to the recording or clip: a participant sees the media, and
+what is said in the session, only once its owner has shared it with them. Whether someone
+reaches a session at all, and its content, is decided in app.access.policy; anyone else
+gets 404, as if it did not exist.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
-from starlette.requests import HTTPConnection, Request
 
+from app.access import policy
 from app.accounts.models import Role, Team, TeamMember, User
-from app.audit.service import Action, audit_on_commit
+from app.accounts.subject import Subject
+from app.audit.service import Action, audit_on_commit, audit_viewing
 from app.audit.viewing import Kind
 from app.audit.viewing import note as note_viewing
-from app.clips import service as clip_service
 from app.clips.models import Clip
 from app.core.errors import BadInput, NotFound, NotPermitted
-from app.core.i18n import N_
+from app.core.i18n import N_, translate
+from app.core.text import free_text
 from app.core.timeutil import utcnow
+from app.feedback.models import Feedback, Notification, Place
+from app.feedback.notification_mail import Invitation
+from app.feedback.notifications import Reach, moment_url
+from app.feedback.reading import seen_in
 from app.recordings.models import Recording
 from app.sessions.models import (
     PARTICIPANTS_MAX,
     QUESTION_MAX,
     ParticipantRole,
     SessionCreate,
+    SessionKind,
     SessionParticipant,
     SessionState,
     SparringSession,
 )
-from app.sharing import service as sharing
+
+# A plan further ahead is a typing error (and near year 9999 times no longer convert).
+FURTHEST_START = timedelta(days=5 * 365)
 
 # People who may take part (as for shares: never a leader).
-PARTICIPANT_ROLES = (Role.supervisor, Role.caseworker, Role.administrator)
-
-
-def _not_found() -> NotFound:
-    return NotFound(N_("The session does not exist."), code="session.not_found")
+PARTICIPANT_ROLES = policy.RECEIVING_ROLES
 
 
 def participant_ids(*, session: Session, session_id: int) -> set[int]:
@@ -44,50 +50,57 @@ def participant_ids(*, session: Session, session_id: int) -> set[int]:
     return set(session.exec(query).all())
 
 
-def sees_media(*, session: Session, user: User, sparring: SparringSession) -> bool:
+def media_of(session: Session, sparring: SparringSession) -> Recording | Clip | None:
+    """What the session is on: its clip (None once the clip is deleted), or the recording."""
+    if sparring.on_clip:
+        return session.get(Clip, sparring.clip_id) if sparring.clip_id is not None else None
+    return session.get(Recording, sparring.recording_id)
+
+
+def sees_media(*, session: Session, subject: Subject, sparring: SparringSession) -> bool:
     """The recording's owner, or someone the owner shared the recording (or the clip) with."""
-    if sparring.on_clip and sparring.clip_id is None:  # the clip was deleted: nothing to show
-        return False
-    if user.id == sparring.caseworker_id and user.role != Role.leader:
-        return True
-    if sparring.on_clip and sparring.clip_id is not None:
-        try:
-            clip_service.visible_clip(session=session, user=user, clip_id=sparring.clip_id)
-        except NotFound:
-            return False
-        return True
-    recording = session.get(Recording, sparring.recording_id)
-    return recording is not None and sharing.can_view(
-        session=session, user=user, recording=recording
+    return policy.reads_session_content(session, subject, media_of(session, sparring))
+
+
+def sees_texts(*, session: Session, subject: Subject, sparring: SparringSession) -> bool:
+    """What is said in the session: the caseworker's own, and whoever sees its media."""
+    return policy.reads_session_texts(
+        session, subject, sparring.caseworker_id, media_of(session, sparring)
     )
 
 
-def require_participant(
-    *, session: Session, user: User, session_id: int, need_media: bool = True
-) -> SparringSession:
-    """The session if the user takes part in it (and, with `need_media`, may see its
-    recording or clip); otherwise 404. The pages pass need_media=False and show a
-    participant without the owner's share a wait instead of the media."""
+@dataclass(frozen=True)
+class Reached:
+    """A session the person reaches, and whether they see what it is on and what is said."""
+
+    sparring: SparringSession
+    sees_media: bool
+
+
+def reach(
+    *, session: Session, subject: Subject, session_id: int, need_media: bool = False
+) -> Reached:
+    """The session if the person takes part in it (and, with `need_media`, may see its
+    recording or clip); otherwise 404. Pages show a participant without the owner's share
+    a wait instead of the media and what is said."""
     sparring = session.get(SparringSession, session_id)
-    if sparring is None or session.get(SessionParticipant, (session_id, user.id)) is None:
-        raise _not_found()
-    if not user.active or user.role == Role.leader:
-        raise _not_found()
-    if need_media and not sees_media(session=session, user=user, sparring=sparring):
-        raise _not_found()
-    return sparring
+    place = session.get(SessionParticipant, (session_id, subject.id)) if sparring else None
+    if sparring is None or not policy.joins_session(subject, place):
+        raise policy.session_not_found()
+    sees = sees_media(session=session, subject=subject, sparring=sparring)
+    if need_media and not sees:
+        raise policy.session_not_found()
+    return Reached(sparring, sees)
 
 
-def is_facilitator(user: User, sparring: SparringSession) -> bool:
+def is_facilitator(subject: Subject, sparring: SparringSession) -> bool:
     """The planner moves the round along; the caseworker may always too."""
-    return user.id in (sparring.planned_by_id, sparring.caseworker_id)
+    return subject.id in (sparring.planned_by_id, sparring.caseworker_id)
 
 
-def require_facilitator(*, session: Session, user: User, session_id: int) -> SparringSession:
-    sparring = require_participant(
-        session=session, user=user, session_id=session_id, need_media=False
-    )
-    if not is_facilitator(user, sparring):
+def facilitated(*, session: Session, subject: Subject, session_id: int) -> SparringSession:
+    sparring = reach(session=session, subject=subject, session_id=session_id).sparring
+    if not is_facilitator(subject, sparring):
         raise NotPermitted(
             N_("Only the caseworker or the one who planned the session can do this."),
             code="session.facilitator_only",
@@ -96,22 +109,8 @@ def require_facilitator(*, session: Session, user: User, session_id: int) -> Spa
 
 
 def clean_text(text: str, *, limit: int, field: str) -> str:
-    """Stored as given (shown as text, never run); control characters and over-long text refused."""
-    text = text.strip()
-    if len(text) > limit:
-        raise BadInput(
-            N_("The text is too long: at most %(limit)s characters."),
-            code="session.text_too_long",
-            limit=limit,
-            field=field,
-        )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text if ch not in "\n\t\r"):
-        raise BadInput(
-            N_("The text contains invisible control characters. Remove them and try again."),
-            code="session.text_bad_chars",
-            field=field,
-        )
-    return text
+    """What is said in a session: stored as given (shown as text, never run)."""
+    return free_text(text, field=field, limit=limit, prefix="session.text_")
 
 
 def check_start(starts_at: datetime) -> datetime:
@@ -120,11 +119,24 @@ def check_start(starts_at: datetime) -> datetime:
         raise BadInput(
             N_("Give the time with its time zone."), code="session.time_no_zone", field="starts_at"
         )
-    if (utcnow() - starts_at).total_seconds() > 15 * 60:
+    try:
+        # Year 9999 in a zone east of UTC lies past datetime's end once in UTC.
+        ahead = starts_at.astimezone(UTC) - utcnow()
+    except OverflowError:
+        ahead = FURTHEST_START + FURTHEST_START
+    if ahead.total_seconds() < -15 * 60:
         raise BadInput(
             N_("The time has passed. Choose a time ahead."),
             code="session.time_past",
             field="starts_at",
+        )
+    if ahead > FURTHEST_START:
+        # Pages show the time in the local zone: near datetime's end that overflows too.
+        raise BadInput(
+            N_("The time is too far ahead. Choose a time within the next %(years)s years."),
+            code="session.time_far",
+            field="starts_at",
+            years=FURTHEST_START.days // 365,
         )
     return starts_at
 
@@ -136,6 +148,10 @@ def people(
     found: dict[int, User] = {}
     for user_id in dict.fromkeys(user_ids):
         person = session.get(User, user_id)
+        if person is not None and person.role == Role.administrator:
+            raise BadInput(
+                policy.NOT_FOR_ADMINISTRATORS, code="session.administrator", field="participants"
+            )
         if person is None or not person.active or person.role not in PARTICIPANT_ROLES:
             raise BadInput(
                 N_("One of the participants does not exist or cannot take part."),
@@ -160,7 +176,7 @@ def people(
 
 
 def _media(
-    *, session: Session, user: User, recording_id: str, clip_id: int | None
+    *, session: Session, subject: Subject, recording_id: str, clip_id: int | None
 ) -> tuple[Recording, Clip | None]:
     """The recording the planner may see (or plan on), and the clip of it, if one."""
     recording = session.get(Recording, recording_id) if recording_id.isalnum() else None
@@ -173,13 +189,11 @@ def _media(
             code="session.clip_other_recording",
             field="clip_id",
         )
-    if recording.owner_id == user.id:
-        return recording, clip
-    if clip is not None and clip.id is not None:
-        clip_service.visible_clip(session=session, user=user, clip_id=clip.id)
+    if clip is not None:
+        policy.clip(session, subject, clip)
     else:
-        sharing.visible(session=session, user=user, recording_id=recording.id)
-    if user.role != Role.supervisor:
+        policy.recording(session, subject, recording.id)
+    if recording.owner_id != subject.id and subject.role != Role.supervisor:
         raise NotPermitted(
             N_("Only the caseworker or a supervisor plans a session."),
             code="session.plan_not_allowed",
@@ -187,8 +201,10 @@ def _media(
     return recording, clip
 
 
-def add_people(*, session: Session, sparring: SparringSession, persons: list[User]) -> int:
-    """Add those not yet in (in the round's order after the others); how many were added."""
+def add_people(*, session: Session, sparring: SparringSession, persons: list[User]) -> list[int]:
+    """Add those not yet in (in the round's order after the others); someone already in is
+    given their place again (after a password set through an administrator's link, it is
+    held until then). Who was added or given their place again."""
     assert sparring.id is not None
     present = participant_ids(session=session, session_id=sparring.id)
     if len(present | {p.id for p in persons}) > PARTICIPANTS_MAX:
@@ -197,9 +213,20 @@ def add_people(*, session: Session, sparring: SparringSession, persons: list[Use
             code="session.too_many",
             limit=PARTICIPANTS_MAX,
         )
-    added = 0
+    added: list[int] = []
     for person in persons:
-        if person.id is None or person.id in present:
+        if person.id is None:
+            continue
+        if person.id in present:
+            row = session.get(SessionParticipant, (sparring.id, person.id))
+            if (
+                row is not None
+                and person.link_password_at
+                and row.added_at <= person.link_password_at
+            ):
+                row.added_at = utcnow()
+                session.add(row)
+                added.append(person.id)
             continue
         role = (
             ParticipantRole.caseworker
@@ -208,20 +235,23 @@ def add_people(*, session: Session, sparring: SparringSession, persons: list[Use
         )
         session.add(
             SessionParticipant(
-                session_id=sparring.id, user_id=person.id, role=role, position=len(present) + added
+                session_id=sparring.id,
+                user_id=person.id,
+                role=role,
+                position=len(present) + len(added),
             )
         )
-        added += 1
+        added.append(person.id)
     session.flush()
     return added
 
 
-def plan(*, session: Session, user: User, body: SessionCreate) -> SparringSession:
+def plan(*, session: Session, subject: Subject, body: SessionCreate) -> SparringSession:
     recording, clip = _media(
-        session=session, user=user, recording_id=body.recording_id, clip_id=body.clip_id
+        session=session, subject=subject, recording_id=body.recording_id, clip_id=body.clip_id
     )
     persons, team = people(session=session, user_ids=body.user_ids, team_id=body.team_id)
-    others = {p.id for p in persons} | {user.id}
+    others = {p.id for p in persons} | {subject.id}
     if not others - {recording.owner_id}:
         raise BadInput(
             N_("Choose at least one person or a team to take part besides the caseworker."),
@@ -231,7 +261,7 @@ def plan(*, session: Session, user: User, body: SessionCreate) -> SparringSessio
     sparring = SparringSession(
         kind=body.kind,
         caseworker_id=recording.owner_id,
-        planned_by_id=user.id,
+        planned_by_id=subject.id,
         recording_id=recording.id,
         clip_id=clip.id if clip else None,
         on_clip=clip is not None,
@@ -241,24 +271,26 @@ def plan(*, session: Session, user: User, body: SessionCreate) -> SparringSessio
     )
     session.add(sparring)
     session.flush()
-    owner = session.get(User, recording.owner_id)
-    assert owner is not None
+    owner, planner = session.get(User, recording.owner_id), session.get(User, subject.id)
+    assert owner is not None and planner is not None
     # The caseworker first, then the planner, then the others in the order given.
-    order = [owner, user, *persons]
+    order = [owner, planner, *persons]
     add_people(session=session, sparring=sparring, persons=list({p.id: p for p in order}.values()))
     return sparring
 
 
-def mine(*, session: Session, user: User, limit: int = 200) -> list[SparringSession]:
-    """The sessions the user takes part in, the latest first."""
+def mine(*, session: Session, subject: Subject, limit: int = 200) -> list[SparringSession]:
+    """The sessions the person reaches, the latest first (a held place, a leader or a
+    disabled account reaches none)."""
     query = (
-        select(SparringSession)
+        select(SparringSession, SessionParticipant)
         .join(SessionParticipant, col(SessionParticipant.session_id) == SparringSession.id)
-        .where(col(SessionParticipant.user_id) == user.id)
+        .where(col(SessionParticipant.user_id) == subject.id)
         .order_by(col(SparringSession.starts_at).desc())
         .limit(limit)
     )
-    return list(session.exec(query).all())
+    rows = session.exec(query).all()
+    return [sparring for sparring, place in rows if policy.joins_session(subject, place)]
 
 
 def last_learning_points(*, session: Session, caseworker_id: int) -> str:
@@ -281,43 +313,86 @@ def is_closed(sparring: SparringSession) -> bool:
 # The audit log -----------------------------------------------------------------------------
 
 
+def log_names(session: Session, ids: set[int]) -> dict[int, tuple[str, datetime]]:
+    """Each existing session's kind and start: how the audit log names it to an
+    administrator (registered in app.main), never by its question or texts."""
+    query = select(SparringSession.id, SparringSession.kind, SparringSession.starts_at).where(
+        col(SparringSession.id).in_(ids)
+    )
+    return {sid: (str(kind), at) for sid, kind, at in session.exec(query) if sid is not None}
+
+
 def audited(
-    session: Session,
-    request: Request,
-    user: User,
-    action: str,
-    sparring: SparringSession,
-    detail: str = "",
+    session: Session, subject: Subject, action: str, sparring: SparringSession, detail: str = ""
 ) -> None:
     """A change to a session, written to the audit log once it is committed (never for a
     rolled-back one), under the session's recording."""
     what = f"session {sparring.id}" + (f" {detail}" if detail else "")
-    audit_on_commit(session, request, user, action, sparring.recording_id, what)
+    audit_on_commit(session, subject, action, sparring.recording_id, what)
 
 
-def summary_saved(
-    session: Session, request: Request, user: User, sparring: SparringSession, fields: set[str]
-) -> None:
-    """The summary and the learning points are each an entry of their own."""
-    if "summary" in fields:
-        audited(session, request, user, Action.session_summary_saved, sparring)
-    if "learning_points" in fields:
-        audited(session, request, user, Action.learning_points_saved, sparring)
-
-
-def audit_join(
-    conn: HTTPConnection, session: Session, user: User, sparring: SparringSession
-) -> None:
+def audit_join(session: Session, subject: Subject, sparring: SparringSession) -> None:
     """One entry per participant and session, however often they open its page, read it
     through the API or connect to its live channel (a viewing: app/audit/viewing.py)."""
-    assert sparring.id is not None and user.id is not None
+    assert sparring.id is not None
     note_viewing(
         session,
-        user_id=user.id,
+        user_id=subject.id,
         recording_id=sparring.recording_id,
         kind=Kind.session(sparring.id),
         action=Action.session_joined,
-        actor_email=user.email,
+        actor_email=subject.email,
         detail=f"session {sparring.id}",
-        ip=conn.client.host if conn.client else None,
+        ip=subject.address,
     )
+
+
+def audit_texts_listed(session: Session, subject: Subject, shown: list[SparringSession]) -> None:
+    """What is said in sessions, read in a list (the API's list, the page's learning points):
+    one viewing per recording, written before the texts go out."""
+    by_recording: dict[str, list[str]] = {}
+    for sparring in shown:
+        by_recording.setdefault(sparring.recording_id, []).append(str(sparring.id))
+    for recording_id, ids in by_recording.items():
+        detail = f"sessions {','.join(ids)}"
+        audit_viewing(session, subject, Action.view, recording_id, Kind.session_texts, detail)
+
+
+def way_to_see(
+    session: Session, subject: Subject, recording: Recording, root: Feedback
+) -> Reach | None:
+    """A notification's item where its reader sees it in a team session: the session it was
+    given in, or one its caseworker brought it to (registered in app.main)."""
+    for session_id in seen_in(session, root, Place.session):
+        try:
+            found = reach(session=session, subject=subject, session_id=session_id, need_media=True)
+        except NotFound:
+            continue
+        page = f"/sessions/{found.sparring.id}"
+        title = translate(N_("Sparring session"), subject.language or "da")
+        return Reach(
+            moment_url(page, root.start_seconds, root.id), title, recording.id, root.start_seconds
+        )
+    return None
+
+
+def open_invitation(session: Session, subject: Subject, note: Notification) -> Reach | None:
+    """The session the reader was invited to, while they take part (registered in app.main).
+    Its title is its kind; the recording's title only for who may see the recording."""
+    if note.session_id is None:
+        return None
+    try:
+        found = reach(session=session, subject=subject, session_id=note.session_id)
+    except NotFound:
+        return None
+    sparring = found.sparring
+    team = sparring.kind == SessionKind.team
+    title = N_("Team sparring session") if team else N_("Sparring session")
+    words = translate(title, subject.language or "da")
+    return Reach(f"/sessions/{sparring.id}", words, None, None, at=sparring.starts_at)
+
+
+def invitation(sparring: SparringSession) -> Invitation:
+    """What an invitation's calendar entry needs."""
+    assert sparring.id is not None
+    return Invitation(sparring.id, sparring.starts_at, sparring.kind == SessionKind.team)

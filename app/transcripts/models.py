@@ -6,6 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.core.ids import Numbered
 from app.core.timeutil import utcnow
 
 
@@ -15,10 +16,7 @@ class Speaker(StrEnum):
     other = "other"
 
 
-class Transcript(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
+class Transcript(Numbered, table=True):
     recording_id: str = Field(foreign_key="recording.id", unique=True, ondelete="CASCADE")
     language: str = Field(max_length=8)
     model_name: str = Field(max_length=255)
@@ -27,10 +25,7 @@ class Transcript(SQLModel, table=True):
     complete: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
-class Segment(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
+class Segment(Numbered, table=True):
     transcript_id: int = Field(foreign_key="transcript.id", index=True, ondelete="CASCADE")
     position: int
     start: float
@@ -40,16 +35,17 @@ class Segment(SQLModel, table=True):
     corrected_text: str | None = None
     speaker: Speaker | None = Field(default=None, max_length=16)
     edited_at: datetime | None = None
+    # A person heard the line and read it (correction mode's "checked"): kept when the line
+    # is corrected again, cleared only by unchecking it.
+    checked_at: datetime | None = None
+    checked_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
 
     @property
     def text(self) -> str:
         return self.corrected_text if self.corrected_text is not None else self.machine_text
 
 
-class Word(SQLModel, table=True):
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
-
-    id: int | None = Field(default=None, primary_key=True)
+class Word(Numbered, table=True):
     segment_id: int = Field(foreign_key="segment.id", index=True, ondelete="CASCADE")
     position: int
     start: float
@@ -64,9 +60,12 @@ class SegmentPublic(SQLModel):
     start: float
     end: float
     text: str
-    machine_text: str
+    # What the machine heard, for the recording's caseworker only: anyone else sees the
+    # correction alone (it may have replaced a name).
+    machine_text: str | None
     corrected: bool
     speaker: Speaker | None
+    checked: bool = False  # a person has heard and read the line
 
 
 class SegmentUpdate(SQLModel):
@@ -74,6 +73,8 @@ class SegmentUpdate(SQLModel):
     speaker: Speaker | None = None
     # Distinguishes "leave the speaker alone" from "clear it".
     clear_speaker: bool = False
+    # True: the line is checked (heard and read); False: not any more; None: left as it is.
+    checked: bool | None = None
 
 
 class TranscriptPublic(SQLModel):

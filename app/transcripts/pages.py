@@ -6,21 +6,18 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.accounts.deps import CsrfProtected, CurrentUser
+from app.access import policy
+from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import SessionDep
 from app.core.ids import DbId
 from app.core.templates import render
-from app.sharing import service as access
-from app.transcripts import service
+from app.transcripts import actions, service
 
 router = APIRouter(include_in_schema=False)
 
-# Lines the recording page renders with its first response (more than a screen); the rest
-# come from `transcript_lines`, so that a long recording's page still answers quickly.
-FIRST_LINES = 60
-LINES_PAGE = 500
+LINES_PAGE = 500  # lines a fragment holds at most
 
 
 @router.get("/recordings/{recording_id}/transcript/lines", response_class=HTMLResponse)
@@ -28,22 +25,21 @@ def transcript_lines(
     recording_id: str,
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    subject: CurrentSubject,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=LINES_PAGE)] = LINES_PAGE,
 ) -> HTMLResponse:
     """Lines of the transcript from `offset` on, as the recording page renders them."""
-    recording = access.visible(session=session, user=user, recording_id=recording_id)
-    audit_viewing(request, session, user, Action.view, recording.id, Kind.transcript, "page")
+    recording = policy.recording(session, subject, recording_id)
+    audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, "page")
     transcript = service.get(session=session, recording_id=recording.id)
     lines = service.segments(session=session, transcript=transcript) if transcript else []
     return render(
         request,
         "transcripts/_lines.html",
         {
-            "recording": recording,
             "lines": lines[offset : offset + limit],
-            "is_owner": recording.owner_id == user.id,
+            "editable_on": recording.id if recording.owner_id == subject.id else None,
         },
     )
 
@@ -54,17 +50,16 @@ def correct_segment_from_page(
     segment_id: DbId,
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    subject: CurrentSubject,
     text: Annotated[str, Form(max_length=5000)],
     speaker: Annotated[str, Form(max_length=16)] = "",
+    checked: Annotated[str, Form(max_length=1)] = "",
+    checked_shown: Annotated[str, Form(max_length=1)] = "",
 ) -> RedirectResponse:
-    update = service.update_from_form(text=text, speaker=speaker)
-    service.correct_own(
-        session=session,
-        request=request,
-        user=user,
-        recording_id=recording_id,
-        segment_id=segment_id,
-        update=update,
+    """The line's form: its text, speaker and (where the form shows the box) "checked"."""
+    shown = checked_shown == "1"
+    update = service.update_from_form(
+        text=text, speaker=speaker, checked=checked == "1" if shown else None
     )
+    actions.correct(session, subject, recording_id, segment_id, update)
     return RedirectResponse(f"/recordings/{recording_id}#seg-{segment_id}", status_code=303)

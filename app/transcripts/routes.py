@@ -6,18 +6,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from sqlmodel import Session
 
-from app.accounts.deps import CsrfProtected, CurrentUser
-from app.accounts.models import User
+from app.access import policy
+from app.accounts.deps import CsrfProtected, CurrentSubject
+from app.accounts.subject import Subject
 from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import SessionDep
+from app.core.downloads import attachment
 from app.core.errors import NotFound
 from app.core.i18n import N_, request_language
 from app.core.ids import DbId
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
-from app.sharing import service as access
-from app.transcripts import exports, service
+from app.transcripts import actions, exports, service
 from app.transcripts.models import SegmentPublic, SegmentUpdate, Transcript, TranscriptPublic
 
 router = APIRouter(prefix="/recordings/{recording_id}/transcript", tags=["transcripts"])
@@ -30,11 +31,9 @@ EXPORTS = {
 
 
 def visible_transcript(
-    session: Session, user: User, recording_id: str
+    session: Session, subject: Subject, recording_id: str
 ) -> tuple[Recording, Transcript]:
-    recording = recording_service.require_ready(
-        access.visible(session=session, user=user, recording_id=recording_id)
-    )
+    recording = recording_service.require_ready(policy.recording(session, subject, recording_id))
     transcript = service.get(session=session, recording_id=recording.id)
     if transcript is None:
         raise NotFound(
@@ -45,19 +44,18 @@ def visible_transcript(
 
 @router.get("", response_model=TranscriptPublic)
 def read_transcript(
-    recording_id: str, request: Request, session: SessionDep, user: CurrentUser
+    recording_id: str, request: Request, session: SessionDep, subject: CurrentSubject
 ) -> TranscriptPublic:
     """The transcript; while the recording is being processed, the segments heard so far."""
-    recording = recording_service.require_started(
-        access.visible(session=session, user=user, recording_id=recording_id)
-    )
+    recording = recording_service.require_started(policy.recording(session, subject, recording_id))
     transcript = service.get(session=session, recording_id=recording.id)
     if transcript is None:
         raise NotFound(
             N_("The recording has not finished processing yet."), code="recording.not_ready"
         )
-    audit_viewing(request, session, user, Action.view, recording.id, Kind.transcript, "transcript")
-    public = service.to_public(session=session, transcript=transcript)
+    audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, "transcript")
+    owner = recording.owner_id == subject.id
+    public = service.to_public(session=session, transcript=transcript, owner=owner)
     public.complete = recording.status == "ready"
     return public
 
@@ -69,18 +67,11 @@ def correct_segment(
     update: SegmentUpdate,
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    subject: CurrentSubject,
 ) -> SegmentPublic:
     """The caseworker corrects a segment's text or speaker; the machine's text is kept."""
-    segment = service.correct_own(
-        session=session,
-        request=request,
-        user=user,
-        recording_id=recording_id,
-        segment_id=segment_id,
-        update=update,
-    )
-    return service.segment_public(segment)
+    segment = actions.correct(session, subject, recording_id, segment_id, update)
+    return service.segment_public(segment, owner=True)  # only the caseworker corrects
 
 
 @router.get("/export.{fmt}", response_class=PlainTextResponse)
@@ -89,10 +80,10 @@ def export_transcript(
     fmt: Literal["vtt", "srt", "txt"],
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    subject: CurrentSubject,
 ) -> PlainTextResponse:
     """WebVTT (also the player's captions), SRT or plain text, with corrections."""
-    recording, transcript = visible_transcript(session, user, recording_id)
+    recording, transcript = visible_transcript(session, subject, recording_id)
     media_type, render = EXPORTS[fmt]
     body = render(
         service.segments(session=session, transcript=transcript), request_language(request)
@@ -104,15 +95,7 @@ def export_transcript(
         action, kind, detail = Action.download, Kind.export(fmt), f"transcript.{fmt}"
     else:
         action, kind, detail = Action.view, Kind.transcript, "captions"
-    audit_viewing(request, session, user, action, recording.id, kind, detail)
-    disposition = "attachment" if as_download else "inline"
+    audit_viewing(session, subject, action, recording.id, kind, detail)
     filename = f"{recording.case_reference}-{recording.id[:8]}.{fmt}"
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
-    return PlainTextResponse(
-        body,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{safe}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    headers = attachment(filename, inline=not as_download)
+    return PlainTextResponse(body, media_type=media_type, headers=headers)

@@ -3,17 +3,14 @@
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from fastapi import Request
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.accounts.models import User
-from app.audit.service import Action, audit_on_commit
 from app.core.errors import BadInput, NotFound
-from app.core.i18n import N_
+from app.core.i18n import N_, translate
+from app.core.templates import local_date
+from app.core.text import refuse_unstorable
 from app.core.timeutil import utcnow
-from app.recordings import service as recording_service
-from app.sharing import service as access
 from app.transcripts.models import (
     Segment,
     SegmentPublic,
@@ -149,33 +146,45 @@ def segments(*, session: Session, transcript: Transcript) -> list[Segment]:
     )
 
 
-def to_public(*, session: Session, transcript: Transcript) -> TranscriptPublic:
-    """The transcript as the API returns it."""
+def to_public(*, session: Session, transcript: Transcript, owner: bool) -> TranscriptPublic:
+    """The transcript as the API returns it; the machine's text only to its `owner`."""
+    lines = segments(session=session, transcript=transcript)
     return TranscriptPublic(
         recording_id=transcript.recording_id,
         language=transcript.language,
         model_name=transcript.model_name,
-        segments=[segment_public(s) for s in segments(session=session, transcript=transcript)],
+        segments=[segment_public(s, owner=owner) for s in lines],
     )
 
 
-def segment_public(segment: Segment) -> SegmentPublic:
-    return SegmentPublic(
-        id=segment.id,  # type: ignore[arg-type]
-        position=segment.position,
-        start=segment.start,
-        end=segment.end,
-        text=segment.text,
-        machine_text=segment.machine_text,
-        corrected=segment.corrected_text is not None,
-        speaker=segment.speaker,
+def segment_public(segment: Segment, *, owner: bool) -> SegmentPublic:
+    corrected = segment.corrected_text is not None
+    machine = segment.machine_text if owner else None
+    return SegmentPublic.model_validate(
+        segment,
+        update={
+            "corrected": corrected,
+            "machine_text": machine,
+            "checked": segment.checked_at is not None,
+        },
     )
+
+
+def checked_count(lines: Iterable[Segment]) -> int:
+    """How many of `lines` a person has checked."""
+    return sum(1 for s in lines if s.checked_at is not None)
+
+
+def changes_words(update: SegmentUpdate) -> bool:
+    """The update touches the line's text or speaker (not only whether it is checked)."""
+    return update.text is not None or update.speaker is not None or update.clear_speaker
 
 
 def update_segment(
-    *, session: Session, recording_id: str, segment_id: int, update: SegmentUpdate
+    *, session: Session, recording_id: str, segment_id: int, update: SegmentUpdate, by: int
 ) -> Segment:
-    """Correct a segment's text and/or speaker; the machine text is kept."""
+    """Correct a segment's text and/or speaker, and mark it checked or not (`by`, the
+    person); the machine text is kept, and a checked line stays checked when corrected."""
     segment = session.get(Segment, segment_id)
     transcript = session.get(Transcript, segment.transcript_id) if segment else None
     if segment is None or transcript is None or transcript.recording_id != recording_id:
@@ -186,51 +195,58 @@ def update_segment(
             raise BadInput(
                 N_("The field '%(field)s' is required."), code="field.required", field="text"
             )
-        if any(ord(ch) < 32 for ch in update.text if ch not in "\n\t\r"):
-            raise BadInput(
-                N_("The field '%(field)s' contains characters that are not allowed."),
-                code="field.bad_chars",
-                field="text",
-            )
+        refuse_unstorable(update.text, field="text", code="field.bad_chars")
         segment.corrected_text = None if text == segment.machine_text else text
     if update.clear_speaker:
         segment.speaker = None
     elif update.speaker is not None:
         segment.speaker = update.speaker
-    segment.edited_at = utcnow()
+    if changes_words(update) or update.checked is None:
+        segment.edited_at = utcnow()
+    if update.checked and segment.checked_at is None:
+        segment.checked_at, segment.checked_by_id = utcnow(), by
+    elif update.checked is False:
+        segment.checked_at, segment.checked_by_id = None, None
     session.add(segment)
     session.flush()
     return segment
 
 
-def update_from_form(*, text: str, speaker: str) -> SegmentUpdate:
-    """The page form's fields as an update: an empty speaker clears it."""
+def update_from_form(*, text: str, speaker: str, checked: bool | None = None) -> SegmentUpdate:
+    """The page form's fields as an update: an empty speaker clears it; `checked` None
+    where the form had no "checked" box (the line stays as it is)."""
     if speaker and speaker not in Speaker.__members__:
         raise BadInput(
             N_("The speaker must be caseworker, child, other or empty."), code="field.bad_speaker"
         )
     return SegmentUpdate(
-        text=text, speaker=Speaker(speaker) if speaker else None, clear_speaker=not speaker
+        text=text,
+        speaker=Speaker(speaker) if speaker else None,
+        clear_speaker=not speaker,
+        checked=checked,
     )
 
 
-def correct_own(
-    *,
-    session: Session,
-    request: Request,
-    user: User,
-    recording_id: str,
-    segment_id: int,
-    update: SegmentUpdate,
-) -> Segment:
-    """The caseworker corrects a segment of their ready recording; audited."""
-    recording = recording_service.require_ready(
-        access.owned(session=session, user=user, recording_id=recording_id)
+# Where a transcript came from, for the people who read it --------------------------------
+
+# The `whisper_model` setting's names (app/core/config.py), as a reader knows the model.
+MODEL_WORDS = {"bundled-base": "Whisper base", "bundled-tiny.en": "Whisper tiny.en"}
+
+
+def model_words(model_name: str) -> str:
+    """ "Whisper base" for the bundled model, "Whisper large-v3" for a size, a model folder
+    by its own name: never a setting's name or a server's path."""
+    if model_name in MODEL_WORDS:
+        return MODEL_WORDS[model_name]
+    name = model_name.rstrip("/").rsplit("/", 1)[-1] or model_name
+    return name if name.lower().startswith("whisper") else f"Whisper {name}"
+
+
+def provenance(transcript: Transcript, lang: str) -> str:
+    """How and when the transcript was made, in the reader's words."""
+    return translate(
+        N_("Transcribed automatically with the speech model %(model)s (locally) on %(date)s."),
+        lang,
+        model=model_words(transcript.model_name),
+        date=local_date(transcript.created_at, lang, "long"),
     )
-    segment = update_segment(
-        session=session, recording_id=recording.id, segment_id=segment_id, update=update
-    )
-    audit_on_commit(
-        session, request, user, Action.transcript_edit, recording.id, f"segment {segment_id}"
-    )
-    return segment

@@ -1,0 +1,181 @@
+"""What a person does with a sparring session: check (app.access.policy, through
+`service.reach`), change (`service`, `round`), audit. The API and the page forms call these."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from app.access import policy
+from app.accounts.models import User
+from app.accounts.subject import Subject
+from app.audit.service import Action
+from app.feedback import notifications
+from app.feedback.models import NotificationReason
+from app.sessions import round as session_round
+from app.sessions import service
+from app.sessions.models import (
+    ParticipantAdd,
+    ParticipantPublic,
+    RoundMove,
+    SessionCreate,
+    SessionParticipant,
+    SessionPublic,
+    SessionUpdate,
+    SparringSession,
+    SummaryUpdate,
+)
+
+
+def participants(session: Session, sparring: SparringSession) -> list[ParticipantPublic]:
+    rows = session.exec(
+        select(SessionParticipant, User)
+        .join(User, col(User.id) == SessionParticipant.user_id)
+        .where(SessionParticipant.session_id == sparring.id)
+        .order_by(col(SessionParticipant.position), col(User.name))
+    ).all()
+    out = []
+    for place, person in rows:
+        them = Subject.of(person)
+        out.append(
+            ParticipantPublic(
+                user_id=place.user_id,
+                name=person.name,
+                role=place.role,
+                sees_media=service.sees_media(session=session, subject=them, sparring=sparring),
+                held=not place.is_caseworker and them.holds(place.added_at),
+            )
+        )
+    return out
+
+
+def name_of(session: Session, user_id: int) -> str:
+    person = session.get(User, user_id)
+    return person.name if person else ""
+
+
+def to_public(session: Session, subject: Subject, sparring: SparringSession) -> SessionPublic:
+    """The session as the reader sees it: what is said in it only if they see its media."""
+    sees = service.sees_media(session=session, subject=subject, sparring=sparring)
+    hidden = not service.sees_texts(session=session, subject=subject, sparring=sparring)
+    texts = {"question": "", "summary": "", "learning_points": ""} if hidden else {}
+    return SessionPublic.model_validate(
+        sparring,
+        update={"participants": participants(session, sparring), "sees_media": sees, **texts},
+    )
+
+
+def plan(*, session: Session, subject: Subject, body: SessionCreate) -> SparringSession:
+    """Plan a session; audited with what it is on and how many take part (no names)."""
+    sparring = service.plan(session=session, subject=subject, body=body)
+    assert sparring.id is not None
+    people = service.participant_ids(session=session, session_id=sparring.id)
+    media = f"clip {sparring.clip_id}" if sparring.on_clip else "recording"
+    detail = f"{sparring.kind} on {media}, {len(people)} participants"
+    service.audited(session, subject, Action.session_planned, sparring, detail)
+    _invite(session, subject, sparring, people)
+    return sparring
+
+
+def _invite(
+    session: Session, subject: Subject, sparring: SparringSession, people: Iterable[int]
+) -> None:
+    """Each person added is told, in the app and by e-mail with a calendar entry."""
+    notifications.notify(
+        session,
+        to=people,
+        by=subject,
+        reason=NotificationReason.invited,
+        recording_id=sparring.recording_id,
+        session_id=sparring.id,
+        invitation=service.invitation(sparring),
+    )
+
+
+def mine(*, session: Session, subject: Subject) -> list[SessionPublic]:
+    """The sessions the reader reaches, the latest first; the texts that go out audited."""
+    rows = service.mine(session=session, subject=subject)
+    listed = [to_public(session, subject, s) for s in rows]
+    said = [
+        s for s, p in zip(rows, listed, strict=True) if p.question or p.summary or p.learning_points
+    ]
+    service.audit_texts_listed(session, subject, said)
+    return listed
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A request about one sparring session: who asks, in which transaction, and which
+    session (each action decides, through the access rule, what the asker may)."""
+
+    session: Session
+    subject: Subject
+    session_id: int
+
+    def facilitated(self) -> SparringSession:
+        """The session, for its caseworker or planner (403 to another participant)."""
+        return service.facilitated(
+            session=self.session, subject=self.subject, session_id=self.session_id
+        )
+
+    def audited(self, action: str, sparring: SparringSession, detail: str = "") -> None:
+        service.audited(self.session, self.subject, action, sparring, detail)
+
+
+def joined(asked: Asked) -> service.Reached:
+    """The session for a participant, their join written to the audit log once."""
+    found = service.reach(session=asked.session, subject=asked.subject, session_id=asked.session_id)
+    service.audit_join(asked.session, asked.subject, found.sparring)
+    return found
+
+
+def change(asked: Asked, body: SessionUpdate) -> SparringSession:
+    sparring = asked.facilitated()
+    session_round.update(session=asked.session, sparring=sparring, body=body)
+    asked.audited(Action.session_changed, sparring, ",".join(sorted(body.model_fields_set)))
+    return sparring
+
+
+def add_participants(asked: Asked, body: ParticipantAdd) -> SparringSession:
+    """A person or a team's members, each listed; someone held is given their place again."""
+    sparring = asked.facilitated()
+    added = session_round.add(session=asked.session, sparring=sparring, body=body)
+    target = f"user {body.user_id}" if body.user_id is not None else f"team {body.team_id}"
+    asked.audited(Action.participant_added, sparring, f"{target} ({len(added)} added)")
+    _invite(asked.session, asked.subject, sparring, added)
+    return sparring
+
+
+def remove_participant(asked: Asked, user_id: int) -> SparringSession:
+    sparring = asked.facilitated()
+    session_round.remove(session=asked.session, sparring=sparring, user_id=user_id)
+    asked.audited(Action.participant_removed, sparring, f"user {user_id}")
+    return sparring
+
+
+def move_round(asked: Asked, body: RoundMove) -> SparringSession:
+    sparring = asked.facilitated()
+    session_round.move(session=asked.session, sparring=sparring, body=body)
+    return sparring
+
+
+def save_summary(asked: Asked, body: SummaryUpdate) -> SparringSession:
+    """The summary (the facilitator's) and the learning points (the caseworker's own), each
+    an audit entry of its own. Only someone who sees what the session is on writes here."""
+    session, subject = asked.session, asked.subject
+    sparring = service.reach(session=session, subject=subject, session_id=asked.session_id).sparring
+    if not service.sees_texts(session=session, subject=subject, sparring=sparring):
+        raise policy.session_not_found()
+    session_round.save_summary(session=session, subject=subject, sparring=sparring, body=body)
+    if body.summary is not None:
+        asked.audited(Action.session_summary_saved, sparring)
+    if body.learning_points is not None:
+        asked.audited(Action.learning_points_saved, sparring)
+    return sparring
+
+
+def close(asked: Asked) -> SparringSession:
+    sparring = asked.facilitated()
+    session_round.close(session=asked.session, sparring=sparring)
+    asked.audited(Action.session_closed, sparring)
+    return sparring

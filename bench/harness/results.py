@@ -1,0 +1,138 @@
+"""Results: each script's summary printed, stored in bench/results/<name>.json (the figures
+and the summary in Markdown), and bench/RESULTS.md rebuilt from every stored result.
+
+A quick run (`--quick`) is stored in bench/work/quick/ instead and leaves RESULTS.md alone;
+`--no-save` only prints. `python bench/harness/results.py` rebuilds RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness import BENCH, WORK  # noqa: E402
+
+RESULTS_DIR = BENCH / "results"
+RESULTS_MD = BENCH / "RESULTS.md"
+ORDER = ["pipeline_overhead", "batched_vs_sequential", "upload_memory"]
+
+
+def machine_line() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), CPU only, no GPU, Linux {platform.release()}"
+
+
+def report(args: argparse.Namespace, name: str, data: dict[str, Any], markdown: str) -> None:
+    """Print the summary under a banner and store it (see the top for where)."""
+    print("\n" + "=" * 78 + f"\n{name} summary\n" + "=" * 78)
+    print(markdown)
+    if args.no_save:
+        return
+    folder = WORK / "quick" if args.quick else RESULTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {
+        "name": name,
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine_line(),
+        **data,
+        "markdown": markdown,
+    }
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    print(f"\nstored in {path.relative_to(BENCH.parent)}")
+    if not args.quick:
+        rebuild_results_md()
+
+
+def rebuild_results_md() -> None:
+    results = {}
+    for path in sorted(RESULTS_DIR.glob("*.json")):
+        data = json.loads(path.read_text())
+        results[data["name"]] = data
+    names = [n for n in ORDER if n in results] + [n for n in results if n not in ORDER]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Latest run of each script in bench/ (rebuilt from bench/results/*.json by the scripts;",
+        "see bench/README.md for how to run them).",
+        "",
+    ]
+    lines += glance(results) + [""]
+    for name in names:
+        data = results[name]
+        lines += [f"## {name}", "", f"- Date: {data['date']}", f"- Machine: {data['machine']}"]
+        lines += ["", data["markdown"].strip(), ""]
+    RESULTS_MD.write_text("\n".join(lines))
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def glance(results: dict[str, dict]) -> list[str]:
+    """One line per benchmark with its headline figure and target."""
+    out = ["## At a glance", ""]
+    r = results.get("pipeline_overhead")
+    if r:
+        out.append(
+            f"- Worker run / bare transcribe, {r['audio_seconds'] / 60:.0f}-minute recording, "
+            f"{r['model'].split(' ')[0]}: **{r['ratio']:.3f}** (medians {r['worker_median']} s "
+            f"/ {r['bare_median']} s; target <= {r['target']:.2f} {verdict(r['target_met'])}); "
+            f"WER worker {r['worker_wer'][0]:.2%}, bare {r['bare_wer'][0]:.2%} ({r['date']})"
+        )
+    r = results.get("batched_vs_sequential")
+    if r and "recordings" in r:
+        rec = next(iter(r["recordings"].values()))
+        gaps = [e for e in r["recordings"].values() if e["gaps"]]
+        out.append(
+            f"- Batched default (batch_size={r['batch_size']}) vs the old sequential default, "
+            f"{rec['seconds'] / 60:.0f}-minute recording: **{r['speedup_wall']:.2f}x as fast** "
+            f"(wall; CPU time {r['speedup_cpu']:.2f}x; target >= 1.8x "
+            f"{verdict(r['speedup_wall'] >= 1.8)}); WER {rec['batched_wer']:.2%} vs "
+            f"{rec['sequential_wer']:.2%}; {rec['batched_segments']} lines (median "
+            f"{rec['batched_median_seconds']:.1f} s) vs {rec['sequential_segments']}; first line "
+            f"after {rec['batched_first']:.1f} s vs {rec['sequential_first']:.1f} s; words in "
+            f"silence: {sum(e['batched_in_gaps'] for e in gaps)} ({r['date']})"
+        )
+    r = results.get("upload_memory")
+    if r:
+        out.append(
+            f"- {r['file_bytes'] / 1024**3:.0f} GiB upload: server RSS growth "
+            f"**{r['growth_mb']} MB** "
+            f"(target < {r['target_growth_mb']:.0f} MB {verdict(r['target_met'])}); upload "
+            f"{r['upload_seconds']} s (its speed against a copy: upload_speed below) "
+            f"({r['date']})"
+        )
+    r = results.get("upload_speed")
+    if r and "states" in r:
+        states = "; ".join(
+            f"{name}: **{v['ratio']}** ({verdict(v['target_met'])}; {v['upload_median']} s vs "
+            f"{v['copyfile_median']} s, server CPU {v['server_cpu_per_gib']} s/GiB, SHA-256 "
+            f"alone {v['sha256_only_ratio']}x the copy)"
+            for name, v in r["states"].items()
+        )
+        out.append(
+            f"- {r['file_bytes'] / 1024**3:.0f} GiB upload with curl / shutil.copyfile, target "
+            f"<= {r['target']}, by memory state: {states}; server RSS growth "
+            f"{r['rss_growth_mb']} MB ({r['date']})"
+        )
+    return out
+
+
+if __name__ == "__main__":
+    rebuild_results_md()

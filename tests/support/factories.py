@@ -1,0 +1,147 @@
+"""Ready recordings without the pipeline: for tests whose subject is what comes after it
+(pages, feedback, sessions). The upload is real (the API, ffprobe, the stored file); the
+worker's part is done by the same services the worker calls, with a transcript given here
+instead of one heard by Whisper. Tests of the pipeline itself keep running the real one."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from app.core.db import session_scope
+from app.jobs import service as job_service
+from app.jobs.models import Job
+from app.media.probe import probe
+from app.recordings import service as recording_service
+from app.recordings import storage
+from app.transcripts import service as transcript_service
+from tests.support.media import MediaSet
+from tests.support.recordings import upload
+from workers import media as media_steps
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float = 0.99
+
+
+@dataclass(frozen=True)
+class Line:
+    """A transcript segment as the speech engine would have given it."""
+
+    start: float
+    end: float
+    text: str
+    words: Sequence[Word] = field(default_factory=tuple)
+
+
+CONVERSATION = (
+    Line(0.5, 6.0, "Hej, jeg hedder Mette, og jeg er din rådgiver."),
+    Line(6.5, 14.0, "I dag skal vi tale om, hvordan du har det i skolen."),
+    Line(14.5, 22.0, "Kan du fortælle mig om en god dag i skolen?"),
+    Line(22.5, 31.0, "Jeg kan godt lide at tegne heste sammen med min veninde."),
+    Line(31.5, 40.0, "Hvad sker der, når du kommer hjem fra skole?"),
+    Line(40.5, 49.0, "Så spiser vi, og nogle gange er far sur."),
+    Line(49.5, 58.0, "Det lyder svært. Hvordan har du det med det?"),
+)
+
+
+# What Whisper hears in `MediaSet.speech("en")` (and so in every English `encoded` file).
+SPOKEN_EN = (
+    Line(0.0, 3.3, "The child told me about her school and her friends."),
+    Line(3.8, 6.7, "She said that she likes to draw pictures of horses."),
+    Line(7.2, 10.3, "Then we talked about the weekend at her father's house."),
+)
+
+
+@dataclass(frozen=True)
+class MediaFiles:
+    playable_name: str
+    playable_mime: str
+    poster_name: str | None
+
+
+def make_media_files(recording_id: str) -> MediaFiles:
+    """The files the worker makes, by the worker's own ffmpeg steps (workers/media.py): the
+    audio it would hear, a rendition where the original does not play as it is, a poster."""
+    original = storage.file_path(recording_id, storage.ORIGINAL)
+    info = probe(original)
+    plan, mime = media_steps.plan_rendition(original, info)
+    media_steps.extract_audio(
+        original, storage.file_path(recording_id, storage.AUDIO), info.duration
+    )
+    playable = storage.ORIGINAL
+    if plan.needs_work:
+        playable = storage.RENDITION
+        target = storage.file_path(recording_id, playable)
+        media_steps.make_rendition(original, target, info, plan)
+    media_steps.make_poster(original, storage.file_path(recording_id, storage.POSTER), info)
+    return MediaFiles(playable, mime, storage.POSTER)
+
+
+def make_ready(
+    recording_id: str,
+    lines: Sequence[Line] = CONVERSATION,
+    *,
+    playable_mime: str = "video/webm",
+    media_files: bool = False,
+) -> None:
+    """Finish the recording's job as the worker would: transcript, media, job, status. The
+    original is what plays: give its type where it is not a WebM (the worker copies an
+    original that browsers play as it is, e.g. a faststart H.264/AAC MP4). With
+    `media_files` the worker's files are made too (`make_media_files`): any format, and
+    the poster, rendition and audio routes have what they serve."""
+    made = (
+        make_media_files(recording_id)
+        if media_files
+        else MediaFiles(storage.ORIGINAL, playable_mime, None)
+    )
+    with session_scope() as session:
+        job = session.exec(select(Job).where(Job.recording_id == recording_id)).one()
+        claim = job_service.claim(session=session, job_id=job.id, owner="factory")  # type: ignore[arg-type]
+        assert claim is not None, "the recording's job is already taken"
+        transcript_service.replace(
+            session=session,
+            recording_id=recording_id,
+            language="da",
+            model_name="factory",
+            segments=lines,  # type: ignore[arg-type]
+        )
+        recording_service.set_media(
+            session=session,
+            recording_id=recording_id,
+            playable_name=made.playable_name,
+            playable_mime=made.playable_mime,
+            poster_name=made.poster_name,
+        )
+        state = job_service.succeed(session=session, claim=claim)
+        assert state is not None
+        recording_service.follow_job(session=session, state=state)
+
+
+def ready_recording(
+    client: TestClient | httpx.Client,
+    media: MediaSet,
+    *,
+    title: str = "Samtale om skolen",
+    case_reference: str = "SAG-2026-001",
+    seconds: int = 60,
+    lines: Sequence[Line] = CONVERSATION,
+) -> str:
+    """A recording of the client's user, uploaded for real and ready to watch; its id."""
+    response = upload(
+        client,
+        media.conversation(seconds),
+        title=title,
+        case_reference=case_reference,
+        language="da",
+    )
+    assert response.status_code == 201, response.text
+    recording_id = str(response.json()["id"])
+    make_ready(recording_id, [line for line in lines if line.end <= seconds])
+    return recording_id

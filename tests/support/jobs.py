@@ -1,0 +1,102 @@
+"""Jobs: queued jobs run in this process as a worker would, real worker processes (the
+`workers` fixture, registered by tests/conftest.py), and the one job of a test's
+recording as it stands."""
+
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import col, func, select
+
+from app.core.config import settings
+from app.core.db import session_scope
+from app.jobs.models import Job, JobStatus
+from app.jobs.queue import huey
+from tests.support.servers import app_env, start_worker, stop, wait_until
+from workers import pipeline
+from workers.tasks import run_job
+
+
+def process_queued_jobs(kind: str | None = None) -> list[str]:
+    """Run every queued job (of `kind`, if given) in this process, as one worker would."""
+    query = select(Job.id).where(Job.status == JobStatus.queued)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    with session_scope() as session:
+        ids = session.exec(query).all()
+    return [run_job(job_id) for job_id in ids if job_id is not None]
+
+
+def the_job() -> Job:
+    with session_scope() as session:
+        job = session.exec(select(Job)).one()
+        session.expunge(job)
+        return job
+
+
+def expire_lease(job_id: int) -> None:
+    """As if the worker holding the job stopped renewing its lease long ago."""
+    with session_scope() as session:
+        session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id)
+            .values(lease_expires_at=datetime(2000, 1, 1, tzinfo=UTC))
+        )
+
+
+def count(model: type) -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+T = TypeVar("T")
+
+
+def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
+    """As `wait_until`, and a failure shows the job as it stands."""
+    try:
+        return wait_until(predicate, timeout, what, every=0.2)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; job: {the_job()}") from None
+
+
+class Workers:
+    """Real worker processes (`python -m workers`) on the tests' database and queue."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, **env: str) -> subprocess.Popen[bytes]:
+        fast_retry = {"SPARRING_JOB_RETRY_DELAY_SECONDS": "0.2", **env}
+        proc = start_worker(app_env(SPARRING_DATABASE_URL=self.database_url, **fast_retry))
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        stop(*self.procs)
+
+
+@pytest.fixture
+def workers(sqlite_db: str) -> Iterator[Workers]:
+    huey.flush()  # no messages left from tests that ran jobs in-process
+    pool = Workers(settings.sqlalchemy_url)
+    yield pool
+    pool.stop_all()
+    huey.flush()
+
+
+def after_first_batch(monkeypatch: pytest.MonkeyPatch, then: Any) -> None:
+    """Run `then()` once the worker has committed its first batch of segments."""
+    real = pipeline._as_they_come
+
+    def watched(segments: Iterable[Any], every_s: float = 1.0) -> Iterator[list[Any]]:
+        for index, batch in enumerate(real(segments, every_s)):
+            yield batch  # the pipeline stores it and commits before asking for the next
+            if index == 0:
+                then()
+
+    monkeypatch.setattr(pipeline, "_as_they_come", watched)
