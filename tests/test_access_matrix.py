@@ -299,6 +299,7 @@ MATRIX: dict[str, Row] = {
     "POST /sessions/{session_id}/summary":                               OWNER_FORM,
     "POST /sessions/{session_id}/close":                                 OWNER_FORM,
     "POST /sessions/{session_id}/participants":                          OWNER_FORM,
+    "POST /sessions/{session_id}/share":                                 OWNER_FORM,
     "POST /sessions/{session_id}/participants/{user_id}/remove":         OWNER_FORM,
 
     # Clips (issue 10): the recording's caseworker makes, changes and shares them (403 to
@@ -548,6 +549,7 @@ CALLS: dict[str, list[Call]] = {
     "POST /sessions/{session_id}/summary": [Call(data={"summary": "Opsummering på siden"})],
     "POST /sessions/{session_id}/close": [Call(path={"session_id": "session_to_close_on_page"})],
     "POST /sessions/{session_id}/participants": [Call(data={"target": "user:{session_extra}"})],
+    "POST /sessions/{session_id}/share": [Call()],
     "POST /sessions/{session_id}/participants/{user_id}/remove": [
         Call(path={"user_id": "session_to_remove_on_page"})
     ],

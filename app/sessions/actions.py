@@ -6,10 +6,15 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from app.access import actions as access_actions
 from app.access import policy
+from app.access.models import Share
 from app.accounts.models import User
 from app.accounts.subject import Subject
 from app.audit.service import Action
+from app.clips import actions as clip_actions
+from app.core.errors import NotPermitted
+from app.core.i18n import N_
 from app.feedback import notifications
 from app.feedback.models import NotificationReason
 from app.sessions import round as session_round
@@ -73,8 +78,58 @@ def plan(*, session: Session, subject: Subject, body: SessionCreate) -> Sparring
     media = f"clip {sparring.clip_id}" if sparring.on_clip else "recording"
     detail = f"{sparring.kind} on {media}, {len(people)} participants"
     service.audited(session, subject, Action.session_planned, sparring, detail)
+    if body.share:
+        share_with_waiting(session, subject, sparring)
     _invite(session, subject, sparring, people)
     return sparring
+
+
+def share_with_waiting(session: Session, subject: Subject, sparring: SparringSession) -> int:
+    """The caseworker shares the session's recording or clip with the participants who do
+    not see it yet: the session's team as a team share, the others one by one (each share
+    audited and told as the recording page's are). How many were waiting."""
+    if subject.id != sparring.caseworker_id:
+        raise NotPermitted(
+            N_("Only the recording's caseworker can share it with the participants."),
+            code="session.share_not_caseworker",
+            field="share",
+        )
+    if sparring.on_clip and sparring.clip_id is None:
+        return 0  # the clip was deleted: nothing left to share
+    what = (
+        clip_actions.shared(session, subject, sparring.clip_id)
+        if sparring.clip_id is not None
+        else access_actions.of_recording(session, subject, sparring.recording_id)
+    )
+
+    def waiting() -> set[int]:
+        # Someone whose place is held (a password set through a link) needs adding again,
+        # not a share.
+        people = participants(session, sparring)
+        return {p.user_id for p in people if not p.sees_media and not p.held}
+
+    def unshared(query: object) -> bool:
+        return session.exec(query).first() is None  # type: ignore[call-overload]
+
+    first = waiting()
+    left = first
+    team = sparring.team_id
+    if left and team is not None and unshared(what.shares().where(Share.team_id == team)):
+        access_actions.share(
+            session=session, subject=subject, what=what, user_id=None, team_id=team
+        )
+        left = waiting()
+    for user_id in sorted(left):
+        if unshared(what.shares().where(Share.user_id == user_id)):
+            access_actions.share(
+                session=session, subject=subject, what=what, user_id=user_id, team_id=None
+            )
+    return len(first)
+
+
+def share_media(asked: "Asked") -> int:
+    """The session page's "share with those waiting", for the session's caseworker."""
+    return share_with_waiting(asked.session, asked.subject, asked.facilitated())
 
 
 def _invite(

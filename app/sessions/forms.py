@@ -46,6 +46,13 @@ def close_session(about: About) -> RedirectResponse:
     return _back(about, "close")
 
 
+@router.post("/sessions/{session_id}/share", dependencies=Changes)
+def share_with_waiting(about: About) -> RedirectResponse:
+    """The caseworker shares the recording or clip with the participants waiting for it."""
+    actions.share_media(about)
+    return _back(about, "participants", saved="shared")
+
+
 @router.post("/sessions/{session_id}/participants", dependencies=Changes)
 def add_participant(about: About, target: Annotated[str, Form(max_length=40)]) -> RedirectResponse:
     """`user:ID` or `team:ID` (a team's members, each listed)."""

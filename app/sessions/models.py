@@ -99,6 +99,9 @@ class SessionCreate(SQLModel):
     team_id: DbId | None = None
     starts_at: datetime
     question: str = ""
+    # The caseworker shares the recording or clip with the participants who do not see it
+    # yet, in the same step (a team session's team as a team share).
+    share: bool = False
 
 
 class SessionUpdate(SQLModel):

@@ -119,11 +119,14 @@ def _plan_form(
         for p in account_service.list_users(session=session)
         if p.active and p.role in service.PARTICIPANT_ROLES and p.id != subject.id
     ]
+    choices = _choices(session, subject)
     return render(
         request,
         "sessions/new.html",
         {
-            "choices": _choices(session, subject),
+            "choices": choices,
+            # The caseworker may share what they plan on in the same step.
+            "may_share": subject.role == Role.caseworker and bool(choices),
             "people": sorted(people, key=lambda p: p.name.lower()),
             "teams": account_service.list_teams(session=session),
             "values": values,
@@ -152,6 +155,7 @@ def _form_values(form: Any) -> dict[str, Any]:
         "team_id": str(form.get("team_id", "")),
         "starts_at": str(form.get("starts_at", "")),
         "question": str(form.get("question", ""))[: QUESTION_MAX * 2],
+        "share": form.get("share") == "1",
     }
 
 
@@ -181,6 +185,7 @@ def _to_body(values: dict[str, Any]) -> SessionCreate:
         team_id=(parse_id(values["team_id"]) or MAX_DB_ID) if values["team_id"] else None,
         starts_at=when,
         question=values["question"],
+        share=values.get("share", False),
     )
 
 
