@@ -91,6 +91,7 @@ def _register() -> None:
     access_events.on_granted(notifications.shared)
     notifications.add_opener(NotificationReason.clip_shared, clip_content.open_shared)
     notifications.add_opener(NotificationReason.invited, session_service.open_invitation)
+    notifications.add_opener(NotificationReason.moved, session_service.open_invitation)
     add_context_hook(notification_pages.mail_choices)
     # Sign-in through the municipality: its button on the pages, signing out there too.
     add_context_hook(identity_pages.identity_context)

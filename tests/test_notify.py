@@ -251,6 +251,47 @@ def test_a_session_invitation_carries_a_calendar_entry(
     assert [n["title"] for n in notes(client_for("caseworker2"))] == ["Sparring session"]
 
 
+def test_a_moved_session_is_told_with_an_updated_calendar_entry(
+    db: str, smtp: Inbox, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    """The caseworker moves a planned session: each other participant is told, in the app
+    and by e-mail, with the same calendar entry (same UID) at the new time and a higher
+    SEQUENCE, so that their calendar moves it rather than adding a second one. Changing
+    only the question tells nobody."""
+    recording_id, _ = new_recording(client, media)
+    starts = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+    session_id = plan(client, recording_id, [user_id("supervisor")], starts_at=starts.isoformat())[
+        "id"
+    ]
+    [(_, first)] = mails(smtp)
+    [planned] = Calendar.from_ical(attachment_of(first).get_payload(decode=True)).walk("VEVENT")
+
+    asked = client.patch(f"/api/v1/sessions/{session_id}", json={"question": "Et nyt spørgsmål"})
+    assert asked.status_code == 200, asked.text
+    assert len(mails(smtp)) == 1 and len(notes(client_for("supervisor"))) == 1
+
+    later = starts + timedelta(days=1, hours=2)
+    moved = client.patch(f"/api/v1/sessions/{session_id}", json={"starts_at": later.isoformat()})
+    assert moved.status_code == 200, moved.text
+    supervisor = client_for("supervisor")
+    reasons = [n["reason"] for n in notes(supervisor)]
+    assert sorted(reasons) == ["invited", "moved"]
+    assert (
+        "En session, du deltager i, er flyttet: Sparringssession, "
+        in supervisor.get("/notifications").text
+    )
+    assert notes(client) == []  # the one who moved it is not told
+    to, message = mails(smtp)[-1]
+    assert to == [SOREN_MAIL]
+    assert message["Subject"] == "En sparringssession er flyttet i Videosparring"
+    assert f"{SARA} har flyttet en sparringssession, du deltager i, til " in text_of(message)
+    [event] = Calendar.from_ical(attachment_of(message).get_payload(decode=True)).walk("VEVENT")
+    assert str(event["UID"]) == str(planned["UID"])
+    assert event.decoded("DTSTART") == later
+    assert int(event["SEQUENCE"]) > int(planned["SEQUENCE"])
+    assert open_link(supervisor, message) == f"/sessions/{session_id}"
+
+
 # Self-reflection --------------------------------------------------------------------------------
 
 

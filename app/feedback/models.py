@@ -98,6 +98,7 @@ class NotificationReason(StrEnum):
     shared = "shared"  # a recording shared with you (or you were given access through a share)
     clip_shared = "clip_shared"  # a clip shared with you
     invited = "invited"  # you were added to a sparring session
+    moved = "moved"  # a sparring session you take part in has a new time
 
 
 # About an item: the notification opens it at its moment.

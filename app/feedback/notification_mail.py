@@ -36,6 +36,7 @@ KIND_OF = {
     NotificationReason.shared: MailKind.shared,
     NotificationReason.clip_shared: MailKind.shared,
     NotificationReason.invited: MailKind.invited,
+    NotificationReason.moved: MailKind.invited,
     NotificationReason.reflection: MailKind.reflection,
     NotificationReason.published: MailKind.published,
     NotificationReason.reply: MailKind.reply,
@@ -73,6 +74,13 @@ TEXTS: dict[NotificationReason, tuple[str, str | tuple[str, str]]] = {
         N_(
             "%(actor)s has invited you to a sparring session on %(when)s. The calendar entry "
             "is attached."
+        ),
+    ),
+    NotificationReason.moved: (
+        N_("A sparring session was moved in Videosparring"),
+        N_(
+            "%(actor)s has moved a sparring session you take part in to %(when)s. The updated "
+            "calendar entry is attached."
         ),
     ),
     NotificationReason.reflection: (
@@ -113,6 +121,8 @@ class Invitation:
     session_id: int
     starts_at: datetime
     team: bool
+    # The calendar entry's version: a moved session's entry replaces the one sent before.
+    sequence: int = 0
 
 
 def send(
@@ -161,6 +171,7 @@ def _compose(
             summary=translate(SESSION_TITLES[invitation.team], lang),
             url=page,
             description=translate(SESSION_NOTE, lang, url=page),
+            sequence=invitation.sequence,
         )
         attachment = ("sparring.ics", ics.MIME, entry)
     return mail.Outgoing(

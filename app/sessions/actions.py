@@ -185,9 +185,24 @@ def joined(asked: Asked) -> service.Reached:
 
 
 def change(asked: Asked, body: SessionUpdate) -> SparringSession:
+    """Change the kind, time or question; a new time is told to the others, with an
+    updated calendar entry."""
     sparring = asked.facilitated()
+    was = sparring.starts_at
     session_round.update(session=asked.session, sparring=sparring, body=body)
     asked.audited(Action.session_changed, sparring, ",".join(sorted(body.model_fields_set)))
+    if sparring.starts_at != was:
+        assert sparring.id is not None
+        people = service.participant_ids(session=asked.session, session_id=sparring.id)
+        notifications.notify(
+            asked.session,
+            to=people,
+            by=asked.subject,
+            reason=NotificationReason.moved,
+            recording_id=sparring.recording_id,
+            session_id=sparring.id,
+            invitation=service.invitation(sparring, moved=True),
+        )
     return sparring
 
 

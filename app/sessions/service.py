@@ -392,7 +392,11 @@ def open_invitation(session: Session, subject: Subject, note: Notification) -> R
     return Reach(f"/sessions/{sparring.id}", words, None, None, at=sparring.starts_at)
 
 
-def invitation(sparring: SparringSession) -> Invitation:
-    """What an invitation's calendar entry needs."""
+def invitation(sparring: SparringSession, *, moved: bool = False) -> Invitation:
+    """What an invitation's calendar entry needs. A moved session's entry gets a higher
+    sequence than any sent before (the seconds since it was planned), so a calendar that
+    has the first one replaces it."""
     assert sparring.id is not None
-    return Invitation(sparring.id, sparring.starts_at, sparring.kind == SessionKind.team)
+    sequence = int((utcnow() - sparring.created_at).total_seconds()) + 1 if moved else 0
+    team = sparring.kind == SessionKind.team
+    return Invitation(sparring.id, sparring.starts_at, team, sequence=sequence)
