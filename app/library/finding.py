@@ -70,6 +70,12 @@ class Finding:
     def filtered(self) -> bool:
         return bool(self.q or self.status or self.person or self.since or self.until)
 
+    @property
+    def narrowed(self) -> bool:
+        """Anything asked for besides the search words (the form shows its filters open)."""
+        chosen = (self.sort, self.order, self.per) != ("uploaded", "desc", PER_PAGE)
+        return chosen or bool(self.status or self.person or self.since or self.until)
+
     def params(self, **changes: Any) -> dict[str, str]:
         """The query string's values for this finding with changes, defaults left out."""
         changed = replace(self, **changes)
