@@ -200,7 +200,9 @@ def test_empty_lists_say_what_to_do_first(
     supervisor_sessions = supervisor.get("/sessions?lang=en").text
     assert "A session appears here when a caseworker invites you" in supervisor_sessions
 
-    ready_recording(client, media, title="Samtale om skolen", seconds=3)
+    rid = ready_recording(client, media, title="Samtale om skolen", seconds=3)
+    clips = client.get(f"/recordings/{rid}").text
+    assert 'id="clips-empty"' in clips and "Ingen klip endnu" in clips
     none_found = client.get("/recordings?q=findesikke&status=ready&per=5").text
     assert 'id="find-empty"' in none_found and "Ingen optagelser passer til søgningen" in none_found
     assert "0 optagelser fundet" in none_found and 'href="/recordings?per=5"' in none_found
