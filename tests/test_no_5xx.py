@@ -177,7 +177,8 @@ def test_a_500_carries_the_headers_and_a_message(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(policy, "readable_recordings", broken)
+    # The one rule both the API's list and the page's (search, filters, pages) go through.
+    monkeypatch.setattr(policy, "readable", broken)
     for url, kind in [("/api/v1/recordings", "application/json"), ("/recordings", "text/html")]:
         response = quiet.get(url)
         assert response.status_code == 500

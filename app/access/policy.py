@@ -141,19 +141,25 @@ def readable_recordings(session: Session, subject: Subject, limit: int = 200) ->
     """Own and shared recordings, newest first."""
     if not subject.sees_content:
         return []
-    granted = _granted(subject, clips=False)
     query = (
         select(Recording)
-        .where(
-            or_(
-                col(Recording.owner_id) == subject.id,
-                col(Recording.id).in_(select(granted.c.recording_id)),
-            )
-        )
+        .where(readable(subject))
         .order_by(col(Recording.created_at).desc())
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+def readable(subject: Subject) -> Any:
+    """SQL: the recordings the person may see (their own, or reached by a share), for
+    queries that filter, sort and page them further (app.library.finding)."""
+    if not subject.sees_content:
+        return false()
+    granted = _granted(subject, clips=False)
+    return or_(
+        col(Recording.owner_id) == subject.id,
+        col(Recording.id).in_(select(granted.c.recording_id)),
+    )
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import event
+from sqlalchemy import String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, create_engine
 
 from app.core.config import settings
@@ -36,6 +39,29 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # SQLite's own lower() folds ASCII only; searches must find "Ærø" from "ærø" too.
+    dbapi_conn.create_function("vs_lower", 1, _lower, deterministic=True)
+
+
+def _lower(text: object) -> object:
+    return text.lower() if isinstance(text, str) else text
+
+
+class lowered(FunctionElement[str]):
+    """SQL: the text in lower case, Danish letters (æ, ø, å) included, on either database."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(lowered)
+def _lowered(element: lowered, compiler: SQLCompiler, **kw: object) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(lowered, "sqlite")
+def _lowered_sqlite(element: lowered, compiler: SQLCompiler, **kw: object) -> str:
+    return f"vs_lower({compiler.process(element.clauses, **kw)})"
 
 
 def after_commit(session: Session, action: Callable[[], None]) -> None:

@@ -18,6 +18,7 @@ from app.core.errors import NotPermitted
 from app.core.i18n import N_, request_language, translate
 from app.core.templates import render
 from app.feedback.targets import Target
+from app.library import finding as finding_service
 from app.library import service
 from app.library.waiting import waiting_for
 from app.player import view as player_view
@@ -46,15 +47,28 @@ def recordings_page(request: Request, session: SessionDep, subject: CurrentSubje
         raise NotPermitted(
             N_("Your role does not give access to this."), code="account.not_permitted"
         )
-    rows = policy.readable_recordings(session, subject)
-    statuses = service.status_views(
-        session=session, recordings=rows, lang=request_language(request)
+    lang = request_language(request)
+    finding = finding_service.parse(request.query_params)
+    found = finding_service.find(session=session, subject=subject, finding=finding)
+    rows = found.rows
+    statuses = service.status_views(session=session, recordings=rows, lang=lang)
+    # An empty list says what to do first; an empty search offers to clear it.
+    anything = found.total > 0 or (
+        finding.filtered and finding_service.any_readable(session=session, subject=subject)
     )
     return render(
         request,
         "recordings/list.html",
         {
             "recordings": rows,
+            "found": found,
+            "finding": found.finding,
+            "anything": anything,
+            "ignored": [translate(msgid, lang, **params) for msgid, params in finding.ignored],
+            "people": finding_service.people(session=session, subject=subject),
+            "status_words": finding_service.STATUS_WORDS,
+            "sort_words": finding_service.SORT_WORDS,
+            "per_page_choices": finding_service.PER_PAGE_CHOICES,
             "shared": policy.shared_with(session, subject, [r.id for r in rows]),
             "statuses": statuses,
             "busy": sum(1 for view in statuses.values() if view.busy),

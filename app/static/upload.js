@@ -7,6 +7,8 @@ const form = document.getElementById("upload-form");
 const bar = document.getElementById("upload-progress");
 const status = document.getElementById("upload-status");
 const errorBox = document.getElementById("upload-error");
+const fileInput = document.getElementById("file");
+const camera = document.getElementById("camera");
 // The field each refusal is about, when the answer does not name one (pages.py's table).
 let fieldOfError = {};
 
@@ -44,7 +46,7 @@ function fail(message, field) {
 function send(event) {
   if (!form.checkValidity()) return;
   event.preventDefault();
-  const file = form.querySelector("input[type=file]").files[0];
+  const file = fileInput.files[0] || (camera && camera.files[0]);
   const fields = new URLSearchParams();
   new FormData(form).forEach((value, name) => {
     if (typeof value === "string" && name !== "csrf_token") fields.append(name, value);
@@ -67,6 +69,25 @@ function send(event) {
     });
 }
 
+// A video from the camera becomes the upload's file: the file field holds it (and names
+// it), so the form's own check that a file is chosen holds for both ways.
+function useCamera() {
+  document.getElementById("camera-field").hidden = false;
+  camera.addEventListener("change", () => {
+    if (!camera.files.length) return;
+    try {
+      fileInput.files = camera.files;
+    } catch {
+      fileInput.required = false; // an old browser: send() takes the camera's file itself
+    }
+  });
+  fileInput.addEventListener("change", () => {
+    if (fileInput.files.length && camera.files.length && fileInput.files[0] !== camera.files[0]) {
+      camera.value = "";
+    }
+  });
+}
+
 if (form) {
   try {
     fieldOfError = JSON.parse(form.dataset.errorFields || "{}");
@@ -74,4 +95,5 @@ if (form) {
     /* none */
   }
   form.addEventListener("submit", send);
+  if (camera) useCamera();
 }
