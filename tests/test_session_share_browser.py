@@ -1,7 +1,8 @@
 """Issue 19, point 7, in Chromium: the caseworker plans a team session on a clip that is not
 yet shared and shares it on the plan form, reading what the team will see (the hint follows
 the choice of clip or whole recording); a session planned without the share is shared from
-its own page, by keyboard. The team sees the clip at once. Screenshots in
+its own page, by keyboard. The team sees the clip at once. Closing the session asks first.
+Screenshots in
 test-artifacts/share-offer/ at 1366x768 and 390x844, Danish and English."""
 
 from collections.abc import Callable
@@ -126,3 +127,29 @@ def test_share_from_the_session_page_by_keyboard(
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the plan form is {width} px wide on a 390-px phone"
     shot(phone, "plan-form-recording-en-390")
+
+
+def test_closing_the_session_asks_first(
+    api: httpx.Client, media: MediaSet, tab_for: Callable[..., Page], shared_db: str
+) -> None:
+    """Afslut sessionen ends the round and fixes time, question and participants: the page
+    asks before it is sent; No keeps the session as it was."""
+    rid = ready_recording(api, media, seconds=20, title="Samtale med Ida")
+    session_id = plan(api, rid, [user_id("supervisor")])["id"]
+    cw = tab_for("caseworker")
+    cw.goto(f"{shared_db}/sessions/{session_id}")
+    asked: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    close = cw.locator("#close-session")
+    cw.once("dialog", lambda d: answer(d, False))
+    close.click()
+    expect(cw.locator("#session-state")).to_have_text("Planlagt")
+    assert asked and "Afslut sessionen?" in asked[0], asked
+    cw.once("dialog", lambda d: answer(d, True))
+    close.click()
+    expect(cw.locator("#session-state")).to_have_text("Afsluttet")
+    assert len(asked) == 2
