@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.core.timeutil import to_local, utcnow
 from tests.support import ROOT
 from tests.support.accounts import make_team, user_id
-from tests.support.browser import LOCALE, axe_violations, log_in
+from tests.support.browser import axe_page, axe_violations
 from tests.support.clips import cut_clips, make_clip
 from tests.support.factories import ready_recording
 from tests.support.media import MediaSet
@@ -80,18 +80,11 @@ def test_plan_a_team_session_and_share_the_clip_in_one_step(
         expect(member.locator("#waiting")).to_have_count(0)
         member.close()
 
-    # axe on the form with the offer (a context of its own: axe is an inline script).
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale=LOCALE, bypass_csp=True
-    )
-    try:
-        page = context.new_page()
-        log_in(page, shared_db, "caseworker")
+    # axe on the form with the offer (a page of its own: axe is an inline script).
+    with axe_page(browser, shared_db, "caseworker") as page:
         page.goto(f"{shared_db}/sessions/new")
         page.select_option("#media", f"{rid}:{clip}")
         assert axe_violations(page, axe_js) == []
-    finally:
-        context.close()
 
 
 def test_share_from_the_session_page_by_keyboard(
