@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: list[set[str]] = [
     {"app.main", "app.cli", "app.models"},  # puts the application together
+    {"app.demo"},  # the demo content the start command makes, by the services and workers
     {"workers"},  # runs jobs: the media and speech pipeline
     {"app.live"},  # watching a session together: the live channel
     {"app.sessions"},  # sparring sessions: plan, agenda, round, summary, learning points
