@@ -138,6 +138,9 @@ def demo_users(args: argparse.Namespace) -> None:
     from app.core.config import settings
     from app.core.db import session_scope
     from app.demo import content
+    from app.main import register
+
+    register()  # the demo's shares and invitations notify people as the web app's do
 
     logins = settings.resolved_data_dir / DEMO_LOGINS
     with session_scope() as session:
