@@ -27,22 +27,31 @@ CLIP_TITLE = content.CLIP[0]
 
 
 @pytest.fixture(scope="module")
-def kasper(shared_db: str) -> str:
-    """The demo, made on the emptied shared database; Kasper's printed password."""
+def logins(shared_db: str) -> dict[str, str]:
+    """The demo, made on the emptied shared database; the printed passwords by e-mail."""
     with session_scope() as session:
         for user in session.exec(select(User)):
             session.delete(user)
     cli(["demo-users"])
     lines = (settings.resolved_data_dir / "demo-logins.txt").read_text().splitlines()
-    return next(line.split()[2] for line in lines if "kasper@demo.local" in line)
+    return {line.split()[1]: line.split()[2] for line in lines}
+
+
+@pytest.fixture(scope="module")
+def kasper(logins: dict[str, str]) -> str:
+    return logins["kasper@demo.local"]
 
 
 @contextmanager
 def as_kasper(
-    browser: Browser, base: str, password: str, size: tuple[int, int] = (1366, 768)
+    browser: Browser,
+    base: str,
+    password: str,
+    size: tuple[int, int] = (1366, 768),
+    email: str = "kasper@demo.local",
 ) -> Iterator[Page]:
-    """Kasper logged in through the real form; the test fails on a script error. (The context
-    lets axe in, as tests/support/browser.py `axe_page` does.)"""
+    """A demo account (Kasper unless told) logged in through the real form; the test fails
+    on a script error. (The context lets axe in, as tests/support/browser.py `axe_page`.)"""
     context = browser.new_context(
         viewport={"width": size[0], "height": size[1]}, locale=LOCALE, bypass_csp=True
     )
@@ -52,7 +61,7 @@ def as_kasper(
     try:
         tab.goto(f"{base}/login")
         expect(tab.locator("#demo-banner")).to_be_visible()
-        tab.fill("#email", "kasper@demo.local")
+        tab.fill("#email", email)
         tab.fill("#password", password)
         tab.click("form[action='/login'] button[type=submit]")
         tab.wait_for_url(lambda url: "/login" not in url)  # no second factor in demo mode
@@ -62,16 +71,17 @@ def as_kasper(
     assert errors == [], f"script or console errors on the page: {errors}"
 
 
-def open_session(tab: Page, base: str) -> None:
+def open_session(tab: Page, base: str, lang: str = "da") -> None:
     tab.goto(f"{base}/sessions")
     # The planned team session on the clip: its time is the link.
     link = tab.locator("li", has_text=CLIP_TITLE).get_by_role("link").first
     expect(link).to_be_visible()
     link.click()
     tab.wait_for_url(lambda url: "/sessions/" in url)
+    tab.goto(f"{tab.url.split('?')[0]}?lang={lang}")
 
 
-def open_clip(tab: Page, base: str) -> None:
+def open_clip(tab: Page, base: str, lang: str = "da") -> None:
     """A clip shared with a team is found through its notification (the recordings list
     holds recordings; the clip alone is what the team sees)."""
     tab.goto(f"{base}/notifications")
@@ -79,6 +89,7 @@ def open_clip(tab: Page, base: str) -> None:
     expect(link).to_be_visible()
     link.click()
     tab.wait_for_url(lambda url: "/clips/" in url)
+    tab.goto(f"{tab.url.split('?')[0]}?lang={lang}")
 
 
 def test_kasper_finds_the_team_session_and_its_clip(
@@ -116,9 +127,40 @@ def test_demo_pages_screenshots_and_axe(
             tab.goto(f"{shared_db}/sessions?lang={lang}")
             expect(tab.locator("li", has_text=CLIP_TITLE)).to_be_visible()
             tab.screenshot(path=str(SHOTS / f"demo-sessions-{name}.png"))
-            open_session(tab, shared_db)
+            open_session(tab, shared_db, lang)
             assert axe_violations(tab, axe_js) == []  # type: ignore[arg-type]
             tab.screenshot(path=str(SHOTS / f"demo-session-{name}.png"), full_page=True)
-            open_clip(tab, shared_db)
+            open_clip(tab, shared_db, lang)
+            tab.click("#tab-transcript")
+            tab.fill("#transcript-search-input", "mad")
+            tab.press("#transcript-search-input", "Enter")
+            expect(tab.locator("#transcript .search-current")).to_have_count(1)
             assert axe_violations(tab, axe_js) == []  # type: ignore[arg-type]
             tab.screenshot(path=str(SHOTS / f"demo-clip-{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_saras_demo_recording_screenshots(
+    browser: Browser, shared_db: str, logins: dict[str, str], lang: str
+) -> None:
+    """Sara's recording: Søren's feedback on the criteria, the given transcript and where it
+    came from."""
+    email = "sagsbehandler@demo.local"
+    for size in ((1366, 768), (390, 844)):
+        with as_kasper(browser, shared_db, logins[email], size, email=email) as tab:
+            name = f"{lang}-{size[0]}x{size[1]}"
+            tab.goto(f"{shared_db}/recordings?lang={lang}")
+            tab.get_by_role("link", name=content.TITLE).first.click()
+            tab.wait_for_url(lambda url: "/recordings/" in url)
+            tab.goto(f"{tab.url.split('?')[0]}?lang={lang}")
+            expect(tab.locator("#feedback-list > .fb")).to_have_count(len(content.FEEDBACK))
+            given = "demo-optagelsen" if lang == "da" else "demo recording"
+            expect(tab.locator("main")).to_contain_text(given)
+            tab.screenshot(path=str(SHOTS / f"demo-recording-{name}.png"), full_page=True)
+            tab.click("#tab-transcript")
+            # Not "made by a machine": the demo's lines were written by a person.
+            expect(tab.locator("#transcript-panel .hint").first).to_contain_text(given)
+            expect(tab.locator("#transcript .segment")).to_have_count(len(content.LINES))
+            tab.locator("#transcript-panel").screenshot(
+                path=str(SHOTS / f"demo-transcript-{name}.png")
+            )

@@ -89,7 +89,7 @@ FEEDBACK = (
 )
 CLIP = ("Emma fortæller om eftermiddagen", 26.5, 51.0)
 CLIP_REQUEST = "Hvordan tager jeg imod det, Emma fortæller om eftermiddagene?"
-SESSION_QUESTION = "Hvordan kan Sara følge op på det, Emma fortæller om sin lillebror?"
+SESSION_QUESTION = "Hvordan følger jeg op på det, Emma fortæller om sin lillebror?"
 
 
 @dataclass
