@@ -8,13 +8,17 @@ from dataclasses import dataclass
 SECONDS = 58.5  # the video's length
 
 
-@dataclass(frozen=True)
-class Line:
+@dataclass
+class Line:  # not frozen: it is a transcript's HeardSegment (app.transcripts.service)
     start: float
     end: float
     speaker: str  # "caseworker" or "child" (app.transcripts.models.Speaker)
     text: str
-    words: tuple[()] = ()  # given lines carry no word timings
+
+    @property
+    def words(self) -> tuple[()]:
+        """Given lines carry no word timings."""
+        return ()
 
 
 LINES = (
