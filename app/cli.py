@@ -120,33 +120,44 @@ DEMO_LOGINS = "demo-logins.txt"
 DEMO_USERS = [
     ("admin@demo.local", "Demo Administrator", "administrator"),
     ("sagsbehandler@demo.local", "Sara Sagsbehandler", "caseworker"),
+    ("kasper@demo.local", "Kasper Kollega", "caseworker"),
     ("supervisor@demo.local", "Søren Supervisor", "supervisor"),
     ("leder@demo.local", "Lene Leder", "leader"),
 ]
 
 
 def demo_users(args: argparse.Namespace) -> None:
-    """On an empty database, make one demo account per role and turn demo mode on (the
-    only place that does); always print how to log in while demo mode lasts."""
+    """On an empty database, make the demo accounts (one per role, two caseworkers) with
+    the demo content (app.demo: a team, a ready recording with feedback, a clip, a planned
+    team session) and turn demo mode on (the only place that does), all in one
+    transaction; always print how to log in while demo mode lasts."""
     from sqlmodel import select
 
     from app.accounts import demo, service
     from app.accounts.models import Role, User
     from app.core.config import settings
     from app.core.db import session_scope
+    from app.demo import content
+    from app.main import register
+
+    register()  # the demo's shares and invitations notify people as the web app's do
 
     logins = settings.resolved_data_dir / DEMO_LOGINS
     with session_scope() as session:
         empty = session.exec(select(User).limit(1)).first() is None
         if empty:
             lines = []
+            made = {}
             for email, name, role in DEMO_USERS:
                 password = secrets.token_urlsafe(12)
                 user = service.create_user(
                     session=session, email=email, name=name, role=Role(role), password=password
                 )
                 user.demo = True
+                made[email] = user
                 lines.append(f"{role:<14} {email:<28} {password}")
+            session.flush()
+            content.make(session=session, users=made)
             demo.turn_on(session)
             logins.write_text("\n".join(lines) + "\n")
             logins.chmod(0o600)

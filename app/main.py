@@ -77,9 +77,10 @@ async def _lifespan(_app: Any) -> AsyncIterator[None]:
     pdf.renderer.close()  # its processes end with the app
 
 
-def _register() -> None:
+def register() -> None:
     """What features below tell features above them, through registries filled here, in
-    one place (never as a side effect of an import)."""
+    one place (never as a side effect of an import). The start command's demo set-up calls
+    it too: the demo's shares and invitations notify as the web app's do."""
     add_context_hook(notification_pages.unread_badge)  # the count in every page's top bar
     add_context_hook(demo.banner)  # every page says so while the demo accounts exist
     session_events.on_access_changed(default_hub().recheck_room)  # removed: cut off now
@@ -101,7 +102,7 @@ def _register() -> None:
 
 
 def create_app() -> FastAPI:
-    _register()
+    register()
     app = FastAPI(
         lifespan=_lifespan,
         title="Videosparring",

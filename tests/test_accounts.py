@@ -281,7 +281,7 @@ def test_demo_users_are_made_once_and_printed(tmp_path, capsys: pytest.CaptureFi
     finally:
         settings.database_url = previous
     assert "admin@demo.local" in first and "sagsbehandler@demo.local" in first
-    assert first.splitlines()[1:5] == second.splitlines()[1:5]  # same logins, not new ones
+    assert first.splitlines()[1:6] == second.splitlines()[1:6]  # same logins, not new ones
 
 
 def test_pages_and_api_send_protective_headers(db: str, client: TestClient) -> None:

@@ -16,7 +16,9 @@ from sqlmodel import SQLModel
 ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: list[set[str]] = [
-    {"app.main", "app.cli", "app.models"},  # puts the application together
+    {"app.cli"},  # the server's commands (the demo's set-up fills the app's registries)
+    {"app.main", "app.models"},  # puts the application together
+    {"app.demo"},  # the demo content the start command makes, by the services and workers
     {"workers"},  # runs jobs: the media and speech pipeline
     {"app.live"},  # watching a session together: the live channel
     {"app.sessions"},  # sparring sessions: plan, agenda, round, summary, learning points

@@ -138,6 +138,7 @@ def test_readme_start_command_serves_and_prints_demo_logins(tmp_path: Path) -> N
         assert proc.poll() is None, log.read_text()[-3000:]
         printed = log.read_text()
         admin_line = next(ln for ln in printed.splitlines() if "admin@demo.local" in ln)
+        assert "kasper@demo.local" in printed  # the second caseworker, for the team demo
         password = admin_line.split()[-1]
         browser = httpx.Client(base_url=base, follow_redirects=True)
         browser.get("/login")

@@ -307,7 +307,7 @@ def test_demo_mode_until_the_first_administrator(
     logins = {
         line.split()[1]: line.split()[2] for line in out.splitlines() if "@demo.local" in line
     }
-    assert len(logins) == 4
+    assert len(logins) == 5
     demo = open_client()
     answer = post_login(demo, "sagsbehandler@demo.local", logins["sagsbehandler@demo.local"])
     assert answer.headers["location"] == "/"  # no second factor while in demo mode

@@ -64,7 +64,19 @@ def _remove_person(session: Session, user: User) -> list[str]:
 def end_demo(*, session: Session) -> dict[str, list[str]]:
     """The first real administrator is made: the demo accounts go with everything they
     made, and the flag. Returns each removed e-mail address with its recordings' ids."""
-    removed = {user.email: _remove_person(session, user) for user in demo.demo_users(session)}
+    users = demo.demo_users(session)
+    demo_ids = {user.id for user in users}
+    # The demo's teams (all their members demo accounts) go with them.
+    teams = [
+        team
+        for team in accounts.list_teams(session=session)
+        if (members := set(accounts.members_of(session=session, team_id=team.id or 0)))
+        and members <= demo_ids
+    ]
+    removed = {user.email: _remove_person(session, user) for user in users}
+    for team in teams:
+        session.delete(team)
+    session.flush()
     demo.turn_off(session)
     return removed
 

@@ -85,20 +85,27 @@ def _player(
 ) -> player_view.Player:
     """The ready recording's player; its caseworker also gets the clips under the video."""
     own = recording.owner_id == subject.id
-    note = translate(
-        N_("The transcript was made by a machine and may contain errors. Correct it before use.")
-        if own
-        else N_(
-            "The transcript was made by a machine and may contain errors. "
-            "Only the recording's caseworker can correct it."
-        ),
-        lang,
-    )
+    heard = transcript_service.get(session=session, recording_id=recording.id)
+    if heard is not None and heard.model_name == transcript_service.GIVEN:
+        # The demo's transcript was written by a person: it says so instead.
+        note = transcript_service.provenance(heard, lang)
+    else:
+        note = translate(
+            N_(
+                "The transcript was made by a machine and may contain errors. Correct it "
+                "before use."
+            )
+            if own
+            else N_(
+                "The transcript was made by a machine and may contain errors. "
+                "Only the recording's caseworker can correct it."
+            ),
+            lang,
+        )
     everything = request.query_params.get("all") == "1"
     transcript = player_view.recording_transcript(
         session, recording, editable=own, everything=everything, note=note
     )
-    heard = transcript_service.get(session=session, recording_id=recording.id)
     panels = [
         Panel(
             "details",

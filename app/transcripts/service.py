@@ -242,8 +242,21 @@ def model_words(model_name: str) -> str:
     return name if name.lower().startswith("whisper") else f"Whisper {name}"
 
 
+# The model name of a transcript a person gave (the demo's): no speech model heard it.
+GIVEN = "given"
+
+
 def provenance(transcript: Transcript, lang: str) -> str:
     """How and when the transcript was made, in the reader's words."""
+    if transcript.model_name == GIVEN:
+        return translate(
+            N_(
+                "Transcript given with the demo recording (written by a person, not by the "
+                "speech model) on %(date)s."
+            ),
+            lang,
+            date=local_date(transcript.created_at, lang, "long"),
+        )
     return translate(
         N_("Transcribed automatically with the speech model %(model)s (locally) on %(date)s."),
         lang,

@@ -1,0 +1,275 @@
+"""What a new user finds in demo mode: Team Nord, Sara's ready recording of a short talk with
+a child (`samtale.mp4`, spoken by espeak-ng; its transcript is given, never heard by the
+model), shared with Søren, his feedback on the default criteria, a clip shared with the
+team, and a team session planned on it.
+
+Made through the services the product uses (upload, worker steps, transcript, shares,
+feedback, clips, sessions), inside the start command's transaction: if anything fails,
+nothing is kept (the stored files go with the rollback, as an upload's do)."""
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from app.access import actions as access_actions
+from app.access.service import Shared
+from app.accounts import service as accounts
+from app.accounts.models import User
+from app.accounts.subject import Subject
+from app.clips import actions as clip_actions
+from app.clips import cutting
+from app.clips.models import ClipCreate
+from app.core.config import settings
+from app.core.timeutil import utcnow
+from app.criteria import service as criteria
+from app.demo.conversation import LINES
+from app.feedback import service as feedback_service
+from app.feedback.models import FeedbackCreate, FeedbackKind
+from app.feedback.targets import Here, Target
+from app.jobs import service as job_service
+from app.jobs.models import Job
+from app.media.probe import probe
+from app.recordings import service as recording_service
+from app.recordings import storage
+from app.recordings.models import Recording
+from app.recordings.upload import ReceivedUpload
+from app.retention.service import today
+from app.sessions import actions as session_actions
+from app.sessions.models import SessionCreate, SessionKind
+from app.transcripts import service as transcript_service
+from app.transcripts.models import Speaker
+from workers import clips as clip_steps
+from workers import media as media_steps
+
+VIDEO = Path(__file__).with_name("samtale.mp4")
+TEAM = "Team Nord"
+TITLE = "Demo: samtale med Emma om skolen"
+CASE_REFERENCE = "DEMO-001"
+# The model name a given transcript carries (app.transcripts.service.provenance says so).
+GIVEN = transcript_service.GIVEN
+WORKER = "demo"
+
+# Søren's feedback: (kind, start, end, criterion's Danish name, text).
+FEEDBACK = (
+    (
+        FeedbackKind.strength,
+        1.0,
+        5.1,
+        "Kontakt og tryghed",
+        "Fin, rolig velkomst: du siger dit navn og hvor du arbejder, før noget andet.",
+    ),
+    (
+        FeedbackKind.strength,
+        8.7,
+        14.1,
+        "Rammesætning (formål, mandat, rettigheder, grundregler)",
+        "Godt at Emma hører, at hun må holde en pause. Det giver hende kontrol.",
+    ),
+    (
+        FeedbackKind.development_point,
+        27.0,
+        31.1,
+        "Tid, pauser og taletid",
+        "Vent lidt længere efter Emmas svar om idræt, før du skifter emne. "
+        "Spørg fx: Fortæl mere om Ali.",
+    ),
+    (
+        FeedbackKind.question,
+        46.7,
+        50.1,
+        "Respons på bekymrende betroelser",
+        "Hvad tænkte du, da Emma fortalte, at hun laver mad til sin lillebror? "
+        "Hvordan vil du følge op på det?",
+    ),
+)
+CLIP = ("Emma fortæller om eftermiddagen", 26.5, 51.0)
+CLIP_REQUEST = "Hvordan tager jeg imod det, Emma fortæller om eftermiddagene?"
+SESSION_QUESTION = "Hvordan følger jeg op på det, Emma fortæller om sin lillebror?"
+
+
+@dataclass
+class GivenUpload(ReceivedUpload):
+    """The bundled video as if it had been uploaded: a copy in the upload folder."""
+
+    given: Path | None = None
+    given_size: int = 0
+
+    @property
+    def path(self) -> Path | None:
+        return self.given
+
+    @property
+    def size(self) -> int:
+        return self.given_size
+
+    @property
+    def sha256(self) -> str:
+        assert self.given is not None
+        return hashlib.sha256(self.given.read_bytes()).hexdigest()
+
+    def discard(self) -> None:
+        if self.given is not None:
+            self.given.unlink(missing_ok=True)
+
+    def release(self) -> None:
+        pass
+
+
+def _upload(session: Session, sara: Subject) -> Recording:
+    folder = settings.upload_tmp_dir
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
+        copy = Path(part.name)
+    shutil.copyfile(VIDEO, copy)
+    consented_on = today() - timedelta(days=2)
+    upload = GivenUpload(
+        filename=VIDEO.name,
+        fields={
+            "title": TITLE,
+            "case_reference": CASE_REFERENCE,
+            "language": "da",
+            "consent_child": "on",
+            "consent_custody": "on",
+            "consent_date": consented_on.isoformat(),
+            "consent_purpose": "sparring",
+        },
+        given=copy,
+        given_size=copy.stat().st_size,
+    )
+    return recording_service.create_from_upload(session=session, upload=upload, owner=sara)
+
+
+def _make_ready(session: Session, recording: Recording) -> None:
+    """The worker's part, by the worker's own steps, with the given transcript."""
+    rid = recording.id
+    original = storage.file_path(rid, storage.ORIGINAL)
+    info = probe(original)
+    plan, mime = media_steps.plan_rendition(original, info)
+    media_steps.extract_audio(original, storage.file_path(rid, storage.AUDIO), info.duration)
+    playable = storage.ORIGINAL
+    if plan.needs_work:
+        playable = storage.RENDITION
+        media_steps.make_rendition(original, storage.file_path(rid, playable), info, plan)
+    media_steps.make_poster(original, storage.file_path(rid, storage.POSTER), info)
+    job = session.exec(select(Job).where(Job.recording_id == rid)).one()
+    claim = job_service.claim(session=session, job_id=job.id, owner=WORKER)  # type: ignore[arg-type]
+    assert claim is not None
+    transcript_service.replace(
+        session=session, recording_id=rid, language="da", model_name=GIVEN, segments=LINES
+    )
+    transcript = transcript_service.get(session=session, recording_id=rid)
+    assert transcript is not None
+    for segment, line in zip(
+        transcript_service.segments(session=session, transcript=transcript), LINES, strict=True
+    ):
+        segment.speaker = Speaker(line.speaker)
+        session.add(segment)
+    recording_service.set_media(
+        session=session,
+        recording_id=rid,
+        playable_name=playable,
+        playable_mime=mime,
+        poster_name=storage.POSTER,
+    )
+    state = job_service.succeed(session=session, claim=claim)
+    assert state is not None
+    recording_service.follow_job(session=session, state=state)
+    session.flush()
+
+
+def _cut(session: Session, clip_id: int) -> None:
+    """The clip's job, as the worker runs it (workers/clips.py), in this transaction."""
+    job = session.exec(
+        select(Job).where(Job.clip_id == clip_id).order_by(col(Job.id).desc())
+    ).first()
+    assert job is not None and job.id is not None
+    claim = job_service.claim(session=session, job_id=job.id, owner=WORKER)
+    assert claim is not None
+    source = cutting.source_of(session=session, clip_id=clip_id)
+    assert source is not None
+    ext, mime, opts = clip_steps.output_format(source)
+    folder = storage.recording_dir(source.recording_id)
+    clip_file, poster_file = (folder / n for n in cutting.file_names(clip_id, job.id, ext))
+    clip_steps.cut(source, clip_file, opts, lambda stage, fraction: None)
+    media_steps.make_poster(clip_file, poster_file, probe(clip_file))
+    kept = cutting.set_media(
+        session=session,
+        clip_id=clip_id,
+        job_id=job.id,
+        media_name=clip_file.name,
+        media_mime=mime,
+        poster_name=poster_file.name,
+    )
+    assert kept
+    state = job_service.succeed(session=session, claim=claim)
+    assert state is not None
+    cutting.follow_job(session=session, state=state)
+    session.flush()
+
+
+def _criterion_ids(session: Session) -> dict[str, int]:
+    return {version.name_da: c.id for c, version in criteria.catalogue(session=session) if c.id}
+
+
+def make(*, session: Session, users: dict[str, User]) -> None:
+    """The demo content, for the demo accounts just made (by e-mail address)."""
+    sara = Subject.of(users["sagsbehandler@demo.local"])
+    kasper = users["kasper@demo.local"]
+    soren = Subject.of(users["supervisor@demo.local"])
+    team = accounts.create_team(session=session, name=TEAM)
+    assert team.id is not None
+    accounts.set_members(session=session, team=team, user_ids=[sara.id, kasper.id or 0, soren.id])
+    recording = _upload(session, sara)
+    _make_ready(session, recording)
+
+    shared = Shared(recording_id=recording.id, owner_id=sara.id)
+    access_actions.share(session=session, subject=sara, what=shared, user_id=soren.id, team_id=None)
+
+    named = _criterion_ids(session)
+    here = Here(session=session, subject=soren, target=Target.of_recording(recording))
+    for kind, start, end, criterion, text in FEEDBACK:
+        body = FeedbackCreate(
+            kind=kind,
+            start_seconds=start,
+            end_seconds=end,
+            criterion_ids=[named[criterion]] if criterion in named else [],
+            text=text,
+            publish=True,
+        )
+        feedback_service.create(here, body)
+
+    title, start, end = CLIP
+    clip = clip_actions.create(
+        session=session,
+        subject=sara,
+        recording_id=recording.id,
+        body=ClipCreate(
+            title=title, request_text=CLIP_REQUEST, start_seconds=start, end_seconds=end
+        ),
+    )
+    assert clip.id is not None
+    _cut(session, clip.id)
+    clip_shared = Shared(recording_id=recording.id, owner_id=sara.id, clip_id=clip.id)
+    access_actions.share(
+        session=session, subject=sara, what=clip_shared, user_id=None, team_id=team.id
+    )
+
+    starts = (utcnow() + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    session_actions.plan(
+        session=session,
+        subject=soren,
+        body=SessionCreate(
+            kind=SessionKind.team,
+            recording_id=recording.id,
+            clip_id=clip.id,
+            team_id=team.id,
+            starts_at=starts,
+            question=SESSION_QUESTION,
+        ),
+    )
+    session.flush()
