@@ -147,7 +147,7 @@ def test_empty_states_say_why(sqlite_db: str, client_for) -> None:  # type: igno
     nothing = admin.get("/admin/audit", params={"actor": "nobody-at-all@nowhere.test"})
     assert 'id="audit-empty"' in nothing.text and "Ingen poster passer" in nothing.text
     supervisor = client_for("supervisor").get("/recordings")
-    assert "ingen er delt med dig" in supervisor.text
+    assert "Intet er delt med dig endnu" in supervisor.text
 
 
 def test_supervisor_list_says_who_shared_and_when(
