@@ -90,6 +90,14 @@ function follow(next) {
   tick();
 }
 
+// Our own pause: counted only when it makes a pause event (a paused player fires none), or
+// the count would outlive it and swallow the person's next pause.
+function pauseOurs() {
+  if (video.paused) return;
+  ours.pause++;
+  video.pause();
+}
+
 // Apply the correction. Another player's buffering never reaches here: each follows the
 // state, not the others, and a waiting player is simply sought ahead when it resumes.
 function tick() {
@@ -120,10 +128,7 @@ function tick() {
       if (e.name !== "AbortError") ours.play = Math.max(0, ours.play - 1);
     });
   }
-  if (!c.play && !video.paused) {
-    ours.pause++;
-    video.pause();
-  }
+  if (!c.play) pauseOurs();
   clearTimeout(startTimer);
   if (c.startIn !== undefined) startTimer = setTimeout(tick, c.startIn);
 }
@@ -137,8 +142,7 @@ function watchPlayer() {
       return;
     }
     if (presenter === me) {
-      ours.pause++;
-      video.pause();
+      pauseOurs(); // the room starts it; tick() may have paused it already
       send({ type: "play", position: video.currentTime });
     } else if (holding || performance.now() - releasedAt < 1000) tick(); // the form resumed it
     else if (!detached) setDetached(true);
@@ -242,10 +246,7 @@ function hold(on) {
   if (detached) return;
   holding = on;
   if (on) {
-    if (!video.paused) {
-      ours.pause++;
-      video.pause();
-    }
+    pauseOurs();
   } else {
     releasedAt = performance.now();
     tick();
