@@ -21,8 +21,9 @@ from app.jobs.models import CUT_CLIP
 from app.media.probe import MediaError, MediaInfo, probe
 from app.recordings import storage
 from workers import kinds, media
+from workers.failures import PermanentFailure, media_failure
 from workers.kinds import Hold, Progress, Work
-from workers.pipeline import PermanentFailure, _media_failure, poster_or_none, temporary_names
+from workers.pipeline import poster_or_none, temporary_names
 from workers.steps import Step, StepProgress, run_steps
 
 _EVEN_1080 = "scale='trunc(min(iw,iw*1080/ih)/2)*2':'trunc(min(ih,1080)/2)*2'"
@@ -75,7 +76,7 @@ def _cut(run: ClipRun, progress: StepProgress) -> None:
         run.info = probe(run.tmp(run.clip_file))
     except MediaError as exc:
         key = None if exc.kind == "timeout" else "failure.rendition"
-        raise _media_failure(exc, "clip", key) from exc
+        raise media_failure(exc, "clip", key) from exc
     run.tmp(run.clip_file).replace(run.clip_file)
 
 

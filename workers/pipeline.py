@@ -9,7 +9,6 @@ run that is repeated leaves one result.
 
 import errno
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -21,7 +20,6 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import session_scope
-from app.jobs import reasons
 from app.jobs.models import PROCESS_RECORDING
 from app.media.probe import MediaError, MediaInfo, probe
 from app.recordings import service as recording_service
@@ -30,42 +28,12 @@ from app.recordings.models import Recording
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Transcript
 from workers import kinds, media, speech
+from workers.failures import NoSpace, PermanentFailure, media_failure
 from workers.kinds import Hold, Progress, Work
 from workers.media import RenditionPlan
 from workers.steps import Step, StepProgress, run_steps
 
 log = logging.getLogger(__name__)
-
-NO_SPACE = reasons.encode("failure.no_space")
-UNEXPECTED = reasons.encode("failure.unexpected")
-
-
-class PermanentFailure(Exception):
-    """Trying again cannot help (the file itself is broken): fail the job now. `reason` is the
-    stored message key; the exception's text is the technical detail, for the log only."""
-
-    def __init__(self, key: str, detail: str = "", **params: str | int | float) -> None:
-        super().__init__(f"{key}: {detail}" if detail else key)
-        self.reason = reasons.encode(key, **params)
-
-
-class NoSpace(Exception):
-    """The disk is full: the attempt fails with a reason a person can act on; it is retried."""
-
-    def __init__(self) -> None:
-        super().__init__("no space left on the device")
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """A write failed because the disk (or quota) is full: a file, SQLite or PostgreSQL."""
-    for cause in (exc, exc.__cause__, getattr(exc, "orig", None)):
-        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if isinstance(cause, sqlite3.OperationalError) and "disk is full" in str(cause):
-            return True
-        if getattr(cause, "sqlstate", None) == "53100":  # PostgreSQL disk_full
-            return True
-    return isinstance(exc, NoSpace)
 
 
 def _no_hold(session: Session) -> None:
@@ -124,22 +92,6 @@ def poster_or_none(
         log.warning("no poster for %s", what)
         return None
     return poster.name
-
-
-# The reader's message for each kind of media error; the step is named in the log only.
-_MEDIA_KEYS = {
-    "timeout": "failure.timeout",
-    "no_audio": "failure.no_audio",
-    "not_media": "failure.not_media",
-    "corrupt": "failure.corrupt",
-}
-
-
-def _media_failure(exc: MediaError, step: str, key: str | None = None) -> Exception:
-    if exc.kind == "no_space":
-        return NoSpace()
-    log.warning("%s failed (%s): %s", step, exc.kind, exc.detail)
-    return PermanentFailure(key or _MEDIA_KEYS.get(exc.kind, "failure.corrupt"), exc.detail)
 
 
 def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: str = "") -> None:
@@ -210,7 +162,7 @@ def _probe(run: RecordingRun, progress: StepProgress) -> None:
     try:
         run.info = probe(original)
     except MediaError as exc:
-        raise _media_failure(exc, "probe") from exc
+        raise media_failure(exc, "probe") from exc
     run.plan, run.mime = media.plan_rendition(original, run.info)
 
 
@@ -221,7 +173,7 @@ def _audio(run: RecordingRun, progress: StepProgress) -> None:
             run.file(storage.ORIGINAL), run.tmp(audio), run.media_info().duration, progress
         )
     except MediaError as exc:
-        raise _media_failure(exc, "audio") from exc
+        raise media_failure(exc, "audio") from exc
     run.tmp(audio).replace(audio)
     if not run.rendition_plan().needs_work:
         # The original plays as it is: a reader can watch while the words are still coming.
@@ -280,7 +232,7 @@ def _rendition(run: RecordingRun, progress: StepProgress) -> None:
             progress,
         )
     except MediaError as exc:
-        raise _media_failure(
+        raise media_failure(
             exc, "rendition", None if exc.kind == "timeout" else "failure.rendition"
         ) from exc
     run.tmp(rendition).replace(rendition)

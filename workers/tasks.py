@@ -18,10 +18,10 @@ from app.jobs import queue
 from app.jobs import service as job_service
 from app.jobs.models import JobStatus
 from app.jobs.service import Claim, JobState, LeaseLost
-from workers import kinds, pipeline
+from workers import failures, kinds
 
 # The built-in kinds: each module registers its own on import (further ones: `kinds.load`).
-from workers import clips  # noqa: F401  isort: skip
+from workers import clips, pipeline  # noqa: F401  isort: skip
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _follow(session: Session, state: JobState | None) -> JobState | None:
 
 
 def claim_job(job_id: int, owner: str) -> Claim | None:
-    """Take the job (None if another worker holds it); its recording shows it is processing."""
+    """Take the job (None if another worker holds it); its subject shows it is processing."""
     with session_scope() as session:
         taken = job_service.claim(session=session, job_id=job_id, owner=owner)
         if taken is not None:
@@ -128,7 +128,7 @@ def run_job(job_id: int) -> str:
     except LeaseLost:
         log.warning("job %s was taken over by another worker", job_id)
         return "lease-lost"
-    except pipeline.PermanentFailure as exc:
+    except failures.PermanentFailure as exc:
         log.warning("job %s failed for good: %s", job_id, exc)
         with session_scope() as session:
             _follow(session, job_service.fail_now(session=session, claim=claim, reason=exc.reason))
@@ -136,7 +136,7 @@ def run_job(job_id: int) -> str:
     except Exception as exc:
         # The detail is for the log; the job and its recording keep a message key only.
         log.exception("job %s attempt %s failed", job_id, claim.attempt)
-        reason = pipeline.NO_SPACE if pipeline.is_disk_full(exc) else pipeline.UNEXPECTED
+        reason = failures.NO_SPACE if failures.is_disk_full(exc) else failures.UNEXPECTED
         state = _record_failure(claim, reason)
         if state is None:
             return "lease-lost"

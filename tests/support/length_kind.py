@@ -8,7 +8,8 @@ from app.media.probe import probe
 from app.recordings import service as recording_service
 from app.recordings import storage
 from workers import kinds
-from workers.pipeline import PermanentFailure, temporary_names
+from workers.failures import PermanentFailure
+from workers.pipeline import temporary_names
 from workers.steps import Step, StepProgress, run_steps
 
 MEASURE_LENGTH = "measure_length"
