@@ -83,7 +83,7 @@ def test_a_kind_registered_in_its_own_module_runs_in_the_real_worker(
 
 
 def test_a_registered_kind_runs_in_process_and_its_subject_follows(
-    sqlite_db: str, client: TestClient, media: MediaSet
+    db: str, client: TestClient, media: MediaSet
 ) -> None:
     recording_id = ready_recording(client, media, seconds=5)
     job_id = queue_job(recording_id, length_kind.MEASURE_LENGTH)
@@ -105,7 +105,7 @@ def test_a_kind_that_fails_for_good_fails_its_subject(
 
 
 def test_an_unknown_kind_is_refused_clearly_and_left_queued(
-    sqlite_db: str, client: TestClient, media: MediaSet, caplog: pytest.LogCaptureFixture
+    db: str, client: TestClient, media: MediaSet, caplog: pytest.LogCaptureFixture
 ) -> None:
     recording_id = ready_recording(client, media, seconds=5)
     with session_scope() as session:
