@@ -23,7 +23,7 @@ from tests.support.database import migrate
 from tests.support.jobs import Workers, the_job, wait_for  # noqa: F401
 from tests.support.media import FORMATS, MediaSet, run
 from tests.support.recordings import upload
-from workers import media, pipeline
+from workers import failures, media
 from workers.tasks import run_job
 
 
@@ -121,8 +121,8 @@ def test_ffmpeg_run_past_its_deadline_is_killed(
         media.run_ffmpeg(slow_source(60, tmp_path / "out.wav"), duration=10.0)
     assert caught.value.kind == "timeout"
     assert [child.returncode for child in spawned] == [-9]  # SIGKILL: nothing left running
-    reason = pipeline._media_failure(caught.value, "x")
-    assert isinstance(reason, pipeline.PermanentFailure)
+    reason = failures.media_failure(caught.value, "x")
+    assert isinstance(reason, failures.PermanentFailure)
     assert reasons.key_of(reason.reason) == "failure.timeout"
     assert "for lang tid" in (reasons.describe(reason.reason, "da") or "")
 

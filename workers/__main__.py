@@ -7,7 +7,7 @@ from app.core.config import settings
 from app.jobs.queue import huey
 from app.recordings import storage
 from app.recordings.housekeeping import purge_expired
-from workers import speech
+from workers import kinds, speech
 from workers.tasks import recover
 
 log = logging.getLogger("workers")
@@ -36,6 +36,8 @@ def main() -> None:
     except speech.ModelUnavailable as exc:
         # Jobs will fail with this reason and the operator sees it on the recording page.
         log.error("%s", exc)
+    kinds.load(settings.worker_kind_modules.split(","))
+    log.info("job kinds: %s", ", ".join(sorted(kinds.known())))
     log.info("recovered jobs at start: %s", recover())
     stop = threading.Event()
     threading.Thread(target=_reaper, args=(stop,), daemon=True, name="reaper").start()

@@ -1,4 +1,5 @@
-"""One recording's path through the worker: probe, audio, transcript, rendition, poster.
+"""One recording's path through the worker (`process_recording` jobs): the steps probe,
+audio, transcribe, rendition and poster, in order, each with its share of the progress bar.
 
 Each step writes its file under a temporary name of its own claim and renames it when
 done, and every database write of results happens inside a transaction that first makes
@@ -8,10 +9,10 @@ run that is repeated leaves one result.
 
 import errno
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,50 +20,20 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import session_scope
-from app.jobs import reasons
+from app.jobs.models import PROCESS_RECORDING
 from app.media.probe import MediaError, MediaInfo, probe
 from app.recordings import service as recording_service
 from app.recordings import storage
 from app.recordings.models import Recording
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Transcript
-from workers import media, speech
+from workers import kinds, media, speech
+from workers.failures import NoSpace, PermanentFailure, media_failure
+from workers.kinds import Hold, Progress, Work
+from workers.media import RenditionPlan
+from workers.steps import Step, StepProgress, run_steps
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, float], None]
-Hold = Callable[[Session], None]
-
-NO_SPACE = reasons.encode("failure.no_space")
-UNEXPECTED = reasons.encode("failure.unexpected")
-
-
-class PermanentFailure(Exception):
-    """Trying again cannot help (the file itself is broken): fail the job now. `reason` is the
-    stored message key; the exception's text is the technical detail, for the log only."""
-
-    def __init__(self, key: str, detail: str = "", **params: str | int | float) -> None:
-        super().__init__(f"{key}: {detail}" if detail else key)
-        self.reason = reasons.encode(key, **params)
-
-
-class NoSpace(Exception):
-    """The disk is full: the attempt fails with a reason a person can act on; it is retried."""
-
-    def __init__(self) -> None:
-        super().__init__("no space left on the device")
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """A write failed because the disk (or quota) is full: a file, SQLite or PostgreSQL."""
-    for cause in (exc, exc.__cause__, getattr(exc, "orig", None)):
-        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if isinstance(cause, sqlite3.OperationalError) and "disk is full" in str(cause):
-            return True
-        if getattr(cause, "sqlstate", None) == "53100":  # PostgreSQL disk_full
-            return True
-    return isinstance(exc, NoSpace)
 
 
 def _no_hold(session: Session) -> None:
@@ -107,16 +78,13 @@ def poster_or_none(
     info: MediaInfo,
     tmp: Callable[[Path], Path],
     *,
-    at: float,
-    report: Progress,
+    progress: StepProgress,
     what: str,
 ) -> str | None:
-    """Report the poster step and make `poster`: its file name, or None where none could be
-    made (a missing poster does not stop anyone watching; the player shows no still). A full
-    disk is `NoSpace`."""
-    report("poster", at)
+    """Make `poster`: its file name, or None where none could be made (a missing poster does
+    not stop anyone watching; the player shows no still). A full disk is `NoSpace`."""
     try:
-        media.make_poster(source, tmp(poster), info, lambda: report("poster", at))
+        media.make_poster(source, tmp(poster), info, lambda: progress(0.0))
         tmp(poster).replace(poster)
     except MediaError as exc:
         if exc.kind == "no_space":
@@ -124,22 +92,6 @@ def poster_or_none(
         log.warning("no poster for %s", what)
         return None
     return poster.name
-
-
-# The reader's message for each kind of media error; the step is named in the log only.
-_MEDIA_KEYS = {
-    "timeout": "failure.timeout",
-    "no_audio": "failure.no_audio",
-    "not_media": "failure.not_media",
-    "corrupt": "failure.corrupt",
-}
-
-
-def _media_failure(exc: MediaError, step: str, key: str | None = None) -> Exception:
-    if exc.kind == "no_space":
-        return NoSpace()
-    log.warning("%s failed (%s): %s", step, exc.kind, exc.detail)
-    return PermanentFailure(key or _MEDIA_KEYS.get(exc.kind, "failure.corrupt"), exc.detail)
 
 
 def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: str = "") -> None:
@@ -151,7 +103,44 @@ def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: 
             raise PermanentFailure("failure.deleted")
         language = recording.language
     with _temporary_files(storage.recording_dir(recording_id), tag) as tmp:
-        _steps(recording_id, language, report, hold, tmp)
+        run = RecordingRun(recording_id=recording_id, language=language, hold=hold, tmp=tmp)
+        run_steps(STEPS, run, report)
+        _keep_media(run)
+
+
+@dataclass
+class RecordingRun:
+    """One run of the pipeline: what it works on, and what its steps found so far."""
+
+    recording_id: str
+    language: str
+    hold: Hold
+    tmp: Callable[[Path], Path]
+    info: MediaInfo | None = None  # from the probe on
+    plan: RenditionPlan | None = None
+    mime: str = ""
+    poster_name: str | None = None
+
+    def file(self, name: str) -> Path:
+        return storage.file_path(self.recording_id, name)
+
+    @property
+    def needs_rendition(self) -> bool:
+        return self.plan is None or self.plan.needs_work  # before the probe: as if it did
+
+    @property
+    def reencodes_video(self) -> bool:
+        """Transcoding video is costly: it takes a bigger share of the bar."""
+        info, plan = self.info, self.plan
+        return bool(info and plan and plan.needs_work and info.has_video and not plan.copy_video)
+
+    def media_info(self) -> MediaInfo:
+        assert self.info is not None, "the probe runs first"
+        return self.info
+
+    def rendition_plan(self) -> RenditionPlan:
+        assert self.plan is not None, "the probe runs first"
+        return self.plan
 
 
 def _as_they_come(segments: Iterable[Any], every_s: float = 1.0) -> Iterator[list[Any]]:
@@ -168,102 +157,138 @@ def _as_they_come(segments: Iterable[Any], every_s: float = 1.0) -> Iterator[lis
         yield batch
 
 
-def _steps(
-    recording_id: str, language: str, report: Progress, hold: Hold, tmp: Callable[[Path], Path]
-) -> None:
-    original = storage.file_path(recording_id, storage.ORIGINAL)
-    report("probe", 0.0)
+def _probe(run: RecordingRun, progress: StepProgress) -> None:
+    original = run.file(storage.ORIGINAL)
     try:
-        info = probe(original)
+        run.info = probe(original)
     except MediaError as exc:
-        raise _media_failure(exc, "probe") from exc
-    plan, mime = media.plan_rendition(original, info)
-    # Share of the bar per step: transcription dominates; transcoding video is costly too.
-    transcribe_end = 0.70 if plan.needs_work and info.has_video and not plan.copy_video else 0.92
+        raise media_failure(exc, "probe") from exc
+    run.plan, run.mime = media.plan_rendition(original, run.info)
 
-    audio = storage.file_path(recording_id, storage.AUDIO)
-    report("audio", 0.01)
+
+def _audio(run: RecordingRun, progress: StepProgress) -> None:
+    audio = run.file(storage.AUDIO)
     try:
         media.extract_audio(
-            original, tmp(audio), info.duration, lambda f: report("audio", 0.01 + 0.04 * f)
+            run.file(storage.ORIGINAL), run.tmp(audio), run.media_info().duration, progress
         )
     except MediaError as exc:
-        raise _media_failure(exc, "audio") from exc
-    tmp(audio).replace(audio)
-
-    if not plan.needs_work:
+        raise media_failure(exc, "audio") from exc
+    run.tmp(audio).replace(audio)
+    if not run.rendition_plan().needs_work:
         # The original plays as it is: a reader can watch while the words are still coming.
         with session_scope() as session:
-            hold(session)
+            run.hold(session)
             recording_service.set_media(
                 session=session,
-                recording_id=recording_id,
+                recording_id=run.recording_id,
                 playable_name=storage.ORIGINAL,
-                playable_mime=mime,
+                playable_mime=run.mime,
                 poster_name=None,
             )
 
-    report("transcribe", 0.05)
+
+def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
     engine = speech.get_engine(settings)
-    span = transcribe_end - 0.05
 
     def transcript_of(session: Session) -> Transcript:
         """The transcript being written: an earlier attempt's, or a new one."""
         return transcript_service.begin(
-            session=session, recording_id=recording_id, language=language, model_name=engine.name
+            session=session,
+            recording_id=run.recording_id,
+            language=run.language,
+            model_name=engine.name,
         )
 
     with session_scope() as session:
-        hold(session)
+        run.hold(session)
         transcript = transcript_of(session)
         # A job taken over from another worker carries on after its last stored segment;
         # one run again after its transcript was finished hears nothing again.
         heard_all = transcript.complete
         resume_at = transcript_service.heard_until(session=session, transcript=transcript)
-    if not heard_all:
-        heard = engine.transcribe(
-            audio, language, lambda f: report("transcribe", 0.05 + span * f), start_at=resume_at
-        )
-        for batch in _as_they_come(heard):
-            with session_scope() as session:
-                hold(session)
-                transcript_service.append(
-                    session=session, transcript=transcript_of(session), segments=batch
-                )
+    if heard_all:
+        return
+    heard = engine.transcribe(run.file(storage.AUDIO), run.language, progress, start_at=resume_at)
+    for batch in _as_they_come(heard):
         with session_scope() as session:
-            hold(session)
-            transcript_service.finish(session=session, recording_id=recording_id)
-
-    if plan.needs_work:
-        rendition = storage.file_path(recording_id, storage.RENDITION)
-        report("rendition", transcribe_end)
-        try:
-            media.make_rendition(
-                original,
-                tmp(rendition),
-                info,
-                plan,
-                lambda f: report("rendition", transcribe_end + (0.98 - transcribe_end) * f),
+            run.hold(session)
+            transcript_service.append(
+                session=session, transcript=transcript_of(session), segments=batch
             )
-        except MediaError as exc:
-            raise _media_failure(
-                exc, "rendition", None if exc.kind == "timeout" else "failure.rendition"
-            ) from exc
-        tmp(rendition).replace(rendition)
+    with session_scope() as session:
+        run.hold(session)
+        transcript_service.finish(session=session, recording_id=run.recording_id)
 
-    poster = storage.file_path(recording_id, storage.POSTER)
-    poster_name = poster_or_none(
-        original, poster, info, tmp, at=0.98, report=report, what=recording_id
+
+def _rendition(run: RecordingRun, progress: StepProgress) -> None:
+    rendition = run.file(storage.RENDITION)
+    try:
+        media.make_rendition(
+            run.file(storage.ORIGINAL),
+            run.tmp(rendition),
+            run.media_info(),
+            run.rendition_plan(),
+            progress,
+        )
+    except MediaError as exc:
+        raise media_failure(
+            exc, "rendition", None if exc.kind == "timeout" else "failure.rendition"
+        ) from exc
+    run.tmp(rendition).replace(rendition)
+
+
+def _poster(run: RecordingRun, progress: StepProgress) -> None:
+    run.poster_name = poster_or_none(
+        run.file(storage.ORIGINAL),
+        run.file(storage.POSTER),
+        run.media_info(),
+        run.tmp,
+        progress=progress,
+        what=run.recording_id,
     )
 
+
+def _keep_media(run: RecordingRun) -> None:
+    """The files a person plays, once every step is done."""
     with session_scope() as session:
-        hold(session)
-        if session.get(Recording, recording_id) is None:
+        run.hold(session)
+        if session.get(Recording, run.recording_id) is None:
             raise PermanentFailure("failure.deleted")
         recording_service.set_media(
             session=session,
-            recording_id=recording_id,
-            playable_name=storage.RENDITION if plan.needs_work else storage.ORIGINAL,
-            playable_mime=mime,
-            poster_name=poster_name,
+            recording_id=run.recording_id,
+            playable_name=storage.RENDITION
+            if run.rendition_plan().needs_work
+            else storage.ORIGINAL,
+            playable_mime=run.mime,
+            poster_name=run.poster_name,
         )
+
+
+# Shares of the bar: transcription dominates; transcoding video is costly too. A rendition's
+# weight is read after the probe; the original that plays as it is needs none.
+STEPS: list[Step[RecordingRun]] = [
+    Step("probe", 1, _probe),
+    Step("audio", 4, _audio),
+    Step("transcribe", lambda run: 65 if run.reencodes_video else 87, _transcribe),
+    Step(
+        "rendition",
+        lambda run: (28 if run.reencodes_video else 6) if run.needs_rendition else 0,
+        _rendition,
+    ),
+    Step("poster", 2, _poster),
+]
+
+
+def _run_job(work: Work) -> None:
+    # `process` is looked up when the job runs (tests wrap it).
+    process(
+        recording_id=work.claim.recording_id,
+        report=work.report,
+        hold=work.hold,
+        tag=work.claim.tag,
+    )
+
+
+kinds.register(kinds.Kind(PROCESS_RECORDING, run=_run_job, follow=recording_service.follow_job))

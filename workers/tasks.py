@@ -1,7 +1,7 @@
-"""Running a job: claim it, run the pipeline under a lease, record the outcome.
+"""Running a job: claim it, run its kind's runner under a lease, record the outcome.
 
 Plain functions that load by id; tests call them directly. Every change to a job is made
-together with its recording's (`recordings.service.follow_job`) in one transaction.
+together with its subject's (the follower of its kind, `workers.kinds`) in one transaction.
 """
 
 import logging
@@ -12,15 +12,16 @@ import time
 
 from sqlmodel import Session
 
-from app.clips import cutting as clip_cutting
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import queue
 from app.jobs import service as job_service
 from app.jobs.models import JobStatus
 from app.jobs.service import Claim, JobState, LeaseLost
-from app.recordings import service as recording_service
-from workers import clips, pipeline
+from workers import failures, kinds
+
+# The built-in kinds: each module registers its own on import (further ones: `kinds.load`).
+from workers import clips, pipeline  # noqa: F401  isort: skip
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +55,14 @@ class Heartbeat(threading.Thread):
 
 
 def _follow(session: Session, state: JobState | None) -> JobState | None:
-    """The recording (or, for a clip job, the clip) follows its job's change (made in this
-    same transaction)."""
-    if state is not None and state.clip_id is not None:
-        clip_cutting.follow_job(session=session, state=state)
-    elif state is not None:
-        recording_service.follow_job(session=session, state=state)
+    """The job's subject follows its change (made in this same transaction)."""
+    if state is not None:
+        kinds.get(state.kind).follow(session=session, state=state)
     return state
 
 
 def claim_job(job_id: int, owner: str) -> Claim | None:
-    """Take the job (None if another worker holds it); its recording shows it is processing."""
+    """Take the job (None if another worker holds it); its subject shows it is processing."""
     with session_scope() as session:
         taken = job_service.claim(session=session, job_id=job_id, owner=owner)
         if taken is not None:
@@ -76,14 +74,26 @@ def reap_expired() -> list[int]:
     """Jobs whose worker stopped renewing its lease go back to the queue (or fail after
     their last attempt), their recordings with them; returns the ids queued again."""
     with session_scope() as session:
-        states = job_service.reap_expired(session=session)
+        # Another kind's job (a newer worker's) is left to a worker whose subject follows it.
+        states = job_service.reap_expired(session=session, kinds=kinds.known())
         for state in states:
             _follow(session, state)
     return [state.job_id for state in states if state.status == JobStatus.queued]
 
 
 def run_job(job_id: int) -> str:
-    """Claim a job, run its pipeline under a lease, and record the outcome."""
+    """Claim a job, run its kind's runner under a lease, and record the outcome."""
+    with session_scope() as session:
+        kind_name = job_service.kind_of(session=session, job_id=job_id)
+    if kind_name is None:
+        return "not-claimed"
+    try:
+        kind = kinds.get(kind_name)
+    except kinds.UnknownKind as exc:
+        # Left queued, attempts untouched: a worker that knows the kind (a newer release
+        # in a rolling upgrade) takes it.
+        log.error("job %s not taken: %s", job_id, exc)
+        return "unknown-kind"
     claim = claim_job(job_id, worker_id())
     if claim is None:
         return "not-claimed"
@@ -110,14 +120,7 @@ def run_job(job_id: int) -> str:
         job_service.hold(session=session, claim=claim)
 
     try:
-        if claim.clip_id is not None:
-            clips.process(
-                clip_id=claim.clip_id, job_id=job_id, report=report, hold=hold, tag=claim.tag
-            )
-        else:
-            pipeline.process(
-                recording_id=claim.recording_id, report=report, hold=hold, tag=claim.tag
-            )
+        kind.run(kinds.Work(claim=claim, report=report, hold=hold))
         with session_scope() as session:
             if _follow(session, job_service.succeed(session=session, claim=claim)) is None:
                 raise LeaseLost()
@@ -125,7 +128,7 @@ def run_job(job_id: int) -> str:
     except LeaseLost:
         log.warning("job %s was taken over by another worker", job_id)
         return "lease-lost"
-    except pipeline.PermanentFailure as exc:
+    except failures.PermanentFailure as exc:
         log.warning("job %s failed for good: %s", job_id, exc)
         with session_scope() as session:
             _follow(session, job_service.fail_now(session=session, claim=claim, reason=exc.reason))
@@ -133,7 +136,7 @@ def run_job(job_id: int) -> str:
     except Exception as exc:
         # The detail is for the log; the job and its recording keep a message key only.
         log.exception("job %s attempt %s failed", job_id, claim.attempt)
-        reason = pipeline.NO_SPACE if pipeline.is_disk_full(exc) else pipeline.UNEXPECTED
+        reason = failures.NO_SPACE if failures.is_disk_full(exc) else failures.UNEXPECTED
         state = _record_failure(claim, reason)
         if state is None:
             return "lease-lost"

@@ -15,6 +15,7 @@ from app.core.i18n import N_, Tenths
 from app.core.text import free_text
 from app.core.timeutil import utcnow
 from app.jobs import service as job_service
+from app.jobs.models import CUT_CLIP
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
 
@@ -60,7 +61,9 @@ def check_span(recording: Recording, start: float, end: float) -> tuple[float, f
 def _queue_cut(session: Session, clip: Clip) -> None:
     """A new job cuts the clip (again); sent to the queue once committed."""
     assert clip.id is not None
-    job = job_service.create(session=session, recording_id=clip.recording_id, clip_id=clip.id)
+    job = job_service.create(
+        session=session, recording_id=clip.recording_id, kind=CUT_CLIP, clip_id=clip.id
+    )
     cutting.follow_job(session=session, state=job_service.queued_state(job))
     job_id = job.id
     assert job_id is not None

@@ -108,6 +108,9 @@ class _Jobs(BaseSettings):
     unsent_grace_seconds: NonNegativeFloat = 2.0
     requeue_after_seconds: PositiveFloat = 900.0
     worker_threads: PositiveInt = 1
+    # Modules (comma-separated) a worker imports at start, each registering a job kind of
+    # its own (`workers.kinds`); the built-in kinds need none.
+    worker_kind_modules: str = ""
     # One ffmpeg run may take base + per_media_second x the recording's duration; then it
     # is killed and the job fails with a reason (a damaged file must not hold a worker).
     ffmpeg_timeout_base_seconds: PositiveFloat = 120.0

@@ -195,7 +195,7 @@ def _cut(session: Session, clip_id: int) -> None:
     ext, mime, opts = clip_steps.output_format(source)
     folder = storage.recording_dir(source.recording_id)
     clip_file, poster_file = (folder / n for n in cutting.file_names(clip_id, job.id, ext))
-    clip_steps.cut(source, clip_file, opts, lambda stage, fraction: None)
+    clip_steps.cut(source, clip_file, opts, lambda fraction: None)
     media_steps.make_poster(clip_file, poster_file, probe(clip_file))
     kept = cutting.set_media(
         session=session,

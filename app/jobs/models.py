@@ -16,7 +16,8 @@ class JobStatus(StrEnum):
     failed = "failed"
 
 
-# The kinds of work: a new upload's pipeline (audio, transcript, renditions), a clip's file.
+# The built-in kinds of work: a new upload's pipeline (audio, transcript, renditions), a
+# clip's file. The worker maps each kind to what runs it (`workers.kinds`).
 PROCESS_RECORDING = "process_recording"
 CUT_CLIP = "cut_clip"
 

@@ -1,9 +1,9 @@
 """Leases, claims and the reaper: how a job survives a worker that dies.
 
 Each function here writes the job row only; it returns the job's new state, and the caller
-hands that to `recordings.service.follow_job` in the same transaction, so the recording's
-page always shows what its job is doing (for a clip job, `clip_id` set, the clip follows it
-instead).
+hands that to the follower of the job's kind (the worker's `workers.kinds`) in the same
+transaction, so the job's subject (its recording, or for a clip job its clip) always shows
+what its job is doing.
 
 Each claim gets its own random token. Every later change to the job (progress, results,
 success, failure, the reaper's requeue) is one conditional UPDATE that names the token and
@@ -12,6 +12,7 @@ over, or a reaper racing a success, changes nothing.
 """
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from sqlmodel import Session, col, select
 from app.core.config import settings
 from app.core.timeutil import utcnow
 from app.jobs import reasons
-from app.jobs.models import CUT_CLIP, Job, JobStatus
+from app.jobs.models import Job, JobStatus
 
 # What the recording shows while its job waits for a worker after a worker died.
 WAITING = "waiting"
@@ -31,11 +32,12 @@ DIED = reasons.encode("failure.worker_died")
 
 @dataclass(frozen=True)
 class JobState:
-    """A job's state just after a change: what its recording shows follows from it."""
+    """A job's state just after a change: what its subject shows follows from it."""
 
     job_id: int
     recording_id: str
     status: JobStatus
+    kind: str  # whose follower the subject is updated by
     stage: str | None = None
     progress: float | None = None
     reason: str | None = None
@@ -58,6 +60,7 @@ class Claim:
     token: str
     recording_id: str
     attempt: int
+    kind: str
     clip_id: int | None = None
 
     @property
@@ -67,7 +70,9 @@ class Claim:
 
     def now(self, status: JobStatus, **more: Any) -> JobState:
         """The job's state after a change its holder made."""
-        return JobState(self.job_id, self.recording_id, status, clip_id=self.clip_id, **more)
+        return JobState(
+            self.job_id, self.recording_id, status, self.kind, clip_id=self.clip_id, **more
+        )
 
     @property
     def tag(self) -> str:
@@ -75,11 +80,14 @@ class Claim:
         return self.token[:12]
 
 
-def create(*, session: Session, recording_id: str, clip_id: int | None = None) -> Job:
-    """Add a queued job for a recording, or for one of its clips."""
-    job = Job(recording_id=recording_id, max_attempts=settings.job_max_attempts, clip_id=clip_id)
-    if clip_id is not None:
-        job.kind = CUT_CLIP
+def create(*, session: Session, recording_id: str, kind: str, clip_id: int | None = None) -> Job:
+    """Add a queued job of `kind` for a recording, or for one of its clips."""
+    job = Job(
+        recording_id=recording_id,
+        kind=kind,
+        max_attempts=settings.job_max_attempts,
+        clip_id=clip_id,
+    )
     session.add(job)
     session.flush()
     return job
@@ -89,7 +97,11 @@ def queued_state(job: Job) -> JobState:
     """A new job's state: what its recording shows until a worker takes it."""
     assert job.id is not None
     return JobState(
-        job_id=job.id, recording_id=job.recording_id, status=JobStatus.queued, clip_id=job.clip_id
+        job_id=job.id,
+        recording_id=job.recording_id,
+        status=JobStatus.queued,
+        kind=job.kind,
+        clip_id=job.clip_id,
     )
 
 
@@ -103,6 +115,11 @@ def latest(*, session: Session, recording_ids: list[str]) -> dict[str, Job]:
         .order_by(col(Job.id))
     ).all()
     return {job.recording_id: job for job in rows}
+
+
+def kind_of(*, session: Session, job_id: int) -> str | None:
+    """The job's kind (None: no such job); it never changes once the job is made."""
+    return session.exec(select(Job.kind).where(Job.id == job_id)).first()
 
 
 def _held(job_id: int, token: str) -> ColumnElement[bool]:
@@ -143,14 +160,19 @@ def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
             progress=0.0,
             updated_at=now,
         )
-        .returning(col(Job.recording_id), col(Job.attempts), col(Job.clip_id))
+        .returning(col(Job.recording_id), col(Job.attempts), col(Job.kind), col(Job.clip_id))
     )
     row = result.first()
     if row is None:
         return None
-    recording_id, attempt, clip_id = row
+    recording_id, attempt, kind, clip_id = row
     return Claim(
-        job_id=job_id, token=token, recording_id=recording_id, attempt=attempt, clip_id=clip_id
+        job_id=job_id,
+        token=token,
+        recording_id=recording_id,
+        attempt=attempt,
+        kind=kind,
+        clip_id=clip_id,
     )
 
 
@@ -236,18 +258,20 @@ def _end_attempt(
             col(Job.status),
             col(Job.recording_id),
             col(Job.last_error),
+            col(Job.kind),
             col(Job.clip_id),
         )
     )
     row = result.first()
     if row is None:
         return None
-    job_id, status, recording_id, stored_reason, clip_id = row
+    job_id, status, recording_id, stored_reason, kind, clip_id = row
     status = JobStatus(status)
     return JobState(
         job_id=job_id,
         recording_id=recording_id,
         status=status,
+        kind=kind,
         # While it waits the stage says why (a full disk: someone can act before the retry).
         stage=retry_stage if status == JobStatus.queued else None,
         reason=(stored_reason or "")[:1000] or None,
@@ -269,13 +293,16 @@ def fail_now(*, session: Session, claim: Claim, reason: str) -> JobState | None:
     return _end_attempt(session, fence, reason[:1000], retry_stage="retrying", last_attempt=True)
 
 
-def expired(*, session: Session) -> list[tuple[int, str | None]]:
-    """Running jobs whose lease ran out, with the claim each was under."""
-    rows = session.exec(
-        select(Job.id, Job.claim_token).where(
-            Job.status == JobStatus.running, col(Job.lease_expires_at) < utcnow()
-        )
-    ).all()
+def expired(
+    *, session: Session, kinds: Collection[str] | None = None
+) -> list[tuple[int, str | None]]:
+    """Running jobs (of `kinds`, if given) whose lease ran out, with the claim each was under."""
+    query = select(Job.id, Job.claim_token).where(
+        Job.status == JobStatus.running, col(Job.lease_expires_at) < utcnow()
+    )
+    if kinds is not None:
+        query = query.where(col(Job.kind).in_(kinds))
+    rows = session.exec(query).all()
     return [(job_id, token) for job_id, token in rows if job_id is not None]
 
 
@@ -294,11 +321,12 @@ def reap(*, session: Session, job_id: int, token: str | None) -> JobState | None
     )
 
 
-def reap_expired(*, session: Session) -> list[JobState]:
-    """Hand jobs whose lease ran out back to the queue, or fail them after the last attempt."""
+def reap_expired(*, session: Session, kinds: Collection[str] | None = None) -> list[JobState]:
+    """Hand jobs (of `kinds`, if given) whose lease ran out back to the queue, or fail them
+    after the last attempt."""
     states = (
         reap(session=session, job_id=job_id, token=token)
-        for job_id, token in expired(session=session)
+        for job_id, token in expired(session=session, kinds=kinds)
     )
     return [state for state in states if state is not None]
 

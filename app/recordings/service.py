@@ -30,7 +30,7 @@ from app.core.i18n import N_
 from app.core.text import form_field
 from app.core.timeutil import utcnow
 from app.jobs import service as job_service
-from app.jobs.models import JobStatus
+from app.jobs.models import PROCESS_RECORDING, JobStatus
 from app.jobs.service import JobState
 from app.media import probe as media
 from app.recordings import storage
@@ -213,7 +213,7 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: Subje
             recorded_by_id=owner.id,  # type: ignore[arg-type]
         )
     )
-    job = job_service.create(session=session, recording_id=recording.id)
+    job = job_service.create(session=session, recording_id=recording.id, kind=PROCESS_RECORDING)
     job_id = job.id
     assert job_id is not None
 
@@ -271,7 +271,7 @@ def retry(*, session: Session, recording: Recording) -> int:
             N_("Only a recording that could not be processed can be tried again."),
             code="status.not_failed",
         )
-    job = job_service.create(session=session, recording_id=recording.id)
+    job = job_service.create(session=session, recording_id=recording.id, kind=PROCESS_RECORDING)
     follow_job(session=session, state=job_service.queued_state(job))
     assert job.id is not None
     return job.id
