@@ -80,6 +80,18 @@ SEEK_TARGETS = """() => { const v = document.getElementById('player'); window.__
   v.addEventListener('seeking', () => window.__seeks.push(v.currentTime)); }"""
 
 
+# What to say when a player is stuck: its own state and what its live panel shows.
+STATE = """() => { const p = document.getElementById('player');
+  return {time: p.currentTime, paused: p.paused, seeking: p.seeking, ready: p.readyState,
+          panel: document.getElementById('live').className,
+          present: document.getElementById('live-present').innerText,
+          status: document.getElementById('live-status').innerText}; }"""
+
+
+def state_of(tab: Page) -> object:
+    return tab.evaluate(STATE)
+
+
 def test_every_click_on_the_native_seek_bar_reaches_the_room(
     shared_db: str, media: Any, tab_for: Callable[..., Page]
 ) -> None:
@@ -118,8 +130,12 @@ def test_every_click_on_the_native_seek_bar_reaches_the_room(
                 for tab in (presenter, follower)
             ]
             lost.append(f"click {i + 1} to {landed:.2f}: players at {where}")
-            for tab in (presenter, follower):  # on from where the room is
-                tab.wait_for_function(PLAYING, timeout=10_000)
+            try:
+                for tab in (presenter, follower):  # on from where the room is
+                    tab.wait_for_function(PLAYING, timeout=10_000)
+            except PlaywrightTimeoutError:
+                states = [state_of(t) for t in (presenter, follower)]
+                pytest.fail(f"after {lost[-1]} a player stopped: {states}")
 
     # Where on the bar a moment is: two clicks (seeks like the rest) fix the line.
     left, right = box["x"] + 0.25 * box["width"], box["x"] + 0.75 * box["width"]
