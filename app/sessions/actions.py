@@ -3,6 +3,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -108,19 +109,19 @@ def share_with_waiting(session: Session, subject: Subject, sparring: SparringSes
         people = participants(session, sparring)
         return {p.user_id for p in people if not p.sees_media and not p.held}
 
-    def unshared(query: object) -> bool:
-        return session.exec(query).first() is None  # type: ignore[call-overload]
+    def shared_with(condition: Any) -> bool:
+        return session.exec(what.shares().where(condition)).first() is not None
 
     first = waiting()
     left = first
     team = sparring.team_id
-    if left and team is not None and unshared(what.shares().where(Share.team_id == team)):
+    if left and team is not None and not shared_with(Share.team_id == team):
         access_actions.share(
             session=session, subject=subject, what=what, user_id=None, team_id=team
         )
         left = waiting()
     for user_id in sorted(left):
-        if unshared(what.shares().where(Share.user_id == user_id)):
+        if not shared_with(Share.user_id == user_id):
             access_actions.share(
                 session=session, subject=subject, what=what, user_id=user_id, team_id=None
             )
