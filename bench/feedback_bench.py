@@ -100,6 +100,10 @@ def make_recording(args: argparse.Namespace, media: Path) -> str:
     from app.core.timeutil import local_today, utcnow
     from app.criteria import service as criteria
     from app.feedback.models import Feedback, FeedbackCriterion, FeedbackKind
+    from app.media import objects as media_objects
+    from app.media import store as media_store
+    from app.media.models import Variant
+    from app.media.store import object_key
     from app.recordings import storage
     from app.recordings.models import Consent, Recording, RecordingStatus
     from app.transcripts.models import Segment, Transcript
@@ -180,9 +184,14 @@ def make_recording(args: argparse.Namespace, media: Path) -> str:
             )
         )
         recording_id = rec.id
-    target = storage.recording_dir(recording_id)
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(media, target / storage.ORIGINAL)
+    copy = media.with_name(f"{recording_id}.part")
+    shutil.copyfile(media, copy)
+    stored = media_store.current().keep(
+        object_key(recording_id, storage.ORIGINAL), copy, content_type="video/mp4"
+    )
+    with session_scope() as s:
+        media_objects.record(session=s, recording_id=recording_id, variant=Variant.original,
+                             stored=stored, content_type="video/mp4")  # fmt: skip
     return recording_id
 
 

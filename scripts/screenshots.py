@@ -48,7 +48,10 @@ LAYOUT = """() => {
 def seed(base: str, media: MediaSet) -> dict[str, str]:
     """Recordings in each state, a share and a team; their ids by name."""
     from app.accounts import service as accounts
+    from app.core.config import settings
     from app.core.db import session_scope
+    from app.media import store as media_store
+    from app.media.store import object_key
     from app.recordings import storage
 
     api = live_client(base, "caseworker")
@@ -63,7 +66,11 @@ def seed(base: str, media: MediaSet) -> dict[str, str]:
     ready = send(media.encoded(FORMATS[0]), "Samtale med Ida om skolen", "SAG-2026-0142")
     failed = send(media.encoded(FORMATS[5]), "Opfølgende samtale", "SAG-2026-0143")
     # The stored original goes bad before a worker gets to it: its job fails.
-    storage.file_path(failed, storage.ORIGINAL).write_bytes(b"not media any more" * 100)
+    spoilt = settings.upload_tmp_dir / "spoilt.part"
+    spoilt.write_bytes(b"not media any more" * 100)
+    media_store.current().keep(
+        object_key(failed, storage.ORIGINAL), spoilt, content_type="video/mp4"
+    )
     print("jobs:", process_queued_jobs())
     waiting = send(media.encoded(FORMATS[5]), "Samtale med familien", "SAG-2026-0150", "da")
     shared = api.post(f"/api/v1/recordings/{ready}/shares", json={"user_id": user_id("supervisor")})

@@ -5,6 +5,7 @@ clients. What they use, and what tests share besides, lives in tests/support/.""
 from tests.support.environment import DATA, RUN_FOLDER  # first: it sets the app's settings
 
 # isort: split
+import contextlib
 import subprocess
 from collections.abc import Iterator
 
@@ -15,6 +16,7 @@ from app.core.config import settings
 from tests.support.accounts import BASE_USERS, ClientFactory, ClientFor, login, opened_clients
 from tests.support.database import drop_templates, fresh_postgres, restore, using
 from tests.support.media import MediaSet
+from tests.support.s3 import drop_bucket, using_s3
 from tests.support.servers import app_env, serving
 
 # Their own fixtures: `browser`, `page`, `tab_for`, `tabs`, `api`, `axe_js`; `workers`.
@@ -22,6 +24,8 @@ pytest_plugins = ["tests.support.browser", "tests.support.jobs", "tests.support.
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    with contextlib.suppress(Exception):  # this process's bucket, if it made one
+        drop_bucket()
     if not hasattr(session.config, "workerinput"):  # the run's first process, after the others
         drop_templates()
 
@@ -35,7 +39,8 @@ def start_afresh(url: str) -> None:
 
     restore(url)
     throttle.reset("memory://")  # the login counters of this process
-    subprocess.run(["rm", "-rf", str(settings.media_dir), str(settings.upload_tmp_dir)])
+    folders = (settings.media_dir, settings.upload_tmp_dir, settings.work_dir)
+    subprocess.run(["rm", "-rf", *map(str, folders)])
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +65,20 @@ def db(request: pytest.FixtureRequest) -> Iterator[str]:
         start_afresh(url)
         yield request.param
         start_afresh(url)
+
+
+@pytest.fixture(params=["local-sqlite", "s3-postgres"])
+def store_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    """For media tests: once with the media in the data folder and SQLite (the embedded
+    default), once in the S3 server's bucket with PostgreSQL (several machines)."""
+    store, database = request.param.split("-")
+    with contextlib.ExitStack() as stack:
+        if store == "s3":
+            stack.enter_context(using_s3())
+        url = stack.enter_context(using(request.getfixturevalue(f"{database}_url")))
+        start_afresh(url)
+        stack.callback(start_afresh, url)
+        yield request.param
 
 
 @pytest.fixture

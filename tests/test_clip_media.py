@@ -2,9 +2,6 @@
 and its ranges (nothing outside the clip), the transcript cut at word times, the feedback
 that overlaps it; its job beside the recording's."""
 
-import os
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -12,8 +9,10 @@ from sqlmodel import select
 from app.clips.models import Clip
 from app.core.db import session_scope
 from app.jobs.models import Job
-from app.media.probe import probe
+from app.media.models import MediaObject
+from app.media.probe import MediaInfo, probe
 from app.recordings import storage
+from tests.support import stored
 from tests.support.accounts import ClientFor, user_id
 from tests.support.clips import cut_clips, make_clip, share_clip
 from tests.support.factories import Line, Word, make_ready, ready_recording
@@ -24,15 +23,21 @@ from tests.support.sessions import plan
 from workers.media import is_faststart
 
 
-def clip_file(clip_id: int) -> tuple[str, Clip]:
+def the_clip(clip_id: int) -> Clip:
     with session_scope() as session:
         clip = session.get(Clip, clip_id)
         assert clip is not None and clip.media_name is not None
-        return str(storage.file_path(clip.recording_id, clip.media_name)), clip
+        return clip
+
+
+def clip_info(clip: Clip) -> MediaInfo:
+    """What ffprobe finds in the clip's own object, wherever the store keeps it."""
+    with stored.local_file(clip.recording_id, clip.media_name or "") as path:
+        return probe(path)
 
 
 def test_the_job_cuts_the_clip_into_a_file_of_its_own(
-    db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+    store_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
     recording_id = ready_recording(client, media)
     clip_id = make_clip(client, recording_id, 12.5, 22.5)
@@ -43,8 +48,8 @@ def test_the_job_cuts_the_clip_into_a_file_of_its_own(
         1.0,
         10.0,
     )
-    path, clip = clip_file(clip_id)
-    info = probe(storage.file_path(clip.recording_id, clip.media_name or ""))
+    clip = the_clip(clip_id)
+    info = clip_info(clip)
     # A WebM stays WebM (VP8/Opus), as long as the clip, not the recording.
     assert clip.media_mime == "video/webm" and info.video_codec == "vp8"
     assert info.audio_codec == "opus" and info.duration == pytest.approx(10.0, abs=0.15)
@@ -58,8 +63,7 @@ def test_the_job_cuts_the_clip_into_a_file_of_its_own(
     viewer = client_for("supervisor")
     whole = viewer.get(f"/api/v1/clips/{clip_id}/media")
     size = len(whole.content)
-    with open(path, "rb") as fh:
-        assert whole.content == fh.read()  # the clip's file, byte for byte
+    assert whole.content == stored.read(recording_id, clip.media_name or "")  # byte for byte
     assert whole.headers["cache-control"] == "private, no-store"
     # Every range lies inside the clip's file: past its end there is nothing to give.
     part = viewer.get(f"/api/v1/clips/{clip_id}/media", headers={"Range": "bytes=100-199"})
@@ -67,7 +71,7 @@ def test_the_job_cuts_the_clip_into_a_file_of_its_own(
     assert part.headers["content-range"] == f"bytes 100-199/{size}"
     tail = viewer.get(f"/api/v1/clips/{clip_id}/media", headers={"Range": f"bytes={size - 10}-"})
     assert tail.status_code == 206 and tail.content == whole.content[-10:]
-    recording_size = storage.file_path(recording_id, storage.ORIGINAL).stat().st_size
+    recording_size = len(stored.read(recording_id, storage.ORIGINAL))
     assert size < recording_size
     for beyond in (f"bytes={size}-", f"bytes={size}-{recording_size}", "bytes=-0"):
         refused = viewer.get(f"/api/v1/clips/{clip_id}/media", headers={"Range": beyond})
@@ -91,11 +95,12 @@ def test_other_sources_become_h264_aac_mp4_with_faststart(
     make_ready(recording_id, [], playable_mime=mime)
     clip_id = make_clip(client, recording_id, 1.0, 3.0)
     assert cut_clips() == ["succeeded"]
-    path, clip = clip_file(clip_id)
-    info = probe(storage.file_path(recording_id, clip.media_name or ""))
+    clip = the_clip(clip_id)
+    info = clip_info(clip)
     assert (clip.media_mime, info.video_codec, info.audio_codec) == (mime, video, "aac")
     assert info.duration == pytest.approx(2.0, abs=0.15)
-    assert is_faststart(Path(path))
+    with stored.local_file(recording_id, clip.media_name or "") as path:
+        assert is_faststart(path)
 
 
 WORDS = (
@@ -175,22 +180,20 @@ def test_transcript_is_cut_at_word_times_and_feedback_shifted(
 
 
 def test_new_times_cut_again_and_a_deleted_clip_keeps_no_file(
-    db: str, client: TestClient, media: MediaSet
+    store_db: str, client: TestClient, media: MediaSet
 ) -> None:
     recording_id = ready_recording(client, media)
     clip_id = make_clip(client, recording_id, 10.0, 20.0)
     assert cut_clips() == ["succeeded"]
-    old_path, _ = clip_file(clip_id)
+    old_name = the_clip(clip_id).media_name or ""
     changed = client.patch(f"/api/v1/clips/{clip_id}", json={"end_seconds": 14.0})
     assert changed.status_code == 200, changed.text
     assert (changed.json()["status"], changed.json()["duration_seconds"]) == ("queued", 4.0)
     assert client.get(f"/api/v1/clips/{clip_id}/media").json()["code"] == "clip.not_ready"
     assert cut_clips() == ["succeeded"]
-    new_path, clip = clip_file(clip_id)
-    assert new_path != old_path and not os.path.exists(old_path)
-    assert probe(storage.file_path(recording_id, clip.media_name or "")).duration == pytest.approx(
-        4.0, abs=0.15
-    )
+    clip = the_clip(clip_id)
+    assert clip.media_name != old_name and not stored.exists(recording_id, old_name)
+    assert clip_info(clip).duration == pytest.approx(4.0, abs=0.15)
     # Only the words: no new cut.
     assert (
         client.patch(f"/api/v1/clips/{clip_id}", json={"title": "Nyt navn"}).json()["status"]
@@ -199,8 +202,12 @@ def test_new_times_cut_again_and_a_deleted_clip_keeps_no_file(
     doomed = make_clip(client, recording_id, 30.0, 35.0)
     assert client.delete(f"/api/v1/clips/{doomed}").status_code == 204
     assert cut_clips() == ["failed"]  # its job finds no clip, and leaves nothing behind
-    names = sorted(p.name for p in storage.recording_dir(recording_id).iterdir())
-    assert names == sorted([storage.ORIGINAL, clip.media_name, clip.poster_name])
+    assert stored.names(recording_id) == sorted(
+        [storage.ORIGINAL, clip.media_name, clip.poster_name]
+    )
+    with session_scope() as session:  # each object has its row, and only those
+        rows = session.exec(select(MediaObject.key).where(MediaObject.recording_id == recording_id))
+        assert sorted(rows.all()) == stored.keys(recording_id)
     with session_scope() as session:
         kinds = session.exec(select(Job.kind).where(Job.recording_id == recording_id)).all()
     assert sorted(kinds) == ["cut_clip"] * 3 + ["process_recording"]

@@ -16,10 +16,10 @@ from app.demo import content
 from app.demo.conversation import LINES
 from app.feedback.models import Feedback, FeedbackCriterion
 from app.media.probe import probe
-from app.recordings import storage
 from app.recordings.models import Consent, Recording, RecordingStatus
 from app.sessions.models import SessionKind, SparringSession
 from app.transcripts import service as transcript_service
+from tests.support import stored
 
 PASSWORD = "rigtigt-kodeord-123"
 
@@ -82,12 +82,11 @@ def test_the_demo_is_made_on_an_empty_database_and_goes_with_create_admin(
         ]
 
         assert recording.playable_name and recording.poster_name
-        playable = storage.file_path(recording.id, recording.playable_name)
-        info = probe(playable)
+        with stored.local_file(recording.id, recording.playable_name) as playable:
+            info = probe(playable)
         assert info.has_video and info.audio_codec and 55 < info.duration < 62
-        assert storage.file_path(recording.id, recording.poster_name).stat().st_size > 0
-        folder = storage.recording_dir(recording.id)
-        assert folder.is_relative_to(settings.media_dir)
+        assert len(stored.read(recording.id, recording.poster_name)) > 0
+        assert (settings.media_dir / recording.id / recording.playable_name).is_file()
 
         shares = list(session.exec(select(Share).where(Share.recording_id == recording.id)))
         assert any(s.clip_id is None and s.user_id == soren.id for s in shares)
@@ -103,7 +102,8 @@ def test_the_demo_is_made_on_an_empty_database_and_goes_with_create_admin(
 
         clip = session.exec(select(Clip)).one()
         assert clip.status == ClipStatus.ready and clip.media_name
-        clip_info = probe(storage.file_path(recording.id, clip.media_name))
+        with stored.local_file(recording.id, clip.media_name) as clip_file:
+            clip_info = probe(clip_file)
         assert abs(clip_info.duration - (clip.end_seconds - clip.start_seconds)) < 1.5
         assert any(s.clip_id == clip.id and s.team_id == team.id for s in shares)
 
@@ -121,7 +121,7 @@ def test_the_demo_is_made_on_an_empty_database_and_goes_with_create_admin(
     with session_scope() as session:
         assert [u.email for u in session.exec(select(User))] == ["it@kommune.test"]
     assert _counts() == (1, 0, 0, 0, 0, 0, 0)
-    assert not storage.recording_dir(recording_id).exists()
+    assert stored.keys(recording_id) == []
     assert not (settings.resolved_data_dir / "demo-logins.txt").exists()
 
 

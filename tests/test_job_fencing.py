@@ -17,6 +17,7 @@ from app.jobs import service as job_service
 from app.jobs.models import JobStatus
 from app.recordings.models import Recording
 from app.transcripts.models import Segment, Transcript
+from tests.support import stored
 from tests.support.jobs import count, expire_lease, the_job
 from tests.support.media import FORMATS, MediaSet
 from tests.support.recordings import upload
@@ -168,5 +169,5 @@ def test_results_are_written_only_while_the_claim_is_held(
     with pytest.raises(job_service.LeaseLost):
         pipeline.process(recording_id=created["id"], report=report, hold=hold, tag=old.tag)
     assert (count(Transcript), count(Segment)) == (0, 0)
-    leftovers = list((pipeline.storage.recording_dir(created["id"])).glob(".*.tmp"))
-    assert leftovers == []
+    leftovers = list((settings.media_dir / created["id"]).glob(".*.tmp"))
+    assert leftovers == [] and stored.files_under(settings.work_dir) == []

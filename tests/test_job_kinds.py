@@ -15,7 +15,7 @@ from app.media.probe import probe
 from app.recordings import service as recording_service
 from app.recordings import storage
 from app.recordings.models import Recording
-from tests.support import length_kind
+from tests.support import length_kind, stored
 from tests.support.factories import ready_recording
 from tests.support.jobs import Workers, expire_lease, wait_for
 from tests.support.media import MediaSet
@@ -45,7 +45,8 @@ def job(job_id: int) -> Job:
 
 def measured(recording_id: str) -> float:
     """The length the kind should write: what ffprobe says, to a tenth."""
-    return round(probe(storage.file_path(recording_id, storage.ORIGINAL)).duration, 1)
+    with stored.local_file(recording_id, storage.ORIGINAL) as original:
+        return round(probe(original).duration, 1)
 
 
 def recording(recording_id: str) -> Recording:
@@ -97,7 +98,7 @@ def test_a_kind_that_fails_for_good_fails_its_subject(
 ) -> None:
     recording_id = ready_recording(client, media, seconds=5)
     job_id = queue_job(recording_id, length_kind.MEASURE_LENGTH)
-    storage.file_path(recording_id, storage.ORIGINAL).unlink()
+    stored.remove(recording_id, storage.ORIGINAL)
     assert run_job(job_id) == "failed"
     shown = recording(recording_id)
     assert shown.status == "failed" and shown.failure_reason == job(job_id).last_error

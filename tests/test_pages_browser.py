@@ -13,7 +13,7 @@ What runs where:
   URL. Tests in here must therefore tolerate rows made by earlier tests (they look up their
   own recordings by id, never by count).
 - `ready` (module scope) uploads every format in `media.FORMATS` once and makes each
-  ready once with the worker's own media steps (rendition, poster: `make_media_files`) and
+  ready once with the worker's own media steps (rendition, poster: `make_media_now`) and
   the words spoken in it as its transcript; the player, sync, keyboard, correction and
   screenshot tests share them. Whisper's part is tested per format in
   tests/test_upload_formats.py; what plays here is what the worker makes of each format.

@@ -1,5 +1,7 @@
 """Every device format goes from upload to a ready recording with the spoken words."""
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -8,6 +10,7 @@ from app.core.db import session_scope
 from app.media.probe import probe
 from app.recordings import storage
 from app.transcripts.models import Segment, Word
+from tests.support import stored
 from tests.support.jobs import process_queued_jobs
 from tests.support.media import FORMATS, SPEECH_EN, Format, MediaSet
 from tests.support.recordings import upload
@@ -19,9 +22,20 @@ from workers import media as media_tools
 MAX_WER = 0.45
 
 
-@pytest.mark.parametrize("fmt", FORMATS, ids=[f.name for f in FORMATS])
+# Every format with the media in the data folder and SQLite; with the media in the S3
+# bucket and PostgreSQL, the two paths of the pipeline: a rendition made (an MP4 whose index
+# is at the end) and the original played as it is (a WebM).
+CASES = [(fmt, "local-sqlite") for fmt in FORMATS] + [
+    (FORMATS[0], "s3-postgres"),
+    (FORMATS[3], "s3-postgres"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "store_db"), CASES, indirect=["store_db"], ids=[f"{f.name}-{s}" for f, s in CASES]
+)
 def test_format_becomes_ready_with_transcript(
-    fmt: Format, sqlite_db: str, client: TestClient, media: MediaSet
+    fmt: Format, store_db: str, client: TestClient, media: MediaSet, tmp_path: Path
 ) -> None:
     source = media.encoded(fmt)
     response = upload(client, source)
@@ -47,12 +61,13 @@ def test_format_becomes_ready_with_transcript(
     playable = client.get(f"/api/v1/recordings/{created['id']}/media")
     assert playable.status_code == 200
     mime = playable.headers["content-type"]
-    folder = storage.recording_dir(created["id"])
-    playable_path = next(
-        p
-        for p in (folder / storage.RENDITION, folder / storage.ORIGINAL)
-        if p.exists() and p.read_bytes() == playable.content
+    assert playable.content in (
+        stored.read(created["id"], name)
+        for name in (storage.RENDITION, storage.ORIGINAL)
+        if stored.exists(created["id"], name)
     )
+    playable_path = tmp_path / "playable"
+    playable_path.write_bytes(playable.content)
     info = probe(playable_path)
     if fmt.video:
         assert mime == "video/mp4"

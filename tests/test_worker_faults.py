@@ -18,7 +18,6 @@ from app.core.db import get_engine
 from app.jobs import reasons
 from app.jobs.models import JobStatus
 from app.jobs.service import LeaseLost
-from app.recordings import storage
 from tests.support.database import migrate
 from tests.support.jobs import Workers, the_job, wait_for  # noqa: F401
 from tests.support.media import FORMATS, MediaSet, run
@@ -174,7 +173,7 @@ def test_full_disk_fails_the_attempt_with_a_reason_and_leaves_no_temporary_file(
     small_disk: Path, client: TestClient, media: MediaSet
 ) -> None:
     created = upload(client, media.encoded(FORMATS[5])).json()
-    folder = storage.recording_dir(created["id"])
+    folder = settings.media_dir / created["id"]
     assert folder.is_relative_to(small_disk)
     # Room for a little, not for the extracted audio (16 kHz PCM, ~330 KB here).
     fill(small_disk, leave=64 * 1024)

@@ -3,12 +3,11 @@ the recording's playable file into a file of its own (re-encoded: a byte range o
 not a playable clip), and a poster.
 
 WebM stays WebM (VP8/Opus: what the source plays in already); everything else becomes
-H.264/AAC MP4 with faststart (AAC in MP4 for sound alone). Files are written under this
-claim's temporary names and renamed when done; the result is kept only if the job is still
-ours and the newest for the clip.
+H.264/AAC MP4 with faststart (AAC in MP4 for sound alone). Files are made at this claim's
+scratch paths and kept in the media store when done; the result is the clip's only if the
+job is still ours and the newest for the clip (otherwise its objects are deleted).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,11 @@ from app.clips import cutting
 from app.core.db import session_scope
 from app.jobs.models import CUT_CLIP
 from app.media.probe import MediaError, MediaInfo, probe
-from app.recordings import storage
+from app.media.store import Stored
 from workers import kinds, media
 from workers.failures import PermanentFailure, media_failure
 from workers.kinds import Hold, Progress, Work
-from workers.pipeline import poster_or_none, temporary_names
+from workers.pipeline import MediaWork, poster_or_none
 from workers.steps import Step, StepProgress, run_steps
 
 _EVEN_1080 = "scale='trunc(min(iw,iw*1080/ih)/2)*2':'trunc(min(ih,1080)/2)*2'"
@@ -47,10 +46,13 @@ def output_format(source: cutting.Source) -> tuple[str, str, dict[str, Any]]:
     return "mp4", "video/mp4" if source.has_video else "audio/mp4", opts
 
 
-def cut(source: cutting.Source, target: Path, opts: dict[str, Any], progress: StepProgress) -> None:
+def cut(
+    source: cutting.Source, source_path: Path, target: Path, opts: dict[str, Any],
+    progress: StepProgress,
+) -> None:  # fmt: skip
     """Re-encode [start, end]: seeking on the input while transcoding is frame-accurate."""
     length = source.end - source.start
-    src = ffmpeg.input(str(source.path), ss=f"{source.start:.3f}", t=f"{length:.3f}")
+    src = ffmpeg.input(str(source_path), ss=f"{source.start:.3f}", t=f"{length:.3f}")
     streams = [src["v:0"], src["a:0"]] if source.has_video else [src["a:0"]]
     out = ffmpeg.output(*streams, str(target), **opts).overwrite_output()
     media.run_ffmpeg(out, length, progress)
@@ -62,34 +64,39 @@ class ClipRun:
 
     clip_id: int
     source: cutting.Source
+    source_path: Path
     opts: dict[str, Any]
-    tmp: Callable[[Path], Path]
-    clip_file: Path
-    poster_file: Path
+    files: MediaWork
+    clip_name: str
+    poster_name: str
+    mime: str
     info: MediaInfo | None = None  # the cut file's, once cut
-    poster_name: str | None = None
+    clip: Stored | None = None
+    poster: Stored | None = None
 
 
 def _cut(run: ClipRun, progress: StepProgress) -> None:
+    made = run.files.scratch(run.clip_name)
     try:
-        cut(run.source, run.tmp(run.clip_file), run.opts, progress)
-        run.info = probe(run.tmp(run.clip_file))
+        cut(run.source, run.source_path, made, run.opts, progress)
+        run.info = probe(made)
     except MediaError as exc:
         key = None if exc.kind == "timeout" else "failure.rendition"
         raise media_failure(exc, "clip", key) from exc
-    run.tmp(run.clip_file).replace(run.clip_file)
+    run.clip = run.files.keep(run.clip_name, run.mime)
 
 
 def _poster(run: ClipRun, progress: StepProgress) -> None:
-    assert run.info is not None, "the cut runs first"
-    run.poster_name = poster_or_none(
-        run.clip_file,
-        run.poster_file,
+    assert run.info is not None and run.clip is not None, "the cut runs first"
+    made = poster_or_none(
+        run.files.input(run.clip_name),
+        run.files.scratch(run.poster_name),
         run.info,
-        run.tmp,
         progress=progress,
         what=f"clip {run.clip_id}",
     )
+    if made:
+        run.poster = run.files.keep(run.poster_name, "image/png")
 
 
 STEPS: list[Step[ClipRun]] = [Step("cut", 9, _cut), Step("poster", 1, _poster)]
@@ -103,31 +110,35 @@ def process(*, clip_id: int, job_id: int, report: Progress, hold: Hold, tag: str
     if source is None:
         raise PermanentFailure("failure.deleted")
     ext, mime, opts = output_format(source)
-    folder = storage.recording_dir(source.recording_id)
-    clip_file, poster_file = (folder / name for name in cutting.file_names(clip_id, job_id, ext))
+    clip_name, poster_name = cutting.file_names(clip_id, job_id, ext)
     kept = False
-    try:
-        with temporary_names(tag) as tmp:
-            run = ClipRun(clip_id, source, opts, tmp, clip_file, poster_file)
+    # No sweep of other claims' scratch files: the recording's own job may be working.
+    with MediaWork.of(source.recording_id, tag, clean_stale=False) as files:
+        try:
+            try:
+                source_path = files.input(source.playable_name)
+            except FileNotFoundError as exc:
+                raise PermanentFailure("failure.deleted") from exc
+            run = ClipRun(clip_id, source, source_path, opts, files, clip_name, poster_name, mime)
             run_steps(STEPS, run, report)
+            assert run.clip is not None
             with session_scope() as session:
                 hold(session)
                 kept = cutting.set_media(
                     session=session,
                     clip_id=clip_id,
                     job_id=job_id,
-                    media_name=clip_file.name,
+                    media=run.clip,
                     media_mime=mime,
-                    poster_name=run.poster_name,
+                    poster=run.poster,
                 )
             if not kept:
                 with session_scope() as session:
                     if cutting.source_of(session=session, clip_id=clip_id) is None:
                         raise PermanentFailure("failure.deleted")
-    finally:
-        if not kept:  # a newer job's files, or none at all, are the clip's
-            for path in (clip_file, poster_file):
-                path.unlink(missing_ok=True)
+        finally:
+            if not kept:  # a newer job's files, or none at all, are the clip's
+                files.store.delete(files.key(clip_name), files.key(poster_name))
 
 
 def _run_job(work: Work) -> None:

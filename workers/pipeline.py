@@ -1,17 +1,19 @@
 """One recording's path through the worker (`process_recording` jobs): the steps probe,
 audio, transcribe, rendition and poster, in order, each with its share of the progress bar.
 
-Each step writes its file under a temporary name of its own claim and renames it when
-done, and every database write of results happens inside a transaction that first makes
-sure the claim is still held (`hold`), so a worker that lost its job changes nothing and a
-run that is repeated leaves one result.
+Each step makes its file at a scratch path of its own claim and keeps it in the media store
+when done (a rename in the data folder, an upload to a bucket: `MediaWork`), and every
+database write of results happens inside a transaction that first makes sure the claim is
+still held (`hold`), so a worker that lost its job changes nothing and a run that is
+repeated leaves one result. A worker needs no folder shared with the web app: with a
+bucket, what it reads and makes lives in its own `work/` folder while it works.
 """
 
 import errno
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,14 @@ from sqlmodel import Session
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs.models import PROCESS_RECORDING
+from app.media import objects as media_objects
+from app.media import store as media_store
+from app.media.models import Variant
 from app.media.probe import MediaError, MediaInfo, probe
+from app.media.store import LocalStore, MediaStore, Stored, object_key
 from app.recordings import service as recording_service
-from app.recordings import storage
 from app.recordings.models import Recording
+from app.recordings.storage import AUDIO, ORIGINAL, POSTER, RENDITION
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Transcript
 from workers import kinds, media, speech
@@ -41,57 +47,82 @@ def _no_hold(session: Session) -> None:
 
 
 @contextmanager
-def temporary_names(tag: str) -> Iterator[Callable[[Path], Path]]:
-    """This claim's own temporary name for each file (`.audio.wav.<tag>.tmp`), removed when
-    the run ends, whatever became of it; a full disk fails the attempt as `NoSpace`."""
-    made: list[Path] = []
-
-    def tmp(path: Path) -> Path:
-        name = path.with_name(f".{path.name}.{tag}.tmp" if tag else f".{path.name}.tmp")
-        made.append(name)
-        return name
-
+def _no_space_is_permanent() -> Iterator[None]:
     try:
-        yield tmp
+        yield
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise NoSpace() from exc
         raise
-    finally:
-        for path in made:
-            path.unlink(missing_ok=True)
 
 
-@contextmanager
-def _temporary_files(folder: Path, tag: str) -> Iterator[Callable[[Path], Path]]:
-    """`temporary_names`, after removing what is left of earlier claims whose worker died."""
-    for stale in folder.glob(".*.tmp"):
-        if not stale.name.endswith(f".{tag}.tmp"):
-            stale.unlink(missing_ok=True)
-    with temporary_names(tag) as tmp:
-        yield tmp
+class MediaWork:
+    """The media one claim works with, wherever the store keeps them: each object it reads
+    as a local file (the store's own file, or a copy in the worker's `work/` folder, made
+    once per run), and each object it makes at a scratch path of its own until kept.
+
+    Everything local it made is removed when the run ends, whatever became of it; so is what
+    earlier claims of the same recording left in its folder (a worker that died)."""
+
+    def __init__(self, store: MediaStore, recording_id: str, tag: str, stack: ExitStack) -> None:
+        self.store, self.recording_id, self.tag = store, recording_id, tag
+        self._stack = stack
+        self._local: dict[str, Path] = {}
+        self._scratch: list[Path] = []
+
+    @classmethod
+    @contextmanager
+    def of(cls, recording_id: str, tag: str, *, clean_stale: bool = True) -> Iterator["MediaWork"]:
+        store = media_store.current()
+        with ExitStack() as stack, _no_space_is_permanent():
+            work = cls(store, recording_id, tag, stack)
+            if clean_stale and isinstance(store, LocalStore):
+                folder = store.path(object_key(recording_id, ORIGINAL)).parent
+                for stale in folder.glob(".*.tmp"):
+                    if not stale.name.endswith(f".{tag}.tmp"):
+                        stale.unlink(missing_ok=True)
+            try:
+                yield work
+            finally:
+                for path in work._scratch:
+                    path.unlink(missing_ok=True)
+                media_store.clear_scratch(tag)
+
+    def key(self, name: str) -> str:
+        return object_key(self.recording_id, name)
+
+    def input(self, name: str) -> Path:
+        """The object `name` as a local file, for the rest of the run."""
+        if name not in self._local:
+            self._local[name] = self._stack.enter_context(
+                self.store.local_copy(self.key(name), self.tag)
+            )
+        return self._local[name]
+
+    def scratch(self, name: str) -> Path:
+        """Where this run makes the new content of `name`."""
+        path = self.store.scratch(self.key(name), self.tag)
+        self._scratch.append(path)
+        return path
+
+    def keep(self, name: str, content_type: str) -> Stored:
+        """Keep what was made at `scratch(name)` under its key (replacing what was there)."""
+        return self.store.keep(self.key(name), self.scratch(name), content_type=content_type)
 
 
 def poster_or_none(
-    source: Path,
-    poster: Path,
-    info: MediaInfo,
-    tmp: Callable[[Path], Path],
-    *,
-    progress: StepProgress,
-    what: str,
-) -> str | None:
-    """Make `poster`: its file name, or None where none could be made (a missing poster does
-    not stop anyone watching; the player shows no still). A full disk is `NoSpace`."""
+    source: Path, poster: Path, info: MediaInfo, *, progress: StepProgress, what: str
+) -> bool:
+    """Make a still at `poster`: False where none could be made (a missing poster does not
+    stop anyone watching; the player shows no still). A full disk is `NoSpace`."""
     try:
-        media.make_poster(source, tmp(poster), info, lambda: progress(0.0))
-        tmp(poster).replace(poster)
+        media.make_poster(source, poster, info, lambda: progress(0.0))
     except MediaError as exc:
         if exc.kind == "no_space":
             raise NoSpace() from exc
         log.warning("no poster for %s", what)
-        return None
-    return poster.name
+        return False
+    return True
 
 
 def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: str = "") -> None:
@@ -102,8 +133,12 @@ def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: 
         if recording is None:
             raise PermanentFailure("failure.deleted")
         language = recording.language
-    with _temporary_files(storage.recording_dir(recording_id), tag) as tmp:
-        run = RecordingRun(recording_id=recording_id, language=language, hold=hold, tmp=tmp)
+    with MediaWork.of(recording_id, tag) as files:
+        run = RecordingRun(recording_id=recording_id, language=language, hold=hold, files=files)
+        try:
+            run.original()
+        except FileNotFoundError as exc:
+            raise PermanentFailure("failure.deleted") from exc
         run_steps(STEPS, run, report)
         _keep_media(run)
 
@@ -115,14 +150,30 @@ class RecordingRun:
     recording_id: str
     language: str
     hold: Hold
-    tmp: Callable[[Path], Path]
+    files: MediaWork
     info: MediaInfo | None = None  # from the probe on
     plan: RenditionPlan | None = None
     mime: str = ""
     poster_name: str | None = None
 
-    def file(self, name: str) -> Path:
-        return storage.file_path(self.recording_id, name)
+    def original(self) -> Path:
+        return self.files.input(ORIGINAL)
+
+    def keep(self, name: str, variant: Variant, content_type: str) -> None:
+        """Keep a file this run made, and its row, while the job is still ours."""
+        stored = self.files.keep(name, content_type)
+        with session_scope() as session:
+            self.hold(session)
+            if session.get(Recording, self.recording_id) is None:
+                self.files.store.delete(stored.key)
+                raise PermanentFailure("failure.deleted")
+            media_objects.record(
+                session=session,
+                recording_id=self.recording_id,
+                variant=variant,
+                stored=stored,
+                content_type=content_type,
+            )
 
     @property
     def needs_rendition(self) -> bool:
@@ -158,7 +209,7 @@ def _as_they_come(segments: Iterable[Any], every_s: float = 1.0) -> Iterator[lis
 
 
 def _probe(run: RecordingRun, progress: StepProgress) -> None:
-    original = run.file(storage.ORIGINAL)
+    original = run.original()
     try:
         run.info = probe(original)
     except MediaError as exc:
@@ -167,14 +218,13 @@ def _probe(run: RecordingRun, progress: StepProgress) -> None:
 
 
 def _audio(run: RecordingRun, progress: StepProgress) -> None:
-    audio = run.file(storage.AUDIO)
     try:
         media.extract_audio(
-            run.file(storage.ORIGINAL), run.tmp(audio), run.media_info().duration, progress
+            run.original(), run.files.scratch(AUDIO), run.media_info().duration, progress
         )
     except MediaError as exc:
         raise media_failure(exc, "audio") from exc
-    run.tmp(audio).replace(audio)
+    run.keep(AUDIO, Variant.audio, "audio/wav")
     if not run.rendition_plan().needs_work:
         # The original plays as it is: a reader can watch while the words are still coming.
         with session_scope() as session:
@@ -182,7 +232,7 @@ def _audio(run: RecordingRun, progress: StepProgress) -> None:
             recording_service.set_media(
                 session=session,
                 recording_id=run.recording_id,
-                playable_name=storage.ORIGINAL,
+                playable_name=ORIGINAL,
                 playable_mime=run.mime,
                 poster_name=None,
             )
@@ -209,7 +259,8 @@ def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
         resume_at = transcript_service.heard_until(session=session, transcript=transcript)
     if heard_all:
         return
-    heard = engine.transcribe(run.file(storage.AUDIO), run.language, progress, start_at=resume_at)
+    audio = run.files.input(AUDIO)
+    heard = engine.transcribe(audio, run.language, progress, start_at=resume_at)
     for batch in _as_they_come(heard):
         with session_scope() as session:
             run.hold(session)
@@ -222,11 +273,10 @@ def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
 
 
 def _rendition(run: RecordingRun, progress: StepProgress) -> None:
-    rendition = run.file(storage.RENDITION)
     try:
         media.make_rendition(
-            run.file(storage.ORIGINAL),
-            run.tmp(rendition),
+            run.original(),
+            run.files.scratch(RENDITION),
             run.media_info(),
             run.rendition_plan(),
             progress,
@@ -235,18 +285,20 @@ def _rendition(run: RecordingRun, progress: StepProgress) -> None:
         raise media_failure(
             exc, "rendition", None if exc.kind == "timeout" else "failure.rendition"
         ) from exc
-    run.tmp(rendition).replace(rendition)
+    run.keep(RENDITION, Variant.playable, run.mime)
 
 
 def _poster(run: RecordingRun, progress: StepProgress) -> None:
-    run.poster_name = poster_or_none(
-        run.file(storage.ORIGINAL),
-        run.file(storage.POSTER),
+    made = poster_or_none(
+        run.original(),
+        run.files.scratch(POSTER),
         run.media_info(),
-        run.tmp,
         progress=progress,
         what=run.recording_id,
     )
+    if made:
+        run.keep(POSTER, Variant.poster, "image/png")
+        run.poster_name = POSTER
 
 
 def _keep_media(run: RecordingRun) -> None:
@@ -258,12 +310,44 @@ def _keep_media(run: RecordingRun) -> None:
         recording_service.set_media(
             session=session,
             recording_id=run.recording_id,
-            playable_name=storage.RENDITION
-            if run.rendition_plan().needs_work
-            else storage.ORIGINAL,
+            playable_name=RENDITION if run.rendition_plan().needs_work else ORIGINAL,
             playable_mime=run.mime,
             poster_name=run.poster_name,
         )
+
+
+@dataclass(frozen=True)
+class MediaMade:
+    playable_name: str
+    playable_mime: str
+    poster_name: str | None
+
+
+def make_media_now(*, session: Session, recording_id: str, tag: str) -> MediaMade:
+    """The media the steps make (audio, a rendition where the original does not play as it
+    is, a poster) made at once and recorded in the caller's transaction, with no job and no
+    transcription: for the demo content and the tests' ready recordings."""
+    with MediaWork.of(recording_id, tag, clean_stale=False) as files:
+        original = files.input(ORIGINAL)
+        info = probe(original)
+        plan, mime = media.plan_rendition(original, info)
+        made = [(AUDIO, Variant.audio, "audio/wav"), (POSTER, Variant.poster, "image/png")]
+        media.extract_audio(original, files.scratch(AUDIO), info.duration)
+        playable = ORIGINAL
+        if plan.needs_work:
+            playable = RENDITION
+            media.make_rendition(original, files.scratch(RENDITION), info, plan)
+            made.append((RENDITION, Variant.playable, mime))
+        media.make_poster(original, files.scratch(POSTER), info)
+        for name, variant, content_type in made:
+            media_objects.record(
+                session=session,
+                recording_id=recording_id,
+                variant=variant,
+                stored=files.keep(name, content_type),
+                content_type=content_type,
+            )
+    return MediaMade(playable, mime, POSTER)
 
 
 # Shares of the bar: transcription dominates; transcoding video is costly too. A rendition's

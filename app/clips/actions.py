@@ -1,6 +1,5 @@
 """What a person does with clips: check (app.access.policy), change, audit."""
 
-from pathlib import Path
 from typing import Literal
 
 from sqlmodel import Session
@@ -14,7 +13,9 @@ from app.clips import service
 from app.clips.models import Clip, ClipCreate, ClipPublic, ClipStatus, ClipUpdate
 from app.core.errors import NotFound
 from app.core.i18n import N_
-from app.recordings import storage
+from app.media import objects as media_objects
+from app.media.objects import Readable
+from app.media.store import object_key
 
 
 def to_public(clip: Clip) -> ClipPublic:
@@ -83,7 +84,7 @@ def viewed(*, session: Session, subject: Subject, clip_id: int, part: str) -> Cl
 
 def viewed_file(
     session: Session, subject: Subject, clip_id: int, part: Literal["media", "poster"]
-) -> tuple[Path, str]:
+) -> Readable:
     """The clip's own file (never the recording's) once it is cut, with its type."""
     clip = seen(session, subject, clip_id)
     name, mime = (
@@ -97,4 +98,6 @@ def viewed_file(
     else:
         kind, action, detail = Kind.clip(clip_id), Action.view, f"clip {clip_id} poster"
     audit_viewing(session, subject, action, clip.recording_id, kind, detail)
-    return storage.file_path(clip.recording_id, name), mime
+    return media_objects.require(
+        session=session, key=object_key(clip.recording_id, name), content_type=mime
+    )

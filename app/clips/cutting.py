@@ -6,7 +6,6 @@ each file carries its job's id and only the newest job's results are kept.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import exists, update
 from sqlmodel import Session, col, select
@@ -16,7 +15,10 @@ from app.core.db import after_commit
 from app.core.timeutil import utcnow
 from app.jobs.models import Job, JobStatus
 from app.jobs.service import JobState
-from app.recordings import storage
+from app.media import objects as media_objects
+from app.media import store as media_store
+from app.media.models import Variant
+from app.media.store import Stored, object_key
 from app.recordings.models import Recording
 
 _STATUS_OF_JOB = {
@@ -65,7 +67,7 @@ class Source:
     """What the worker cuts a clip from: the recording's playable file."""
 
     recording_id: str
-    path: Path
+    playable_name: str
     mime: str
     has_video: bool
     start: float
@@ -80,7 +82,7 @@ def source_of(*, session: Session, clip_id: int) -> Source | None:
         return None
     return Source(
         recording_id=recording.id,
-        path=storage.file_path(recording.id, recording.playable_name),
+        playable_name=recording.playable_name,
         mime=recording.playable_mime or "video/mp4",
         has_video=recording.has_video,
         start=clip.start_seconds,
@@ -94,12 +96,10 @@ def file_names(clip_id: int, job_id: int, ext: str) -> tuple[str, str]:
 
 
 def remove_files_after_commit(session: Session, recording_id: str, *names: str | None) -> None:
-    def remove() -> None:
-        for name in names:
-            if name:
-                storage.file_path(recording_id, name).unlink(missing_ok=True)
-
-    after_commit(session, remove)
+    """The rows of these objects go now, the objects once that is committed."""
+    keys = [object_key(recording_id, name) for name in names if name]
+    media_objects.forget(session=session, keys=keys)
+    after_commit(session, lambda: media_store.current().delete(*keys))
 
 
 def set_media(
@@ -107,18 +107,26 @@ def set_media(
     session: Session,
     clip_id: int,
     job_id: int,
-    media_name: str,
+    media: Stored,
     media_mime: str,
-    poster_name: str | None,
+    poster: Stored | None,
 ) -> bool:
     """Keep the files this job made, if the clip still exists and the job is its newest;
     the earlier files go once committed. False: nothing kept (the caller removes its files)."""
     clip = session.get(Clip, clip_id)
     if clip is None or not is_current(session=session, clip_id=clip_id, job_id=job_id):
         return False
+    media_name = media.key.partition("/")[2]
+    poster_name = poster.key.partition("/")[2] if poster else None
     # A later attempt of the same job wrote the same names: those stay.
     old = {clip.media_name, clip.poster_name} - {media_name, poster_name}
     remove_files_after_commit(session, clip.recording_id, *old)
+    for stored, variant, mime in ((media, Variant.clip, media_mime),
+                                  (poster, Variant.clip_poster, "image/png")):  # fmt: skip
+        if stored is not None:
+            media_objects.record(session=session, recording_id=clip.recording_id,
+                                 variant=variant, stored=stored, content_type=mime,
+                                 clip_id=clip_id)  # fmt: skip
     clip.media_name, clip.media_mime, clip.poster_name = media_name, media_mime, poster_name
     session.add(clip)
     return True

@@ -32,6 +32,15 @@ class _Storage(BaseSettings):
     database_url: str = ""
     # Empty: Huey's SQLite storage in the data folder; redis://… for several worker machines.
     queue_url: str = ""
+    # Where media objects live: "local" (media/ in the data folder, the embedded default) or
+    # "s3" (an S3-compatible bucket: MinIO, Ceph, StorageGRID, SeaweedFS, a cloud bucket), so
+    # that web and worker machines share no folder. Media always stream through the app.
+    storage: Literal["local", "s3"] = "local"
+    s3_endpoint: str = ""  # empty: the provider's default (AWS)
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
 
     max_upload_bytes: PositiveInt = 4 * GIB
     # How often the web app deletes `.part` files no live upload holds (seconds).
@@ -64,6 +73,23 @@ class _Storage(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.resolved_data_dir / "models"
+
+    @property
+    def work_dir(self) -> Path:
+        """A worker's scratch files while it makes media for object storage (never kept)."""
+        return self.resolved_data_dir / "work"
+
+    @model_validator(mode="after")
+    def _s3_complete(self) -> "_Storage":
+        if self.storage == "s3":
+            missing = [
+                f"SPARRING_S3_{name.upper()}"
+                for name in ("bucket", "access_key", "secret_key")
+                if not getattr(self, f"s3_{name}")
+            ]
+            if missing:
+                raise ValueError(f"SPARRING_STORAGE=s3 needs {', '.join(missing)}")
+        return self
 
 
 class _Speech(BaseSettings):

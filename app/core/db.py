@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import String, event
+from sqlalchemy import BigInteger, Integer, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -16,6 +16,9 @@ from sqlmodel import Session, create_engine
 from app.core.config import settings
 
 log = logging.getLogger(__name__)
+
+# Byte counts past 2 GiB: 64 bits on PostgreSQL; SQLite's INTEGER already holds them.
+BIG_INT = BigInteger().with_variant(Integer(), "sqlite")
 
 _engines: dict[str, Engine] = {}
 

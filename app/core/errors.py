@@ -105,6 +105,10 @@ class InsufficientStorage(VideosparringError, status=507):
     """The disk (or quota) is full: nothing was kept; the operator must make room."""
 
 
+class Unavailable(VideosparringError, status=503):
+    """A service the app needs (the media store) does not answer: nothing was changed."""
+
+
 T = TypeVar("T")
 
 

@@ -35,7 +35,6 @@ from app.jobs import service as job_service
 from app.jobs.models import Job
 from app.media.probe import probe
 from app.recordings import service as recording_service
-from app.recordings import storage
 from app.recordings.models import Recording
 from app.recordings.upload import ReceivedUpload
 from app.retention.service import today
@@ -45,6 +44,7 @@ from app.transcripts import service as transcript_service
 from app.transcripts.models import Speaker
 from workers import clips as clip_steps
 from workers import media as media_steps
+from workers.pipeline import MediaWork, make_media_now
 
 VIDEO = Path(__file__).with_name("samtale.mp4")
 TEAM = "Team Nord"
@@ -147,15 +147,7 @@ def _upload(session: Session, sara: Subject) -> Recording:
 def _make_ready(session: Session, recording: Recording) -> None:
     """The worker's part, by the worker's own steps, with the given transcript."""
     rid = recording.id
-    original = storage.file_path(rid, storage.ORIGINAL)
-    info = probe(original)
-    plan, mime = media_steps.plan_rendition(original, info)
-    media_steps.extract_audio(original, storage.file_path(rid, storage.AUDIO), info.duration)
-    playable = storage.ORIGINAL
-    if plan.needs_work:
-        playable = storage.RENDITION
-        media_steps.make_rendition(original, storage.file_path(rid, playable), info, plan)
-    media_steps.make_poster(original, storage.file_path(rid, storage.POSTER), info)
+    made = make_media_now(session=session, recording_id=rid, tag="demo")
     job = session.exec(select(Job).where(Job.recording_id == rid)).one()
     claim = job_service.claim(session=session, job_id=job.id, owner=WORKER)  # type: ignore[arg-type]
     assert claim is not None
@@ -172,9 +164,9 @@ def _make_ready(session: Session, recording: Recording) -> None:
     recording_service.set_media(
         session=session,
         recording_id=rid,
-        playable_name=playable,
-        playable_mime=mime,
-        poster_name=storage.POSTER,
+        playable_name=made.playable_name,
+        playable_mime=made.playable_mime,
+        poster_name=made.poster_name,
     )
     state = job_service.succeed(session=session, claim=claim)
     assert state is not None
@@ -193,17 +185,21 @@ def _cut(session: Session, clip_id: int) -> None:
     source = cutting.source_of(session=session, clip_id=clip_id)
     assert source is not None
     ext, mime, opts = clip_steps.output_format(source)
-    folder = storage.recording_dir(source.recording_id)
-    clip_file, poster_file = (folder / n for n in cutting.file_names(clip_id, job.id, ext))
-    clip_steps.cut(source, clip_file, opts, lambda fraction: None)
-    media_steps.make_poster(clip_file, poster_file, probe(clip_file))
+    clip_name, poster_name = cutting.file_names(clip_id, job.id, ext)
+    with MediaWork.of(source.recording_id, "demo", clean_stale=False) as files:
+        source_path = files.input(source.playable_name)
+        clip_steps.cut(source, source_path, files.scratch(clip_name), opts, lambda fraction: None)
+        info = probe(files.scratch(clip_name))
+        clip = files.keep(clip_name, mime)
+        media_steps.make_poster(files.input(clip_name), files.scratch(poster_name), info)
+        poster = files.keep(poster_name, "image/png")
     kept = cutting.set_media(
         session=session,
         clip_id=clip_id,
         job_id=job.id,
-        media_name=clip_file.name,
+        media=clip,
         media_mime=mime,
-        poster_name=poster_file.name,
+        poster=poster,
     )
     assert kept
     state = job_service.succeed(session=session, claim=claim)

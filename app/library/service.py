@@ -4,7 +4,6 @@ delete their own."""
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 
 from sqlmodel import Session
@@ -20,8 +19,10 @@ from app.core.timeutil import utcnow
 from app.jobs import reasons
 from app.jobs import service as job_service
 from app.jobs.models import Job
+from app.media import objects as media_objects
+from app.media.objects import Readable
+from app.media.store import object_key
 from app.recordings import service as recording_service
-from app.recordings import storage
 from app.recordings.models import Recording, RecordingStatus
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def delete_owned(*, session: Session, subject: Subject, recording_id: str, reaso
 
 def viewed_file(
     session: Session, subject: Subject, recording_id: str, part: Literal["media", "poster"]
-) -> tuple[Path, str]:
+) -> Readable:
     """The playable file or the poster of a ready recording this person may see, with its
     type; the viewing is audited first (once per viewing: range requests and seeks add none).
     While the worker works, an original that plays as it is can already be watched."""
@@ -57,7 +58,9 @@ def viewed_file(
         audit_viewing(session, subject, Action.playback, recording.id, Kind.media, part)
     else:
         audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, part)
-    return storage.file_path(recording.id, name), mime
+    return media_objects.require(
+        session=session, key=object_key(recording.id, name), content_type=mime
+    )
 
 
 # Status a person understands: the stage in words, how far, how long, what went wrong.

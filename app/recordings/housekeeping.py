@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.core.config import settings
 from app.core.db import after_commit, session_scope
-from app.core.timeutil import utcnow
+from app.media import objects as media_objects
 from app.recordings import service as recording_service
 from app.recordings import storage
 from app.recordings.models import Recording
@@ -69,17 +69,6 @@ def _log_retention_delete(recording_id: str) -> None:
 
 
 def remove_orphans(min_age_seconds: float = 3600) -> list[str]:
-    """Folders in the media store with no recording row (a crash between commit and rm)."""
-    if not settings.media_dir.exists():
-        return []
-    with session_scope() as session:
-        known = set(session.exec(select(Recording.id)).all())
-    removed = []
-    cutoff = utcnow().timestamp() - min_age_seconds
-    for folder in settings.media_dir.iterdir():
-        if folder.name not in known and folder.stat().st_mtime < cutoff:
-            storage.remove_all(folder.name)
-            removed.append(folder.name)
-    if removed:
-        log.warning("removed orphaned media folders: %s", removed)
-    return removed
+    """Objects in the media store with no row (a crash between keeping and commit, a
+    recording deleted while its objects could not go): their keys."""
+    return media_objects.sweep(min_age_seconds)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Json
 from sqlmodel import Field, SQLModel
 
+from app.core.db import BIG_INT
 from app.core.timeutil import utcnow
 
 
@@ -35,7 +36,7 @@ class Recording(RecordingBase, table=True):
     delete_after: date = Field(index=True)
     original_filename: str = Field(max_length=255)
     stored_name: str = Field(max_length=64)
-    size_bytes: int
+    size_bytes: int = Field(sa_type=BIG_INT)  # uploads may pass 2 GiB
     sha256: str = Field(max_length=64, index=True)
     duration_seconds: float
     container: str = Field(max_length=64)

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from app.core.errors import (
     Conflict,
     NotFound,
     NotPermitted,
+    Unavailable,
     UnsupportedMedia,
     VideosparringError,
 )
@@ -32,7 +34,11 @@ from app.core.timeutil import utcnow
 from app.jobs import service as job_service
 from app.jobs.models import PROCESS_RECORDING, JobStatus
 from app.jobs.service import JobState
+from app.media import objects as media_objects
 from app.media import probe as media
+from app.media import store as media_store
+from app.media.models import Variant
+from app.media.store import object_key
 from app.recordings import storage
 from app.recordings.models import Consent, Recording, RecordingCreate, RecordingStatus
 from app.recordings.upload import ReceivedUpload, disk_full, receive_upload
@@ -195,15 +201,37 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: Subje
             "streams": json.dumps(info.streams),
         },
     )
+    store = media_store.current()
     try:
-        storage.store_original(recording.id, upload.path)
-    except BaseException:
+        stored = store.keep(
+            object_key(recording.id, storage.ORIGINAL),
+            upload.path,
+            content_type=original_type(upload.filename),
+            sha256=upload.sha256,
+        )
+    except BaseException as exc:
         upload.discard()
+        if isinstance(exc, media_store.StoreError):
+            log.error("could not store an upload: %s", exc)
+            raise Unavailable(
+                N_(
+                    "The media store cannot be reached just now. Nothing was kept; "
+                    "try again in a moment."
+                ),
+                code="media.unavailable",
+            ) from exc
         raise
     # If anything below or the commit fails, the stored file goes too.
-    on_rollback(session, lambda: storage.remove_all(recording.id))
+    on_rollback(session, lambda: store.delete_prefix(recording.id))
     session.add(recording)
     session.flush()
+    media_objects.record(
+        session=session,
+        recording_id=recording.id,
+        variant=Variant.original,
+        stored=stored,
+        content_type=original_type(upload.filename),
+    )
     session.add(
         Consent(
             recording_id=recording.id,
@@ -260,7 +288,18 @@ def delete(*, session: Session, recording: Recording) -> None:
     recording_id = recording.id
     session.delete(recording)
     session.flush()
-    after_commit(session, lambda: storage.remove_all(recording_id))
+    after_commit(session, lambda: remove_media(recording_id))
+
+
+def remove_media(recording_id: str) -> None:
+    """Every object of a recording, from the store (its rows went with the recording)."""
+    media_store.current().delete_prefix(recording_id)
+
+
+def original_type(filename: str) -> str:
+    """The type an original is kept with (what its name says; played only where it plays
+    as it is, with the type the worker found)."""
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def retry(*, session: Session, recording: Recording) -> int:

@@ -1,4 +1,7 @@
-"""Where a recording's files live: one folder per recording, names the server chose.
+"""An upload on its way in, the names of a recording's objects, and the data folder's modes.
+
+A recording's media are objects in the media store (`app.media.store`) under
+`<recording id>/<name>`, with these names.
 
 Everything in the data folder is for the service's own user only: folders 0700, files 0600
 (the umask, and explicit modes where this module creates them).
@@ -18,7 +21,6 @@ import hashlib
 import logging
 import mmap
 import os
-import shutil
 import stat
 import uuid
 from collections import deque
@@ -98,30 +100,6 @@ def _set_direct(fd: int, on: bool) -> bool:
         return False
     fcntl.fcntl(fd, fcntl.F_SETFL, wanted)
     return True
-
-
-def recording_dir(recording_id: str) -> Path:
-    # Ids are hex from uuid4; checked so that no id can point outside the media folder.
-    if not recording_id.isalnum():
-        raise ValueError("bad recording id")
-    return settings.media_dir / recording_id
-
-
-def file_path(recording_id: str, name: str) -> Path:
-    return recording_dir(recording_id) / name
-
-
-def store_original(recording_id: str, uploaded: Path) -> Path:
-    """Move the finished upload into the recording's folder (a rename, not a copy)."""
-    target_dir = recording_dir(recording_id)
-    target_dir.mkdir(mode=0o700, parents=True, exist_ok=False)
-    target = target_dir / ORIGINAL
-    uploaded.replace(target)
-    return target
-
-
-def remove_all(recording_id: str) -> None:
-    shutil.rmtree(recording_dir(recording_id), ignore_errors=True)
 
 
 def is_disk_full(exc: BaseException) -> bool:

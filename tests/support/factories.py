@@ -13,13 +13,12 @@ from sqlmodel import select
 from app.core.db import session_scope
 from app.jobs import service as job_service
 from app.jobs.models import Job
-from app.media.probe import probe
 from app.recordings import service as recording_service
 from app.recordings import storage
 from app.transcripts import service as transcript_service
 from tests.support.media import MediaSet
 from tests.support.recordings import upload
-from workers import media as media_steps
+from workers.pipeline import MediaMade, make_media_now
 
 
 @dataclass(frozen=True)
@@ -59,31 +58,6 @@ SPOKEN_EN = (
 )
 
 
-@dataclass(frozen=True)
-class MediaFiles:
-    playable_name: str
-    playable_mime: str
-    poster_name: str | None
-
-
-def make_media_files(recording_id: str) -> MediaFiles:
-    """The files the worker makes, by the worker's own ffmpeg steps (workers/media.py): the
-    audio it would hear, a rendition where the original does not play as it is, a poster."""
-    original = storage.file_path(recording_id, storage.ORIGINAL)
-    info = probe(original)
-    plan, mime = media_steps.plan_rendition(original, info)
-    media_steps.extract_audio(
-        original, storage.file_path(recording_id, storage.AUDIO), info.duration
-    )
-    playable = storage.ORIGINAL
-    if plan.needs_work:
-        playable = storage.RENDITION
-        target = storage.file_path(recording_id, playable)
-        media_steps.make_rendition(original, target, info, plan)
-    media_steps.make_poster(original, storage.file_path(recording_id, storage.POSTER), info)
-    return MediaFiles(playable, mime, storage.POSTER)
-
-
 def make_ready(
     recording_id: str,
     lines: Sequence[Line] = CONVERSATION,
@@ -94,14 +68,14 @@ def make_ready(
     """Finish the recording's job as the worker would: transcript, media, job, status. The
     original is what plays: give its type where it is not a WebM (the worker copies an
     original that browsers play as it is, e.g. a faststart H.264/AAC MP4). With
-    `media_files` the worker's files are made too (`make_media_files`): any format, and
+    `media_files` the worker's files are made too (`make_media_now`): any format, and
     the poster, rendition and audio routes have what they serve."""
-    made = (
-        make_media_files(recording_id)
-        if media_files
-        else MediaFiles(storage.ORIGINAL, playable_mime, None)
-    )
     with session_scope() as session:
+        made = (
+            make_media_now(session=session, recording_id=recording_id, tag="factory")
+            if media_files
+            else MediaMade(storage.ORIGINAL, playable_mime, None)
+        )
         job = session.exec(select(Job).where(Job.recording_id == recording_id)).one()
         claim = job_service.claim(session=session, job_id=job.id, owner="factory")  # type: ignore[arg-type]
         assert claim is not None, "the recording's job is already taken"

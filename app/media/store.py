@@ -1,0 +1,357 @@
+"""Where media objects live, behind one interface: the data folder's `media/` (the embedded
+default) or an S3-compatible bucket (`SPARRING_STORAGE=s3`), so that web and worker machines
+need not share a folder.
+
+A key is `<recording id>/<name>`, both chosen by the server. New objects are made as local
+files first (`scratch`: beside their final place for the folder, so keeping one is a rename;
+in the worker's own `work/` folder for a bucket) and then kept under their key. Readers get
+byte ranges; a worker that needs a whole object as a file gets a local copy for as long as
+it works on it (`local_copy`). No URL to the bucket ever leaves the server: media stream
+through the app, where access is checked and the viewing audited on every request.
+"""
+
+import hashlib
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from app.core.config import settings
+
+READ_CHUNK = 256 * 1024
+HASH_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a kept object is: its key, its length and its SHA-256 (hex)."""
+
+    key: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An object as a listing shows it (for the sweep and the move)."""
+
+    key: str
+    size: int
+    modified: datetime
+
+
+class StoreError(RuntimeError):
+    """The store could not do what was asked (unreachable, refused, out of space)."""
+
+
+def object_key(recording_id: str, name: str) -> str:
+    # Ids are hex from uuid4 and names the server's own: no key can point outside its folder.
+    if not recording_id.isalnum() or not name or "/" in name or name.startswith(".."):
+        raise ValueError("bad media key")
+    return f"{recording_id}/{name}"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class MediaStore(Protocol):
+    kind: str
+
+    def scratch(self, key: str, tag: str) -> Path:
+        """A local path to make the object's new content at, before `keep`."""
+        ...
+
+    def keep(self, key: str, path: Path, *, content_type: str, sha256: str = "") -> Stored:
+        """Store the file at `path` under `key` (replacing what was there); the file is
+        used up (renamed or uploaded and removed). `sha256` where the caller already knows it."""
+        ...
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The bytes from `start` to `end` (inclusive; None: to the end), in chunks."""
+        ...
+
+    def local_copy(self, key: str, tag: str) -> Any:
+        """A context manager giving a local file with the object's bytes while it is open."""
+        ...
+
+    def stat(self, key: str) -> int | None:
+        """The object's length, or None if there is none under the key."""
+        ...
+
+    def delete(self, *keys: str) -> None: ...
+
+    def delete_prefix(self, prefix: str) -> None: ...
+
+    def list(self, prefix: str = "") -> Iterator[Listed]: ...
+
+
+class LocalStore:
+    """The data folder's `media/`: one folder per recording, files 0600 in folders 0700."""
+
+    kind = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        recording_id, _, name = key.partition("/")
+        return self.root / object_key(recording_id, name)
+
+    def scratch(self, key: str, tag: str) -> Path:
+        final = self.path(key)
+        final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Hidden, and named by the claim that writes it: see workers.pipeline.
+        return final.with_name(f".{final.name}.{tag}.tmp" if tag else f".{final.name}.tmp")
+
+    def keep(self, key: str, path: Path, *, content_type: str, sha256: str = "") -> Stored:
+        final = self.path(key)
+        final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        digest = sha256 or file_sha256(path)
+        size = path.stat().st_size
+        path.replace(final)
+        return Stored(key, size, digest)
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        file = self.path(key).open("rb")  # opened now: a missing file fails here, not later
+        return self._chunks(file, start, end)
+
+    @staticmethod
+    def _chunks(file: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
+        with file:
+            file.seek(start)
+            left = None if end is None else end - start + 1
+            while left is None or left > 0:
+                chunk = file.read(READ_CHUNK if left is None else min(READ_CHUNK, left))
+                if not chunk:
+                    return
+                if left is not None:
+                    left -= len(chunk)
+                yield chunk
+
+    @contextmanager
+    def local_copy(self, key: str, tag: str) -> Iterator[Path]:
+        path = self.path(key)  # already a local file
+        if not path.is_file():
+            raise FileNotFoundError(key)
+        yield path
+
+    def stat(self, key: str) -> int | None:
+        try:
+            return self.path(key).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def delete(self, *keys: str) -> None:
+        for key in keys:
+            self.path(key).unlink(missing_ok=True)
+
+    def delete_prefix(self, prefix: str) -> None:
+        recording_id = prefix.rstrip("/")
+        if not recording_id.isalnum():
+            raise ValueError("bad media prefix")
+        shutil.rmtree(self.root / recording_id, ignore_errors=True)
+
+    def list(self, prefix: str = "") -> Iterator[Listed]:
+        if not self.root.exists():
+            return
+        head, slash, _ = prefix.partition("/")
+        folders = [self.root / head] if slash else sorted(self.root.iterdir())
+        for folder in folders:
+            if not folder.is_dir():
+                continue
+            for file in sorted(folder.iterdir()):
+                key = f"{folder.name}/{file.name}"
+                try:
+                    st = file.stat()
+                except FileNotFoundError:
+                    continue
+                if key.startswith(prefix):
+                    yield Listed(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+
+
+class S3Store:
+    """An S3-compatible bucket, through boto3. The worker makes new objects in its own
+    `work/` folder and uploads them; it downloads what it works on there, and removes both."""
+
+    kind = "s3"
+
+    def __init__(
+        self, *, endpoint: str, bucket: str, region: str, access_key: str, secret_key: str
+    ) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint or None,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=Config(
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 3, "mode": "standard"},
+                max_pool_connections=32,
+                connect_timeout=5,
+                read_timeout=60,
+            ),
+        )
+
+    def _call(self, operation: str, **params: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, operation)(Bucket=self.bucket, **params)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") in ("NoSuchKey", "404", "NotFound"):
+                raise FileNotFoundError(params.get("Key", "")) from exc
+            raise StoreError(f"{operation}: {error.get('Code')}: {error.get('Message')}") from exc
+        except BotoCoreError as exc:
+            raise StoreError(f"{operation}: {exc}") from exc
+
+    def scratch(self, key: str, tag: str) -> Path:
+        recording_id, _, name = key.partition("/")
+        folder = settings.work_dir / (tag or "untagged") / recording_id
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder / object_key(recording_id, name).partition("/")[2]
+
+    def keep(self, key: str, path: Path, *, content_type: str, sha256: str = "") -> Stored:
+        from boto3.s3.transfer import TransferConfig
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        digest = sha256 or file_sha256(path)
+        size = path.stat().st_size
+        try:
+            self.client.upload_file(
+                str(path),
+                self.bucket,
+                key,
+                ExtraArgs={"ContentType": content_type, "Metadata": {"sha256": digest}},
+                Config=TransferConfig(multipart_chunksize=16 * 1024 * 1024, max_concurrency=4),
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StoreError(f"upload of {key}: {exc}") from exc
+        path.unlink(missing_ok=True)
+        return Stored(key, size, digest)
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        wanted = f"bytes={start}-{'' if end is None else end}"
+        # Asked now: an unreachable store or a missing object fails here, before a response.
+        body = self._call("get_object", Key=key, Range=wanted)["Body"]
+        return self._chunks(body)
+
+    @staticmethod
+    def _chunks(body: Any) -> Iterator[bytes]:
+        try:
+            yield from body.iter_chunks(READ_CHUNK)
+        finally:
+            body.close()
+
+    @contextmanager
+    def local_copy(self, key: str, tag: str) -> Iterator[Path]:
+        recording_id, _, name = key.partition("/")
+        folder = settings.work_dir / (tag or "untagged") / f"in-{uuid.uuid4().hex}"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / name
+        try:
+            try:
+                self.client.download_file(self.bucket, key, str(path))
+            except Exception as exc:  # boto3's transfer wraps the client's errors
+                if "404" in str(exc) or "Not Found" in str(exc):
+                    raise FileNotFoundError(key) from exc
+                raise StoreError(f"download of {key}: {exc}") from exc
+            yield path
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def stat(self, key: str) -> int | None:
+        try:
+            return int(self._call("head_object", Key=key)["ContentLength"])
+        except FileNotFoundError:
+            return None
+
+    def delete(self, *keys: str) -> None:
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            if batch:
+                self._call("delete_objects", Delete={"Objects": batch, "Quiet": True})
+
+    def delete_prefix(self, prefix: str) -> None:
+        if not prefix.rstrip("/").isalnum():
+            raise ValueError("bad media prefix")
+        self.delete(*(listed.key for listed in self.list(prefix)))
+
+    def list(self, prefix: str = "") -> Iterator[Listed]:
+        token: dict[str, str] = {}
+        while True:
+            page = self._call("list_objects_v2", Prefix=prefix, **token)
+            for item in page.get("Contents", []):
+                yield Listed(item["Key"], int(item["Size"]), item["LastModified"])
+            if not page.get("IsTruncated"):
+                return
+            token = {"ContinuationToken": page["NextContinuationToken"]}
+
+
+_lock = threading.Lock()
+_stores: dict[tuple[str, ...], MediaStore] = {}
+
+
+def current() -> MediaStore:
+    """The store the settings name (one per process and settings: boto3's client is safe to
+    share between threads)."""
+    config = (
+        settings.storage,
+        str(settings.media_dir) if settings.storage == "local" else settings.s3_endpoint,
+        settings.s3_bucket,
+        settings.s3_region,
+        settings.s3_access_key,
+        settings.s3_secret_key,
+    )
+    with _lock:
+        store = _stores.get(config)
+        if store is None:
+            store = _stores[config] = open_store(settings.storage)
+        return store
+
+
+def open_store(kind: str, **s3: str) -> MediaStore:
+    """A store of the given kind; for S3 from the settings, or from `s3` where given."""
+    if kind == "local":
+        return LocalStore(settings.media_dir)
+    return S3Store(
+        endpoint=s3.get("endpoint", settings.s3_endpoint),
+        bucket=s3.get("bucket", settings.s3_bucket),
+        region=s3.get("region", settings.s3_region),
+        access_key=s3.get("access_key", settings.s3_access_key),
+        secret_key=s3.get("secret_key", settings.s3_secret_key),
+    )
+
+
+def clear_scratch(tag: str) -> None:
+    """Remove what one claim made in the worker's `work/` folder."""
+    if tag:
+        shutil.rmtree(settings.work_dir / tag, ignore_errors=True)
+
+
+def clear_stale_scratch(min_age_seconds: float = 86400) -> None:
+    """At a worker's start: folders in `work/` left by claims whose worker died."""
+    if not settings.work_dir.exists():
+        return
+    cutoff = datetime.now(UTC).timestamp() - min_age_seconds
+    for folder in settings.work_dir.iterdir():
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except FileNotFoundError:
+            continue
