@@ -2,12 +2,10 @@
 stored, answered and audited, and its job runs once the queue is back (within seconds)."""
 
 import logging
-import subprocess
 import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 from huey import RedisHuey
 from sqlmodel import Session, select
@@ -16,39 +14,9 @@ from app.core.db import after_commit, session_scope
 from app.jobs import queue
 from app.jobs.models import JobStatus
 from tests.support.audit import entries
-from tests.support.jobs import Workers, the_job, wait_for  # noqa: F401
+from tests.support.jobs import PrivateRedis, Workers, the_job, wait_for  # noqa: F401
 from tests.support.media import FORMATS, MediaSet
 from tests.support.recordings import CONSENT, upload
-from tests.support.servers import free_port
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, to stop and start again on the same port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        wait_for(lambda: _pings(client), 20, "redis-server to start")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ def test_the_pipelines_shares_of_the_bar(
     def found(run: pipeline.RecordingRun, progress: StepProgress) -> None:
         run.info, run.plan = info, plan  # what the probe finds; the other steps do nothing
 
-    run = pipeline.RecordingRun("r", "en", hold=lambda session: None, tmp=lambda path: path)
+    run = pipeline.RecordingRun("r", "en", hold=lambda session: None, files=None)  # type: ignore[arg-type]
     steps = [Step(step.name, step.weight, found) for step in pipeline.STEPS]
     reports: list[tuple[str, float]] = []
     run_steps(steps, run, lambda stage, fraction: reports.append((stage, fraction)))

@@ -227,6 +227,7 @@ class S3Store:
         return folder / object_key(recording_id, name).partition("/")[2]
 
     def keep(self, key: str, path: Path, *, content_type: str, sha256: str = "") -> Stored:
+        from boto3.exceptions import S3UploadFailedError
         from boto3.s3.transfer import TransferConfig
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -240,7 +241,7 @@ class S3Store:
                 ExtraArgs={"ContentType": content_type, "Metadata": {"sha256": digest}},
                 Config=TransferConfig(multipart_chunksize=16 * 1024 * 1024, max_concurrency=4),
             )
-        except (BotoCoreError, ClientError) as exc:
+        except (BotoCoreError, ClientError, S3UploadFailedError) as exc:
             raise StoreError(f"upload of {key}: {exc}") from exc
         path.unlink(missing_ok=True)
         return Stored(key, size, digest)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pytest
+import redis
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
@@ -15,7 +16,7 @@ from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs.models import Job, JobStatus
 from app.jobs.queue import huey
-from tests.support.servers import app_env, start_worker, stop, wait_until
+from tests.support.servers import app_env, free_port, start_worker, stop, wait_until
 from workers import pipeline
 from workers.tasks import run_job
 
@@ -61,6 +62,35 @@ def wait_for(predicate: Callable[[], T], timeout: float, what: str) -> T:
         return wait_until(predicate, timeout, what, every=0.2)
     except AssertionError as error:
         raise AssertionError(f"{error}; job: {the_job()}") from None
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, to stop and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        wait_for(lambda: _pings(client), 20, "redis-server to start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
 
 
 class Workers:
