@@ -19,12 +19,14 @@ def migrate(args: argparse.Namespace) -> None:
 
     from app.core.db import get_engine, session_scope
     from app.criteria import offer
+    from app.media import store as media_store
 
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     with get_engine().connect() as connection:
         new = MigrationContext.configure(connection).get_current_revision() is None
     command.upgrade(config, "head")
+    media_store.current().prepare()  # the bucket, on a new installation with object storage
     if new:
         with session_scope() as session:
             offer.install(session=session)

@@ -33,11 +33,11 @@ HELPER_VARS = {"SPARRING_HOST", "SPARRING_PORT"}  # read by `videosparring serve
 def test_compose_file_uses_real_commands_and_settings() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"postgres", "redis", "app", "worker"} <= set(services)
+    assert {"postgres", "redis", "minio", "app", "worker"} <= set(services)
     scripts = __import__("tomllib").loads((ROOT / "pyproject.toml").read_text())["project"][
         "scripts"
     ]
-    for name in ("postgres", "redis", "app", "worker"):
+    for name in ("postgres", "redis", "minio", "app", "worker"):
         assert services[name]["restart"] == "unless-stopped", name  # a dead service comes back
     for name in ("app", "worker"):
         service = services[name]
@@ -49,8 +49,12 @@ def test_compose_file_uses_real_commands_and_settings() -> None:
             assert words[1] in COMMANDS, part
         for var in service["environment"]:
             assert var in SETTING_NAMES | HELPER_VARS, var
-        assert "data:/data" in service["volumes"]
+    # Media in the bucket: the worker shares no folder with the web app.
+    assert services["app"]["volumes"] == ["data:/data"]
+    assert services["worker"]["volumes"] == ["workerdata:/data"]
     app_env = services["app"]["environment"]
+    assert app_env["SPARRING_STORAGE"] == "s3"
+    assert app_env["SPARRING_S3_ENDPOINT"] == "http://minio:9000"
     assert app_env["SPARRING_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert app_env["SPARRING_QUEUE_URL"].startswith("redis://redis:")
     dockerfile = (ROOT / "Dockerfile").read_text()

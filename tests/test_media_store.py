@@ -53,6 +53,23 @@ def test_the_s3_server_refuses_a_wrong_secret(store_db: str, tmp_path: Path) -> 
     assert b"".join(right.read("abc123/original")) == b"secret media"
 
 
+@pytest.mark.parametrize("store_db", ["s3-postgres"], indirect=True)
+def test_a_new_installation_makes_its_bucket(store_db: str, tmp_path: Path) -> None:
+    """`videosparring migrate` and a worker's start prepare the store: the bucket is made
+    where there is none yet, and a second time changes nothing."""
+    name = f"{s3.BUCKET}-new"
+    store = S3Store(endpoint=s3.ENDPOINT, bucket=name, region="us-east-1",
+                    access_key=s3.ACCESS_KEY, secret_key=s3.SECRET_KEY)  # fmt: skip
+    try:
+        store.prepare()
+        store.prepare()
+        store.keep("abc/original", _file(tmp_path / "o", b"first"), content_type="video/mp4")
+        assert b"".join(store.read("abc/original")) == b"first"
+    finally:
+        store.delete_prefix("abc")
+        s3.client().delete_bucket(Bucket=name)
+
+
 def test_each_store_keeps_reads_ranges_lists_and_deletes(store_db: str, tmp_path: Path) -> None:
     store = media_store.current()
     assert isinstance(store, LocalStore if store_db == "local-sqlite" else S3Store)

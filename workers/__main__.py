@@ -5,6 +5,7 @@ import threading
 
 from app.core.config import settings
 from app.jobs.queue import huey
+from app.media import store as media_store
 from app.recordings import storage
 from app.recordings.housekeeping import purge_expired
 from workers import kinds, speech
@@ -31,6 +32,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # umask 077, private modes, `.part` files a crashed upload left (helper E, issue 6 #12).
     log.info("partial uploads removed at start: %s", storage.secure_data_dir())
+    media_store.current().prepare()
+    media_store.clear_stale_scratch()  # what claims of a worker that died left in work/
     try:
         speech.get_engine(settings).load()
     except speech.ModelUnavailable as exc:

@@ -67,6 +67,11 @@ def file_sha256(path: Path) -> str:
 class MediaStore(Protocol):
     kind: str
 
+    def prepare(self) -> None:
+        """Make the folder or the bucket where none is yet (at a migration and a worker's
+        start); a store that cannot be reached fails here, where the operator looks."""
+        ...
+
     def scratch(self, key: str, tag: str) -> Path:
         """A local path to make the object's new content at, before `keep`."""
         ...
@@ -102,6 +107,9 @@ class LocalStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def prepare(self) -> None:
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def path(self, key: str) -> Path:
         recording_id, _, name = key.partition("/")
@@ -219,6 +227,12 @@ class S3Store:
             raise StoreError(f"{operation}: {error.get('Code')}: {error.get('Message')}") from exc
         except BotoCoreError as exc:
             raise StoreError(f"{operation}: {exc}") from exc
+
+    def prepare(self) -> None:
+        try:
+            self._call("head_bucket")
+        except FileNotFoundError:  # no such bucket yet
+            self._call("create_bucket")
 
     def scratch(self, key: str, tag: str) -> Path:
         recording_id, _, name = key.partition("/")
