@@ -18,6 +18,7 @@ from tests.support.database import drop_templates, fresh_postgres, restore, usin
 from tests.support.media import MediaSet
 from tests.support.s3 import drop_bucket, using_s3
 from tests.support.servers import app_env, serving
+from tests.support.stored import files_under
 
 # Their own fixtures: `browser`, `page`, `tab_for`, `tabs`, `api`, `axe_js`; `workers`.
 pytest_plugins = ["tests.support.browser", "tests.support.jobs", "tests.support.mail"]
@@ -79,6 +80,8 @@ def store_db(request: pytest.FixtureRequest) -> Iterator[str]:
         start_afresh(url)
         stack.callback(start_afresh, url)
         yield request.param
+        if store == "s3":  # media in the bucket: none in the data folder, none left over
+            assert files_under(settings.media_dir) == [] and files_under(settings.work_dir) == []
 
 
 @pytest.fixture

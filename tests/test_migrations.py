@@ -1,14 +1,20 @@
 """The migrations build exactly the schema the models describe, and undo cleanly."""
 
+import hashlib
+
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlmodel import select
 
 from app.core.config import settings
 from app.core.db import session_scope
+from app.media.models import MediaObject
+from tests.support.clips import cut_clips, make_clip
 from tests.support.database import alembic_config
-from tests.support.factories import CONVERSATION, Line, Word, ready_recording
-from tests.support.media import MediaSet
+from tests.support.factories import CONVERSATION, SPOKEN_EN, Line, Word, make_ready, ready_recording
+from tests.support.media import FORMATS, MediaSet
+from tests.support.recordings import upload
 
 
 def test_schema_matches_models_and_round_trips(db: str) -> None:
@@ -63,3 +69,36 @@ def counted() -> tuple[int, int, int]:
                  " (SELECT max(id) FROM segment)")
         ).one()  # fmt: skip
     return int(row[0]), int(row[1]), int(row[2])
+
+
+def test_an_installation_before_media_objects_gets_a_row_for_each_file(
+    db: str, client: TestClient, media: MediaSet
+) -> None:
+    """The files of recordings and clips made before media rows existed each get their row,
+    with the length and SHA-256 read from the file; a file a recording names but the disk
+    lacks gets none. Down again drops the table and nothing else."""
+    rid = upload(client, media.encoded(FORMATS[0])).json()["id"]
+    make_ready(rid, SPOKEN_EN, media_files=True)
+    clip_id = make_clip(client, rid, 1.0, 3.0)
+    assert cut_clips() == ["succeeded"]
+    with session_scope() as session:
+        made = {
+            row.key: (row.variant, row.size, row.sha256)
+            for row in session.exec(select(MediaObject))
+        }
+    assert len(made) == 6  # original, audio, playable, poster; the clip and its poster
+    (settings.media_dir / rid / "audio.wav").unlink()  # gone from the disk meanwhile
+    config = alembic_config()
+    try:
+        command.downgrade(config, "6a0d5e7f0014")
+        command.upgrade(config, "head")
+    finally:
+        command.upgrade(config, "head")
+    with session_scope() as session:
+        rows = list(session.exec(select(MediaObject)))
+    again = {row.key: (row.variant, row.size, row.sha256) for row in rows}
+    assert again == {key: value for key, value in made.items() if not key.endswith("audio.wav")}
+    assert {row.clip_id for row in rows if row.variant in ("clip", "clip_poster")} == {clip_id}
+    for key, (_, size, sha256) in again.items():
+        data = (settings.media_dir / key).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (size, sha256)
