@@ -1,4 +1,5 @@
-"""`videosparring` command: migrate, serve, worker, users, audit and retention tasks."""
+"""`videosparring` command: migrate, serve, worker, users, audit and retention tasks, and
+moving an embedded installation to PostgreSQL and object storage."""
 
 import argparse
 import getpass
@@ -225,6 +226,32 @@ def audit_verify(args: argparse.Namespace) -> None:
     sys.exit(1)
 
 
+def move_installation(args: argparse.Namespace) -> None:
+    """Copy this embedded installation (SQLite, the data folder's media) to PostgreSQL and an
+    S3 bucket, check every table's count, every object's SHA-256 and the audit chain there,
+    and say which settings to change. The secrets come from the environment or a prompt,
+    never from an argument (the shell's history keeps those)."""
+    from app.moving import service, summary
+
+    database = args.to_database or os.environ.get("SPARRING_MOVE_DATABASE_URL", "")
+    if not database:
+        sys.exit("Give --to-database postgresql+psycopg://… (or SPARRING_MOVE_DATABASE_URL).")
+    target = service.Target(
+        database_url=database,
+        s3_endpoint=args.to_s3_endpoint,
+        s3_bucket=args.to_s3_bucket,
+        s3_region=args.to_s3_region,
+        s3_access_key=args.to_s3_access_key,
+        s3_secret_key=os.environ.get("SPARRING_MOVE_S3_SECRET_KEY")
+        or getpass.getpass("S3 secret key: "),
+    )
+    try:
+        moved = service.move(target=target, say=print)
+    except service.MoveFailed as exc:
+        sys.exit(f"MOVE FAILED: {exc}")
+    print("\n".join(summary.lines(moved, target)))
+
+
 def purge_expired(args: argparse.Namespace) -> None:
     """Delete recordings whose deletion date has come (the worker also does this)."""
     from app.recordings.housekeeping import purge_expired as purge
@@ -243,6 +270,7 @@ COMMANDS = {
     "second-factor": second_factor,
     "audit-verify": audit_verify,
     "purge-expired": purge_expired,
+    "move-installation": move_installation,
 }
 
 
@@ -255,6 +283,22 @@ def main(argv: list[str] | None = None) -> None:
             command.add_argument("--email", required=True)
             command.add_argument("--name", default="Administrator")
             command.add_argument("--password", help="or SPARRING_ADMIN_PASSWORD, or a prompt")
+        if name == "move-installation":
+            command.add_argument(
+                "--to-database",
+                metavar="URL",
+                help="an empty PostgreSQL database, postgresql+psycopg://user@host/name (a URL "
+                "with a password: in SPARRING_MOVE_DATABASE_URL instead)",
+            )
+            command.add_argument("--to-s3-endpoint", metavar="URL", default="", help="none: AWS")
+            command.add_argument("--to-s3-bucket", metavar="NAME", required=True)
+            command.add_argument("--to-s3-region", metavar="REGION", default="us-east-1")
+            command.add_argument(
+                "--to-s3-access-key",
+                metavar="KEY",
+                required=True,
+                help="(the secret key: from SPARRING_MOVE_S3_SECRET_KEY, or asked for)",
+            )
         if name == "second-factor":
             command.add_argument("action", choices=["list", "approve"])
             command.add_argument("id", type=int, nargs="?")

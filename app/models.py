@@ -8,6 +8,7 @@ from app.criteria.models import Criterion, CriterionGroup, CriterionVersion, Rub
 from app.feedback.models import Brought, Feedback, FeedbackCriterion, Notification
 from app.identity.models import ProviderIdentity
 from app.jobs.models import Job
+from app.media.models import MediaObject
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
 from app.sessions.models import SessionParticipant, SparringSession
@@ -29,6 +30,7 @@ __all__ = [
     "ProviderIdentity",
     "RubricSettings",
     "Job",
+    "MediaObject",
     "Recording",
     "RetentionPolicy",
     "Segment",

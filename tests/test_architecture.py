@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: list[set[str]] = [
     {"app.cli"},  # the server's commands (the demo's set-up fills the app's registries)
+    {"app.moving"},  # copies a whole installation elsewhere: every table, every object
     {"app.main", "app.models"},  # puts the application together
     {"app.demo"},  # the demo content the start command makes, by the services and workers
     {"workers"},  # runs jobs: the media and speech pipeline

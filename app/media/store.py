@@ -241,6 +241,12 @@ class S3Store:
         return folder / object_key(recording_id, name).partition("/")[2]
 
     def keep(self, key: str, path: Path, *, content_type: str, sha256: str = "") -> Stored:
+        stored = self.upload(key, path, content_type=content_type, sha256=sha256)
+        path.unlink(missing_ok=True)
+        return stored
+
+    def upload(self, key: str, path: Path, *, content_type: str, sha256: str = "") -> Stored:
+        """`keep`, leaving the file where it is (the move copies the data folder's files)."""
         from boto3.exceptions import S3UploadFailedError
         from boto3.s3.transfer import TransferConfig
         from botocore.exceptions import BotoCoreError, ClientError
@@ -257,7 +263,6 @@ class S3Store:
             )
         except (BotoCoreError, ClientError, S3UploadFailedError) as exc:
             raise StoreError(f"upload of {key}: {exc}") from exc
-        path.unlink(missing_ok=True)
         return Stored(key, size, digest)
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:

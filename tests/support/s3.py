@@ -69,16 +69,18 @@ def object_keys() -> list[str]:
 
 
 @contextmanager
-def using_s3() -> Iterator[None]:
+def using_s3(*, emptied: bool = True) -> Iterator[None]:
     """This process's settings (and the environment its worker processes inherit) keep
-    media in the test bucket for the block."""
+    media in the test bucket for the block; emptied at its start unless a test filled it
+    for the block (a moved installation's media), and at its end."""
     env = s3_env()
     before_env = {name: os.environ.get(name) for name in env}
     before = {name: getattr(settings, name) for name in _fields(env)}
     os.environ.update(env)
     for name, value in _fields(env).items():
         setattr(settings, name, value)
-    empty_bucket()
+    if emptied:
+        empty_bucket()
     try:
         yield
     finally:
