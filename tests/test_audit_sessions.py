@@ -6,6 +6,7 @@ together."""
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from app.admin.audit_words import CLIP_AND_SESSION_ACTIONS
 from app.audit.models import AuditEntry
 from app.audit.service import Action
 from app.core.db import session_scope
@@ -18,19 +19,8 @@ from tests.support.live import joined, make_scene
 from tests.support.media import MediaSet
 from tests.support.sessions import later, local_later, plan
 
-NEW = (
-    "clip_created",
-    "clip_changed",
-    "clip_deleted",
-    "session_planned",
-    "session_changed",
-    "participant_added",
-    "participant_removed",
-    "session_summary_saved",
-    "learning_points_saved",
-    "session_closed",
-    "session_joined",
-)
+# The actions clips and sessions brought (their labels and details are tested here).
+NEW = CLIP_AND_SESSION_ACTIONS
 
 
 def entries(recording_id: str, *actions: str) -> list[str]:

@@ -8,7 +8,6 @@ import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from sqlmodel import func, select
 
 from app.core.config import settings
 from app.core.db import session_scope
-from app.jobs import queue
 from app.media import store as media_store
 from app.media.models import MediaObject, Variant
 from app.media.store import LocalStore, S3Store, StoreError, object_key
@@ -166,25 +164,10 @@ def test_an_unreachable_store_refuses_the_upload_and_keeps_nothing(
     assert stored.files_under(settings.upload_tmp_dir) == []
 
 
-@pytest.fixture
-def web_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
-    """A Redis queue of the test's own, shared by this process (the web app) and the worker,
-    as web and worker machines share one."""
-    server = PrivateRedis()
-    server.start()
-    from huey import RedisHuey
-
-    monkeypatch.setattr(queue.huey, "storage", RedisHuey("videosparring", url=server.url).storage)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.mark.parametrize("store_db", ["s3-postgres"], indirect=True)
 def test_a_worker_with_a_folder_of_its_own_transcribes_and_cuts_on_s3(
     store_db: str,
-    web_queue: PrivateRedis,
+    private_redis: PrivateRedis,
     client: TestClient,
     media: MediaSet,
     tmp_path: Path,
@@ -197,7 +180,7 @@ def test_a_worker_with_a_folder_of_its_own_transcribes_and_cuts_on_s3(
     worker_data.mkdir()
     env = app_env(
         SPARRING_DATABASE_URL=settings.sqlalchemy_url,
-        SPARRING_QUEUE_URL=web_queue.url,
+        SPARRING_QUEUE_URL=private_redis.url,
         SPARRING_DATA_DIR=str(worker_data),
         SPARRING_JOB_RETRY_DELAY_SECONDS="0.2",
     )

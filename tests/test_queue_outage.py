@@ -3,32 +3,17 @@ stored, answered and audited, and its job runs once the queue is back (within se
 
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from huey import RedisHuey
 from sqlmodel import Session, select
 
 from app.core.db import after_commit, session_scope
-from app.jobs import queue
 from app.jobs.models import JobStatus
 from tests.support.audit import entries
 from tests.support.jobs import PrivateRedis, Workers, the_job, wait_for  # noqa: F401
 from tests.support.media import FORMATS, MediaSet
 from tests.support.recordings import CONSENT, upload
-
-
-@pytest.fixture
-def private_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    # This process (the web app) sends its jobs to that server too.
-    monkeypatch.setattr(queue.huey, "storage", RedisHuey("videosparring", url=server.url).storage)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.slow

@@ -22,7 +22,9 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import session_scope
+from app.jobs import service as job_service
 from app.jobs.models import PROCESS_RECORDING
+from app.jobs.service import Claim
 from app.media import objects as media_objects
 from app.media import store as media_store
 from app.media.models import Variant
@@ -348,6 +350,21 @@ def make_media_now(*, session: Session, recording_id: str, tag: str) -> MediaMad
                 content_type=content_type,
             )
     return MediaMade(playable, mime, POSTER)
+
+
+def finish_now(*, session: Session, recording_id: str, made: MediaMade, claim: Claim) -> None:
+    """Record the media and end the claimed job as `process` does, in the caller's
+    transaction: the demo content's and the tests' ready recordings."""
+    recording_service.set_media(
+        session=session,
+        recording_id=recording_id,
+        playable_name=made.playable_name,
+        playable_mime=made.playable_mime,
+        poster_name=made.poster_name,
+    )
+    state = job_service.succeed(session=session, claim=claim)
+    assert state is not None, "the claim was this caller's"
+    recording_service.follow_job(session=session, state=state)
 
 
 # Shares of the bar: transcription dominates; transcoding video is costly too. A rendition's

@@ -244,15 +244,8 @@ _COMPILED = {
     for action, rules in PATTERNS.items()
 }
 
-# Details that may begin with the clip or session the action went through ("clip 7 …").
-PLACED = {
-    "view",
-    "playback",
-    "download",
-    "share",
-    "share_confirmed",
-    "unshare",
-    *FEEDBACK_ACTIONS,
+# What is done to clips and sessions themselves, in the order a session's life has them.
+CLIP_AND_SESSION_ACTIONS = (
     "clip_created",
     "clip_changed",
     "clip_deleted",
@@ -264,6 +257,17 @@ PLACED = {
     "learning_points_saved",
     "session_closed",
     "session_joined",
+)
+# Details that may begin with the clip or session the action went through ("clip 7 …").
+PLACED = {
+    "view",
+    "playback",
+    "download",
+    "share",
+    "share_confirmed",
+    "unshare",
+    *FEEDBACK_ACTIONS,
+    *CLIP_AND_SESSION_ACTIONS,
 }
 _PLACE = re.compile(r"(?P<kind>clip|session) (?P<id>\d+)(?: (?P<rest>.*))?")
 

@@ -44,7 +44,7 @@ from app.transcripts import service as transcript_service
 from app.transcripts.models import Speaker
 from workers import clips as clip_steps
 from workers import media as media_steps
-from workers.pipeline import MediaWork, make_media_now
+from workers.pipeline import MediaWork, finish_now, make_media_now
 
 VIDEO = Path(__file__).with_name("samtale.mp4")
 TEAM = "Team Nord"
@@ -161,16 +161,7 @@ def _make_ready(session: Session, recording: Recording) -> None:
     ):
         segment.speaker = Speaker(line.speaker)
         session.add(segment)
-    recording_service.set_media(
-        session=session,
-        recording_id=rid,
-        playable_name=made.playable_name,
-        playable_mime=made.playable_mime,
-        poster_name=made.poster_name,
-    )
-    state = job_service.succeed(session=session, claim=claim)
-    assert state is not None
-    recording_service.follow_job(session=session, state=state)
+    finish_now(session=session, recording_id=rid, made=made, claim=claim)
     session.flush()
 
 

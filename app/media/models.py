@@ -6,7 +6,7 @@ move can check every object's length and SHA-256.
 """
 
 from datetime import datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 
 from sqlmodel import Field
 
@@ -19,12 +19,12 @@ class Variant(StrEnum):
     """What an object is to its recording. New renditions (a blurred playable for a team, a
     redacted clip) are new variants, beside these."""
 
-    original = "original"
-    audio = "audio"
-    playable = "playable"
-    poster = "poster"
-    clip = "clip"
-    clip_poster = "clip_poster"
+    original = auto()
+    audio = auto()
+    playable = auto()
+    poster = auto()
+    clip = auto()
+    clip_poster = auto()
 
 
 class MediaObject(Numbered, table=True):

@@ -16,10 +16,9 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from app.core.config import settings
 
@@ -27,8 +26,7 @@ READ_CHUNK = 256 * 1024
 HASH_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Stored:
+class Stored(NamedTuple):
     """What a kept object is: its key, its length and its SHA-256 (hex)."""
 
     key: str
@@ -36,8 +34,7 @@ class Stored:
     sha256: str
 
 
-@dataclass(frozen=True)
-class Listed:
+class Listed(NamedTuple):
     """An object as a listing shows it (for the sweep and the move)."""
 
     key: str

@@ -13,12 +13,11 @@ from sqlmodel import select
 from app.core.db import session_scope
 from app.jobs import service as job_service
 from app.jobs.models import Job
-from app.recordings import service as recording_service
 from app.recordings import storage
 from app.transcripts import service as transcript_service
 from tests.support.media import MediaSet
 from tests.support.recordings import upload
-from workers.pipeline import MediaMade, make_media_now
+from workers.pipeline import MediaMade, finish_now, make_media_now
 
 
 @dataclass(frozen=True)
@@ -86,16 +85,7 @@ def make_ready(
             model_name="factory",
             segments=lines,  # type: ignore[arg-type]
         )
-        recording_service.set_media(
-            session=session,
-            recording_id=recording_id,
-            playable_name=made.playable_name,
-            playable_mime=made.playable_mime,
-            poster_name=made.poster_name,
-        )
-        state = job_service.succeed(session=session, claim=claim)
-        assert state is not None
-        recording_service.follow_job(session=session, state=state)
+        finish_now(session=session, recording_id=recording_id, made=made, claim=claim)
 
 
 def ready_recording(

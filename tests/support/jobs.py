@@ -9,11 +9,13 @@ from typing import Any, TypeVar
 
 import pytest
 import redis
+from huey import RedisHuey
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from app.core.config import settings
 from app.core.db import session_scope
+from app.jobs import queue
 from app.jobs.models import Job, JobStatus
 from app.jobs.queue import huey
 from tests.support.servers import app_env, free_port, start_worker, stop, wait_until
@@ -91,6 +93,19 @@ def _pings(client: redis.Redis) -> bool:
         return bool(client.ping())
     except redis.ConnectionError:
         return False
+
+
+@pytest.fixture
+def private_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
+    """A Redis queue of the test's own; this process (the web app) sends its jobs there too,
+    as web and worker machines share one queue."""
+    server = PrivateRedis()
+    server.start()
+    monkeypatch.setattr(queue.huey, "storage", RedisHuey("videosparring", url=server.url).storage)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class Workers:
