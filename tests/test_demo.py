@@ -15,8 +15,11 @@ from app.core.db import session_scope
 from app.demo import content
 from app.demo.conversation import LINES
 from app.feedback.models import Feedback, FeedbackCriterion
-from app.media.probe import probe
+from app.media.probe import MediaInfo, probe
+from app.recordings import service as recording_service
+from app.recordings import storage
 from app.recordings.models import Consent, Recording, RecordingStatus
+from app.recordings.upload import ReceivedUpload
 from app.sessions.models import SessionKind, SparringSession
 from app.transcripts import service as transcript_service
 from tests.support import stored
@@ -144,3 +147,24 @@ def test_a_failed_demo_leaves_nothing(
     assert _counts() == (0, 0, 0, 0, 0, 0, 0)
     assert not settings.media_dir.exists() or list(settings.media_dir.iterdir()) == []
     assert not (settings.resolved_data_dir / "demo-logins.txt").exists()
+
+
+def test_the_demo_copy_is_an_upload_the_sweep_leaves_alone(
+    sqlite_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's copy of its video waits in the upload folder as an upload does; the sweep of
+    partial uploads (every few minutes, in every app process) must not take it meanwhile."""
+    real = recording_service.inspect_upload
+    swept: list[int] = []
+
+    def sweep_first(upload: ReceivedUpload) -> MediaInfo:
+        swept.append(storage.sweep_partial_uploads())
+        return real(upload)
+
+    monkeypatch.setattr(recording_service, "inspect_upload", sweep_first)
+    _empty_database()
+    cli(["demo-users"])
+    assert swept == [0]
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(Recording)).one() == 1
+    assert stored.files_under(settings.upload_tmp_dir) == []

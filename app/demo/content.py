@@ -9,7 +9,6 @@ nothing is kept (the stored files go with the rollback, as an upload's do)."""
 
 import hashlib
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +34,7 @@ from app.jobs import service as job_service
 from app.jobs.models import Job
 from app.media.probe import probe
 from app.recordings import service as recording_service
+from app.recordings import storage
 from app.recordings.models import Recording
 from app.recordings.upload import ReceivedUpload
 from app.retention.service import today
@@ -94,14 +94,10 @@ SESSION_QUESTION = "Hvordan følger jeg op på det, Emma fortæller om sin lille
 
 @dataclass
 class GivenUpload(ReceivedUpload):
-    """The bundled video as if it had been uploaded: a copy in the upload folder."""
+    """The bundled video as if it had been uploaded: a copy in an upload's own `.part` file,
+    locked as an upload's is (the sweep takes only files no one holds)."""
 
-    given: Path | None = None
     given_size: int = 0
-
-    @property
-    def path(self) -> Path | None:
-        return self.given
 
     @property
     def size(self) -> int:
@@ -109,23 +105,13 @@ class GivenUpload(ReceivedUpload):
 
     @property
     def sha256(self) -> str:
-        assert self.given is not None
-        return hashlib.sha256(self.given.read_bytes()).hexdigest()
-
-    def discard(self) -> None:
-        if self.given is not None:
-            self.given.unlink(missing_ok=True)
-
-    def release(self) -> None:
-        pass
+        assert self.path is not None
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
 def _upload(session: Session, sara: Subject) -> Recording:
-    folder = settings.upload_tmp_dir
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
-        copy = Path(part.name)
-    shutil.copyfile(VIDEO, copy)
+    part = storage.PartFile(settings.upload_tmp_dir)
+    shutil.copyfile(VIDEO, part.path)  # written through a file of its own; the lock stays
     consented_on = today() - timedelta(days=2)
     upload = GivenUpload(
         filename=VIDEO.name,
@@ -138,10 +124,13 @@ def _upload(session: Session, sara: Subject) -> Recording:
             "consent_date": consented_on.isoformat(),
             "consent_purpose": "sparring",
         },
-        given=copy,
-        given_size=copy.stat().st_size,
+        part=part,
+        given_size=part.path.stat().st_size,
     )
-    return recording_service.create_from_upload(session=session, upload=upload, owner=sara)
+    try:
+        return recording_service.create_from_upload(session=session, upload=upload, owner=sara)
+    finally:
+        upload.release()  # stored (or discarded) by now
 
 
 def _make_ready(session: Session, recording: Recording) -> None:
