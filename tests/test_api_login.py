@@ -63,7 +63,7 @@ def test_right_password_gives_a_session_and_a_token(sqlite_db: str, anonymous: T
     assert body["notices"] == []
 
 
-def test_the_password_alone_gets_no_session(sqlite_db: str, anonymous: TestClient) -> None:
+def test_the_password_alone_gets_no_session(db: str, anonymous: TestClient) -> None:
     """The code goes beside the password; without it, or with a wrong or used one, 401
     and no session. A person who never set up their authenticator is sent to the page."""
     alone = api_login(anonymous, CASEWORKER, PASSWORD, code=None)
@@ -125,7 +125,7 @@ def test_the_reset_notice_reaches_the_person_at_their_api_login(
     assert again.json()["notices"] == []
 
 
-def test_codes_are_throttled_like_passwords(sqlite_db: str, anonymous: TestClient) -> None:
+def test_codes_are_throttled_like_passwords(db: str, anonymous: TestClient) -> None:
     for _ in range(settings.login_max_failures):
         assert api_login(anonymous, CASEWORKER, PASSWORD, code="000000").status_code == 401
     locked = api_login(anonymous, CASEWORKER, PASSWORD)  # even the right code
