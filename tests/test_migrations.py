@@ -111,8 +111,9 @@ def test_feedback_from_before_places_counts_as_individual(
 ) -> None:
     """An installation from before feedback had a place: every item, the one given on the
     recording and the one given through a clip alike, becomes individual (on the recording),
-    so that the clip's team no longer sees the one given through the clip. The clip and its
-    team share are kept."""
+    so that the clip's team no longer sees the one given through the clip; a reply follows
+    its item (on SQLite, rebuilding `feedback` once deleted every reply, down and up). The
+    clip and its team share are kept."""
     recording_id, clip_id = cut_clip(client, media)  # the clip is 10 s to 20 s
     supervisor_id, colleague_id = user_id("supervisor"), user_id("caseworker2")
     share(client, recording_id, user_id=supervisor_id)
