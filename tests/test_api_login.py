@@ -17,10 +17,14 @@ from tests.support import ROOT
 from tests.support.accounts import (
     BASE_USERS,
     PASSWORD,
+    ClientFactory,
     code_at,
     free_step,
+    link_path,
     make_user,
     post_login,
+    set_password,
+    user_id,
     wait_for_step,
 )
 from tests.support.audit import entries, last_seq
@@ -59,7 +63,7 @@ def test_right_password_gives_a_session_and_a_token(sqlite_db: str, anonymous: T
     assert body["notices"] == []
 
 
-def test_the_password_alone_gets_no_session(sqlite_db: str, anonymous: TestClient) -> None:
+def test_the_password_alone_gets_no_session(db: str, anonymous: TestClient) -> None:
     """The code goes beside the password; without it, or with a wrong or used one, 401
     and no session. A person who never set up their authenticator is sent to the page."""
     alone = api_login(anonymous, CASEWORKER, PASSWORD, code=None)
@@ -87,7 +91,41 @@ def test_the_password_alone_gets_no_session(sqlite_db: str, anonymous: TestClien
     assert fresh.status_code == 403 and fresh.json()["code"] == "second_factor.not_set_up"
 
 
-def test_codes_are_throttled_like_passwords(sqlite_db: str, anonymous: TestClient) -> None:
+def reset_notice_due(email: str) -> bool:
+    with session_scope() as session:
+        return session.exec(select(User).where(User.email == email)).one().reset_notice_due
+
+
+def test_the_reset_notice_reaches_the_person_at_their_api_login(
+    db: str, anonymous: TestClient, open_client: ClientFactory
+) -> None:
+    """An administrator resets a person's password and whoever opens the link chooses one:
+    the notice waits through a login that stops at the second factor and through someone
+    else's login, is in `notices` when the person completes an API login with their own
+    authenticator, and is not there at their next."""
+    person = BASE_USERS["caseworker2"][0]
+    admin = open_client(BASE_USERS["administrator"][0])
+    reset = admin.post(f"/admin/users/{user_id('caseworker2')}/reset")
+    assert reset.status_code == 200, reset.text
+    set_password(open_client(), link_path(reset.text), "chosen by whoever opened it")
+    assert reset_notice_due(person)
+
+    stopped = api_login(TestClient(anonymous.app), person, "chosen by whoever opened it", "000000")
+    assert stopped.status_code == 401 and stopped.json()["code"] == "second_factor.bad_code"
+    someone_else = api_login(TestClient(anonymous.app), CASEWORKER, PASSWORD)
+    assert someone_else.status_code == 200 and someone_else.json()["notices"] == []
+    assert reset_notice_due(person)
+
+    told = api_login(anonymous, person, "chosen by whoever opened it")
+    assert told.status_code == 200, told.text
+    assert told.json()["notices"] == ["password_reset"]
+    assert not reset_notice_due(person)
+    again = api_login(TestClient(anonymous.app), person, "chosen by whoever opened it")
+    assert again.status_code == 200, again.text
+    assert again.json()["notices"] == []
+
+
+def test_codes_are_throttled_like_passwords(db: str, anonymous: TestClient) -> None:
     for _ in range(settings.login_max_failures):
         assert api_login(anonymous, CASEWORKER, PASSWORD, code="000000").status_code == 401
     locked = api_login(anonymous, CASEWORKER, PASSWORD)  # even the right code

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from app.core.csrf import CSRF_FIELD
 from app.core.i18n import translate
 from tests.support.accounts import ClientFor, user_id
-from tests.support.clips import cut_clips
+from tests.support.clips import cut_clip, cut_clips
 from tests.support.factories import Line, Word, ready_recording
 from tests.support.media import MediaSet
 from tests.support.recordings import share
@@ -17,6 +17,14 @@ ZERO = "The clip has no length: its start and end are the same moment."
 BEFORE = "The clip ends before it starts. Choose an end after the start."
 OUTSIDE = "The clip must lie within the recording, which lasts %(duration)s seconds."
 BAD_TIME = "Write the time as minutes:seconds, for example 1:05."
+RECORDING_SEES = (
+    "They see the whole recording, its transcript and the feedback given on it: individual "
+    "supervision. To show a team a stretch of it, make a clip."
+)
+CLIP_SEES = (
+    "They see this clip, its transcript, the feedback given through the clip and the items you "
+    "bring to it; not the rest of the recording, nor the feedback given on the whole recording."
+)
 
 
 def said(msgid: str, page: str, **params: object) -> bool:
@@ -98,3 +106,43 @@ def test_bad_times_on_the_form_are_explained(
         answer = client.post(f"{page}/clips", data=form | {"start": start, "end": end})
         assert answer.status_code == 422 and said(msgid, answer.text, duration="60,0"), start
     assert client.get(f"/api/v1/recordings/{recording_id}/clips").json() == []
+
+
+def share_form_on(page: str, action: str) -> str:
+    found = re.search(
+        rf'<form method="post" action="{action}" class="share-form">.*?</form>', page, re.S
+    )
+    assert found, f"no share form for {action}"
+    return found.group(0)
+
+
+def test_the_share_forms_say_what_the_person_or_team_will_see(
+    db: str, client: TestClient, media: MediaSet
+) -> None:
+    """The recording's share form says it is individual supervision; a clip's, that only
+    the clip and what is given through it or brought to it is seen. In Danish (the pages'
+    language); the hint describes the choice and the form sends what it always did."""
+    recording_id, clip_id = cut_clip(client, media)
+    page = client.get(f"/recordings/{recording_id}").text
+    forms = {
+        "share-target": share_form_on(page, f"/recordings/{recording_id}/shares"),
+        f"clip-share-{clip_id}": share_form_on(page, f"/clips/{clip_id}/shares"),
+    }
+    whole, clip = forms.values()
+    assert said(RECORDING_SEES, whole) and not said(CLIP_SEES, whole)
+    assert said(CLIP_SEES, clip) and not said(RECORDING_SEES, clip)
+    assert "individuel supervision" in whole and "ikke resten af optagelsen" in clip
+    for field, form in forms.items():
+        hint = re.search(rf'<p class="hint" id="{field}-sees">([^<]+)</p>', form)
+        assert hint and f'aria-describedby="{field}-sees"' in form
+        assert re.findall(r'name="([^"]+)"', form) == [CSRF_FIELD, "target"]
+    # Sharing by each form works as before.
+    target = {CSRF_FIELD: token(client, f"/recordings/{recording_id}")}
+    colleague = user_id("caseworker2")
+    for api in (f"/recordings/{recording_id}/shares", f"/clips/{clip_id}/shares"):
+        made = client.post(
+            api, data=target | {"target": f"user:{colleague}"}, follow_redirects=False
+        )
+        assert made.status_code == 303, made.text
+        shares = client.get(f"/api/v1{api}").json()
+        assert [share["user_id"] for share in shares] == [colleague], shares

@@ -186,7 +186,7 @@ def test_role_rules_are_checked_when_the_settings_are_read() -> None:
 # Refusals -----------------------------------------------------------------------------------
 
 
-def test_a_wrong_state_is_refused(sqlite_db: str, issuer: str, anonymous: TestClient) -> None:
+def test_a_wrong_state_is_refused(db: str, issuer: str, anonymous: TestClient) -> None:
     before = len(entries("login_refused"))
     start = anonymous.get("/identity/login", follow_redirects=False)
     with httpx.Client() as browser:
@@ -202,7 +202,7 @@ def test_a_wrong_state_is_refused(sqlite_db: str, issuer: str, anonymous: TestCl
     assert user_by_email("kari@kommune.test") is None
 
 
-def test_a_wrong_nonce_is_refused(sqlite_db: str, issuer: str, anonymous: TestClient) -> None:
+def test_a_wrong_nonce_is_refused(db: str, issuer: str, anonymous: TestClient) -> None:
     """The browser's request reaches the provider with another nonce (replayed or swapped):
     the ID token then carries that one, not the one this browser's sign-in expects."""
     before = len(entries("login_refused"))
@@ -241,7 +241,7 @@ def test_an_id_token_for_another_audience_is_refused(idp: Provider, issuer: str)
 
 
 def test_an_expired_id_token_is_refused(
-    sqlite_db: str, issuer: str, anonymous: TestClient, monkeypatch: pytest.MonkeyPatch
+    db: str, issuer: str, anonymous: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`late`'s ID tokens live one second. With the app's clock a minute on (beyond the 30 s
     leeway) theirs has expired by the time it is checked; a normal token has not."""
@@ -309,7 +309,7 @@ def test_a_person_links_their_own_account_while_logged_in(
 
 
 def test_a_link_finishes_only_for_the_account_that_started_it(
-    sqlite_db: str, issuer: str, open_client: ClientFactory
+    db: str, issuer: str, open_client: ClientFactory
 ) -> None:
     """Logged out between leaving and coming back: nothing is linked to anyone."""
     sara = open_client(BASE_USERS["caseworker"][0])
@@ -326,7 +326,7 @@ def test_a_link_finishes_only_for_the_account_that_started_it(
 
 
 def test_an_identity_links_to_one_account_only(
-    sqlite_db: str, issuer: str, anonymous: TestClient, open_client: ClientFactory
+    db: str, issuer: str, anonymous: TestClient, open_client: ClientFactory
 ) -> None:
     assert sign_in(anonymous, issuer, "kari").status_code == 303  # kari's own account
     carl = open_client(BASE_USERS["caseworker2"][0])

@@ -10,11 +10,13 @@ from sqlmodel import select
 from app.core.config import settings
 from app.core.db import session_scope
 from app.media.models import MediaObject
-from tests.support.clips import cut_clips, make_clip
+from tests.support.accounts import BASE_USERS, ClientFactory, ClientFor, make_team, user_id
+from tests.support.clips import cut_clip, cut_clips, make_clip, share_clip
 from tests.support.database import alembic_config
 from tests.support.factories import CONVERSATION, SPOKEN_EN, Line, Word, make_ready, ready_recording
+from tests.support.feedback import criterion_ids, give
 from tests.support.media import FORMATS, MediaSet
-from tests.support.recordings import upload
+from tests.support.recordings import share, upload
 
 
 def test_schema_matches_models_and_round_trips(db: str) -> None:
@@ -102,3 +104,62 @@ def test_an_installation_before_media_objects_gets_a_row_for_each_file(
     for key, (_, size, sha256) in again.items():
         data = (settings.media_dir / key).read_bytes()
         assert (len(data), hashlib.sha256(data).hexdigest()) == (size, sha256)
+
+
+def test_feedback_from_before_places_counts_as_individual(
+    db: str, client: TestClient, client_for: ClientFor, open_client: ClientFactory, media: MediaSet
+) -> None:
+    """An installation from before feedback had a place: every item, the one given on the
+    recording and the one given through a clip alike, becomes individual (on the recording),
+    so that the clip's team no longer sees the one given through the clip; a reply follows
+    its item (on SQLite, rebuilding `feedback` once deleted every reply, down and up). The
+    clip and its team share are kept."""
+    recording_id, clip_id = cut_clip(client, media)  # the clip is 10 s to 20 s
+    supervisor_id, colleague_id = user_id("supervisor"), user_id("caseworker2")
+    share(client, recording_id, user_id=supervisor_id)
+    share_clip(client, clip_id, team_id=make_team("Klipholdet", [supervisor_id, colleague_id]))
+    supervisor, colleague = client_for("supervisor"), client_for("caseworker2")
+    criterion = criterion_ids(client)[0]
+    on_recording = give(
+        supervisor, f"/api/v1/recordings/{recording_id}/feedback", criterion, 12.0, "Individuelt"
+    )
+    through_clip = give(supervisor, f"/api/v1/clips/{clip_id}/feedback", criterion, 2.0, "Holdet")
+    reply = supervisor.post(
+        f"/api/v1/clips/{clip_id}/feedback/{through_clip}/replies",
+        json={"text": "Svar i klippet"},
+    )
+    assert reply.status_code == 201, reply.text
+    clip_items = f"/api/v1/clips/{clip_id}/feedback"
+    assert [i["id"] for i in colleague.get(clip_items).json()["items"]] == [through_clip]
+    assert places() == {
+        on_recording: ("recording", None),
+        through_clip: ("clip", clip_id),
+        reply.json()["id"]: ("clip", clip_id),
+    }
+
+    config = alembic_config()
+    try:
+        command.downgrade(config, "7a1100000009")  # the revision before places
+        command.upgrade(config, "head")
+    finally:
+        command.upgrade(config, "head")
+    assert places() == {
+        on_recording: ("recording", None),
+        through_clip: ("recording", None),
+        reply.json()["id"]: ("recording", None),
+    }
+    # Logins ended with the second factor's migration: the colleague logs in again and
+    # still has the clip, without the item given through it; the owner sees both items.
+    colleague = open_client(BASE_USERS["caseworker2"][0])
+    assert colleague.get(f"/api/v1/clips/{clip_id}").status_code == 200
+    assert colleague.get(clip_items).json()["items"] == []
+    owner = open_client(BASE_USERS["caseworker"][0])
+    mine = owner.get(f"/api/v1/recordings/{recording_id}/feedback").json()["items"]
+    assert {i["id"] for i in mine} == {on_recording, through_clip}
+
+
+def places() -> dict[int, tuple[str, int | None]]:
+    """Each feedback item's place and clip."""
+    with session_scope() as session:
+        rows = session.execute(text("SELECT id, place, clip_id FROM feedback")).all()
+    return {int(row[0]): (str(row[1]), row[2]) for row in rows}

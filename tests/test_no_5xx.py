@@ -486,7 +486,7 @@ def test_a_lone_surrogate_in_any_text_gets_a_422_and_changes_nothing(
     "when", ["9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59+00:00", "2100-01-01T10:00:00Z"]
 )
 def test_a_session_time_past_any_plan_gets_a_422(
-    when: str, sqlite_db: str, quiet: TestClient, media: MediaSet
+    when: str, db: str, quiet: TestClient, media: MediaSet
 ) -> None:
     """The first once overflowed converting to UTC (a 500); the others lie years ahead,
     where pages showing them in local time overflow too."""

@@ -17,6 +17,7 @@ down_revision = "7a1100000009"
 
 PLACE = sa.Enum("recording", "clip", "session", name="place")
 CHILDREN = {"share": ["sharemember"], "feedback": ["feedbackcriterion", "notification"]}
+OWN = {"feedback": "parent_id"}  # a column referring to the table itself (replies)
 REBUILD = {"recreate": "always", "table_kwargs": {"sqlite_autoincrement": True}}
 
 
@@ -27,15 +28,28 @@ def _sqlite() -> bool:
 @contextmanager
 def _rebuilding(table: str) -> Iterator[None]:
     """SQLite rebuilds a table to change its foreign keys. Dropping the old one deletes the
-    rows pointing at it (kept aside and put back) and its AUTOINCREMENT counter (kept, so
-    that no id is ever used twice)."""
+    rows pointing at it (kept aside and put back), among them the new table's own rows that
+    point at another of its rows (a reply: the new table's reference names the old one's
+    name), and its AUTOINCREMENT counter (kept, so that no id is ever used twice)."""
     bind = op.get_bind()
     counter = bind.execute(
         sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}
     ).scalar()
+    own = OWN.get(table)
+    if own:
+        op.execute(f"CREATE TEMP TABLE keep_own AS SELECT * FROM {table} WHERE {own} IS NOT NULL")
     for child in CHILDREN[table]:
         op.execute(f"CREATE TEMP TABLE keep_{child} AS SELECT * FROM {child}")
     yield
+    if own:  # in id order, so that a row's own row is back before it; the columns both have
+        kept = {row[1] for row in bind.execute(sa.text("PRAGMA temp.table_info(keep_own)"))}
+        now = [row[1] for row in bind.execute(sa.text(f"PRAGMA main.table_info({table})"))]
+        columns = ", ".join(f'"{name}"' for name in now if name in kept)
+        op.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM keep_own "
+            f"WHERE id NOT IN (SELECT id FROM {table}) ORDER BY id"
+        )
+        op.execute("DROP TABLE keep_own")
     for child in CHILDREN[table]:
         op.execute(f"DELETE FROM {child}")
         op.execute(f"INSERT INTO {child} SELECT * FROM keep_{child}")
