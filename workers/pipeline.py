@@ -11,6 +11,7 @@ bucket, what it reads and makes lives in its own `work/` folder while it works.
 
 import errno
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -108,8 +109,17 @@ class MediaWork:
         return path
 
     def keep(self, name: str, content_type: str) -> Stored:
-        """Keep what was made at `scratch(name)` under its key (replacing what was there)."""
-        return self.store.keep(self.key(name), self.scratch(name), content_type=content_type)
+        """Keep what was made at `scratch(name)` under its key (replacing what was there).
+        Where the store is a bucket, the run keeps a local link to what it made, so a later
+        step (transcription reads the audio) does not download it again."""
+        made = self.scratch(name)
+        if not isinstance(self.store, LocalStore):
+            kept = made.with_name(f"{made.name}.kept")
+            kept.unlink(missing_ok=True)
+            os.link(made, kept)
+            self._scratch.append(kept)
+            self._local[name] = kept
+        return self.store.keep(self.key(name), made, content_type=content_type)
 
 
 def poster_or_none(
