@@ -535,6 +535,8 @@ def summary(r: dict[str, Any]) -> str:
             f"{s['store_alone_cpu_p50_ms']} | {s['server_cpu_ms_per_request']} |"
         )
     local, s3 = fb["sides"]["local"], fb["sides"]["s3"]
+    thirds = fb["p95_ratio_of_each_third"]
+    above = sum(v > fb["target"] for v in thirds)
     extra = s3["first_byte_p50_ms"] - local["first_byte_p50_ms"]
     alone = s3["store_alone_first_byte_p50_ms"] - local["store_alone_first_byte_p50_ms"]
     split = (
@@ -595,10 +597,12 @@ def summary(r: dict[str, Any]) -> str:
             f"**p95 s3 / local: {fb['p95_ratio']:.2f}** (target <= {fb['target']:g}: "
             f"{results.verdict(fb['target_met']).upper()}); p50 ratio {fb['p50_ratio']:.2f}; "
             f"p95 ratio in the first, second and last third of the requests: "
-            f"{', '.join(f'{v:.2f}' for v in fb['p95_ratio_of_each_third'])}. Load average "
+            f"{', '.join(f'{v:.2f}' for v in thirds)} ({above} of 3 above the target). "
+            "Load average "
             f"{fb['load_average_1min_before_after'][0]} -> "
-            f"{fb['load_average_1min_before_after'][1]}. The S3 server's own CPU time: "
-            f"{fb['s3_server_cpu_ms_per_request']} ms per S3 request.",
+            f"{fb['load_average_1min_before_after'][1]}. The S3 server's CPU time meanwhile "
+            f"(shared: whatever else uses it counts too): {fb['s3_server_cpu_ms_per_request']} "
+            "ms per S3 request.",
             "",
             split,
             "",

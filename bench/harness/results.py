@@ -141,8 +141,8 @@ def glance(results: dict[str, dict]) -> list[str]:
             f"({s3['first_byte_p95_ms']} ms vs {local['first_byte_p95_ms']} ms; target <= "
             f"{fb['target']:g} {verdict(fb['target_met'])}; p50 {fb['p50_ratio']:.2f}: "
             f"{s3['first_byte_p50_ms']} ms vs {local['first_byte_p50_ms']} ms); whole worker "
-            f"run **{pl['ratio']:.3f}** (medians {pl['medians']['s3']['wall']} s / "
-            f"{pl['medians']['local']['wall']} s; target <= {pl['target']:.2f} "
+            f"run **{pl['ratio']:.3f}** (medians {pl['medians']['s3']['wall']:.2f} s / "
+            f"{pl['medians']['local']['wall']:.2f} s; target <= {pl['target']:.2f} "
             f"{verdict(pl['target_met'])}; {pl['ratio_from_outside_transcribe']:.3f} from the "
             f"time outside the transcription) ({r['date']})"
         )
