@@ -131,6 +131,21 @@ def glance(results: dict[str, dict]) -> list[str]:
             f"<= {r['target']}, by memory state: {states}; server RSS growth "
             f"{r['rss_growth_mb']} MB ({r['date']})"
         )
+    r = results.get("media_store")
+    if r:
+        fb, pl = r["first_byte"], r["pipeline"]
+        s3, local = fb["sides"]["s3"], fb["sides"]["local"]
+        out.append(
+            f"- Media in S3 (SeaweedFS on the same machine) against the data folder: first byte "
+            f"of a range read, p95 s3 / local **{fb['p95_ratio']:.2f}** "
+            f"({s3['first_byte_p95_ms']} ms vs {local['first_byte_p95_ms']} ms; target <= "
+            f"{fb['target']:g} {verdict(fb['target_met'])}; p50 {fb['p50_ratio']:.2f}: "
+            f"{s3['first_byte_p50_ms']} ms vs {local['first_byte_p50_ms']} ms); whole worker "
+            f"run **{pl['ratio']:.3f}** (medians {pl['medians']['s3']['wall']:.2f} s / "
+            f"{pl['medians']['local']['wall']:.2f} s; target <= {pl['target']:.2f} "
+            f"{verdict(pl['target_met'])}; {pl['ratio_from_outside_transcribe']:.3f} from the "
+            f"time outside the transcription) ({r['date']})"
+        )
     return out
 
 
