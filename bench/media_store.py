@@ -26,7 +26,7 @@ Both sides share one migrated data folder (SQLite); only `SPARRING_STORAGE` diff
    Untimed warm-up requests first (the viewing's audit, the connections). Target: p95 s3 /
    p95 local <= 2. Beside it, for where the time goes: the same ranges read from the store
    directly in this process (`store.read`, first chunk; for S3 also the CPU time of the
-   `get_object` call), in turn too; and, with py-spy (`--py-spy`, found on PATH otherwise;
+   signed GET), in turn too; and, with py-spy (`--py-spy`, found on PATH otherwise;
    skipped without it), both servers sampled during another, untimed pass of the same
    requests: milliseconds per request by what the stack is in (boto3, the database, ...).
 
@@ -541,9 +541,9 @@ def summary(r: dict[str, Any]) -> str:
     alone = s3["store_alone_first_byte_p50_ms"] - local["store_alone_first_byte_p50_ms"]
     split = (
         f"Where S3's extra first-byte time goes, at the p50: {extra:.1f} ms more than local; "
-        f"the store's read alone (boto3's `get_object` to SeaweedFS and its first 256 KiB chunk, "
-        f"in this process) accounts for {alone:.1f} ms of it, of which "
-        f"{s3['store_alone_cpu_p50_ms']:.1f} ms is boto3's CPU time; the other "
+        f"the store's read alone (the signed GET to SeaweedFS and its first bytes, in this "
+        f"process) accounts for {alone:.1f} ms of it, of which "
+        f"{s3['store_alone_cpu_p50_ms']:.1f} ms is this process's CPU time; the other "
         f"{extra - alone:.1f} ms is spent in the server around that call (its CPU per request: "
         f"{s3['server_cpu_ms_per_request'] - local['server_cpu_ms_per_request']:+.1f} ms)."
     )
