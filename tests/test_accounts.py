@@ -1,13 +1,15 @@
 """Logging in, sessions, CSRF, hostile input, admin forms, headers and limits."""
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.accounts.models import AuthSession, Team, TeamMember, User
+from app.accounts.security import hash_password
 from app.audit.models import AuditEntry
 from app.cli import main as cli
-from app.core.config import settings
+from app.core.config import Settings, settings
 from app.core.db import session_scope
 from tests.support.accounts import (
     BASE_USERS,
@@ -331,3 +333,15 @@ def test_admin_cannot_join_a_team_to_see_its_recordings(db: str, client_for) -> 
     assert response.status_code == 403 and "sig selv" in response.text
     with session_scope() as session:
         assert session.exec(select(TeamMember).where(TeamMember.team_id == team.id)).all() == []
+
+
+def test_passwords_are_hashed_at_the_libraries_recommended_cost_unless_set() -> None:
+    """The suite sets a cheap cost (tests/support/environment.py); an installation gets
+    argon2's recommended one."""
+    recommended = PasswordHasher()
+    fields = Settings.model_fields
+    assert fields["password_hash_time_cost"].default == recommended.time_cost
+    assert fields["password_hash_memory_kib"].default == recommended.memory_cost
+    assert hash_password("x").startswith(
+        f"$argon2id$v=19$m={settings.password_hash_memory_kib},t={settings.password_hash_time_cost},"
+    )

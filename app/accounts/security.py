@@ -6,7 +6,11 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+from app.core.config import settings
+
+_hasher = PasswordHasher(  # argon2id; the library's recommended cost unless set otherwise
+    time_cost=settings.password_hash_time_cost, memory_cost=settings.password_hash_memory_kib
+)
 # Verified against when the e-mail is unknown, so timing does not reveal who has an account.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 

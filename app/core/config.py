@@ -153,6 +153,11 @@ class _Accounts(BaseSettings):
     """Logins, sessions, one-time links and the e-mail that carries them."""
 
     session_hours: PositiveFloat = 10.0
+    # argon2id's cost for new password hashes (each hash keeps its own, so existing ones
+    # verify at theirs). The defaults are the argon2 library's recommended parameters (RFC
+    # 9106's second choice, ~0.1 s a login here); the test suite sets a cheap cost.
+    password_hash_time_cost: PositiveInt = 3
+    password_hash_memory_kib: PositiveInt = 65536
     # Failed logins allowed per account and client address, and per address overall, in a
     # window of login_lockout_minutes; more answer 429 until the window ends.
     login_max_failures: PositiveInt = 5
