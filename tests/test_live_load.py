@@ -24,7 +24,8 @@ REDIS = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def scene(sqlite_db: str, client_for, media) -> Scene:  # type: ignore[no-untyped-def]
+def scene(db: str, client_for, media) -> Scene:  # type: ignore[no-untyped-def]
+    """On SQLite and PostgreSQL (with each hub: `processes`)."""
     return make_scene(client_for, media)
 
 
