@@ -18,7 +18,7 @@ from app.jobs.models import JobStatus
 from app.recordings.models import Recording
 from app.transcripts.models import Segment, Transcript
 from tests.support import stored
-from tests.support.jobs import count, expire_lease, the_job
+from tests.support.jobs import claimed_upload, count, expire_lease, the_job
 from tests.support.media import FORMATS, MediaSet
 from tests.support.recordings import upload
 from workers import pipeline, tasks
@@ -152,11 +152,8 @@ def test_results_are_written_only_while_the_claim_is_held(
     db: str, client: TestClient, media: MediaSet
 ) -> None:
     """The pipeline's transcript write checks the claim in its own transaction."""
-    created = upload(client, media.encoded(FORMATS[6])).json()
-    job_id = the_job().id
-    assert job_id is not None
-    old = tasks.claim_job(job_id, owner="worker-a")
-    assert old is not None
+    created, old = claimed_upload(client, media.encoded(FORMATS[6]), owner="worker-a")
+    job_id = old.job_id
     hold: Callable[[Any], None] = lambda session: job_service.hold(session=session, claim=old)  # noqa: E731
     reports: list[str] = []
 

@@ -2,6 +2,8 @@
 subject follows it; a kind no module registered is refused clearly and left for a worker
 that knows it."""
 
+from typing import TypeVar
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -22,6 +24,8 @@ from tests.support.media import MediaSet
 from workers import kinds, tasks
 from workers.tasks import run_job
 
+T = TypeVar("T")
+
 
 def queue_job(recording_id: str, kind: str) -> int:
     """A job of `kind` on the recording, as the web app would make one (its recording shows
@@ -35,12 +39,17 @@ def queue_job(recording_id: str, kind: str) -> int:
     return job_id
 
 
-def job(job_id: int) -> Job:
+def fetched(model: type[T], key: object) -> T:
+    """The row as the database holds it now, usable after the session ends."""
     with session_scope() as session:
-        row = session.get(Job, job_id)
+        row = session.get(model, key)
         assert row is not None
         session.expunge(row)
         return row
+
+
+def job(job_id: int) -> Job:
+    return fetched(Job, job_id)
 
 
 def measured(recording_id: str) -> float:
@@ -50,11 +59,7 @@ def measured(recording_id: str) -> float:
 
 
 def recording(recording_id: str) -> Recording:
-    with session_scope() as session:
-        row = session.get(Recording, recording_id)
-        assert row is not None
-        session.expunge(row)
-        return row
+    return fetched(Recording, recording_id)
 
 
 @pytest.mark.slow

@@ -10,10 +10,9 @@ from fastapi.testclient import TestClient
 from app.core.labels import LABELS
 from app.jobs import service as job_service
 from app.media.probe import MediaInfo
-from tests.support.jobs import the_job
+from tests.support.jobs import claimed_upload
 from tests.support.media import FORMATS, MediaSet
-from tests.support.recordings import upload
-from workers import pipeline, tasks
+from workers import pipeline
 from workers.media import RenditionPlan
 from workers.steps import Step, StepProgress, run_steps
 
@@ -126,11 +125,7 @@ def test_the_real_pipeline_reports_its_stages_in_order_and_only_forward(
     sqlite_db: str, client: TestClient, media: MediaSet
 ) -> None:
     """A WebM (VP8/Opus) needs every step: real ffmpeg, real Whisper."""
-    created = upload(client, media.encoded(FORMATS[3])).json()
-    job_id = the_job().id
-    assert job_id is not None
-    claim = tasks.claim_job(job_id, owner="test")
-    assert claim is not None
+    created, claim = claimed_upload(client, media.encoded(FORMATS[3]), owner="test")
     reports: list[tuple[str, float]] = []
     pipeline.process(
         recording_id=created["id"],

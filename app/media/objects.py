@@ -53,20 +53,13 @@ def record(
     return row
 
 
-def readable(*, session: Session, key: str, content_type: str) -> Readable | None:
-    """The object under `key`, if there is one, to be read with the given type."""
+def require(*, session: Session, key: str, content_type: str) -> Readable:
+    """The object under `key`, to be read with the given type; the 404 of a file the store
+    has no row of (its media were removed)."""
     row = session.exec(select(MediaObject).where(MediaObject.key == key)).first()
     if row is None:
-        return None
-    return Readable(key=row.key, content_type=content_type, size=row.size, sha256=row.sha256)
-
-
-def require(*, session: Session, key: str, content_type: str) -> Readable:
-    """`readable`, or the 404 of a file the store has no row of (its media were removed)."""
-    found = readable(session=session, key=key, content_type=content_type)
-    if found is None:
         raise NotFound(N_("The file is missing from the media store."), code="media.missing")
-    return found
+    return Readable(key=row.key, content_type=content_type, size=row.size, sha256=row.sha256)
 
 
 def forget(*, session: Session, keys: list[str]) -> None:
@@ -74,11 +67,6 @@ def forget(*, session: Session, keys: list[str]) -> None:
     committed)."""
     if keys:
         session.exec(delete(MediaObject).where(col(MediaObject.key).in_(keys)))  # type: ignore[call-overload]
-
-
-def of_recording(*, session: Session, recording_id: str) -> list[MediaObject]:
-    query = select(MediaObject).where(MediaObject.recording_id == recording_id)
-    return list(session.exec(query.order_by(col(MediaObject.id))).all())
 
 
 def sweep(min_age_seconds: float = 3600) -> list[str]:

@@ -310,6 +310,9 @@ class S3Store:
 
     @contextmanager
     def local_copy(self, key: str, tag: str) -> Iterator[Path]:
+        from boto3.exceptions import S3TransferFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
         recording_id, _, name = key.partition("/")
         folder = settings.work_dir / (tag or "untagged") / f"in-{uuid.uuid4().hex}"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -317,9 +320,11 @@ class S3Store:
         try:
             try:
                 self.client.download_file(self.bucket, key, str(path))
-            except Exception as exc:  # boto3's transfer wraps the client's errors
-                if "404" in str(exc) or "Not Found" in str(exc):
+            except ClientError as exc:  # the transfer asks HEAD first: a missing key is 404
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                     raise FileNotFoundError(key) from exc
+                raise StoreError(f"download of {key}: {exc}") from exc
+            except (BotoCoreError, S3TransferFailedError) as exc:
                 raise StoreError(f"download of {key}: {exc}") from exc
             yield path
         finally:
@@ -375,17 +380,12 @@ def current() -> MediaStore:
         return store
 
 
-def open_store(kind: str, **s3: str) -> MediaStore:
-    """A store of the given kind; for S3 from the settings, or from `s3` where given."""
+def open_store(kind: str) -> MediaStore:
+    """A store of the given kind, from the settings."""
     if kind == "local":
         return LocalStore(settings.media_dir)
-    return S3Store(
-        endpoint=s3.get("endpoint", settings.s3_endpoint),
-        bucket=s3.get("bucket", settings.s3_bucket),
-        region=s3.get("region", settings.s3_region),
-        access_key=s3.get("access_key", settings.s3_access_key),
-        secret_key=s3.get("secret_key", settings.s3_secret_key),
-    )
+    names = ("endpoint", "bucket", "region", "access_key", "secret_key")
+    return S3Store(**{name: getattr(settings, f"s3_{name}") for name in names})
 
 
 def clear_scratch(tag: str) -> None:

@@ -18,8 +18,10 @@ from app.core.db import session_scope
 from app.jobs import queue
 from app.jobs.models import Job, JobStatus
 from app.jobs.queue import huey
+from app.jobs.service import Claim
+from tests.support.recordings import upload
 from tests.support.servers import app_env, free_port, start_worker, stop, wait_until
-from workers import pipeline
+from workers import pipeline, tasks
 from workers.tasks import run_job
 
 
@@ -31,6 +33,16 @@ def process_queued_jobs(kind: str | None = None) -> list[str]:
     with session_scope() as session:
         ids = session.exec(query).all()
     return [run_job(job_id) for job_id in ids if job_id is not None]
+
+
+def claimed_upload(client: Any, path: Any, owner: str) -> tuple[dict[str, Any], Claim]:
+    """An upload whose job the given worker has claimed (and not run): its answer, the claim."""
+    created = upload(client, path).json()
+    job_id = the_job().id
+    assert job_id is not None
+    claim = tasks.claim_job(job_id, owner=owner)
+    assert claim is not None
+    return created, claim
 
 
 def the_job() -> Job:
