@@ -59,6 +59,7 @@ from app.sessions import routes as session_routes
 from app.sessions import service as session_service
 from app.transcripts import pages as transcript_pages
 from app.transcripts import routes as transcript_routes
+from app.uploads import routes as upload_routes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -114,6 +115,7 @@ def create_app() -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     api.include_router(account_routes.router)
     api.include_router(recording_routes.router)
+    api.include_router(upload_routes.router)
     api.include_router(library_routes.router)
     api.include_router(transcript_routes.router)
     api.include_router(access_routes.router)
@@ -161,6 +163,7 @@ def create_app() -> FastAPI:
             message=exc.message(request_language(request)),
             code=exc.code,
             field=exc.field,
+            headers=exc.headers,
         )
 
     @app.get("/healthz", include_in_schema=False)

@@ -13,6 +13,7 @@ from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
 from app.sessions.models import SessionParticipant, SparringSession
 from app.transcripts.models import Segment, Transcript, Word
+from app.uploads.models import ResumableUpload
 
 __all__ = [
     "AuditEntry",
@@ -32,6 +33,7 @@ __all__ = [
     "Job",
     "MediaObject",
     "Recording",
+    "ResumableUpload",
     "RetentionPolicy",
     "Segment",
     "SessionParticipant",

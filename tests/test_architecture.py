@@ -23,7 +23,8 @@ LAYERS: list[set[str]] = [
     {"workers"},  # runs jobs: the media and speech pipeline
     {"app.live"},  # watching a session together: the live channel
     {"app.sessions"},  # sparring sessions: plan, agenda, round, summary, learning points
-    {"app.admin", "app.leader", "app.library"},  # pages over several features
+    {"app.admin", "app.leader", "app.library", "app.uploads"},  # over several features;
+    # resumable uploads and recording in the browser, made into recordings
     {"app.clips"},  # clips of a recording: what a team sees
     {"app.player"},  # the player with its side pane, for any feedback target
     {"app.feedback"},  # feedback in a target (recording, clip, session), notifications

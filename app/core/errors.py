@@ -27,6 +27,8 @@ class VideosparringError(Exception):
     form_values: dict[str, str] = {}
     # The form field the message is about (its name), so that a page can mark that field.
     field: str | None = None
+    # Headers the answer carries beside the message (a protocol's own, say).
+    headers: dict[str, str] = {}
 
     def __init_subclass__(cls, *, status: int | None = None, **kwargs: object) -> None:
         """`class NotFound(VideosparringError, status=404)`: the HTTP status it answers with."""

@@ -75,7 +75,12 @@ def sweep(min_age_seconds: float = 3600) -> list[str]:
     could not go). Returns their keys."""
     store = current()
     cutoff = utcnow() - timedelta(seconds=min_age_seconds)
-    listed = [item for item in store.list() if item.modified < cutoff]
+    # A resumable upload's remainders (`uploads/…`) are its own: they go when it ends.
+    listed = [
+        item
+        for item in store.list()
+        if item.modified < cutoff and not item.key.startswith("uploads/")
+    ]
     if not listed:
         return []
     with session_scope() as session:

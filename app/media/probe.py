@@ -20,7 +20,7 @@ class MediaError(Exception):
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")
-        self.kind = kind  # "not_media", "corrupt", "no_audio"
+        self.kind = kind  # "not_media", "corrupt", "no_audio", "unindexed"
         self.detail = detail
 
 
@@ -49,7 +49,7 @@ def last_line(stderr: bytes | None) -> str:
     return _PATH_PREFIX.sub("", lines[-1].strip())[:200] if lines else "unknown error"
 
 
-def _ffprobe(path: Path) -> dict[str, Any]:
+def _ffprobe(path: Path | str) -> dict[str, Any]:
     """ffmpeg-python's probe, under the base deadline (it waits for ever)."""
     args = ["ffprobe", "-show_format", "-show_streams", "-of", "json", str(path)]
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
@@ -63,7 +63,7 @@ def _ffprobe(path: Path) -> dict[str, Any]:
     return dict(json.loads(out.decode("utf-8")))
 
 
-def probe(path: Path) -> MediaInfo:
+def probe(path: Path | str) -> MediaInfo:
     """Read a file's streams with ffprobe; raise MediaError for anything unusable."""
     try:
         data = _ffprobe(path)
@@ -87,6 +87,8 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError("no_audio", "no audio stream")
     duration = _duration(fmt, audio + video)
     if duration <= 0:
+        if names & {"matroska", "webm"}:  # as a browser's MediaRecorder sends it: no index
+            raise MediaError("unindexed", "Matroska/WebM without duration or cues")
         raise MediaError("corrupt", "no duration")
     first_video = video[0] if video else None
     return MediaInfo(
@@ -119,7 +121,7 @@ def _duration(fmt: dict[str, Any], streams: list[dict[str, Any]]) -> float:
     return 0.0
 
 
-def check_decodes(path: Path, info: MediaInfo, seconds: float = 2.0) -> None:
+def check_decodes(path: Path | str, info: MediaInfo, seconds: float = 2.0) -> None:
     """Decode a little audio at the start and at the end: catches truncated files cheaply."""
     starts = [0.0]
     if info.duration > seconds * 3:
@@ -134,3 +136,14 @@ def check_decodes(path: Path, info: MediaInfo, seconds: float = 2.0) -> None:
         if len(pcm) < 800:  # under 50 ms of audio decoded
             where = "end" if start > 0 else "start"
             raise MediaError("corrupt", f"no audio could be decoded at the {where}")
+
+
+def remux_indexed(source: Path, target: Path) -> None:
+    """Write a WebM recorded in a browser again, streams unchanged, with its duration and
+    an index (cues), so that it seeks; a few hundred milliseconds for an hour."""
+    stream = ffmpeg.input(str(source), fflags="+genpts")
+    out = ffmpeg.output(stream, str(target), c="copy", map="0", format="webm")
+    try:
+        out.overwrite_output().run(capture_stdout=True, capture_stderr=True, quiet=True)
+    except ffmpeg.Error as exc:
+        raise MediaError("corrupt", last_line(exc.stderr)) from exc

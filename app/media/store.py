@@ -10,6 +10,7 @@ it works on it (`local_copy`). No URL to the bucket ever leaves the server: medi
 through the app, where access is checked and the viewing audited on every request.
 """
 
+import contextlib
 import hashlib
 import re
 import shutil
@@ -346,6 +347,61 @@ class S3Store:
         if not prefix.rstrip("/").isalnum():
             raise ValueError("bad media prefix")
         self.delete(*(listed.key for listed in self.list(prefix)))
+
+    # A resumable upload (app.uploads) keeps its bytes as the parts of a multipart upload,
+    # which the bucket joins into the recording's original, and a small remainder between
+    # requests as objects of its own.
+    def start_parts(self, key: str, *, content_type: str) -> str:
+        return str(
+            self._call("create_multipart_upload", Key=key, ContentType=content_type)["UploadId"]
+        )
+
+    def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        answer = self._call(
+            "upload_part", Key=key, UploadId=upload_id, PartNumber=number, Body=data
+        )
+        return str(answer["ETag"])
+
+    def join_parts(self, key: str, upload_id: str, etags: list[str]) -> None:
+        parts = [{"PartNumber": n, "ETag": etag} for n, etag in enumerate(etags, start=1)]
+        self._call(
+            "complete_multipart_upload",
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": parts},
+        )
+
+    def abort_parts(self, key: str, upload_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):  # gone already (NoSuchUpload)
+            self._call("abort_multipart_upload", Key=key, UploadId=upload_id)
+
+    def unjoined_parts(self) -> Iterator[tuple[str, str, datetime]]:
+        """Every multipart upload the bucket holds unjoined: key, upload id, started."""
+        markers: dict[str, str] = {}
+        while True:
+            page = self._call("list_multipart_uploads", **markers)
+            for item in page.get("Uploads", []):
+                yield item["Key"], item["UploadId"], item["Initiated"]
+            if not page.get("IsTruncated"):
+                return
+            markers = {
+                "KeyMarker": page.get("NextKeyMarker", ""),
+                "UploadIdMarker": page.get("NextUploadIdMarker", ""),
+            }
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
+        self._call("put_object", Key=key, Body=data, ContentType=content_type)
+
+    def get_bytes(self, key: str) -> bytes:
+        return b"".join(self.read(key))
+
+    def address(self, key: str, seconds: int = 600) -> str:
+        """A signed address to read the object by, for ffprobe on this server only."""
+        return str(
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
+            )
+        )
 
     def list(self, prefix: str = "") -> Iterator[Listed]:
         token: dict[str, str] = {}

@@ -47,6 +47,7 @@ FIELD_OF_ERROR = {
     "upload.empty": "file",
     "upload.no_audio": "file",
     "upload.corrupt": "file",
+    "upload.unindexed": "file",
     "upload.not_media": "file",
     "upload.too_large": "file",
     "upload.bad_filename": "file",

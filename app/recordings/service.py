@@ -5,8 +5,10 @@ import logging
 import mimetypes
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from fastapi import Request
 from sqlalchemy import update
@@ -128,18 +130,32 @@ def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
     """Probe and test-decode the file; a refusal names what is wrong with it."""
     if upload.path is None:
         raise BadInput(N_("Choose a file to upload."), code="upload.no_file")
-    if upload.size == 0:
+    return inspect_media(upload.path, upload.size)
+
+
+def inspect_media(source: Path | str, size: int) -> media.MediaInfo:
+    """`inspect_upload` of a file, or of an object the store can be read from by address."""
+    if size == 0:
         raise BadInput(
             N_("The file is empty. Choose the recording again and retry."), code="upload.empty"
         )
     try:
-        info = media.probe(upload.path)
-        media.check_decodes(upload.path, info)
+        info = media.probe(source)
+        media.check_decodes(source, info)
     except media.MediaError as exc:
         if exc.kind == "no_audio":
             raise BadInput(
                 N_("The recording has no audio track. Audio is needed for a transcript."),
                 code="upload.no_audio",
+            ) from exc
+        if exc.kind == "unindexed":  # the upload's finish remuxes it, then asks again
+            raise BadInput(
+                N_(
+                    "The recording is damaged or incomplete and cannot be "
+                    "played. Choose the original file from the phone, tablet or "
+                    "computer."
+                ),
+                code="upload.unindexed",
             ) from exc
         if exc.kind == "corrupt":
             # ffmpeg's words are for the log; the reader is told what to do.
@@ -164,33 +180,103 @@ def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
     return info
 
 
-def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: Subject) -> Recording:
-    """Turn a received upload into a stored recording with a queued job; or leave nothing."""
+@dataclass
+class CheckedForm:
+    """An upload's fields once checked: what the recording, its consent and its deletion
+    date will be."""
+
+    recording: RecordingCreate
+    consent: ConsentIn
+    delete_after: date | None
+
+
+def check_form(*, session: Session, fields: dict[str, str], owner: Subject) -> CheckedForm:
+    """Everything about an upload but its file: who sends it, the fields, the consent."""
     from app.retention.service import check_delete_after
 
+    if owner.role not in UPLOAD_ROLES:
+        raise NotPermitted(
+            N_("Only caseworkers and supervisors can upload recordings."),
+            code="recording.upload_role",
+        )
+    return CheckedForm(
+        recording=validate_form(fields),
+        consent=validate_consent(fields),
+        delete_after=check_delete_after(session=session, value=fields.get("delete_after")),
+    )
+
+
+def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: Subject) -> Recording:
+    """Turn a received upload into a stored recording with a queued job; or leave nothing."""
     try:
-        if owner.role not in UPLOAD_ROLES:
-            raise NotPermitted(
-                N_("Only caseworkers and supervisors can upload recordings."),
-                code="recording.upload_role",
-            )
-        recording_in = validate_form(upload.fields)
-        consent_in = validate_consent(upload.fields)
-        delete_after = check_delete_after(session=session, value=upload.fields.get("delete_after"))
+        form = check_form(session=session, fields=upload.fields, owner=owner)
         info = inspect_upload(upload)
     except BaseException:
         upload.discard()
         raise
     assert upload.path is not None and upload.filename is not None
+    recording_id = new_recording_id()
+    store = media_store.current()
+    try:
+        stored = store.keep(
+            object_key(recording_id, storage.ORIGINAL),
+            upload.path,
+            content_type=original_type(upload.filename),
+            sha256=upload.sha256,
+        )
+    except BaseException as exc:
+        upload.discard()
+        if isinstance(exc, media_store.StoreError):
+            raise store_unavailable(exc) from exc
+        raise
+    return add_recording(
+        session=session,
+        owner=owner,
+        form=form,
+        recording_id=recording_id,
+        filename=upload.filename,
+        stored=stored,
+        info=info,
+    )
+
+
+def new_recording_id() -> str:
+    return uuid.uuid4().hex
+
+
+def store_unavailable(exc: Exception) -> Unavailable:
+    log.error("could not store an upload: %s", exc)
+    return Unavailable(
+        N_("The media store cannot be reached just now. Nothing was kept; try again in a moment."),
+        code="media.unavailable",
+    )
+
+
+def add_recording(
+    *,
+    session: Session,
+    owner: Subject,
+    form: CheckedForm,
+    recording_id: str,
+    filename: str,
+    stored: media_store.Stored,
+    info: media.MediaInfo,
+) -> Recording:
+    """The recording of an original now in the store: its row, consent and queued job.
+
+    If anything here or the commit fails, the stored original goes too."""
+    store = media_store.current()
+    on_rollback(session, lambda: store.delete_prefix(recording_id))
     recording = Recording.model_validate(
-        recording_in,
+        form.recording,
         update={
+            "id": recording_id,
             "owner_id": owner.id,
-            "delete_after": delete_after,
-            "original_filename": upload.filename,
+            "delete_after": form.delete_after,
+            "original_filename": filename,
             "stored_name": storage.ORIGINAL,
-            "size_bytes": upload.size,
-            "sha256": upload.sha256,
+            "size_bytes": stored.size,
+            "sha256": stored.sha256,
             "duration_seconds": round(info.duration, 3),
             "container": info.container[:64],
             "has_video": info.has_video,
@@ -201,28 +287,6 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: Subje
             "streams": json.dumps(info.streams),
         },
     )
-    store = media_store.current()
-    try:
-        stored = store.keep(
-            object_key(recording.id, storage.ORIGINAL),
-            upload.path,
-            content_type=original_type(upload.filename),
-            sha256=upload.sha256,
-        )
-    except BaseException as exc:
-        upload.discard()
-        if isinstance(exc, media_store.StoreError):
-            log.error("could not store an upload: %s", exc)
-            raise Unavailable(
-                N_(
-                    "The media store cannot be reached just now. Nothing was kept; "
-                    "try again in a moment."
-                ),
-                code="media.unavailable",
-            ) from exc
-        raise
-    # If anything below or the commit fails, the stored file goes too.
-    on_rollback(session, lambda: store.delete_prefix(recording.id))
     session.add(recording)
     session.flush()
     media_objects.record(
@@ -230,14 +294,15 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: Subje
         recording_id=recording.id,
         variant=Variant.original,
         stored=stored,
-        content_type=original_type(upload.filename),
+        content_type=original_type(filename),
     )
+    consent = form.consent
     session.add(
         Consent(
             recording_id=recording.id,
-            child_consented=consent_in.child_consented,
-            custody_holders_consented=consent_in.custody_holders_consented,
-            consented_on=consent_in.consented_on,
+            child_consented=consent.child_consented,
+            custody_holders_consented=consent.custody_holders_consented,
+            consented_on=consent.consented_on,
             recorded_by_id=owner.id,  # type: ignore[arg-type]
         )
     )

@@ -132,9 +132,35 @@ class PartFile:
             except FileNotFoundError:
                 pass
             os.close(fd)
+        self._start(path, fd, hashlib.sha256(), 0)
+
+    @classmethod
+    def reopen(cls, path: Path, offset: int, digest: "hashlib._Hash | None") -> "PartFile":
+        """A resumable upload's file, to be written on from `offset` (anything past it was
+        never confirmed, and goes); `digest` holds the SHA-256 of the bytes before it, or
+        None where this process does not have it (the hash is then read back at the end).
+        Raises BlockingIOError while another request holds it."""
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+        except BaseException:
+            os.close(fd)
+            raise
+        part = cls.__new__(cls)
+        # O_DIRECT writes whole blocks at block offsets: an odd offset (after a cut) goes
+        # through the page cache.
+        part._start(path, fd, digest, offset, direct=offset % DIRECT_ALIGN == 0)
+        return part
+
+    def _start(
+        self, path: Path, fd: int, digest: "hashlib._Hash | None", offset: int, direct: bool = True
+    ) -> None:
         self.path = path
         self._fd: int | None = fd
-        self._hash = hashlib.sha256()
+        self._hash = digest
         self._chunks: list[bytes | memoryview] = []
         self._buffered = 0
         # Blocks are hashed, and written, in the order they came: one lane each.
@@ -142,10 +168,10 @@ class PartFile:
         self._writer = _Lane()
         # Per block handed over: its hash and write jobs, oldest first.
         self._pending: deque[list[Future[None]]] = deque()
-        self.size = 0
+        self.size = offset
         self._stage: mmap.mmap | None = None
         self._staged = 0
-        if settings.upload_direct_io:
+        if settings.upload_direct_io and direct:
             try:
                 _set_direct(fd, True)
                 self._stage = mmap.mmap(-1, STAGE_BYTES)  # anonymous maps are page-aligned
@@ -171,12 +197,10 @@ class PartFile:
         """Hand the collected block to the threads; wait while too many are queued."""
         if self._chunks:
             block, self._chunks, self._buffered = self._chunks, [], 0
-            self._pending.append(
-                [
-                    self._hasher.submit(self._hash_block, block),
-                    self._writer.submit(self._write_block, block),
-                ]
-            )
+            jobs = [self._writer.submit(self._write_block, block)]
+            if self._hash is not None:
+                jobs.append(self._hasher.submit(self._hash_block, block))
+            self._pending.append(jobs)
         if final and self.direct:
             self._pending.append([self._writer.submit(self._write_tail)])
         while self._pending and (final or len(self._pending) > PIPELINE_DEPTH):
@@ -184,6 +208,7 @@ class PartFile:
             self._pending.popleft()
 
     def _hash_block(self, block: list[bytes | memoryview]) -> None:
+        assert self._hash is not None
         for chunk in block:
             self._hash.update(chunk)
 
@@ -247,7 +272,18 @@ class PartFile:
 
     @property
     def sha256(self) -> str:
+        assert self._hash is not None
         return self._hash.hexdigest()
+
+    @property
+    def digest(self) -> "hashlib._Hash | None":
+        """The running hash of every byte so far (None: not known in this process)."""
+        return self._hash
+
+    def sync(self) -> None:
+        """After `drain(final=True)`: the bytes are on the disk, not only in its cache."""
+        assert self._fd is not None
+        os.fdatasync(self._fd)
 
     def release(self) -> None:
         """Close the file (and so its lock): call once it is stored or deleted."""

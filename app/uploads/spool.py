@@ -1,0 +1,375 @@
+"""Where a resumable upload's bytes wait between requests, and how a request adds to them.
+
+- Data folder (`SPARRING_STORAGE=local`): one file, `uploads/resumable/<upload id>`, written
+  on at the confirmed offset (what lies past it was never confirmed, and goes), synced
+  before the offset moves. When it is complete it is renamed into the media folder.
+- Bucket (`SPARRING_STORAGE=s3`): the parts of a multipart upload under the recording's own
+  key, `upload_part_bytes` each, which the bucket joins into the original when the last byte
+  is in (no copy, no download); a remainder smaller than a part, left when a request ends,
+  waits as an object `uploads/<upload id>/<offset>` and opens the next part.
+
+Either way the offset moves only by the request holding the upload's lease (`Lease`), and
+only over bytes that are durable. The SHA-256 is carried over from request to request in
+the process (a request that lands on another process leaves it to be read back at the end).
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from app.core.config import settings
+from app.media import store as media_store
+from app.media.store import S3Store, Stored
+from app.recordings.storage import PartFile
+
+log = logging.getLogger(__name__)
+
+UPLOADS_PREFIX = "uploads/"  # a bucket's keys of remainders; never a recording's (hex ids)
+_PARTS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upload-parts")
+# Running SHA-256 per upload, with the offset it has reached: the common case (the next
+# request comes to the same process) needs no reading back. Small: a few hundred bytes each.
+_DIGESTS: "OrderedDict[str, tuple[int, hashlib._Hash]]" = OrderedDict()
+_DIGESTS_KEPT = 512
+
+Commit = Callable[[int, str], Awaitable[None]]
+
+
+def digest_at(upload_id: str, offset: int) -> "hashlib._Hash | None":
+    """The running hash of an upload's first `offset` bytes, if this process has it."""
+    if offset == 0:
+        return hashlib.sha256()
+    kept = _DIGESTS.pop(upload_id, None)
+    return kept[1] if kept is not None and kept[0] == offset else None
+
+
+def keep_digest(upload_id: str, offset: int, digest: "hashlib._Hash | None") -> None:
+    if digest is None:
+        return
+    _DIGESTS[upload_id] = (offset, digest)
+    while len(_DIGESTS) > _DIGESTS_KEPT:
+        _DIGESTS.popitem(last=False)
+
+
+def forget_digest(upload_id: str) -> None:
+    _DIGESTS.pop(upload_id, None)
+
+
+def local_path(upload_id: str) -> Path:
+    return settings.upload_tmp_dir / "resumable" / upload_id
+
+
+def segment_key(upload_id: str, offset: int) -> str:
+    return f"{UPLOADS_PREFIX}{upload_id}/{offset:016d}"
+
+
+@dataclass
+class BucketState:
+    """What the bucket holds of an upload: the multipart upload and its parts, and the
+    remainders (offset, length) after them."""
+
+    multipart: str | None = None
+    etags: list[str] = field(default_factory=list)
+    part_sizes: list[int] = field(default_factory=list)
+    segments: list[tuple[int, int]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, text: str) -> "BucketState":
+        data = json.loads(text or "{}")
+        return cls(
+            multipart=data.get("multipart"),
+            etags=list(data.get("etags", [])),
+            part_sizes=list(data.get("part_sizes", [])),
+            segments=[(int(o), int(n)) for o, n in data.get("segments", [])],
+        )
+
+    def dump(self) -> str:
+        return json.dumps(
+            {
+                "multipart": self.multipart,
+                "etags": self.etags,
+                "part_sizes": self.part_sizes,
+                "segments": self.segments,
+            }
+        )
+
+    @property
+    def parts_end(self) -> int:
+        return sum(self.part_sizes)
+
+
+class Writer(Protocol):
+    """One request's writing: bytes in, then either `settle` (durable, offset committed)
+    or `complete` (the last byte: the original is in the store)."""
+
+    async def feed(self, chunk: bytes) -> None: ...
+
+    async def settle(self) -> int: ...
+
+    async def complete(self, key: str, content_type: str) -> Stored: ...
+
+    async def abandon(self) -> None: ...
+
+
+class LocalWriter:
+    def __init__(self, upload_id: str, offset: int, commit: Commit) -> None:
+        self.upload_id = upload_id
+        self.offset = offset
+        self._commit = commit
+        self.part = PartFile.reopen(local_path(upload_id), offset, digest_at(upload_id, offset))
+
+    async def feed(self, chunk: bytes) -> None:
+        self.part.feed(chunk)
+        if self.part.block_ready:
+            await self.part.drain()
+
+    async def _sync(self) -> None:
+        await self.part.drain(final=True)
+        await asyncio.to_thread(self.part.sync)
+
+    async def settle(self) -> int:
+        await self._sync()
+        await self._commit(self.part.size, "{}")
+        self.offset = self.part.size
+        keep_digest(self.upload_id, self.offset, self.part.digest)
+        self.part.release()
+        return self.offset
+
+    async def complete(self, key: str, content_type: str) -> Stored:
+        """The file is whole (still at `local_path`: it is moved once it has been checked)."""
+        await self._sync()
+        path, size, digest = self.part.path, self.part.size, self.part.digest
+        self.part.release()
+        self.offset = size
+        sha256 = digest.hexdigest() if digest is not None else ""
+        if not sha256:
+            sha256 = await asyncio.to_thread(media_store.file_sha256, path)
+        return Stored(key, size, sha256)
+
+    async def abandon(self) -> None:
+        """Back to the confirmed offset: the bytes past it were never confirmed."""
+        forget_digest(self.upload_id)
+        await asyncio.to_thread(self.part.release)  # writes not started never will be
+        with contextlib.suppress(FileNotFoundError):
+            os.truncate(self.part.path, self.offset)
+
+
+class BucketWriter:
+    """Parts of `upload_part_bytes`, each uploaded while the next arrives (one in flight)."""
+
+    def __init__(
+        self,
+        store: S3Store,
+        upload_id: str,
+        key: str,
+        offset: int,
+        state_text: str,
+        content_type: str,
+        commit: Commit,
+    ) -> None:
+        self.store = store
+        self.upload_id = upload_id
+        self.key = key
+        self.content_type = content_type
+        self.state = BucketState.load(state_text)
+        self.offset = offset  # durable: parts and segments
+        self.base = self.state.parts_end  # where the buffer starts
+        self.hashed = offset  # the digest covers the bytes below this
+        self.digest = digest_at(upload_id, offset)
+        self.buffer = bytearray()
+        self._commit = commit
+        self._in_flight: Future[None] | None = None
+        self._after: list[tuple[int, int]] = []  # the remainders the part in flight took in
+        self.part_bytes = settings.upload_part_bytes
+
+    async def open(self) -> None:
+        """The remainders go in front of the buffer: they open the next part."""
+
+        def fetch() -> bytes:
+            return b"".join(
+                self.store.get_bytes(segment_key(self.upload_id, at))
+                for at, _ in self.state.segments
+            )
+
+        if self.state.segments:
+            self.buffer += await asyncio.to_thread(fetch)
+        if self.base + len(self.buffer) != self.offset:
+            raise media_store.StoreError(f"upload {self.upload_id}: remainders do not add up")
+
+    def _hash_new(self, data: bytes | bytearray, data_start: int) -> None:
+        """Hash the bytes of `data` (which starts at `data_start`) not hashed yet."""
+        if self.digest is not None and data_start + len(data) > self.hashed:
+            self.digest.update(memoryview(data)[self.hashed - data_start :])
+            self.hashed = data_start + len(data)
+
+    async def _wait(self) -> None:
+        if self._in_flight is not None:
+            job, self._in_flight = self._in_flight, None
+            await asyncio.wrap_future(job)
+
+    def _put_part(self, data: bytes, start: int) -> None:
+        self._hash_new(data, start)
+        if self.state.multipart is None:
+            self.state.multipart = self.store.start_parts(self.key, content_type=self.content_type)
+        number = len(self.state.etags) + 1
+        etag = self.store.put_part(self.key, self.state.multipart, number, data)
+        self.state.etags.append(etag)
+        self.state.part_sizes.append(len(data))
+
+    async def _part_done(self, consumed: list[tuple[int, int]]) -> None:
+        """A part is in: the remainders it took in are no longer needed."""
+        self.state.segments = [s for s in self.state.segments if s not in consumed]
+        self.offset = max(self.offset, self.state.parts_end)
+        await self._commit(self.offset, self.state.dump())
+        if consumed:
+            keys = [segment_key(self.upload_id, at) for at, _ in consumed]
+            await asyncio.to_thread(self.store.delete, *keys)
+
+    async def feed(self, chunk: bytes) -> None:
+        self.buffer += chunk
+        while len(self.buffer) >= self.part_bytes:
+            await self._wait_part()
+            data = bytes(self.buffer[: self.part_bytes])
+            del self.buffer[: self.part_bytes]
+            start = self.base
+            self.base += len(data)
+            consumed = [s for s in self.state.segments if s[0] < self.base]
+            self._in_flight = _PARTS_POOL.submit(self._put_part, data, start)
+            self._after = consumed
+
+    async def _wait_part(self) -> None:
+        if self._in_flight is not None:
+            await self._wait()
+            await self._part_done(self._after)
+
+    async def settle(self) -> int:
+        """Wait for the part in flight; what is left over waits as a remainder."""
+        await self._wait_part()
+        new_start = self.offset  # the buffer's bytes below this are remainders already
+        new = bytes(self.buffer[new_start - self.base :])
+        if new:
+            self._hash_new(self.buffer, self.base)
+            await asyncio.to_thread(
+                self.store.put_bytes,
+                segment_key(self.upload_id, new_start),
+                new,
+                content_type="application/octet-stream",
+            )
+            self.state.segments.append((new_start, len(new)))
+            self.offset = new_start + len(new)
+            await self._commit(self.offset, self.state.dump())
+        keep_digest(self.upload_id, self.offset, self.digest)
+        return self.offset
+
+    async def complete(self, key: str, content_type: str) -> Stored:
+        """The last byte is in: the last part, then the bucket joins them into `key`."""
+        await self._wait_part()
+        rest = bytes(self.buffer)
+        self._hash_new(rest, self.base)
+        size = self.base + len(rest)
+        multipart = self.state.multipart
+
+        def finish() -> None:
+            if multipart is None:  # smaller than one part: one object
+                self.store.put_bytes(key, rest, content_type=content_type)
+                return
+            if rest:
+                self._put_part(rest, self.base)
+            self.store.join_parts(key, multipart, self.state.etags)
+
+        await asyncio.to_thread(finish)
+        leftovers = [segment_key(self.upload_id, at) for at, _ in self.state.segments]
+        if leftovers:
+            await asyncio.to_thread(self.store.delete, *leftovers)
+        forget_digest(self.upload_id)
+        sha256 = self.digest.hexdigest() if self.digest is not None else ""
+        if not sha256:
+            sha256 = await asyncio.to_thread(_object_sha256, self.store, key)
+        return Stored(key, size, sha256)
+
+    async def abandon(self) -> None:
+        forget_digest(self.upload_id)
+        try:
+            await self._wait()
+        except Exception:  # the part that failed: the client sends its bytes again
+            log.info("a part of upload %s was not stored", self.upload_id)
+
+
+def _object_sha256(store: S3Store, key: str) -> str:
+    digest = hashlib.sha256()
+    for chunk in store.read(key):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def discard(*, upload_id: str, recording_id: str, state_text: str) -> None:
+    """Every byte an unfinished upload left in the store (its row goes with it)."""
+    forget_digest(upload_id)
+    store = media_store.current()
+    if isinstance(store, S3Store):
+        state = BucketState.load(state_text)
+        if state.multipart:
+            store.abort_parts(media_store.object_key(recording_id, "original"), state.multipart)
+        store.delete(*(item.key for item in store.list(f"{UPLOADS_PREFIX}{upload_id}/")))
+    else:
+        local_path(upload_id).unlink(missing_ok=True)
+
+
+def strays(live: set[str], recordings: set[str], min_age_seconds: float) -> list[str]:
+    """Bytes of uploads with no row (a crash between a write and its row's removal), older
+    than `min_age_seconds`: removed; returns what went."""
+    from datetime import UTC, datetime, timedelta
+
+    cutoff = datetime.now(UTC) - timedelta(seconds=min_age_seconds)
+    removed: list[str] = []
+    store = media_store.current()
+    if isinstance(store, S3Store):
+        stale = [
+            item.key
+            for item in store.list(UPLOADS_PREFIX)
+            if item.modified < cutoff and item.key.split("/")[1] not in live
+        ]
+        if stale:
+            store.delete(*stale)
+            removed += stale
+        for key, multipart, started in store.unjoined_parts():
+            if started < cutoff and key.partition("/")[0] not in recordings:
+                store.abort_parts(key, multipart)
+                removed.append(f"{key} (parts)")
+        return removed
+    folder = local_path("x").parent
+    if not folder.exists():
+        return removed
+    for path in folder.iterdir():
+        try:
+            old = path.stat().st_mtime < cutoff.timestamp()
+        except FileNotFoundError:
+            continue
+        if old and path.name not in live:
+            path.unlink(missing_ok=True)
+            removed.append(str(path.name))
+    return removed
+
+
+def writer_for(
+    *,
+    upload_id: str,
+    recording_id: str,
+    offset: int,
+    state_text: str,
+    content_type: str,
+    commit: Commit,
+) -> Any:
+    store = media_store.current()
+    if isinstance(store, S3Store):
+        key = media_store.object_key(recording_id, "original")
+        return BucketWriter(store, upload_id, key, offset, state_text, content_type, commit)
+    return LocalWriter(upload_id, offset, commit)
