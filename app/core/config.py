@@ -49,7 +49,7 @@ class _Storage(BaseSettings):
     upload_expiry_hours: PositiveFloat = 24.0
     # Bytes a resumable upload keeps per part in a bucket (S3 wants 5 MiB at least; a
     # client's chunk of a whole number of parts leaves nothing over between requests).
-    upload_part_bytes: PositiveInt = 8 * 1024 * 1024
+    upload_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
     # Write uploads past the page cache (O_DIRECT) where the file system allows it: on a
     # virtual machine the kernel's cost of 2 GiB of fresh page cache was most of an upload's
     # time (bench/upload_speed.py). False: ordinary buffered writes.

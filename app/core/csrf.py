@@ -34,6 +34,16 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 # Paths whose multipart body the upload reader streams; it checks the form's token itself.
 UPLOAD_PATHS = {"/api/v1/recordings", "/recordings/new"}
+# A resumable upload's bytes: PATCH /api/v1/uploads/<id> (the upload checks its own limit).
+RESUMABLE_PREFIX = "/api/v1/uploads/"
+
+
+def is_upload_body(scope: Scope) -> bool:
+    """A request whose body is a recording: no general size limit (the upload has its own)."""
+    path = str(scope["path"])
+    return path in UPLOAD_PATHS or (
+        scope.get("method") == "PATCH" and path.startswith(RESUMABLE_PREFIX)
+    )
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 

@@ -14,7 +14,7 @@ from app.core.csrf import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,
     TOKEN_COOKIE,
-    UPLOAD_PATHS,
+    is_upload_body,
     cookie_name,
     is_https,
     new_prelogin_value,
@@ -84,7 +84,7 @@ class SecurityMiddleware:
         # Login and logout put the new token here; the cookie copy follows it below.
         state["csrf_token"] = token_for(session=session, prelogin=prelogin)
         token_copy = cookies.get(cookie_name(TOKEN_COOKIE, secure))
-        limit = None if scope["path"] in UPLOAD_PATHS else settings.max_request_bytes
+        limit = None if is_upload_body(scope) else settings.max_request_bytes
 
         declared = headers.get(b"content-length", b"")
         started = False
