@@ -5,7 +5,7 @@ import globals from "globals";
 
 export default [
   {
-    ignores: [".venv/", "node_modules/", ".cache/", "data/", "bench/work/", "test-artifacts/"],
+    ignores: [".venv/", "node_modules/", "app/static/vendor/", ".cache/", "data/", "bench/work/", "test-artifacts/"],
   },
   js.configs.recommended,
   {

@@ -47,7 +47,7 @@ from app.access.models import Share
 from app.accounts.models import Role, SecondFactorRemoval
 from app.core.db import session_scope
 from app.sessions.models import SessionParticipant
-from tests.support import clips, feedback, sessions
+from tests.support import clips, feedback, sessions, tus
 from tests.support.access import (
     ACTORS,
     CASE_REFERENCE,
@@ -185,6 +185,10 @@ MATRIX: dict[str, Row] = {
     # Recordings: list and upload. Caseworkers and supervisors upload; leaders see no list.
     "GET /api/v1/recordings":                                            ANYONE,
     "POST /api/v1/recordings":                                            (401, 201, 201, 201, 403, 403),
+    # Resumable uploads (tus): whoever may upload makes one; only its sender goes on.
+    "POST /api/v1/uploads":                                              (401, 201, 201, 201, 403, 403),
+    "PATCH /api/v1/uploads/{upload_id}":                                 (401, 204, 404, 404, 404, 404),
+    "DELETE /api/v1/uploads/{upload_id}":                                (401, 204, 404, 404, 404, 404),
     "GET /recordings":                                                   LIST_PAGE,
     "GET /recordings/new":                                               NEW_PAGE,
     "POST /recordings/new":                                             (LOGIN, 303, 303, 303, 403, 403),
@@ -354,6 +358,7 @@ class Call:
     data: dict[str, str] | None = None
     upload: bool = False
     headers: dict[str, str] | None = None
+    content: bytes | None = None  # a raw body
     ok: int | None = None  # the answer a viewer gets instead of 200 (206 for a range)
     fresh_recording: bool = False  # destructive: its own recording, shared like the main one
     fresh_client: bool = False  # ends the session: its own open_client
@@ -428,6 +433,28 @@ CALLS: dict[str, list[Call]] = {
         Call(data={"current": "forkert", "new": "et langt nyt kodeord 1", "repeat": "et andet"})
     ],
     "POST /api/v1/recordings": [Call(upload=True)],
+    "POST /api/v1/uploads": [
+        Call(
+            headers={
+                **tus.TUS,
+                "Upload-Length": "100",
+                "Upload-Metadata": tus.metadata(tus.recording_fields("egen.mp4")),
+            }
+        )
+    ],
+    "PATCH /api/v1/uploads/{upload_id}": [
+        Call(
+            headers={
+                **tus.TUS,
+                "Upload-Offset": "0",
+                "Content-Type": "application/offset+octet-stream",
+            },
+            content=b"0123456789",
+        )
+    ],
+    "DELETE /api/v1/uploads/{upload_id}": [
+        Call(path={"upload_id": "upload_to_delete"}, headers=tus.TUS)
+    ],
     "POST /recordings/new": [Call(upload=True)],
     "GET /api/v1/recordings/{recording_id}/media": [
         Call("whole file"),
@@ -654,6 +681,9 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
         "user_to_delete": make_user("slettes@kommune.test", Role.caseworker),
         "team_for_members": make_team("Medlemmer", []),
         "unknown_token": "x" * 43,
+        # Resumable uploads of the owner's, on their way in.
+        "upload_id": _new_upload(owner),
+        "upload_to_delete": _new_upload(owner),
     }
     # Lost authenticators, proposed by a second administrator (two in all: fewer than three).
     second_admin = make_user("admin-to@kommune.test", Role.administrator)
@@ -685,6 +715,10 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
         *SESSION_SECRETS,
     ]
     return Scene(clients, names, secrets)
+
+
+def _new_upload(owner: TestClient) -> str:
+    return tus.created(owner, 100, tus.recording_fields("på-vej.mp4")).rsplit("/", 1)[1]
 
 
 def propose_removal(email: str, proposer: int) -> int:
@@ -796,6 +830,8 @@ def request_for(key: str, call: Call, actor: str, scene_names: dict[str, object]
         kwargs["json"] = {k: _fill(v, names) for k, v in call.json.items()}
     if call.data is not None:
         kwargs["data"] = {k: v.format(**names) for k, v in call.data.items()}
+    if call.content is not None:
+        kwargs["content"] = call.content
     return kwargs
 
 

@@ -36,3 +36,19 @@ def test_eslint_on_the_javascript() -> None:
         [str(eslint), "--max-warnings", "0", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+def test_the_served_tus_client_is_the_pinned_release() -> None:
+    """app/static/vendor/tus-js-client/tus.min.js is the browser build of the version
+    package.json pins (installed by `npm ci`), less its source map's address."""
+    import json
+
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["tus-js-client"]
+    installed = ROOT / "node_modules" / "tus-js-client"
+    assert json.loads((installed / "package.json").read_text())["version"] == pinned
+    release = (installed / "dist" / "tus.min.js").read_text().splitlines(keepends=True)
+    assert release[-1].startswith("//# sourceMappingURL=")
+    served = ROOT / "app" / "static" / "vendor" / "tus-js-client"
+    assert (served / "tus.min.js").read_text() == "".join(release[:-1])
+    assert (served / "LICENSE").read_text() == (installed / "LICENSE").read_text()
+    assert f"tus-js-client {pinned}" in (served / "THIRD-PARTY-LICENSES").read_text()

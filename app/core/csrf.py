@@ -44,6 +44,8 @@ def is_upload_body(scope: Scope) -> bool:
     return path in UPLOAD_PATHS or (
         scope.get("method") == "PATCH" and path.startswith(RESUMABLE_PREFIX)
     )
+
+
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 

@@ -14,9 +14,9 @@ from app.core.csrf import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,
     TOKEN_COOKIE,
-    is_upload_body,
     cookie_name,
     is_https,
+    is_upload_body,
     new_prelogin_value,
     token_for,
 )

@@ -47,7 +47,8 @@ export function refusedAs(value) {
 }
 
 // The token is in <meta name="csrf-token"> on every page (templates/base.html).
-function headers(accept, extra) {
+/** The headers every request of the page sends: its language and the CSRF token. */
+export function requestHeaders(accept, extra) {
   const out = { Accept: accept, "Accept-Language": document.documentElement.lang || "da", ...extra };
   const csrf = document.querySelector("meta[name=csrf-token]");
   if (csrf) out["X-CSRF-Token"] = csrf.content;
@@ -75,7 +76,7 @@ export async function request(url, { method = "GET", json, form, html = false } 
     res = await fetch(url, {
       method,
       body,
-      headers: headers(html ? "text/html" : "application/json", extra),
+      headers: requestHeaders(html ? "text/html" : "application/json", extra),
       credentials: "same-origin",
     });
   } catch (err) {
@@ -89,26 +90,3 @@ export async function request(url, { method = "GET", json, form, html = false } 
 export const getJSON = (url) => request(url);
 export const getHTML = (url) => request(url, { html: true });
 export const sendJSON = (method, url, json) => request(url, { method, json });
-
-/**
- * POST `file` as the request body itself, with its progress (0-1) to `onProgress`
- * (fetch cannot report an upload's progress). Resolves with the answer's JSON.
- */
-export function upload(url, file, { headers: extra = {}, onProgress = () => {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", url);
-    const all = headers("application/json", { "Content-Type": "application/octet-stream", ...extra });
-    Object.entries(all).forEach(([name, value]) => xhr.setRequestHeader(name, value));
-    xhr.upload.addEventListener("progress", (e) => {
-      if (e.lengthComputable) onProgress(e.loaded / e.total);
-    });
-    xhr.addEventListener("load", () => {
-      const body = parseJSON(xhr.responseText);
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
-      else reject(new ApiError(xhr.status, body));
-    });
-    xhr.addEventListener("error", () => reject(new NetworkError()));
-    xhr.send(file);
-  });
-}
