@@ -92,6 +92,7 @@ async function open(wanted) {
   streamKind = wanted;
   preview.hidden = wanted !== "video";
   previewEmpty.hidden = wanted === "video";
+  if (wanted === "audio") previewEmpty.textContent = previewEmpty.dataset.audio;
   if (wanted === "video") {
     preview.srcObject = stream;
     preview.play().catch(() => {});
@@ -105,6 +106,7 @@ function close() {
   preview.srcObject = null;
   preview.hidden = true;
   previewEmpty.hidden = false;
+  previewEmpty.textContent = previewEmpty.dataset.none;
 }
 
 function deviceProblem(err) {
@@ -161,7 +163,7 @@ async function start(event) {
 }
 
 function record(url, title, mimeType) {
-  const meta = { url, owner: form.dataset.owner, title, produced: 0, stopped: false };
+  const meta = { url, owner: form.dataset.owner, title, produced: 0, seconds: 0, stopped: false };
   const recorder = new MediaRecorder(stream, { mimeType, ...BITS });
   const began = performance.now();
   let ended = null;
@@ -173,6 +175,7 @@ function record(url, title, mimeType) {
     if (!e.data.size) return;
     const chunk = { seq: seq++, start: meta.produced, size: e.data.size, until: elapsed(), blob: e.data };
     meta.produced += e.data.size;
+    meta.seconds = chunk.until;
     const row = { ...meta };
     saving = saving.then(() => store.add(row, chunk)).then(() => sender.wake());
   });
@@ -185,8 +188,14 @@ function record(url, title, mimeType) {
     });
     saving.then(() => sender.wake());
   });
-  const onOffline = () => say("offline");
-  const onOnline = () => say("online");
+  const onOffline = () => {
+    sender.offline = true; // no request needs to fail first for the page to say so
+    say("offline");
+  };
+  const onOnline = () => {
+    sender.offline = false; // until a request fails again
+    say("online");
+  };
   window.addEventListener("offline", onOffline);
   window.addEventListener("online", onOnline);
   const ticker = setInterval(() => showProgress(sender, elapsed(), meta.stopped), 500);
@@ -230,7 +239,7 @@ async function resume(meta) {
     return store.forget(meta.url);
   }
   await store.putUpload(meta);
-  const sender = new Sender(store, meta, () => showProgress(sender, 0, true));
+  const sender = new Sender(store, meta, () => showProgress(sender, meta.seconds || 0, true));
   try {
     const id = await sender.run();
     say("resumed", { title: meta.title });
