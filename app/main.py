@@ -59,6 +59,7 @@ from app.sessions import routes as session_routes
 from app.sessions import service as session_service
 from app.transcripts import pages as transcript_pages
 from app.transcripts import routes as transcript_routes
+from app.uploads import pages as upload_pages
 from app.uploads import routes as upload_routes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -132,6 +133,7 @@ def create_app() -> FastAPI:
     app.include_router(identity_pages.router)
     # /recordings/new before /recordings/{recording_id}
     app.include_router(recording_pages.router)
+    app.include_router(upload_pages.router)  # /recordings/record
     app.include_router(library_pages.router)
     app.include_router(transcript_pages.router)
     app.include_router(access_pages.router)

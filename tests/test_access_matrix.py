@@ -192,6 +192,7 @@ MATRIX: dict[str, Row] = {
     "GET /recordings":                                                   LIST_PAGE,
     "GET /recordings/new":                                               NEW_PAGE,
     "POST /recordings/new":                                             (LOGIN, 303, 303, 303, 403, 403),
+    "GET /recordings/record":                                            NEW_PAGE,
 
     # One recording: who may see it.
     "GET /api/v1/recordings/{recording_id}":                             SEEN,

@@ -80,7 +80,13 @@ def pages_of(role: str, rid: str) -> list[str]:
     account = ["/account/password", "/no-such-page"]
     return {
         "anonymous": ["/login", "/no-such-page"],
-        "caseworker": ["/recordings", "/recordings/new", f"/recordings/{rid}", *account],
+        "caseworker": [
+            "/recordings",
+            "/recordings/new",
+            "/recordings/record",
+            f"/recordings/{rid}",
+            *account,
+        ],
         "caseworker2": ["/recordings", *account],  # an empty list
         "supervisor": ["/recordings", f"/recordings/{rid}", *account],
         "administrator": [

@@ -81,6 +81,7 @@ def pages_of(who: str, scene: dict[str, str]) -> list[tuple[str, str]]:
         return [
             ("recordings", "/recordings"),
             ("upload", "/recordings/new"),
+            ("record", "/recordings/record"),
             ("recording", scene["recording"]),
             ("sparring", scene["sparring"]),
             ("clip", scene["clip"]),

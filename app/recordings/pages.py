@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.core.config import settings
@@ -71,28 +72,36 @@ def _upload_form(
     status_code: int = 200,
     field: str | None = None,
 ) -> HTMLResponse:
-    policy = retention.policy(session=session)
-    today = retention.today()
     return render(
         request,
         "recordings/upload.html",
         {
+            **form_context(session),
             "error": error,
             "error_field": field,
-            "field_of_error": FIELD_OF_ERROR,
             "values": values or {},
-            "languages": LANGUAGE_CHOICES,
             "max_size": settings.max_upload_bytes,
-            "max_title": settings.title_max_length,
-            "max_case": settings.case_reference_max_length,
-            "today": today.isoformat(),
-            "default_delete": (today + timedelta(days=policy.default_days)).isoformat(),
-            "min_delete": (today + timedelta(days=1)).isoformat(),
-            "max_delete": (today + timedelta(days=policy.max_days)).isoformat(),
-            "max_days": policy.max_days,
         },
         status_code=status_code,
     )
+
+
+def form_context(session: Session) -> dict[str, object]:
+    """What the form of a new recording shows (templates/recordings/_form_fields.html): the
+    languages, the fields' limits and the retention dates the policy allows."""
+    policy = retention.policy(session=session)
+    today = retention.today()
+    return {
+        "field_of_error": FIELD_OF_ERROR,
+        "languages": LANGUAGE_CHOICES,
+        "max_title": settings.title_max_length,
+        "max_case": settings.case_reference_max_length,
+        "today": today.isoformat(),
+        "default_delete": (today + timedelta(days=policy.default_days)).isoformat(),
+        "min_delete": (today + timedelta(days=1)).isoformat(),
+        "max_delete": (today + timedelta(days=policy.max_days)).isoformat(),
+        "max_days": policy.max_days,
+    }
 
 
 @router.get("/recordings/new", response_class=HTMLResponse)

@@ -87,6 +87,25 @@ export async function request(url, { method = "GET", json, form, html = false } 
   return html ? res.text() : res.json();
 }
 
+/**
+ * One request whose answer's status and headers the caller reads itself (tus: tussend.js),
+ * with the page's language and CSRF token. Resolves with the Response, whatever its status;
+ * rejects with a NetworkError (no answer).
+ */
+export async function exchange(url, { method = "GET", headers: extra = {}, body } = {}) {
+  try {
+    return await fetch(url, {
+      method,
+      body,
+      headers: headers("application/json", extra),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch (err) {
+    throw new NetworkError(err);
+  }
+}
+
 export const getJSON = (url) => request(url);
 export const getHTML = (url) => request(url, { html: true });
 export const sendJSON = (method, url, json) => request(url, { method, json });

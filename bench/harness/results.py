@@ -146,6 +146,14 @@ def glance(results: dict[str, dict]) -> list[str]:
             f"{verdict(pl['target_met'])}; {pl['ratio_from_outside_transcribe']:.3f} from the "
             f"time outside the transcription) ({r['date']})"
         )
+    r = results.get("browser_recording")
+    if r:
+        stops = [run["stop_to_all_there_s"] for run in r["runs"]]
+        out.append(
+            f"- A {r['seconds'] / 60:g}-minute recording in the browser, sent while it is made: "
+            f"Stop → the server has it all in **{max(stops):.2f} s** at most ({len(stops)} "
+            f"runs; target < {r['target_s']:g} s {verdict(r['target_met'])}) ({r['date']})"
+        )
     return out
 
 
