@@ -97,7 +97,7 @@ export async function exchange(url, { method = "GET", headers: extra = {}, body 
     return await fetch(url, {
       method,
       body,
-      headers: headers("application/json", extra),
+      headers: requestHeaders("application/json", extra),
       credentials: "same-origin",
       cache: "no-store",
     });

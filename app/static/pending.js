@@ -1,8 +1,8 @@
-// What a page keeps in this browser's IndexedDB until the server has it: an upload's file
-// (until it is sent), a recording's chunks (until each is confirmed). One database, a store
-// per kind; every value is removed as soon as it has been sent, so nothing stays behind.
+// The upload page's files in this browser's IndexedDB until the server has them whole, so
+// that a reloaded page goes on by itself; each is removed once it is in, refused or
+// cancelled. (The recorder keeps its chunks apart, in chunkstore.js.)
 const DB_NAME = "videosparring-pending";
-const STORES = ["uploads", "chunks"];
+const STORES = ["uploads"];
 
 function opened() {
   return new Promise((resolve, reject) => {
@@ -20,7 +20,7 @@ function done(request) {
   });
 }
 
-/** A key-value store of kind `name` ("uploads" or "chunks"): put, get, remove, all, keys. */
+/** The key-value store `name` ("uploads"): put, get, remove, all, keys. */
 export async function openStore(name) {
   const db = await opened();
   const run = (mode, act) => done(act(db.transaction(name, mode).objectStore(name)));

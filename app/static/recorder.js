@@ -121,7 +121,13 @@ function showProgress(sender, seconds, stopped) {
   const waitingSeconds = Math.max(0, Math.round(seconds - sender.sentSeconds));
   const figures = { time: clock(seconds), sent: size(sender.offset), waiting: size(sender.waiting) };
   const mode = sender.offline ? "offline" : stopped ? "finishing" : "recording";
-  progress.textContent = fill(progress.dataset[mode], { ...figures, seconds: waitingSeconds });
+  // Intl writes the seconds with the language's own plural ("1 sekund", "5 sekunder").
+  const waited = new Intl.NumberFormat(document.documentElement.lang || "da", {
+    style: "unit",
+    unit: "second",
+    unitDisplay: "long",
+  }).format(waitingSeconds);
+  progress.textContent = fill(progress.dataset[mode], { ...figures, waited });
   Object.assign(progress.dataset, {
     state: mode,
     seconds: seconds.toFixed(1),

@@ -186,7 +186,11 @@ async function send(file, fields, { resumed = false } = {}) {
   }
   const earlier = await upload.findPreviousUploads();
   if (earlier.length) upload.resumeFromPreviousUpload(earlier[0]);
-  if (resumed) status.textContent = fill(text.resuming, { name: file.name });
+  if (resumed) {
+    // Said where it stays: the status line soon shows the progress again.
+    notice.textContent = fill(text.resuming, { name: file.name });
+    notice.hidden = false;
+  }
   upload.start();
 }
 
