@@ -29,7 +29,7 @@ from app.uploads import spool
 from app.uploads.models import ResumableUpload
 from tests.support import s3, stored, tus
 from tests.support.accounts import ClientFactory, ClientFor, live_client
-from tests.support.media import MediaSet, ffmpeg
+from tests.support.media import MediaSet
 from tests.support.servers import app_env, start_server, stop, wait_until
 
 SMALL_PART = 5 * 1024 * 1024  # the least S3 takes: a 14 MB file makes parts and remainders
@@ -39,15 +39,6 @@ SMALL_PART = 5 * 1024 * 1024  # the least S3 takes: a 14 MB file makes parts and
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(settings, "upload_part_bytes", SMALL_PART)
     return SMALL_PART
-
-
-def _large_media(media: MediaSet) -> Path:
-    """A real recording of some 14 MB (a 36 s tone, 32-bit stereo WAV)."""
-    return media.made(
-        "tone-14mb.wav",
-        lambda path: ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=36",
-                            "-ac", "2", "-c:a", "pcm_s32le", path),
-    )  # fmt: skip
 
 
 def _left_behind() -> list[str]:
@@ -145,7 +136,7 @@ def test_an_upload_in_chunks_becomes_the_recording_on_either_store(
     """Chunks that are not whole parts (remainders wait in the bucket between requests), a
     HEAD between them, a wrong offset refused with the right one; the last byte makes the
     recording as a single-request upload does, with the file's SHA-256; nothing is left."""
-    data = _large_media(media).read_bytes()
+    data = media.tone(36).read_bytes()
     assert len(data) > 2 * small_parts
     url = tus.created(client, len(data), tus.recording_fields("Samtale.mp4"))
     assert tus.head(client, url).headers["upload-length"] == str(len(data))
@@ -358,7 +349,7 @@ def test_an_upload_goes_on_after_cuts_on_another_process_and_after_a_restart(
     """Started on one app process, cut mid-request (what arrived is kept), continued on the
     other, cut again, and finished on a process started afterwards; the recording has the
     file's SHA-256 (the last process had to read the earlier bytes back to hash them)."""
-    data = _large_media(media).read_bytes()
+    data = media.tone(36).read_bytes()
     first_base, second_base = two_servers
     first, second = live_client(first_base), live_client(second_base)
     url = tus.created(first, len(data), tus.recording_fields("tog.mp4"))

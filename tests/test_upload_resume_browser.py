@@ -14,20 +14,11 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import ARTIFACTS, fill_consent, get_json
-from tests.support.media import MediaSet, ffmpeg
+from tests.support.media import MediaSet
 
 SHOTS = ARTIFACTS / "upload"
 # Bytes per second the browser may send: some 20 s for the file, long enough to cut.
 UPLOAD_PACE = 1_200_000
-
-
-def _recording(media: MediaSet) -> Path:
-    """A real recording of some 23 MB (a minute of 32-bit stereo tone)."""
-    return media.made(
-        "tone-23mb.wav",
-        lambda path: ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000:duration=60",
-                            "-ac", "2", "-c:a", "pcm_s32le", path),
-    )  # fmt: skip
 
 
 def _slow_link(page: Page) -> None:
@@ -86,7 +77,7 @@ def _nothing_kept_in_the_browser(page: Page) -> None:
 def test_an_upload_shows_its_pace_pauses_and_survives_the_network_going_away(
     tab_for: Callable[..., Page], shared_db: str, api: httpx.Client, media: MediaSet
 ) -> None:
-    path = _recording(media)
+    path = media.tone(60)
     page = tab_for("caseworker")
     _slow_link(page)
     _fill_form(page, shared_db, "Upload over mobilnettet", path)
@@ -128,7 +119,7 @@ def test_a_reloaded_page_goes_on_with_its_upload_by_itself(
     """Reloaded halfway (or the tab closed and opened again): the page finds its upload,
     fills in the form again, and sends the rest without being asked; the server gets the
     file whole, once."""
-    path = _recording(media)
+    path = media.tone(60)
     page = tab_for("caseworker")
     _slow_link(page)
     _fill_form(page, shared_db, "Genoptaget efter genindlæsning", path)

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.core.config import settings
 from app.core.db import after_commit, session_scope
+from app.core.periodic import repeating
 from app.media import objects as media_objects
 from app.recordings import service as recording_service
 from app.recordings import storage
@@ -22,27 +23,14 @@ from app.retention.service import today
 log = logging.getLogger(__name__)
 
 
-async def _sweep_every(seconds: float) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await asyncio.to_thread(storage.sweep_partial_uploads)
-        except Exception:
-            log.exception("sweeping partial uploads failed")
-
-
 @contextlib.asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     """At start: umask 077, modes fixed, `.part` files left by a crash removed; then a sweep
     every `upload_sweep_interval_seconds` (only files no live upload holds locked)."""
     await asyncio.to_thread(storage.secure_data_dir)
-    task = asyncio.create_task(_sweep_every(settings.upload_sweep_interval_seconds))
-    try:
+    every = settings.upload_sweep_interval_seconds
+    async with repeating(storage.sweep_partial_uploads, every, "sweeping partial uploads"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def purge_expired() -> list[str]:

@@ -9,12 +9,12 @@ from sqlmodel import Session
 from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.core.config import settings
 from app.core.db import SessionDep
-from app.core.errors import NotPermitted, VideosparringError
-from app.core.i18n import N_, request_language
+from app.core.errors import VideosparringError
+from app.core.i18n import request_language
 from app.core.templates import render
 from app.recordings import service
 from app.recordings.routes import UploadAllowed
-from app.recordings.service import CPR_PATTERN, UPLOAD_ROLES, WHISPER_LANGUAGES
+from app.recordings.service import CPR_PATTERN, WHISPER_LANGUAGES
 from app.retention import service as retention
 
 router = APIRouter(include_in_schema=False)
@@ -106,11 +106,7 @@ def form_context(session: Session) -> dict[str, object]:
 
 @router.get("/recordings/new", response_class=HTMLResponse)
 def upload_page(request: Request, session: SessionDep, user: CurrentSubject) -> HTMLResponse:
-    if user.role not in UPLOAD_ROLES:
-        raise NotPermitted(
-            N_("Only caseworkers and supervisors can upload recordings."),
-            code="recording.upload_role",
-        )
+    service.require_upload_role(user)
     return _upload_form(request, session)
 
 

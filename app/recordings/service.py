@@ -133,6 +133,17 @@ def inspect_upload(upload: ReceivedUpload) -> media.MediaInfo:
     return inspect_media(upload.path, upload.size)
 
 
+def damaged(code: str = "upload.damaged") -> BadInput:
+    """The refusal of a file that does not decode to its end."""
+    return BadInput(
+        N_(
+            "The recording is damaged or incomplete and cannot be played. Choose the "
+            "original file from the phone, tablet or computer."
+        ),
+        code=code,
+    )
+
+
 def inspect_media(source: Path | str, size: int) -> media.MediaInfo:
     """`inspect_upload` of a file, or of an object the store can be read from by address."""
     if size == 0:
@@ -149,25 +160,11 @@ def inspect_media(source: Path | str, size: int) -> media.MediaInfo:
                 code="upload.no_audio",
             ) from exc
         if exc.kind == "unindexed":  # the upload's finish remuxes it, then asks again
-            raise BadInput(
-                N_(
-                    "The recording is damaged or incomplete and cannot be "
-                    "played. Choose the original file from the phone, tablet or "
-                    "computer."
-                ),
-                code="upload.unindexed",
-            ) from exc
+            raise damaged("upload.unindexed") from exc
         if exc.kind == "corrupt":
             # ffmpeg's words are for the log; the reader is told what to do.
             log.info("upload refused as damaged: %s", exc.detail)
-            raise BadInput(
-                N_(
-                    "The recording is damaged or incomplete and cannot be "
-                    "played. Choose the original file from the phone, tablet or "
-                    "computer."
-                ),
-                code="upload.damaged",
-            ) from exc
+            raise damaged() from exc
         # ffprobe's own words help the operator, not the caseworker: logged, not shown.
         log.info("upload refused as not media: %s", exc.detail)
         raise UnsupportedMedia(
@@ -178,6 +175,15 @@ def inspect_media(source: Path | str, size: int) -> media.MediaInfo:
             code="upload.not_media",
         ) from exc
     return info
+
+
+def require_upload_role(subject: Subject) -> None:
+    """Caseworkers and supervisors upload and record; nobody else."""
+    if subject.role not in UPLOAD_ROLES:
+        raise NotPermitted(
+            N_("Only caseworkers and supervisors can upload recordings."),
+            code="recording.upload_role",
+        )
 
 
 @dataclass
@@ -194,11 +200,7 @@ def check_form(*, session: Session, fields: dict[str, str], owner: Subject) -> C
     """Everything about an upload but its file: who sends it, the fields, the consent."""
     from app.retention.service import check_delete_after
 
-    if owner.role not in UPLOAD_ROLES:
-        raise NotPermitted(
-            N_("Only caseworkers and supervisors can upload recordings."),
-            code="recording.upload_role",
-        )
+    require_upload_role(owner)
     return CheckedForm(
         recording=validate_form(fields),
         consent=validate_consent(fields),

@@ -6,11 +6,9 @@ from fastapi.responses import HTMLResponse
 
 from app.accounts.deps import CurrentSubject
 from app.core.db import SessionDep
-from app.core.errors import NotPermitted
-from app.core.i18n import N_
 from app.core.templates import render
 from app.recordings.pages import form_context
-from app.recordings.service import UPLOAD_ROLES
+from app.recordings.service import require_upload_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,11 +19,7 @@ MEDIA_ALLOWED = "camera=(self), microphone=(self), geolocation=()"
 
 @router.get("/recordings/record", response_class=HTMLResponse)
 def record_page(request: Request, session: SessionDep, user: CurrentSubject) -> HTMLResponse:
-    if user.role not in UPLOAD_ROLES:
-        raise NotPermitted(
-            N_("Only caseworkers and supervisors can upload recordings."),
-            code="recording.upload_role",
-        )
+    require_upload_role(user)
     page = render(
         request, "recordings/record.html", {**form_context(session), "values": {}, "error": None}
     )

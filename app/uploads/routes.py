@@ -2,10 +2,8 @@
 creation-defer-length, termination, expiration). Every answer, a refusal too, carries
 `Tus-Resumable`; a request without it (or of another version) is refused with 412."""
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from email.utils import format_datetime
 from typing import Any
 
@@ -18,11 +16,10 @@ from app.core.config import settings
 from app.core.db import SessionDep
 from app.core.errors import BadInput, VideosparringError
 from app.core.i18n import N_
+from app.core.periodic import repeating
 from app.recordings.deps import UploadAllowed
 from app.uploads import service
 from app.uploads.service import Progress
-
-log = logging.getLogger(__name__)
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-defer-length,termination,expiration"
@@ -61,27 +58,11 @@ def _check_version(request: Request) -> None:
         raise error
 
 
-async def _expire_every(seconds: float) -> None:
-    while True:
-        try:
-            await asyncio.to_thread(service.expire)
-        except Exception:
-            log.exception("removing expired uploads failed")
-        await asyncio.sleep(seconds)
-
-
-@contextlib.asynccontextmanager
-async def _lifespan(_app: Any) -> AsyncIterator[None]:
-    """Uploads abandoned for `upload_expiry_hours` go, at start and every
-    `upload_sweep_interval_seconds` (in every app process: each takes an upload's lease
-    before it removes it)."""
-    task = asyncio.create_task(_expire_every(settings.upload_sweep_interval_seconds))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def _lifespan(_app: Any) -> AbstractAsyncContextManager[None]:
+    """Uploads abandoned for `upload_expiry_hours` go, every `upload_sweep_interval_seconds`
+    (in every app process: each takes an upload's lease before it removes it)."""
+    every = settings.upload_sweep_interval_seconds
+    return repeating(service.expire, every, "removing expired uploads")
 
 
 router = APIRouter(prefix="/uploads", tags=["uploads"], route_class=TusRoute, lifespan=_lifespan)

@@ -505,14 +505,7 @@ def _remux(path: Path) -> Path:
     except media.MediaError as exc:
         target.unlink(missing_ok=True)
         log.info("a recorded upload could not be remuxed: %s", exc.detail)
-        raise BadInput(
-            N_(
-                "The recording is damaged or incomplete and cannot be "
-                "played. Choose the original file from the phone, tablet or "
-                "computer."
-            ),
-            code="upload.damaged",
-        ) from exc
+        raise recordings.damaged() from exc
     return target
 
 

@@ -80,6 +80,16 @@ class MediaSet:
             lambda path: run("espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text),
         )
 
+    def tone(self, seconds: int) -> Path:
+        """A real recording that is mostly bytes: a tone as 32-bit stereo WAV, 384 kB a
+        second (for uploads large enough to be cut, paused and sent in parts)."""
+        return self.made(
+            f"tone-{seconds}s.wav",
+            lambda path: ffmpeg("-f", "lavfi", "-i",
+                                f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+                                "-ac", "2", "-c:a", "pcm_s32le", path),
+        )  # fmt: skip
+
     def encoded(self, fmt: Format, lang: str = "en") -> Path:
         speech = self.speech(lang)
 
