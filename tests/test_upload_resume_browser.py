@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import CDPSession, Page, expect
 
 from tests.support.browser import ARTIFACTS, fill_consent, get_json
 from tests.support.media import MediaSet
@@ -21,13 +21,20 @@ SHOTS = ARTIFACTS / "upload"
 UPLOAD_PACE = 1_200_000
 
 
-def _slow_link(page: Page) -> None:
+def _slow_link(page: Page) -> CDPSession:
     """A mobile connection's upload pace (Chromium's own throttling, kept over reloads)."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
+    _network(cdp, offline=False)
+    return cdp
+
+
+def _network(cdp: CDPSession, *, offline: bool) -> None:
+    """The slow link, or no network at all (Chromium's offline emulation, through the same
+    session as the throttling: two sessions' conditions would race)."""
     cdp.send(
         "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 20, "downloadThroughput": -1,
+        {"offline": offline, "latency": 20, "downloadThroughput": -1,
          "uploadThroughput": UPLOAD_PACE},
     )  # fmt: skip
 
@@ -79,7 +86,7 @@ def test_an_upload_shows_its_pace_pauses_and_survives_the_network_going_away(
 ) -> None:
     path = media.tone(60)
     page = tab_for("caseworker")
-    _slow_link(page)
+    cdp = _slow_link(page)
     _fill_form(page, shared_db, "Upload over mobilnettet", path)
     page.click("#upload-form button[type=submit]")
     status = page.locator("#upload-status")
@@ -102,11 +109,11 @@ def test_an_upload_shows_its_pace_pauses_and_survives_the_network_going_away(
 
     # The network goes away mid-chunk; the page says so, and goes on by itself once back.
     _wait_for_percent(page, held + 15)
-    page.context.set_offline(True)
+    _network(cdp, offline=True)
     expect(status).to_contain_text("Forbindelsen er afbrudt", timeout=20_000)
     page.screenshot(path=SHOTS / "2-offline.png", full_page=True)
     cut_at = _percent(page)
-    page.context.set_offline(False)
+    _network(cdp, offline=False)
     _wait_for_percent(page, cut_at + 5)
     page.screenshot(path=SHOTS / "3-resumed-after-the-cut.png", full_page=True)
     _arrived(page, api, path, "Upload over mobilnettet")
