@@ -33,7 +33,9 @@ chunk + 1 MiB, and the result says so (`request_limit`).
    ...), from the POST that creates the upload to the last 204 / to curl's 201. Target: tus
    throughput / single-request throughput (of the medians) >= 0.8. Beside it, the time the
    tus client sat idle between a chunk's last byte and its 204 (the server making the chunk
-   durable and moving the offset), summed per upload.
+   durable and moving the offset), summed per upload; and a third side in the same turns,
+   tus in chunks of `--big-chunk-mib` (64; 0 leaves it out), to show what the chunk size
+   does to that.
 3. From the last byte to the recording: in each tus upload of 2 and in the cut run, the time
    from when the client's final PATCH has handed its last byte to the connection to that
    PATCH's 204 (the recording's row exists by then: probe done, job queued). Target < 2 s
@@ -44,7 +46,7 @@ stored with each figure. Every recording is deleted through the API after it is 
 source file is deleted at the end (`--keep-source` keeps it).
 
     .venv/bin/python bench/tus_upload.py [--gib 1] [--repeats 3] [--chunk-mib 16]
-        [--stores local,s3] [--keep-source]
+        [--big-chunk-mib 64] [--stores local,s3] [--keep-source]
 """
 
 from __future__ import annotations
@@ -313,12 +315,13 @@ class Store:
 
 
 def one(store: Store, side: str, source: Path, sha256: str, chunk: int, n: int) -> dict:
-    """One timed upload on `side` (tus or single), checked and deleted."""
+    """One timed upload on `side` (tus, tus_big: tus in bigger chunks, or single), checked
+    and deleted."""
     size = source.stat().st_size
     fields = server.upload_fields(f"tus bench {side} {n}", f"BENCH-TUS-{n}", "da")
     cpu0, weed0 = store.costs()
     with measure.Clock() as clock:
-        if side == "tus":
+        if side.startswith("tus"):
             run = TusClient(store.app.client, chunk).upload(source, {**fields, "filename":
                                                                       source.name})  # fmt: skip
         else:
@@ -334,7 +337,7 @@ def one(store: Store, side: str, source: Path, sha256: str, chunk: int, n: int) 
         sha_ok=store.checked(run["recording"], size, sha256),
     )
     extra = ""
-    if side == "tus":
+    if side.startswith("tus"):
         extra = (f", last byte -> 204 {run['last_byte_to_answer_s']:.3f} s, {run['patches']} "
                  f"PATCH, waits between chunks {run['waits_s']:.2f} s")  # fmt: skip
     log(f"  {store.name} {side:<6} {run['seconds']:6.2f} s ({run['mib_s']:6.0f} MiB/s), server "
@@ -423,14 +426,16 @@ def cut_run(store: Store, source: Path, sha256: str, chunk: int) -> dict[str, An
 
 def run_store(store: Store, args: Any, source: Path, sha256: str, warm: Path) -> dict[str, Any]:
     chunk = args.chunk_mib * MIB
+    chunks = {"tus": chunk, "single": 0, "tus_big": args.big_chunk_mib * MIB}
+    sides = ("tus", "single", "tus_big") if args.big_chunk_mib else ("tus", "single")
     warm_sha = hashlib.sha256(warm.read_bytes()).hexdigest()
     for side in ("tus", "single"):  # first-use costs out of the timed runs
         one(store, side, warm, warm_sha, chunk, 0)
-    log(f"{store.name}: cut run, then {args.repeats} tus / single-request pair(s)")
+    log(f"{store.name}: cut run, then {args.repeats} x {', '.join(sides)} in turn")
     cut = cut_run(store, source, sha256, chunk)
     runs = measure.Runs()
-    for n, side in measure.alternate(("tus", "single"), args.repeats):
-        runs.add(side, one(store, side, source, sha256, chunk, n + 1))
+    for n, side in measure.alternate(sides, args.repeats):
+        runs.add(side, one(store, side, source, sha256, chunks[side], n + 1))
     size = source.stat().st_size
     last = [r["last_byte_to_answer_s"] for r in runs["tus"]]
     every_last = [*last, cut["last_byte_to_answer_s"]]
@@ -439,7 +444,7 @@ def run_store(store: Store, args: Any, source: Path, sha256: str, warm: Path) ->
     def figures(side: str) -> dict[str, Any]:
         r = runs[side]
         waits = {}
-        if side == "tus":
+        if side.startswith("tus"):
             waits = {
                 "chunk_waits_s": [round(x["waits_s"], 2) for x in r],
                 "chunk_wait_median_s": round(runs.median(side, "wait_median_s"), 3),
@@ -464,11 +469,8 @@ def run_store(store: Store, args: Any, source: Path, sha256: str, warm: Path) ->
     for key in ("seconds", "mib_s", "last_byte_to_answer_s", "server_cpu", "s3_server_cpu"):
         cut_out[key] = round(cut_out[key], 3)
     return {
-        "order": ", ".join(
-            side for _, side in measure.alternate(("tus", "single"), args.repeats)
-        ),  # fmt: skip
-        "tus": figures("tus"),
-        "single": figures("single"),
+        "order": ", ".join(side for _, side in measure.alternate(sides, args.repeats)),
+        **{side: figures(side) for side in sides},
         "throughput_ratio": round(ratio, 3),
         "throughput_target_met": ratio >= TARGET_RATIO,
         "last_byte_s": [round(x, 3) for x in last],
@@ -479,6 +481,16 @@ def run_store(store: Store, args: Any, source: Path, sha256: str, warm: Path) ->
         "tus_patches": runs["tus"][0]["patches"],
         "tus_answers": runs["tus"][0]["answers"],
         "cut": cut_out,
+        **(
+            {
+                "big_chunk_throughput_ratio": round(runs.ratio("seconds", "single", "tus_big"), 3),
+                "big_chunk_last_byte_s": [
+                    round(r["last_byte_to_answer_s"], 3) for r in runs["tus_big"]
+                ],
+            }
+            if "tus_big" in sides
+            else {}
+        ),
     }
 
 
@@ -487,6 +499,12 @@ def main() -> None:
     parser.add_argument("--gib", type=float, default=1.0, help="size of the file (GiB)")
     parser.add_argument("--chunk-mib", type=int, default=16, help="the tus client's chunk")
     parser.add_argument("--stores", default="local,s3", help="local, s3 or both")
+    parser.add_argument(
+        "--big-chunk-mib",
+        type=int,
+        default=64,
+        help="a third side in the throughput runs: tus in chunks of this size (0: none)",
+    )
     parser.add_argument("--keep-source", action="store_true", help="keep the source WAV")
     args = parse(parser, repeats=1, gib=0.125)
     stores = [s for s in args.stores.split(",") if s]
@@ -531,7 +549,8 @@ def main() -> None:
                     log_path = data_dir / f"server-{name}.log"
                     store = Store(name, store_env, caseworker, log_path)
                     if not limit:
-                        limit = request_limit(store, source, args.chunk_mib * MIB)
+                        biggest = max(args.chunk_mib, args.big_chunk_mib) * MIB
+                        limit = request_limit(store, source, biggest)
                         if limit["env"]:
                             store.stop()
                             store = Store(name, {**store_env, **limit["env"]}, caseworker,
@@ -551,6 +570,7 @@ def main() -> None:
     result = {
         "file_bytes": size,
         "chunk_bytes": args.chunk_mib * MIB,
+        "big_chunk_bytes": args.big_chunk_mib * MIB,
         "repeats": args.repeats,
         "cuts": list(CUTS),
         "target_ratio": TARGET_RATIO,
@@ -608,10 +628,13 @@ def summary(r: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in r["stores"].items():
-        for side in ("tus", "single"):
+        for side in ("tus", "single", "tus_big"):
+            if side not in s:
+                continue
             f = s[side]
+            label = f"tus, {r['big_chunk_bytes'] // MIB} MiB chunks" if side == "tus_big" else side
             lines.append(
-                f"| {name} | {side} | {', '.join(map(str, f['seconds']))} | {f['median_seconds']} "
+                f"| {name} | {label} | {', '.join(map(str, f['seconds']))} | {f['median_seconds']} "
                 f"| {f['median_mib_s']} | {f['server_cpu_per_gib']} | {f['s3_server_cpu_per_gib']}"
                 f" | {f['client_cpu_per_gib']} | {f['sha_ok']} | "
                 + ", ".join(f"{a}->{b}" for a, b in f["loads"])
@@ -627,6 +650,14 @@ def summary(r: dict[str, Any]) -> str:
             f"{', '.join(map(str, t['chunk_waits_s']))} s per upload ({t['chunk_waits_share']:.0%}"
             f" of its time; median {t['chunk_wait_median_s'] * 1000:.0f} ms per chunk)"
         )
+        if "tus_big" in s:
+            b = s["tus_big"]
+            lines.append(
+                f"  - with {r['big_chunk_bytes'] // MIB} MiB chunks (the same runs, in turn): "
+                f"**{s['big_chunk_throughput_ratio']:.2f}x**; idle {b['chunk_waits_share']:.0%} "
+                f"of its time (median {b['chunk_wait_median_s'] * 1000:.0f} ms per chunk); last "
+                f"byte -> 204 {', '.join(map(str, s['big_chunk_last_byte_s']))} s"
+            )
     lines += [
         "",
         "**3. From the last byte to the recording** (the final PATCH: from when the client has "
