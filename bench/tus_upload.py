@@ -347,11 +347,11 @@ def one(store: Store, side: str, source: Path, sha256: str, chunk: int, n: int) 
     return run
 
 
-def request_limit(store: Store, source: Path, chunk: int) -> dict[str, Any]:
+def request_limit(store: Store, source: Path, chunk: int, biggest: int) -> dict[str, Any]:
     """Whether the server takes a PATCH of one whole chunk with its default settings. Where
     it answers 413 (the app's `max_request_bytes`, 1 MiB by default, applies to every body
     but the single-request upload's), the servers run with SPARRING_MAX_REQUEST_BYTES
-    raised to the chunk plus 1 MiB, and the result says so."""
+    raised to the `biggest` chunk plus 1 MiB, and the result says so."""
     fields = server.upload_fields("tus bench limit", "BENCH-TUS-LIMIT", "da")
     size = source.stat().st_size
     headers = {**TUS, "Upload-Length": str(size),
@@ -371,7 +371,7 @@ def request_limit(store: Store, source: Path, chunk: int) -> dict[str, Any]:
         return {"default_refused": False, "env": {}}
     if answer.status_code != 413:
         raise RuntimeError(f"PATCH: HTTP {answer.status_code} {answer.text[:300]}")
-    raised = {"SPARRING_MAX_REQUEST_BYTES": str(chunk + MIB)}
+    raised = {"SPARRING_MAX_REQUEST_BYTES": str(max(chunk, biggest) + MIB)}
     log(f"a PATCH of {len(body):,} bytes is REFUSED with the default settings: HTTP 413 "
         f"{answer.json().get('code')}; the servers run with {raised}")  # fmt: skip
     return {
@@ -549,8 +549,8 @@ def main() -> None:
                     log_path = data_dir / f"server-{name}.log"
                     store = Store(name, store_env, caseworker, log_path)
                     if not limit:
-                        biggest = max(args.chunk_mib, args.big_chunk_mib) * MIB
-                        limit = request_limit(store, source, biggest)
+                        limit = request_limit(store, source, args.chunk_mib * MIB,
+                                              args.big_chunk_mib * MIB)  # fmt: skip
                         if limit["env"]:
                             store.stop()
                             store = Store(name, {**store_env, **limit["env"]}, caseworker,
@@ -596,6 +596,20 @@ def summary(r: dict[str, Any]) -> str:
         f"and SeaweedFS; load average at the end {', '.join(map(str, r['load_average']))}. "
         f"Run took {r['run_minutes']} min.",
         "",
+    ]
+    limit = r.get("request_limit") or {}
+    if limit.get("default_refused"):
+        lines += [
+            f"**With the default settings a PATCH of {limit['patch_bytes']:,} bytes is refused** "
+            f"({limit['answer']}): `max_request_bytes` limits every body but the single-request "
+            "upload's. The servers ran with "
+            + ", ".join(f"{k}={v}" for k, v in limit["env"].items())
+            + ".",
+            "",
+        ]
+    elif limit:
+        lines += ["A PATCH of a whole chunk is taken with the default settings.", ""]
+    lines += [
         f"**1. Cut three times** (a loopback proxy closes both sides at "
         f"{', '.join(f'{c:.0%}' for c in r['cuts'])} of the bytes it carries, mid-PATCH; the "
         "client HEADs and goes on, retrying 423/409 after a short wait):",
