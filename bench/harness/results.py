@@ -154,6 +154,23 @@ def glance(results: dict[str, dict]) -> list[str]:
             f"Stop → the server has it all in **{max(stops):.2f} s** at most ({len(stops)} "
             f"runs; target < {r['target_s']:g} s {verdict(r['target_met'])}) ({r['date']})"
         )
+    r = results.get("tus_upload")
+    if r and "stores" in r:
+        parts = []
+        for name, v in r["stores"].items():
+            cut = v["cut"]
+            parts.append(
+                f"{name}: cut 3 times, complete and SHA-256 right **{cut['sha_ok']}**, re-sent "
+                f"{cut['resent'] / 1024**2:.1f} MiB ({verdict(cut['resent_ok'])}); throughput "
+                f"tus / single **{v['throughput_ratio']:.2f}x** (target >= {r['target_ratio']} "
+                f"{verdict(v['throughput_target_met'])}); last byte -> recording "
+                f"**{v['last_byte_median_s']} s** median, max {v['last_byte_max_s']} s (target "
+                f"< {r['target_last_byte_s']:g} s {verdict(v['last_byte_target_met'])})"
+            )
+        out.append(
+            f"- tus upload of {r['file_bytes'] / 1024**3:.0f} GiB in {r['chunk_bytes'] // 1024**2}"
+            f" MiB chunks: " + "; ".join(parts) + f" ({r['date']})"
+        )
     return out
 
 
