@@ -57,7 +57,7 @@ DIRECT_ALIGN = 4096
 STAGE_BYTES = 1024 * 1024
 
 
-class _Lane:
+class Lane:
     """Jobs that run one after another, in the order they were given, on the shared pool.
 
     A job is handed to the pool only when the one before it has finished, so a lane holds
@@ -164,8 +164,8 @@ class PartFile:
         self._chunks: list[bytes | memoryview] = []
         self._buffered = 0
         # Blocks are hashed, and written, in the order they came: one lane each.
-        self._hasher = _Lane()
-        self._writer = _Lane()
+        self._hasher = Lane()
+        self._writer = Lane()
         # Per block handed over: its hash and write jobs, oldest first.
         self._pending: deque[list[Future[None]]] = deque()
         self.size = offset

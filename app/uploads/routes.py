@@ -116,10 +116,9 @@ def create_upload(request: Request, session: SessionDep, user: CurrentSubject) -
 
 
 @router.head("/{upload_id}")
-def upload_progress(upload_id: str, session: SessionDep, user: CurrentSubject) -> Response:
-    """How far the upload has come."""
-    upload = service.own_upload(session=session, owner=user, upload_id=upload_id)
-    progress = service.progress_of(upload)
+async def upload_progress(upload_id: str, user: CurrentSubject) -> Response:
+    """How far the upload has come (once a request still writing it has finished)."""
+    progress = await run_in_threadpool(service.settled_progress, owner=user, upload_id=upload_id)
     headers = _progress_headers(progress)
     if progress.metadata_header:
         headers["Upload-Metadata"] = progress.metadata_header

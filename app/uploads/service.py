@@ -14,6 +14,7 @@ import binascii
 import json
 import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120  # a request that stops renewing (its process died) gives way after this
 RENEW_SECONDS = 30
+HEAD_WAIT_SECONDS = 10  # how long a HEAD waits for a request still writing the upload
 OFFSET_TYPE = "application/offset+octet-stream"
 _KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
@@ -170,6 +172,26 @@ def progress_of(upload: ResumableUpload) -> Progress:
     )
 
 
+def settled_progress(*, owner: Subject, upload_id: str) -> Progress:
+    """A HEAD: where the upload stands once no request is writing it. A client asks right
+    after its connection dropped, while the server's end of that request may still be
+    making its last bytes durable: the answer waits for it (`HEAD_WAIT_SECONDS` at most, then
+    423), so that the client goes on from all that arrived rather than from before."""
+    deadline = time.monotonic() + HEAD_WAIT_SECONDS
+    while True:
+        with session_scope() as session:
+            upload = own_upload(session=session, owner=owner, upload_id=upload_id)
+            held = upload.lease_until is not None and upload.lease_until > utcnow()
+            if not held or upload.finished_at is not None:
+                return progress_of(upload)
+        if time.monotonic() > deadline:
+            raise Locked(
+                N_("The upload is being sent by another request just now. Try again."),
+                code="upload.locked",
+            )
+        time.sleep(0.05)
+
+
 class Lease:
     """The right to write one upload, held by one request; `commit` moves the offset."""
 
@@ -177,6 +199,7 @@ class Lease:
         self.upload_id = upload_id
         self.token = uuid.uuid4().hex
         self.renewed = utcnow()
+        self.expires_at = _expiry()
 
     def _where(self) -> Any:
         return (col(ResumableUpload.id) == self.upload_id) & (
@@ -194,13 +217,16 @@ class Lease:
         self.renewed = utcnow()
 
     async def commit(self, offset: int, state: str) -> None:
-        now = utcnow()
+        """The request's bytes are durable: the offset moves, and the upload is free for
+        the next request (one UPDATE; it ends the lease)."""
+        self.expires_at = _expiry()
         await asyncio.to_thread(
             self._update,
             offset=offset,
             store_state=state,
-            lease_until=now + timedelta(seconds=LEASE_SECONDS),
-            expires_at=_expiry(),
+            lease_token=None,
+            lease_until=None,
+            expires_at=self.expires_at,
         )
 
     async def renew_if_due(self) -> None:
@@ -381,7 +407,7 @@ async def append(*, request: Request, owner: Subject, upload_id: str) -> Progres
                     recordings.original_type(claimed.filename),
                 )
         if stored is None:
-            await writer.settle()
+            offset_now = await writer.settle()
     except BaseException as exc:
         await writer.abandon()
         await asyncio.to_thread(lease.release)
@@ -390,8 +416,8 @@ async def append(*, request: Request, owner: Subject, upload_id: str) -> Progres
         if isinstance(exc, media_store.StoreError):
             raise recordings.store_unavailable(exc) from exc
         raise
-    if stored is None:
-        return await asyncio.to_thread(_progress_after, upload_id, lease)
+    if stored is None:  # the settle's commit ended the lease
+        return Progress(offset=offset_now, length=claimed.length, expires_at=lease.expires_at)
     return await asyncio.to_thread(_finish, owner, claimed, stored, lease)
 
 
@@ -416,14 +442,6 @@ async def _open_writer(claimed: Claimed, lease: Lease) -> spool.Writer:
         except media_store.StoreError as exc:
             raise recordings.store_unavailable(exc) from exc
     return writer
-
-
-def _progress_after(upload_id: str, lease: Lease) -> Progress:
-    lease.release()
-    with session_scope() as session:
-        upload = session.get(ResumableUpload, upload_id)
-        assert upload is not None
-        return progress_of(upload)
 
 
 def _finish(owner: Subject, claimed: Claimed, stored: Stored, lease: Lease) -> Progress:

@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import os
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,12 +29,13 @@ from typing import Any, Protocol
 from app.core.config import settings
 from app.media import store as media_store
 from app.media.store import S3Store, Stored
-from app.recordings.storage import PartFile
+from app.recordings.storage import Lane, PartFile
 
 log = logging.getLogger(__name__)
 
 UPLOADS_PREFIX = "uploads/"  # a bucket's keys of remainders; never a recording's (hex ids)
-_PARTS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upload-parts")
+_PARTS_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="upload-parts")
+PARTS_IN_FLIGHT = 4  # parts of one upload on their way to the bucket at once
 # Running SHA-256 per upload, with the offset it has reached: the common case (the next
 # request comes to the same process) needs no reading back. Small: a few hundred bytes each.
 _DIGESTS: "OrderedDict[str, tuple[int, hashlib._Hash]]" = OrderedDict()
@@ -163,7 +164,9 @@ class LocalWriter:
 
 
 class BucketWriter:
-    """Parts of `upload_part_bytes`, each uploaded while the next arrives (one in flight)."""
+    """Parts of `upload_part_bytes`, uploaded while the next arrive (`PARTS_IN_FLIGHT` at
+    once, as boto3's own transfers do), hashed in order on a lane of their own; the offset
+    moves once per request, over the parts that are in and the remainder kept."""
 
     def __init__(
         self,
@@ -180,14 +183,16 @@ class BucketWriter:
         self.key = key
         self.content_type = content_type
         self.state = BucketState.load(state_text)
-        self.offset = offset  # durable: parts and segments
+        self.offset = offset  # durable: parts and remainders, as the row has it
         self.base = self.state.parts_end  # where the buffer starts
         self.hashed = offset  # the digest covers the bytes below this
         self.digest = digest_at(upload_id, offset)
         self.buffer = bytearray()
         self._commit = commit
-        self._in_flight: Future[None] | None = None
-        self._after: list[tuple[int, int]] = []  # the remainders the part in flight took in
+        self._hasher = Lane()
+        self._hashing: Future[None] | None = None
+        self._in_flight: deque[Future[tuple[int, str, int]]] = deque()
+        self._consumed: list[tuple[int, int]] = []  # remainders a new part took in
         self.part_bytes = settings.upload_part_bytes
 
     async def open(self) -> None:
@@ -204,59 +209,57 @@ class BucketWriter:
         if self.base + len(self.buffer) != self.offset:
             raise media_store.StoreError(f"upload {self.upload_id}: remainders do not add up")
 
-    def _hash_new(self, data: bytes | bytearray, data_start: int) -> None:
-        """Hash the bytes of `data` (which starts at `data_start`) not hashed yet."""
-        if self.digest is not None and data_start + len(data) > self.hashed:
-            self.digest.update(memoryview(data)[self.hashed - data_start :])
-            self.hashed = data_start + len(data)
+    def _hash(self, data: bytes | bytearray, data_start: int) -> None:
+        """Hash the bytes of `data` (which starts at `data_start`) not hashed yet, after
+        everything handed over before (one lane: in order)."""
+        if self.digest is None or data_start + len(data) <= self.hashed:
+            return
+        skip = self.hashed - data_start
+        self.hashed = data_start + len(data)
+        digest = self.digest
+        view = memoryview(bytes(data) if isinstance(data, bytearray) else data)[skip:]
+        self._hashing = self._hasher.submit(digest.update, view)
 
-    async def _wait(self) -> None:
-        if self._in_flight is not None:
-            job, self._in_flight = self._in_flight, None
-            await asyncio.wrap_future(job)
+    def _upload(self, number: int, data: bytes) -> tuple[int, str, int]:
+        assert self.state.multipart is not None
+        return number, self.store.put_part(self.key, self.state.multipart, number, data), len(data)
 
-    def _put_part(self, data: bytes, start: int) -> None:
-        self._hash_new(data, start)
-        if self.state.multipart is None:
-            self.state.multipart = self.store.start_parts(self.key, content_type=self.content_type)
-        number = len(self.state.etags) + 1
-        etag = self.store.put_part(self.key, self.state.multipart, number, data)
-        self.state.etags.append(etag)
-        self.state.part_sizes.append(len(data))
-
-    async def _part_done(self, consumed: list[tuple[int, int]]) -> None:
-        """A part is in: the remainders it took in are no longer needed."""
-        self.state.segments = [s for s in self.state.segments if s not in consumed]
-        self.offset = max(self.offset, self.state.parts_end)
-        await self._commit(self.offset, self.state.dump())
-        if consumed:
-            keys = [segment_key(self.upload_id, at) for at, _ in consumed]
-            await asyncio.to_thread(self.store.delete, *keys)
+    async def _collect(self, keep: int) -> None:
+        """Wait until at most `keep` parts are in flight; the finished ones are recorded."""
+        while len(self._in_flight) > keep:
+            number, etag, size = await asyncio.wrap_future(self._in_flight.popleft())
+            assert number == len(self.state.etags) + 1
+            self.state.etags.append(etag)
+            self.state.part_sizes.append(size)
 
     async def feed(self, chunk: bytes) -> None:
         self.buffer += chunk
         while len(self.buffer) >= self.part_bytes:
-            await self._wait_part()
             data = bytes(self.buffer[: self.part_bytes])
             del self.buffer[: self.part_bytes]
-            start = self.base
+            self._hash(data, self.base)
             self.base += len(data)
-            consumed = [s for s in self.state.segments if s[0] < self.base]
-            self._in_flight = _PARTS_POOL.submit(self._put_part, data, start)
-            self._after = consumed
+            self._consumed += [s for s in self.state.segments if s[0] < self.base]
+            self.state.segments = [s for s in self.state.segments if s[0] >= self.base]
+            if self.state.multipart is None:
+                self.state.multipart = await asyncio.to_thread(
+                    self.store.start_parts, self.key, content_type=self.content_type
+                )
+            number = len(self.state.etags) + len(self._in_flight) + 1
+            self._in_flight.append(_PARTS_POOL.submit(self._upload, number, data))
+            await self._collect(PARTS_IN_FLIGHT - 1)
 
-    async def _wait_part(self) -> None:
-        if self._in_flight is not None:
-            await self._wait()
-            await self._part_done(self._after)
+    async def _hashed(self) -> None:
+        if self._hashing is not None:
+            await asyncio.wrap_future(self._hashing)
 
     async def settle(self) -> int:
-        """Wait for the part in flight; what is left over waits as a remainder."""
-        await self._wait_part()
-        new_start = self.offset  # the buffer's bytes below this are remainders already
+        """Every part in; what is left over waits as a remainder; then the offset moves."""
+        await self._collect(0)
+        new_start = max(self.offset, self.base)  # the buffer's bytes below this are kept
         new = bytes(self.buffer[new_start - self.base :])
         if new:
-            self._hash_new(self.buffer, self.base)
+            self._hash(self.buffer, self.base)
             await asyncio.to_thread(
                 self.store.put_bytes,
                 segment_key(self.upload_id, new_start),
@@ -264,31 +267,39 @@ class BucketWriter:
                 content_type="application/octet-stream",
             )
             self.state.segments.append((new_start, len(new)))
-            self.offset = new_start + len(new)
-            await self._commit(self.offset, self.state.dump())
+        self.offset = self.base + len(self.buffer)
+        await self._hashed()
+        await self._commit(self.offset, self.state.dump())
+        await self._drop_consumed()
         keep_digest(self.upload_id, self.offset, self.digest)
         return self.offset
 
+    async def _drop_consumed(self) -> None:
+        if self._consumed:
+            keys = [segment_key(self.upload_id, at) for at, _ in self._consumed]
+            self._consumed = []
+            await asyncio.to_thread(self.store.delete, *keys)
+
     async def complete(self, key: str, content_type: str) -> Stored:
         """The last byte is in: the last part, then the bucket joins them into `key`."""
-        await self._wait_part()
         rest = bytes(self.buffer)
-        self._hash_new(rest, self.base)
+        self._hash(rest, self.base)
         size = self.base + len(rest)
-        multipart = self.state.multipart
-
-        def finish() -> None:
-            if multipart is None:  # smaller than one part: one object
-                self.store.put_bytes(key, rest, content_type=content_type)
-                return
+        if self.state.multipart is None:  # smaller than one part: one object
+            await asyncio.to_thread(self.store.put_bytes, key, rest, content_type=content_type)
+        else:
             if rest:
-                self._put_part(rest, self.base)
-            self.store.join_parts(key, multipart, self.state.etags)
-
-        await asyncio.to_thread(finish)
-        leftovers = [segment_key(self.upload_id, at) for at, _ in self.state.segments]
-        if leftovers:
-            await asyncio.to_thread(self.store.delete, *leftovers)
+                number = len(self.state.etags) + len(self._in_flight) + 1
+                self._in_flight.append(_PARTS_POOL.submit(self._upload, number, rest))
+            await self._collect(0)
+            await asyncio.to_thread(
+                self.store.join_parts, key, self.state.multipart, self.state.etags
+            )
+        self.base, self.buffer, self.offset = size, bytearray(), size
+        await self._hashed()
+        self._consumed += self.state.segments
+        self.state.segments = []
+        await self._drop_consumed()
         forget_digest(self.upload_id)
         sha256 = self.digest.hexdigest() if self.digest is not None else ""
         if not sha256:
@@ -296,11 +307,15 @@ class BucketWriter:
         return Stored(key, size, sha256)
 
     async def abandon(self) -> None:
+        """Parts uploaded but not committed are uploaded again (same numbers) by the next
+        request; remainders not committed are removed with the upload."""
         forget_digest(self.upload_id)
-        try:
-            await self._wait()
-        except Exception:  # the part that failed: the client sends its bytes again
-            log.info("a part of upload %s was not stored", self.upload_id)
+        for job in self._in_flight:
+            job.cancel()
+        for job in list(self._in_flight):
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wrap_future(job)
+        self._in_flight.clear()
 
 
 def _object_sha256(store: S3Store, key: str) -> str:
