@@ -9,9 +9,9 @@ not answer; removed at the end) a uvicorn server as the tests start it (no worke
 is only queued). The tus client is this script's own, and resumes as tus-js-client does:
 after a failed request it asks where the upload stands (HEAD) and goes on from there with
 PATCH; a 423 (another request still holds the upload's lease) or a 409 (wrong offset) is
-retried after a short backoff, again from a HEAD. Chunks of `--chunk-mib` MiB (16), each
-one PATCH, its body handed to httpx in 1 MiB pieces with its Content-Length. Per store, in
-this order: one 3 s WAV each way (first-use costs out of the timings), the cut run (1), then
+retried after a short backoff, again from a HEAD. Chunks of `--chunk-mib` MiB (32, as the
+upload page sends), each one PATCH, its body handed to httpx in 1 MiB pieces with its
+Content-Length. Per store, in this order: one 3 s WAV each way (first-use costs out of the timings), the cut run (1), then
 the pairs (2); (3) comes from both.
 
 Before anything else, one PATCH of a whole chunk with the default settings: where it is
@@ -34,7 +34,7 @@ chunk + 1 MiB, and the result says so (`request_limit`).
    throughput / single-request throughput (of the medians) >= 0.8. Beside it, the time the
    tus client sat idle between a chunk's last byte and its 204 (the server making the chunk
    durable and moving the offset), summed per upload; and a third side in the same turns,
-   tus in chunks of `--big-chunk-mib` (64; 0 leaves it out), to show what the chunk size
+   tus in chunks of `--other-chunk-mib` (16; 0 leaves it out), to show what the chunk size
    does to that.
 3. From the last byte to the recording: in each tus upload of 2 and in the cut run, the time
    from when the client's final PATCH has handed its last byte to the connection to that
@@ -45,8 +45,8 @@ Server and SeaweedFS CPU time per upload, the client's CPU time and the load ave
 stored with each figure. Every recording is deleted through the API after it is checked; the
 source file is deleted at the end (`--keep-source` keeps it).
 
-    .venv/bin/python bench/tus_upload.py [--gib 1] [--repeats 3] [--chunk-mib 16]
-        [--big-chunk-mib 64] [--stores local,s3] [--keep-source]
+    .venv/bin/python bench/tus_upload.py [--gib 1] [--repeats 3] [--chunk-mib 32]
+        [--other-chunk-mib 16] [--stores local,s3] [--keep-source]
 """
 
 from __future__ import annotations
@@ -315,8 +315,8 @@ class Store:
 
 
 def one(store: Store, side: str, source: Path, sha256: str, chunk: int, n: int) -> dict:
-    """One timed upload on `side` (tus, tus_big: tus in bigger chunks, or single), checked
-    and deleted."""
+    """One timed upload on `side` (tus; tus_other: tus in chunks of another size; single),
+    checked and deleted."""
     size = source.stat().st_size
     fields = server.upload_fields(f"tus bench {side} {n}", f"BENCH-TUS-{n}", "da")
     cpu0, weed0 = store.costs()
@@ -426,8 +426,8 @@ def cut_run(store: Store, source: Path, sha256: str, chunk: int) -> dict[str, An
 
 def run_store(store: Store, args: Any, source: Path, sha256: str, warm: Path) -> dict[str, Any]:
     chunk = args.chunk_mib * MIB
-    chunks = {"tus": chunk, "single": 0, "tus_big": args.big_chunk_mib * MIB}
-    sides = ("tus", "single", "tus_big") if args.big_chunk_mib else ("tus", "single")
+    chunks = {"tus": chunk, "single": 0, "tus_other": args.other_chunk_mib * MIB}
+    sides = ("tus", "single", "tus_other") if args.other_chunk_mib else ("tus", "single")
     warm_sha = hashlib.sha256(warm.read_bytes()).hexdigest()
     for side in ("tus", "single"):  # first-use costs out of the timed runs
         one(store, side, warm, warm_sha, chunk, 0)
@@ -483,12 +483,14 @@ def run_store(store: Store, args: Any, source: Path, sha256: str, warm: Path) ->
         "cut": cut_out,
         **(
             {
-                "big_chunk_throughput_ratio": round(runs.ratio("seconds", "single", "tus_big"), 3),
-                "big_chunk_last_byte_s": [
-                    round(r["last_byte_to_answer_s"], 3) for r in runs["tus_big"]
+                "other_chunk_throughput_ratio": round(
+                    runs.ratio("seconds", "single", "tus_other"), 3
+                ),
+                "other_chunk_last_byte_s": [
+                    round(r["last_byte_to_answer_s"], 3) for r in runs["tus_other"]
                 ],
             }
-            if "tus_big" in sides
+            if "tus_other" in sides
             else {}
         ),
     }
@@ -497,12 +499,12 @@ def run_store(store: Store, args: Any, source: Path, sha256: str, warm: Path) ->
 def main() -> None:
     parser = command_line(__doc__, 3, "tus / single-request uploads of each store, in turn")
     parser.add_argument("--gib", type=float, default=1.0, help="size of the file (GiB)")
-    parser.add_argument("--chunk-mib", type=int, default=16, help="the tus client's chunk")
+    parser.add_argument("--chunk-mib", type=int, default=32, help="the tus client's chunk")
     parser.add_argument("--stores", default="local,s3", help="local, s3 or both")
     parser.add_argument(
-        "--big-chunk-mib",
+        "--other-chunk-mib",
         type=int,
-        default=64,
+        default=16,
         help="a third side in the throughput runs: tus in chunks of this size (0: none)",
     )
     parser.add_argument("--keep-source", action="store_true", help="keep the source WAV")
@@ -550,7 +552,7 @@ def main() -> None:
                     store = Store(name, store_env, caseworker, log_path)
                     if not limit:
                         limit = request_limit(store, source, args.chunk_mib * MIB,
-                                              args.big_chunk_mib * MIB)  # fmt: skip
+                                              args.other_chunk_mib * MIB)  # fmt: skip
                         if limit["env"]:
                             store.stop()
                             store = Store(name, {**store_env, **limit["env"]}, caseworker,
@@ -570,7 +572,7 @@ def main() -> None:
     result = {
         "file_bytes": size,
         "chunk_bytes": args.chunk_mib * MIB,
-        "big_chunk_bytes": args.big_chunk_mib * MIB,
+        "other_chunk_bytes": args.other_chunk_mib * MIB,
         "repeats": args.repeats,
         "cuts": list(CUTS),
         "target_ratio": TARGET_RATIO,
@@ -642,11 +644,13 @@ def summary(r: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in r["stores"].items():
-        for side in ("tus", "single", "tus_big"):
+        for side in ("tus", "single", "tus_other"):
             if side not in s:
                 continue
             f = s[side]
-            label = f"tus, {r['big_chunk_bytes'] // MIB} MiB chunks" if side == "tus_big" else side
+            label = (
+                f"tus, {r['other_chunk_bytes'] // MIB} MiB chunks" if side == "tus_other" else side
+            )
             lines.append(
                 f"| {name} | {label} | {', '.join(map(str, f['seconds']))} | {f['median_seconds']} "
                 f"| {f['median_mib_s']} | {f['server_cpu_per_gib']} | {f['s3_server_cpu_per_gib']}"
@@ -664,13 +668,13 @@ def summary(r: dict[str, Any]) -> str:
             f"{', '.join(map(str, t['chunk_waits_s']))} s per upload ({t['chunk_waits_share']:.0%}"
             f" of its time; median {t['chunk_wait_median_s'] * 1000:.0f} ms per chunk)"
         )
-        if "tus_big" in s:
-            b = s["tus_big"]
+        if "tus_other" in s:
+            b = s["tus_other"]
             lines.append(
-                f"  - with {r['big_chunk_bytes'] // MIB} MiB chunks (the same runs, in turn): "
-                f"**{s['big_chunk_throughput_ratio']:.2f}x**; idle {b['chunk_waits_share']:.0%} "
+                f"  - with {r['other_chunk_bytes'] // MIB} MiB chunks (the same runs, in turn): "
+                f"**{s['other_chunk_throughput_ratio']:.2f}x**; idle {b['chunk_waits_share']:.0%} "
                 f"of its time (median {b['chunk_wait_median_s'] * 1000:.0f} ms per chunk); last "
-                f"byte -> 204 {', '.join(map(str, s['big_chunk_last_byte_s']))} s"
+                f"byte -> 204 {', '.join(map(str, s['other_chunk_last_byte_s']))} s"
             )
     lines += [
         "",

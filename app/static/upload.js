@@ -7,7 +7,11 @@
 import { ApiError, requestHeaders } from "./api.js";
 import { openStore } from "./pending.js";
 
-const CHUNK = 16 * 1024 * 1024; // two of the server's parts: nothing waits between requests
+// Four of the server's parts (nothing waits between requests); each request costs the server a
+// few milliseconds, so fewer, larger ones keep a fast link near the single-request pace
+// (bench/tus_upload.py: 16 MiB chunks 0.69x, 32 MiB 0.80x on the data folder). A cut loses
+// only what was in flight: the server keeps what arrived.
+const CHUNK = 32 * 1024 * 1024;
 // After a failure: retry at once, then wait longer; offline, the `online` event restarts it.
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000, 30000, 60000];
 const SPEED_WINDOW_MS = 8000;
