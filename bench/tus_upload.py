@@ -11,8 +11,8 @@ after a failed request it asks where the upload stands (HEAD) and goes on from t
 PATCH; a 423 (another request still holds the upload's lease) or a 409 (wrong offset) is
 retried after a short backoff, again from a HEAD. Chunks of `--chunk-mib` MiB (32, as the
 upload page sends), each one PATCH, its body handed to httpx in 1 MiB pieces with its
-Content-Length. Per store, in this order: one 3 s WAV each way (first-use costs out of the timings), the cut run (1), then
-the pairs (2); (3) comes from both.
+Content-Length. Per store, in this order: one 3 s WAV each way (first-use costs out of the
+timings), the cut run (1), then the pairs (2); (3) comes from both.
 
 Before anything else, one PATCH of a whole chunk with the default settings: where it is
 refused with 413 (`max_request_bytes`, 1 MiB by default, limits every body but the
