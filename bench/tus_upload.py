@@ -9,7 +9,7 @@ not answer; removed at the end) a uvicorn server as the tests start it (no worke
 is only queued). The tus client is this script's own, and resumes as tus-js-client does:
 after a failed request it asks where the upload stands (HEAD) and goes on from there with
 PATCH; a 423 (another request still holds the upload's lease) or a 409 (wrong offset) is
-retried after a short backoff, again from a HEAD. Chunks of `--chunk-mib` MiB (32, as the
+retried after a short backoff, again from a HEAD. Chunks of `--chunk-mib` MiB (64, as the
 upload page sends), each one PATCH, its body handed to httpx in 1 MiB pieces with its
 Content-Length. Per store, in this order: one 3 s WAV each way (first-use costs out of the
 timings), the cut run (1), then the pairs (2); (3) comes from both.
@@ -34,7 +34,7 @@ chunk + 1 MiB, and the result says so (`request_limit`).
    throughput / single-request throughput (of the medians) >= 0.8. Beside it, the time the
    tus client sat idle between a chunk's last byte and its 204 (the server making the chunk
    durable and moving the offset), summed per upload; and a third side in the same turns,
-   tus in chunks of `--other-chunk-mib` (16; 0 leaves it out), to show what the chunk size
+   tus in chunks of `--other-chunk-mib` (32; 0 leaves it out), to show what the chunk size
    does to that.
 3. From the last byte to the recording: in each tus upload of 2 and in the cut run, the time
    from when the client's final PATCH has handed its last byte to the connection to that
@@ -45,8 +45,8 @@ Server and SeaweedFS CPU time per upload, the client's CPU time and the load ave
 stored with each figure. Every recording is deleted through the API after it is checked; the
 source file is deleted at the end (`--keep-source` keeps it).
 
-    .venv/bin/python bench/tus_upload.py [--gib 1] [--repeats 3] [--chunk-mib 32]
-        [--other-chunk-mib 16] [--stores local,s3] [--keep-source]
+    .venv/bin/python bench/tus_upload.py [--gib 1] [--repeats 3] [--chunk-mib 64]
+        [--other-chunk-mib 32] [--stores local,s3] [--keep-source]
 """
 
 from __future__ import annotations
@@ -499,12 +499,12 @@ def run_store(store: Store, args: Any, source: Path, sha256: str, warm: Path) ->
 def main() -> None:
     parser = command_line(__doc__, 3, "tus / single-request uploads of each store, in turn")
     parser.add_argument("--gib", type=float, default=1.0, help="size of the file (GiB)")
-    parser.add_argument("--chunk-mib", type=int, default=32, help="the tus client's chunk")
+    parser.add_argument("--chunk-mib", type=int, default=64, help="the tus client's chunk")
     parser.add_argument("--stores", default="local,s3", help="local, s3 or both")
     parser.add_argument(
         "--other-chunk-mib",
         type=int,
-        default=16,
+        default=32,
         help="a third side in the throughput runs: tus in chunks of this size (0: none)",
     )
     parser.add_argument("--keep-source", action="store_true", help="keep the source WAV")
