@@ -256,7 +256,7 @@ def test_the_allocator_keeps_body_chunks_on_the_heap() -> None:
 
 def test_a_lane_runs_its_jobs_in_order_and_a_cancelled_one_never() -> None:
     """The shared pool has eight threads; one upload's blocks still go one after another."""
-    lane = storage._Lane()
+    lane = storage.Lane()
     gate = threading.Event()
     ran: list[int] = []
     overlapping = []

@@ -171,7 +171,9 @@ async function send(file, fields, { resumed = false } = {}) {
       // No answer (offline, the server restarting): go on once the network is back.
       status.textContent = text.offline;
       const again = () => {
-        if (current && current.upload === upload && !current.paused) upload.start();
+        if (!current || current.upload !== upload || current.paused) return;
+        samples = []; // the pace from here: the server may have more than the bar showed
+        upload.start();
       };
       window.addEventListener("online", again, { once: true });
       setTimeout(again, 30000);

@@ -184,10 +184,11 @@ class BucketWriter:
         self.content_type = content_type
         self.state = BucketState.load(state_text)
         self.offset = offset  # durable: parts and remainders, as the row has it
-        self.base = self.state.parts_end  # where the buffer starts
+        self.base = self.state.parts_end  # where the next part starts
         self.hashed = offset  # the digest covers the bytes below this
         self.digest = digest_at(upload_id, offset)
-        self.buffer = bytearray()
+        self.buffer = bytearray()  # the bytes from `buffer_start` on, not yet in a part
+        self.buffer_start = offset  # the remainders before it stay in the bucket till needed
         self._commit = commit
         self._hasher = Lane()
         self._hashing: Future[None] | None = None
@@ -196,7 +197,15 @@ class BucketWriter:
         self.part_bytes = settings.upload_part_bytes
 
     async def open(self) -> None:
-        """The remainders go in front of the buffer: they open the next part."""
+        """The remainders must add up to the offset (they are read only when a part or the
+        end needs them: a recording sends a few hundred kB at a time)."""
+        if self.base + sum(size for _, size in self.state.segments) != self.offset:
+            raise media_store.StoreError(f"upload {self.upload_id}: remainders do not add up")
+
+    async def _load_remainders(self) -> None:
+        """The remainders in front of the buffer: they open the next part."""
+        if self.buffer_start == self.base:
+            return
 
         def fetch() -> bytes:
             return b"".join(
@@ -204,10 +213,11 @@ class BucketWriter:
                 for at, _ in self.state.segments
             )
 
-        if self.state.segments:
-            self.buffer += await asyncio.to_thread(fetch)
-        if self.base + len(self.buffer) != self.offset:
-            raise media_store.StoreError(f"upload {self.upload_id}: remainders do not add up")
+        data = await asyncio.to_thread(fetch)
+        if len(data) != self.buffer_start - self.base:
+            raise media_store.StoreError(f"upload {self.upload_id}: a remainder is missing")
+        self.buffer[:0] = data
+        self.buffer_start = self.base
 
     def _hash(self, data: bytes | bytearray, data_start: int) -> None:
         """Hash the bytes of `data` (which starts at `data_start`) not hashed yet, after
@@ -234,11 +244,13 @@ class BucketWriter:
 
     async def feed(self, chunk: bytes) -> None:
         self.buffer += chunk
-        while len(self.buffer) >= self.part_bytes:
+        while self.buffer_start + len(self.buffer) - self.base >= self.part_bytes:
+            await self._load_remainders()
             data = bytes(self.buffer[: self.part_bytes])
             del self.buffer[: self.part_bytes]
             self._hash(data, self.base)
             self.base += len(data)
+            self.buffer_start = self.base
             self._consumed += [s for s in self.state.segments if s[0] < self.base]
             self.state.segments = [s for s in self.state.segments if s[0] >= self.base]
             if self.state.multipart is None:
@@ -256,10 +268,10 @@ class BucketWriter:
     async def settle(self) -> int:
         """Every part in; what is left over waits as a remainder; then the offset moves."""
         await self._collect(0)
-        new_start = max(self.offset, self.base)  # the buffer's bytes below this are kept
-        new = bytes(self.buffer[new_start - self.base :])
+        new_start = max(self.offset, self.buffer_start)  # the bytes below this are kept
+        new = bytes(self.buffer[new_start - self.buffer_start :])
         if new:
-            self._hash(self.buffer, self.base)
+            self._hash(self.buffer, self.buffer_start)
             await asyncio.to_thread(
                 self.store.put_bytes,
                 segment_key(self.upload_id, new_start),
@@ -267,7 +279,7 @@ class BucketWriter:
                 content_type="application/octet-stream",
             )
             self.state.segments.append((new_start, len(new)))
-        self.offset = self.base + len(self.buffer)
+        self.offset = self.buffer_start + len(self.buffer)
         await self._hashed()
         await self._commit(self.offset, self.state.dump())
         await self._drop_consumed()
@@ -282,6 +294,7 @@ class BucketWriter:
 
     async def complete(self, key: str, content_type: str) -> Stored:
         """The last byte is in: the last part, then the bucket joins them into `key`."""
+        await self._load_remainders()
         rest = bytes(self.buffer)
         self._hash(rest, self.base)
         size = self.base + len(rest)
@@ -296,6 +309,7 @@ class BucketWriter:
                 self.store.join_parts, key, self.state.multipart, self.state.etags
             )
         self.base, self.buffer, self.offset = size, bytearray(), size
+        self.buffer_start = size
         await self._hashed()
         self._consumed += self.state.segments
         self.state.segments = []
