@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from fastapi import Request
 from sqlalchemy import update
@@ -231,15 +232,8 @@ def create_from_upload(*, session: Session, upload: ReceivedUpload, owner: Subje
         if isinstance(exc, media_store.StoreError):
             raise store_unavailable(exc) from exc
         raise
-    return add_recording(
-        session=session,
-        owner=owner,
-        form=form,
-        recording_id=recording_id,
-        filename=upload.filename,
-        stored=stored,
-        info=info,
-    )
+    original = Original(recording_id, upload.filename, stored, info)
+    return add_recording(session=session, owner=owner, form=form, original=original)
 
 
 def new_recording_id() -> str:
@@ -254,19 +248,23 @@ def store_unavailable(exc: Exception) -> Unavailable:
     )
 
 
+class Original(NamedTuple):
+    """An original now in the store, checked: the recording it is for, the name it came
+    with, where it is kept, and what ffprobe found in it."""
+
+    recording_id: str
+    filename: str
+    stored: media_store.Stored
+    info: media.MediaInfo
+
+
 def add_recording(
-    *,
-    session: Session,
-    owner: Subject,
-    form: CheckedForm,
-    recording_id: str,
-    filename: str,
-    stored: media_store.Stored,
-    info: media.MediaInfo,
+    *, session: Session, owner: Subject, form: CheckedForm, original: Original
 ) -> Recording:
     """The recording of an original now in the store: its row, consent and queued job.
 
     If anything here or the commit fails, the stored original goes too."""
+    recording_id, filename, stored, info = original
     store = media_store.current()
     on_rollback(session, lambda: store.delete_prefix(recording_id))
     recording = Recording.model_validate(

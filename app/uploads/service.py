@@ -460,14 +460,9 @@ def _finish(owner: Subject, claimed: Claimed, stored: Stored, lease: Lease) -> P
             form = recordings.check_form(
                 session=session, fields=json.loads(upload.fields), owner=owner
             )
+            original = recordings.Original(claimed.recording_id, claimed.filename, stored, info)
             recording = recordings.add_recording(
-                session=session,
-                owner=owner,
-                form=form,
-                recording_id=claimed.recording_id,
-                filename=claimed.filename,
-                stored=stored,
-                info=info,
+                session=session, owner=owner, form=form, original=original
             )
             upload.offset = stored.size if upload.length is None else upload.length
             upload.length = upload.offset
