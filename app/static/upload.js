@@ -178,11 +178,11 @@ async function send(file, fields, { resumed = false } = {}) {
       window.addEventListener("online", again, { once: true });
       setTimeout(again, 30000);
     },
-    onSuccess({ lastResponse }) {
-      forget(store, key);
+    async onSuccess({ lastResponse }) {
       current = null;
       const at = lastResponse && lastResponse.getHeader("Recording-Location");
       const id = at ? at.split("/").pop() : "";
+      await forget(store, key); // gone from this browser before the page leaves
       window.location.assign("/recordings?uploaded=" + encodeURIComponent(id));
     },
   });
