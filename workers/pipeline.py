@@ -251,7 +251,7 @@ def _audio(run: RecordingRun, progress: StepProgress) -> None:
 
 
 def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
-    engine = speech.get_engine(settings)
+    engine = speech.get_engine(settings, run.language)
 
     def transcript_of(session: Session) -> Transcript:
         """The transcript being written: an earlier attempt's, or a new one."""

@@ -11,6 +11,7 @@ import itertools
 import logging
 import os
 import shutil
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,9 +134,10 @@ def _join_base(models_dir: Path, target: Path) -> Path:
     return target
 
 
-def resolve_model(settings: Settings) -> str:
-    """Turn the whisper_model setting into what WhisperModel takes."""
-    name = settings.whisper_model
+def resolve_model(settings: Settings, name: str | None = None) -> str:
+    """Turn a model's name as the settings give it (`whisper_model` unless named) into what
+    WhisperModel takes."""
+    name = name or settings.whisper_model
     if name == "bundled-base":
         return str(bundled_base_dir(settings.models_dir))
     if name == "bundled-tiny.en":
@@ -151,9 +153,9 @@ def resolve_model(settings: Settings) -> str:
 
 
 class FasterWhisperEngine:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, name: str | None = None) -> None:
         self.settings = settings
-        self.name = settings.whisper_model
+        self.name = name or settings.whisper_model
         self._model: Any = None
         self._batched: Any = None
         self.split_rules = segmenting.DEFAULT_RULES
@@ -163,7 +165,7 @@ class FasterWhisperEngine:
             return
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-        model_ref = resolve_model(self.settings)
+        model_ref = resolve_model(self.settings, self.name)
         try:
             self._model = WhisperModel(
                 model_ref,
@@ -374,12 +376,17 @@ def speech_regions(samples: Any, vad_parameters: dict[str, Any]) -> list[tuple[i
     return [(int(r["start"]), int(r["end"])) for r in found]
 
 
-_engine: SpeechEngine | None = None
+# The models this worker process has loaded, by name, the last used last.
+_engines: "OrderedDict[str, SpeechEngine]" = OrderedDict()
+ENGINES_KEPT = 2  # a model per language, for the two languages most heard here
 
 
-def get_engine(settings: Settings) -> SpeechEngine:
-    """One loaded model per worker process, loaded on first use, not at import."""
-    global _engine
-    if _engine is None or _engine.name != settings.whisper_model:
-        _engine = FasterWhisperEngine(settings)
-    return _engine
+def get_engine(settings: Settings, language: str | None = None) -> SpeechEngine:
+    """The model for `language` (`whisper_models`, else `whisper_model`), loaded on first
+    use, not at import; a worker keeps the last `ENGINES_KEPT` it used."""
+    name = settings.whisper_model_for(language)
+    engine = _engines.pop(name, None) or FasterWhisperEngine(settings, name)
+    _engines[name] = engine
+    while len(_engines) > ENGINES_KEPT:
+        _engines.popitem(last=False)  # freed once no job of this process still uses it
+    return engine

@@ -4,6 +4,7 @@ Grouped by what they govern; `Settings` puts the groups together under the one p
 """
 
 import ipaddress
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -105,6 +106,9 @@ class _Speech(BaseSettings):
     # such as "large-v3" (needs a local cache, or whisper_allow_download where the network
     # is allowed).
     whisper_model: str = "bundled-base"
+    # A model per language, as whisper_model names them, comma-separated:
+    # "da=/srv/models/hviske-v2-ct2,en=bundled-base". A language not named gets whisper_model.
+    whisper_models: str = ""
     whisper_device: Literal["cpu", "cuda", "auto"] = "cpu"
     whisper_compute_type: str = "int8"
     whisper_cpu_threads: int = 0
@@ -117,6 +121,39 @@ class _Speech(BaseSettings):
     # below the sequential pipeline's (beam 2 saved no more time; 1 was worse than it).
     whisper_batched_beam_size: PositiveInt = 3
     whisper_allow_download: bool = False
+
+    @field_validator("whisper_models")
+    @classmethod
+    def _models_are_pairs(cls, value: str) -> str:
+        # Refused at start, not as a failed job on the first recording in that language.
+        parse_language_models(value)
+        return value
+
+    def whisper_model_for(self, language: str | None) -> str:
+        """The model a recording in `language` is transcribed with."""
+        return parse_language_models(self.whisper_models).get(
+            (language or "").lower(), self.whisper_model
+        )
+
+
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+def parse_language_models(value: str) -> dict[str, str]:
+    """`da=/srv/models/hviske,en=bundled-base` as {"da": "/srv/models/hviske", ...}."""
+    models: dict[str, str] = {}
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        language, sep, model = (x.strip() for x in part.partition("="))
+        language = language.lower()
+        if not sep or not LANGUAGE_CODE.match(language) or not model or language in models:
+            raise ValueError(
+                f"SPARRING_WHISPER_MODELS: '{part}' is not 'language=model' (a language code "
+                "such as da, once, and a model as SPARRING_WHISPER_MODEL names one)"
+            )
+        models[language] = model
+    return models
 
 
 class _Jobs(BaseSettings):
