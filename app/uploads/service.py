@@ -72,6 +72,18 @@ class Locked(VideosparringError, status=423):
     """Another request is writing this upload just now (tus clients wait and retry)."""
 
 
+def locked() -> Locked:
+    return Locked(
+        N_("The upload is being sent by another request just now. Try again."),
+        code="upload.locked",
+    )
+
+
+def _lease_free(now: datetime) -> Any:
+    """No request holds the upload (or the one that did stopped renewing its lease)."""
+    return or_(col(ResumableUpload.lease_token).is_(None), col(ResumableUpload.lease_until) < now)
+
+
 def _expiry() -> datetime:
     return utcnow() + timedelta(hours=settings.upload_expiry_hours)
 
@@ -185,10 +197,7 @@ def settled_progress(*, owner: Subject, upload_id: str) -> Progress:
             if not held or upload.finished_at is not None:
                 return progress_of(upload)
         if time.monotonic() > deadline:
-            raise Locked(
-                N_("The upload is being sent by another request just now. Try again."),
-                code="upload.locked",
-            )
+            raise locked()
         time.sleep(0.05)
 
 
@@ -210,10 +219,7 @@ class Lease:
         with session_scope() as session:
             done = session.execute(update(ResumableUpload).where(self._where()).values(**values))
             if done.rowcount != 1:  # type: ignore[attr-defined]
-                raise Locked(
-                    N_("The upload is being sent by another request just now. Try again."),
-                    code="upload.locked",
-                )
+                raise locked()
         self.renewed = utcnow()
 
     async def commit(self, offset: int, state: str) -> None:
@@ -301,10 +307,7 @@ def _claim(
                 raise BadInput(
                     N_("Upload-Length cannot change once it is set."), code="upload.bad_length"
                 )
-        free = or_(
-            col(ResumableUpload.lease_token).is_(None),
-            col(ResumableUpload.lease_until) < utcnow(),
-        )
+        free = _lease_free(utcnow())
         taken = session.execute(
             update(ResumableUpload)
             .where(
@@ -315,10 +318,7 @@ def _claim(
             .values(**values)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
-            raise Locked(
-                N_("The upload is being sent by another request just now. Try again."),
-                code="upload.locked",
-            )
+            raise locked()
         return Claimed(
             upload_id=upload.id,
             recording_id=upload.recording_id,
@@ -432,10 +432,7 @@ async def _open_writer(claimed: Claimed, lease: Lease) -> spool.Writer:
             commit=lease.commit,
         )
     except BlockingIOError as exc:  # the file is still held by the request before
-        raise Locked(
-            N_("The upload is being sent by another request just now. Try again."),
-            code="upload.locked",
-        ) from exc
+        raise locked() from exc
     if isinstance(writer, spool.BucketWriter):
         try:
             await writer.open()
@@ -453,10 +450,7 @@ def _finish(owner: Subject, claimed: Claimed, stored: Stored, lease: Lease) -> P
         with session_scope() as session:
             upload = session.get(ResumableUpload, claimed.upload_id)
             if upload is None or upload.lease_token != lease.token:
-                raise Locked(
-                    N_("The upload is being sent by another request just now. Try again."),
-                    code="upload.locked",
-                )
+                raise locked()
             form = recordings.check_form(
                 session=session, fields=json.loads(upload.fields), owner=owner
             )
@@ -531,8 +525,12 @@ def _remove(upload_id: str, recording_id: str, state: str) -> None:
             if session.get(Recording, recording_id) is None:
                 store.delete_prefix(recording_id)
     finally:
-        with session_scope() as session:
-            session.execute(delete(ResumableUpload).where(col(ResumableUpload.id) == upload_id))
+        _forget_row(upload_id)
+
+
+def _forget_row(upload_id: str) -> None:
+    with session_scope() as session:
+        session.execute(delete(ResumableUpload).where(col(ResumableUpload.id) == upload_id))
 
 
 def terminate(*, owner: Subject, upload_id: str) -> None:
@@ -542,24 +540,17 @@ def terminate(*, owner: Subject, upload_id: str) -> None:
     with session_scope() as session:
         upload = own_upload(session=session, owner=owner, upload_id=upload_id)
         if upload.finished_at is None:
-            free = or_(
-                col(ResumableUpload.lease_token).is_(None),
-                col(ResumableUpload.lease_until) < utcnow(),
-            )
+            free = _lease_free(utcnow())
             taken = session.execute(
                 update(ResumableUpload)
                 .where((col(ResumableUpload.id) == upload_id) & free)
                 .values(lease_token=lease.token, lease_until=utcnow())
             )
             if taken.rowcount != 1:  # type: ignore[attr-defined]
-                raise Locked(
-                    N_("The upload is being sent by another request just now. Try again."),
-                    code="upload.locked",
-                )
+                raise locked()
         recording_id, state, finished = upload.recording_id, upload.store_state, upload.finished_at
     if finished is not None:
-        with session_scope() as session:
-            session.execute(delete(ResumableUpload).where(col(ResumableUpload.id) == upload_id))
+        _forget_row(upload_id)
         return
     _remove(upload_id, recording_id, state)
 
@@ -571,11 +562,7 @@ def expire() -> list[str]:
     with session_scope() as session:
         due = session.exec(
             select(ResumableUpload).where(
-                (col(ResumableUpload.expires_at) < now)
-                & or_(
-                    col(ResumableUpload.lease_until).is_(None),
-                    col(ResumableUpload.lease_until) < now,
-                )
+                (col(ResumableUpload.expires_at) < now) & _lease_free(now)
             )
         ).all()
         gone = [(u.id, u.recording_id, u.store_state, u.finished_at) for u in due]
@@ -583,8 +570,7 @@ def expire() -> list[str]:
         if finished is None:
             _remove(upload_id, recording_id, state)
         else:
-            with session_scope() as session:
-                session.execute(delete(ResumableUpload).where(col(ResumableUpload.id) == upload_id))
+            _forget_row(upload_id)
     if gone:
         log.info("removed %d expired upload(s)", len(gone))
     with session_scope() as session:

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.core.config import settings
 from app.media import store as media_store
@@ -396,7 +396,7 @@ def writer_for(
     state_text: str,
     content_type: str,
     commit: Commit,
-) -> Any:
+) -> "LocalWriter | BucketWriter":
     store = media_store.current()
     if isinstance(store, S3Store):
         key = media_store.object_key(recording_id, "original")
