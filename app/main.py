@@ -119,6 +119,7 @@ def create_app() -> FastAPI:
     api.include_router(upload_routes.router)
     api.include_router(library_routes.router)
     api.include_router(transcript_routes.router)
+    api.include_router(transcript_routes.batches)
     api.include_router(access_routes.router)
     api.include_router(criteria_routes.router)
     api.include_router(feedback_routes.router)

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import service as job_service
-from app.jobs.models import PROCESS_RECORDING
+from app.jobs.models import PROCESS_RECORDING, TRANSCRIBE_AGAIN
 from app.jobs.service import Claim
 from app.media import objects as media_objects
 from app.media import store as media_store
@@ -34,6 +34,8 @@ from app.media.store import LocalStore, MediaStore, Stored, object_key
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
 from app.recordings.storage import AUDIO, ORIGINAL, POSTER, RENDITION
+from app.transcripts import actions as transcript_actions
+from app.transcripts import again
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Transcript
 from workers import kinds, media, speech
@@ -251,15 +253,24 @@ def _audio(run: RecordingRun, progress: StepProgress) -> None:
 
 
 def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
+    """The recording heard into the first version of its transcript."""
+    transcribe_version(run, progress, job_id=None)
+
+
+def transcribe_version(run: RecordingRun, progress: StepProgress, job_id: int | None) -> None:
+    """Hear the recording into a version of its transcript: the first (the upload's job,
+    `job_id` None) or a new one of a "transcribe again" job, which takes over once whole."""
     engine = speech.get_engine(settings, run.language)
+    heard = engine.heard()
 
     def transcript_of(session: Session) -> Transcript:
-        """The transcript being written: an earlier attempt's, or a new one."""
+        """The version being written: an earlier attempt's, or a new one."""
         return transcript_service.begin(
             session=session,
             recording_id=run.recording_id,
             language=run.language,
-            model_name=engine.name,
+            heard=heard,
+            job_id=job_id,
         )
 
     with session_scope() as session:
@@ -272,8 +283,8 @@ def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
     if heard_all:
         return
     audio = run.files.input(AUDIO)
-    heard = engine.transcribe(audio, run.language, progress, start_at=resume_at)
-    for batch in _as_they_come(heard):
+    lines = engine.transcribe(audio, run.language, progress, start_at=resume_at)
+    for batch in _as_they_come(lines):
         with session_scope() as session:
             run.hold(session)
             transcript_service.append(
@@ -281,7 +292,10 @@ def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
             )
     with session_scope() as session:
         run.hold(session)
-        transcript_service.finish(session=session, recording_id=run.recording_id)
+        transcript = transcript_of(session)
+        earlier = transcript_service.finish(session=session, transcript=transcript)
+        if earlier is not None:
+            transcript_actions.audit_new_version(session, earlier, transcript)
 
 
 def _rendition(run: RecordingRun, progress: StepProgress) -> None:
@@ -403,3 +417,28 @@ def _run_job(work: Work) -> None:
 
 
 kinds.register(kinds.Kind(PROCESS_RECORDING, run=_run_job, follow=recording_service.follow_job))
+
+
+def _transcribe_again(work: Work) -> None:
+    """A ready recording's audio heard again into a new version of its transcript."""
+    claim = work.claim
+    with session_scope() as session:
+        recording = session.get(Recording, claim.recording_id)
+        if recording is None:
+            raise PermanentFailure("failure.deleted")
+        language = recording.language
+    with MediaWork.of(claim.recording_id, claim.tag, clean_stale=False) as files:
+        run = RecordingRun(
+            recording_id=claim.recording_id, language=language, hold=work.hold, files=files
+        )
+
+        def hear(run: RecordingRun, progress: StepProgress) -> None:
+            try:
+                transcribe_version(run, progress, job_id=claim.job_id)
+            except FileNotFoundError as exc:  # the recording went while it was heard
+                raise PermanentFailure("failure.deleted") from exc
+
+        run_steps([Step("transcribe", 1, hear)], run, work.report)
+
+
+kinds.register(kinds.Kind(TRANSCRIBE_AGAIN, run=_transcribe_again, follow=again.follow))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.core.config import Settings
+from app.transcripts.service import Heard
 from workers import segmenting
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ class SpeechEngine(Protocol):
     name: str
 
     def load(self) -> None: ...
+
+    def heard(self) -> Heard: ...
 
     def transcribe(
         self, audio: Path, language: str, on_progress: Progress | None = None, start_at: float = 0.0
@@ -361,6 +364,29 @@ class FasterWhisperEngine:
             for w in seg.words or []:
                 w.start, w.end = w.start + clip.start, w.end + clip.start
             yield index, seg
+
+    def heard(self) -> Heard:
+        """How this engine hears, for a transcript's provenance: the weights' SHA-256, the
+        device and compute type the model really runs with (`auto` resolved), the pipeline
+        and its beam, and the engine's versions."""
+        self.load()
+        from importlib.metadata import version
+
+        batched = self._batched is not None
+        ref = resolve_model(self.settings, self.name)
+        return Heard(
+            model_name=self.name,
+            model_sha256=weights_sha256(ref),
+            device=str(self._model.model.device),
+            compute_type=str(self._model.model.compute_type),
+            pipeline="batched" if batched else "sequential",
+            beam_size=(
+                self.settings.whisper_batched_beam_size
+                if batched
+                else self.settings.whisper_beam_size
+            ),
+            engine=f"faster-whisper {version('faster-whisper')}",
+        )
 
     def release(self) -> None:
         self._model = None

@@ -173,6 +173,8 @@ def recover() -> list[int]:
     reaped = reap_expired()
     with session_scope() as session:
         job_ids = reaped + [i for i in job_service.unsent(session=session) if i not in reaped]
+        # Low-priority work (an administrator's "transcribe again" of many) while idle.
+        job_ids += job_service.feed_held(session=session, room=settings.worker_threads)
     sent: list[int] = []
     for job_id in job_ids:
         try:

@@ -57,6 +57,8 @@ class Action:
     transcript_edit = "transcript_edit"
     transcript_checked = "transcript_checked"  # a line heard and read (correction mode)
     transcript_unchecked = "transcript_unchecked"
+    transcribe_again = "transcribe_again"  # a new version asked for (one, or a batch)
+    transcript_version = "transcript_version"  # a new version took over (the worker)
     delete = "delete"
     consent_withdrawn = "consent_withdrawn"
     retry = "retry"
@@ -322,7 +324,7 @@ def audit_now(
 
 def audit_on_commit(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     action: str,
     recording_id: str | None = None,
     detail: str = "",

@@ -52,11 +52,11 @@ def _cut(clip: Clip, segment: Segment, words: list[Word]) -> ClipLine | None:
     kept = [w for w in words if _inside(clip, w.start, w.end)]
     if whole:
         start, end, text = segment.start, segment.end, segment.text
-    elif segment.corrected_text is not None:
+    elif segment.persons_words:
         heard = kept or (segment.end > clip.start_seconds and segment.start < clip.end_seconds)
         if not heard:
             return None
-        start, end, text = segment.start, segment.end, segment.corrected_text
+        start, end, text = segment.start, segment.end, segment.text
     elif kept:
         start, end = kept[0].start, kept[-1].end
         text = " ".join(w.text.strip() for w in kept)

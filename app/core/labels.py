@@ -37,6 +37,8 @@ LABELS: dict[str, dict[str, str]] = {
         "transcript_edit": N_("Transcript edited"),
         "transcript_checked": N_("Transcript line checked"),
         "transcript_unchecked": N_("Transcript line no longer checked"),
+        "transcribe_again": N_("Transcription asked for again"),
+        "transcript_version": N_("New transcript version"),
         "delete": N_("Deleted"),
         "consent_withdrawn": N_("Consent withdrawn"),
         "retention_delete": N_("Deleted at expiry"),

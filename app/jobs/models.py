@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from app.core.ids import Numbered
@@ -20,6 +21,8 @@ class JobStatus(StrEnum):
 # clip's file. The worker maps each kind to what runs it (`workers.kinds`).
 PROCESS_RECORDING = "process_recording"
 CUT_CLIP = "cut_clip"
+# A ready recording heard again into a new version of its transcript.
+TRANSCRIBE_AGAIN = "transcribe_again"
 
 
 class Job(Numbered, table=True):
@@ -28,6 +31,10 @@ class Job(Numbered, table=True):
     # A clip job names its clip; a recording's own job has none. No foreign key: clips sit
     # above jobs, and a job whose clip is gone ends without work.
     clip_id: int | None = Field(default=None, index=True)
+    # One of an administrator's many "transcribe again" jobs: held back from the queue
+    # until no other work waits (low priority), then fed a few at a time.
+    batch_id: int | None = Field(default=None, index=True)
+    held_back: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     status: JobStatus = Field(default=JobStatus.queued, max_length=16, index=True)
     attempts: int = 0
     max_attempts: int = 3

@@ -80,13 +80,23 @@ class Claim:
         return self.token[:12]
 
 
-def create(*, session: Session, recording_id: str, kind: str, clip_id: int | None = None) -> Job:
-    """Add a queued job of `kind` for a recording, or for one of its clips."""
+def create(
+    *,
+    session: Session,
+    recording_id: str,
+    kind: str,
+    clip_id: int | None = None,
+    batch_id: int | None = None,
+) -> Job:
+    """Add a queued job of `kind` for a recording, or for one of its clips; one of a
+    batch's is held back from the queue until `feed_held` lets it go."""
     job = Job(
         recording_id=recording_id,
         kind=kind,
         max_attempts=settings.job_max_attempts,
         clip_id=clip_id,
+        batch_id=batch_id,
+        held_back=batch_id is not None,
     )
     session.add(job)
     session.flush()
@@ -333,14 +343,17 @@ def reap_expired(*, session: Session, kinds: Collection[str] | None = None) -> l
 
 def unsent(*, session: Session) -> list[int]:
     """Queued jobs to send (again): never accepted by the queue (it was down when the job
-    was made or requeued), or accepted long ago and never taken (the queue lost it)."""
+    was made or requeued), or accepted long ago and never taken (the queue lost it). Jobs
+    held back for low priority are fed by their batch (`app.transcripts.again`)."""
     now = utcnow()
     never = col(Job.enqueued_at).is_(None) & (
         col(Job.updated_at) < now - timedelta(seconds=settings.unsent_grace_seconds)
     )
     lost = col(Job.enqueued_at) < now - timedelta(seconds=settings.requeue_after_seconds)
     rows = session.exec(
-        select(Job.id).where(Job.status == JobStatus.queued, or_(never, lost)).order_by(col(Job.id))
+        select(Job.id)
+        .where(Job.status == JobStatus.queued, ~col(Job.held_back), or_(never, lost))
+        .order_by(col(Job.id))
     ).all()
     return [job_id for job_id in rows if job_id is not None]
 
@@ -352,3 +365,36 @@ def mark_enqueued(*, session: Session, job_id: int, at: datetime) -> None:
         .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued)
         .values(enqueued_at=at)
     )
+
+
+def feed_held(*, session: Session, room: int) -> list[int]:
+    """Batch jobs for the queue now (low priority): only while no other job waits or runs,
+    at most `room` of the batches' in flight. Returns their ids, no longer held back in
+    this transaction; a queue that refuses them leaves them to the recovery loop."""
+    busy = col(Job.status).in_([JobStatus.queued, JobStatus.running])
+    others = session.exec(
+        select(func.count()).select_from(Job).where(col(Job.batch_id).is_(None), busy)
+    ).one()
+    if others:
+        return []
+    in_flight = session.exec(
+        select(func.count())
+        .select_from(Job)
+        .where(col(Job.batch_id).is_not(None), ~col(Job.held_back), busy)
+    ).one()
+    free = max(room - int(in_flight), 0)
+    if not free:
+        return []
+    ids = [
+        int(i)
+        for i in session.exec(
+            select(Job.id)
+            .where(col(Job.held_back), Job.status == JobStatus.queued)
+            .order_by(col(Job.id))
+            .limit(free)
+        ).all()
+        if i is not None
+    ]
+    if ids:
+        session.execute(update(Job).where(col(Job.id).in_(ids)).values(held_back=False))
+    return ids

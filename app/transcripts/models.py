@@ -1,6 +1,6 @@
 """A transcript: segments and words from the machine, and people's corrections."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -17,12 +17,50 @@ class Speaker(StrEnum):
 
 
 class Transcript(Numbered, table=True):
-    recording_id: str = Field(foreign_key="recording.id", unique=True, ondelete="CASCADE")
+    """One version of a recording's transcript: the first the upload's job made, later ones
+    a "transcribe again" made. Readers see the current one (`service.get`)."""
+
+    __table_args__ = (  # type: ignore[assignment]
+        sa.UniqueConstraint("recording_id", "version", name="uq_transcript_recording_id_version"),
+        Numbered.__table_args__,
+    )
+
+    recording_id: str = Field(foreign_key="recording.id", index=True, ondelete="CASCADE")
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     language: str = Field(max_length=8)
     model_name: str = Field(max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
     # Segments are stored as they are heard; False until the worker has heard it all.
     complete: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    # A newer version took over (kept, never shown as the transcript again).
+    superseded_at: datetime | None = None
+    # The "transcribe again" job writing this version (None: the upload's own job).
+    job_id: int | None = None
+    # How it was heard (None on transcripts from before this was recorded, and on a given
+    # one): the weights' SHA-256, where and how the model ran, and with which engine.
+    model_sha256: str | None = Field(default=None, max_length=64)
+    device: str | None = Field(default=None, max_length=16)
+    compute_type: str | None = Field(default=None, max_length=32)
+    pipeline: str | None = Field(default=None, max_length=16)
+    beam_size: int | None = None
+    engine: str | None = Field(default=None, max_length=64)
+    # The model the job asked for, where a worker without it heard it with its own.
+    fallback_from: str | None = Field(default=None, max_length=255)
+    finished_at: datetime | None = None
+
+
+class TranscriptBatch(Numbered, table=True):
+    """An administrator's "transcribe again" of many recordings: those in one language
+    uploaded between two days, with the model the language had then."""
+
+    __tablename__ = "transcript_batch"
+
+    language: str = Field(max_length=8)
+    uploaded_from: date
+    uploaded_to: date
+    model_name: str = Field(max_length=255)
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Segment(Numbered, table=True):
@@ -39,10 +77,21 @@ class Segment(Numbered, table=True):
     # is corrected again, cleared only by unchecking it.
     checked_at: datetime | None = None
     checked_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # After a "transcribe again": the caseworker's own words for this stretch of the
+    # earlier version, in force until they keep them or take the new line.
+    offered_text: str | None = None
+
+    @property
+    def persons_words(self) -> bool:
+        """A person's words stand for the line (a correction, or one offered from an
+        earlier version): the machine's words must not show through."""
+        return self.corrected_text is not None or self.offered_text is not None
 
     @property
     def text(self) -> str:
-        return self.corrected_text if self.corrected_text is not None else self.machine_text
+        if self.corrected_text is not None:
+            return self.corrected_text
+        return self.offered_text if self.offered_text is not None else self.machine_text
 
 
 class Word(Numbered, table=True):
@@ -66,6 +115,9 @@ class SegmentPublic(SQLModel):
     corrected: bool
     speaker: Speaker | None
     checked: bool = False  # a person has heard and read the line
+    # After a "transcribe again", for the caseworker only: their words for this stretch in
+    # the earlier version, offered until they keep them or take the new line.
+    offered_text: str | None = None
 
 
 class SegmentUpdate(SQLModel):
@@ -77,9 +129,64 @@ class SegmentUpdate(SQLModel):
     checked: bool | None = None
 
 
+class ProvenancePublic(SQLModel):
+    """How a version was heard (null where not recorded: older transcripts, given ones)."""
+
+    version: int
+    model_name: str
+    model: str  # as a reader knows it: "Whisper base"
+    model_sha256: str | None
+    device: str | None
+    compute_type: str | None
+    pipeline: str | None
+    beam_size: int | None
+    engine: str | None
+    fallback_from: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    superseded_at: datetime | None
+
+
 class TranscriptPublic(SQLModel):
     recording_id: str
     language: str
     model_name: str
     complete: bool = True  # False while the worker is still hearing the recording
+    version: int = 1
+    provenance: ProvenancePublic
     segments: list[SegmentPublic]
+
+
+class OfferChoice(SQLModel):
+    """The caseworker's choice for a line offered their earlier words."""
+
+    keep: bool  # True: keep my earlier words; False: take the new line
+
+
+class AgainQueued(SQLModel):
+    """A "transcribe again" on its way: its job, and the model it asks for."""
+
+    job_id: int
+    model: str  # as a reader knows it: "Whisper base"
+
+
+class BatchCreate(SQLModel):
+    """An administrator's "transcribe again" of many: the ready recordings in a language
+    uploaded between two days (both included)."""
+
+    language: str = Field(min_length=2, max_length=8)
+    uploaded_from: date
+    uploaded_to: date
+
+
+class BatchPublic(SQLModel):
+    id: int
+    language: str
+    uploaded_from: date
+    uploaded_to: date
+    model: str  # the language's model then, as a reader knows it
+    created_at: datetime
+    total: int
+    done: int
+    failed: int
+    running: int

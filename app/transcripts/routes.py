@@ -1,13 +1,14 @@
 """JSON API for a recording's transcript, its corrections and its exports."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlmodel import Session
 
 from app.access import policy
-from app.accounts.deps import CsrfProtected, CurrentSubject
+from app.accounts.deps import CsrfProtected, CurrentSubject, require
+from app.accounts.models import Role
 from app.accounts.subject import Subject
 from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
@@ -18,10 +19,21 @@ from app.core.i18n import N_, request_language
 from app.core.ids import DbId
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
-from app.transcripts import actions, exports, service
-from app.transcripts.models import SegmentPublic, SegmentUpdate, Transcript, TranscriptPublic
+from app.transcripts import actions, again, exports, service
+from app.transcripts.models import (
+    AgainQueued,
+    BatchCreate,
+    BatchPublic,
+    OfferChoice,
+    ProvenancePublic,
+    SegmentPublic,
+    SegmentUpdate,
+    Transcript,
+    TranscriptPublic,
+)
 
 router = APIRouter(prefix="/recordings/{recording_id}/transcript", tags=["transcripts"])
+Admin = Annotated[Subject, require(Role.administrator)]
 
 EXPORTS = {
     "vtt": ("text/vtt; charset=utf-8", exports.to_webvtt),
@@ -44,20 +56,67 @@ def visible_transcript(
 
 @router.get("", response_model=TranscriptPublic)
 def read_transcript(
-    recording_id: str, request: Request, session: SessionDep, subject: CurrentSubject
+    recording_id: str,
+    request: Request,
+    session: SessionDep,
+    subject: CurrentSubject,
+    version: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> TranscriptPublic:
-    """The transcript; while the recording is being processed, the segments heard so far."""
+    """The transcript (its current version, or an earlier one by `version`); while the
+    recording is being processed, the segments heard so far."""
     recording = recording_service.require_started(policy.recording(session, subject, recording_id))
-    transcript = service.get(session=session, recording_id=recording.id)
+    if version is not None:
+        transcript: Transcript | None = service.version(
+            session=session, recording_id=recording.id, number=version
+        )
+    else:
+        transcript = service.get(session=session, recording_id=recording.id)
     if transcript is None:
         raise NotFound(
             N_("The recording has not finished processing yet."), code="recording.not_ready"
         )
-    audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, "transcript")
+    detail = "transcript" if version is None else f"transcript version {version}"
+    audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, detail)
     owner = recording.owner_id == subject.id
     public = service.to_public(session=session, transcript=transcript, owner=owner)
-    public.complete = recording.status == "ready"
+    public.complete = recording.status == "ready" and transcript.complete
     return public
+
+
+@router.get("/versions", response_model=list[ProvenancePublic])
+def transcript_versions(
+    recording_id: str, request: Request, session: SessionDep, subject: CurrentSubject
+) -> list[ProvenancePublic]:
+    """Every version of the transcript, the first first, each with how it was heard (one
+    being heard again included: `finished_at` null)."""
+    recording = recording_service.require_started(policy.recording(session, subject, recording_id))
+    found = service.versions(session=session, recording_id=recording.id)
+    return [service.provenance_public(t) for t in found]
+
+
+@router.post("/again", status_code=202, response_model=AgainQueued, dependencies=[CsrfProtected])
+def transcribe_again(
+    recording_id: str, request: Request, session: SessionDep, subject: CurrentSubject
+) -> AgainQueued:
+    """The caseworker has the recording heard again with the model its language has now:
+    a new version, which takes over once whole; their corrections are offered on it."""
+    return actions.transcribe_again(session, subject, recording_id)
+
+
+@router.post(
+    "/segments/{segment_id}/offer", response_model=SegmentPublic, dependencies=[CsrfProtected]
+)
+def decide_offer(
+    recording_id: str,
+    segment_id: DbId,
+    choice: OfferChoice,
+    request: Request,
+    session: SessionDep,
+    subject: CurrentSubject,
+) -> SegmentPublic:
+    """After a new version: keep my earlier words for the line, or take the new line."""
+    segment = actions.decide_offer(session, subject, recording_id, segment_id, choice.keep)
+    return service.segment_public(segment, owner=True)
 
 
 @router.patch("/segments/{segment_id}", response_model=SegmentPublic, dependencies=[CsrfProtected])
@@ -99,3 +158,23 @@ def export_transcript(
     filename = f"{recording.case_reference}-{recording.id[:8]}.{fmt}"
     headers = attachment(filename, inline=not as_download)
     return PlainTextResponse(body, media_type=media_type, headers=headers)
+
+
+batches = APIRouter(prefix="/admin/transcripts", tags=["transcripts"])
+
+
+@batches.post("/again", status_code=201, response_model=BatchPublic, dependencies=[CsrfProtected])
+def transcribe_many_again(
+    form: BatchCreate, request: Request, session: SessionDep, admin: Admin
+) -> BatchPublic:
+    """After a better model is installed: every ready recording in the language uploaded
+    in the days given is heard again, at low priority (only while no other work waits)."""
+    return actions.transcribe_many_again(session, admin, form)
+
+
+@batches.get("/again", response_model=list[BatchPublic])
+def batches_of_transcribing_again(
+    request: Request, session: SessionDep, admin: Admin
+) -> list[BatchPublic]:
+    """The latest batches, newest first, with how far each has come."""
+    return [actions.batch_public(p) for p in again.batches(session=session)]

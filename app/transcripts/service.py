@@ -1,17 +1,19 @@
 """Store what the worker heard; keep people's corrections apart from it."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from sqlalchemy import delete, func
+from sqlalchemy import Delete, delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from app.core.errors import BadInput, NotFound
+from app.core.errors import BadInput, Conflict, NotFound
 from app.core.i18n import N_, translate
 from app.core.templates import local_date
 from app.core.text import refuse_unstorable
 from app.core.timeutil import utcnow
 from app.transcripts.models import (
+    ProvenancePublic,
     Segment,
     SegmentPublic,
     SegmentUpdate,
@@ -40,6 +42,21 @@ class HeardSegment(Protocol):
     def words(self) -> Sequence[HeardWord]: ...
 
 
+@dataclass(frozen=True)
+class Heard:
+    """How a version is heard: the model as the settings name it, and the rest of its
+    provenance (`workers.speech` fills it once the model is loaded)."""
+
+    model_name: str
+    model_sha256: str | None = None
+    device: str | None = None
+    compute_type: str | None = None
+    pipeline: str | None = None
+    beam_size: int | None = None
+    engine: str | None = None
+    fallback_from: str | None = None
+
+
 def replace(
     *,
     session: Session,
@@ -48,44 +65,154 @@ def replace(
     model_name: str,
     segments: Iterable[HeardSegment],
 ) -> Transcript:
-    """Write a fresh machine transcript in one go; a job run twice leaves one copy."""
-    existing = get(session=session, recording_id=recording_id)
-    if existing is not None:
+    """Write a fresh transcript in one go, in place of every version (a given transcript:
+    the demo's, the tests'); a call made twice leaves one copy."""
+    for existing in versions(session=session, recording_id=recording_id):
         segment_ids = select(Segment.id).where(Segment.transcript_id == existing.id)
         session.execute(delete(Word).where(col(Word.segment_id).in_(segment_ids)))
         session.execute(delete(Segment).where(col(Segment.transcript_id) == existing.id))
         session.delete(existing)
-        session.flush()
+    session.flush()
     transcript = begin(
-        session=session, recording_id=recording_id, language=language, model_name=model_name
+        session=session, recording_id=recording_id, language=language, heard=Heard(model_name)
     )
     append(session=session, transcript=transcript, segments=segments)
     transcript.complete = True
+    transcript.finished_at = utcnow()
     session.add(transcript)
     return transcript
 
 
-def begin(*, session: Session, recording_id: str, language: str, model_name: str) -> Transcript:
-    """The transcript the worker is writing: the one an earlier attempt left, or a new one.
+def begin(
+    *,
+    session: Session,
+    recording_id: str,
+    language: str,
+    heard: Heard,
+    job_id: int | None = None,
+) -> Transcript:
+    """The version the worker is writing: the one an earlier attempt left, or a new one.
 
-    Segments are stored as they are heard, so a reader sees the transcript grow; a job
-    that another worker takes over carries on after the last stored segment."""
-    transcript = get(session=session, recording_id=recording_id)
+    The upload's own job (`job_id` None) writes the first version; a "transcribe again"
+    job writes a version of its own, after the newest. Segments are stored as they are
+    heard, so a reader sees the first version grow; a job that another worker takes over
+    carries on after the last stored segment."""
+    if job_id is None:
+        transcript = get(session=session, recording_id=recording_id)
+    else:
+        transcript = session.exec(
+            select(Transcript).where(
+                Transcript.recording_id == recording_id, Transcript.job_id == job_id
+            )
+        ).first()
     if transcript is None:
+        newest = session.exec(
+            select(func.max(Transcript.version)).where(Transcript.recording_id == recording_id)
+        ).one()
         transcript = Transcript(
-            recording_id=recording_id, language=language, model_name=model_name, complete=False
+            recording_id=recording_id,
+            version=int(newest or 0) + 1,
+            language=language,
+            complete=False,
+            job_id=job_id,
+            **asdict(heard),
         )
         session.add(transcript)
         session.flush()
     return transcript
 
 
-def finish(*, session: Session, recording_id: str) -> None:
-    """The worker has heard the whole recording: a later run hears nothing again."""
-    transcript = get(session=session, recording_id=recording_id)
-    if transcript is not None:
-        transcript.complete = True
-        session.add(transcript)
+def finish(*, session: Session, transcript: Transcript) -> Transcript | None:
+    """The worker has heard the whole recording: a later run hears nothing again. A new
+    version takes over from the current one, whose corrections it is offered line by line;
+    returns the version it took over from (None for a first version)."""
+    if transcript.complete:
+        return None
+    earlier = get(session=session, recording_id=transcript.recording_id)
+    transcript.complete = True
+    transcript.finished_at = utcnow()
+    session.add(transcript)
+    if earlier is None or earlier.id == transcript.id:
+        return None
+    session.execute(
+        update(Transcript)
+        .where(
+            col(Transcript.recording_id) == transcript.recording_id,
+            col(Transcript.id) != transcript.id,
+            col(Transcript.superseded_at).is_(None),
+            col(Transcript.complete),
+        )
+        .values(superseded_at=utcnow())
+    )
+    _offer_earlier_words(session=session, earlier=earlier, new=transcript)
+    return earlier
+
+
+def _offer_earlier_words(*, session: Session, earlier: Transcript, new: Transcript) -> None:
+    """Each line of the earlier version goes to the new line its middle falls in (or the
+    nearest); where a person's words stood among them, the new line is offered that
+    stretch as it read before. Speakers carry over to new lines without one."""
+    lines = segments(session=session, transcript=new)
+    if not lines:
+        return
+    gathered: dict[int, list[Segment]] = {}
+    for old in segments(session=session, transcript=earlier):
+        middle = (old.start + old.end) / 2
+        target = min(lines, key=lambda s: max(s.start - middle, middle - s.end, 0.0))
+        gathered.setdefault(target.position, []).append(old)
+    for line in lines:
+        olds = gathered.get(line.position, [])
+        if any(old.persons_words for old in olds):
+            before = " ".join(old.text for old in olds)
+            if before != line.machine_text:
+                line.offered_text = before
+        if line.speaker is None:
+            spoken = [old for old in olds if old.speaker is not None]
+            if spoken:
+                line.speaker = max(spoken, key=lambda o: _overlap(o, line)).speaker
+        session.add(line)
+    session.flush()
+
+
+def _overlap(a: Segment, b: Segment) -> float:
+    return max(min(a.end, b.end) - max(a.start, b.start), 0.0)
+
+
+def delete_versions_query(*, recording_id: str, job_id: int) -> Delete:
+    """Removes the version a "transcribe again" job was writing, unless it became whole
+    (its segments and words go with it)."""
+    return delete(Transcript).where(
+        col(Transcript.recording_id) == recording_id,
+        col(Transcript.job_id) == job_id,
+        ~col(Transcript.complete),
+    )
+
+
+def versions(*, session: Session, recording_id: str) -> list[Transcript]:
+    """Every version of the recording's transcript, the first first (a version being heard
+    by a "transcribe again" included)."""
+    return list(
+        session.exec(
+            select(Transcript)
+            .where(Transcript.recording_id == recording_id)
+            .order_by(col(Transcript.version))
+        ).all()
+    )
+
+
+def version(*, session: Session, recording_id: str, number: int) -> Transcript:
+    found = session.exec(
+        select(Transcript).where(
+            Transcript.recording_id == recording_id, Transcript.version == number
+        )
+    ).first()
+    if found is None:
+        raise NotFound(
+            N_("The transcript has no version %(version)s."),
+            code="transcript.no_version",
+            version=number,
+        )
+    return found
 
 
 def heard_until(*, session: Session, transcript: Transcript) -> float:
@@ -131,8 +258,17 @@ def append(*, session: Session, transcript: Transcript, segments: Iterable[Heard
 
 
 def get(*, session: Session, recording_id: str) -> Transcript | None:
-    """The recording's transcript, if the worker has made one."""
-    return session.exec(select(Transcript).where(Transcript.recording_id == recording_id)).first()
+    """The recording's transcript as people read it: its current version (a first version
+    while it is still being heard; a later one once it is whole), if there is one."""
+    return session.exec(
+        select(Transcript)
+        .where(
+            Transcript.recording_id == recording_id,
+            col(Transcript.superseded_at).is_(None),
+            or_(col(Transcript.job_id).is_(None), col(Transcript.complete)),
+        )
+        .order_by(col(Transcript.version).desc())
+    ).first()
 
 
 def segments(*, session: Session, transcript: Transcript) -> list[Segment]:
@@ -147,27 +283,76 @@ def segments(*, session: Session, transcript: Transcript) -> list[Segment]:
 
 
 def to_public(*, session: Session, transcript: Transcript, owner: bool) -> TranscriptPublic:
-    """The transcript as the API returns it; the machine's text only to its `owner`."""
+    """The transcript as the API returns it; the machine's text, and the words offered from
+    an earlier version, only to its `owner`."""
     lines = segments(session=session, transcript=transcript)
     return TranscriptPublic(
         recording_id=transcript.recording_id,
         language=transcript.language,
         model_name=transcript.model_name,
+        complete=transcript.complete,
+        version=transcript.version,
+        provenance=provenance_public(transcript),
         segments=[segment_public(s, owner=owner) for s in lines],
+    )
+
+
+def provenance_public(transcript: Transcript) -> ProvenancePublic:
+    return ProvenancePublic.model_validate(
+        transcript, update={"model": model_words(transcript.model_name)}
     )
 
 
 def segment_public(segment: Segment, *, owner: bool) -> SegmentPublic:
     corrected = segment.corrected_text is not None
-    machine = segment.machine_text if owner else None
     return SegmentPublic.model_validate(
         segment,
         update={
+            "text": segment.text,
             "corrected": corrected,
-            "machine_text": machine,
+            "machine_text": segment.machine_text if owner else None,
+            "offered_text": segment.offered_text if owner else None,
             "checked": segment.checked_at is not None,
         },
     )
+
+
+def decide_offer(*, session: Session, recording_id: str, segment_id: int, keep: bool) -> Segment:
+    """The caseworker keeps their earlier words for the line (`keep`) or takes the new
+    version's; either way the offer is settled."""
+    segment = _segment_of(session, recording_id, segment_id)
+    if segment.offered_text is None:
+        raise Conflict(
+            N_("The line has no earlier words to keep: it was already decided."),
+            code="segment.no_offer",
+        )
+    if keep:
+        kept = segment.offered_text
+        segment.corrected_text = None if kept == segment.machine_text else kept
+    segment.offered_text = None
+    segment.edited_at = utcnow()
+    session.add(segment)
+    session.flush()
+    return segment
+
+
+def offers_left(*, session: Session, transcript: Transcript) -> int:
+    """Lines whose earlier words still wait for the caseworker's choice."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Segment)
+            .where(Segment.transcript_id == transcript.id, col(Segment.offered_text).is_not(None))
+        ).one()
+    )
+
+
+def _segment_of(session: Session, recording_id: str, segment_id: int) -> Segment:
+    segment = session.get(Segment, segment_id)
+    transcript = session.get(Transcript, segment.transcript_id) if segment else None
+    if segment is None or transcript is None or transcript.recording_id != recording_id:
+        raise NotFound(N_("The transcript segment does not exist."), code="segment.not_found")
+    return segment
 
 
 def checked_count(lines: Iterable[Segment]) -> int:
@@ -185,10 +370,7 @@ def update_segment(
 ) -> Segment:
     """Correct a segment's text and/or speaker, and mark it checked or not (`by`, the
     person); the machine text is kept, and a checked line stays checked when corrected."""
-    segment = session.get(Segment, segment_id)
-    transcript = session.get(Transcript, segment.transcript_id) if segment else None
-    if segment is None or transcript is None or transcript.recording_id != recording_id:
-        raise NotFound(N_("The transcript segment does not exist."), code="segment.not_found")
+    segment = _segment_of(session, recording_id, segment_id)
     if update.text is not None:
         text = " ".join(update.text.split())
         if not text:
@@ -197,6 +379,7 @@ def update_segment(
             )
         refuse_unstorable(update.text, field="text", code="field.bad_chars")
         segment.corrected_text = None if text == segment.machine_text else text
+        segment.offered_text = None  # the line's words are decided now
     if update.clear_speaker:
         segment.speaker = None
     elif update.speaker is not None:
@@ -248,6 +431,7 @@ GIVEN = "given"
 
 def provenance(transcript: Transcript, lang: str) -> str:
     """How and when the transcript was made, in the reader's words."""
+    when = local_date(transcript.finished_at or transcript.created_at, lang, "long")
     if transcript.model_name == GIVEN:
         return translate(
             N_(
@@ -255,11 +439,55 @@ def provenance(transcript: Transcript, lang: str) -> str:
                 "speech model) on %(date)s."
             ),
             lang,
-            date=local_date(transcript.created_at, lang, "long"),
+            date=when,
         )
     return translate(
         N_("Transcribed automatically with the speech model %(model)s (locally) on %(date)s."),
         lang,
         model=model_words(transcript.model_name),
-        date=local_date(transcript.created_at, lang, "long"),
+        date=when,
     )
+
+
+def provenance_details(transcript: Transcript, lang: str) -> list[str]:
+    """What else an engineer checks about how it was heard, a line each (what is known:
+    transcripts from before this was recorded have none of it)."""
+    lines: list[str] = []
+    if transcript.version > 1:
+        lines.append(translate(N_("Version %(version)s of the transcript."), lang,
+                               version=transcript.version))  # fmt: skip
+    if transcript.fallback_from:
+        lines.append(
+            translate(
+                N_(
+                    "Asked for the speech model %(wanted)s; no worker had it, so the worker "
+                    "used its own."
+                ),
+                lang,
+                wanted=model_words(transcript.fallback_from),
+            )
+        )
+    if transcript.model_sha256:
+        lines.append(translate(N_("Model weights SHA-256: %(digest)s"), lang,
+                               digest=transcript.model_sha256))  # fmt: skip
+    if transcript.device:
+        how = translate(
+            N_("Run on %(device)s with %(compute_type)s"),
+            lang,
+            device=transcript.device.upper() if transcript.device == "cuda" else "CPU",
+            compute_type=transcript.compute_type or "?",
+        )
+        if transcript.pipeline:
+            how += ", " + translate(
+                N_("the %(pipeline)s pipeline with beam size %(beam)s"),
+                lang,
+                pipeline=translate(
+                    PIPELINE_WORDS.get(transcript.pipeline, transcript.pipeline), lang
+                ),  # fmt: skip
+                beam=transcript.beam_size or "?",
+            )
+        lines.append(how + (f" ({transcript.engine})." if transcript.engine else "."))
+    return lines
+
+
+PIPELINE_WORDS = {"batched": N_("batched"), "sequential": N_("sequential")}

@@ -1,0 +1,188 @@
+"""Transcribe a recording again: a new version of its transcript, heard by the model its
+language has now; the current version stays until the new one is whole, and is kept.
+
+A recording's owner asks for one; an administrator asks for many at once (by language and
+upload dates) after installing a better model: those jobs go to the queue only while no
+other work waits (`app.jobs.service.feed_held`), so new uploads come first."""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.core.config import settings
+from app.core.db import after_commit
+from app.core.errors import BadInput, Conflict
+from app.core.i18n import N_
+from app.core.timeutil import local_zone
+from app.jobs import service as job_service
+from app.jobs.models import TRANSCRIBE_AGAIN, Job, JobStatus
+from app.recordings.models import Recording, RecordingStatus
+from app.transcripts import service
+from app.transcripts.models import TranscriptBatch
+
+log = logging.getLogger(__name__)
+
+
+def send_after_commit(session: Session, job_id: int) -> None:
+    """Send the job to the queue once committed; if the queue is down, the worker's
+    recovery loop sends it later."""
+
+    def enqueue() -> None:
+        from app.jobs import queue  # opens its store (a file when embedded) when first used
+
+        try:
+            queue.enqueue(job_id)
+        except Exception:
+            log.exception("could not queue job %s", job_id)
+
+    after_commit(session, enqueue)
+
+
+def pending(*, session: Session, recording_id: str) -> Job | None:
+    """The recording's "transcribe again" job that has not ended, if any."""
+    return session.exec(
+        select(Job).where(
+            Job.recording_id == recording_id,
+            Job.kind == TRANSCRIBE_AGAIN,
+            col(Job.status).in_([JobStatus.queued, JobStatus.running]),
+        )
+    ).first()
+
+
+def latest(*, session: Session, recording_id: str) -> Job | None:
+    """The recording's newest "transcribe again" job (what its page says about it)."""
+    return session.exec(
+        select(Job)
+        .where(Job.recording_id == recording_id, Job.kind == TRANSCRIBE_AGAIN)
+        .order_by(col(Job.id).desc())
+    ).first()
+
+
+def queue_one(*, session: Session, recording: Recording, batch_id: int | None = None) -> Job:
+    """A job that hears the ready recording again into a new version; one at a time."""
+    if recording.status != RecordingStatus.ready:
+        raise Conflict(
+            N_("Only a recording that is ready can be transcribed again."),
+            code="transcript.not_ready",
+        )
+    if pending(session=session, recording_id=recording.id) is not None:
+        raise Conflict(
+            N_("The recording is already being transcribed again."),
+            code="transcript.again_pending",
+        )
+    job = job_service.create(
+        session=session, recording_id=recording.id, kind=TRANSCRIBE_AGAIN, batch_id=batch_id
+    )
+    if batch_id is None:  # a batch's jobs are fed to the queue while it is idle
+        assert job.id is not None
+        send_after_commit(session, job.id)
+    return job
+
+
+def follow(*, session: Session, state: job_service.JobState) -> None:
+    """The recording keeps its status and current transcript throughout; a version that
+    failed for good is removed (it never became the transcript)."""
+    if state.status == JobStatus.failed:
+        session.execute(
+            service.delete_versions_query(recording_id=state.recording_id, job_id=state.job_id)
+        )
+
+
+# Many recordings at once, by an administrator ------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    batch: TranscriptBatch
+    total: int
+    done: int
+    failed: int
+    running: int
+
+    @property
+    def finished(self) -> bool:
+        return self.done + self.failed >= self.total
+
+
+def candidates(
+    *, session: Session, language: str, uploaded_from: date, uploaded_to: date
+) -> list[Recording]:
+    """Ready recordings in `language` uploaded between the two days (both included)."""
+    # The days as the municipality reads them (times are stored in UTC).
+    start = datetime.combine(uploaded_from, time.min, local_zone()).astimezone(UTC)
+    end = datetime.combine(uploaded_to + timedelta(days=1), time.min, local_zone()).astimezone(UTC)
+    return list(
+        session.exec(
+            select(Recording)
+            .where(
+                Recording.language == language,
+                Recording.status == RecordingStatus.ready,
+                col(Recording.created_at) >= start,
+                col(Recording.created_at) < end,
+            )
+            .order_by(col(Recording.created_at))
+        ).all()
+    )
+
+
+def queue_batch(
+    *, session: Session, language: str, uploaded_from: date, uploaded_to: date, by: int
+) -> TranscriptBatch:
+    """A job for each ready recording in the language and date range (not one already
+    being transcribed again), held back and fed to the queue at low priority."""
+    if uploaded_to < uploaded_from:
+        raise BadInput(
+            N_("The last upload day comes before the first."), code="transcript.batch_dates"
+        )
+    found = [
+        r
+        for r in candidates(
+            session=session,
+            language=language,
+            uploaded_from=uploaded_from,
+            uploaded_to=uploaded_to,
+        )
+        if pending(session=session, recording_id=r.id) is None
+    ]
+    if not found:
+        raise Conflict(
+            N_("No ready recording in that language was uploaded in those days."),
+            code="transcript.batch_empty",
+        )
+    batch = TranscriptBatch(
+        language=language,
+        uploaded_from=uploaded_from,
+        uploaded_to=uploaded_to,
+        model_name=settings.whisper_model_for(language),
+        requested_by_id=by,
+    )
+    session.add(batch)
+    session.flush()
+    for recording in found:
+        queue_one(session=session, recording=recording, batch_id=batch.id)
+    return batch
+
+
+def progress(*, session: Session, batch: TranscriptBatch) -> BatchProgress:
+    counts = dict(
+        session.exec(  # type: ignore[call-overload]
+            select(Job.status, func.count()).where(Job.batch_id == batch.id).group_by(Job.status)
+        ).all()
+    )
+    return BatchProgress(
+        batch=batch,
+        total=sum(counts.values()),
+        done=counts.get(JobStatus.succeeded, 0),
+        failed=counts.get(JobStatus.failed, 0),
+        running=counts.get(JobStatus.running, 0),
+    )
+
+
+def batches(*, session: Session, limit: int = 20) -> list[BatchProgress]:
+    rows = session.exec(
+        select(TranscriptBatch).order_by(col(TranscriptBatch.id).desc()).limit(limit)
+    ).all()
+    return [progress(session=session, batch=b) for b in rows]
