@@ -1,7 +1,7 @@
 """The administrator's pages: people, teams, retention, and the audit log."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -24,7 +24,12 @@ from app.core.ids import DbId, parse_id
 from app.core.templates import render
 from app.core.timeutil import local_zone
 from app.identity import service as identity
+from app.recordings.pages import LANGUAGE_CHOICES
 from app.retention import service as retention
+from app.transcripts import actions as transcript_actions
+from app.transcripts import again
+from app.transcripts import service as transcripts
+from app.transcripts.models import BatchCreate
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 AdminOnly = require(Role.administrator)
@@ -220,8 +225,50 @@ async def set_team_members(
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
-    return render(request, "admin/settings.html", {"policy": retention.policy(session=session)})
+def settings_page(
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = request_language(request)
+    return render(
+        request,
+        "admin/settings.html",
+        {
+            "policy": retention.policy(session=session),
+            "batches": [transcript_actions.batch_public(b) for b in again.batches(session=session)],
+            "languages": [
+                (code, name, transcripts.model_words(settings.whisper_model_for(code)))
+                for code, name in LANGUAGE_CHOICES
+            ],
+            "today": datetime.now(local_zone()).date(),
+            "error": error,
+            "lang": lang,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/transcripts/again", dependencies=[CsrfProtected])
+def transcribe_many_again(
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    language: Annotated[str, Form(max_length=8)],
+    uploaded_from: Annotated[date, Form()],
+    uploaded_to: Annotated[date, Form()],
+) -> Response:
+    """Every ready recording in a language uploaded in the days given, heard again at low
+    priority (after installing a better model)."""
+    form = BatchCreate(language=language, uploaded_from=uploaded_from, uploaded_to=uploaded_to)
+    try:
+        transcript_actions.transcribe_many_again(session, admin, form)
+    except (BadInput, Conflict) as exc:
+        message = exc.message(request_language(request))
+        return settings_page(request, session, admin, error=message, status_code=exc.status_code)
+    return RedirectResponse("/admin/settings?queued=1#transcribe-again", status_code=303)
 
 
 @router.post("/settings", dependencies=[CsrfProtected])

@@ -23,7 +23,7 @@ from app.feedback.reading import Reading
 from app.feedback.targets import Here
 from app.recordings.models import Recording
 from app.transcripts import service as transcripts
-from app.transcripts.models import Segment
+from app.transcripts.models import Segment, Transcript
 from app.transcripts.placing import lines_for
 
 KIND_LABELS = {
@@ -104,6 +104,9 @@ class SparringDocument:
     groups: list[Group]
     counts: list[Count]
     has_transcript: bool
+    # How the transcript quoted here was heard (model, weights, device, …), in words.
+    transcript_provenance: str | None = None
+    transcript_details: list[str] = field(default_factory=list)
     made_at: datetime = field(default_factory=utcnow)
 
 
@@ -164,6 +167,7 @@ def build(
     grouped: FeedbackGrouped,
     segments: list[Segment],
     lang: str,
+    transcript: Transcript | None = None,
 ) -> SparringDocument:
     """The document from what the reader sees: published items only, drafts left out (a
     document handed over is what was said to the caseworker, not what is being prepared)."""
@@ -185,7 +189,15 @@ def build(
         )
     counts = _counts([t for t in published if not t.deleted], lang)
     about = (recording.title, recording.case_reference, recording.created_at, caseworker)
-    return SparringDocument(*about, entries, groups, counts, has_transcript=bool(segments))
+    return SparringDocument(
+        *about,
+        entries,
+        groups,
+        counts,
+        has_transcript=bool(segments),
+        transcript_provenance=transcripts.provenance(transcript, lang) if transcript else None,
+        transcript_details=transcripts.provenance_details(transcript, lang) if transcript else [],
+    )
 
 
 def for_reader(here: Here, *, lang: str) -> SparringDocument:
@@ -202,4 +214,5 @@ def for_reader(here: Here, *, lang: str) -> SparringDocument:
         grouped=reading.grouped(),
         segments=transcripts.segments(session=session, transcript=transcript) if transcript else [],
         lang=lang,
+        transcript=transcript,
     )

@@ -28,6 +28,7 @@ from app.recordings.models import Recording, RecordingStatus
 from app.recordings.pages import LANGUAGE_CHOICES
 from app.recordings.service import UPLOAD_ROLES
 from app.retention import service as retention
+from app.transcripts import again
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Segment
 
@@ -114,7 +115,7 @@ def _player(
             slot="extra",
             data={
                 "language_name": LANGUAGE_NAMES.get(recording.language, recording.language),
-                "provenance": transcript_service.provenance(heard, lang) if heard else None,
+                **again.panel_data(session=session, recording=recording, own=own, lang=lang),
             },
         )
     ]

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from babel.numbers import format_percent
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -186,3 +187,53 @@ def batches(*, session: Session, limit: int = 20) -> list[BatchProgress]:
         select(TranscriptBatch).order_by(col(TranscriptBatch.id).desc()).limit(limit)
     ).all()
     return [progress(session=session, batch=b) for b in rows]
+
+
+@dataclass(frozen=True)
+class VersionLink:
+    version: int
+    model: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class AgainView:
+    """What the recording's caseworker sees of "transcribe again" under the player."""
+
+    model: str  # the model the language has now, as a reader knows it
+    running: bool
+    started: bool
+    percent: str
+    failed: bool
+    offers: int
+
+
+def panel_data(*, session: Session, recording: Recording, own: bool, lang: str) -> dict:
+    """The details panel's transcript part: how the current version was heard, every
+    version, and (for the caseworker) transcribing it again."""
+    current = service.get(session=session, recording_id=recording.id)
+    if current is None:
+        return {"provenance": None, "details": [], "versions": [], "again": None}
+    versions = [
+        VersionLink(t.version, service.model_words(t.model_name), t.id == current.id)
+        for t in service.versions(session=session, recording_id=recording.id)
+        if t.complete
+    ]
+    view = None
+    if own:
+        job = latest(session=session, recording_id=recording.id)
+        running = job is not None and job.status in (JobStatus.queued, JobStatus.running)
+        view = AgainView(
+            model=service.model_words(settings.whisper_model_for(recording.language)),
+            running=running,
+            started=running and job is not None and job.status == JobStatus.running,
+            percent=format_percent(job.progress if job else 0.0, locale=lang),
+            failed=job is not None and job.status == JobStatus.failed,
+            offers=service.offers_left(session=session, transcript=current),
+        )
+    return {
+        "provenance": service.provenance(current, lang),
+        "details": service.provenance_details(current, lang),
+        "versions": versions,
+        "again": view,
+    }
