@@ -69,6 +69,7 @@ from tests.support.accounts import (
     set_members,
     user_id,
 )
+from tests.support.factories import SPOKEN_EN, make_ready
 from tests.support.media import MediaSet
 from tests.support.recordings import share
 
@@ -233,6 +234,15 @@ MATRIX: dict[str, Row] = {
     "GET /api/v1/recordings/{recording_id}/feedback/grouped":            SEEN,
     "GET /api/v1/recordings/{recording_id}/feedback/export.csv":         SEEN,
     "GET /recordings/{recording_id}/transcript/lines":                   SEEN_PAGE,
+    # Transcript versions (issue 22): whoever sees the recording reads each; its caseworker
+    # alone has it transcribed again and chooses between their earlier words and the new
+    # (this recording's lines have no earlier words waiting: 409).
+    "GET /api/v1/recordings/{recording_id}/transcript/versions":         SEEN,
+    "GET /recordings/{recording_id}/transcript/versions/{number}":       SEEN_PAGE,
+    "POST /api/v1/recordings/{recording_id}/transcript/again":            (401, 202, 403, 404, 404, 404),
+    "POST /recordings/{recording_id}/transcript/again":                  OWNER_FORM,
+    "POST /api/v1/recordings/{recording_id}/transcript/segments/{segment_id}/offer": (401, 409, 403, 404, 404, 404),
+    "POST /recordings/{recording_id}/segments/{segment_id}/offer":      (LOGIN, 409, 403, 404, 404, 404),
     # The sparring document: a printable page and its PDF (audited downloads).
     "GET /recordings/{recording_id}/sparring":                           SEEN_PAGE,
     "GET /recordings/{recording_id}/sparring.pdf":                       SEEN_PAGE,
@@ -271,6 +281,10 @@ MATRIX: dict[str, Row] = {
     "POST /admin/teams/{team_id}/members":                               ADMIN_FORM,
     "GET /admin/settings":                                               ADMIN_PAGE,
     "POST /admin/settings":                                              ADMIN_FORM,
+    # Transcribe many again (here days without recordings: refused with words, 409).
+    "POST /admin/transcripts/again":                                     (LOGIN, 403, 403, 403, 409, 403),
+    "POST /api/v1/admin/transcripts/again":                              (401, 403, 403, 403, 409, 403),
+    "GET /api/v1/admin/transcripts/again":                               ADMIN,
     "GET /admin/audit":                                                  ADMIN_PAGE,
     "GET /admin/audit.csv":                                              ADMIN_PAGE,
     "GET /admin/criteria":                                               ADMIN_PAGE,
@@ -362,6 +376,7 @@ class Call:
     content: bytes | None = None  # a raw body
     ok: int | None = None  # the answer a viewer gets instead of 200 (206 for a range)
     fresh_recording: bool = False  # destructive: its own recording, shared like the main one
+    fresh_ready: bool = False  # its own ready recording (once asked, it is busy), shared so
     fresh_client: bool = False  # ends the session: its own open_client
 
 
@@ -514,6 +529,19 @@ CALLS: dict[str, list[Call]] = {
     "POST /admin/settings": [
         Call(data={"default_days": "90", "max_days": "365", "warn_days": "14"})
     ],
+    "POST /admin/transcripts/again": [
+        Call(data={"language": "da", "uploaded_from": "2020-01-01", "uploaded_to": "2020-01-02"})
+    ],
+    "POST /api/v1/admin/transcripts/again": [
+        Call(json={"language": "da", "uploaded_from": "2020-01-01", "uploaded_to": "2020-01-02"})
+    ],
+    "GET /recordings/{recording_id}/transcript/versions/{number}": [Call(path={"number": "1"})],
+    "POST /api/v1/recordings/{recording_id}/transcript/again": [Call(fresh_ready=True)],
+    "POST /recordings/{recording_id}/transcript/again": [Call(fresh_ready=True)],
+    "POST /api/v1/recordings/{recording_id}/transcript/segments/{segment_id}/offer": [
+        Call(json={"keep": True})
+    ],
+    "POST /recordings/{recording_id}/segments/{segment_id}/offer": [Call(data={"keep": "1"})],
     "PUT /api/v1/criteria/order": [Call(json={"criterion_ids": "{criteria_order}"})],
     "POST /api/v1/criteria": [Call(json={"name_da": "Nyt {actor}", "name_en": "New {actor}"})],
     "PATCH /api/v1/criteria/{criterion_id}": [
@@ -698,8 +726,10 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
     # Destructive routes each get their own recording, shared the same way (not processed:
     # deleting does not wait for the worker).
     for key, calls in CALLS.items():
-        if any(call.fresh_recording for call in calls):
+        if any(call.fresh_recording or call.fresh_ready for call in calls):
             fresh = new_recording(owner, media)
+            if any(call.fresh_ready for call in calls):
+                make_ready(fresh, SPOKEN_EN)
             share(owner, fresh, user_id=supervisor)
             names[f"fresh {key}"] = fresh
     names.update(feedback.matrix_names(owner, clients["shared"], clients["admin"], recording_id))
@@ -818,7 +848,7 @@ def request_for(key: str, call: Call, actor: str, scene_names: dict[str, object]
     """method, url and body for one call of a route, as keyword arguments of request()."""
     method, template = key.split(" ", 1)
     names = {**scene_names, "actor": actor}
-    if call.fresh_recording:
+    if call.fresh_recording or call.fresh_ready:
         names["recording_id"] = names[f"fresh {key}"]
     url = template
     for name in re.findall(r"{(\w+)}", template):

@@ -96,7 +96,7 @@ def test_the_caseworker_keeps_one_correction_and_takes_the_new_line_for_another(
     expect(page.locator("form.offer")).to_have_count(0)
     texts = page.locator("#transcript li.segment .text").all_inner_texts()
     assert MINE_1 in texts and MINE_2 not in texts
-    assert new_words.strip("“”\"") in texts
+    assert new_words.strip('“”"') in texts
     expect(page.locator("#again-offers")).to_have_count(0)
 
     # The first version is kept, readable as it was, with its own provenance.
