@@ -137,8 +137,17 @@ def poster_or_none(
     return True
 
 
-def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: str = "") -> None:
-    """Run every step for one recording; `report(stage, fraction)` records progress and
+def process(
+    *,
+    recording_id: str,
+    report: Progress,
+    hold: Hold = _no_hold,
+    tag: str = "",
+    model: str | None = None,
+    fallback_from: str | None = None,
+) -> None:
+    """Run every step for one recording with the speech `model` its job names (None: its
+    language's in these settings); `report(stage, fraction)` records progress and
     `hold(session)` raises if the job is no longer ours."""
     with session_scope() as session:
         recording = session.get(Recording, recording_id)
@@ -146,7 +155,14 @@ def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: 
             raise PermanentFailure("failure.deleted")
         language = recording.language
     with MediaWork.of(recording_id, tag) as files:
-        run = RecordingRun(recording_id=recording_id, language=language, hold=hold, files=files)
+        run = RecordingRun(
+            recording_id=recording_id,
+            language=language,
+            hold=hold,
+            files=files,
+            model=model or settings.whisper_model_for(language),
+            fallback_from=fallback_from,
+        )
         try:
             run.original()
         except FileNotFoundError as exc:
@@ -163,6 +179,8 @@ class RecordingRun:
     language: str
     hold: Hold
     files: MediaWork
+    model: str = ""  # the speech model to transcribe with, as the settings name it
+    fallback_from: str | None = None  # the model the job wanted, where no worker had it
     info: MediaInfo | None = None  # from the probe on
     plan: RenditionPlan | None = None
     mime: str = ""
@@ -251,7 +269,7 @@ def _audio(run: RecordingRun, progress: StepProgress) -> None:
 
 
 def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
-    engine = speech.get_engine(settings, run.language)
+    engine = speech.get_engine(settings, run.language, model=run.model)
 
     def transcript_of(session: Session) -> Transcript:
         """The transcript being written: an earlier attempt's, or a new one."""
@@ -399,6 +417,8 @@ def _run_job(work: Work) -> None:
         report=work.report,
         hold=work.hold,
         tag=work.claim.tag,
+        model=work.claim.model,
+        fallback_from=work.claim.fallback_from,
     )
 
 

@@ -62,6 +62,8 @@ class Claim:
     attempt: int
     kind: str
     clip_id: int | None = None
+    model: str | None = None  # the speech model to use (None: the job needs none)
+    fallback_from: str | None = None  # the model wanted, where no live worker had it
 
     @property
     def state(self) -> JobState:
@@ -80,13 +82,22 @@ class Claim:
         return self.token[:12]
 
 
-def create(*, session: Session, recording_id: str, kind: str, clip_id: int | None = None) -> Job:
-    """Add a queued job of `kind` for a recording, or for one of its clips."""
+def create(
+    *,
+    session: Session,
+    recording_id: str,
+    kind: str,
+    clip_id: int | None = None,
+    model: str | None = None,
+) -> Job:
+    """Add a queued job of `kind` for a recording, or for one of its clips; one that names
+    a speech `model` goes only to a worker that offers it."""
     job = Job(
         recording_id=recording_id,
         kind=kind,
         max_attempts=settings.job_max_attempts,
         clip_id=clip_id,
+        model=model,
     )
     session.add(job)
     session.flush()
@@ -136,13 +147,30 @@ def _status_if(condition: ColumnElement[bool], then: JobStatus, otherwise: JobSt
     return cast(case((condition, then.value), else_=otherwise.value), status_type)
 
 
-def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
-    """Take the job if it is queued or its lease ran out; None if someone else holds it."""
+def model_of(*, session: Session, job_id: int) -> str | None:
+    """The speech model the job needs (None: any worker can run it)."""
+    return session.exec(select(Job.model).where(Job.id == job_id)).first()
+
+
+def offered(models: Collection[str] | None) -> ColumnElement[bool]:
+    """A job a worker offering `models` may take (None: any job, for in-process callers
+    that make their own ready recordings)."""
+    if models is None:
+        return literal(True)
+    return or_(col(Job.model).is_(None), col(Job.model).in_(list(models)))
+
+
+def claim(
+    *, session: Session, job_id: int, owner: str, models: Collection[str] | None = None
+) -> Claim | None:
+    """Take the job if it is queued or its lease ran out, and it needs no model or one of
+    `models`; None if someone else holds it or it is not for this worker."""
     now = utcnow()
     token = secrets.token_hex(16)
     result = session.execute(
         update(Job)
         .where(col(Job.id) == job_id)
+        .where(offered(models))
         .where(
             or_(
                 col(Job.status) == JobStatus.queued,
@@ -154,18 +182,26 @@ def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
             status=JobStatus.running,
             attempts=Job.attempts + 1,  # type: ignore[operator]
             lease_owner=owner,
+            claimed_by=owner,
             claim_token=token,
             lease_expires_at=now + timedelta(seconds=settings.job_lease_seconds),
             started_at=now,
             progress=0.0,
             updated_at=now,
         )
-        .returning(col(Job.recording_id), col(Job.attempts), col(Job.kind), col(Job.clip_id))
+        .returning(
+            col(Job.recording_id),
+            col(Job.attempts),
+            col(Job.kind),
+            col(Job.clip_id),
+            col(Job.model),
+            col(Job.fallback_from),
+        )
     )
     row = result.first()
     if row is None:
         return None
-    recording_id, attempt, kind, clip_id = row
+    recording_id, attempt, kind, clip_id, model, fallback_from = row
     return Claim(
         job_id=job_id,
         token=token,
@@ -173,6 +209,8 @@ def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
         attempt=attempt,
         kind=kind,
         clip_id=clip_id,
+        model=model,
+        fallback_from=fallback_from,
     )
 
 
@@ -331,14 +369,18 @@ def reap_expired(*, session: Session, kinds: Collection[str] | None = None) -> l
     return [state for state in states if state is not None]
 
 
-def unsent(*, session: Session) -> list[int]:
+def unsent(*, session: Session, live_models: Collection[str] | None = None) -> list[int]:
     """Queued jobs to send (again): never accepted by the queue (it was down when the job
-    was made or requeued), or accepted long ago and never taken (the queue lost it)."""
+    was made or requeued), or accepted long ago and never taken (the queue lost it). One
+    whose model no live worker offers (`live_models`, when known) was not lost: it waits
+    in its model's queue, so it is not sent again."""
     now = utcnow()
     never = col(Job.enqueued_at).is_(None) & (
         col(Job.updated_at) < now - timedelta(seconds=settings.unsent_grace_seconds)
     )
     lost = col(Job.enqueued_at) < now - timedelta(seconds=settings.requeue_after_seconds)
+    if live_models is not None:
+        lost = lost & offered(live_models)
     rows = session.exec(
         select(Job.id).where(Job.status == JobStatus.queued, or_(never, lost)).order_by(col(Job.id))
     ).all()
@@ -352,3 +394,34 @@ def mark_enqueued(*, session: Session, job_id: int, at: datetime) -> None:
         .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued)
         .values(enqueued_at=at)
     )
+
+
+def stranded(
+    *, session: Session, live_models: Collection[str], waited_seconds: float
+) -> list[tuple[int, str, str]]:
+    """Queued jobs (id, model, recording id) whose model no live worker offers and that
+    have waited at least `waited_seconds`: what a worker may fall back on."""
+    before = utcnow() - timedelta(seconds=waited_seconds)
+    rows = session.exec(
+        select(Job.id, Job.model, Job.recording_id)
+        .where(
+            Job.status == JobStatus.queued,
+            col(Job.model).is_not(None),
+            col(Job.model).not_in(list(live_models)),
+            col(Job.updated_at) < before,
+        )
+        .order_by(col(Job.id))
+    ).all()
+    return [(job_id, model, rid) for job_id, model, rid in rows if job_id and model]
+
+
+def fall_back(*, session: Session, job_id: int, wanted: str, model: str) -> bool:
+    """Route a queued job that waits for `wanted` to `model` instead, noting the model it
+    wanted; False if it was taken or changed meanwhile."""
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued)
+        .where(col(Job.model) == wanted)
+        .values(model=model, fallback_from=func.coalesce(col(Job.fallback_from), wanted))
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
