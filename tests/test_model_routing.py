@@ -196,7 +196,7 @@ def test_two_workers_with_different_models_each_take_only_their_languages_record
     # No live worker has base: the Danish recording says so in words, and waits.
     status = client.get(f"/api/v1/recordings/{made['da']}/status").json()
     assert (status["status"], status["label"]) == ("queued", WAITING_DA), status
-    assert "IT" in status["reason"]
+    assert "IT" in status["reason"] and not status["waiting"]  # not "for a free worker"
     page = client.get(f"/recordings/{made['da']}")
     assert WAITING_DA in page.text and "bundled-base" not in page.text
     assert jobs_by_recording()[made["da"]].attempts == 0

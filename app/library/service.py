@@ -166,7 +166,8 @@ def status_view(
         percent=percent,
         label=label,
         eta=eta,
-        waiting=status == RecordingStatus.queued and stage != "retrying",
+        # For a free worker: one waiting for a model says so in its own words.
+        waiting=status == RecordingStatus.queued and stage != "retrying" and not missing_model,
         reason=reason,
         reason_key=reasons.key_of(recording.failure_reason) if reason else None,
     )
