@@ -7,7 +7,7 @@ from app.clips.models import Clip
 from app.criteria.models import Criterion, CriterionGroup, CriterionVersion, RubricSettings
 from app.feedback.models import Brought, Feedback, FeedbackCriterion, Notification
 from app.identity.models import ProviderIdentity
-from app.jobs.models import Job
+from app.jobs.models import Job, WorkerPresence
 from app.media.models import MediaObject
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
@@ -45,4 +45,5 @@ __all__ = [
     "Transcript",
     "User",
     "Word",
+    "WorkerPresence",
 ]

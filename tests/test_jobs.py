@@ -60,8 +60,10 @@ def test_worker_killed_mid_transcription_is_taken_over(
 
 @pytest.mark.slow
 def test_job_failing_every_time_ends_failed_after_max_attempts(
-    workers: Workers, client: TestClient, media: MediaSet
+    workers: Workers, client: TestClient, media: MediaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The web app names the model the worker has (a job goes only to a worker with it).
+    monkeypatch.setattr(settings, "whisper_model", "/nonexistent/whisper-model")
     created = upload(client, media.encoded(FORMATS[5])).json()
     workers.start(
         SPARRING_WHISPER_MODEL="/nonexistent/whisper-model", SPARRING_JOB_MAX_ATTEMPTS="3"

@@ -1,15 +1,17 @@
-"""`python -m workers`: one worker process (Huey consumer plus the lease reaper)."""
+"""`python -m workers`: one worker process (Huey consumer plus the lease reaper), which says
+while it runs which speech models it offers (`app.jobs.presence`)."""
 
 import logging
 import threading
 
 from app.core.config import settings
-from app.jobs.queue import huey
+from app.core.db import session_scope
+from app.jobs import presence, queue
 from app.media import store as media_store
 from app.recordings import storage
 from app.recordings.housekeeping import purge_expired
 from workers import kinds, speech
-from workers.tasks import recover
+from workers.tasks import offer, recover
 
 log = logging.getLogger("workers")
 
@@ -18,6 +20,7 @@ def _reaper(stop: threading.Event) -> None:
     """Expired leases back to the queue; recordings past their deletion date deleted."""
     while not stop.wait(settings.reaper_interval_seconds):
         try:
+            _announce()
             requeued = recover()
             if requeued:
                 log.info("reaper sent jobs %s to the queue again", requeued)
@@ -28,25 +31,51 @@ def _reaper(stop: threading.Event) -> None:
             log.exception("reaper pass failed")
 
 
+def _announce() -> None:
+    """This worker lives, with these models (a pass the database missed: the next one)."""
+    try:
+        with session_scope() as session:
+            presence.announce(session=session, offer=offer())
+    except Exception:
+        log.exception("could not say that this worker lives")
+
+
+def _leave() -> None:
+    try:
+        with session_scope() as session:
+            presence.leave(session=session, worker=offer().worker)
+    except Exception:
+        log.exception("could not say that this worker stops")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # umask 077, private modes, `.part` files a crashed upload left (helper E, issue 6 #12).
     log.info("partial uploads removed at start: %s", storage.secure_data_dir())
     media_store.current().prepare()
     media_store.clear_stale_scratch()  # what claims of a worker that died left in work/
+    models = settings.offered_models()
     try:
-        speech.get_engine(settings).load()
+        speech.get_engine(settings, model=models[0]).load()
     except speech.ModelUnavailable as exc:
         # Jobs will fail with this reason and the operator sees it on the recording page.
         log.error("%s", exc)
     kinds.load(settings.worker_kind_modules.split(","))
     log.info("job kinds: %s", ", ".join(sorted(kinds.known())))
+    log.info(
+        "speech models offered: %s (%s, %s)",
+        ", ".join(models),
+        settings.whisper_device,
+        settings.whisper_compute_type,
+    )
+    _announce()
     log.info("recovered jobs at start: %s", recover())
     stop = threading.Event()
     threading.Thread(target=_reaper, args=(stop,), daemon=True, name="reaper").start()
-    # An idle consumer polls the queue at most queue_poll_seconds apart (Huey's default is
+    # An idle consumer polls its queues at most queue_poll_seconds apart (Huey's default is
     # 10 s): part of the 30 s in which a dead worker's job must run again.
-    consumer = huey.create_consumer(
+    consumer = queue.consumer(
+        models,
         workers=settings.worker_threads,
         worker_type="thread",
         max_delay=settings.queue_poll_seconds,
@@ -57,6 +86,7 @@ def main() -> None:
         consumer.run()
     finally:
         stop.set()
+        _leave()
 
 
 if __name__ == "__main__":

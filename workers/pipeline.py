@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +139,17 @@ def poster_or_none(
     return True
 
 
-def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: str = "") -> None:
-    """Run every step for one recording; `report(stage, fraction)` records progress and
+def process(
+    *,
+    recording_id: str,
+    report: Progress,
+    hold: Hold = _no_hold,
+    tag: str = "",
+    model: str | None = None,
+    fallback_from: str | None = None,
+) -> None:
+    """Run every step for one recording with the speech `model` its job names (None: its
+    language's in these settings); `report(stage, fraction)` records progress and
     `hold(session)` raises if the job is no longer ours."""
     with session_scope() as session:
         recording = session.get(Recording, recording_id)
@@ -148,7 +157,14 @@ def process(*, recording_id: str, report: Progress, hold: Hold = _no_hold, tag: 
             raise PermanentFailure("failure.deleted")
         language = recording.language
     with MediaWork.of(recording_id, tag) as files:
-        run = RecordingRun(recording_id=recording_id, language=language, hold=hold, files=files)
+        run = RecordingRun(
+            recording_id=recording_id,
+            language=language,
+            hold=hold,
+            files=files,
+            model=model or settings.whisper_model_for(language),
+            fallback_from=fallback_from,
+        )
         try:
             run.original()
         except FileNotFoundError as exc:
@@ -165,6 +181,8 @@ class RecordingRun:
     language: str
     hold: Hold
     files: MediaWork
+    model: str = ""  # the speech model to transcribe with, as the settings name it
+    fallback_from: str | None = None  # the model the job wanted, where no worker had it
     info: MediaInfo | None = None  # from the probe on
     plan: RenditionPlan | None = None
     mime: str = ""
@@ -260,8 +278,8 @@ def _transcribe(run: RecordingRun, progress: StepProgress) -> None:
 def transcribe_version(run: RecordingRun, progress: StepProgress, job_id: int | None) -> None:
     """Hear the recording into a version of its transcript: the first (the upload's job,
     `job_id` None) or a new one of a "transcribe again" job, which takes over once whole."""
-    engine = speech.get_engine(settings, run.language)
-    heard = engine.heard()
+    engine = speech.get_engine(settings, run.language, model=run.model)
+    heard = replace(engine.heard(), fallback_from=run.fallback_from)
 
     def transcript_of(session: Session) -> Transcript:
         """The version being written: an earlier attempt's, or a new one."""
@@ -413,6 +431,8 @@ def _run_job(work: Work) -> None:
         report=work.report,
         hold=work.hold,
         tag=work.claim.tag,
+        model=work.claim.model,
+        fallback_from=work.claim.fallback_from,
     )
 
 
@@ -429,7 +449,12 @@ def _transcribe_again(work: Work) -> None:
         language = recording.language
     with MediaWork.of(claim.recording_id, claim.tag, clean_stale=False) as files:
         run = RecordingRun(
-            recording_id=claim.recording_id, language=language, hold=work.hold, files=files
+            recording_id=claim.recording_id,
+            language=language,
+            hold=work.hold,
+            files=files,
+            model=claim.model or settings.whisper_model_for(language),
+            fallback_from=claim.fallback_from,
         )
 
         def hear(run: RecordingRun, progress: StepProgress) -> None:

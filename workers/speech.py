@@ -425,10 +425,13 @@ _engines: "OrderedDict[str, SpeechEngine]" = OrderedDict()
 ENGINES_KEPT = 2  # a model per language, for the two languages most heard here
 
 
-def get_engine(settings: Settings, language: str | None = None) -> SpeechEngine:
-    """The model for `language` (`whisper_models`, else `whisper_model`), loaded on first
-    use, not at import; a worker keeps the last `ENGINES_KEPT` it used."""
-    name = settings.whisper_model_for(language)
+def get_engine(
+    settings: Settings, language: str | None = None, *, model: str | None = None
+) -> SpeechEngine:
+    """The `model` named (a job's), else the model for `language` (`whisper_models`, else
+    `whisper_model`), loaded on first use, not at import; a worker keeps the last
+    `ENGINES_KEPT` it used."""
+    name = model or settings.whisper_model_for(language)
     engine = _engines.pop(name, None) or FasterWhisperEngine(settings, name)
     _engines[name] = engine
     while len(_engines) > ENGINES_KEPT:

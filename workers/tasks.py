@@ -9,15 +9,17 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Collection
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.core.config import settings
 from app.core.db import session_scope
-from app.jobs import queue
+from app.jobs import presence, queue
 from app.jobs import service as job_service
 from app.jobs.models import JobStatus
 from app.jobs.service import Claim, JobState, LeaseLost
+from app.recordings.models import Recording
 from workers import failures, kinds
 
 # The built-in kinds: each module registers its own on import (further ones: `kinds.load`).
@@ -30,6 +32,21 @@ __all__ = ["LeaseLost", "claim_job", "reap_expired", "recover", "run_job", "work
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def process_id() -> str:
+    """This worker process, as its presence row names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def offer() -> presence.Offer:
+    """What this worker process offers: its models, device and compute type."""
+    return presence.Offer(
+        worker=process_id(),
+        models=tuple(settings.offered_models()),
+        device=settings.whisper_device,
+        compute_type=settings.whisper_compute_type,
+    )
 
 
 class Heartbeat(threading.Thread):
@@ -61,10 +78,11 @@ def _follow(session: Session, state: JobState | None) -> JobState | None:
     return state
 
 
-def claim_job(job_id: int, owner: str) -> Claim | None:
-    """Take the job (None if another worker holds it); its subject shows it is processing."""
+def claim_job(job_id: int, owner: str, models: Collection[str] | None = None) -> Claim | None:
+    """Take the job (None if another worker holds it, or it needs a model not in `models`);
+    its subject shows it is processing."""
     with session_scope() as session:
-        taken = job_service.claim(session=session, job_id=job_id, owner=owner)
+        taken = job_service.claim(session=session, job_id=job_id, owner=owner, models=models)
         if taken is not None:
             _follow(session, taken.state)
     return taken
@@ -94,7 +112,7 @@ def run_job(job_id: int) -> str:
         # in a rolling upgrade) takes it.
         log.error("job %s not taken: %s", job_id, exc)
         return "unknown-kind"
-    claim = claim_job(job_id, worker_id())
+    claim = claim_job(job_id, worker_id(), settings.offered_models())
     if claim is None:
         return "not-claimed"
     heartbeat = Heartbeat(claim)
@@ -167,14 +185,47 @@ def _record_failure(claim: Claim, reason: str) -> JobState | None:
     return None
 
 
-def recover() -> list[int]:
-    """Give expired leases to a live worker and send queued jobs the queue never got (or
-    lost); a job the queue will not take now stays unsent and is tried on the next pass."""
-    reaped = reap_expired()
+def fall_back() -> list[int]:
+    """With `whisper_model_fallback` on: queued jobs whose model no live worker has offered
+    for `whisper_model_fallback_seconds` go to this worker's model for their language (or
+    its first), noting the model they wanted; returns their ids (to send)."""
+    if not settings.whisper_model_fallback:
+        return []
+    mine = settings.offered_models()
+    moved: list[int] = []
     with session_scope() as session:
-        job_ids = reaped + [i for i in job_service.unsent(session=session) if i not in reaped]
+        live = presence.live_models(session=session) or set(mine)
+        waiting = job_service.stranded(
+            session=session,
+            live_models=live,
+            waited_seconds=settings.whisper_model_fallback_seconds,
+        )
+        for job_id, wanted, recording_id in waiting:
+            language = session.exec(
+                select(Recording.language).where(Recording.id == recording_id)
+            ).first()
+            model = settings.whisper_model_for(language)
+            model = model if model in mine else mine[0]
+            if job_service.fall_back(session=session, job_id=job_id, wanted=wanted, model=model):
+                log.warning(
+                    "job %s: no live worker has %s; falling back to %s", job_id, wanted, model
+                )
+                moved.append(job_id)
+    return moved
+
+
+def recover() -> list[int]:
+    """Give expired leases to a live worker, fall back where allowed, and send queued jobs
+    the queue never got (or lost), each to its model's queue; a job the queue will not take
+    now stays unsent and is tried on the next pass."""
+    reaped = reap_expired() + fall_back()
+    with session_scope() as session:
+        live = presence.live_models(session=session)
+        unsent = job_service.unsent(session=session, live_models=live)
+        job_ids = reaped + [i for i in unsent if i not in reaped]
         # Low-priority work (an administrator's "transcribe again" of many) while idle.
-        job_ids += job_service.feed_held(session=session, room=settings.worker_threads)
+        room = settings.worker_threads
+        job_ids += job_service.feed_held(session=session, room=room, live_models=live)
     sent: list[int] = []
     for job_id in job_ids:
         try:

@@ -121,6 +121,15 @@ class _Speech(BaseSettings):
     # below the sequential pipeline's (beam 2 saved no more time; 1 was worse than it).
     whisper_batched_beam_size: PositiveInt = 3
     whisper_allow_download: bool = False
+    # The models this worker offers (comma-separated, as whisper_model names them); empty:
+    # whisper_model and every model of whisper_models. A job goes only to a worker that
+    # offers its model (the web app's whisper_model_for its recording's language).
+    worker_models: str = ""
+    # A job whose model no live worker offers waits for one; with this on, after
+    # whisper_model_fallback_seconds a worker transcribes it with its own model for the
+    # language instead, and the transcript says so.
+    whisper_model_fallback: bool = False
+    whisper_model_fallback_seconds: NonNegativeFloat = 120.0
 
     @field_validator("whisper_models")
     @classmethod
@@ -134,6 +143,13 @@ class _Speech(BaseSettings):
         return parse_language_models(self.whisper_models).get(
             (language or "").lower(), self.whisper_model
         )
+
+    def offered_models(self) -> list[str]:
+        """The models a worker with these settings offers (`worker_models`, else its own)."""
+        named = [m.strip() for m in self.worker_models.split(",") if m.strip()]
+        if not named:
+            named = [self.whisper_model, *parse_language_models(self.whisper_models).values()]
+        return list(dict.fromkeys(named))
 
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
@@ -176,6 +192,9 @@ class _Jobs(BaseSettings):
     unsent_grace_seconds: NonNegativeFloat = 2.0
     requeue_after_seconds: PositiveFloat = 900.0
     worker_threads: PositiveInt = 1
+    # A worker says every reaper interval that it lives (and which models it has); one not
+    # heard from for this long counts as gone.
+    worker_presence_seconds: PositiveFloat = 30.0
     # Modules (comma-separated) a worker imports at start, each registering a job kind of
     # its own (`workers.kinds`); the built-in kinds need none.
     worker_kind_modules: str = ""

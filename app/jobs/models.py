@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from app.core.ids import Numbered
 from app.core.timeutil import utcnow
@@ -36,9 +36,17 @@ class Job(Numbered, table=True):
     batch_id: int | None = Field(default=None, index=True)
     held_back: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     status: JobStatus = Field(default=JobStatus.queued, max_length=16, index=True)
+    # The speech model the job needs, as the settings name it (a recording's job: its
+    # language's); only a worker that offers it claims the job. None: any worker (a clip's).
+    model: str | None = Field(default=None, max_length=255)
+    # Set when no live worker offered `model` and a worker fell back to `model` instead:
+    # the model that was wanted.
+    fallback_from: str | None = Field(default=None, max_length=255)
     attempts: int = 0
     max_attempts: int = 3
     lease_owner: str | None = Field(default=None, max_length=128)
+    # Who made the latest claim (host:pid:thread), kept once the job ends: which worker ran it.
+    claimed_by: str | None = Field(default=None, max_length=128)
     # A fresh random token per claim: every later change names it, so a worker whose lease
     # was taken over (or the reaper, after a success) cannot overwrite the current state.
     claim_token: str | None = Field(default=None, max_length=64)
@@ -55,3 +63,17 @@ class Job(Numbered, table=True):
     started_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+
+
+class WorkerPresence(SQLModel, table=True):
+    """A live worker process and what it offers; refreshed by its reaper loop, removed when
+    it stops cleanly, and counted as gone once `seen_at` is older than the settings say."""
+
+    __tablename__ = "worker_presence"
+
+    id: str = Field(primary_key=True, max_length=128)  # host:pid
+    models: str = Field(max_length=4000)  # a JSON list of model names
+    device: str = Field(max_length=16)
+    compute_type: str = Field(max_length=32)
+    started_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

@@ -62,6 +62,8 @@ class Claim:
     attempt: int
     kind: str
     clip_id: int | None = None
+    model: str | None = None  # the speech model to use (None: the job needs none)
+    fallback_from: str | None = None  # the model wanted, where no live worker had it
 
     @property
     def state(self) -> JobState:
@@ -87,9 +89,11 @@ def create(
     kind: str,
     clip_id: int | None = None,
     batch_id: int | None = None,
+    model: str | None = None,
 ) -> Job:
-    """Add a queued job of `kind` for a recording, or for one of its clips; one of a
-    batch's is held back from the queue until `feed_held` lets it go."""
+    """Add a queued job of `kind` for a recording, or for one of its clips; one that names
+    a speech `model` goes only to a worker that offers it; one of a batch's is held back
+    from the queue until `feed_held` lets it go."""
     job = Job(
         recording_id=recording_id,
         kind=kind,
@@ -97,6 +101,7 @@ def create(
         clip_id=clip_id,
         batch_id=batch_id,
         held_back=batch_id is not None,
+        model=model,
     )
     session.add(job)
     session.flush()
@@ -146,13 +151,30 @@ def _status_if(condition: ColumnElement[bool], then: JobStatus, otherwise: JobSt
     return cast(case((condition, then.value), else_=otherwise.value), status_type)
 
 
-def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
-    """Take the job if it is queued or its lease ran out; None if someone else holds it."""
+def model_of(*, session: Session, job_id: int) -> str | None:
+    """The speech model the job needs (None: any worker can run it)."""
+    return session.exec(select(Job.model).where(Job.id == job_id)).first()
+
+
+def offered(models: Collection[str] | None) -> ColumnElement[bool]:
+    """A job a worker offering `models` may take (None: any job, for in-process callers
+    that make their own ready recordings)."""
+    if models is None:
+        return literal(True)
+    return or_(col(Job.model).is_(None), col(Job.model).in_(list(models)))
+
+
+def claim(
+    *, session: Session, job_id: int, owner: str, models: Collection[str] | None = None
+) -> Claim | None:
+    """Take the job if it is queued or its lease ran out, and it needs no model or one of
+    `models`; None if someone else holds it or it is not for this worker."""
     now = utcnow()
     token = secrets.token_hex(16)
     result = session.execute(
         update(Job)
         .where(col(Job.id) == job_id)
+        .where(offered(models))
         .where(
             or_(
                 col(Job.status) == JobStatus.queued,
@@ -164,18 +186,26 @@ def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
             status=JobStatus.running,
             attempts=Job.attempts + 1,  # type: ignore[operator]
             lease_owner=owner,
+            claimed_by=owner,
             claim_token=token,
             lease_expires_at=now + timedelta(seconds=settings.job_lease_seconds),
             started_at=now,
             progress=0.0,
             updated_at=now,
         )
-        .returning(col(Job.recording_id), col(Job.attempts), col(Job.kind), col(Job.clip_id))
+        .returning(
+            col(Job.recording_id),
+            col(Job.attempts),
+            col(Job.kind),
+            col(Job.clip_id),
+            col(Job.model),
+            col(Job.fallback_from),
+        )
     )
     row = result.first()
     if row is None:
         return None
-    recording_id, attempt, kind, clip_id = row
+    recording_id, attempt, kind, clip_id, model, fallback_from = row
     return Claim(
         job_id=job_id,
         token=token,
@@ -183,6 +213,8 @@ def claim(*, session: Session, job_id: int, owner: str) -> Claim | None:
         attempt=attempt,
         kind=kind,
         clip_id=clip_id,
+        model=model,
+        fallback_from=fallback_from,
     )
 
 
@@ -341,15 +373,19 @@ def reap_expired(*, session: Session, kinds: Collection[str] | None = None) -> l
     return [state for state in states if state is not None]
 
 
-def unsent(*, session: Session) -> list[int]:
+def unsent(*, session: Session, live_models: Collection[str] | None = None) -> list[int]:
     """Queued jobs to send (again): never accepted by the queue (it was down when the job
-    was made or requeued), or accepted long ago and never taken (the queue lost it). Jobs
-    held back for low priority are fed by their batch (`app.transcripts.again`)."""
+    was made or requeued), or accepted long ago and never taken (the queue lost it). One
+    whose model no live worker offers (`live_models`, when known) was not lost: it waits
+    in its model's queue, so it is not sent again. Jobs held back for low priority are fed
+    by `feed_held`."""
     now = utcnow()
     never = col(Job.enqueued_at).is_(None) & (
         col(Job.updated_at) < now - timedelta(seconds=settings.unsent_grace_seconds)
     )
     lost = col(Job.enqueued_at) < now - timedelta(seconds=settings.requeue_after_seconds)
+    if live_models is not None:
+        lost = lost & offered(live_models)
     rows = session.exec(
         select(Job.id)
         .where(Job.status == JobStatus.queued, ~col(Job.held_back), or_(never, lost))
@@ -367,14 +403,19 @@ def mark_enqueued(*, session: Session, job_id: int, at: datetime) -> None:
     )
 
 
-def feed_held(*, session: Session, room: int) -> list[int]:
-    """Batch jobs for the queue now (low priority): only while no other job waits or runs,
-    at most `room` of the batches' in flight. Returns their ids, no longer held back in
-    this transaction; a queue that refuses them leaves them to the recovery loop."""
+def feed_held(
+    *, session: Session, room: int, live_models: Collection[str] | None = None
+) -> list[int]:
+    """Batch jobs for the queue now (low priority): only while no other job waits or runs
+    (one waiting for a model no live worker offers, `live_models` when known, does not
+    count: it could hold the batches back for good), at most `room` of the batches' in
+    flight. Returns their ids, no longer held back in this transaction; a queue that
+    refuses them leaves them to the recovery loop."""
     busy = col(Job.status).in_([JobStatus.queued, JobStatus.running])
-    others = session.exec(
-        select(func.count()).select_from(Job).where(col(Job.batch_id).is_(None), busy)
-    ).one()
+    other = col(Job.batch_id).is_(None) & busy
+    if live_models is not None:
+        other = other & (offered(live_models) | (col(Job.status) == JobStatus.running))
+    others = session.exec(select(func.count()).select_from(Job).where(other)).one()
     if others:
         return []
     in_flight = session.exec(
@@ -398,3 +439,34 @@ def feed_held(*, session: Session, room: int) -> list[int]:
     if ids:
         session.execute(update(Job).where(col(Job.id).in_(ids)).values(held_back=False))
     return ids
+
+
+def stranded(
+    *, session: Session, live_models: Collection[str], waited_seconds: float
+) -> list[tuple[int, str, str]]:
+    """Queued jobs (id, model, recording id) whose model no live worker offers and that
+    have waited at least `waited_seconds`: what a worker may fall back on."""
+    before = utcnow() - timedelta(seconds=waited_seconds)
+    rows = session.exec(
+        select(Job.id, Job.model, Job.recording_id)
+        .where(
+            Job.status == JobStatus.queued,
+            col(Job.model).is_not(None),
+            col(Job.model).not_in(list(live_models)),
+            col(Job.updated_at) < before,
+        )
+        .order_by(col(Job.id))
+    ).all()
+    return [(job_id, model, rid) for job_id, model, rid in rows if job_id and model]
+
+
+def fall_back(*, session: Session, job_id: int, wanted: str, model: str) -> bool:
+    """Route a queued job that waits for `wanted` to `model` instead, noting the model it
+    wanted; False if it was taken or changed meanwhile."""
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued)
+        .where(col(Job.model) == wanted)
+        .values(model=model, fallback_from=func.coalesce(col(Job.fallback_from), wanted))
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]

@@ -16,14 +16,15 @@ from app.core.db import after_commit
 from app.core.errors import NotFound
 from app.core.i18n import N_, translate, translate_plural
 from app.core.timeutil import utcnow
-from app.jobs import reasons
+from app.jobs import presence, reasons
 from app.jobs import service as job_service
-from app.jobs.models import Job
+from app.jobs.models import Job, JobStatus
 from app.media import objects as media_objects
 from app.media.objects import Readable
 from app.media.store import object_key
 from app.recordings import service as recording_service
 from app.recordings.models import Recording, RecordingStatus
+from app.transcripts.service import model_words
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,11 @@ def eta_words(seconds: float | None, lang: str) -> str | None:
     )
 
 
-def status_view(recording: Recording, job: Job | None, lang: str) -> StatusView:
-    """What the recording's state means to a reader."""
+def status_view(
+    recording: Recording, job: Job | None, lang: str, missing_model: str | None = None
+) -> StatusView:
+    """What the recording's state means to a reader; `missing_model`: the speech model its
+    queued job waits for, which no live worker offers."""
     status, stage = recording.status, recording.stage
     percent = 100 if status == RecordingStatus.ready else round((recording.progress or 0.0) * 100)
     label, eta, reason = "", None, None
@@ -131,6 +135,19 @@ def status_view(recording: Recording, job: Job | None, lang: str) -> StatusView:
     elif status == RecordingStatus.queued and stage == "retrying":
         label = translate(N_("Queued – an attempt failed and will be tried again shortly"), lang)
         reason = reasons.describe(recording.failure_reason, lang)
+    elif status == RecordingStatus.queued and missing_model:
+        label = translate(
+            N_("Waiting for a worker with the speech model %(model)s"),
+            lang,
+            model=model_words(missing_model),
+        )
+        reason = translate(
+            N_(
+                "No running worker has this speech model. The recording starts as soon as "
+                "one that has it runs; IT can start one."
+            ),
+            lang,
+        )
     elif status == RecordingStatus.queued:  # no worker has it (yet, or since one died)
         label = translate(N_("Queued – waiting for a free worker"), lang)
     else:
@@ -149,7 +166,8 @@ def status_view(recording: Recording, job: Job | None, lang: str) -> StatusView:
         percent=percent,
         label=label,
         eta=eta,
-        waiting=status == RecordingStatus.queued and stage != "retrying",
+        # For a free worker: one waiting for a model says so in its own words.
+        waiting=status == RecordingStatus.queued and stage != "retrying" and not missing_model,
         reason=reason,
         reason_key=reasons.key_of(recording.failure_reason) if reason else None,
     )
@@ -160,7 +178,20 @@ def status_views(
 ) -> dict[str, StatusView]:
     """Each recording's status view, by id (one query for their jobs)."""
     jobs = job_service.latest(session=session, recording_ids=[r.id for r in recordings])
-    return {r.id: status_view(r, jobs.get(r.id), lang) for r in recordings}
+    waiting = {j.model for j in jobs.values() if j.status == JobStatus.queued and j.model}
+    # No worker heard from at all (None): the plain waiting words.
+    live = presence.live_models(session=session) if waiting else None
+    missing = waiting - live if live is not None else set()
+
+    def missing_model(job: Job | None) -> str | None:
+        if job is None or job.status != JobStatus.queued or job.model not in missing:
+            return None
+        return job.model
+
+    return {
+        r.id: status_view(r, jobs.get(r.id), lang, missing_model(jobs.get(r.id)))
+        for r in recordings
+    }
 
 
 def retry_owned(*, session: Session, subject: Subject, recording_id: str) -> None:

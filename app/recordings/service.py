@@ -35,7 +35,7 @@ from app.core.i18n import N_
 from app.core.text import form_field
 from app.core.timeutil import utcnow
 from app.jobs import service as job_service
-from app.jobs.models import PROCESS_RECORDING, JobStatus
+from app.jobs.models import PROCESS_RECORDING, Job, JobStatus
 from app.jobs.service import JobState
 from app.media import objects as media_objects
 from app.media import probe as media
@@ -306,7 +306,7 @@ def add_recording(
             recorded_by_id=owner.id,  # type: ignore[arg-type]
         )
     )
-    job = job_service.create(session=session, recording_id=recording.id, kind=PROCESS_RECORDING)
+    job = new_job(session=session, recording=recording)
     job_id = job.id
     assert job_id is not None
 
@@ -367,6 +367,25 @@ def original_type(filename: str) -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
+def new_job(
+    *,
+    session: Session,
+    recording: Recording,
+    kind: str = PROCESS_RECORDING,
+    batch_id: int | None = None,
+) -> Job:
+    """A queued job to process the recording (or of another kind that hears it), naming
+    the speech model its language needs (so only a worker that offers that model takes
+    it)."""
+    return job_service.create(
+        session=session,
+        recording_id=recording.id,
+        kind=kind,
+        model=settings.whisper_model_for(recording.language),
+        batch_id=batch_id,
+    )
+
+
 def retry(*, session: Session, recording: Recording) -> int:
     """A failed recording gets a new job and is queued again; returns the job's id (the
     caller sends it to the queue once committed)."""
@@ -375,7 +394,7 @@ def retry(*, session: Session, recording: Recording) -> int:
             N_("Only a recording that could not be processed can be tried again."),
             code="status.not_failed",
         )
-    job = job_service.create(session=session, recording_id=recording.id, kind=PROCESS_RECORDING)
+    job = new_job(session=session, recording=recording)
     follow_job(session=session, state=job_service.queued_state(job))
     assert job.id is not None
     return job.id

@@ -20,6 +20,7 @@ from app.core.i18n import N_
 from app.core.timeutil import local_zone
 from app.jobs import service as job_service
 from app.jobs.models import TRANSCRIBE_AGAIN, Job, JobStatus
+from app.recordings import service as recording_service
 from app.recordings.models import Recording, RecordingStatus
 from app.transcripts import service
 from app.transcripts.models import TranscriptBatch
@@ -74,8 +75,8 @@ def queue_one(*, session: Session, recording: Recording, batch_id: int | None = 
             N_("The recording is already being transcribed again."),
             code="transcript.again_pending",
         )
-    job = job_service.create(
-        session=session, recording_id=recording.id, kind=TRANSCRIBE_AGAIN, batch_id=batch_id
+    job = recording_service.new_job(
+        session=session, recording=recording, kind=TRANSCRIBE_AGAIN, batch_id=batch_id
     )
     if batch_id is None:  # a batch's jobs are fed to the queue while it is idle
         assert job.id is not None

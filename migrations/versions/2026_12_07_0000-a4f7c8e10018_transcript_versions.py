@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = "a4f7c8e10018"
-down_revision = "8c2f5a3d0016"
+down_revision = "9d3e6b4f0017"
 
 TIME = sqlmodel.sql.sqltypes.UTCDateTime
 STR = sqlmodel.sql.sqltypes.AutoString

@@ -2,6 +2,8 @@
 `workers` fixture, registered by tests/conftest.py), and the one job of a test's
 recording as it stands."""
 
+import contextlib
+import sqlite3
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -10,6 +12,7 @@ from typing import Any, TypeVar
 import pytest
 import redis
 from huey import RedisHuey
+from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
@@ -137,13 +140,26 @@ class Workers:
         stop(*self.procs)
 
 
+def flush_queues() -> None:
+    """Every queue on the store empty: the default one and each model's (`app.jobs.queue`)."""
+    huey.flush()
+    storage = huey.storage
+    if isinstance(storage, SqliteStorage):
+        with contextlib.closing(sqlite3.connect(storage.filename)) as db, db:
+            for table in ("task", "schedule", "kv"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608  fixed names
+    elif isinstance(storage, RedisStorage):
+        for key in storage.conn.scan_iter(f"huey.*.{queue.DEFAULT_QUEUE}*"):
+            storage.conn.delete(key)
+
+
 @pytest.fixture
 def workers(sqlite_db: str) -> Iterator[Workers]:
-    huey.flush()  # no messages left from tests that ran jobs in-process
+    flush_queues()  # no messages left from tests that ran jobs in-process
     pool = Workers(settings.sqlalchemy_url)
     yield pool
     pool.stop_all()
-    huey.flush()
+    flush_queues()
 
 
 def after_first_batch(monkeypatch: pytest.MonkeyPatch, then: Any) -> None:
