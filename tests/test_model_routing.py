@@ -237,6 +237,11 @@ def test_with_the_fallback_setting_another_model_takes_a_job_no_live_worker_can(
     assert (job.model, job.fallback_from) == (TINY_EN, BASE)
     assert pid_of(job.claimed_by) == english_worker.pid
     assert transcribed_with() == {danish: TINY_EN}
+    # The transcript says so: in the API's provenance and on the page, in words.
+    provenance = client.get(f"/api/v1/recordings/{danish}/transcript").json()["provenance"]
+    assert (provenance["model_name"], provenance["fallback_from"]) == (TINY_EN, BASE)
+    page = client.get(f"/recordings/{danish}").text
+    assert "Talemodellen Whisper base var ønsket; ingen arbejder havde den" in page
     english_worker.send_signal(signal.SIGTERM)
     english_worker.wait(30)
     with session_scope() as session:
