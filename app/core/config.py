@@ -121,6 +121,9 @@ class _Speech(BaseSettings):
     # below the sequential pipeline's (beam 2 saved no more time; 1 was worse than it).
     whisper_batched_beam_size: PositiveInt = 3
     whisper_allow_download: bool = False
+    # Words the model heard with a probability below this are marked unsure beside the
+    # player (app/transcripts/unsure.py); 0 marks none. Measured by bench/unsure_words.py.
+    unsure_word_probability: float = Field(default=0.5, ge=0.0, le=1.0)
 
     @field_validator("whisper_models")
     @classmethod

@@ -54,6 +54,17 @@ class Word(Numbered, table=True):
     probability: float
 
 
+class UnsureWord(SQLModel):
+    """A word the machine heard with a probability below the installation's threshold
+    (SPARRING_UNSURE_WORD_PROBABILITY)."""
+
+    position: int  # the word's place in its segment, from 0
+    text: str
+    start: float
+    end: float
+    probability: float
+
+
 class SegmentPublic(SQLModel):
     id: int
     position: int
@@ -66,6 +77,8 @@ class SegmentPublic(SQLModel):
     corrected: bool
     speaker: Speaker | None
     checked: bool = False  # a person has heard and read the line
+    # The machine's unsure words, while no person has corrected or checked the line.
+    unsure_words: list[UnsureWord] = []
 
 
 class SegmentUpdate(SQLModel):
@@ -82,4 +95,7 @@ class TranscriptPublic(SQLModel):
     language: str
     model_name: str
     complete: bool = True  # False while the worker is still hearing the recording
+    # The share of the machine's words (0 to 1) that lines no person has corrected or
+    # checked still show unsure.
+    unsure_share: float = 0.0
     segments: list[SegmentPublic]
