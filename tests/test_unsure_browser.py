@@ -13,10 +13,16 @@ from collections.abc import Callable
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
+from app.core.db import session_scope
+from app.jobs.models import Job
+from app.transcripts import service as transcript_service
 from tests.support.browser import ARTIFACTS, load_player, show_transcript, watch_errors
-from tests.support.factories import CONVERSATION, heard, ready_recording
+from tests.support.factories import CONVERSATION, Line, heard, ready_recording
 from tests.support.media import MediaSet
+from tests.support.recordings import upload
+from workers.tasks import claim_job
 
 pytestmark = pytest.mark.browser
 
@@ -138,3 +144,33 @@ def test_unsure_words_marked_found_by_key_and_cleared(
     expect(page.locator("#transcript .unsure-current")).to_have_text("hedder")
     shot(page, "phone-correcting", full_page=False)
     assert errors == []
+
+
+def heard_so_far(recording_id: str, lines: tuple[Line, ...]) -> None:
+    """What the worker stores as it hears: lines after the ones already there."""
+    with session_scope() as session:
+        transcript = transcript_service.begin(
+            session=session, recording_id=recording_id, language="da", model_name="factory"
+        )
+        transcript_service.append(session=session, transcript=transcript, segments=lines)  # type: ignore[arg-type]
+
+
+def test_lines_heard_so_far_show_their_unsure_words(
+    api: httpx.Client, media: MediaSet, page: Page, shared_db: str
+) -> None:
+    response = upload(api, media.conversation(22), title="Hørt indtil nu", language="da")
+    assert response.status_code == 201, response.text
+    rid = response.json()["id"]
+    with session_scope() as session:
+        job_id = session.exec(select(Job.id).where(Job.recording_id == rid)).one()
+    assert job_id is not None and claim_job(job_id, "test") is not None  # being heard now
+    heard_so_far(rid, LINES[:1])
+    page.goto(f"{shared_db}/recordings/{rid}")
+    so_far = page.locator("#transcript-so-far")
+    expect(so_far.locator(".unsure")).to_have_text(["hedder", "Mette"])  # the page's own
+    # A line stored later arrives through growing.js, marked the same way.
+    heard_so_far(rid, LINES[1:])
+    expect(so_far.locator("li")).to_have_count(3)
+    expect(so_far.locator(".unsure")).to_have_text(["hedder", "Mette", "skolen"])
+    last = so_far.locator("li").nth(2).locator(".text")
+    assert last.text_content() == "Kan du fortælle mig om en god dag i skolen (usikkert ord)?"

@@ -58,11 +58,11 @@ class UnsureWord(SQLModel):
     """A word the machine heard with a probability below the installation's threshold
     (SPARRING_UNSURE_WORD_PROBABILITY)."""
 
-    position: int  # the word's place in its segment, from 0
-    text: str
+    position: int = Field(description="The word's place among its segment's words, from 0.")
+    text: str = Field(description="As the machine heard it, with its punctuation.")
     start: float
     end: float
-    probability: float
+    probability: float = Field(description="The speech model's probability for the word.")
 
 
 class SegmentPublic(SQLModel):
@@ -77,8 +77,11 @@ class SegmentPublic(SQLModel):
     corrected: bool
     speaker: Speaker | None
     checked: bool = False  # a person has heard and read the line
-    # The machine's unsure words, while no person has corrected or checked the line.
-    unsure_words: list[UnsureWord] = []
+    unsure_words: list[UnsureWord] = Field(
+        default_factory=list,
+        description="The machine's words below SPARRING_UNSURE_WORD_PROBABILITY, in order, "
+        "while no person has corrected or checked the line (then none).",
+    )
 
 
 class SegmentUpdate(SQLModel):
@@ -95,7 +98,9 @@ class TranscriptPublic(SQLModel):
     language: str
     model_name: str
     complete: bool = True  # False while the worker is still hearing the recording
-    # The share of the machine's words (0 to 1) that lines no person has corrected or
-    # checked still show unsure.
-    unsure_share: float = 0.0
+    unsure_share: float = Field(
+        default=0.0,
+        description="The unsure words still shown (on lines no person has corrected or "
+        "checked) as a share of all the machine's words, 0 to 1.",
+    )
     segments: list[SegmentPublic]
