@@ -9,16 +9,24 @@ Set-up as in test_keys_browser.py: a ready recording from tests/support/factorie
 words of set probabilities; the live server and this process share the SQLite file."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
 from app.core.db import session_scope
 from app.jobs.models import Job
 from app.transcripts import service as transcript_service
-from tests.support.browser import ARTIFACTS, load_player, show_transcript, watch_errors
+from tests.support.browser import (
+    ARTIFACTS,
+    axe_page,
+    axe_violations,
+    load_player,
+    show_transcript,
+    watch_errors,
+)
 from tests.support.factories import CONVERSATION, Line, heard, ready_recording
 from tests.support.media import MediaSet
 from tests.support.recordings import upload
@@ -174,3 +182,17 @@ def test_lines_heard_so_far_show_their_unsure_words(
     expect(so_far.locator(".unsure")).to_have_text(["hedder", "Mette", "skolen"])
     last = so_far.locator("li").nth(2).locator(".text")
     assert last.text_content() == "Kan du fortælle mig om en god dag i skolen (usikkert ord)?"
+
+
+def test_the_marks_have_no_serious_axe_violations(
+    api: httpx.Client, media: MediaSet, browser: Browser, shared_db: str, axe_js: Path
+) -> None:
+    rid = ready_recording(api, media, seconds=22, title="Usikre ord, axe", lines=LINES)
+    with axe_page(browser, shared_db, "caseworker") as page:
+        page.goto(f"{shared_db}/recordings/{rid}")
+        show_transcript(page)
+        page.locator("body").click(position={"x": 5, "y": 5})
+        page.keyboard.press("e")
+        page.keyboard.press("u")
+        expect(page.locator("#transcript .unsure-current")).to_have_text("hedder")
+        assert axe_violations(page, axe_js) == []
