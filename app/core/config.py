@@ -130,6 +130,9 @@ class _Speech(BaseSettings):
     # language instead, and the transcript says so.
     whisper_model_fallback: bool = False
     whisper_model_fallback_seconds: NonNegativeFloat = 120.0
+    # Words the model heard with a probability below this are marked unsure beside the
+    # player (app/transcripts/unsure.py); 0 marks none. Measured by bench/unsure_words.py.
+    unsure_word_probability: float = Field(default=0.5, ge=0.0, le=1.0)
 
     @field_validator("whisper_models")
     @classmethod

@@ -28,7 +28,7 @@ from app.recordings.models import Recording, RecordingStatus
 from app.recordings.pages import LANGUAGE_CHOICES
 from app.recordings.service import UPLOAD_ROLES
 from app.retention import service as retention
-from app.transcripts import again
+from app.transcripts import again, unsure
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Segment
 
@@ -153,6 +153,7 @@ def recording_page(
     what = Shared(recording_id=recording.id, owner_id=recording.owner_id)
     people, teams = shares.candidates(session=session, what=what) if own else ([], [])
     ready = recording.status == RecordingStatus.ready
+    so_far = [] if ready else _heard_so_far(session, recording)
     return render(
         request,
         "recordings/detail.html",
@@ -161,7 +162,8 @@ def recording_page(
             "player": _player(request, session, subject, recording, lang) if ready else None,
             "statuses": service.status_views(session=session, recordings=[recording], lang=lang),
             "retried": request.query_params.get("retried"),
-            "segments": [] if ready else _heard_so_far(session, recording),
+            "segments": so_far,
+            "so_far_marks": unsure.marks(session=session, lines=so_far),
             "is_owner": own,
             "shared": policy.shared_with(session, subject, [recording.id]),
             "shares": shares.views(session=session, what=what) if own else [],

@@ -19,6 +19,7 @@ from app.feedback.models import FeedbackKind, FeedbackPublic
 from app.feedback.targets import Here, Target
 from app.recordings.models import Recording
 from app.transcripts import service as transcripts
+from app.transcripts import unsure
 
 # The transcript lines rendered with the page (more than a screen); player.js fetches the
 # rest, so that a long recording's page still answers quickly.
@@ -52,6 +53,10 @@ class Transcript:
     editable_on: str | None = None  # the recording whose caseworker corrects lines here
     note: str | None = None  # said above the lines
     checked: int | None = None  # how many lines a person has checked; None: not shown
+    # The shown lines' unsure words by segment id, and how many the transcript has still
+    # (app/transcripts/unsure.py); None: not a recording's machine transcript.
+    marks: Mapping[int, unsure.Marks] = field(default_factory=dict)
+    unsure_share: unsure.Share | None = None
 
 
 @dataclass(frozen=True)
@@ -161,4 +166,6 @@ def recording_transcript(
         editable_on=recording.id if editable else None,
         note=note,
         checked=transcripts.checked_count(segments) if segments else None,
+        marks=unsure.marks(session=session, lines=shown),
+        unsure_share=unsure.share(session=session, transcript=found) if found else None,
     )

@@ -4,9 +4,15 @@
 // checked lines. Correction mode does it all from the keyboard (README "Correcting the
 // transcript"): E on and off, ↑/↓ choose a line, Enter edits it (it plays), Enter in its
 // text saves it, marks it checked and edits the next, R (Alt+R while typing) hears it
-// again, A marks it checked (or not), Esc stops editing and then leaves the mode.
+// again, A marks it checked (or not), U / Shift+U go to the next / previous unsure word
+// (unsure.js), Esc stops editing and then leaves the mode.
 import { ApiError, messageOf, sendJSON } from "./api.js";
 import { isSaveKey, isTyping, plain, taken } from "./keyboard.js";
+import { createUnsure } from "./unsure.js";
+
+// How long before an unsure word it plays from when U goes to it: the word is heard in
+// what leads up to it.
+const UNSURE_LEAD_S = 0.7;
 
 /** Wire the transcript `list` of `player` for its caseworker; `labels` the page's words. */
 export function watchCorrections({ player, list, labels }) {
@@ -27,6 +33,7 @@ export function watchCorrections({ player, list, labels }) {
   const lines = () => Array.from(list.querySelectorAll("li.segment[data-id]"));
   const formOf = (li) => li.querySelector("form.segment-form");
   const boxOf = (form) => form.elements.namedItem("checked");
+  const unsure = createUnsure({ list, labels, say: (text) => say(text) });
 
   // ------------------------------------------------------------- the count of checked lines
   function counted(delta) {
@@ -38,7 +45,7 @@ export function watchCorrections({ player, list, labels }) {
   // ------------------------------------------------------------------------------ saving
   /** The line as the server now has it; the form's defaults too (what Esc goes back to). */
   function showSaved(li, segment, words) {
-    li.querySelector(".text").textContent = segment.text;
+    unsure.saved(li, segment); // the text, and its unsure words while it has any
     let marker = li.querySelector(".corrected");
     if (segment.corrected && !marker) {
       marker = document.createElement("span");
@@ -110,10 +117,11 @@ export function watchCorrections({ player, list, labels }) {
   }
 
   // ------------------------------------------------------------------- playing one line
-  /** Play `li` from its start; the player stops at its end (unless someone seeks away). */
-  function playLine(li) {
+  /** Play `li` from its start (or `from`, seconds); the player stops at its end (unless
+   * someone seeks away). */
+  function playLine(li, from) {
     const start = parseFloat(li.dataset.start), end = parseFloat(li.dataset.end);
-    player.currentTime = start;
+    player.currentTime = from === undefined ? start : Math.max(start, from);
     stop = { start, end };
     player.play().catch(() => {
       stop = null; // refused: the player waits at the line's start
@@ -224,6 +232,13 @@ export function watchCorrections({ player, list, labels }) {
       });
   }
 
+  /** To an unsure word's line; it plays from just before the word (at `seconds`). */
+  function toUnsure(li, seconds) {
+    if (editing && editing !== li) stopEditing(false);
+    choose(li);
+    playLine(li, seconds - UNSURE_LEAD_S);
+  }
+
   function setMode(value) {
     on = value;
     if (toggle) toggle.setAttribute("aria-pressed", on ? "true" : "false");
@@ -310,6 +325,7 @@ export function watchCorrections({ player, list, labels }) {
       e: () => setMode(false),
       r: chosen && !inForm && (() => playLine(chosen)),
       a: chosen && !inForm && (() => toggleChecked(chosen)),
+      u: !inForm && (() => unsure.step(e.shiftKey ? -1 : 1, chosen, toUnsure)),
       ArrowDown: free && (() => choose(neighbour(chosen, 1) || chosen || startLine())),
       ArrowUp: free && (() => choose(neighbour(chosen, -1) || chosen || startLine())),
       Enter: free && chosen && (() => edit(chosen)),

@@ -19,6 +19,19 @@ function countText(box, n, total) {
   return form.replace("{n}", String(n)).replace("{total}", String(total));
 }
 
+/** A line's words as they read, without the hints only screen readers hear (an unsure
+ * word's, app/transcripts/unsure.py). */
+export function lineText(el) {
+  if (!el) return "";
+  if (!el.querySelector(".visually-hidden")) return el.textContent;
+  let text = "";
+  for (const node of el.childNodes) {
+    if (node.nodeType === Node.TEXT_NODE) text += node.data;
+    else if (!node.classList.contains("visually-hidden")) text += lineText(node);
+  }
+  return text;
+}
+
 function watchTranscript(box) {
   const list = document.getElementById("transcript");
   const input = box.querySelector("input");
@@ -32,7 +45,7 @@ function watchTranscript(box) {
       li.classList.remove("search-hit", "search-current");
     }
     hits = q ? Array.from(list.querySelectorAll(".segment")).filter((li) =>
-      fold(li.querySelector(".text")?.textContent).includes(q)) : [];
+      fold(lineText(li.querySelector(".text"))).includes(q)) : [];
     for (const li of hits) li.classList.add("search-hit");
     at = hits.length ? 0 : -1;
     show(false);

@@ -103,6 +103,17 @@ class Word(Numbered, table=True):
     probability: float
 
 
+class UnsureWord(SQLModel):
+    """A word the machine heard with a probability below the installation's threshold
+    (SPARRING_UNSURE_WORD_PROBABILITY)."""
+
+    position: int = Field(description="The word's place among its segment's words, from 0.")
+    text: str = Field(description="As the machine heard it, with its punctuation.")
+    start: float
+    end: float
+    probability: float = Field(description="The speech model's probability for the word.")
+
+
 class SegmentPublic(SQLModel):
     id: int
     position: int
@@ -118,6 +129,11 @@ class SegmentPublic(SQLModel):
     # After a "transcribe again", for the caseworker only: their words for this stretch in
     # the earlier version, offered until they keep them or take the new line.
     offered_text: str | None = None
+    unsure_words: list[UnsureWord] = Field(
+        default_factory=list,
+        description="The machine's words below SPARRING_UNSURE_WORD_PROBABILITY, in order, "
+        "while no person has corrected or checked the line (then none).",
+    )
 
 
 class SegmentUpdate(SQLModel):
@@ -154,6 +170,11 @@ class TranscriptPublic(SQLModel):
     complete: bool = True  # False while the worker is still hearing the recording
     version: int = 1
     provenance: ProvenancePublic
+    unsure_share: float = Field(
+        default=0.0,
+        description="The unsure words still shown (on lines no person has corrected or "
+        "checked) as a share of all the machine's words, 0 to 1.",
+    )
     segments: list[SegmentPublic]
 
 

@@ -14,7 +14,7 @@ from app.core.db import SessionDep
 from app.core.i18n import request_language
 from app.core.ids import DbId
 from app.core.templates import render
-from app.transcripts import actions, service
+from app.transcripts import actions, service, unsure
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,11 +35,13 @@ def transcript_lines(
     audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, "page")
     transcript = service.get(session=session, recording_id=recording.id)
     lines = service.segments(session=session, transcript=transcript) if transcript else []
+    shown = lines[offset : offset + limit]
     return render(
         request,
         "transcripts/_lines.html",
         {
-            "lines": lines[offset : offset + limit],
+            "lines": shown,
+            "marks": unsure.marks(session=session, lines=shown),
             "editable_on": recording.id if recording.owner_id == subject.id else None,
         },
     )

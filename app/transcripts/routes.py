@@ -19,7 +19,7 @@ from app.core.i18n import N_, request_language
 from app.core.ids import DbId
 from app.recordings import service as recording_service
 from app.recordings.models import Recording
-from app.transcripts import actions, again, exports, service
+from app.transcripts import actions, again, exports, service, unsure
 from app.transcripts.models import (
     AgainQueued,
     BatchCreate,
@@ -80,6 +80,7 @@ def read_transcript(
     owner = recording.owner_id == subject.id
     public = service.to_public(session=session, transcript=transcript, owner=owner)
     public.complete = recording.status == "ready" and transcript.complete
+    unsure.fill(session=session, transcript=transcript, public=public)
     return public
 
 
@@ -130,7 +131,9 @@ def correct_segment(
 ) -> SegmentPublic:
     """The caseworker corrects a segment's text or speaker; the machine's text is kept."""
     segment = actions.correct(session, subject, recording_id, segment_id, update)
-    return service.segment_public(segment, owner=True)  # only the caseworker corrects
+    public = service.segment_public(segment, owner=True)  # only the caseworker corrects
+    unsure.fill_segment(session=session, segment=segment, public=public)
+    return public
 
 
 @router.get("/export.{fmt}", response_class=PlainTextResponse)

@@ -171,6 +171,20 @@ def glance(results: dict[str, dict]) -> list[str]:
             f"- tus upload of {r['file_bytes'] / 1024**3:.0f} GiB in {r['chunk_bytes'] // 1024**2}"
             f" MiB chunks: " + "; ".join(parts) + f" ({r['date']})"
         )
+    r = results.get("unsure_words")
+    if r and "at_threshold" in r:
+        at = r["at_threshold"]
+        parts = [
+            f"{name.replace(' all,', ':')} **{v['marked']:.0%}** marked, {v['recall']:.0%} of "
+            f"the wrong words among them, {v['precision']:.0%} of them wrong"
+            for name, v in at.items()
+            if " all," in name and v["recall"] is not None and v["precision"] is not None
+        ]
+        out.append(
+            f"- Unsure words below p {r['threshold']:g} on espeak-ng speech: "
+            + "; ".join(parts)
+            + f" ({r['date']})"
+        )
     return out
 
 

@@ -38,6 +38,23 @@ class Line:
     words: Sequence[Word] = field(default_factory=tuple)
 
 
+def heard(line: Line, unsure: Sequence[int] = (), probability: float = 0.2) -> Line:
+    """`line` with its words as Whisper gives them (" word", evenly timed): those at the
+    `unsure` indexes heard with `probability`, the others with 0.99."""
+    texts = line.text.split()
+    step = (line.end - line.start) / len(texts)
+    words = tuple(
+        Word(
+            round(line.start + i * step, 3),
+            round(line.start + (i + 1) * step, 3),
+            f" {t}",
+            probability if i in unsure else 0.99,
+        )
+        for i, t in enumerate(texts)
+    )
+    return Line(line.start, line.end, line.text, words)
+
+
 CONVERSATION = (
     Line(0.5, 6.0, "Hej, jeg hedder Mette, og jeg er din rådgiver."),
     Line(6.5, 14.0, "I dag skal vi tale om, hvordan du har det i skolen."),
