@@ -74,3 +74,7 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
         return subject
 
     return Depends(check)
+
+
+# The administrator alone (403 to anyone else signed in): for routes and pages.
+Administrator = Annotated[Subject, require(Role.administrator)]

@@ -1,7 +1,7 @@
 """The administrator's pages: people, teams, retention, and the audit log."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -18,7 +18,7 @@ from app.audit import service as audit
 from app.audit.service import Action, AuditFilter, audit_now
 from app.core.config import settings
 from app.core.db import SessionDep
-from app.core.errors import BadInput, Conflict, NotFound, NotPermitted
+from app.core.errors import BadInput, Conflict, NotFound, NotPermitted, VideosparringError
 from app.core.i18n import N_, request_language
 from app.core.ids import DbId, parse_id
 from app.core.templates import render
@@ -225,49 +225,41 @@ async def set_team_members(
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(
-    request: Request,
-    session: SessionDep,
-    admin: Admin,
-    error: str | None = None,
-    status_code: int = 200,
+def settings_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
+    return _settings(request, session)
+
+
+def _settings(
+    request: Request, session: Session, error: VideosparringError | None = None
 ) -> HTMLResponse:
+    """Retention, and transcribing many recordings again (with the refusal of a batch)."""
     lang = request_language(request)
+    models = {
+        code: transcripts.model_words(settings.whisper_model_for(code))
+        for code, _ in LANGUAGE_CHOICES
+    }
+    shown = {
+        "policy": retention.policy(session=session),
+        "batches": [transcript_actions.batch_public(b) for b in again.batches(session=session)],
+        "languages": [(code, name, models[code]) for code, name in LANGUAGE_CHOICES],
+        "today": datetime.now(local_zone()).date(),
+        "error": error.message(lang) if error else None,
+    }
     return render(
-        request,
-        "admin/settings.html",
-        {
-            "policy": retention.policy(session=session),
-            "batches": [transcript_actions.batch_public(b) for b in again.batches(session=session)],
-            "languages": [
-                (code, name, transcripts.model_words(settings.whisper_model_for(code)))
-                for code, name in LANGUAGE_CHOICES
-            ],
-            "today": datetime.now(local_zone()).date(),
-            "error": error,
-            "lang": lang,
-        },
-        status_code=status_code,
+        request, "admin/settings.html", shown, status_code=error.status_code if error else 200
     )
 
 
 @router.post("/transcripts/again", dependencies=[CsrfProtected])
 def transcribe_many_again(
-    request: Request,
-    session: SessionDep,
-    admin: Admin,
-    language: Annotated[str, Form(max_length=8)],
-    uploaded_from: Annotated[date, Form()],
-    uploaded_to: Annotated[date, Form()],
+    request: Request, session: SessionDep, admin: Admin, form: Annotated[BatchCreate, Form()]
 ) -> Response:
     """Every ready recording in a language uploaded in the days given, heard again at low
     priority (after installing a better model)."""
-    form = BatchCreate(language=language, uploaded_from=uploaded_from, uploaded_to=uploaded_to)
     try:
         transcript_actions.transcribe_many_again(session, admin, form)
     except (BadInput, Conflict) as exc:
-        message = exc.message(request_language(request))
-        return settings_page(request, session, admin, error=message, status_code=exc.status_code)
+        return _settings(request, session, exc)
     return RedirectResponse("/admin/settings?queued=1#transcribe-again", status_code=303)
 
 

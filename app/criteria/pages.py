@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.accounts.deps import CsrfProtected, require
-from app.accounts.models import Role
-from app.accounts.subject import Subject
+from app.accounts.deps import Administrator as Admin
+from app.accounts.deps import CsrfProtected
 from app.core.db import SessionDep, roll_back
 from app.core.errors import BadInput, VideosparringError
 from app.core.i18n import N_, N_plural, request_language
@@ -28,7 +27,6 @@ from app.criteria.models import (
 )
 
 router = APIRouter(prefix="/admin/criteria", include_in_schema=False)
-Admin = Annotated[Subject, require(Role.administrator)]
 # Longer than any field may be: the page says how long it may be rather than a bare 422.
 FORM_MAX = 5000
 LIMITS = dict.fromkeys(("name_da", "name_en", "group_name_da", "group_name_en"), NAME_MAX)

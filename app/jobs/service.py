@@ -82,6 +82,10 @@ class Claim:
         return self.token[:12]
 
 
+# What a claim reads back from the job it took.
+CLAIMED = ("recording_id", "attempts", "kind", "clip_id", "model", "fallback_from")
+
+
 def create(
     *,
     session: Session,
@@ -193,14 +197,7 @@ def claim(
             progress=0.0,
             updated_at=now,
         )
-        .returning(
-            col(Job.recording_id),
-            col(Job.attempts),
-            col(Job.kind),
-            col(Job.clip_id),
-            col(Job.model),
-            col(Job.fallback_from),
-        )
+        .returning(*(col(getattr(Job, name)) for name in CLAIMED))
     )
     row = result.first()
     if row is None:

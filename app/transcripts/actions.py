@@ -102,13 +102,7 @@ def transcribe_many_again(session: Session, admin: Subject, form: BatchCreate) -
             code="field.bad_language",
             value=language[:16],
         )
-    batch = again.queue_batch(
-        session=session,
-        language=language,
-        uploaded_from=form.uploaded_from,
-        uploaded_to=form.uploaded_to,
-        by=admin.id,
-    )
+    batch = again.queue_batch(session=session, form=form, language=language, by=admin.id)
     made = again.progress(session=session, batch=batch)
     detail = (
         f"batch {batch.id}: {made.total} recordings, {language} uploaded "

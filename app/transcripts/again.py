@@ -8,6 +8,7 @@ other work waits (`app.jobs.service.feed_held`), so new uploads come first."""
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from babel.numbers import format_percent
 from sqlalchemy import func
@@ -23,7 +24,7 @@ from app.jobs.models import TRANSCRIBE_AGAIN, Job, JobStatus
 from app.recordings import service as recording_service
 from app.recordings.models import Recording, RecordingStatus
 from app.transcripts import service
-from app.transcripts.models import TranscriptBatch
+from app.transcripts.models import BatchCreate, TranscriptBatch
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +132,12 @@ def candidates(
 
 
 def queue_batch(
-    *, session: Session, language: str, uploaded_from: date, uploaded_to: date, by: int
+    *, session: Session, form: BatchCreate, language: str, by: int | None
 ) -> TranscriptBatch:
-    """A job for each ready recording in the language and date range (not one already
-    being transcribed again), held back and fed to the queue at low priority."""
+    """A job for each ready recording in the language (`language`: the form's, checked)
+    and date range (not one already being transcribed again), held back and fed to the
+    queue at low priority."""
+    uploaded_from, uploaded_to = form.uploaded_from, form.uploaded_to
     if uploaded_to < uploaded_from:
         raise BadInput(
             N_("The last upload day comes before the first."), code="transcript.batch_dates"
@@ -190,8 +193,9 @@ def batches(*, session: Session, limit: int = 20) -> list[BatchProgress]:
     return [progress(session=session, batch=b) for b in rows]
 
 
-@dataclass(frozen=True)
-class VersionLink:
+class VersionLink(NamedTuple):
+    """A version in the details' list of them."""
+
     version: int
     model: str
     current: bool
@@ -199,14 +203,29 @@ class VersionLink:
 
 @dataclass(frozen=True)
 class AgainView:
-    """What the recording's caseworker sees of "transcribe again" under the player."""
+    """What the recording's caseworker sees of "transcribe again" under the player: the
+    model the language has now, their latest such job, and lines still offered."""
 
-    model: str  # the model the language has now, as a reader knows it
-    running: bool
-    started: bool
-    percent: str
-    failed: bool
+    model: str
+    job: Job | None
     offers: int
+    lang: str
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.status in (JobStatus.queued, JobStatus.running)
+
+    @property
+    def started(self) -> bool:
+        return self.job is not None and self.job.status == JobStatus.running
+
+    @property
+    def failed(self) -> bool:
+        return self.job is not None and self.job.status == JobStatus.failed
+
+    @property
+    def percent(self) -> str:
+        return format_percent(self.job.progress if self.job else 0.0, locale=self.lang)
 
 
 def panel_data(*, session: Session, recording: Recording, own: bool, lang: str) -> dict:
@@ -222,16 +241,9 @@ def panel_data(*, session: Session, recording: Recording, own: bool, lang: str) 
     ]
     view = None
     if own:
+        model = service.model_words(settings.whisper_model_for(recording.language))
         job = latest(session=session, recording_id=recording.id)
-        running = job is not None and job.status in (JobStatus.queued, JobStatus.running)
-        view = AgainView(
-            model=service.model_words(settings.whisper_model_for(recording.language)),
-            running=running,
-            started=running and job is not None and job.status == JobStatus.running,
-            percent=format_percent(job.progress if job else 0.0, locale=lang),
-            failed=job is not None and job.status == JobStatus.failed,
-            offers=service.offers_left(session=session, transcript=current),
-        )
+        view = AgainView(model, job, service.offers_left(session=session, transcript=current), lang)
     return {
         "provenance": service.provenance(current, lang),
         "details": service.provenance_details(current, lang),

@@ -7,8 +7,7 @@ from fastapi.responses import PlainTextResponse
 from sqlmodel import Session
 
 from app.access import policy
-from app.accounts.deps import CsrfProtected, CurrentSubject, require
-from app.accounts.models import Role
+from app.accounts.deps import Administrator, CsrfProtected, CurrentSubject
 from app.accounts.subject import Subject
 from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
@@ -33,7 +32,6 @@ from app.transcripts.models import (
 )
 
 router = APIRouter(prefix="/recordings/{recording_id}/transcript", tags=["transcripts"])
-Admin = Annotated[Subject, require(Role.administrator)]
 
 EXPORTS = {
     "vtt": ("text/vtt; charset=utf-8", exports.to_webvtt),
@@ -168,7 +166,7 @@ batches = APIRouter(prefix="/admin/transcripts", tags=["transcripts"])
 
 @batches.post("/again", status_code=201, response_model=BatchPublic, dependencies=[CsrfProtected])
 def transcribe_many_again(
-    form: BatchCreate, request: Request, session: SessionDep, admin: Admin
+    form: BatchCreate, request: Request, session: SessionDep, admin: Administrator
 ) -> BatchPublic:
     """After a better model is installed: every ready recording in the language uploaded
     in the days given is heard again, at low priority (only while no other work waits)."""
@@ -177,7 +175,7 @@ def transcribe_many_again(
 
 @batches.get("/again", response_model=list[BatchPublic])
 def batches_of_transcribing_again(
-    request: Request, session: SessionDep, admin: Admin
+    request: Request, session: SessionDep, admin: Administrator
 ) -> list[BatchPublic]:
     """The latest batches, newest first, with how far each has come."""
     return [actions.batch_public(p) for p in again.batches(session=session)]

@@ -286,14 +286,12 @@ def to_public(*, session: Session, transcript: Transcript, owner: bool) -> Trans
     """The transcript as the API returns it; the machine's text, and the words offered from
     an earlier version, only to its `owner`."""
     lines = segments(session=session, transcript=transcript)
-    return TranscriptPublic(
-        recording_id=transcript.recording_id,
-        language=transcript.language,
-        model_name=transcript.model_name,
-        complete=transcript.complete,
-        version=transcript.version,
-        provenance=provenance_public(transcript),
-        segments=[segment_public(s, owner=owner) for s in lines],
+    return TranscriptPublic.model_validate(
+        transcript,
+        update={
+            "provenance": provenance_public(transcript),
+            "segments": [segment_public(s, owner=owner) for s in lines],
+        },
     )
 
 
