@@ -103,12 +103,11 @@ def check(settings: Settings, name: str, say: Say = print) -> Report:
 
 
 def _folder(settings: Settings, name: str) -> Path:
-    given = Path(name).expanduser()
-    if given.is_dir() and ("/" in name or name.startswith(".")):
-        return given  # as it is: the files step says what it lacks
     try:
         ref = speech.resolve_model(settings, name)
     except speech.ModelUnavailable as exc:
+        if Path(name).expanduser().is_dir():
+            return Path(name).expanduser()  # as it is: the files step says what it lacks
         raise CheckFailed("mappe / folder", str(exc)) from exc
     if not Path(ref).is_dir():
         raise CheckFailed(
