@@ -62,6 +62,15 @@ def test_check_of_the_english_model_skips_danish_and_measures_english(tmp_path: 
     assert report.sha256 == speech.weights_sha256(str(tiny_folder()))
 
 
+def test_the_command_loads_with_the_compute_type_it_is_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cli(["model", "check", "bundled-tiny.en", "--device", "cpu", "--compute-type", "int8_float32"])
+    out = capsys.readouterr().out
+    assert re.search(r"ok  indlæsning / load: \d+\.\d s, cpu, int8_float32, 2 tråde", out), out
+    assert "the model works here" in out
+
+
 @pytest.mark.slow
 def test_the_command_checks_bundled_base_in_both_languages(tmp_path: Path) -> None:
     """The real command, in its own process, as an IT department runs it."""
