@@ -4,7 +4,9 @@ corrections are offered line by line on the new one (and stay in force until dec
 every version says how it was heard. Real pipeline, real faster-whisper (bundled tiny.en on
 English speech), real ffmpeg."""
 
+import subprocess
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +20,7 @@ from app.jobs import service as job_service
 from app.jobs.models import TRANSCRIBE_AGAIN, Job, JobStatus
 from app.transcripts.models import Transcript
 from tests.support.accounts import ClientFor, user_id
+from tests.support.clips import cut_clips, make_clip
 from tests.support.factories import SPOKEN_EN, Line, make_ready, ready_recording
 from tests.support.media import MediaSet
 from tests.support.recordings import share, upload
@@ -68,6 +71,7 @@ def test_a_new_version_keeps_the_old_one_and_offers_each_correction(
     client_for: ClientFor,
     english: str,
     tiny_for_english: None,
+    tmp_path: Path,
 ) -> None:
     supervisor = client_for("supervisor")
     share(client, english, user_id=user_id("supervisor"))
@@ -128,6 +132,16 @@ def test_a_new_version_keeps_the_old_one_and_offers_each_correction(
     assert client.post(offer, json={"keep": True}).status_code == 409
     assert supervisor.post(offer, json={"keep": True}).status_code in (403, 404)
 
+    # The sparring document says how the transcript was heard, on its page and in the PDF.
+    sheet = client.get(f"/recordings/{english}/sparring")
+    assert "Whisper tiny.en" in sheet.text and TINY_SHA256 in sheet.text
+    pdf = tmp_path / "sparring.pdf"
+    pdf.write_bytes(client.get(f"/recordings/{english}/sparring.pdf").content)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Whisper tiny.en" in text and TINY_SHA256[:16] in text.replace("\n", "")
+
     with session_scope() as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.recording_id == english)).all()
     by_action = {e.action: e.detail for e in entries}
@@ -142,6 +156,10 @@ def test_keeping_my_words_makes_them_the_correction(
 ) -> None:
     first = lines_of(client, english)
     api = f"/api/v1/recordings/{english}/transcript/segments"
+    clip_id = make_clip(client, english, start=7.0, end=10.5, title="Weekenden")
+    assert cut_clips() == ["succeeded"]
+    clip_words = f"/api/v1/clips/{clip_id}/transcript"
+    assert client.get(clip_words).json()["segments"][0]["text"] == first[2]["text"]
     mine = "The child told me about her school and her two friends."
     assert client.patch(f"{api}/{first[0]['id']}", json={"text": mine}).status_code == 200
     assert run_job(again(client, english)) == "succeeded"
@@ -149,6 +167,12 @@ def test_keeping_my_words_makes_them_the_correction(
     kept = client.post(f"{api}/{line['id']}/offer", json={"keep": True})
     assert kept.status_code == 200
     assert kept.json()["text"] == mine and kept.json()["corrected"] is True
+    # The clip keeps its times and reads the new words.
+    clip = client.get(f"/api/v1/clips/{clip_id}").json()
+    assert (clip["start_seconds"], clip["end_seconds"]) == (7.0, 10.5)
+    newest = next(s for s in lines_of(client, english) if s["start"] >= 7.0)
+    heard = " ".join(s["text"] for s in client.get(clip_words).json()["segments"])
+    assert heard == newest["text"] != first[2]["text"]
     # Editing a line with an offer settles it too.
     assert run_job(again(client, english)) == "succeeded"
     line = next(s for s in lines_of(client, english) if s["offered_text"])
