@@ -9,7 +9,6 @@ from app.access import policy
 from app.accounts.subject import Subject
 from app.clips import cutting
 from app.clips.models import REQUEST_MAX, TITLE_MAX, Clip, ClipCreate, ClipStatus, ClipUpdate
-from app.core.db import after_commit
 from app.core.errors import BadInput
 from app.core.i18n import N_, Tenths
 from app.core.text import free_text
@@ -65,16 +64,8 @@ def _queue_cut(session: Session, clip: Clip) -> None:
         session=session, recording_id=clip.recording_id, kind=CUT_CLIP, clip_id=clip.id
     )
     cutting.follow_job(session=session, state=job_service.queued_state(job))
-    job_id = job.id
-    assert job_id is not None
-
-    def enqueue() -> None:
-        from app.jobs import queue  # opens its store when first needed
-
-        # If the queue is down this is logged; the worker's recovery loop sends it later.
-        queue.enqueue(job_id)
-
-    after_commit(session, enqueue)
+    assert job.id is not None
+    job_service.send_after_commit(session, job.id)
 
 
 def clips_of(*, session: Session, recording_id: str) -> list[Clip]:

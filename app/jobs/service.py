@@ -21,9 +21,10 @@ from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, upda
 from sqlmodel import Session, col, select
 
 from app.core.config import settings
+from app.core.db import after_commit
 from app.core.timeutil import utcnow
 from app.jobs import reasons
-from app.jobs.models import Job, JobStatus
+from app.jobs.models import PROCESS_RECORDING, Job, JobStatus
 
 # What the recording shows while its job waits for a worker after a worker died.
 WAITING = "waiting"
@@ -112,6 +113,18 @@ def create(
     return job
 
 
+def send_after_commit(session: Session, job_id: int) -> None:
+    """Send the job to its queue once the session has committed (a worker must find its
+    row); a queue that is down then is logged, and the worker's recovery loop sends it."""
+
+    def send() -> None:
+        from app.jobs import queue  # opens its store (a file when embedded) when first used
+
+        queue.enqueue(job_id)
+
+    after_commit(session, send)
+
+
 def queued_state(job: Job) -> JobState:
     """A new job's state: what its recording shows until a worker takes it."""
     assert job.id is not None
@@ -125,12 +138,13 @@ def queued_state(job: Job) -> JobState:
 
 
 def latest(*, session: Session, recording_ids: list[str]) -> dict[str, Job]:
-    """Each recording's newest job (the one its status follows; clip jobs are the clips')."""
+    """Each recording's newest processing job, the one its status follows (a clip's job is
+    the clip's, a "transcribe again" leaves the recording as it is)."""
     if not recording_ids:
         return {}
     rows = session.exec(
         select(Job)
-        .where(col(Job.recording_id).in_(recording_ids), col(Job.clip_id).is_(None))
+        .where(col(Job.recording_id).in_(recording_ids), Job.kind == PROCESS_RECORDING)
         .order_by(col(Job.id))
     ).all()
     return {job.recording_id: job for job in rows}

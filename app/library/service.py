@@ -12,7 +12,6 @@ from app.access import policy
 from app.accounts.subject import Subject
 from app.audit.service import Action, audit_on_commit, audit_viewing
 from app.audit.viewing import Kind
-from app.core.db import after_commit
 from app.core.errors import NotFound
 from app.core.i18n import N_, translate, translate_plural
 from app.core.timeutil import utcnow
@@ -198,14 +197,5 @@ def retry_owned(*, session: Session, subject: Subject, recording_id: str) -> Non
     """The caseworker tries their failed recording again: a new job, sent once committed."""
     recording = policy.owned_recording(session, subject, recording_id)
     job_id = recording_service.retry(session=session, recording=recording)
-
-    def enqueue() -> None:
-        from app.jobs import queue  # opens its store (a file when embedded) when first used
-
-        try:
-            queue.enqueue(job_id)
-        except Exception:  # the worker's recovery loop sends it once the queue is back
-            log.exception("could not queue job %s for a retry", job_id)
-
-    after_commit(session, enqueue)
+    job_service.send_after_commit(session, job_id)
     audit_on_commit(session, subject, Action.retry, recording_id)

@@ -307,16 +307,8 @@ def add_recording(
         )
     )
     job = new_job(session=session, recording=recording)
-    job_id = job.id
-    assert job_id is not None
-
-    def enqueue() -> None:
-        # Imported when first needed: the queue opens its store (a file when embedded).
-        from app.jobs import queue
-
-        queue.enqueue(job_id)
-
-    after_commit(session, enqueue)
+    assert job.id is not None
+    job_service.send_after_commit(session, job.id)
     return recording
 
 

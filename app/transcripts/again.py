@@ -5,7 +5,6 @@ A recording's owner asks for one; an administrator asks for many at once (by lan
 upload dates) after installing a better model: those jobs go to the queue only while no
 other work waits (`app.jobs.service.feed_held`), so new uploads come first."""
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
@@ -15,7 +14,6 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.core.config import settings
-from app.core.db import after_commit
 from app.core.errors import BadInput, Conflict
 from app.core.i18n import N_
 from app.core.timeutil import local_zone
@@ -26,33 +24,8 @@ from app.recordings.models import Recording, RecordingStatus
 from app.transcripts import service
 from app.transcripts.models import BatchCreate, TranscriptBatch
 
-log = logging.getLogger(__name__)
-
-
-def send_after_commit(session: Session, job_id: int) -> None:
-    """Send the job to the queue once committed; if the queue is down, the worker's
-    recovery loop sends it later."""
-
-    def enqueue() -> None:
-        from app.jobs import queue  # opens its store (a file when embedded) when first used
-
-        try:
-            queue.enqueue(job_id)
-        except Exception:
-            log.exception("could not queue job %s", job_id)
-
-    after_commit(session, enqueue)
-
-
-def pending(*, session: Session, recording_id: str) -> Job | None:
-    """The recording's "transcribe again" job that has not ended, if any."""
-    return session.exec(
-        select(Job).where(
-            Job.recording_id == recording_id,
-            Job.kind == TRANSCRIBE_AGAIN,
-            col(Job.status).in_([JobStatus.queued, JobStatus.running]),
-        )
-    ).first()
+# A job that has not ended.
+BUSY = (JobStatus.queued, JobStatus.running)
 
 
 def latest(*, session: Session, recording_id: str) -> Job | None:
@@ -64,7 +37,14 @@ def latest(*, session: Session, recording_id: str) -> Job | None:
     ).first()
 
 
-def queue_one(*, session: Session, recording: Recording, batch_id: int | None = None) -> Job:
+def pending(*, session: Session, recording_id: str) -> Job | None:
+    """The recording's "transcribe again" job that has not ended, if any (one at a time:
+    it is the newest)."""
+    job = latest(session=session, recording_id=recording_id)
+    return job if job is not None and job.status in BUSY else None
+
+
+def queue_one(*, session: Session, recording: Recording) -> Job:
     """A job that hears the ready recording again into a new version; one at a time."""
     if recording.status != RecordingStatus.ready:
         raise Conflict(
@@ -76,12 +56,9 @@ def queue_one(*, session: Session, recording: Recording, batch_id: int | None = 
             N_("The recording is already being transcribed again."),
             code="transcript.again_pending",
         )
-    job = recording_service.new_job(
-        session=session, recording=recording, kind=TRANSCRIBE_AGAIN, batch_id=batch_id
-    )
-    if batch_id is None:  # a batch's jobs are fed to the queue while it is idle
-        assert job.id is not None
-        send_after_commit(session, job.id)
+    job = recording_service.new_job(session=session, recording=recording, kind=TRANSCRIBE_AGAIN)
+    assert job.id is not None
+    job_service.send_after_commit(session, job.id)
     return job
 
 
@@ -105,15 +82,13 @@ class BatchProgress:
     failed: int
     running: int
 
-    @property
-    def finished(self) -> bool:
-        return self.done + self.failed >= self.total
-
 
 def candidates(
     *, session: Session, language: str, uploaded_from: date, uploaded_to: date
 ) -> list[Recording]:
-    """Ready recordings in `language` uploaded between the two days (both included)."""
+    """Ready recordings in `language` uploaded between the two days (both included), but
+    not one already being transcribed again."""
+    busy = select(Job.recording_id).where(Job.kind == TRANSCRIBE_AGAIN, col(Job.status).in_(BUSY))
     # The days as the municipality reads them (times are stored in UTC).
     start = datetime.combine(uploaded_from, time.min, local_zone()).astimezone(UTC)
     end = datetime.combine(uploaded_to + timedelta(days=1), time.min, local_zone()).astimezone(UTC)
@@ -125,6 +100,7 @@ def candidates(
                 Recording.status == RecordingStatus.ready,
                 col(Recording.created_at) >= start,
                 col(Recording.created_at) < end,
+                ~col(Recording.id).in_(busy),
             )
             .order_by(col(Recording.created_at))
         ).all()
@@ -142,16 +118,9 @@ def queue_batch(
         raise BadInput(
             N_("The last upload day comes before the first."), code="transcript.batch_dates"
         )
-    found = [
-        r
-        for r in candidates(
-            session=session,
-            language=language,
-            uploaded_from=uploaded_from,
-            uploaded_to=uploaded_to,
-        )
-        if pending(session=session, recording_id=r.id) is None
-    ]
+    found = candidates(
+        session=session, language=language, uploaded_from=uploaded_from, uploaded_to=uploaded_to
+    )
     if not found:
         raise Conflict(
             N_("No ready recording in that language was uploaded in those days."),
@@ -166,8 +135,10 @@ def queue_batch(
     )
     session.add(batch)
     session.flush()
-    for recording in found:
-        queue_one(session=session, recording=recording, batch_id=batch.id)
+    for recording in found:  # held back: fed to the queue while it is idle
+        recording_service.new_job(
+            session=session, recording=recording, kind=TRANSCRIBE_AGAIN, batch_id=batch.id
+        )
     return batch
 
 

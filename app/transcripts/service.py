@@ -1,5 +1,6 @@
 """Store what the worker heard; keep people's corrections apart from it."""
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
@@ -155,10 +156,14 @@ def _offer_earlier_words(*, session: Session, earlier: Transcript, new: Transcri
     lines = segments(session=session, transcript=new)
     if not lines:
         return
+    starts = [line.start for line in lines]  # in playing order
     gathered: dict[int, list[Segment]] = {}
     for old in segments(session=session, transcript=earlier):
         middle = (old.start + old.end) / 2
-        target = min(lines, key=lambda s: max(s.start - middle, middle - s.end, 0.0))
+        # The line that starts at or before the middle, or the one after it: the nearer.
+        at = bisect_right(starts, middle)
+        near = lines[max(at - 1, 0) : at + 1]
+        target = min(near, key=lambda s: max(s.start - middle, middle - s.end, 0.0))
         gathered.setdefault(target.position, []).append(old)
     for line in lines:
         olds = gathered.get(line.position, [])
