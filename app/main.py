@@ -46,6 +46,7 @@ from app.feedback import pages as feedback_pages
 from app.feedback import routes as feedback_routes
 from app.feedback.models import NotificationReason
 from app.identity import pages as identity_pages
+from app.insight import pages as insight_pages
 from app.leader import pages as leader_pages
 from app.library import pages as library_pages
 from app.library import routes as library_routes
@@ -144,6 +145,7 @@ def create_app() -> FastAPI:
     app.include_router(notification_pages.router)
     app.include_router(notification_pages.account)
     app.include_router(leader_pages.router)
+    app.include_router(insight_pages.router)
     app.include_router(feedback_pages.router)
     app.include_router(clip_pages.router)
     app.include_router(session_pages.router)

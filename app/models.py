@@ -7,6 +7,7 @@ from app.clips.models import Clip
 from app.criteria.models import Criterion, CriterionGroup, CriterionVersion, RubricSettings
 from app.feedback.models import Brought, Feedback, FeedbackCriterion, Notification
 from app.identity.models import ProviderIdentity
+from app.insight.models import ConversationAnalysis, ConversationVoice
 from app.jobs.models import Job, WorkerPresence
 from app.media.models import MediaObject
 from app.recordings.models import Consent, Recording
@@ -22,6 +23,8 @@ __all__ = [
     "Brought",
     "Clip",
     "Consent",
+    "ConversationAnalysis",
+    "ConversationVoice",
     "Criterion",
     "CriterionGroup",
     "CriterionVersion",

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import session_scope
+from app.insight import service as insight
 from app.jobs import service as job_service
 from app.jobs.models import PROCESS_RECORDING, TRANSCRIBE_AGAIN
 from app.jobs.service import Claim
@@ -314,6 +315,8 @@ def transcribe_version(run: RecordingRun, progress: StepProgress, job_id: int | 
         earlier = transcript_service.finish(session=session, transcript=transcript)
         if earlier is not None:
             transcript_actions.audit_new_version(session, earlier, transcript)
+        # Who speaks and how the questions are asked, as a job of its own after this one.
+        insight.request(session=session, recording_id=run.recording_id)
 
 
 def _rendition(run: RecordingRun, progress: StepProgress) -> None:

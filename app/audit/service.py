@@ -59,6 +59,8 @@ class Action:
     transcript_unchecked = "transcript_unchecked"
     transcribe_again = "transcribe_again"  # a new version asked for (one, or a batch)
     transcript_version = "transcript_version"  # a new version took over (the worker)
+    # A person's correction of the conversation's analysis: a voice, a line's speaker, a label.
+    insight_corrected = "insight_corrected"
     delete = "delete"
     consent_withdrawn = "consent_withdrawn"
     retry = "retry"

@@ -30,6 +30,7 @@ class Kind:
     feedback_csv = "feedback.csv"  # its CSV download
     sparring = "sparring"  # the printable sparring document (feedback with transcript lines)
     sparring_pdf = "sparring.pdf"  # its PDF download
+    insight = "insight"  # the conversation's figures, voices and question types (API)
     session_texts = "session.texts"  # sessions' question, summary, learning points in a list
 
     @staticmethod

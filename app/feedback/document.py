@@ -5,11 +5,13 @@ by criterion.
 `build` is pure (data in, document out); `for_reader` loads what one reader may see.
 """
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from app.accounts.models import User
 from app.core.i18n import N_, translate
+from app.core.labels import LABELS
 from app.core.templates import clock
 from app.core.timeutil import utcnow
 from app.feedback.models import (
@@ -21,6 +23,9 @@ from app.feedback.models import (
 )
 from app.feedback.reading import Reading
 from app.feedback.targets import Here
+from app.insight import service as insight
+from app.insight.figures import Figures
+from app.insight.models import VoiceRole
 from app.recordings.models import Recording
 from app.transcripts import service as transcripts
 from app.transcripts.models import Segment, Transcript
@@ -108,6 +113,10 @@ class SparringDocument:
     transcript_provenance: str | None = None
     transcript_details: list[str] = field(default_factory=list)
     made_at: datetime = field(default_factory=utcnow)
+    # The conversation's figures (app/insight), where it has been analysed; and how many of
+    # the adult's utterances were of each question type.
+    conversation: Figures | None = None
+    question_types: list[tuple[str, int]] = field(default_factory=list)
 
 
 def when(start: float | None, end: float | None) -> str:
@@ -207,7 +216,7 @@ def for_reader(here: Here, *, lang: str) -> SparringDocument:
     reading = Reading(here)
     transcript = transcripts.get(session=session, recording_id=recording.id)
     owner = session.get(User, recording.owner_id)
-    return build(
+    document = build(
         recording=recording,
         caseworker=owner.name if owner else translate(N_("A former user"), lang),
         threads=reading.threads(),
@@ -215,4 +224,26 @@ def for_reader(here: Here, *, lang: str) -> SparringDocument:
         segments=transcripts.segments(session=session, transcript=transcript) if transcript else [],
         lang=lang,
         transcript=transcript,
+    )
+    target = here.target
+    found = insight.insight(
+        session=session,
+        recording_id=recording.id,
+        transcript=transcript,
+        start=target.start,
+        end=target.window_end,
+    )
+    counted = Counter(
+        kind
+        for line in found.lines
+        if found.role(line) == VoiceRole.adult and (kind := insight.type_of_line(line))
+    )
+    return replace(
+        document,
+        conversation=found.figures,
+        question_types=[
+            (translate(LABELS["question_type"][kind], lang), counted[kind])
+            for kind in insight.LABELS
+            if counted[kind]
+        ],
     )

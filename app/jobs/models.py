@@ -23,6 +23,9 @@ PROCESS_RECORDING = "process_recording"
 CUT_CLIP = "cut_clip"
 # A ready recording heard again into a new version of its transcript.
 TRANSCRIBE_AGAIN = "transcribe_again"
+# Who speaks, the adult's question types and the conversation's figures (app/insight), after
+# each transcription and again when a person changes the words.
+ANALYSE_CONVERSATION = "analyse_conversation"
 
 
 class Job(Numbered, table=True):

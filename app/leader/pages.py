@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.accounts.deps import require
+from app.accounts.deps import CurrentSubject, require
 from app.accounts.models import Role
 from app.core.db import SessionDep
 from app.core.templates import render
@@ -15,7 +15,9 @@ router = APIRouter(include_in_schema=False)
 @router.get(
     "/leader", response_class=HTMLResponse, dependencies=[require(Role.leader, Role.administrator)]
 )
-def leader_page(request: Request, session: SessionDep) -> HTMLResponse:
+def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) -> HTMLResponse:
+    from app.insight import progress
+
     return render(
         request,
         "leader/figures.html",
@@ -23,5 +25,13 @@ def leader_page(request: Request, session: SessionDep) -> HTMLResponse:
             "months": service.monthly_figures(session=session),
             "total": service.total_recordings(session=session),
             "min_group": service.MIN_GROUP,
+            # The conversations' figures per team and month (app/insight/progress.py), and
+            # for an administrator how far people's labels agree with the machine's.
+            "team_months": progress.team_months(session=session),
+            "agreement": (
+                progress.agreement_by_month(session=session)
+                if subject.role == Role.administrator
+                else None
+            ),
         },
     )

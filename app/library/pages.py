@@ -18,6 +18,7 @@ from app.core.errors import NotPermitted
 from app.core.i18n import N_, request_language, translate
 from app.core.templates import render
 from app.feedback.targets import Target
+from app.insight import view as insight_view
 from app.library import finding as finding_service
 from app.library import service
 from app.library.waiting import waiting_for
@@ -104,10 +105,25 @@ def _player(
             lang,
         )
     everything = request.query_params.get("all") == "1"
+    correctable = subject.role in policy.RECEIVING_ROLES
     transcript = player_view.recording_transcript(
-        session, recording, editable=own, everything=everything, note=note
+        session,
+        recording,
+        editable=own,
+        everything=everything,
+        note=note,
+        lang=lang,
+        speaker_on=recording.id if correctable else None,
     )
+    target = Target.of_recording(recording)
     panels = [
+        insight_view.tab(
+            session=session,
+            target=target,
+            lang=lang,
+            correctable=correctable,
+            refresh=f"/recordings/{recording.id}/insight/panel",
+        ),
         Panel(
             "details",
             translate(N_("Details"), lang),
@@ -117,7 +133,7 @@ def _player(
                 "language_name": LANGUAGE_NAMES.get(recording.language, recording.language),
                 **again.panel_data(session=session, recording=recording, own=own, lang=lang),
             },
-        )
+        ),
     ]
     if own:
         section = clip_pages.section(session=session, recording=recording, lang=lang)
@@ -126,7 +142,7 @@ def _player(
     return player_view.build(
         session=session,
         subject=subject,
-        target=Target.of_recording(recording),
+        target=target,
         media=player_view.recording_media(recording),
         transcript=transcript,
         query=request.query_params,

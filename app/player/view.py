@@ -56,6 +56,10 @@ class Transcript:
     # The shown lines' unsure words by segment id, and how many the transcript has still
     # (app/transcripts/unsure.py); None: not a recording's machine transcript.
     marks: Mapping[int, unsure.Marks] = field(default_factory=dict)
+    # Who speaks each shown line (app/insight): the machine's voice, or the role a person
+    # gave it; and the recording on which a reader may change it in one click.
+    speakers: Mapping[int, Any] = field(default_factory=dict)
+    speaker_on: str | None = None
     unsure_share: unsure.Share | None = None
 
 
@@ -76,6 +80,25 @@ class Panel:
         return (self.id, self.title)
 
 
+@dataclass(frozen=True)
+class Prefill:
+    start: float
+    criterion_id: int | None
+
+
+def prefill_of(query: Mapping[str, str], length: float) -> Prefill | None:
+    """The moment and criterion a link asks the feedback form to start from (ignored
+    where not a time inside the target, or not a number)."""
+    try:
+        start = float(query.get("at", ""))
+    except ValueError:
+        return None
+    if not 0 <= start <= length:
+        return None
+    criterion = query.get("criterion", "")
+    return Prefill(start, int(criterion) if criterion.isascii() and criterion.isdigit() else None)
+
+
 @dataclass
 class Player:
     target: Target
@@ -85,6 +108,8 @@ class Player:
     filters: feedback_view.Filters
     shown_threads: list[FeedbackPublic]
     panels: Sequence[Panel] = ()
+    # "Give feedback here" without JavaScript (?at=…&criterion=…): the form opens filled in.
+    prefill: "Prefill | None" = None
 
     @property
     def timeline(self) -> dict[str, Any]:
@@ -128,6 +153,7 @@ def build(
         filters=filters,
         shown_threads=list(first),
         panels=panels,
+        prefill=prefill_of(query, target.length),
     )
 
 
@@ -153,8 +179,13 @@ def recording_transcript(
     editable: bool,
     everything: bool = False,
     note: str | None = None,
+    lang: str = "da",
+    speaker_on: str | None = None,
 ) -> Transcript:
-    """The recording's segments: the first screen of them, the rest from its fragment."""
+    """The recording's segments: the first screen of them, the rest from its fragment;
+    `speaker_on`: the reader may change who speaks a line in one click."""
+    from app.insight import view as insight_view
+
     found = transcripts.get(session=session, recording_id=recording.id)
     segments = transcripts.segments(session=session, transcript=found) if found else []
     shown = segments if everything else segments[:FIRST_LINES]
@@ -167,5 +198,9 @@ def recording_transcript(
         note=note,
         checked=transcripts.checked_count(segments) if segments else None,
         marks=unsure.marks(session=session, lines=shown),
+        speakers=insight_view.line_speakers(
+            session=session, recording_id=recording.id, lines=shown, lang=lang
+        ),
+        speaker_on=speaker_on,
         unsure_share=unsure.share(session=session, transcript=found) if found else None,
     )

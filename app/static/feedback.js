@@ -59,6 +59,12 @@ function start(player, list) {
       announce(item.id, item.draft);
     },
   });
+  // "Give feedback here" on a question in the conversation panel (insight.js): the form at
+  // its time, with the criterion that fits it ticked.
+  document.addEventListener("feedback:at", (event) => {
+    form.open({ start: event.detail.start });
+    if (event.detail.criterion !== null) form.tick(event.detail.criterion);
+  });
   const timeline = createTimeline({
     player, markers, filters, keeps, seek, open, say,
     openRange: (a, b) => form.open({ start: a, end: b }),

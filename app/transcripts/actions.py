@@ -8,6 +8,7 @@ from app.audit.service import Action, audit_on_commit
 from app.core.config import settings
 from app.core.errors import BadInput
 from app.core.i18n import N_
+from app.insight import service as insight
 from app.recordings import service as recording_service
 from app.recordings.service import WHISPER_LANGUAGES
 from app.transcripts import again, service
@@ -38,6 +39,8 @@ def correct(
     detail = f"segment {segment_id}"
     if service.changes_words(update) or update.checked is None:
         audit_on_commit(session, subject, Action.transcript_edit, recording.id, detail)
+    if service.changes_words(update):  # the words or who speaks: label the lines again
+        insight.request(session=session, recording_id=recording.id)
     if update.checked is not None:
         action = Action.transcript_checked if update.checked else Action.transcript_unchecked
         audit_on_commit(session, subject, action, recording.id, detail)

@@ -80,6 +80,12 @@ class Segment(Numbered, table=True):
     # After a "transcribe again": the caseworker's own words for this stretch of the
     # earlier version, in force until they keep them or take the new line.
     offered_text: str | None = None
+    # Conversation insight (app/insight): the machine's voice for the line (the one speaking
+    # most of it), and its question type where an adult speaks; a person's label wins.
+    voice: int | None = None
+    question_type: str | None = Field(default=None, max_length=16)
+    question_type_by_person: str | None = Field(default=None, max_length=16)
+    question_type_at: datetime | None = None  # when a person set it (kappa by month)
 
     @property
     def persons_words(self) -> bool:

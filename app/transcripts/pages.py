@@ -14,6 +14,7 @@ from app.core.db import SessionDep
 from app.core.i18n import request_language
 from app.core.ids import DbId
 from app.core.templates import render
+from app.insight import view as insight_view
 from app.transcripts import actions, service, unsure
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +33,7 @@ def transcript_lines(
 ) -> HTMLResponse:
     """Lines of the transcript from `offset` on, as the recording page renders them."""
     recording = policy.recording(session, subject, recording_id)
+    lang = request_language(request)
     audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, "page")
     transcript = service.get(session=session, recording_id=recording.id)
     lines = service.segments(session=session, transcript=transcript) if transcript else []
@@ -43,6 +45,10 @@ def transcript_lines(
             "lines": shown,
             "marks": unsure.marks(session=session, lines=shown),
             "editable_on": recording.id if recording.owner_id == subject.id else None,
+            "speakers": insight_view.line_speakers(
+                session=session, recording_id=recording.id, lines=shown, lang=lang
+            ),
+            "speaker_on": recording.id if subject.role in policy.RECEIVING_ROLES else None,
         },
     )
 

@@ -126,3 +126,41 @@ def ready_recording(
     recording_id = str(response.json()["id"])
     make_ready(recording_id, [line for line in lines if line.end <= seconds])
     return recording_id
+
+
+# Who speaks in CONVERSATION: the caseworker (voice 1), the child (voice 2) at lines 4 and 6.
+CONVERSATION_VOICES = (1, 1, 1, 2, 1, 2, 1)
+
+
+def analysed(
+    recording_id: str,
+    voices_by_line: Sequence[int] = CONVERSATION_VOICES,
+    roles: dict[int, str] | None = None,
+) -> None:
+    """The recording's conversation analysed as the worker's job would (app/insight), with
+    each transcript line spoken whole by the voice given here instead of one told apart from
+    the sound: voice 1 an adult, voice 2 a child (or `roles`)."""
+    from app.insight import service as insight
+    from app.insight.models import VoiceRole
+
+    roles = roles or {1: "adult", 2: "child"}
+    with session_scope() as session:
+        transcript = transcript_service.get(session=session, recording_id=recording_id)
+        assert transcript is not None
+        lines = transcript_service.segments(session=session, transcript=transcript)
+        turns = [(s.start, s.end, v) for s, v in zip(lines, voices_by_line, strict=False)]
+        insight.store_voices(
+            session=session,
+            recording_id=recording_id,
+            voices=[
+                insight.FoundVoice(
+                    number,
+                    VoiceRole(role),
+                    140.0 if role == "adult" else 290.0,
+                    sum(e - s for s, e, v in turns if v == number),
+                )
+                for number, role in roles.items()
+            ],
+            turns=turns,
+        )
+        insight.label(session=session, recording_id=recording_id, transcript=transcript)

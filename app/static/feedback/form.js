@@ -153,6 +153,10 @@ export function createForm({ player, labels, send, saved, showTab, say }) {
     save: () => {
       if (!saveButton.disabled) form.requestSubmit();
     },
+    /** Tick criterion `id` (a suggestion: the person may untick it). */
+    tick: (id) => boxes.forEach((b) => {
+      if (parseInt(b.value, 10) === id) b.checked = true;
+    }),
     isOpen: () => details.open,
     holds: (el) => details.open && form.contains(el),
   };
