@@ -20,10 +20,12 @@ Speech recognition often drops punctuation and capitals, so every rule also work
 lower-case words; a question mark, where there is one, only adds certainty.
 """
 
+import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from app.insight.question_words import DANISH, ENGLISH, Words
 
@@ -39,6 +41,7 @@ class QuestionType(StrEnum):
 
 
 RULES: dict[str, Words] = {"da": DANISH, "en": ENGLISH}
+LANGUAGES = tuple(RULES)
 
 # A word: letters and digits, with inner apostrophes and hyphens ("didn't", "mm-hm").
 WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
@@ -309,3 +312,20 @@ def classify(utterance: str, *, lang: str, child_before: str | None = None) -> Q
 def classify_many(utterances: Iterable[tuple[str | None, str]], *, lang: str) -> list[QuestionType]:
     """classify() for (child_before, utterance) pairs, in order."""
     return [classify(text, lang=lang, child_before=child) for child, text in utterances]
+
+
+@dataclass(frozen=True)
+class Labelled:
+    label: QuestionType
+    child_before: str | None
+    utterance: str
+
+
+def read_labelled(path: Path) -> list[Labelled]:
+    """A labelled set: tab-separated `label`, `child_before` (may be empty), `utterance`."""
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = csv.DictReader(file, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [
+            Labelled(QuestionType(row["label"]), row["child_before"] or None, row["utterance"])
+            for row in rows
+        ]
