@@ -1,5 +1,5 @@
-"""`videosparring` command: migrate, serve, worker, users, audit and retention tasks, and
-moving an embedded installation to PostgreSQL and object storage."""
+"""`videosparring` command: migrate, serve, worker, users, audit and retention tasks,
+moving an embedded installation to PostgreSQL and object storage, and question types."""
 
 import argparse
 import getpass
@@ -281,6 +281,19 @@ def purge_expired(args: argparse.Namespace) -> None:
     print(f"Deleted {len(deleted)} expired recordings.")
 
 
+def questions(args: argparse.Namespace) -> None:
+    """`questions classify`: one adult utterance a line on stdin, or the child's turn before
+    it, a tab, and the utterance; one question type a line on stdout, in the same order."""
+    import io
+
+    from app.insight.questions import classify
+
+    lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    for line in lines:
+        child_before, _, utterance = line.rstrip("\r\n").rpartition("\t")
+        print(classify(utterance, lang=args.lang, child_before=child_before or None), flush=True)
+
+
 COMMANDS = {
     "migrate": migrate,
     "prepare-model": prepare_model,
@@ -293,6 +306,7 @@ COMMANDS = {
     "audit-verify": audit_verify,
     "purge-expired": purge_expired,
     "move-installation": move_installation,
+    "questions": questions,
 }
 
 
@@ -333,6 +347,14 @@ def main(argv: list[str] | None = None) -> None:
             for each in (check, install, listing):
                 each.add_argument("--device", choices=["cpu", "cuda", "auto"])
                 each.add_argument("--compute-type", metavar="TYPE", help="int8, int8_float16, …")
+        if name == "questions":
+            from app.insight.questions import LANGUAGES
+
+            actions = command.add_subparsers(dest="action", required=True)
+            classify = actions.add_parser(
+                "classify", help="question types of the adult's utterances, one a line on stdin"
+            )
+            classify.add_argument("--lang", required=True, choices=LANGUAGES)
         if name == "second-factor":
             command.add_argument("action", choices=["list", "approve"])
             command.add_argument("id", type=int, nargs="?")
