@@ -12,7 +12,7 @@ from app.jobs.models import ANALYSE_CONVERSATION
 from app.recordings.models import Recording
 from app.recordings.storage import AUDIO
 from app.transcripts import service as transcripts
-from workers import kinds, voices
+from workers import kinds
 from workers.failures import PermanentFailure
 from workers.kinds import Work
 from workers.pipeline import MediaWork
@@ -38,6 +38,8 @@ def _separate(run: AnalysisRun, progress: StepProgress) -> None:
     """Who speaks when: from the audio, once per recording (the words do not change it)."""
     if run.separated():
         return
+    from workers import voices  # numpy's features: loaded by the worker that needs them
+
     try:
         found = voices.separate_file(run.files.input(AUDIO), progress=progress)
     except FileNotFoundError as exc:  # the recording went while it was analysed

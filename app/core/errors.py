@@ -130,9 +130,10 @@ def error_response(
     headers: Mapping[str, str] | None = None,
     field: str | None = None,
 ) -> Response:
-    """`{"detail", "code"}` (and the form `field` it is about, if any) on the API; the error
-    page with the message everywhere else."""
-    if request.url.path.startswith("/api/"):
+    """`{"detail", "code"}` (and the form `field` it is about, if any) on the API, and to a
+    page's script that asks for JSON (a form it sends itself); the error page elsewhere."""
+    wants_json = request.headers.get("accept", "").startswith("application/json")
+    if request.url.path.startswith("/api/") or wants_json:
         body = {"detail": message, "code": code} | ({"field": field} if field else {})
         return JSONResponse(body, status_code=status_code, headers=dict(headers or {}))
     values = {"message": message, "heading": error_heading(status_code)}
