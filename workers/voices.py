@@ -1,0 +1,428 @@
+"""Who speaks: the voices in a recording, each labelled adult or child, offline on the CPU.
+
+1. Speech: the intervals given (the transcription's VAD) or faster-whisper's Silero VAD;
+   inside them, frames far quieter than the speech around them are pauses.
+2. Frame features (`workers.voice_features`): MFCCs for timbre, YIN pitch where voiced.
+3. Windows of 1 s of speech, each summed up by its mean MFCCs (of the voiced frames where
+   there are enough: vowels vary less with what is said) and mean log pitch, scaled so
+   one voice's own spread is 1 in every direction (learnt from neighbouring windows,
+   nearly always one voice), then clustered bottom-up. Two clusters stay apart only when
+   their centres lie APART typical within-voice distances apart and the difference is
+   beyond chance for their sizes. Scale-free: no tuning per microphone or noise level.
+4. Resegmentation: a Gaussian model of each voice's frames, and a Viterbi pass over the
+   speech with a cost per change of voice, puts the boundaries to within ~50 ms and
+   keeps turns from flickering. Twice, the models learnt again from the new labels.
+5. Each voice is a child when its median pitch is above CHILD_PITCH_HZ.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from workers.voice_features import HOP, SAMPLE_RATE, Frames, frame_features
+
+FPS = SAMPLE_RATE // HOP  # frames per second
+WINDOW = int(1.0 * FPS)  # a syllable or two: turns may follow each other without a pause
+MIN_WINDOW = int(0.3 * FPS)  # a shorter stretch of speech gets no window of its own
+# Two clusters are two voices when their centres lie further apart than APART times the
+# typical distance between two windows of one voice (measured on the test dialogues: parts
+# of one voice split by what is said lie 1.1-1.6 apart when small, two adults of the same
+# pitch 1.5, an adult and a child 2.5-4), and the difference is more than
+# chance: Ward's increase above SIGNIFICANT * dims (its mean for one voice is dims, were
+# windows independent; neighbouring windows are not, hence the margin).
+APART = 1.45
+SIGNIFICANT = 4.0
+MAX_CLUSTERED = 1200
+# The typical distance is this quantile of the distances between neighbouring windows: low,
+# as where turns follow without a pause a good share of neighbours are two voices.
+SCALE_QUANTILE = 0.3
+MAX_VOICES = 4
+# A cluster with less speech than this is not taken as a voice: too little to tell a
+# person from a cough, a stretch of noise or an odd few words of another voice. Its
+# windows go to the nearest voice.
+MIN_VOICE_S = 4.0
+# Frames this far below the speech's loud frames (90th percentile) are pauses within it.
+PAUSE_DB = 30.0
+BLOCK = 5  # frames per Viterbi step (50 ms)
+# Viterbi cost of a change of voice, in nats per 50 ms block of average evidence: a change
+# needs ~SWITCH_BLOCKS blocks of the other voice being as likely as a typical block is.
+SWITCH_BLOCKS = 6.0
+# Adults speak at ~85-220 Hz (women's median ~200 Hz), children 6-10 at ~250-300 Hz.
+CHILD_PITCH_HZ = 235.0
+MERGE_GAP_S = 0.5  # one voice's turns this close together are one turn
+VAD_OPTIONS = {"min_silence_duration_ms": 250, "speech_pad_ms": 60}
+
+
+@dataclass(frozen=True)
+class VoiceTurn:
+    start: float  # seconds
+    end: float
+    voice: int  # numbered 1.. by first appearance
+
+
+@dataclass(frozen=True)
+class Voice:
+    number: int
+    role: str  # "adult" | "child"
+    pitch_hz: float | None  # median of the voiced frames
+    seconds: float  # speech time in its turns
+
+
+@dataclass(frozen=True)
+class Voices:
+    voices: list[Voice]
+    turns: list[VoiceTurn]  # sorted by start, not overlapping
+
+
+def separate_file(path: Path, *, progress: Callable[[float], None] | None = None) -> Voices:
+    """The voices in an audio or video file (decoded to 16 kHz mono)."""
+    from faster_whisper import decode_audio
+
+    return separate(decode_audio(str(path), sampling_rate=SAMPLE_RATE), progress=progress)
+
+
+def separate(
+    audio: np.ndarray,
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    speech: list[tuple[float, float]] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Voices:
+    """The voices in 16 kHz mono audio; `speech` (seconds) skips the VAD."""
+    report = progress or (lambda fraction: None)
+    if sample_rate != SAMPLE_RATE:
+        raise ValueError(f"audio must be {SAMPLE_RATE} Hz, not {sample_rate}")
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    if len(audio) < MIN_WINDOW * HOP:
+        report(1.0)
+        return Voices(voices=[], turns=[])
+    if speech is None:
+        speech = detect_speech(audio)
+    report(0.1)
+    frames = frame_features(audio, progress=lambda f: report(0.1 + 0.5 * f))
+    mask = speech_frames(frames, speech)
+    labels = np.zeros(len(mask), dtype=np.int64)  # 0: no speech, 1..: voice
+    windows = speech_windows(mask)
+    if windows:
+        clusters = cluster_windows(frames, mask, windows)
+        report(0.75)
+        labels = resegment(frames, mask, windows, clusters)
+    report(0.95)
+    result = voices_of(labels, frames)
+    report(1.0)
+    return result
+
+
+def detect_speech(audio: np.ndarray) -> list[tuple[float, float]]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(audio, VadOptions(**VAD_OPTIONS), sampling_rate=SAMPLE_RATE)
+    return [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
+
+
+def speech_frames(frames: Frames, speech: list[tuple[float, float]]) -> np.ndarray:
+    """Frames inside the speech intervals and not far quieter than the speech's loud part."""
+    n = len(frames.log_energy)
+    mask = np.zeros(n, dtype=bool)
+    for start, end in speech:
+        mask[max(0, int(start * FPS)) : min(n, int(np.ceil(end * FPS)))] = True
+    if mask.any():
+        loud = np.percentile(frames.log_energy[mask], 90)
+        mask &= frames.log_energy > loud - PAUSE_DB / 10 * np.log(10)
+    return mask
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, end) of each run of True."""
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def speech_windows(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, end) frames of each window; short pauses (< 0.3 s) do not end a stretch."""
+    stretches: list[list[int]] = []
+    for first, end in runs(mask):
+        if stretches and first - stretches[-1][1] < 0.3 * FPS:
+            stretches[-1][1] = end
+        else:
+            stretches.append([first, end])
+    windows = []
+    for first, end in stretches:
+        if end - first < MIN_WINDOW:
+            continue
+        count = max(1, (end - first) // WINDOW)
+        windows += [(first + i * WINDOW, min(end, first + (i + 1) * WINDOW)) for i in range(count)]
+    return windows
+
+
+def window_features(frames: Frames, mask: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
+    """Mean MFCCs and mean log pitch of each window's speech frames."""
+    voiced = mask & ~np.isnan(frames.pitch_hz)
+    log_pitch = np.where(voiced, np.log(np.nan_to_num(frames.pitch_hz, nan=1.0)), 0.0)
+    columns = np.column_stack(
+        [frames.mfcc * mask[:, None], frames.mfcc * voiced[:, None], log_pitch, mask, voiced]
+    )
+    totals = np.vstack([np.zeros(columns.shape[1]), np.cumsum(columns, axis=0)])
+    first, end = np.array(windows).T
+    sums = totals[end] - totals[first]
+    n_mfcc = frames.mfcc.shape[1]
+    all_mfcc = sums[:, :n_mfcc] / np.maximum(sums[:, -2:-1], 1)
+    voiced_mfcc = sums[:, n_mfcc : 2 * n_mfcc] / np.maximum(sums[:, -1:], 1)
+    voiced_count = sums[:, -1]
+    # The voiced frames' spectrum (vowels) varies less with what is said than all frames'
+    # (fricatives, stops): it is the timbre where a window has enough of it.
+    mfcc = np.where(voiced_count[:, None] >= 0.25 * (end - first)[:, None], voiced_mfcc, all_mfcc)
+    n_mfcc = 2 * n_mfcc
+    pitch = np.full(len(windows), np.nan)
+    has_pitch = voiced_count >= 5
+    pitch[has_pitch] = sums[has_pitch, n_mfcc] / voiced_count[has_pitch]
+    if has_pitch.any():  # a window without voiced frames says nothing of pitch: the middle
+        pitch[~has_pitch] = np.median(pitch[has_pitch])
+    else:
+        pitch[:] = 0.0
+    return np.column_stack([mfcc, pitch])
+
+
+def neighbour_pairs(starts: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs of spans starting `step` frames apart (so in one stretch of speech):
+    nearly always one voice."""
+    same = np.flatnonzero(starts[1:] - starts[:-1] == step)
+    return same, same + 1
+
+
+def whitened(
+    frames: Frames, mask: np.ndarray, windows: list[tuple[int, int]]
+) -> tuple[np.ndarray, float]:
+    """Window features scaled so one voice's own spread is the same in every direction,
+    and the typical distance between two windows of one voice.
+
+    The shape of one voice's spread comes from neighbouring windows in one stretch of
+    speech (mostly one voice; the pairs furthest apart are left out twice over, as that is
+    where turns change); what stays far apart after the scaling differs between voices.
+    With few pairs the estimate shrinks towards each feature's own spread (Ledoit-Wolf).
+    """
+    features = window_features(frames, mask, windows)
+    starts = np.array([w[0] for w in windows])
+    left, right = neighbour_pairs(starts, WINDOW)
+    dims = features.shape[1]
+    diffs = features[right] - features[left]
+    if len(diffs) < 3:
+        diffs = features - features.mean(axis=0)
+    for keep in (1.0, 0.5, 0.5):
+        within = np.atleast_2d(np.cov(diffs, rowvar=False)) if len(diffs) > 1 else np.eye(dims)
+        diagonal = np.diag(np.maximum(np.diag(within), 1e-9))
+        shrink = min(1.0, max(0.1, dims / max(len(diffs), 1)))
+        within = (1 - shrink) * within + shrink * diagonal
+        within += 0.02 * np.trace(within) / dims * np.eye(dims)  # no direction without spread
+        values, vectors = np.linalg.eigh(within)
+        transform = vectors / np.sqrt(values)
+        norms = np.linalg.norm(diffs @ transform, axis=1)
+        diffs = diffs[norms <= np.quantile(norms, keep)]
+    scaled = (features - features.mean(axis=0)) @ transform
+    if len(left) == 0:
+        return scaled, float("inf")
+    gaps = np.linalg.norm(scaled[right] - scaled[left], axis=1)
+    return scaled, float(np.quantile(gaps, SCALE_QUANTILE))
+
+
+def centroid_clustering(points: np.ndarray, *, apart: float, significant: float) -> np.ndarray:
+    """Bottom-up clustering of points whose within-voice spread is 1 in every direction.
+
+    Two clusters stay apart when their centres are further apart than `apart` AND the
+    difference is beyond chance for their sizes (Ward's increase of the squared error above
+    `significant`); the cheapest pair by the nearer of the two limits merges first.
+    Returns a cluster index (0..) per point.
+    """
+    n = len(points)
+    squared = (points**2).sum(axis=1)
+    d2 = np.maximum(squared[:, None] + squared[None, :] - 2 * points @ points.T, 0.0)
+    size = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    owner = np.arange(n)
+
+    def cost_of(row: int) -> np.ndarray:
+        ward = size[row] * size / (size[row] + size) * d2[row]
+        cost = np.minimum(d2[row] / apart**2, ward / significant)
+        cost[~alive] = np.inf
+        cost[row] = np.inf
+        return cost
+
+    cost = np.minimum(d2 / apart**2, 0.5 * d2 / significant)
+    np.fill_diagonal(cost, np.inf)
+    while alive.sum() > 1:
+        i, j = divmod(int(np.argmin(cost)), n)
+        if cost[i, j] >= 1.0:
+            break
+        ni, nj = size[i], size[j]
+        # Lance-Williams for centroids: squared distance from every cluster to the merged one.
+        d2[i] = (ni * d2[i] + nj * d2[j]) / (ni + nj) - ni * nj * d2[i, j] / (ni + nj) ** 2
+        d2[:, i] = d2[i]
+        size[i] += nj
+        alive[j] = False
+        owner[owner == j] = i
+        cost[j], cost[:, j] = np.inf, np.inf
+        cost[i] = cost_of(i)
+        cost[:, i] = cost[i]
+    return np.unique(owner, return_inverse=True)[1]
+
+
+def cluster_windows(frames: Frames, mask: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
+    """A cluster index (0..) for each window."""
+    embeddings, scale = whitened(frames, mask, windows)
+    dims = embeddings.shape[1]
+    if not np.isfinite(scale) or scale <= 0:
+        return np.zeros(len(windows), dtype=np.int64)
+    # Two windows of one voice lie ~sqrt(2 * dims) spreads apart: scale to a spread of 1.
+    points = embeddings / (scale / np.sqrt(2 * dims))
+    # A long recording is clustered on an even sample of its windows (time grows with the
+    # square of their number); every window then goes to the nearest cluster centre.
+    sample = np.linspace(0, len(points) - 1, min(len(points), MAX_CLUSTERED)).astype(np.int64)
+    found = centroid_clustering(
+        points[sample], apart=APART * np.sqrt(2 * dims), significant=SIGNIFICANT * dims
+    )
+    seconds = np.bincount(found) * WINDOW / FPS * len(points) / len(sample)
+    voices = [
+        points[sample][found == c].mean(axis=0) for c in np.flatnonzero(seconds >= MIN_VOICE_S)
+    ]
+    if not voices:
+        return np.zeros(len(windows), dtype=np.int64)
+    # Too little speech to be a voice: those windows go to the nearest voice. More voices
+    # than MAX_VOICES: the nearest two are taken as one.
+    weights = [float(s) for s in seconds[seconds >= MIN_VOICE_S]]
+    while len(voices) > MAX_VOICES:
+        centres = np.array(voices)
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2) + np.diag(
+            [np.inf] * len(voices)
+        )
+        i, j = divmod(int(np.argmin(gaps)), len(voices))
+        voices[i] = (weights[i] * voices[i] + weights[j] * voices[j]) / (weights[i] + weights[j])
+        weights[i] += weights.pop(j)
+        voices.pop(j)
+    centres = np.array(voices)
+    return np.linalg.norm(points[:, None] - centres[None], axis=2).argmin(axis=1)
+
+
+def frame_vectors(frames: Frames) -> np.ndarray:
+    return frames.mfcc.astype(np.float64)
+
+
+def log_likelihoods(x: np.ndarray, log_pitch: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """(frames, k): each frame's log likelihood under each voice's full-covariance Gaussian
+    over the MFCCs, plus a Gaussian over log pitch where the frame is voiced."""
+    out = np.empty((len(x), k))
+    voiced = ~np.isnan(log_pitch)
+    for v in range(k):
+        own = x[labels == v]
+        mean = own.mean(axis=0)
+        cov = np.cov(own, rowvar=False) + 1e-3 * np.eye(x.shape[1])
+        precision = np.linalg.inv(cov)
+        diff = x - mean
+        out[:, v] = -0.5 * np.einsum("ij,jk,ik->i", diff, precision, diff)
+        out[:, v] -= 0.5 * np.linalg.slogdet(cov)[1]
+        pitches = log_pitch[(labels == v) & voiced]
+        if len(pitches) > 10:
+            centre, spread = np.median(pitches), max(float(np.std(pitches)), 0.03)
+            z = np.where(voiced, (np.nan_to_num(log_pitch) - centre) / spread, 0.0)
+            out[:, v] += np.where(voiced, -0.5 * z**2 - np.log(spread), 0.0)
+    return out
+
+
+def viterbi(scores: np.ndarray, switch_cost: np.ndarray) -> np.ndarray:
+    """The best state path through (steps, k) scores when changing state costs switch_cost[t]."""
+    steps, k = scores.shape
+    back = np.zeros((steps, k), dtype=np.int64)
+    total = scores[0].copy()
+    states = np.arange(k)
+    for t in range(1, steps):
+        leader = int(total.argmax())
+        jump = total[leader] - switch_cost[t]
+        stay = total >= jump
+        back[t] = np.where(stay, states, leader)
+        total = np.where(stay, total, jump) + scores[t]
+    path = np.empty(steps, dtype=np.int64)
+    path[-1] = int(total.argmax())
+    for t in range(steps - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def resegment(
+    frames: Frames, mask: np.ndarray, windows: list[tuple[int, int]], clusters: np.ndarray
+) -> np.ndarray:
+    """A voice (1..) for every speech frame, 0 elsewhere."""
+    index = np.flatnonzero(mask)
+    x = frame_vectors(frames)[index]
+    x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-9)
+    log_pitch = np.log(frames.pitch_hz[index])
+    # Start from the windows: a frame takes the cluster of the window centred nearest it.
+    centres = np.array([(a + b) / 2 for a, b in windows])
+    after = np.searchsorted(centres, index).clip(0, len(centres) - 1)
+    before = (after - 1).clip(0)
+    closer = np.abs(centres[before] - index) <= np.abs(centres[after] - index)
+    nearest = np.where(closer, before, after)
+    labels = clusters[nearest]
+    k = int(clusters.max()) + 1
+    blocks = np.arange(len(index)) // BLOCK
+    n_blocks = int(blocks[-1]) + 1
+    # A change after a pause costs less: turns mostly change there.
+    after_pause = np.zeros(n_blocks, dtype=bool)
+    jumps = np.flatnonzero(np.diff(index) > 0.2 * FPS) + 1
+    after_pause[blocks[jumps]] = True
+    for _ in range(3):
+        if k == 1:
+            break
+        per_frame = log_likelihoods(x, log_pitch, labels, k)
+        per_block = np.zeros((n_blocks, k))
+        np.add.at(per_block, blocks, per_frame)
+        ordered = np.sort(per_block, axis=1)
+        margin = float(np.median(ordered[:, -1] - ordered[:, -2]))
+        cost = np.where(after_pause, 0.25, 1.0) * SWITCH_BLOCKS * margin
+        path = viterbi(per_block, cost)
+        labels = path[blocks]
+        seconds = np.bincount(labels, minlength=k) / FPS
+        kept = np.flatnonzero(seconds >= MIN_VOICE_S)
+        if len(kept) < k:  # a voice that lost its speech is no voice
+            if len(kept) == 0:
+                labels[:] = 0
+                k = 1
+                break
+            remap = np.full(k, -1)
+            remap[kept] = np.arange(len(kept))
+            labels = np.where(remap[labels] >= 0, remap[labels], 0)
+            k = len(kept)
+    out = np.zeros(len(mask), dtype=np.int64)
+    out[index] = labels + 1
+    return out
+
+
+def voices_of(labels: np.ndarray, frames: Frames) -> Voices:
+    """Turns and voices from a voice per frame, voices numbered by first appearance."""
+    turns: list[list[int]] = []  # [first, end, voice]
+    for voice in np.unique(labels[labels > 0]):
+        for first, end in runs(labels == voice):
+            turns.append([first, end, int(voice)])
+    turns.sort()
+    merged: list[list[int]] = []
+    for turn in turns:
+        if merged and merged[-1][2] == turn[2] and turn[0] - merged[-1][1] < MERGE_GAP_S * FPS:
+            merged[-1][1] = turn[1]
+        else:
+            merged.append(turn)
+    number: dict[int, int] = {}
+    for _, _, voice in merged:
+        number.setdefault(voice, len(number) + 1)
+    voices = []
+    for voice, n in number.items():
+        pitch = frames.pitch_hz[labels == voice]
+        pitch = pitch[~np.isnan(pitch)]
+        median = float(np.median(pitch)) if len(pitch) >= 10 else None
+        role = "child" if median is not None and median > CHILD_PITCH_HZ else "adult"
+        seconds = sum(end - first for first, end, v in merged if v == voice) / FPS
+        voices.append(Voice(number=n, role=role, pitch_hz=median, seconds=round(seconds, 2)))
+    return Voices(
+        voices=voices,
+        turns=[VoiceTurn(start=a / FPS, end=b / FPS, voice=number[v]) for a, b, v in merged],
+    )
