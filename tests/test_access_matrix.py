@@ -69,7 +69,7 @@ from tests.support.accounts import (
     set_members,
     user_id,
 )
-from tests.support.factories import SPOKEN_EN, make_ready
+from tests.support.factories import SPOKEN_EN, analysed, make_ready
 from tests.support.media import MediaSet
 from tests.support.recordings import share
 
@@ -243,6 +243,13 @@ MATRIX: dict[str, Row] = {
     "POST /recordings/{recording_id}/transcript/again":                  OWNER_FORM,
     "POST /api/v1/recordings/{recording_id}/transcript/segments/{segment_id}/offer": (401, 409, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/segments/{segment_id}/offer":      (LOGIN, 409, 403, 404, 404, 404),
+    # Conversation insight: whoever sees the recording corrects the machine's analysis.
+    "GET /recordings/{recording_id}/insight/panel":                     SEEN_PAGE,
+    "POST /recordings/{recording_id}/insight/swap":                     SEEN_FORM,
+    "POST /recordings/{recording_id}/insight/voices/{number}":          SEEN_FORM,
+    "POST /recordings/{recording_id}/segments/{segment_id}/role":       SEEN_FORM,
+    "POST /recordings/{recording_id}/segments/{segment_id}/question-type": SEEN_FORM,
+    "GET /insight":                                                     NEW_PAGE,
     # The sparring document: a printable page and its PDF (audited downloads).
     "GET /recordings/{recording_id}/sparring":                           SEEN_PAGE,
     "GET /recordings/{recording_id}/sparring.pdf":                       SEEN_PAGE,
@@ -542,6 +549,14 @@ CALLS: dict[str, list[Call]] = {
         Call(json={"keep": True})
     ],
     "POST /recordings/{recording_id}/segments/{segment_id}/offer": [Call(data={"keep": "1"})],
+    "POST /recordings/{recording_id}/insight/swap": [Call(data={"first": "1", "second": "2"})],
+    "POST /recordings/{recording_id}/insight/voices/{number}": [
+        Call(path={"number": "1"}, data={"role": "adult"})
+    ],
+    "POST /recordings/{recording_id}/segments/{segment_id}/role": [Call(data={"role": "child"})],
+    "POST /recordings/{recording_id}/segments/{segment_id}/question-type": [
+        Call(data={"question_type": "none"})
+    ],
     "PUT /api/v1/criteria/order": [Call(json={"criterion_ids": "{criteria_order}"})],
     "POST /api/v1/criteria": [Call(json={"name_da": "Nyt {actor}", "name_en": "New {actor}"})],
     "PATCH /api/v1/criteria/{criterion_id}": [
@@ -690,6 +705,7 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
     clients = actor_clients(open_client)
     owner = clients["owner"]
     recording_id = ready_recording(owner, media)
+    analysed(recording_id)  # its voices and question types (issue 23)
     supervisor = user_id("supervisor")
     share(owner, recording_id, user_id=supervisor)
     segments = owner.get(f"/api/v1/recordings/{recording_id}/transcript").json()["segments"]

@@ -180,7 +180,8 @@ def test_a_label_corrected_in_one_click_is_kept_beside_the_machines(
     line = lines_of(rid)[6]
     assert line.question_type == "directive"
     saved = supervisor.post(f"/recordings/{rid}/segments/{line.id}/question-type",
-                            data={"question_type": "invitation"}, follow_redirects=False)  # fmt: skip
+                            data={"question_type": "invitation"},
+                            follow_redirects=False)  # fmt: skip
     assert saved.status_code == 303
     assert saved.headers["location"] == f"/recordings/{rid}#mark-{line.id}"
     again = lines_of(rid)[6]

@@ -17,7 +17,7 @@ from app.core.config import settings
 from app.core.db import session_scope
 from app.core.timeutil import local_zone
 from app.jobs import service as job_service
-from app.jobs.models import TRANSCRIBE_AGAIN, Job, JobStatus
+from app.jobs.models import ANALYSE_CONVERSATION, TRANSCRIBE_AGAIN, Job, JobStatus
 from app.transcripts.models import Transcript
 from tests.support.accounts import ClientFor, user_id
 from tests.support.clips import cut_clips, make_clip
@@ -257,5 +257,7 @@ def test_a_batch_waits_for_other_work_and_counts_its_progress(
     )
     assert empty.status_code == 409 and empty.json()["code"] == "transcript.batch_empty"
     with session_scope() as session:
-        assert session.exec(select(Job).where(Job.status == JobStatus.queued)).all() == []
+        # The new version's conversation analysis waits (issue 23); nothing else does.
+        queued = session.exec(select(Job).where(Job.status == JobStatus.queued)).all()
+        assert [(j.kind, j.recording_id) for j in queued] == [(ANALYSE_CONVERSATION, english)]
     assert "bundled-tiny.en" in speech._engines

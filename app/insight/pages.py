@@ -14,7 +14,6 @@ from app.core.db import SessionDep
 from app.core.i18n import request_language
 from app.core.ids import DbId
 from app.core.templates import render
-from app.feedback.targets import Target
 from app.insight import actions, progress, view
 from app.insight.models import VoiceRole
 
@@ -37,7 +36,9 @@ def insight_panel(
     recording = policy.recording(session, subject, recording_id)
     panel = view.panel(
         session=session,
-        target=Target.of_recording(recording),
+        recording=recording,
+        start=0.0,
+        end=recording.duration_seconds,
         lang=request_language(request),
         correctable=subject.role in policy.RECEIVING_ROLES,
     )

@@ -16,7 +16,6 @@ from app.core.timeutil import to_local
 from app.insight import service
 from app.insight.figures import Figures
 from app.insight.models import ConversationAnalysis
-from app.leader.service import MIN_GROUP
 from app.recordings.models import Recording, RecordingStatus
 from app.transcripts import service as transcripts
 from app.transcripts.models import Segment
@@ -122,9 +121,9 @@ class TeamMonth:
     invitation_share: float | None
 
 
-def team_months(*, session: Session) -> list[TeamMonth]:
+def team_months(*, session: Session, min_group: int) -> list[TeamMonth]:
     """Per team and month: the mean of its members' recordings' figures; a group of fewer
-    than MIN_GROUP caseworkers (or recordings) is left out, so no one can be singled out."""
+    than `min_group` caseworkers (or recordings) is left out, so no one is singled out."""
     members = session.exec(
         select(Team.name, TeamMember.user_id).join(TeamMember, col(TeamMember.team_id) == Team.id)
     ).all()
@@ -144,7 +143,7 @@ def team_months(*, session: Session) -> list[TeamMonth]:
         groups.items(), key=lambda g: (g[0][1], g[0][0]), reverse=True
     ):
         people = {i.recording.owner_id for i in items}
-        if len(people) < MIN_GROUP or len(items) < MIN_GROUP:
+        if len(people) < min_group or len(items) < min_group:
             continue
         waits = [w for i in items if (w := i.figures.median_wait) is not None]
         shares = [s for i in items if (s := i.invitation_share) is not None]

@@ -16,7 +16,7 @@ from app.core.timeutil import utcnow
 from app.insight.figures import Figures, Question, Speech, clipped, compute
 from app.insight.models import ConversationAnalysis, ConversationVoice, VoiceRole
 from app.jobs import service as job_service
-from app.jobs.models import ANALYSE_CONVERSATION, Job, JobStatus
+from app.jobs.models import ANALYSE_CONVERSATION, Job
 from app.transcripts.models import Segment, Speaker, Transcript
 
 # The adult's questions (what the wait after is measured on); a facilitator ("mm") is not.
@@ -43,15 +43,10 @@ def latest_job(*, session: Session, recording_id: str) -> Job | None:
 
 
 def request(*, session: Session, recording_id: str) -> Job:
-    """Analyse the recording (again) once this transaction commits; a job still waiting in
-    the queue will read the newest words, so no second one is made."""
-    waiting = latest_job(session=session, recording_id=recording_id)
-    if waiting is not None and waiting.status == JobStatus.queued:
-        return waiting
-    job = job_service.create(session=session, recording_id=recording_id, kind=ANALYSE_CONVERSATION)
-    assert job.id is not None
-    job_service.send_after_commit(session, job.id)
-    return job
+    """Analyse the recording (again) once this transaction commits."""
+    return job_service.request_once(
+        session=session, recording_id=recording_id, kind=ANALYSE_CONVERSATION
+    )
 
 
 def follow(*, session: Session, state: job_service.JobState) -> None:

@@ -11,12 +11,11 @@ from sqlmodel import Session
 from app.core.i18n import N_, translate
 from app.core.labels import LABELS
 from app.criteria import service as criteria
-from app.feedback.targets import Target
 from app.insight import service
 from app.insight.figures import Figures
 from app.insight.models import ConversationVoice, VoiceRole
 from app.jobs.models import JobStatus
-from app.player.view import Panel
+from app.recordings.models import Recording
 from app.transcripts import service as transcripts
 
 # A criterion whose name holds one of these fits feedback on a mark of the type: the
@@ -137,15 +136,24 @@ def _state(found: service.Insight) -> tuple[str, float]:
     return "none", 0.0
 
 
-def panel(*, session: Session, target: Target, lang: str, correctable: bool) -> PanelView:
-    recording = target.recording
+def panel(
+    *,
+    session: Session,
+    recording: Recording,
+    start: float,
+    end: float,
+    lang: str,
+    correctable: bool,
+) -> PanelView:
+    """The panel for [start, end] of the recording (a clip's stretch, or all of it): times
+    in it are the player's, from `start`."""
     transcript = transcripts.get(session=session, recording_id=recording.id)
     found = service.insight(
         session=session,
         recording_id=recording.id,
         transcript=transcript,
-        start=target.start,
-        end=target.window_end,
+        start=start,
+        end=end,
     )
     state, progress = _state(found)
     view = PanelView(
@@ -169,7 +177,7 @@ def panel(*, session: Session, target: Target, lang: str, correctable: bool) -> 
         )
         for v in found.voices
     ]
-    length = max(target.length, 0.001)
+    length = max(end - start, 0.001)
     figures = found.figures
     waits = {(w.question.start, w.question.end): w.seconds for w in figures.waits}
     fitting = _fitting(session)
@@ -178,7 +186,7 @@ def panel(*, session: Session, target: Target, lang: str, correctable: bool) -> 
         if found.role(line) != VoiceRole.adult or kind is None or kind == "none":
             continue
         assert line.id is not None
-        at = line.start - target.start  # in the player's time
+        at = line.start - start  # in the player's time
         view.marks.append(
             Mark(
                 segment_id=line.id,
@@ -194,27 +202,10 @@ def panel(*, session: Session, target: Target, lang: str, correctable: bool) -> 
         )
     view.band = [
         Band(
-            left=round(100 * (s.start - target.start) / length, 2),
+            left=round(100 * (s.start - start) / length, 2),
             width=round(100 * (s.end - s.start) / length, 2),
             role=s.role,
         )
         for s in found.speech
     ]
     return view
-
-
-def tab(
-    *, session: Session, target: Target, lang: str, correctable: bool, refresh: str | None
-) -> Panel:
-    """The "Samtalen" tab beside the feedback and the transcript; `refresh`: where
-    insight.js fetches its body again after a correction (None: it is read only)."""
-    return Panel(
-        "insight",
-        translate(N_("The conversation"), lang),
-        "insight/_panel.html",
-        data={
-            "insight": panel(session=session, target=target, lang=lang, correctable=correctable),
-            "refresh": refresh,
-            "offset": target.start,
-        },
-    )

@@ -113,6 +113,22 @@ def create(
     return job
 
 
+def request_once(*, session: Session, recording_id: str, kind: str) -> Job:
+    """A job of `kind` for the recording, sent once this transaction commits; one still
+    waiting in the queue will do (it reads the newest state when it runs), so none is added."""
+    waiting = session.exec(
+        select(Job)
+        .where(Job.recording_id == recording_id, Job.kind == kind, Job.status == JobStatus.queued)
+        .limit(1)
+    ).first()
+    if waiting is not None:
+        return waiting
+    job = create(session=session, recording_id=recording_id, kind=kind)
+    assert job.id is not None
+    send_after_commit(session, job.id)
+    return job
+
+
 def send_after_commit(session: Session, job_id: int) -> None:
     """Send the job to its queue once the session has committed (a worker must find its
     row); a queue that is down then is logged, and the worker's recovery loop sends it."""

@@ -27,7 +27,7 @@ def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) 
             "min_group": service.MIN_GROUP,
             # The conversations' figures per team and month (app/insight/progress.py), and
             # for an administrator how far people's labels agree with the machine's.
-            "team_months": progress.team_months(session=session),
+            "team_months": progress.team_months(session=session, min_group=service.MIN_GROUP),
             "agreement": (
                 progress.agreement_by_month(session=session)
                 if subject.role == Role.administrator

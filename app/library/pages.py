@@ -1,7 +1,9 @@
 """Pages for the recordings a person may see: the list, and one recording with its player,
 transcript and shares."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
@@ -117,7 +119,7 @@ def _player(
     )
     target = Target.of_recording(recording)
     panels = [
-        insight_view.tab(
+        insight_tab(
             session=session,
             target=target,
             lang=lang,
@@ -148,6 +150,30 @@ def _player(
         query=request.query_params,
         lang=lang,
         panels=panels,
+    )
+
+
+def insight_tab(
+    *, session: Session, target: Target, lang: str, correctable: bool, refresh: str | None
+) -> Panel:
+    """The "Samtalen" tab beside the feedback and the transcript (app/insight); `refresh`:
+    where insight.js fetches its body again after a correction (None: read only)."""
+    return Panel(
+        "insight",
+        translate(N_("The conversation"), lang),
+        "insight/_panel.html",
+        data={
+            "insight": insight_view.panel(
+                session=session,
+                recording=target.recording,
+                start=target.start,
+                end=target.window_end,
+                lang=lang,
+                correctable=correctable,
+            ),
+            "refresh": refresh,
+            "offset": target.start,
+        },
     )
 
 
@@ -221,3 +247,39 @@ def withdraw_consent_from_page(
         reason=Action.consent_withdrawn,
     )
     return RedirectResponse("/recordings?deleted=1", status_code=303)
+
+
+LINES_PAGE = 500  # lines a fragment holds at most
+
+
+@router.get("/recordings/{recording_id}/transcript/lines", response_class=HTMLResponse)
+def transcript_lines(
+    recording_id: str,
+    request: Request,
+    session: SessionDep,
+    subject: CurrentSubject,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=LINES_PAGE)] = LINES_PAGE,
+) -> HTMLResponse:
+    """Lines of the transcript from `offset` on, as the recording page renders them."""
+    recording = policy.recording(session, subject, recording_id)
+    lang = request_language(request)
+    audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, "page")
+    transcript = transcript_service.get(session=session, recording_id=recording.id)
+    lines = (
+        transcript_service.segments(session=session, transcript=transcript) if transcript else []
+    )
+    shown = lines[offset : offset + limit]
+    return render(
+        request,
+        "transcripts/_lines.html",
+        {
+            "lines": shown,
+            "marks": unsure.marks(session=session, lines=shown),
+            "editable_on": recording.id if recording.owner_id == subject.id else None,
+            "speakers": insight_view.line_speakers(
+                session=session, recording_id=recording.id, lines=shown, lang=lang
+            ),
+            "speaker_on": recording.id if subject.role in policy.RECEIVING_ROLES else None,
+        },
+    )

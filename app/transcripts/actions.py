@@ -8,7 +8,8 @@ from app.audit.service import Action, audit_on_commit
 from app.core.config import settings
 from app.core.errors import BadInput
 from app.core.i18n import N_
-from app.insight import service as insight
+from app.jobs import service as job_service
+from app.jobs.models import ANALYSE_CONVERSATION
 from app.recordings import service as recording_service
 from app.recordings.service import WHISPER_LANGUAGES
 from app.transcripts import again, service
@@ -40,7 +41,9 @@ def correct(
     if service.changes_words(update) or update.checked is None:
         audit_on_commit(session, subject, Action.transcript_edit, recording.id, detail)
     if service.changes_words(update):  # the words or who speaks: label the lines again
-        insight.request(session=session, recording_id=recording.id)
+        job_service.request_once(
+            session=session, recording_id=recording.id, kind=ANALYSE_CONVERSATION
+        )
     if update.checked is not None:
         action = Action.transcript_checked if update.checked else Action.transcript_unchecked
         audit_on_commit(session, subject, action, recording.id, detail)

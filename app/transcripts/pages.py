@@ -1,9 +1,8 @@
-"""The recording page's transcript beyond its first screen, and the correction form's post
-for browsers without JavaScript."""
+"""The correction form's posts for browsers without JavaScript, and a version's page."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.access import policy
@@ -14,43 +13,9 @@ from app.core.db import SessionDep
 from app.core.i18n import request_language
 from app.core.ids import DbId
 from app.core.templates import render
-from app.insight import view as insight_view
-from app.transcripts import actions, service, unsure
+from app.transcripts import actions, service
 
 router = APIRouter(include_in_schema=False)
-
-LINES_PAGE = 500  # lines a fragment holds at most
-
-
-@router.get("/recordings/{recording_id}/transcript/lines", response_class=HTMLResponse)
-def transcript_lines(
-    recording_id: str,
-    request: Request,
-    session: SessionDep,
-    subject: CurrentSubject,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=LINES_PAGE)] = LINES_PAGE,
-) -> HTMLResponse:
-    """Lines of the transcript from `offset` on, as the recording page renders them."""
-    recording = policy.recording(session, subject, recording_id)
-    lang = request_language(request)
-    audit_viewing(session, subject, Action.view, recording.id, Kind.transcript, "page")
-    transcript = service.get(session=session, recording_id=recording.id)
-    lines = service.segments(session=session, transcript=transcript) if transcript else []
-    shown = lines[offset : offset + limit]
-    return render(
-        request,
-        "transcripts/_lines.html",
-        {
-            "lines": shown,
-            "marks": unsure.marks(session=session, lines=shown),
-            "editable_on": recording.id if recording.owner_id == subject.id else None,
-            "speakers": insight_view.line_speakers(
-                session=session, recording_id=recording.id, lines=shown, lang=lang
-            ),
-            "speaker_on": recording.id if subject.role in policy.RECEIVING_ROLES else None,
-        },
-    )
 
 
 @router.post("/recordings/{recording_id}/segments/{segment_id}", dependencies=[CsrfProtected])

@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("recording_id", "number", name="uq_conversation_voice_number"),
         sqlite_autoincrement=True,
     )
-    op.create_index(
-        "ix_conversation_voice_recording_id", "conversation_voice", ["recording_id"]
-    )
+    op.create_index("ix_conversation_voice_recording_id", "conversation_voice", ["recording_id"])
     op.create_table(
         "conversation_analysis",
         sa.Column("recording_id", STR(), nullable=False),

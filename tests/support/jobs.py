@@ -19,7 +19,7 @@ from sqlmodel import col, func, select
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import queue
-from app.jobs.models import Job, JobStatus
+from app.jobs.models import PROCESS_RECORDING, Job, JobStatus
 from app.jobs.queue import huey
 from app.jobs.service import Claim
 from tests.support.recordings import upload
@@ -49,8 +49,9 @@ def claimed_upload(client: Any, path: Any, owner: str) -> tuple[dict[str, Any], 
 
 
 def the_job() -> Job:
+    """The upload's processing job (an analysis job may follow it: issue 23)."""
     with session_scope() as session:
-        job = session.exec(select(Job)).one()
+        job = session.exec(select(Job).where(Job.kind == PROCESS_RECORDING)).one()
         session.expunge(job)
         return job
 
