@@ -47,6 +47,7 @@ from app.feedback import routes as feedback_routes
 from app.feedback.models import NotificationReason
 from app.identity import pages as identity_pages
 from app.insight import pages as insight_pages
+from app.insight import routes as insight_routes
 from app.leader import pages as leader_pages
 from app.library import pages as library_pages
 from app.library import routes as library_routes
@@ -121,6 +122,7 @@ def create_app() -> FastAPI:
     api.include_router(library_routes.router)
     api.include_router(transcript_routes.router)
     api.include_router(transcript_routes.batches)
+    api.include_router(insight_routes.router)
     api.include_router(access_routes.router)
     api.include_router(criteria_routes.router)
     api.include_router(feedback_routes.router)

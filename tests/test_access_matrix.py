@@ -245,6 +245,7 @@ MATRIX: dict[str, Row] = {
     "POST /recordings/{recording_id}/segments/{segment_id}/offer":      (LOGIN, 409, 403, 404, 404, 404),
     # Conversation insight: whoever sees the recording corrects the machine's analysis.
     "GET /recordings/{recording_id}/insight/panel":                     SEEN_PAGE,
+    "GET /api/v1/recordings/{recording_id}/insight":                    SEEN,
     "POST /recordings/{recording_id}/insight/swap":                     SEEN_FORM,
     "POST /recordings/{recording_id}/insight/voices/{number}":          SEEN_FORM,
     "POST /recordings/{recording_id}/segments/{segment_id}/role":       SEEN_FORM,

@@ -18,6 +18,7 @@ from app.jobs.models import ANALYSE_CONVERSATION, Job, JobStatus
 from app.transcripts import service as transcripts
 from app.transcripts.models import Segment, Transcript
 from tests.support.accounts import ClientFor, user_id
+from tests.support.clips import cut_clips, make_clip, share_clip
 from tests.support.factories import analysed, ready_recording
 from tests.support.media import MediaSet
 from tests.support.recordings import share
@@ -91,7 +92,9 @@ def figures_of(rid: str) -> Figures:
         return found.figures
 
 
-def test_each_line_gets_its_voice_and_the_adults_their_question_types(rid: str) -> None:
+def test_each_line_gets_its_voice_and_the_adults_their_question_types(
+    rid: str, client: TestClient
+) -> None:
     lines = lines_of(rid)
     assert [s.voice for s in lines] == [1, 1, 1, 2, 1, 2, 1]
     # The child's lines have no type; the adult's "Kan du fortælle mig om …?" is asked.
@@ -102,6 +105,13 @@ def test_each_line_gets_its_voice_and_the_adults_their_question_types(rid: str) 
     f = figures_of(rid)
     assert f.child_seconds == pytest.approx(8.5 + 8.5)
     assert f.turns == 5
+    # The same through the API, for research and other tools.
+    body = client.get(f"/api/v1/recordings/{rid}/insight").json()
+    assert body["analysed"] and body["figures"]["turns"] == 5
+    assert body["figures"]["child_share"] == pytest.approx(17 / 60, abs=0.002)
+    assert [v["role"] for v in body["voices"]] == ["adult", "child"]
+    assert [line["role"] for line in body["lines"]][:4] == ["adult", "adult", "adult", "child"]
+    assert body["lines"][6]["question_type"] == "directive"
 
 
 def test_the_panel_shows_the_figures_and_marks_in_both_languages(
@@ -250,3 +260,22 @@ def test_the_sparring_document_and_my_conversations(rid: str, client: TestClient
     mine = client.get("/insight", params={"lang": "da"}).text
     assert 'class="practice-chart"' in mine and "Samtale om skolen" in mine
     assert f'href="/recordings/{rid}#insight"' in mine
+
+
+def test_a_clip_shows_its_own_stretch_of_the_conversation(
+    rid: str, client: TestClient, client_for: ClientFor
+) -> None:
+    # 14.5-31: the caseworker's question (to 22.0) and the child's answer (22.5-31.0).
+    clip_id = make_clip(client, rid, start=14.5, end=31.0)
+    assert cut_clips() == ["succeeded"]
+    share_clip(client, clip_id, user_id=user_id("caseworker2"))
+    page = client_for("caseworker2").get(f"/clips/{clip_id}", params={"lang": "da"}).text
+    assert 'id="tab-insight"' in page
+    shares = re.search(r'aria-label="Voksen (\d+) %, barn (\d+) %, stilhed (\d+) %"', page)
+    assert shares is not None
+    assert [int(x) for x in shares.groups()] == [45, 52, 3]  # 7.5, 8.5, 0.5 of 16.5 s
+    # The mark at the clip's own time 0:00, and no correction forms for the team.
+    assert re.search(r'class="seek" data-start="0.0"', page)
+    assert "insight-form" not in page
+    # Someone the clip is not shared with sees nothing of it.
+    assert client_for("supervisor").get(f"/clips/{clip_id}").status_code == 404

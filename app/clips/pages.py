@@ -126,14 +126,21 @@ def player(
 ) -> player_view.Player:
     """The clip in the player, its feedback posting to `page`'s routes."""
     lang = request_language(request)
+    target = target_of(session, clip, page)
+    # The clip's own stretch of the conversation, to read (corrections belong on the
+    # recording, which a team member of the clip may not see).
+    conversation = player_view.insight_tab(
+        session=session, target=target, lang=lang, correctable=False, refresh=None
+    )
     return player_view.build(
         session=session,
         subject=subject,
-        target=target_of(session, clip, page),
+        target=target,
         media=clip_media(clip, lang),
         transcript=clip_transcript(session, clip),
         query=request.query_params,
         lang=lang,
+        panels=[conversation],
     )
 
 

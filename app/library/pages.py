@@ -119,7 +119,7 @@ def _player(
     )
     target = Target.of_recording(recording)
     panels = [
-        insight_tab(
+        player_view.insight_tab(
             session=session,
             target=target,
             lang=lang,
@@ -150,30 +150,6 @@ def _player(
         query=request.query_params,
         lang=lang,
         panels=panels,
-    )
-
-
-def insight_tab(
-    *, session: Session, target: Target, lang: str, correctable: bool, refresh: str | None
-) -> Panel:
-    """The "Samtalen" tab beside the feedback and the transcript (app/insight); `refresh`:
-    where insight.js fetches its body again after a correction (None: read only)."""
-    return Panel(
-        "insight",
-        translate(N_("The conversation"), lang),
-        "insight/_panel.html",
-        data={
-            "insight": insight_view.panel(
-                session=session,
-                recording=target.recording,
-                start=target.start,
-                end=target.window_end,
-                lang=lang,
-                correctable=correctable,
-            ),
-            "refresh": refresh,
-            "offset": target.start,
-        },
     )
 
 

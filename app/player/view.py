@@ -14,9 +14,11 @@ from typing import Any
 from sqlmodel import Session
 
 from app.accounts.subject import Subject
+from app.core.i18n import N_, translate
 from app.feedback import view as feedback_view
 from app.feedback.models import FeedbackKind, FeedbackPublic
 from app.feedback.targets import Here, Target
+from app.insight import view as insight_view
 from app.recordings.models import Recording
 from app.transcripts import service as transcripts
 from app.transcripts import unsure
@@ -184,7 +186,6 @@ def recording_transcript(
 ) -> Transcript:
     """The recording's segments: the first screen of them, the rest from its fragment;
     `speaker_on`: the reader may change who speaks a line in one click."""
-    from app.insight import view as insight_view
 
     found = transcripts.get(session=session, recording_id=recording.id)
     segments = transcripts.segments(session=session, transcript=found) if found else []
@@ -203,4 +204,28 @@ def recording_transcript(
         ),
         speaker_on=speaker_on,
         unsure_share=unsure.share(session=session, transcript=found) if found else None,
+    )
+
+
+def insight_tab(
+    *, session: Session, target: Target, lang: str, correctable: bool, refresh: str | None
+) -> Panel:
+    """The "Samtalen" tab beside the feedback and the transcript (app/insight); `refresh`:
+    where insight.js fetches its body again after a correction (None: read only)."""
+    return Panel(
+        "insight",
+        translate(N_("The conversation"), lang),
+        "insight/_panel.html",
+        data={
+            "insight": insight_view.panel(
+                session=session,
+                recording=target.recording,
+                start=target.start,
+                end=target.window_end,
+                lang=lang,
+                correctable=correctable,
+            ),
+            "refresh": refresh,
+            "offset": target.start,
+        },
     )
