@@ -8,7 +8,7 @@ adults of the same pitch, two children, overlapping turns, noise at 10 dB SNR.
 import numpy as np
 import pytest
 
-from tests.support.speaker_scoring import DIALOGUES, NAMES, score, truth_of
+from tests.support.speaker_scoring import DIALOGUES, NAMES, VALIDATION, looped, score, truth_of
 from workers import voices
 from workers.voice_features import SAMPLE_RATE, frame_features, mel_filterbank, yin_pitch
 
@@ -25,6 +25,49 @@ def test_each_speakers_time_goes_to_their_own_voice(name: str) -> None:
     assert found.voices_found == found.speakers, (name, found)
     assert found.roles_right == found.speakers, (name, found, result.voices)
     assert fractions and fractions[-1] == 1.0 and fractions == sorted(fractions)
+
+
+# What the validation dialogues show is still weak (see bench/results/voices.md): two women
+# of one pitch taken as one voice, an adult speaking as high as a child taken as a child.
+KNOWN_WEAK = {
+    "mother_and_caseworker_long": "two adult women of one pitch are found as one voice",
+    "high_voiced_adult": "an adult speaking at ~240 Hz is labelled a child (pitch alone)",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_WEAK[n], strict=True))
+        if n in KNOWN_WEAK
+        else n
+        for n in VALIDATION
+    ],
+)
+def test_validation_dialogues_never_tuned_on(name: str) -> None:
+    result = voices.separate_file(DIALOGUES / f"{name}.opus")
+    found = score(truth_of(name), result)
+    assert found.accuracy >= MIN_ACCURACY, (name, found)
+    assert found.voices_found == found.speakers, (name, found)
+    assert found.roles_right == found.speakers, (name, found, result.voices)
+
+
+def test_ten_minutes_keep_their_voices_apart() -> None:
+    """A long recording (a dialogue with two adults of one pitch, looped to 10 minutes): the
+    same voices as in the short one, not a phrase repeated taken for a voice of its own."""
+    from faster_whisper import decode_audio
+
+    name = "two_adults_similar_pitch"
+    audio = decode_audio(str(DIALOGUES / f"{name}.opus"), sampling_rate=SAMPLE_RATE)
+    once = voices.detect_speech(audio)  # the VAD once, not on 10 minutes: the test stays fast
+    length = len(audio) / SAMPLE_RATE
+    ten, truth = looped(audio, truth_of(name), 600.0, SAMPLE_RATE)
+    speech = [(a + i * length, b + i * length) for i in range(9) for a, b in once]
+    result = voices.separate(ten, speech=[(a, min(b, 600.0)) for a, b in speech if a < 600.0])
+    found = score(truth, result)
+    assert found.accuracy >= MIN_ACCURACY, found
+    assert found.voices_found == found.speakers == 3, found
+    assert found.roles_right == found.speakers, (found, result.voices)
 
 
 def test_turns_are_ordered_apart_and_numbered_by_first_appearance() -> None:

@@ -11,7 +11,11 @@
    beyond chance for their sizes. Scale-free: no tuning per microphone or noise level.
 4. Resegmentation: a Gaussian model of each voice's frames, and a Viterbi pass over the
    speech with a cost per change of voice, puts the boundaries to within ~50 ms and
-   keeps turns from flickering. Twice, the models learnt again from the new labels.
+   keeps turns from flickering. Then the voices' models are compared per frame (so a long
+   recording is judged as a short one): the nearest two, when no further apart than parts
+   of one voice are, become one, and the Viterbi pass runs again, until none are.
+   A small cluster (a phrase said again and again in a long recording) is part of a
+   larger voice when its frames are nearly as likely under that voice's model.
 5. Each voice is a child when its median pitch is above CHILD_PITCH_HZ.
 """
 
@@ -39,6 +43,17 @@ MAX_CLUSTERED = 1200
 # as where turns follow without a pause a good share of neighbours are two voices.
 SCALE_QUANTILE = 0.3
 MAX_VOICES = 4
+MAX_CLUSTERS = 8  # the first pass may split a voice; the model comparison joins it again
+# Two voices whose frames' Gaussians are less than this apart (symmetric KL divergence per
+# frame, over the MFCCs and log pitch, less its expected value by chance) are one voice.
+# Measured on the test dialogues: parts of one voice 1-5, two adults of one pitch 6-7.5,
+# an adult and a child 35-80.
+SAME_VOICE = 5.0
+# A voice with less than this share of the speech is part of another when its frames are
+# nearly as likely under the other's model as the other's own are (FRAGMENT_DROP nats;
+# parts of one voice 1-3.5, two adults of one pitch ~4, an adult and a child 15-50).
+FRAGMENT_SHARE = 0.08
+FRAGMENT_DROP = 4.0
 # A cluster with less speech than this is not taken as a voice: too little to tell a
 # person from a cough, a stretch of noise or an odd few words of another voice. Its
 # windows go to the nearest voice.
@@ -290,9 +305,9 @@ def cluster_windows(frames: Frames, mask: np.ndarray, windows: list[tuple[int, i
     if not voices:
         return np.zeros(len(windows), dtype=np.int64)
     # Too little speech to be a voice: those windows go to the nearest voice. More voices
-    # than MAX_VOICES: the nearest two are taken as one.
+    # than MAX_CLUSTERS: the nearest two are taken as one.
     weights = [float(s) for s in seconds[seconds >= MIN_VOICE_S]]
-    while len(voices) > MAX_VOICES:
+    while len(voices) > MAX_CLUSTERS:
         centres = np.array(voices)
         gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2) + np.diag(
             [np.inf] * len(voices)
@@ -349,6 +364,59 @@ def viterbi(scores: np.ndarray, switch_cost: np.ndarray) -> np.ndarray:
     return path
 
 
+def gaussian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x.mean(axis=0), np.atleast_2d(np.cov(x, rowvar=False)) + 1e-3 * np.eye(x.shape[1])
+
+
+def divergence(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
+    """Symmetric Kullback-Leibler divergence between two Gaussians."""
+    (mean_a, cov_a), (mean_b, cov_b) = a, b
+    inv_a, inv_b = np.linalg.inv(cov_a), np.linalg.inv(cov_b)
+    gap = mean_a - mean_b
+    traces = np.trace(inv_b @ cov_a) + np.trace(inv_a @ cov_b) - 2 * len(mean_a)
+    return float(0.25 * (traces + gap @ (inv_a + inv_b) @ gap))
+
+
+def voice_distances(
+    x: np.ndarray, log_pitch: np.ndarray, labels: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two (k, k) measures of how far apart voices are, both per frame: they do not grow
+    with the amount of speech, so a long recording is judged as a short one.
+
+    Divergence: between the Gaussians of each two voices' frames (MFCCs, log pitch), less
+    what two samples of one voice of these sizes differ by chance.
+    Drop: how much less likely one voice's frames are under the other's model than that
+    voice's own frames are, the nearer way round. A narrow part of a voice (a phrase said
+    again and again) is far from the whole by divergence, but not by drop.
+    """
+    voiced = ~np.isnan(log_pitch)
+    timbre = [gaussian(x[labels == v]) for v in range(k)]
+    pitch = [gaussian(log_pitch[(labels == v) & voiced][:, None]) for v in range(k)]
+    # Neighbouring frames are far from independent: a block of them counts as one sample.
+    samples = np.maximum(np.bincount(labels, minlength=k) / BLOCK, 1.0)
+    dims = x.shape[1] + 1
+    apart = np.full((k, k), np.inf)
+    for a in range(k):
+        for b in range(a + 1, k):
+            chance = dims * (dims + 3) / 4 * (1 / samples[a] + 1 / samples[b])
+            total = divergence(timbre[a], timbre[b]) + divergence(pitch[a], pitch[b])
+            apart[a, b] = apart[b, a] = total - chance
+    per_frame = log_likelihoods(x, log_pitch, labels, k)
+    own = np.array([per_frame[labels == v, v].mean() for v in range(k)])
+    drop = np.array(
+        [[own[b] - per_frame[labels == a, b].mean() for b in range(k)] for a in range(k)]
+    )
+    drop = np.minimum(drop, drop.T)
+    np.fill_diagonal(drop, np.inf)
+    return apart, drop
+
+
+def relabelled(labels: np.ndarray, kept: np.ndarray, k: int) -> np.ndarray:
+    remap = np.full(k, -1)
+    remap[kept] = np.arange(len(kept))
+    return remap[labels]
+
+
 def resegment(
     frames: Frames, mask: np.ndarray, windows: list[tuple[int, int]], clusters: np.ndarray
 ) -> np.ndarray:
@@ -371,28 +439,42 @@ def resegment(
     after_pause = np.zeros(n_blocks, dtype=bool)
     jumps = np.flatnonzero(np.diff(index) > 0.2 * FPS) + 1
     after_pause[blocks[jumps]] = True
-    for _ in range(3):
-        if k == 1:
-            break
+
+    def viterbi_pass(labels: np.ndarray, k: int) -> np.ndarray:
         per_frame = log_likelihoods(x, log_pitch, labels, k)
         per_block = np.zeros((n_blocks, k))
         np.add.at(per_block, blocks, per_frame)
         ordered = np.sort(per_block, axis=1)
         margin = float(np.median(ordered[:, -1] - ordered[:, -2]))
         cost = np.where(after_pause, 0.25, 1.0) * SWITCH_BLOCKS * margin
-        path = viterbi(per_block, cost)
-        labels = path[blocks]
+        return viterbi(per_block, cost)[blocks]
+
+    for _ in range(MAX_CLUSTERS + 3):
+        if k == 1:
+            break
+        labels = viterbi_pass(labels, k)
         seconds = np.bincount(labels, minlength=k) / FPS
         kept = np.flatnonzero(seconds >= MIN_VOICE_S)
-        if len(kept) < k:  # a voice that lost its speech is no voice
-            if len(kept) == 0:
-                labels[:] = 0
-                k = 1
-                break
-            remap = np.full(k, -1)
-            remap[kept] = np.arange(len(kept))
-            labels = np.where(remap[labels] >= 0, remap[labels], 0)
-            k = len(kept)
+        if len(kept) == 0:
+            labels[:] = 0
+            k = 1
+            break
+        if len(kept) < k:  # a voice that lost its speech is no voice: its frames go again
+            keep = relabelled(labels, kept, k)
+            labels, k = np.where(keep >= 0, keep, 0), len(kept)
+            continue
+        # Two voices no further apart than parts of one voice are one voice; so are the
+        # nearest two while there are more than MAX_VOICES.
+        apart, drop = voice_distances(x, log_pitch, labels, k)
+        share = seconds / seconds.sum()
+        small = np.minimum(share[:, None], share[None, :]) < FRAGMENT_SHARE
+        distances = np.where(small, np.minimum(apart, drop * SAME_VOICE / FRAGMENT_DROP), apart)
+        a, b = np.unravel_index(int(np.argmin(distances)), distances.shape)
+        if distances[a, b] >= SAME_VOICE and k <= MAX_VOICES:
+            break
+        labels = np.where(labels == b, a, labels)
+        labels = relabelled(labels, np.flatnonzero(np.arange(k) != b), k)
+        k -= 1
     out = np.zeros(len(mask), dtype=np.int64)
     out[index] = labels + 1
     return out

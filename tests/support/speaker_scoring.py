@@ -17,6 +17,8 @@ NAMES = (
     "overlapping_speech",
     "background_noise",
 )
+# Made alike but never tuned on: they check that what was tuned on the five above holds.
+VALIDATION = ("mother_and_caseworker_long", "siblings_long", "high_voiced_adult")
 STEP = 0.01  # scored in 10 ms steps
 
 
@@ -31,6 +33,20 @@ class Score:
 
 def truth_of(name: str) -> dict:
     return json.loads((DIALOGUES / f"{name}.json").read_text())
+
+
+def looped(audio: np.ndarray, truth: dict, seconds: float, rate: int) -> tuple[np.ndarray, dict]:
+    """A dialogue repeated to `seconds` (a long recording), its ground truth repeated alike."""
+    length = len(audio) / rate
+    times = int(np.ceil(seconds / length))
+    speech = [
+        {**s, "start": s["start"] + i * length, "end": s["end"] + i * length}
+        for i in range(times)
+        for s in truth["speech"]
+        if s["end"] + i * length <= seconds
+    ]
+    whole = np.tile(audio, times)[: int(seconds * rate)]
+    return whole, {**truth, "seconds": seconds, "speech": speech}
 
 
 def score(truth: dict, result: Voices) -> Score:

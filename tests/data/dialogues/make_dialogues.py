@@ -4,9 +4,10 @@ Run once from the repository root (needs espeak-ng and ffmpeg); the outputs are 
 
     .venv/bin/python tests/data/dialogues/make_dialogues.py
 
-Each dialogue is `<name>.opus` (16 kHz mono, 24 kbit/s) and `<name>.json`, the ground
-truth: every utterance (start, end, speaker, role, text) and `speech`, the stretches where
-each speaker is actually heard (an utterance less its pauses; what the tests score).
+Each dialogue is `<name>.opus` (16 kHz mono, 24 kbit/s; the long ones 12 kbit/s) and
+`<name>.json`, the ground truth: every utterance (start, end, speaker, role, text) and
+`speech`, the stretches where each speaker is actually heard (an utterance less its pauses;
+what the tests score).
 
 The voices are meant to be hard to tell apart, not one low and one high robot: espeak-ng
 variants with their own formants, pitch moved with `-p`, children made by raising pitch
@@ -15,6 +16,10 @@ tract by shifting formants alone (resampling, then the pitch put back by rubberb
 speaker their own microphone colour, and everyone in the same room (echoes). One file has
 two adults of nearly the same pitch, one two children, one overlapping turns and
 back-channels, one noise at 10 dB SNR.
+
+The last three (`VALIDATION`) are for checking `workers.voices`, never for tuning it: other
+espeak-ng voices, other texts and seeds, several minutes long (their lines drawn from the
+pools below), and an adult woman who speaks as high as a child.
 """
 
 from __future__ import annotations
@@ -112,7 +117,13 @@ class Line:
     over: float | None = None  # a back-channel: starts this far into the previous line
 
 
-def render(name: str, speakers: dict[str, Speaker], lines: list[Line], snr_db: float | None):
+def render(
+    name: str,
+    speakers: dict[str, Speaker],
+    lines: list[Line],
+    snr_db: float | None,
+    bitrate: str = "24k",
+):
     rng = np.random.default_rng(SEED + sum(map(ord, name)))
     pieces: list[tuple[int, Line, np.ndarray]] = []
     cursor = int(0.6 * RATE)
@@ -156,7 +167,7 @@ def render(name: str, speakers: dict[str, Speaker], lines: list[Line], snr_db: f
     out = HERE / f"{name}.opus"
     subprocess.run(
         ["ffmpeg", "-y", "-loglevel", "error", "-f", "f32le", "-ar", str(RATE), "-ac", "1"]
-        + ["-i", "pipe:", "-c:a", "libopus", "-b:a", "24k", str(out)],
+        + ["-i", "pipe:", "-c:a", "libopus", "-b:a", bitrate, str(out)],
         input=mix.astype(np.float32).tobytes(),
         check=True,
     )
@@ -323,7 +334,111 @@ def background_noise() -> None:
     render("background_noise", speakers, lines, 10.0)
 
 
+# Validation speakers: voices and variants not used above. Pitches measured alike:
+# caseworker_b ~205 Hz and mother_b ~205 Hz, high_caseworker ~240 Hz (an adult speaking
+# high, as to a small child), father_b ~100 Hz, children 290-340 Hz.
+CASEWORKER_B = Speaker("adult", "da+f1", 64, 150, colour="equalizer=f=1800:t=q:w=1:g=2")
+MOTHER_B = Speaker("adult", "da+Annie", 25, 145, scale=0.93, colour="lowpass=f=6000")
+HIGH_CASEWORKER = Speaker("adult", "da+f1", 78, 145, colour="equalizer=f=3000:t=q:w=1:g=2")
+FATHER_B = Speaker("adult", "da+m1", 55, 150, scale=1.04, colour="equalizer=f=500:t=q:w=1:g=2")
+GIRL_9 = Speaker("child", "da+anika", 55, 145, scale=1.2, raise_pitch=True)
+BOY_6 = Speaker(
+    "child", "da+Alicia", 58, 130, scale=1.25, raise_pitch=True, colour="highpass=f=150"
+)
+
+QUESTIONS = [
+    "Hvordan har ugen været for dig?",
+    "Kan du fortælle mig, hvad du lavede i går efter skole?",
+    "Hvem spiser du aftensmad med?",
+    "Hvad sker der, når nogen bliver uvenner derhjemme?",
+    "Hvordan sover du om natten for tiden?",
+    "Er der nogen voksne, du stoler på?",
+    "Hvad synes du er det bedste ved din klasse?",
+    "Hvordan kommer du i skole om morgenen?",
+    "Hvad laver I i weekenden?",
+    "Har du nogle venner, du ser efter skole?",
+    "Hvad gør du, hvis du bliver ked af det?",
+    "Fortæl mig lidt om dit værelse.",
+    "Hvad tænker du på, når du skal sove?",
+    "Hvordan var det sidste gang, vi snakkede sammen?",
+    "Er der noget, du synes er svært lige nu?",
+    "Hvem hjælper dig med lektierne?",
+]
+ADULT_LINES = [
+    "Vi har haft en travl uge med arbejde og indkøb.",
+    "Han har været meget stille, siden vi flyttede.",
+    "Jeg prøver at være hjemme, når de kommer fra skole.",
+    "Det har været svært at få rutinerne til at hænge sammen.",
+    "Om aftenen læser vi en bog sammen, når der er tid.",
+    "Skolen har ringet et par gange om fravær.",
+    "Jeg synes selv, det går bedre end i foråret.",
+    "Min søster hjælper os meget, hun bor tæt på.",
+    "Vi skændes nogle gange om penge, det er rigtigt.",
+    "Der er mange aftaler med lægen lige nu.",
+    "Jeg er bekymret for, om de får nok søvn.",
+    "Vi har talt om at finde en fritidsaktivitet til dem.",
+]
+CHILD_LINES = [
+    "Jeg spillede fodbold med min ven.",
+    "Det ved jeg ikke rigtig.",
+    "Nogle gange er jeg bange om natten, når det er mørkt.",
+    "Min lærer er sød, hun hedder Hanne.",
+    "Vi fik pandekager til morgenmad i søndags.",
+    "Jeg kan godt lide at tegne heste og drager.",
+    "Når de råber, går jeg ind på mit værelse og lukker døren.",
+    "Min bedste ven hedder Malik, vi bygger huler i skoven.",
+    "Jeg cykler selv i skole nu, det er sjovt.",
+    "Min bror tager altid fjernbetjeningen.",
+    "Jeg savner min hund, den bor hos farmor.",
+    "Det er kedeligt, når der ikke er nogen at lege med.",
+    "Jeg vil gerne gå til svømning ligesom min kusine.",
+    "I går lavede vi lektier ved køkkenbordet.",
+]
+
+
+def drawn_lines(name: str, order: list[tuple[str, list[str]]], turns: int) -> list[Line]:
+    """`turns` lines: the speakers in a seeded random order (never one twice running),
+    each saying a line from their pool, the pools used up before any line repeats."""
+    rng = np.random.default_rng(SEED + 7 + sum(map(ord, name)))
+    pools: dict[str, list[str]] = {}
+    lines: list[Line] = []
+    previous = ""
+    for _ in range(turns):
+        choices = [speaker for speaker, _ in order if speaker != previous]
+        speaker = choices[int(rng.integers(len(choices)))]
+        if not pools.get(speaker):
+            pool = dict(order)[speaker]
+            pools[speaker] = [pool[i] for i in rng.permutation(len(pool))]
+        lines.append(Line(speaker, pools[speaker].pop()))
+        previous = speaker
+    return lines
+
+
+def mother_and_caseworker_long() -> None:
+    order = [("caseworker", QUESTIONS), ("mother", ADULT_LINES), ("child", CHILD_LINES)]
+    speakers = {"caseworker": CASEWORKER_B, "mother": MOTHER_B, "child": GIRL_9}
+    lines = drawn_lines("mother_and_caseworker_long", order, 64)
+    render("mother_and_caseworker_long", speakers, lines, None, bitrate="12k")
+
+
+def siblings_long() -> None:
+    order = [("father", QUESTIONS + ADULT_LINES), ("girl", CHILD_LINES), ("boy", CHILD_LINES)]
+    speakers = {"father": FATHER_B, "girl": GIRL_9, "boy": BOY_6}
+    lines = drawn_lines("siblings_long", order, 56)
+    render("siblings_long", speakers, lines, None, bitrate="12k")
+
+
+def high_voiced_adult() -> None:
+    order = [("caseworker", QUESTIONS), ("child", CHILD_LINES)]
+    speakers = {"caseworker": HIGH_CASEWORKER, "child": BOY_6}
+    lines = drawn_lines("high_voiced_adult", order, 24)
+    render("high_voiced_adult", speakers, lines, 15.0, bitrate="16k")
+
+
 if __name__ == "__main__":
+    mother_and_caseworker_long()
+    siblings_long()
+    high_voiced_adult()
     caseworker_child()
     two_adults_similar_pitch()
     three_speakers()
