@@ -19,7 +19,7 @@ from app.core.config import Settings, settings
 from app.core.db import session_scope
 from app.jobs import presence, queue
 from app.jobs import service as job_service
-from app.jobs.models import Job, JobStatus, WorkerPresence
+from app.jobs.models import PROCESS_RECORDING, Job, JobStatus, WorkerPresence
 from app.transcripts.models import Transcript
 from tests.support.jobs import PrivateRedis, Workers, wait_for  # noqa: F401
 from tests.support.media import MediaSet
@@ -39,8 +39,11 @@ def per_language(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def jobs_by_recording() -> dict[str, Job]:
+    """Each recording's processing job (its conversation's analysis follows it)."""
     with session_scope() as session:
-        jobs = session.exec(select(Job).order_by(col(Job.id))).all()
+        jobs = session.exec(
+            select(Job).where(Job.kind == PROCESS_RECORDING).order_by(col(Job.id))
+        ).all()
         for job in jobs:
             session.expunge(job)
     return {job.recording_id: job for job in jobs}
