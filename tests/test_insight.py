@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from app.accounts.models import Team, TeamMember
 from app.core.db import session_scope
 from app.insight import service as insight
 from app.insight.figures import Figures, Question, Speech, compute
@@ -19,7 +20,7 @@ from app.transcripts import service as transcripts
 from app.transcripts.models import Segment, Transcript
 from tests.support.accounts import ClientFor, user_id
 from tests.support.clips import cut_clips, make_clip, share_clip
-from tests.support.factories import analysed, ready_recording
+from tests.support.factories import CONVERSATION, Line, analysed, ready_recording
 from tests.support.media import MediaSet
 from tests.support.recordings import share
 
@@ -279,3 +280,50 @@ def test_a_clip_shows_its_own_stretch_of_the_conversation(
     assert "insight-form" not in page
     # Someone the clip is not shared with sees nothing of it.
     assert client_for("supervisor").get(f"/clips/{clip_id}").status_code == 404
+
+
+def test_a_persons_label_stays_on_a_new_version_with_the_same_words(
+    rid: str, client: TestClient
+) -> None:
+    line = lines_of(rid)[6]
+    client.post(f"/recordings/{rid}/segments/{line.id}/question-type",
+                data={"question_type": "invitation"})  # fmt: skip
+    with session_scope() as session:
+        new = transcripts.begin(session=session, recording_id=rid, language="da",
+                                heard=transcripts.Heard("factory"), job_id=99)  # fmt: skip
+        kept = CONVERSATION[:6] + (Line(49.0, 58.5, CONVERSATION[6].text),)
+        changed = CONVERSATION[:2] + (Line(14.5, 22.0, "Kan du fortælle om skolen?"),)
+        transcripts.append(session=session, transcript=new, segments=kept[:2] + changed[2:3]
+                           + kept[3:])  # type: ignore[arg-type]  # fmt: skip
+        transcripts.finish(session=session, transcript=new)
+        insight.label(session=session, recording_id=rid, transcript=new)
+    again = lines_of(rid)
+    assert again[6].id != line.id
+    assert (again[6].question_type, again[6].question_type_by_person) == (
+        "directive",
+        "invitation",
+    )
+    assert again[2].question_type_by_person is None
+
+
+def test_a_leader_sees_a_team_month_only_with_three_caseworkers(
+    db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    people = ("caseworker", "caseworker2", "supervisor")
+    with session_scope() as session:
+        team = Team(name="Børneteam Nord")
+        session.add(team)
+        session.flush()
+        session.add_all(TeamMember(team_id=team.id, user_id=user_id(p)) for p in people[:2])
+    for person in people[:2]:
+        analysed(ready_recording(client if person == "caseworker" else client_for(person), media))
+    leader = client_for("leader")
+    assert "Børneteam Nord" not in leader.get("/leader").text  # two people: hidden
+    with session_scope() as session:
+        session.add(TeamMember(team_id=team.id, user_id=user_id("supervisor")))
+    analysed(ready_recording(client_for("supervisor"), media))
+    page = leader.get("/leader", params={"lang": "da"}).text
+    row = re.search(r"<td>Børneteam Nord</td><td>\d{4}-\d\d</td><td class=\"num\">3</td>"
+                    r"<td class=\"num\">3</td>\s*<td class=\"num\">(\d+) %</td>", page)  # fmt: skip
+    assert row is not None and row.group(1) == "28"  # 17 s of 60 in each
+    assert "Samtale om skolen" not in page  # never one recording

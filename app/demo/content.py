@@ -30,6 +30,7 @@ from app.demo.conversation import LINES
 from app.feedback import service as feedback_service
 from app.feedback.models import FeedbackCreate, FeedbackKind
 from app.feedback.targets import Here, Target
+from app.insight import service as insight
 from app.jobs import service as job_service
 from app.jobs.models import Job
 from app.media.probe import probe
@@ -151,6 +152,8 @@ def _make_ready(session: Session, recording: Recording) -> None:
         segment.speaker = Speaker(line.speaker)
         session.add(segment)
     finish_now(session=session, recording_id=rid, made=made, claim=claim)
+    # The conversation's analysis, as after any transcription: the worker runs it.
+    insight.request(session=session, recording_id=rid)
     session.flush()
 
 

@@ -137,6 +137,32 @@ def _voice_of_line(segment: Segment, turns: Sequence[tuple[float, float, int]]) 
     return max(spoken, key=lambda v: spoken[v]) if spoken else None
 
 
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def _carry_labels(session: Session, recording_id: str, lines: Sequence[Segment]) -> None:
+    """A new version of the transcript keeps a person's label of a line where an earlier
+    version's line at that time had the same words."""
+    labelled = session.exec(
+        select(Segment)
+        .join(Transcript, col(Transcript.id) == Segment.transcript_id)
+        .where(
+            Transcript.recording_id == recording_id,
+            col(Segment.question_type_by_person).is_not(None),
+        )
+    ).all()
+    for line in lines:
+        if line.question_type_by_person is not None:
+            continue
+        for old in labelled:
+            overlaps = old.start < line.end and line.start < old.end
+            if old.id != line.id and overlaps and _same_words(old.text, line.text):
+                line.question_type_by_person = old.question_type_by_person
+                line.question_type_at = old.question_type_at
+                break
+
+
 def label(*, session: Session, recording_id: str, transcript: Transcript) -> int:
     """Give each line of the transcript its voice, and each adult's line its question type
     (the child's line before it, where there is one, helps tell a cued invitation); returns
@@ -149,6 +175,7 @@ def label(*, session: Session, recording_id: str, transcript: Transcript) -> int
     roles = roles_of(voices_of(session=session, recording_id=recording_id))
     child_before: str | None = None
     lines = transcripts.segments(session=session, transcript=transcript)
+    _carry_labels(session, recording_id, lines)
     for segment in lines:
         segment.voice = _voice_of_line(segment, turns)
         role = role_of_line(segment, roles)
