@@ -343,11 +343,7 @@ def swap_voices(*, session: Session, recording_id: str, first: int, second: int)
 def _line(session: Session, recording_id: str, segment_id: int) -> Segment:
     from app.transcripts import service as transcripts
 
-    current = transcripts.get(session=session, recording_id=recording_id)
-    segment = session.get(Segment, segment_id)
-    if current is None or segment is None or segment.transcript_id != current.id:
-        raise NotFound(N_("The transcript has no such line."), code="transcript.no_segment")
-    return segment
+    return transcripts.segment_of(session, recording_id, segment_id, current=True)
 
 
 def set_line_role(

@@ -323,7 +323,7 @@ def segment_public(segment: Segment, *, owner: bool) -> SegmentPublic:
 def decide_offer(*, session: Session, recording_id: str, segment_id: int, keep: bool) -> Segment:
     """The caseworker keeps their earlier words for the line (`keep`) or takes the new
     version's; either way the offer is settled."""
-    segment = _segment_of(session, recording_id, segment_id)
+    segment = segment_of(session, recording_id, segment_id)
     if segment.offered_text is None:
         raise Conflict(
             N_("The line has no earlier words to keep: it was already decided."),
@@ -350,9 +350,21 @@ def offers_left(*, session: Session, transcript: Transcript) -> int:
     )
 
 
-def _segment_of(session: Session, recording_id: str, segment_id: int) -> Segment:
+def segment_of(
+    session: Session, recording_id: str, segment_id: int, *, current: bool = False
+) -> Segment:
+    """A line of the recording's transcript (of its current version only, with `current`);
+    404 otherwise."""
     segment = session.get(Segment, segment_id)
-    transcript = session.get(Transcript, segment.transcript_id) if segment else None
+    if current:
+        shown = get(session=session, recording_id=recording_id)
+        transcript = (
+            shown
+            if shown is not None and segment is not None and segment.transcript_id == shown.id
+            else None
+        )
+    else:
+        transcript = session.get(Transcript, segment.transcript_id) if segment else None
     if segment is None or transcript is None or transcript.recording_id != recording_id:
         raise NotFound(N_("The transcript segment does not exist."), code="segment.not_found")
     return segment
@@ -373,7 +385,7 @@ def update_segment(
 ) -> Segment:
     """Correct a segment's text and/or speaker, and mark it checked or not (`by`, the
     person); the machine text is kept, and a checked line stays checked when corrected."""
-    segment = _segment_of(session, recording_id, segment_id)
+    segment = segment_of(session, recording_id, segment_id)
     if update.text is not None:
         text = " ".join(update.text.split())
         if not text:
