@@ -14,9 +14,14 @@ let polling = null;
 function redraw() {
   if (!box || !box.dataset.panel) return Promise.resolve();
   return request(box.dataset.panel, { html: true }).then((html) => {
-    const focused = document.activeElement && document.activeElement.id;
+    const active = document.activeElement;
+    const inside = active && box.contains(active);
     box.innerHTML = html;
-    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+    // The control that was used is drawn anew: its namesake takes the focus, or else the
+    // panel, so a keyboard user never drops to the top of the page.
+    const again = inside && active.id && document.getElementById(active.id);
+    if (again) again.focus();
+    else if (inside && box.closest("[role=tabpanel]")) box.closest("[role=tabpanel]").focus();
     watchWork();
   });
 }
@@ -40,8 +45,13 @@ function send(form) {
         const labels = JSON.parse(document.getElementById("i18n").textContent);
         badge.textContent = role === "child" ? labels.child : labels.caseworker;
         badge.className = "speaker speaker-" + (role === "child" ? "child" : "caseworker");
+        badge.removeAttribute("title"); // no longer the machine's guess
         badge.hidden = false;
         form.elements.role.value = role === "child" ? "adult" : "child";
+        // The button now gives the line to the other role: its name says so.
+        form.querySelectorAll("[data-role-to]").forEach((words) => {
+          words.hidden = words.dataset.roleTo !== form.elements.role.value;
+        });
       }
       return redraw();
     })
@@ -57,9 +67,39 @@ document.addEventListener("submit", (event) => {
   send(form);
 });
 
+// A select sends its choice at once when picked with the mouse. Arrow keys on a closed
+// select change it at every press: by keys it is sent once it has rested a moment, or at
+// once on Enter or when the focus leaves it, so stepping through is not a correction each.
+const resting = new Map();
+let byKeys = null;
+
+function sendSoon(select, wait) {
+  clearTimeout(resting.get(select));
+  resting.set(select, setTimeout(() => {
+    resting.delete(select);
+    send(select.form);
+  }, wait));
+}
+
+document.addEventListener("keydown", (event) => {
+  const select = event.target;
+  if (!select.classList || !select.classList.contains("autosend")) return;
+  byKeys = select;
+  if (event.key === "Enter" && resting.has(select)) {
+    event.preventDefault();
+    sendSoon(select, 0);
+  }
+});
+document.addEventListener("keyup", () => {
+  byKeys = null;
+});
 document.addEventListener("change", (event) => {
   const select = event.target;
-  if (select.classList && select.classList.contains("autosend")) send(select.form);
+  if (!select.classList || !select.classList.contains("autosend")) return;
+  sendSoon(select, select === byKeys ? 800 : 0);
+});
+document.addEventListener("focusout", (event) => {
+  if (resting.has(event.target)) sendSoon(event.target, 0);
 });
 
 if (box) {
@@ -76,8 +116,19 @@ if (box) {
       );
       return;
     }
-    if (seek.tagName === "BUTTON") seekTo(player, at);
+    if (seek.tagName === "BUTTON" || seek.classList.contains("band-mark")) seekTo(player, at);
   });
   watchWork();
 }
+
+// A link to the conversation ("Mine samtaler" links to #insight) or to one of its marks
+// opens the tab; it runs once every page script has set its part up.
+document.addEventListener("DOMContentLoaded", () => {
+  const hash = location.hash.slice(1);
+  const tab = document.getElementById("tab-insight");
+  if (!tab || !(hash === "insight" || hash.startsWith("mark-"))) return;
+  tab.click();
+  const target = document.getElementById(hash);
+  if (target) target.scrollIntoView({ block: "nearest" });
+});
 
