@@ -15,8 +15,13 @@
    recording is judged as a short one): the nearest two, when no further apart than parts
    of one voice are, become one, and the Viterbi pass runs again, until none are.
    A small cluster (a phrase said again and again in a long recording) is part of a
-   larger voice when its frames are nearly as likely under that voice's model.
-5. Each voice is a child when its median pitch is above CHILD_PITCH_HZ.
+   larger voice when its frames are nearly as likely under that voice's model; a small
+   one at two pitches far apart (one word said by two people) is dissolved.
+5. Divisive: the first pass may take two alike voices (two women of one pitch; an adult
+   and a child when turns follow without pauses) as one, and step 4 only joins. So each
+   voice is cut in two where its 1-s chunks differ most; the cut stands when both halves
+   are a good share of the speech and step 4 keeps them apart. Until no cut stands.
+6. Each voice is a child when its median pitch is above CHILD_PITCH_HZ.
 """
 
 from collections.abc import Callable
@@ -64,8 +69,24 @@ BLOCK = 5  # frames per Viterbi step (50 ms)
 # Viterbi cost of a change of voice, in nats per 50 ms block of average evidence: a change
 # needs ~SWITCH_BLOCKS blocks of the other voice being as likely as a typical block is.
 SWITCH_BLOCKS = 6.0
-# Adults speak at ~85-220 Hz (women's median ~200 Hz), children 6-10 at ~250-300 Hz.
-CHILD_PITCH_HZ = 235.0
+# Adults speak at ~85-250 Hz (women's median ~200-210 Hz, ~20 Hz spread between women, so
+# one speaking high in a stressful conversation reaches ~250), children 6-10 at ~250-300 Hz:
+# the boundary is at the top of adult women's range, not between the two means.
+CHILD_PITCH_HZ = 250.0
+# A voice is cut in two (see `resegment`) only when each half has this share of the
+# speech: a person told from another only by the cut, as alike as parts of one voice are
+# to the first pass, must speak enough for the difference to be trusted (parts of one
+# child's voice cut by what is said reached SAME_VOICE as ~10 % of the speech; two women of
+# one pitch are 20-45 %). A smaller voice alike to another stays unfound.
+SPLIT_SHARE = 0.15
+# Before the Viterbi passes a cut is tried only when its halves are this far apart (as
+# SAME_VOICE; before the passes move the boundaries two women of one pitch are ~3.6, parts
+# of one voice 0-3.6): only saves time, the passes and the merging decide.
+SPLIT_APART = 2.0
+SPLIT_REFINE = 3  # rounds of each chunk to the half that explains it better
+# A small voice whose pitch falls in two groups this far apart in log pitch (x1.65: more
+# than one person's range in a conversation) is two people's same word (a greeting).
+PITCH_GROUPS_APART = 0.5
 MERGE_GAP_S = 0.5  # one voice's turns this close together are one turn
 VAD_OPTIONS = {"min_silence_duration_ms": 250, "speech_pad_ms": 60}
 
@@ -417,6 +438,85 @@ def relabelled(labels: np.ndarray, kept: np.ndarray, k: int) -> np.ndarray:
     return remap[labels]
 
 
+def split_of(
+    x: np.ndarray, log_pitch: np.ndarray, own: np.ndarray, chunks: np.ndarray
+) -> np.ndarray | None:
+    """One voice's frames split in two (True: the second half), or None with too few chunks.
+
+    The cut goes along the direction in which the voice's 1-s chunks differ most across the
+    recording relative to how neighbouring chunks differ (mostly the same person): two
+    people taken as one differ there, what is said less so. Then each chunk goes to the
+    half whose Gaussian model explains its frames better, a few times over.
+    """
+    voiced = ~np.isnan(log_pitch)
+    centre = float(np.median(log_pitch[own & voiced])) if (own & voiced).any() else 0.0
+    features = np.column_stack([x, np.where(voiced, np.nan_to_num(log_pitch), centre)])
+    dims = features.shape[1]
+    ids = chunks[own]
+    count = np.bincount(ids, minlength=int(chunks[-1]) + 1)
+    full = np.flatnonzero(count >= MIN_WINDOW)
+    if len(full) < dims:
+        return None
+    sums = np.zeros((len(count), dims))
+    np.add.at(sums, ids, features[own])
+    means = sums[full] / count[full, None]
+    means = (means - means.mean(axis=0)) / (means.std(axis=0) + 1e-9)
+    neighbours = np.flatnonzero(np.diff(full) == 1)
+    diffs = means[neighbours + 1] - means[neighbours]
+    # Within-voice spread from neighbouring chunks (a difference has twice the variance),
+    # shrunk towards the diagonal when there are few pairs, as in `whitened`.
+    within = np.cov(diffs, rowvar=False) / 2 if len(diffs) > 2 else np.eye(dims)
+    shrink = min(1.0, max(0.1, dims / max(len(diffs), 1)))
+    within = (1 - shrink) * within + shrink * np.diag(np.diag(within))
+    within += 0.02 * np.trace(within) / dims * np.eye(dims)
+    values, vectors = np.linalg.eigh(within)
+    scaled = means @ (vectors / np.sqrt(values))
+    projection = scaled @ np.linalg.eigh(np.cov(scaled, rowvar=False))[1][:, -1]
+    # Two means in one dimension: the cut with the least squared error within the halves.
+    order = np.sort(projection)
+    cuts = 0.5 * (order[:-1] + order[1:])[2:-2]
+    errors = [
+        projection[projection <= c].var() * (projection <= c).sum()
+        + projection[projection > c].var() * (projection > c).sum()
+        for c in cuts
+    ]
+    second = np.zeros(len(count), dtype=bool)
+    second[full[projection > cuts[int(np.argmin(errors))]]] = True
+    halves = own & second[chunks]
+    where = np.flatnonzero(own)
+    for _ in range(SPLIT_REFINE):
+        sizes = np.bincount(halves[where], minlength=2)
+        if sizes.min() < 2 * dims:
+            break
+        per_frame = log_likelihoods(x[where], log_pitch[where], halves[where].astype(np.int64), 2)
+        per_chunk = np.zeros((len(count), 2))
+        np.add.at(per_chunk, ids, per_frame)
+        halves = own & (per_chunk[:, 1] > per_chunk[:, 0])[chunks]
+    return halves
+
+
+def two_pitches(log_pitch: np.ndarray) -> bool:
+    """Whether voiced frames fall in two groups of pitch further apart than one person's
+    voice ranges: more than PITCH_GROUPS_APART in log pitch and four times the groups'
+    own spread, each group a good part of the frames (octave errors of the pitch tracker
+    are a small part)."""
+    voiced = np.sort(log_pitch[~np.isnan(log_pitch)])
+    if len(voiced) < 50:
+        return False
+    n = len(voiced)
+    # Two means in one dimension: the cut with the least squared error within the groups.
+    cuts = np.arange(n // 4, n - n // 4)
+    sums, squares = np.cumsum(voiced), np.cumsum(voiced**2)
+    low_error = squares[cuts - 1] - sums[cuts - 1] ** 2 / cuts
+    high_sum, high_square = sums[-1] - sums[cuts - 1], squares[-1] - squares[cuts - 1]
+    high_error = high_square - high_sum**2 / (n - cuts)
+    best = int(np.argmin(low_error + high_error))
+    cut = int(cuts[best])
+    gap = voiced[cut:].mean() - voiced[:cut].mean()
+    spread = np.sqrt((low_error[best] + high_error[best]) / n)
+    return bool(gap > PITCH_GROUPS_APART and gap > 4 * spread)
+
+
 def resegment(
     frames: Frames, mask: np.ndarray, windows: list[tuple[int, int]], clusters: np.ndarray
 ) -> np.ndarray:
@@ -449,32 +549,73 @@ def resegment(
         cost = np.where(after_pause, 0.25, 1.0) * SWITCH_BLOCKS * margin
         return viterbi(per_block, cost)[blocks]
 
-    for _ in range(MAX_CLUSTERS + 3):
-        if k == 1:
+    def settled(labels: np.ndarray, k: int) -> tuple[np.ndarray, int]:
+        for _ in range(2 * MAX_CLUSTERS + 3):
+            if k == 1:
+                return np.zeros_like(labels), 1
+            labels = viterbi_pass(labels, k)
+            seconds = np.bincount(labels, minlength=k) / FPS
+            kept = np.flatnonzero(seconds >= MIN_VOICE_S)
+            if len(kept) == 0:
+                return np.zeros_like(labels), 1
+            if len(kept) < k:  # a voice that lost its speech is no voice: its frames go again
+                keep = relabelled(labels, kept, k)
+                labels, k = np.where(keep >= 0, keep, 0), len(kept)
+                continue
+            # Two voices no further apart than parts of one voice are one voice; so are the
+            # nearest two while there are more than MAX_VOICES.
+            apart, drop = voice_distances(x, log_pitch, labels, k)
+            share = seconds / seconds.sum()
+            small = np.minimum(share[:, None], share[None, :]) < FRAGMENT_SHARE
+            distances = np.where(small, np.minimum(apart, drop * SAME_VOICE / FRAGMENT_DROP), apart)
+            a, b = np.unravel_index(int(np.argmin(distances)), distances.shape)
+            if distances[a, b] >= SAME_VOICE and k <= MAX_VOICES:
+                mixed = [
+                    v
+                    for v in range(k)
+                    if share[v] < FRAGMENT_SHARE and two_pitches(log_pitch[labels == v])
+                ]
+                if not mixed:
+                    break
+                # A small voice at two pitches far apart is the same word or sound said by
+                # two people (a greeting, a laugh), alike enough to cluster: its frames go
+                # to the voices that explain them best.
+                per_frame = log_likelihoods(x, log_pitch, labels, k)
+                per_frame[:, mixed[0]] = -np.inf
+                labels = np.where(labels == mixed[0], per_frame.argmax(axis=1), labels)
+                labels = relabelled(labels, np.flatnonzero(np.arange(k) != mixed[0]), k)
+                k -= 1
+                continue
+            labels = np.where(labels == b, a, labels)
+            labels = relabelled(labels, np.flatnonzero(np.arange(k) != b), k)
+            k -= 1
+        return labels, k
+
+    labels, k = settled(labels, k)
+    # Divisive: the first pass may have taken two alike voices as one, and the merging
+    # above only joins. Each voice is cut in two where it differs most; the cut stands when
+    # both halves are a good part of the speech, and after the Viterbi pass and the merging
+    # they are still two voices. Until no cut stands.
+    chunks = np.arange(len(index)) // WINDOW
+    while k < MAX_VOICES:
+        for v in range(k):
+            halves = split_of(x, log_pitch, labels == v, chunks)
+            if halves is None:
+                continue
+            trial = np.where(halves, k, labels)
+            shares = np.bincount(trial, minlength=k + 1) / len(trial)
+            if min(shares[v], shares[k]) < SPLIT_SHARE:
+                continue
+            if voice_distances(x, log_pitch, trial, k + 1)[0][v, k] < SPLIT_APART:
+                continue  # not worth the Viterbi passes
+            cut, cut_k = settled(trial, k + 1)
+            shares = np.bincount(cut, minlength=cut_k) / len(cut)
+            # k + 1 voices left means nothing was merged or dropped: v and k are the halves.
+            if cut_k > k and min(shares[v], shares[k]) >= SPLIT_SHARE:
+                labels, k = cut, cut_k
+                break
+        else:
             break
-        labels = viterbi_pass(labels, k)
-        seconds = np.bincount(labels, minlength=k) / FPS
-        kept = np.flatnonzero(seconds >= MIN_VOICE_S)
-        if len(kept) == 0:
-            labels[:] = 0
-            k = 1
-            break
-        if len(kept) < k:  # a voice that lost its speech is no voice: its frames go again
-            keep = relabelled(labels, kept, k)
-            labels, k = np.where(keep >= 0, keep, 0), len(kept)
-            continue
-        # Two voices no further apart than parts of one voice are one voice; so are the
-        # nearest two while there are more than MAX_VOICES.
-        apart, drop = voice_distances(x, log_pitch, labels, k)
-        share = seconds / seconds.sum()
-        small = np.minimum(share[:, None], share[None, :]) < FRAGMENT_SHARE
-        distances = np.where(small, np.minimum(apart, drop * SAME_VOICE / FRAGMENT_DROP), apart)
-        a, b = np.unravel_index(int(np.argmin(distances)), distances.shape)
-        if distances[a, b] >= SAME_VOICE and k <= MAX_VOICES:
-            break
-        labels = np.where(labels == b, a, labels)
-        labels = relabelled(labels, np.flatnonzero(np.arange(k) != b), k)
-        k -= 1
     out = np.zeros(len(mask), dtype=np.int64)
     out[index] = labels + 1
     return out
