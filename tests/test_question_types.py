@@ -43,6 +43,12 @@ def test_the_held_out_danish_set_as_single_utterances_reaches_the_target() -> No
     assert scored(HELD_OUT, "da", with_child=False) >= 0.75
 
 
+def test_a_second_authors_single_utterances_reach_the_target() -> None:
+    """46 single utterances written by someone else, after the rules were done: the closest
+    we have here to the unseen set the issue names (target 0.75)."""
+    assert scored(DATA / "questions_da_second_author.tsv", "da", with_child=False) >= 0.75
+
+
 def test_the_tuning_and_english_sets_score() -> None:
     assert scored(DATA / "questions_da.tsv", "da") >= 0.80
     assert scored(DATA / "questions_en.tsv", "en") >= 0.80
