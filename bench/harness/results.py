@@ -22,7 +22,7 @@ from harness import BENCH, WORK  # noqa: E402
 
 RESULTS_DIR = BENCH / "results"
 RESULTS_MD = BENCH / "RESULTS.md"
-ORDER = ["pipeline_overhead", "batched_vs_sequential", "upload_memory"]
+ORDER = ["pipeline_overhead", "insight_overhead", "batched_vs_sequential", "upload_memory"]
 
 
 def machine_line() -> str:
@@ -94,6 +94,18 @@ def glance(results: dict[str, dict]) -> list[str]:
             f"{r['model'].split(' ')[0]}: **{r['ratio']:.3f}** (medians {r['worker_median']} s "
             f"/ {r['bare_median']} s; target <= {r['target']:.2f} {verdict(r['target_met'])}); "
             f"WER worker {r['worker_wer'][0]:.2%}, bare {r['bare_wer'][0]:.2%} ({r['date']})"
+        )
+    r = results.get("insight_overhead")
+    if r:
+        steps = r["analysis_steps_median"]
+        out.append(
+            f"- Worker run + the conversation's analysis / worker run alone, "
+            f"{r['audio_seconds'] / 60:.0f}-minute recording: **{r['ratio']:.3f}** (medians "
+            f"{r['wall_median']['analysed']} s / {r['wall_median']['pipeline']} s; target <= "
+            f"{r['target']:.2f} {verdict(r['target_met'])}; {r['ratio_from_analysis']:.3f} from "
+            f"the analysis's own {r['analysis_median']} s: voices "
+            f"{steps['voices (separate_file)']:.2f} s, labelling "
+            f"{steps['labelling (label)']:.2f} s) ({r['date']})"
         )
     r = results.get("batched_vs_sequential")
     if r and "recordings" in r:
