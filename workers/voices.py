@@ -25,6 +25,7 @@
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,11 +135,15 @@ def separate(
     if len(audio) < MIN_WINDOW * HOP:
         report(1.0)
         return Voices(voices=[], turns=[])
-    if speech is None:
-        speech = detect_speech(audio)
-    report(0.1)
-    frames = frame_features(audio, progress=lambda f: report(0.1 + 0.5 * f))
-    mask = speech_frames(frames, speech)
+    # The VAD (onnxruntime) and the features (numpy's FFTs) both leave the GIL: side by side
+    # they take the time of the longer one on a worker's two cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        heard = pool.submit(detect_speech, audio) if speech is None else None
+        report(0.1)
+        frames = frame_features(audio, progress=lambda f: report(0.1 + 0.5 * f))
+        found = heard.result() if heard is not None else speech
+    assert found is not None
+    mask = speech_frames(frames, found)
     labels = np.zeros(len(mask), dtype=np.int64)  # 0: no speech, 1..: voice
     windows = speech_windows(mask)
     if windows:
@@ -356,7 +361,7 @@ def log_likelihoods(x: np.ndarray, log_pitch: np.ndarray, labels: np.ndarray, k:
         cov = np.cov(own, rowvar=False) + 1e-3 * np.eye(x.shape[1])
         precision = np.linalg.inv(cov)
         diff = x - mean
-        out[:, v] = -0.5 * np.einsum("ij,jk,ik->i", diff, precision, diff)
+        out[:, v] = -0.5 * ((diff @ precision) * diff).sum(axis=1)  # BLAS: einsum is slow here
         out[:, v] -= 0.5 * np.linalg.slogdet(cov)[1]
         pitches = log_pitch[(labels == v) & voiced]
         if len(pitches) > 10:
