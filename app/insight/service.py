@@ -35,11 +35,7 @@ SPEAKER_OF_ROLE = {VoiceRole.adult: Speaker.caseworker, VoiceRole.child: Speaker
 
 
 def latest_job(*, session: Session, recording_id: str) -> Job | None:
-    return session.exec(
-        select(Job)
-        .where(Job.recording_id == recording_id, Job.kind == ANALYSE_CONVERSATION)
-        .order_by(col(Job.id).desc())
-    ).first()
+    return job_service.newest(session=session, recording_id=recording_id, kind=ANALYSE_CONVERSATION)
 
 
 def request(*, session: Session, recording_id: str) -> Job:

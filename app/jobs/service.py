@@ -113,6 +113,15 @@ def create(
     return job
 
 
+def newest(*, session: Session, recording_id: str, kind: str) -> Job | None:
+    """The recording's newest job of `kind` (what its page says about that work)."""
+    return session.exec(
+        select(Job)
+        .where(Job.recording_id == recording_id, Job.kind == kind)
+        .order_by(col(Job.id).desc())
+    ).first()
+
+
 def request_once(*, session: Session, recording_id: str, kind: str) -> Job:
     """A job of `kind` for the recording, sent once this transaction commits; one still
     waiting in the queue will do (it reads the newest state when it runs), so none is added."""

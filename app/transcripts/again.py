@@ -30,11 +30,7 @@ BUSY = (JobStatus.queued, JobStatus.running)
 
 def latest(*, session: Session, recording_id: str) -> Job | None:
     """The recording's newest "transcribe again" job (what its page says about it)."""
-    return session.exec(
-        select(Job)
-        .where(Job.recording_id == recording_id, Job.kind == TRANSCRIBE_AGAIN)
-        .order_by(col(Job.id).desc())
-    ).first()
+    return job_service.newest(session=session, recording_id=recording_id, kind=TRANSCRIBE_AGAIN)
 
 
 def pending(*, session: Session, recording_id: str) -> Job | None:
