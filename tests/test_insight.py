@@ -327,3 +327,13 @@ def test_a_leader_sees_a_team_month_only_with_three_caseworkers(
                     r"<td class=\"num\">3</td>\s*<td class=\"num\">(\d+) %</td>", page)  # fmt: skip
     assert row is not None and row.group(1) == "28"  # 17 s of 60 in each
     assert "Samtale om skolen" not in page  # never one recording
+
+
+def test_my_conversations_is_linked_from_the_recordings_list(
+    db: str, client: TestClient, client_for: ClientFor
+) -> None:
+    listing = client.get("/recordings", params={"lang": "da"}).text
+    assert '<a href="/insight">Mine samtaler</a>' in listing
+    empty = client.get("/insight", params={"lang": "en"}).text
+    assert "None of your recordings has been analysed yet." in empty
+    assert client_for("administrator").get("/insight").status_code == 403

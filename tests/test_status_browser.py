@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from app.core.config import settings
 from app.jobs import service as job_service
+from app.jobs.models import PROCESS_RECORDING
 from tests.support.factories import make_ready
 from tests.support.jobs import process_queued_jobs
 from tests.support.media import FORMATS, MediaSet, long_speech
@@ -56,14 +57,15 @@ def upload(api: httpx.Client, path: Path, title: str) -> str:
 
 
 class Worker(threading.Thread):
-    """The real pipeline over every queued job, in this process, beside the browser."""
+    """The real pipeline over every queued upload's job, in this process, beside the browser
+    (the conversation's analysis each one queues is left: not this file's subject)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.results: list[str] = []
 
     def run(self) -> None:
-        self.results = process_queued_jobs()
+        self.results = process_queued_jobs(PROCESS_RECORDING)
 
 
 def shoot(page: Page, name: str) -> None:
@@ -161,7 +163,7 @@ def test_a_failed_recording_is_retried_from_its_page(
     kept = original.with_name("kept")
     shutil.copyfile(original, kept)
     original.write_bytes(original.read_bytes()[:2000])  # the disk lost most of it
-    assert process_queued_jobs() == ["failed"]
+    assert process_queued_jobs(PROCESS_RECORDING) == ["failed"]
 
     page.goto(f"{shared_db}/recordings/{rid}")
     expect(page.locator("h2").first).to_have_text("Optagelsen kunne ikke behandles")

@@ -71,7 +71,8 @@ def main() -> None:
     _announce()
     log.info("recovered jobs at start: %s", recover())
     stop = threading.Event()
-    threading.Thread(target=_reaper, args=(stop,), daemon=True, name="reaper").start()
+    reaper = threading.Thread(target=_reaper, args=(stop,), daemon=True, name="reaper")
+    reaper.start()
     # An idle consumer polls its queues at most queue_poll_seconds apart (Huey's default is
     # 10 s): part of the 30 s in which a dead worker's job must run again.
     consumer = queue.consumer(
@@ -86,6 +87,8 @@ def main() -> None:
         consumer.run()
     finally:
         stop.set()
+        # A pass under way would say this worker lives again after it said it stops.
+        reaper.join(timeout=30)
         _leave()
 
 
