@@ -36,6 +36,7 @@ LAYERS: list[set[str]] = [
     {"app.identity"},  # sign-in through the municipality's identity provider (OpenID Connect)
     {"app.accounts"},
     {"app.audit"},
+    {"app.privacy"},  # what identifies a person in text, hidden: pure, for any package
     {"app.core"},  # settings, database, errors, security: no feature
 ]
 LAYER_OF = {package: depth for depth, layer in enumerate(LAYERS) for package in layer}
