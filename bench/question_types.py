@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harness import ROOT, WORK, command_line, log, parse
+from harness import ROOT, command_line, log, parse, results
 
 from app.insight.agreement import confusion_matrix, macro_f1, precision_recall_f1
 from app.insight.questions import QuestionType, classify, read_labelled
@@ -110,13 +110,7 @@ def main() -> None:
         ]
     )
     print(summary)
-    if args.no_save:
-        return
-    folder = WORK / "quick" if args.quick else ROOT / "bench" / "results"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "question_types.md"
-    path.write_text(summary + "\n", encoding="utf-8")
-    log(f"stored in {path.relative_to(ROOT)}")
+    results.store_markdown(args, "question_types", summary)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import ROOT, WORK, command_line, log, parse
+from harness import ROOT, command_line, parse, results
 
 from app.privacy.names import listed_parts
 from app.privacy.redaction import Found, Kind, find
@@ -166,13 +166,7 @@ def main() -> None:
     tallies = evaluate(items)
     summary = report(items, tallies, time.perf_counter() - started)
     print(summary)
-    if args.no_save:
-        return
-    folder = WORK / "quick" if args.quick else ROOT / "bench" / "results"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "redaction.md"
-    path.write_text(summary + "\n", encoding="utf-8")
-    log(f"stored in {path.relative_to(ROOT)}")
+    results.store_markdown(args, "redaction", summary)
 
 
 if __name__ == "__main__":

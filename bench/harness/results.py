@@ -59,6 +59,18 @@ def report(args: argparse.Namespace, name: str, data: dict[str, Any], markdown: 
         rebuild_results_md()
 
 
+def store_markdown(args: argparse.Namespace, name: str, markdown: str) -> None:
+    """A summary that is a document of its own (a labelled set's scores, tables and misses):
+    bench/results/<name>.md, not a line of RESULTS.md; where `report` would store it."""
+    if args.no_save:
+        return
+    folder = WORK / "quick" if args.quick else RESULTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.md"
+    path.write_text(markdown + "\n", encoding="utf-8")
+    print(f"stored in {path.relative_to(BENCH.parent)}")
+
+
 def rebuild_results_md() -> None:
     results = {}
     for path in sorted(RESULTS_DIR.glob("*.json")):
