@@ -17,10 +17,11 @@ from app.insight.figures import Figures, Question, Speech, compute
 from app.insight.models import ConversationVoice, VoiceRole
 from app.jobs.models import ANALYSE_CONVERSATION, Job, JobStatus
 from app.transcripts import service as transcripts
-from app.transcripts.models import Segment, Transcript
+from app.transcripts.models import Transcript
 from tests.support.accounts import ClientFor, user_id
+from tests.support.audit import entries
 from tests.support.clips import cut_clips, make_clip, share_clip
-from tests.support.factories import CONVERSATION, Line, analysed, ready_recording
+from tests.support.factories import CONVERSATION, Line, analysed, lines_of, ready_recording
 from tests.support.media import MediaSet
 from tests.support.recordings import share
 
@@ -76,13 +77,6 @@ def rid(db: str, client: TestClient, media: MediaSet) -> str:
     recording_id = ready_recording(client, media, seconds=60)
     analysed(recording_id)
     return recording_id
-
-
-def lines_of(rid: str) -> list[Segment]:
-    with session_scope() as session:
-        transcript = transcripts.get(session=session, recording_id=rid)
-        assert transcript is not None
-        return transcripts.segments(session=session, transcript=transcript)
 
 
 def figures_of(rid: str) -> Figures:
@@ -178,9 +172,17 @@ def test_corrections_win_over_the_machine(rid: str, client: TestClient) -> None:
     assert missing.status_code == 404
 
     # Each correction is in the audit log, and has the lines labelled again.
+    corrected = [e.detail for e in entries(action="insight_corrected", recording_id=rid)]
+    assert corrected == [f"segment {lines[2].id}: child", "voices 1 and 2 swapped",
+                         "voice 2: child"]  # fmt: skip
     with session_scope() as session:
         jobs = session.exec(select(Job).where(Job.kind == ANALYSE_CONVERSATION)).all()
     assert [j.status for j in jobs] == [JobStatus.queued]  # one waiting job, not one each
+
+    # The panel's fragment quotes the lines: reading it is a view in the log.
+    assert client.get(f"/recordings/{rid}/insight/panel").status_code == 200
+    viewed = [e.detail for e in entries(action="view", recording_id=rid)]
+    assert viewed.count("insight panel") == 1
 
 
 def test_a_label_corrected_in_one_click_is_kept_beside_the_machines(

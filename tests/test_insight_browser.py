@@ -22,8 +22,6 @@ from app.accounts.models import Role
 from app.core.db import session_scope
 from app.insight.models import ConversationVoice, VoiceRole
 from app.recordings.models import Recording
-from app.transcripts import service as transcripts
-from app.transcripts.models import Segment
 from tests.support.accounts import make_team, make_user, user_id
 from tests.support.browser import (
     LOCALE,
@@ -34,7 +32,7 @@ from tests.support.browser import (
     show_transcript,
     tab_to,
 )
-from tests.support.factories import CONVERSATION_VOICES, analysed, ready_recording
+from tests.support.factories import CONVERSATION_VOICES, analysed, lines_of, ready_recording
 from tests.support.media import MediaSet
 
 pytestmark = pytest.mark.browser
@@ -68,13 +66,6 @@ def open_insight(page: Page, base: str, rid: str, query: str = "") -> Locator:
     panel = page.locator("#insight-panel")
     expect(panel).to_be_visible()
     return panel
-
-
-def lines_of(rid: str) -> list[Segment]:
-    with session_scope() as session:
-        transcript = transcripts.get(session=session, recording_id=rid)
-        assert transcript is not None
-        return transcripts.segments(session=session, transcript=transcript)
 
 
 def roles_of(rid: str) -> dict[int, VoiceRole]:

@@ -23,20 +23,19 @@ class AnalysisRun:
     def __init__(self, work: Work, files: MediaWork) -> None:
         self.work, self.files = work, files
         self.recording_id = work.claim.recording_id
+        with session_scope() as session:  # who speaks is heard once per recording
+            found = insight.analysis(session=session, recording_id=self.recording_id)
+        self.separated = found is not None
 
     def hold(self, session: Session) -> None:
         self.work.hold(session)
         if session.get(Recording, self.recording_id) is None:
             raise PermanentFailure("failure.deleted")
 
-    def separated(self) -> bool:
-        with session_scope() as session:
-            return insight.analysis(session=session, recording_id=self.recording_id) is not None
-
 
 def _separate(run: AnalysisRun, progress: StepProgress) -> None:
     """Who speaks when: from the audio, once per recording (the words do not change it)."""
-    if run.separated():
+    if run.separated:
         return
     from workers import voices  # numpy's features: loaded by the worker that needs them
 
@@ -67,7 +66,7 @@ def _label(run: AnalysisRun, progress: StepProgress) -> None:
 
 
 STEPS: list[Step[AnalysisRun]] = [
-    Step("voices", lambda run: 0 if run.separated() else 9, _separate),
+    Step("voices", lambda run: 0 if run.separated else 9, _separate),
     Step("questions", 1, _label),
 ]
 

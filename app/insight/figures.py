@@ -112,18 +112,20 @@ def _runs(speech: Sequence[Speech]) -> list[Speech]:
 
 
 def _child_longest(speech: Sequence[Speech]) -> tuple[float, float | None]:
+    """The child's longest stretch: child speech with no adult speech between, across
+    pauses shorter than STRETCH_PAUSE_S; its length and start."""
     best, at = 0.0, None
-    begin: float | None = None
+    begin: float | None = None  # the start of the stretch under way, if one is
     last_end = 0.0
     for s in speech:
-        if s.role == VoiceRole.child:
-            if begin is None or s.start - last_end > STRETCH_PAUSE_S:
-                begin = s.start
-            last_end = max(last_end, s.end) if begin is not None else s.end
-            if last_end - begin > best:
-                best, at = last_end - begin, begin
-        else:
+        if s.role != VoiceRole.child:
             begin = None
+            continue
+        if begin is None or s.start - last_end > STRETCH_PAUSE_S:
+            begin, last_end = s.start, s.end
+        last_end = max(last_end, s.end)
+        if last_end - begin > best:
+            best, at = last_end - begin, begin
     return best, at
 
 

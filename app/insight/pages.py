@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from app.access import policy
 from app.accounts.deps import CsrfProtected, CurrentSubject, require
 from app.accounts.models import Role
+from app.audit.service import Action, audit_viewing
+from app.audit.viewing import Kind
 from app.core.db import SessionDep
 from app.core.i18n import request_language
 from app.core.ids import DbId
@@ -34,6 +36,8 @@ def insight_panel(
 ) -> HTMLResponse:
     """The panel alone, as the recording page shows it (insight.js redraws with it)."""
     recording = policy.recording(session, subject, recording_id)
+    # It quotes the adult's lines: a read of the recording's content, as the lines' fragment.
+    audit_viewing(session, subject, Action.view, recording.id, Kind.insight, "insight panel")
     panel = view.panel(
         session=session,
         recording=recording,

@@ -120,11 +120,13 @@ def roles_of(voices: Sequence[ConversationVoice]) -> dict[int, VoiceRole]:
     return {v.number: v.current_role for v in voices}
 
 
-def _voice_of_line(segment: Segment, turns: Sequence[tuple[float, float, int]]) -> int | None:
-    """The voice speaking most of the line."""
-    starts = [t[0] for t in turns]
+def _voice_of_line(
+    segment: Segment, turns: Sequence[tuple[float, float, int]], starts: Sequence[float]
+) -> int | None:
+    """The voice speaking most of the line (`starts`: the turns' starts, for bisection)."""
     spoken: dict[int, float] = {}
-    for begin, end, voice in turns[max(bisect_left(starts, segment.start) - 1, 0) :]:
+    for at in range(max(bisect_left(starts, segment.start) - 1, 0), len(turns)):
+        begin, end, voice = turns[at]
         if begin >= segment.end:
             break
         overlap = min(end, segment.end) - max(begin, segment.start)
@@ -172,8 +174,9 @@ def label(*, session: Session, recording_id: str, transcript: Transcript) -> int
     child_before: str | None = None
     lines = transcripts.segments(session=session, transcript=transcript)
     _carry_labels(session, recording_id, lines)
+    starts = [t[0] for t in turns]
     for segment in lines:
-        segment.voice = _voice_of_line(segment, turns)
+        segment.voice = _voice_of_line(segment, turns, starts)
         role = role_of_line(segment, roles)
         if role == VoiceRole.adult:
             segment.question_type = questions.classify(
@@ -224,7 +227,8 @@ def speech(
         if role is None:
             continue
         cursor = begin
-        for a, b, _ in decided[max(bisect_left(starts, begin) - 1, 0) :]:
+        for at in range(max(bisect_left(starts, begin) - 1, 0), len(decided)):
+            a, b, _ = decided[at]
             if a >= end:
                 break
             if b <= cursor:

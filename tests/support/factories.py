@@ -15,6 +15,7 @@ from app.jobs import service as job_service
 from app.jobs.models import Job
 from app.recordings import storage
 from app.transcripts import service as transcript_service
+from app.transcripts.models import Segment
 from tests.support.media import MediaSet
 from tests.support.recordings import upload
 from workers.pipeline import MediaMade, finish_now, make_media_now
@@ -126,6 +127,14 @@ def ready_recording(
     recording_id = str(response.json()["id"])
     make_ready(recording_id, [line for line in lines if line.end <= seconds])
     return recording_id
+
+
+def lines_of(recording_id: str) -> list[Segment]:
+    """The lines of the recording's current transcript, as they are stored now."""
+    with session_scope() as session:
+        transcript = transcript_service.get(session=session, recording_id=recording_id)
+        assert transcript is not None
+        return transcript_service.segments(session=session, transcript=transcript)
 
 
 # Who speaks in CONVERSATION: the caseworker (voice 1), the child (voice 2) at lines 4 and 6.
