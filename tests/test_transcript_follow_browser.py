@@ -69,8 +69,19 @@ def follows_to(page: Page, seconds: float) -> None:
     expect(page.locator("#follow-again")).to_be_hidden()
 
 
+# The pane has stopped moving: the same scrollTop at two polls 100 ms apart (a smooth scroll
+# that following began may still be under way once the line is in view).
+SETTLED = f"""() => {{
+  const top = document.querySelector('{PANE}').scrollTop, last = window.__paneTop;
+  window.__paneTop = top;
+  return last === top;
+}}"""
+
+
 def scroll_away_by_wheel(page: Page) -> None:
     """The person turns the wheel over the pane, up to its top: it follows no more."""
+    page.evaluate("delete window.__paneTop")
+    page.wait_for_function(SETTLED, polling=100)
     page.locator(PANE).hover()
     page.mouse.wheel(0, -10_000)
     page.wait_for_function(f"() => document.querySelector('{PANE}').scrollTop === 0")
