@@ -26,6 +26,7 @@ from app.admin import audit_names
 from app.admin import pages as admin_pages
 from app.clips import content as clip_content
 from app.clips import pages as clip_pages
+from app.clips import protection_pages as clip_protection_pages
 from app.clips import routes as clip_routes
 from app.core.allocator import tune_for_streaming
 from app.core.errors import (
@@ -150,6 +151,7 @@ def create_app() -> FastAPI:
     app.include_router(insight_pages.router)
     app.include_router(feedback_pages.router)
     app.include_router(clip_pages.router)
+    app.include_router(clip_protection_pages.router)
     app.include_router(session_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)

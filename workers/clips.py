@@ -14,7 +14,8 @@ from typing import Any
 
 import ffmpeg
 
-from app.clips import cutting
+from app.clips import cutting, protection
+from app.clips.models import Clip
 from app.core.db import session_scope
 from app.jobs.models import CUT_CLIP
 from app.media.probe import MediaError, MediaInfo, probe
@@ -132,6 +133,9 @@ def process(*, clip_id: int, job_id: int, report: Progress, hold: Hold, tag: str
                     media_mime=mime,
                     poster=run.poster,
                 )
+                clip = session.get(Clip, clip_id) if kept else None
+                if clip is not None:  # what a team will see is made from the new cut
+                    protection.queue(session, clip)
             if not kept:
                 with session_scope() as session:
                     if cutting.source_of(session=session, clip_id=clip_id) is None:

@@ -23,7 +23,7 @@ from app.recordings.models import Recording
 from workers import failures, kinds
 
 # The built-in kinds: each module registers its own on import (further ones: `kinds.load`).
-from workers import clips, insight, pipeline  # noqa: F401  isort: skip
+from workers import clips, insight, pipeline, protect  # noqa: F401  isort: skip
 
 log = logging.getLogger(__name__)
 

@@ -33,11 +33,21 @@ def _audit(session: Session, subject: Subject, action: str, what: Shared, words:
 
 
 def share(
-    *, session: Session, subject: Subject, what: Shared, user_id: int | None, team_id: int | None
+    *,
+    session: Session,
+    subject: Subject,
+    what: Shared,
+    user_id: int | None,
+    team_id: int | None,
+    protected: bool = False,
 ) -> SharePublic:
-    """The caseworker shares with a person or a team."""
-    row = service.share(session=session, what=what, by=subject, user_id=user_id, team_id=team_id)
-    _audit(session, subject, Action.share, what, target_words(user_id, team_id))
+    """The caseworker shares with a person or a team (a team: the protected variant)."""
+    row = service.share(
+        session=session, what=what, by=subject, user_id=user_id, team_id=team_id,
+        protected=protected,
+    )  # fmt: skip
+    variant = " protected" if row.protected else ""
+    _audit(session, subject, Action.share, what, target_words(user_id, team_id) + variant)
     public = service.public(session=session, what=what, share_id=row.id)[0]
     reached = [v.user_id for v in public.viewers if v.status == Status.access]
     events.granted(session, Granted(what.recording_id, what.clip_id, reached, subject))

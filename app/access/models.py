@@ -34,6 +34,10 @@ class Share(Numbered, table=True):
     # When the owner last granted this person access (the share, or confirming again after
     # the person set their password through an administrator's link).
     granted_at: datetime = Field(default_factory=utcnow)
+    # What the share reaches: the protected variant of a clip (faces blurred, names and
+    # numbers hidden), as a team always does; False only for a clip (or a whole recording)
+    # shared with one named person for individual sparring.
+    protected: bool = False
 
 
 class ShareMember(SQLModel, table=True):
@@ -63,6 +67,8 @@ class ShareMember(SQLModel, table=True):
 class ShareCreate(SQLModel):
     user_id: DbId | None = None
     team_id: DbId | None = None
+    # A person may be given the clip as a team sees it; a team always is.
+    protected: bool = False
 
 
 class ShareConfirm(SQLModel):
@@ -81,6 +87,7 @@ class SharePublic(SQLModel):
     clip_id: int | None
     user_id: int | None
     team_id: int | None
+    protected: bool
     label: str
     # Who the share reaches: the person, or each member of the team now.
     viewers: list[ViewerPublic] = []

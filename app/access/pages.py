@@ -40,10 +40,21 @@ def share_forms(resolve: Callable[..., Shared], prefix: str) -> APIRouter:
 
     @router.post("", dependencies=Changes)
     def share(
-        what: Of, session: SessionDep, subject: CurrentSubject, target: Target
+        what: Of,
+        session: SessionDep,
+        subject: CurrentSubject,
+        target: Target,
+        protected: Annotated[bool, Form()] = False,
     ) -> RedirectResponse:
         user_id, team_id = parse_target(target)
-        actions.share(session=session, subject=subject, what=what, user_id=user_id, team_id=team_id)
+        actions.share(
+            session=session,
+            subject=subject,
+            what=what,
+            user_id=user_id,
+            team_id=team_id,
+            protected=protected,
+        )
         return back(what)
 
     @router.post("/{share_id}/withdraw", dependencies=Changes)

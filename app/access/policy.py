@@ -6,6 +6,10 @@
   a clip by the recording's caseworker and whoever a share of that clip reaches.
 - A share reaches a person it names, or the members of a team it covers (the members when
   it was made, or confirmed by the owner since) while they stay members.
+- A team only ever gets a clip's protected variant (faces blurred, names and numbers
+  hidden, app.clips.protection), never a whole recording: a team's share of a recording
+  reaches nobody. Only the caseworker and a person a share names without protection get the
+  clip itself (`clip_variant`); everyone else who sees the clip gets the protected one.
 - A grant given before the person last set their password through an administrator's link
   is held until it is given again (`Subject.holds`): a share, a confirmation, a place in a
   sparring session.
@@ -21,6 +25,7 @@ for by someone who only sees it gets 403.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import false, or_, true
@@ -83,6 +88,8 @@ def _granted(subject: Subject, *, clips: bool) -> Any:
     personal = select(target).where(
         kind, col(Share.user_id) == subject.id, _not_held(Share.granted_at, subject)
     )
+    if not clips:  # a team never gets a whole recording
+        return personal.subquery()
     through_team = (
         select(target)
         .join(ShareMember, col(ShareMember.share_id) == Share.id)
@@ -211,7 +218,7 @@ def _first_shares(
         )
     )
     found: dict[Any, SharedWithMe] = {}
-    for query in (personal, through_team):
+    for query in (personal, through_team) if clips else (personal,):
         for ident, name, at in session.exec(query).all():
             if ident not in found or at < found[ident].at:
                 found[ident] = SharedWithMe(by=name, at=at)
@@ -247,6 +254,26 @@ def owned_clip(session: Session, subject: Subject, found: C | None) -> C:
             N_("Only the recording's caseworker can do this."), code="clip.owner_only"
         )
     return seen
+
+
+class Variant(StrEnum):
+    original = "original"  # the clip as cut
+    protected = "protected"  # faces blurred, names and numbers hidden: what a team gets
+
+
+def clip_variant(session: Session, subject: Subject, clip: Owned) -> Variant:
+    """Which variant of a clip the person gets (once `clip` has let them see it): its
+    caseworker and a person a share names without protection the clip itself, everyone else
+    (a team's members) the protected one."""
+    if clip.owner_id == subject.id:
+        return Variant.original
+    personal = select(Share.id).where(
+        col(Share.clip_id) == clip.id,
+        col(Share.user_id) == subject.id,
+        col(Share.protected).is_(False),
+        _not_held(Share.granted_at, subject),
+    )
+    return Variant.original if session.exec(personal.limit(1)).first() else Variant.protected
 
 
 def shared_clip_ids(subject: Subject) -> Any:

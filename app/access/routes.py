@@ -31,8 +31,14 @@ def share_api(resolve: Callable[..., Shared], prefix: str, tag: str) -> APIRoute
         body: ShareCreate, what: Of, session: SessionDep, subject: CurrentSubject
     ) -> SharePublic:
         """Share with one person (user_id) or one team (team_id)."""
-        given = {"user_id": body.user_id, "team_id": body.team_id}
-        return actions.share(session=session, subject=subject, what=what, **given)
+        return actions.share(
+            session=session,
+            subject=subject,
+            what=what,
+            user_id=body.user_id,
+            team_id=body.team_id,
+            protected=body.protected,
+        )
 
     @router.delete("/{share_id}", status_code=204, dependencies=Changes)
     def withdraw(

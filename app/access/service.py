@@ -14,7 +14,7 @@ from app.access.policy import NOT_FOR_ADMINISTRATORS, RECEIVING_ROLES
 from app.accounts import service as account_service
 from app.accounts.models import Role, Team, TeamMember, User
 from app.accounts.subject import Subject
-from app.core.errors import BadInput, Conflict, NotFound
+from app.core.errors import BadInput, Conflict, NotFound, VideosparringError
 from app.core.i18n import N_
 from app.core.timeutil import utcnow
 
@@ -29,6 +29,9 @@ class Shared:
     clip_id: int | None = None
     page: str = ""
     shareable: bool = True  # a recording that could not be processed is not shared
+    # Why its protected variant may not be given yet (a clip the caseworker has not watched
+    # as the team will see it); None once it may.
+    protected_refusal: VideosparringError | None = None
 
     @property
     def audit_prefix(self) -> str:
@@ -41,10 +44,23 @@ class Shared:
         )
 
 
+TEAMS_SEE_CLIPS = N_(
+    "A team sees clips only, with faces blurred and names hidden: make a clip of the "
+    "moment and share the clip with the team."
+)
+
+
 def share(
-    *, session: Session, what: Shared, by: Subject, user_id: int | None, team_id: int | None
+    *,
+    session: Session,
+    what: Shared,
+    by: Subject,
+    user_id: int | None,
+    team_id: int | None,
+    protected: bool = False,
 ) -> Share:
-    """Share with one person or the team's members now (the caseworker's choice)."""
+    """Share with one person or the team's members now (the caseworker's choice): a team
+    always gets a clip's protected variant; a person the clip itself unless `protected`."""
     if not what.shareable:
         # Nothing anyone could watch; shared again once a retry has made it.
         raise Conflict(
@@ -54,6 +70,11 @@ def share(
     clip = what.clip_id is not None
     if (user_id is None) == (team_id is None):
         raise BadInput(N_("Choose one person or one team to share with."), code="share.pick_one")
+    protected = protected or team_id is not None
+    if protected and not clip:
+        raise BadInput(TEAMS_SEE_CLIPS, code="share.team_needs_clip", field="team_id")
+    if protected and what.protected_refusal is not None:
+        raise what.protected_refusal
     same = what.shares()
     if user_id is not None:
         person = session.get(User, user_id)
@@ -85,6 +106,7 @@ def share(
         user_id=user_id,
         team_id=team_id,
         shared_by_id=by.id,
+        protected=protected,
     )
     session.add(row)
     session.flush()
@@ -154,7 +176,9 @@ def unshare(*, session: Session, what: Shared, share_id: int) -> Share:
     return row
 
 
-def candidates(*, session: Session, what: Shared) -> tuple[list[User], list[Team]]:
+def candidates(
+    *, session: Session, what: Shared, for_clips: bool = False
+) -> tuple[list[User], list[Team]]:
     """People and teams it can still be shared with (not those it already is)."""
     existing = session.exec(what.shares()).all()
     shared_users = {s.user_id for s in existing if s.user_id is not None}
@@ -165,7 +189,9 @@ def candidates(*, session: Session, what: Shared) -> tuple[list[User], list[Team
         .where(User.id != what.owner_id)
         .order_by(col(User.name))
     ).all()
-    teams = account_service.list_teams(session=session)
+    # A team is given clips only (their protected variant), never a whole recording.
+    wanted = for_clips or what.clip_id is not None
+    teams = account_service.list_teams(session=session) if wanted else []
     return (
         [p for p in people if p.id not in shared_users],
         [t for t in teams if t.id not in shared_teams],
@@ -192,6 +218,7 @@ def to_public(view: ShareView) -> SharePublic:
         clip_id=share_row.clip_id,
         user_id=share_row.user_id,
         team_id=share_row.team_id,
+        protected=share_row.protected,
         label=view.label,
         viewers=[ViewerPublic(user_id=p.user_id, name=p.name, status=p.status) for p in people],
     )

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.clips.models import Clip, ClipStatus
 from app.core.db import after_commit
 from app.core.timeutil import utcnow
-from app.jobs.models import Job, JobStatus
+from app.jobs.models import CUT_CLIP, Job, JobStatus
 from app.jobs.service import JobState
 from app.media import objects as media_objects
 from app.media import store as media_store
@@ -30,18 +30,22 @@ _STATUS_OF_JOB = {
 
 
 def _newer_job(clip_id: int, job_id: int):  # type: ignore[no-untyped-def]
-    return exists().where(col(Job.clip_id) == clip_id, col(Job.id) > job_id)
+    return exists().where(
+        col(Job.clip_id) == clip_id, col(Job.kind) == CUT_CLIP, col(Job.id) > job_id
+    )
 
 
 def is_current(*, session: Session, clip_id: int, job_id: int) -> bool:
     """True if no newer job for the clip exists (its times did not change since)."""
-    newer = session.exec(select(Job.id).where(Job.clip_id == clip_id, col(Job.id) > job_id))
+    newer = session.exec(
+        select(Job.id).where(Job.clip_id == clip_id, Job.kind == CUT_CLIP, col(Job.id) > job_id)
+    )
     return newer.first() is None
 
 
 def follow_job(*, session: Session, state: JobState) -> None:
-    """The one place a clip's state changes: it mirrors its newest job's, in the same
-    transaction as the job's change."""
+    """The one place a clip's state changes: it mirrors its newest cutting job's, in the
+    same transaction as the job's change (its protected variant follows its own jobs)."""
     assert state.clip_id is not None
     values: dict[str, object] = {"status": _STATUS_OF_JOB[state.status], "updated_at": utcnow()}
     if state.status == JobStatus.running:

@@ -43,6 +43,23 @@ class Clip(Numbered, table=True):
     media_name: str | None = Field(default=None, max_length=64)
     media_mime: str | None = Field(default=None, max_length=64)
     poster_name: str | None = Field(default=None, max_length=64)
+    # The protected variant, what a team sees: faces blurred, redacted words muted
+    # (app.clips.protection; made by a `protect_clip` job once the clip is cut).
+    protected_status: ClipStatus | None = Field(default=None, max_length=16)
+    protected_media_name: str | None = Field(default=None, max_length=64)
+    protected_mime: str | None = Field(default=None, max_length=64)
+    protected_poster_name: str | None = Field(default=None, max_length=64)
+    # What the variant was made from (app.clips.protection.fingerprint): a change to the
+    # redactions or the missed spans makes it again.
+    protected_fingerprint: str | None = Field(default=None, max_length=64)
+    # The caseworker watched the protected variant and let it go to a team.
+    protected_approved_at: datetime | None = None
+    # Clip seconds where a face was missed: the whole frame is blurred there. JSON [[a, b]].
+    missed_spans: str = Field(default="[]", max_length=4000)
+    # The caseworker's review of the redactions: words shown after all, words hidden too.
+    # JSON lists of strings.
+    redactions_undone: str = Field(default="[]", max_length=4000)
+    redactions_added: str = Field(default="[]", max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -82,4 +99,6 @@ class ClipPublic(SQLModel):
     status: ClipStatus
     progress: float
     failure_reason: str | None
+    protected_status: ClipStatus | None
+    protected_approved: bool
     created_at: datetime

@@ -2,11 +2,12 @@
 JavaScript; app/static/clips.js only reads the player's time into them)."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.access import service as shares
 from app.access.audience import ShareView
@@ -21,7 +22,9 @@ from app.core.db import SessionDep
 from app.core.i18n import N_, request_language, translate
 from app.core.ids import DbId
 from app.core.templates import render
+from app.feedback import pages as feedback_pages
 from app.feedback.forms import parse_time, target_forms
+from app.feedback.targets import Here
 from app.jobs import reasons
 from app.player import view as player_view
 from app.recordings.models import Recording
@@ -55,7 +58,9 @@ def section(*, session: Session, recording: Recording, lang: str) -> ClipSection
         reason = reasons.describe(clip.failure_reason, lang) if clip.failure_reason else None
         rows.append(ClipRow(clip, shares.views(session=session, what=what), reason))
     people, teams = shares.candidates(
-        session=session, what=Shared(recording_id=recording.id, owner_id=recording.owner_id)
+        for_clips=True,
+        session=session,
+        what=Shared(recording_id=recording.id, owner_id=recording.owner_id),
     )
     return ClipSection(rows=rows, people=people, teams=teams)
 
@@ -91,8 +96,11 @@ def delete_from_page(
     return _to_recording(actions.delete(session=session, subject=subject, clip_id=clip_id))
 
 
-def clip_media(clip: Clip, lang: str) -> player_view.Media:
-    """The clip's own file once it is cut; until then, or if cutting failed, why not."""
+def clip_media(clip: Clip, lang: str, *, protected: bool = False) -> player_view.Media:
+    """The clip's own file once it is cut (the protected variant to a team, made once it is
+    cut); until then, or if cutting failed, why not."""
+    if protected:
+        return _protected_media(clip, lang)
     note, note_id, watch = None, "media-note", None
     if clip.status == ClipStatus.failed:
         note = reasons.describe(clip.failure_reason, lang) if clip.failure_reason else None
@@ -113,9 +121,42 @@ def clip_media(clip: Clip, lang: str) -> player_view.Media:
     )
 
 
-def clip_transcript(session: Session, clip: Clip) -> player_view.Transcript:
-    """The transcript cut to the clip, all of it (a clip is short)."""
-    cut = content.transcript(session=session, clip=clip)
+def _protected_media(clip: Clip, lang: str, query: str = "") -> player_view.Media:
+    """The clip as a team sees it: faces blurred, names muted; streamed, not downloaded."""
+    note, note_id = None, "media-note"
+    ready = clip.protected_status == ClipStatus.ready and clip.protected_media_name is not None
+    if clip.protected_status == ClipStatus.failed:
+        note, note_id = (
+            translate(N_("The faces in the clip could not be blurred."), lang),
+            "clip-failed",
+        )
+    elif not ready:
+        wait = N_(
+            "The faces in the clip are being blurred. The clip is shown as soon as it is ready."
+        )
+        note, note_id = translate(wait, lang), "clip-pending"
+    base = f"/api/v1/clips/{clip.id}"
+    return player_view.Media(
+        title=clip.title,
+        src=f"{base}/media{query}" if ready else None,
+        mime=clip.protected_mime,
+        poster=f"{base}/poster{query}" if ready and clip.protected_poster_name else None,
+        video=bool(clip.protected_mime and clip.protected_mime.startswith("video/")),
+        note=note,
+        note_id=note_id,
+        streamed_only=True,
+    )
+
+
+def clip_transcript(
+    session: Session, clip: Clip, subject: CurrentSubject | None = None
+) -> player_view.Transcript:
+    """The transcript cut to the clip, all of it (a clip is short); names hidden for a
+    `subject` who gets the protected variant."""
+    if subject is not None:
+        cut = actions.transcript_for(session, subject, clip)
+    else:
+        cut = content.transcript(session=session, clip=clip)
     return player_view.Transcript(
         lines=cut.segments, total=len(cut.segments), language=cut.language
     )
@@ -126,21 +167,27 @@ def player(
 ) -> player_view.Player:
     """The clip in the player, its feedback posting to `page`'s routes."""
     lang = request_language(request)
-    target = target_of(session, clip, page)
+    target = target_of(session, clip, page, subject)
+    protected = target.redact is not None
     # The clip's own stretch of the conversation, to read (corrections belong on the
-    # recording, which a team member of the clip may not see).
-    conversation = player_view.insight_tab(
-        session=session, target=target, lang=lang, correctable=False, refresh=None
-    )
+    # recording, which a team member of the clip may not see). Not for a team: its lines
+    # quote the conversation as the machine heard it.
+    panels = []
+    if not protected:
+        panels.append(
+            player_view.insight_tab(
+                session=session, target=target, lang=lang, correctable=False, refresh=None
+            )
+        )
     return player_view.build(
         session=session,
         subject=subject,
         target=target,
-        media=clip_media(clip, lang),
-        transcript=clip_transcript(session, clip),
+        media=clip_media(clip, lang, protected=protected),
+        transcript=clip_transcript(session, clip, subject),
         query=request.query_params,
         lang=lang,
-        panels=[conversation],
+        panels=panels,
     )
 
 
@@ -150,8 +197,50 @@ def clip_page(
 ) -> HTMLResponse:
     """The clip alone: its player, transcript, feedback and what the caseworker asks."""
     clip = actions.viewed(session=session, subject=subject, clip_id=clip_id, part="page")
-    context = {"clip": clip, "player": player(request, session, subject, clip, f"/clips/{clip.id}")}
+    shown = player(request, session, subject, clip, f"/clips/{clip.id}")
+    context = {
+        "clip": clip,
+        "player": shown,
+        "protected": shown.target.redact is not None,
+        "own": clip.owner_id == subject.id,
+        "title": shown.target.shown(clip.title),
+        "request_text": shown.target.shown(clip.request_text),
+    }
     return render(request, "clips/page.html", context)
+
+
+def _clip_document(
+    session: Session, subject: CurrentSubject, clip_id: int
+) -> tuple[Here, dict[str, Any]]:
+    clip = actions.seen(session, subject, clip_id)
+    at = Here(session, subject, target_of(session, clip, subject=subject))
+    lines = actions.transcript_for(session, subject, clip).segments
+    protected = at.target.redact is not None
+    shown = {"lines": lines, "title": at.target.shown(clip.title)}
+    return at, {**shown, "extra": {"clip": clip, "streamed_only": protected}}
+
+
+@router.get("/clips/{clip_id}/sparring", response_class=HTMLResponse)
+def clip_sparring_page(
+    clip_id: DbId, request: Request, session: SessionDep, subject: CurrentSubject
+) -> HTMLResponse:
+    """The clip's sparring document: for a team, names and numbers hidden."""
+    at, made_of = _clip_document(session, subject, clip_id)
+    return feedback_pages.document_page(at, request, **made_of)
+
+
+@router.get("/clips/{clip_id}/sparring.pdf")
+async def clip_sparring_pdf(
+    clip_id: DbId, request: Request, session: SessionDep, subject: CurrentSubject
+) -> Response:
+    """As a PDF: downloaded by the caseworker (and a person given the clip itself), shown
+    in the browser to a team (inline only, named without the case)."""
+    at, made_of = await run_in_threadpool(_clip_document, session, subject, clip_id)
+    inline = at.target.redact is not None
+    filename = f"clip-{clip_id}-sparring.pdf"
+    return await feedback_pages.document_pdf(
+        at, request, filename=filename, inline=inline, **made_of
+    )
 
 
 router.include_router(target_forms(clip_target, "/clips/{clip_id}/feedback", bringing=True))

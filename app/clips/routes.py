@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 
 from app.access.routes import share_api
 from app.accounts.deps import CsrfProtected, CurrentSubject
-from app.clips import actions, content
+from app.clips import actions
 from app.clips.content import ClipTranscript
 from app.clips.deps import clip_shares, clip_target
 from app.clips.models import ClipCreate, ClipPublic, ClipUpdate
@@ -63,12 +63,16 @@ def read_clip_transcript(
 ) -> ClipTranscript:
     """The transcript cut at word times, times from the clip's start."""
     clip = actions.viewed(session=session, subject=subject, clip_id=clip_id, part="transcript")
-    return content.transcript(session=session, clip=clip)
+    return actions.transcript_for(session, subject, clip)
 
 
-def clip_files(clip_id: DbId, session: SessionDep, subject: CurrentSubject) -> Files:
-    """The clip's own files (never the recording's), for whoever may see the clip."""
-    return partial(actions.viewed_file, session, subject, clip_id)
+def clip_files(
+    clip_id: DbId, session: SessionDep, subject: CurrentSubject, variant: str = ""
+) -> Files:
+    """The clip's own files (never the recording's), for whoever may see the clip: the
+    protected variant to a team; `variant=team` lets its caseworker watch that variant."""
+    preview = variant == "team"
+    return partial(actions.viewed_file, session, subject, clip_id, preview=preview)
 
 
 router.include_router(file_api(clip_files, "/{clip_id}", "clips"))

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.access import policy
 from app.accounts.subject import Subject
-from app.clips import cutting
+from app.clips import cutting, protection
 from app.clips.models import REQUEST_MAX, TITLE_MAX, Clip, ClipCreate, ClipStatus, ClipUpdate
 from app.core.errors import BadInput
 from app.core.i18n import N_, Tenths
@@ -132,6 +132,7 @@ def update(*, session: Session, clip: Clip, body: ClipUpdate) -> Clip:
                 session, clip.recording_id, clip.media_name, clip.poster_name
             )
             clip.media_name = clip.media_mime = clip.poster_name = None
+            protection.forget(session, clip)
             clip.status = ClipStatus.queued
             session.add(clip)
             session.flush()
@@ -145,6 +146,13 @@ def update(*, session: Session, clip: Clip, body: ClipUpdate) -> Clip:
 def remove(*, session: Session, clip: Clip) -> None:
     """The clip, its shares and (once committed) its files; a job still cutting it ends
     without keeping anything."""
-    cutting.remove_files_after_commit(session, clip.recording_id, clip.media_name, clip.poster_name)
+    cutting.remove_files_after_commit(
+        session,
+        clip.recording_id,
+        clip.media_name,
+        clip.poster_name,
+        clip.protected_media_name,
+        clip.protected_poster_name,
+    )
     session.delete(clip)
     session.flush()

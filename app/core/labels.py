@@ -152,6 +152,14 @@ LABELS: dict[str, dict[str, str]] = {
         "facilitator": N_("Facilitator"),
         "none": N_("Not a question"),
     },
+    # What a redaction hides (app.privacy.redaction.Kind), in a clip's review.
+    "redaction": {
+        "cpr": N_("CPR number"),
+        "phone": N_("Phone number"),
+        "email": N_("E-mail address"),
+        "address": N_("Street address"),
+        "name": N_("Name"),
+    },
     "speaker": {
         "caseworker": N_("Caseworker"),
         "child": N_("Child"),

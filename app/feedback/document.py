@@ -6,8 +6,10 @@ by criterion.
 """
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from app.accounts.models import User
 from app.core.i18n import N_, translate
@@ -28,7 +30,7 @@ from app.insight.figures import Figures
 from app.insight.models import VoiceRole
 from app.recordings.models import Recording
 from app.transcripts import service as transcripts
-from app.transcripts.models import Segment, Transcript
+from app.transcripts.models import Transcript
 from app.transcripts.placing import lines_for
 
 KIND_LABELS = {
@@ -132,7 +134,7 @@ def _author(item: FeedbackPublic, lang: str) -> str:
     return item.author_name or translate(N_("A former user"), lang)
 
 
-def _entry(item: FeedbackPublic, segments: list[Segment], lang: str) -> Entry:
+def _entry(item: FeedbackPublic, segments: list[Any], lang: str) -> Entry:
     kind = item.kind or FeedbackKind.question
     replies = [r for r in item.replies if not r.draft and not r.deleted]
     return Entry(
@@ -174,7 +176,7 @@ def build(
     caseworker: str,
     threads: list[FeedbackPublic],
     grouped: FeedbackGrouped,
-    segments: list[Segment],
+    segments: list[Any],
     lang: str,
     transcript: Transcript | None = None,
 ) -> SparringDocument:
@@ -209,22 +211,32 @@ def build(
     )
 
 
-def for_reader(here: Here, *, lang: str) -> SparringDocument:
-    """The document as this reader sees the recording's feedback (access is checked by the
-    caller's target)."""
+def for_reader(
+    here: Here, *, lang: str, lines: Sequence[Any] | None = None, title: str | None = None
+) -> SparringDocument:
+    """The document as this reader sees the target's feedback (access is checked by the
+    caller's target). A clip's gives its own `lines` (at clip times, names hidden where the
+    reader gets the protected variant) and `title`; a reader whose texts are redacted is
+    not shown the case reference."""
     session, recording = here.session, here.recording
     reading = Reading(here)
     transcript = transcripts.get(session=session, recording_id=recording.id)
     owner = session.get(User, recording.owner_id)
+    if lines is None:
+        lines = transcripts.segments(session=session, transcript=transcript) if transcript else []
     document = build(
         recording=recording,
         caseworker=owner.name if owner else translate(N_("A former user"), lang),
         threads=reading.threads(),
         grouped=reading.grouped(),
-        segments=transcripts.segments(session=session, transcript=transcript) if transcript else [],
+        segments=list(lines),
         lang=lang,
         transcript=transcript,
     )
+    if title is not None:
+        document = replace(document, title=title)
+    if here.target.redact is not None:
+        document = replace(document, case_reference="")
     target = here.target
     found = insight.insight(
         session=session,

@@ -188,7 +188,7 @@ class Reading:
             "start_seconds": self.target.from_recording(item.start_seconds),
             "end_seconds": self.target.from_recording(item.end_seconds),
             "criteria": self.criteria.get(item.id, []),
-            "text": item.text,
+            "text": self.target.shown(item.text),
             "draft": item.draft,
             "created_at": created,
             "published_at": published,

@@ -7,6 +7,7 @@ whole recording. Times going in and out of a target are the target's own (a clip
 `app.access.policy` before anything here runs, so a target in hand is one the reader may see.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,12 @@ class Target:
     page: str = ""  # its page: /recordings/{id}, /clips/{id} or /sessions/{id}
     audit_kind: str = "feedback"  # the viewing kind its reads count as (app.audit.viewing)
     audit_prefix: str = ""  # what its audit entries name ("clip 7 ")
+    # How its texts are shown to this reader: names and numbers hidden where the reader gets
+    # a clip's protected variant (a team); None: as written.
+    redact: Callable[[str], str] | None = None
+
+    def shown(self, text: str) -> str:
+        return self.redact(text) if self.redact is not None and text else text
 
     @classmethod
     def of_recording(cls, recording: Recording, *, page: str = "") -> "Target":

@@ -26,6 +26,8 @@ TRANSCRIBE_AGAIN = "transcribe_again"
 # Who speaks, the adult's question types and the conversation's figures (app/insight), after
 # each transcription and again when a person changes the words.
 ANALYSE_CONVERSATION = "analyse_conversation"
+# A clip's protected variant for a team (app.clips.protection): faces blurred, names muted.
+PROTECT_CLIP = "protect_clip"
 
 
 class Job(Numbered, table=True):

@@ -116,7 +116,7 @@ def sees_feedback(user_id: int, session_id: int, feedback_id: int) -> bool:
             reached = sessions.reach(
                 session=session, subject=subject, session_id=session_id, need_media=True
             )
-            target = target_of_session(session, reached.sparring)
+            target = target_of_session(session, reached.sparring, subject)
             if target is None:
                 return False
             item = feedback.get_visible(Here(session, subject, target), feedback_id)

@@ -25,6 +25,8 @@ class Variant(StrEnum):
     poster = auto()
     clip = auto()
     clip_poster = auto()
+    team_clip = auto()  # a clip's protected variant: faces blurred, redacted words muted
+    team_poster = auto()  # its still, taken from the blurred file
 
 
 class MediaObject(Numbered, table=True):

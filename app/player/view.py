@@ -42,6 +42,8 @@ class Media:
     note: str | None = None  # shown instead of the player when there is nothing to play
     note_id: str = "media-note"
     watch: str | None = None  # the JSON whose status the page follows until it plays
+    # A team's clip: streamed, never offered as a file (no download in the player's menu).
+    streamed_only: bool = False
 
 
 @dataclass(frozen=True)

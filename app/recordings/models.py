@@ -47,6 +47,9 @@ class Recording(RecordingBase, table=True):
     height: int | None = None
     # Every stream ffprobe found (index, type, codec, duration), as JSON.
     streams: str = "[]"
+    # The people the caseworker named (the child, parents, siblings, school), hidden in
+    # what a team reads and muted in what it hears (app.privacy). JSON list of strings.
+    person_names: str = Field(default="[]", max_length=4000)
 
     status: RecordingStatus = Field(default=RecordingStatus.queued, max_length=16, index=True)
     progress: float = 0.0

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.access import policy
 from app.accounts.deps import CurrentSubject
+from app.accounts.subject import Subject
 from app.clips.deps import target_of
 from app.clips.models import Clip
 from app.core.db import SessionDep
@@ -24,12 +25,15 @@ from app.sessions.actions import Asked
 from app.sessions.models import SessionKind, SparringSession
 
 
-def target_of_session(session: Session, sparring: SparringSession) -> Target | None:
-    """The session's feedback target, or None when it shows no media (the clip is gone)."""
+def target_of_session(
+    session: Session, sparring: SparringSession, subject: Subject | None = None
+) -> Target | None:
+    """The session's feedback target, or None when it shows no media (the clip is gone);
+    on a clip, as `subject` reads it (names hidden where they get the protected variant)."""
     page = f"/sessions/{sparring.id}"
     media = service.media_of(session, sparring)
     if isinstance(media, Clip):
-        return target_of(session, media, page)
+        return target_of(session, media, page, subject)
     if not isinstance(media, Recording):
         return None
     prefix = f"session {sparring.id} "
@@ -47,7 +51,7 @@ def target_of_session(session: Session, sparring: SparringSession) -> Target | N
 def session_target(session_id: DbId, session: SessionDep, subject: CurrentSubject) -> Target:
     """The session's feedback, for a participant who sees its media (404 otherwise)."""
     found = service.reach(session=session, subject=subject, session_id=session_id, need_media=True)
-    target = target_of_session(session, found.sparring)
+    target = target_of_session(session, found.sparring, subject)
     if target is None:
         raise policy.session_not_found()
     return target

@@ -63,7 +63,7 @@ def _player(
 ) -> player_view.Player | None:
     """The clip, or the recording, in the player with the session's feedback."""
     media = service.media_of(session, sparring)
-    target = target_of_session(session, sparring)
+    target = target_of_session(session, sparring, subject)
     if target is None or media is None:
         return None
     if isinstance(media, Clip):

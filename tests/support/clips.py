@@ -7,6 +7,7 @@ from tests.support.accounts import make_team
 from tests.support.factories import ready_recording
 from tests.support.jobs import process_queued_jobs
 from tests.support.media import MediaSet
+from tests.support.protection import approve_protected
 
 
 def make_clip(
@@ -44,6 +45,10 @@ def cut_clip(client: TestClient, media: MediaSet) -> tuple[str, int]:
 
 
 def share_clip(client: TestClient, clip_id: int, **target: int) -> int:
+    """Share the clip; with a team, once its protected variant is made and approved (the
+    quick way: tests/support/protection.py)."""
+    if "team_id" in target:
+        approve_protected(clip_id)
     response = client.post(f"/api/v1/clips/{clip_id}/shares", json=target)
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
