@@ -71,6 +71,7 @@ from tests.support.accounts import (
 )
 from tests.support.factories import SPOKEN_EN, analysed, make_ready
 from tests.support.media import MediaSet
+from tests.support.protection import approve_protected
 from tests.support.recordings import share
 
 LOGIN = 302  # a page: redirect to /login?next=…
@@ -344,6 +345,17 @@ MATRIX: dict[str, Row] = {
     "POST /recordings/{recording_id}/clips":                             OWNER_FORM,
     "POST /clips/{clip_id}/delete":                                      OWNER_FORM,
     **share_rows("/clips/{clip_id}"),
+    # What a team sees of a clip (issue 24): the clip's sparring document for whoever sees
+    # the clip (names hidden for a team); the review of the protected variant, the missed
+    # faces, the hidden words and the names listed on the recording: its caseworker's alone.
+    "GET /clips/{clip_id}/sparring":                                     SEEN_PAGE,
+    "GET /clips/{clip_id}/sparring.pdf":                                 SEEN_PAGE,
+    "GET /clips/{clip_id}/protection":                                   (LOGIN, 200, 403, 404, 404, 404),
+    "POST /clips/{clip_id}/protection/approve":                          OWNER_FORM,
+    "POST /clips/{clip_id}/protection/missed":                           OWNER_FORM,
+    "POST /clips/{clip_id}/protection/missed/{index}/remove":            OWNER_FORM,
+    "POST /clips/{clip_id}/protection/{change}":                         OWNER_FORM,
+    "POST /recordings/{recording_id}/person-names":                      OWNER_FORM,
 
     # The leader's figures: leaders and administrators.
     "GET /leader":                                                      (LOGIN, 403, 403, 403, 200, 200),
@@ -502,7 +514,7 @@ CALLS: dict[str, list[Call]] = {
     "DELETE /api/v1/recordings/{recording_id}/shares/{share_id}": [
         Call(path={"share_id": "share_for_api_withdraw"})
     ],
-    "POST /recordings/{recording_id}/shares": [Call(data={"target": "team:{team_for_page_share}"})],
+    "POST /recordings/{recording_id}/shares": [Call(data={"target": "user:{page_share_target}"})],
     "POST /recordings/{recording_id}/shares/{share_id}/withdraw": [
         Call(path={"share_id": "share_for_page_withdraw"})
     ],
@@ -653,6 +665,16 @@ CALLS: dict[str, list[Call]] = {
         Call(data={"title": "Klip på siden af {actor}", "start": "0:00.5", "end": "0:02"})
     ],
     "POST /clips/{clip_id}/delete": [Call(path={"clip_id": "clip_to_delete_on_page"})],
+    "POST /clips/{clip_id}/protection/missed": [
+        Call(path={"clip_id": "clip_to_change"}, data={"start": "0:01", "end": "0:02"})
+    ],
+    "POST /clips/{clip_id}/protection/missed/{index}/remove": [
+        Call(path={"clip_id": "clip_to_change", "index": "missed_index"})
+    ],
+    "POST /clips/{clip_id}/protection/{change}": [
+        Call(path={"clip_id": "clip_to_change", "change": "redaction_change"}, data={"text": "Ib"})
+    ],
+    "POST /recordings/{recording_id}/person-names": [Call(data={"names": "Lise\nIb Hansen"})],
     "POST /clips/{clip_id}/shares": [Call(data={"target": "team:{team_for_page_share}"})],
     "POST /clips/{clip_id}/shares/{share_id}/withdraw": [
         Call(path={"clip_id": "clip_for_withdraw", "share_id": "clip_share_to_withdraw_on_page"})
@@ -717,11 +739,12 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
         "segment_id": segments[0]["id"],
         "share_target": make_user("ekstra-supervisor@kommune.test"),
         "team_for_page_share": make_team("Sparring side", []),
+        # A team gets clips only (issue 24): the recording's shares name people.
         "share_for_api_withdraw": share(
-            owner, recording_id, team_id=make_team("Tilbagetrækning API", [])
+            owner, recording_id, user_id=make_user("tilbage-api@kommune.test")
         ),
         "share_for_page_withdraw": share(
-            owner, recording_id, team_id=make_team("Tilbagetrækning side", [])
+            owner, recording_id, user_id=make_user("tilbage-side@kommune.test")
         ),
         "user_to_update": make_user("opdateres@kommune.test", Role.caseworker),
         "user_to_delete": make_user("slettes@kommune.test", Role.caseworker),
@@ -735,11 +758,16 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
     second_admin = make_user("admin-to@kommune.test", Role.administrator)
     names["removal_to_approve"] = propose_removal("mistet-telefon@kommune.test", second_admin)
     names["removal_to_withdraw"] = propose_removal("fundet-telefon@kommune.test", second_admin)
-    # A team member who joined after the share: the owner confirms them.
-    confirm_team = make_team("Bekræftes", [])
-    names["share_for_confirm"] = share(owner, recording_id, team_id=confirm_team)
+    # Someone who set their password through an administrator's link after the share: the
+    # owner confirms them again (a team gets clips only: the clip's share has the team case).
     names["confirm_target"] = make_user("kom-senere@kommune.test", Role.caseworker)
-    set_members(confirm_team, [int(names["confirm_target"])])  # type: ignore[call-overload]
+    names["share_for_confirm"] = share(
+        owner,
+        recording_id,
+        user_id=int(names["confirm_target"]),  # type: ignore[call-overload]
+    )
+    names["page_share_target"] = make_user("side-deling@kommune.test", Role.caseworker)
+    names["redaction_change"], names["missed_index"] = "hide", 0
     # Destructive routes each get their own recording, shared the same way (not processed:
     # deleting does not wait for the worker).
     for key, calls in CALLS.items():
@@ -979,6 +1007,7 @@ def test_every_state_changing_route_needs_the_csrf_token(
     names.update({f"fresh {key}": recording_id for key in MATRIX})
     names.update({name: 1 for call in CALLS.values() for c in call for name in c.path.values()})
     names.update(share_target=1, team_for_page_share=1, user_to_update=1, confirm_target=1)
+    names.update(page_share_target=1)
     names.update(criterion_for_feedback=1, criteria_order=[1])
     names.update(sessions.CSRF_NAMES)
     names.update(clips.CSRF_NAMES)
@@ -1020,6 +1049,17 @@ def can_see(client: TestClient, recording_id: str, processed: bool = True) -> bo
     return read == 200
 
 
+def sees_clip(client: TestClient, clip_id: int) -> bool:
+    """The clip's read route, its page and its transcript agree on what this person sees."""
+    answers = {
+        client.get(f"/api/v1/clips/{clip_id}").status_code,
+        client.get(f"/clips/{clip_id}").status_code,
+        client.get(f"/api/v1/clips/{clip_id}/transcript").status_code,
+    }
+    assert answers in ({200}, {404}), answers
+    return answers == {200}
+
+
 def test_team_share_reaches_members_only_and_ends_with_membership(
     sqlite_db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
@@ -1027,28 +1067,34 @@ def test_team_share_reaches_members_only_and_ends_with_membership(
         open_client(email_of(actor)) for actor in ("owner", "shared", "other", "leader", "admin")
     )
     recording_id = ready_recording(owner, media)
-
-    # The leader is in the team too: a leader never sees a recording.
+    # A team gets clips only, once their caseworker has approved what the team will see.
+    clip_id = sessions.make_clip(recording_id, user_id("caseworker"))
     team = make_team("Sparringsgruppe", [user_id("supervisor"), user_id("leader")])
-    share_id = share(owner, recording_id, team_id=team)
-    assert can_see(owner, recording_id)
-    assert can_see(supervisor, recording_id)
-    assert not can_see(caseworker2, recording_id)
-    assert not can_see(leader, recording_id)
-    assert not can_see(admin, recording_id)
-    page = supervisor.get(f"/recordings/{recording_id}")
-    assert page.status_code == 200 and TITLE in page.text
+    whole = owner.post(f"/api/v1/recordings/{recording_id}/shares", json={"team_id": team})
+    assert whole.status_code == 422 and whole.json()["code"] == "share.team_needs_clip"
+    approve_protected(clip_id)
+    shared = owner.post(f"/api/v1/clips/{clip_id}/shares", json={"team_id": team})
+    assert shared.status_code == 201, shared.text
+    share_id = shared.json()["id"]
+
+    # The leader is in the team too: a leader never sees a recording or a clip.
+    assert sees_clip(owner, clip_id)
+    assert sees_clip(supervisor, clip_id)
+    assert not can_see(supervisor, recording_id)  # the clip, never the recording
+    assert not sees_clip(caseworker2, clip_id)
+    assert not sees_clip(leader, clip_id)
+    assert not sees_clip(admin, clip_id)
+    page = supervisor.get(f"/clips/{clip_id}")
     # Whom else it is shared with is the owner's business.
     assert "Sparringsgruppe" not in page.text
-    assert supervisor.get(f"/api/v1/recordings/{recording_id}/shares").status_code == 403
+    assert supervisor.get(f"/api/v1/clips/{clip_id}/shares").status_code == 403
 
     # Membership changes apply to the very next request, in the same session. Someone who
     # joins after the share sees nothing until the owner confirms them.
     set_members(team, [user_id("caseworker2")])
-    assert not can_see(supervisor, recording_id)
-    assert supervisor.get(f"/recordings/{recording_id}").status_code == 404
-    assert not can_see(caseworker2, recording_id)
-    viewers = owner.get(f"/api/v1/recordings/{recording_id}/shares").json()[0]["viewers"]
+    assert not sees_clip(supervisor, clip_id)
+    assert not sees_clip(caseworker2, clip_id)
+    viewers = owner.get(f"/api/v1/clips/{clip_id}/shares").json()[0]["viewers"]
     assert viewers == [
         {
             "user_id": user_id("caseworker2"),
@@ -1056,25 +1102,24 @@ def test_team_share_reaches_members_only_and_ends_with_membership(
             "status": "pending",
         }
     ]
-    confirm = f"/api/v1/recordings/{recording_id}/shares/{share_id}/confirm"
+    confirm = f"/api/v1/clips/{clip_id}/shares/{share_id}/confirm"
     assert owner.post(confirm, json={"user_id": user_id("caseworker2")}).status_code == 204
-    assert can_see(caseworker2, recording_id)
+    assert sees_clip(caseworker2, clip_id)
 
     # So does the administrator's form.
     response = admin.post(f"/admin/teams/{team}/members", data={}, follow_redirects=False)
     assert response.status_code == 303
-    assert not can_see(caseworker2, recording_id)
+    assert not sees_clip(caseworker2, clip_id)
 
     # Rejoining is joining later: the owner again.
     set_members(team, [user_id("caseworker2")])
-    assert not can_see(caseworker2, recording_id)
+    assert not sees_clip(caseworker2, clip_id)
     assert owner.post(confirm, json={"user_id": user_id("caseworker2")}).status_code == 204
-    assert can_see(caseworker2, recording_id)
+    assert sees_clip(caseworker2, clip_id)
     # And withdrawing the team's share.
-    response = owner.delete(f"/api/v1/recordings/{recording_id}/shares/{share_id}")
+    response = owner.delete(f"/api/v1/clips/{clip_id}/shares/{share_id}")
     assert response.status_code == 204
-    assert not can_see(caseworker2, recording_id)
-    assert caseworker2.get(f"/api/v1/recordings/{recording_id}/transcript").status_code == 404
+    assert not sees_clip(caseworker2, clip_id)
 
 
 def test_withdrawn_personal_share_ends_access_at_once(

@@ -117,13 +117,15 @@ def _clip_segments(session: Session, clip: Clip) -> tuple[list[Segment], dict[in
 def mute_spans(session: Session, clip: Clip, redactions: Redactions) -> list[tuple[float, float]]:
     """The clip seconds to silence: each hidden word's times, padded. A line a person
     corrected is checked in their words too; where those hide something the machine's words
-    do not show, the whole line is silenced (its word times are the machine's)."""
+    do not show, the whole line is silenced (its word times are the machine's), as is a line
+    without word times."""
     segments, words = _clip_segments(session, clip)
     spans: list[tuple[float, float]] = []
     for segment in segments:
         heard = words.get(segment.id or 0, [])
         found = redaction.mute_spans(heard, pad=MUTE_PAD_S, finder=redactions.find)
-        if segment.persons_words and not found and redactions.find(segment.text):
+        # A person's words, or a line without word times: silenced whole where it hides something.
+        if (segment.persons_words or not heard) and not found and redactions.find(segment.text):
             found = [(segment.start - MUTE_PAD_S, segment.end + MUTE_PAD_S)]
         spans += found
     length = clip.duration

@@ -118,7 +118,7 @@ def _name(lang: str, da: str, en: str) -> str:
 def marker(item: Any, criterion_ids: list[int], target: Target) -> dict[str, Any]:
     """A thread as the timeline draws it, in the target's times: short, since a recording
     may have thousands."""
-    text = "" if item.deleted else " ".join(item.text.split())
+    text = "" if item.deleted else " ".join(target.shown(item.text).split())
     return {
         "id": item.id,
         "start": target.from_recording(item.start_seconds),

@@ -48,7 +48,8 @@ def object_response(found: Readable, request_headers: Mapping[str, str]) -> Resp
     """The whole object (200) or the one range asked for (206); 416 for a range past its
     end. A range given with `If-Range` for another version gets the whole object."""
     etag = f'"{found.sha256[:32]}"'
-    headers = {**PRIVATE, "Accept-Ranges": "bytes", "ETag": etag}
+    # Inline only: a player streams it; a browser is never told to save it as a file.
+    headers = {**PRIVATE, "Accept-Ranges": "bytes", "ETag": etag, "Content-Disposition": "inline"}
     wanted = _one_range(request_headers.get("range", ""), found.size)
     if_range = request_headers.get("if-range")
     if wanted is not None and if_range is not None and if_range != etag:

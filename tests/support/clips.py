@@ -3,6 +3,8 @@ access matrix's clip names."""
 
 from fastapi.testclient import TestClient
 
+from app.clips.models import Clip
+from app.core.db import session_scope
 from tests.support.accounts import make_team
 from tests.support.factories import ready_recording
 from tests.support.jobs import process_queued_jobs
@@ -69,6 +71,14 @@ def clip_matrix_names(owner: TestClient, recording_id: str, viewer_id: int) -> d
     assert cut_clips() == ["succeeded"] * 5
     for key in ("clip_id", "clip_to_change", "clip_to_delete", "clip_to_delete_on_page"):
         share_clip(owner, int(names[key]), user_id=viewer_id)  # type: ignore[call-overload]
+    # What a team will see (issue 24): the clip watched and approved for teams; a span where
+    # a face was missed on the clip whose review the matrix changes.
+    approve_protected(int(names["clip_id"]))  # type: ignore[call-overload]
+    with session_scope() as session:
+        changed = session.get(Clip, int(names["clip_to_change"]))  # type: ignore[call-overload]
+        assert changed is not None
+        changed.missed_spans = "[[0.5, 1.0]]"
+        session.add(changed)
     withdraw = int(names["clip_for_withdraw"])  # type: ignore[call-overload]
     names["clip_share_to_withdraw"] = share_clip(owner, withdraw, user_id=viewer_id)
     team = make_team("Klip tilbagetrækning", [viewer_id])
