@@ -28,6 +28,7 @@ from tests.support.face_video import (
     samples,
     streams,
 )
+from workers import blurring
 from workers.blurring import BlurReport, Protection, protect
 from workers.face_tracks import boxes_at, mosaic
 from workers.faces import Box, FaceDetector
@@ -166,8 +167,8 @@ def test_sound_alone_becomes_an_m4a_muted_over_thousands_of_spans(tmp_path: Path
     assert float(found["format"]["duration"]) == pytest.approx(3.0, abs=0.05)
 
 
-def test_ffmpeg_failing_or_the_caller_stopping_ends_the_run(
-    tmp_path: Path, made: Made, detector: FaceDetector
+def test_ffmpeg_failing_running_late_or_the_caller_stopping_ends_the_run(
+    tmp_path: Path, made: Made, detector: FaceDetector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"\x00" * 5000)
@@ -177,11 +178,17 @@ def test_ffmpeg_failing_or_the_caller_stopping_ends_the_run(
         target = tmp_path / "no such folder" / "b.mp4"
         protect(made.source.path, target, protection=Protection(), detector=detector)
 
+    monkeypatch.setattr(blurring.media, "ffmpeg_timeout", lambda duration: 0.001)
+    with pytest.raises(MediaError) as late:  # killed at its deadline
+        protect(made.source.path, tmp_path / "c.mp4", protection=Protection(), detector=detector)
+    assert late.value.kind == "timeout"
+    monkeypatch.undo()
+
     def lost(fraction: float) -> None:
         raise RuntimeError("the job's lease is lost")
 
     with pytest.raises(RuntimeError, match="lease"):
-        protect(made.source.path, tmp_path / "c.mp4", protection=Protection(), progress=lost)
+        protect(made.source.path, tmp_path / "d.mp4", protection=Protection(), progress=lost)
 
 
 def test_the_mosaic_leaves_nothing_but_each_blocks_mean() -> None:

@@ -14,7 +14,6 @@ import contextlib
 import io
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import cast
@@ -30,10 +29,11 @@ from typing import cast
 import ffmpeg
 import numpy as np
 
-from app.media.probe import MediaError, last_line, probe
+from app.media.probe import MediaError, probe
 from workers import media
 from workers.face_tracks import blur_faces, blur_whole, boxes_at
 from workers.faces import Box, FaceDetector
+from workers.ffmpeg_pipes import Piped
 
 # Faces are looked for on every FRAME_STEP-th frame: bench/blur.py measured steps 1 to 6
 # (bench/results/blur.md).
@@ -41,8 +41,6 @@ FRAME_STEP = 3
 # A face found on a detection frame is blurred this many detection steps before and after.
 HOLD_STEPS = 2
 _PROGRESS_SECONDS = 0.5
-_AUDIO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
-_VIDEO = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,6 @@ class BlurReport:
     # CPU seconds of each ffmpeg: its own cores' share of the work (Linux; else 0).
     decode_cpu_seconds: float = 0.0
     encode_cpu_seconds: float = 0.0
-    faces: list[int] = field(default_factory=list)  # boxes blurred, per frame
 
 
 @dataclass(frozen=True)
@@ -227,8 +224,10 @@ class _Run:
         self.video = video
         self.progress = progress
         self.report = BlurReport()
-        self.deadline = time.monotonic() + media.ffmpeg_timeout(video.duration)
+        self.limit = media.ffmpeg_timeout(video.duration)
+        self.deadline = time.monotonic() + self.limit
         self.frame_bytes = video.width * video.height * 3
+        self.timed_out = False
 
     def protect(
         self,
@@ -238,8 +237,12 @@ class _Run:
         whole: list[tuple[float, float]],
         step: int,
     ) -> BlurReport:
-        self.decoder = _Process(decoder, reads=True)
-        self.encoder = _Process(encoder, reads=False)
+        self.decoder = Piped(decoder, reads=True)
+        self.encoder = Piped(encoder, reads=False)
+        # Past the deadline both are killed: a pipe that never ends cannot hold the job.
+        watchdog = threading.Timer(self.limit, self._time_out)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             self._frames(detector, whole, step)
             assert self.encoder.proc.stdin is not None
@@ -251,10 +254,19 @@ class _Run:
         except BaseException:
             self.decoder.kill()
             self.encoder.kill()
+            if self.timed_out:
+                raise MediaError("timeout", f"protecting over {self.limit:.0f} s") from None
             raise
+        finally:
+            watchdog.cancel()
         if self.report.frames == 0:
             raise MediaError("corrupt", "no video frame could be decoded")
         return self.report
+
+    def _time_out(self) -> None:
+        self.timed_out = True
+        self.decoder.kill()
+        self.encoder.kill()
 
     def _frames(self, detector: FaceDetector, whole: list[tuple[float, float]], step: int) -> None:
         found: dict[int, list[Box]] = {}
@@ -271,8 +283,6 @@ class _Run:
                 self._send(*waiting.popleft(), found, hold, whole)
             for old in [at for at in found if at < index - 2 * hold]:
                 del found[old]
-            if time.monotonic() > self.deadline:
-                raise MediaError("timeout", f"protecting over {self.deadline:.0f} s")
             if self.progress is not None and time.monotonic() - reported > _PROGRESS_SECONDS:
                 reported = time.monotonic()
                 self.progress(min(index / expected, 1.0))
@@ -329,67 +339,3 @@ class _Run:
                 return
             shape = (self.video.height, self.video.width, 3)
             yield index, np.frombuffer(buffer, dtype=np.uint8).reshape(shape)
-
-
-class _Process:
-    """An ffmpeg whose stderr's tail is kept for the error, and whose CPU time is read when
-    it ends (Linux: before it is reaped)."""
-
-    def __init__(self, args: list[str], *, reads: bool) -> None:
-        self.proc = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL if reads else subprocess.PIPE,
-            stdout=subprocess.PIPE if reads else subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            bufsize=0,
-            preexec_fn=media._die_with_parent if sys.platform == "linux" else None,
-        )
-        assert self.proc.stderr is not None
-        self.tail: deque[bytes] = deque()
-        self.reader = threading.Thread(
-            target=media._drain,
-            args=(io.BufferedReader(self.proc.stderr), self.tail),  # type: ignore[arg-type]
-            daemon=True,
-        )
-        self.reader.start()
-
-    def finish(self, deadline: float) -> float:
-        """Wait for the end; its CPU seconds. MediaError if it failed or runs too long."""
-        cpu = 0.0
-        if sys.platform == "linux":
-            while os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
-                if time.monotonic() > deadline:
-                    raise MediaError("timeout", "ffmpeg did not finish")
-                time.sleep(0.01)
-            cpu = _cpu_seconds(self.proc.pid)
-        try:
-            code = self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            raise MediaError("timeout", "ffmpeg did not finish") from None
-        self.reader.join(timeout=5)
-        if code != 0:
-            raise media_error(b"".join(self.tail))
-        return cpu
-
-    def kill(self) -> None:
-        with contextlib.suppress(OSError):
-            self.proc.kill()
-        self.proc.wait()
-        self.reader.join(timeout=5)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds of a process that has ended but is not yet reaped."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def media_error(stderr: bytes) -> MediaError:
-    """ffmpeg's failure as run_ffmpeg reports it: a full disk, or a file it could not read."""
-    if b"No space left on device" in stderr or b"Disk quota exceeded" in stderr:
-        return MediaError("no_space", last_line(stderr))
-    return MediaError("corrupt", last_line(stderr))
