@@ -15,11 +15,13 @@ from sqlmodel import select
 from app.clips.models import Clip
 from app.core.db import session_scope
 from app.jobs.models import PROTECT_CLIP, Job, JobStatus
+from app.main import app
 from tests.support.accounts import ClientFor, make_team, user_id
 from tests.support.audit import entries
 from tests.support.clips import cut_clip, cut_clips, make_clip, share_clip
 from tests.support.factories import ready_recording
 from tests.support.feedback import criterion_ids, give
+from tests.support.live import Scene, joined
 from tests.support.media import MediaSet
 from tests.support.protection import approve_protected
 from tests.support.sessions import plan
@@ -273,3 +275,26 @@ def test_the_review_shows_and_hides_words_and_makes_the_variant_again(
     # None of the hidden words is written to the log.
     logged = " ".join(e.detail for e in entries(recording_id=recording_id))
     assert "heste" not in logged and "Mette" not in logged
+
+
+def test_the_live_channel_of_a_team_session_brings_the_member_only_hidden_words(
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    recording_id, clip_id, team = shared_with_team(client, media)
+    planned = plan(client, recording_id, [], kind="team", team_id=team, clip_id=clip_id)
+    clients = {"caseworker": client, "supervisor": client_for("supervisor")}
+    ids = {who: user_id(who) for who in clients}
+    scene = Scene(planned["id"], recording_id, clients, ids)
+    api = f"/api/v1/sessions/{planned['id']}/feedback"
+    item = give(client, api, criterion_ids(client)[0], 2.0, f"Spørg Lise om {CPR}.")
+    with joined(app, scene, "caseworker") as presenter, joined(app, scene, "supervisor") as member:
+        presenter.send("feedback", feedback_id=item)
+        event = member.next("feedback")
+        assert event["feedback_id"] == item
+        heard = json.dumps(member.seen, ensure_ascii=False)
+        assert CPR not in heard and "Lise" not in heard and "Mette" not in heard
+    # What the member's page fetches for the relayed item: names and numbers hidden.
+    thread = clients["supervisor"].get(f"/sessions/{planned['id']}/feedback/threads/{item}")
+    assert thread.status_code == 200
+    assert CPR not in thread.text and "Lise" not in thread.text and "[CPR-nr.]" in thread.text
+    assert CPR in client.get(f"/sessions/{planned['id']}/feedback/threads/{item}").text

@@ -169,7 +169,7 @@ def _fingerprint(
 def source_of(*, session: Session, clip_id: int) -> Source | None:
     """None if the clip, or its cut file, is gone."""
     clip = session.get(Clip, clip_id)
-    if clip is None or clip.status != ClipStatus.ready or not clip.media_name:
+    if clip is None or not clip.media_name:  # a cut file kept (its job may still be ending)
         return None
     whole = missed_spans(clip)
     mute = mute_spans(session, clip, redactions_of(session, clip))
@@ -201,7 +201,7 @@ def is_current_variant(session: Session, clip: Clip) -> bool:
 def queue(session: Session, clip: Clip) -> None:
     """Make the protected variant (again), once the clip is cut: the one a team may have
     goes now (a team waits for the new one rather than see what the review changed)."""
-    if clip.status != ClipStatus.ready or not clip.media_name or clip.id is None:
+    if not clip.media_name or clip.id is None:  # not cut (again) yet: its cut queues it
         return
     _drop_files(session, clip)
     job = job_service.create(
