@@ -36,7 +36,7 @@ class ProtectRun:
 
 
 def _blur(run: ProtectRun, progress: StepProgress) -> None:
-    from workers import blurring  # numpy and the face model: loaded by the worker that needs them
+    import workers.blurring as blurring  # numpy and the face model: for the worker that needs them
 
     try:
         clip_path = run.files.input(run.source.media_name)
