@@ -140,7 +140,9 @@ def test_the_recording_page_shows_the_consent_and_withdraws_a_purpose(
     assert fits(page), "the page is wider than the window"
     shoot(section, f"recording-consent-{size}")
 
-    withdraw = page.get_by_role("button", name="Træk tilbage: Teamsparring i dit eget team")
+    withdraw = page.get_by_role(
+        "button", name="Træk formålet tilbage: Teamsparring i dit eget team"
+    )
     page.locator("#share-target").focus()
     press_until(page, "Tab", withdraw, 25)
     assert withdraw.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
