@@ -343,6 +343,11 @@ def test_withdrawing_on_the_page(sqlite_db: str, client: TestClient, media: Medi
     assert "consent/purposes/individual/withdraw" not in page  # the last purpose
     assert "Samtykkets sidste formål kan ikke trækkes tilbage alene" in page
     assert f'action="/recordings/{rid}/consent/withdraw"' in page
+    client.get("/language/en")
+    english = unescape(client.get(f"/recordings/{rid}").text)
+    assert "The child and the custody holders consented on" in english
+    assert "Individual supervision: <strong>covered</strong>" in english
+    assert "Teaching beyond the team: <strong>not covered</strong>" in english
 
 
 def test_what_cannot_be_withdrawn(
