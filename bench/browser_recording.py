@@ -51,6 +51,7 @@ def open_page(browser: Any, app: server.Server, size: tuple[int, int] = SIZES["l
     page.select_option("#language", "en")
     page.check("#consent_child")
     page.check("#consent_custody")
+    page.check("#consent_individual")
     page.fill("#consent_date", date.today().isoformat())
     page.wait_for_function("() => !document.getElementById('record-start').disabled")
     return page

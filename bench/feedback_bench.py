@@ -105,7 +105,7 @@ def make_recording(args: argparse.Namespace, media: Path) -> str:
     from app.media.models import Variant
     from app.media.store import object_key
     from app.recordings import storage
-    from app.recordings.models import Consent, Recording, RecordingStatus
+    from app.recordings.models import Consent, ConsentGiver, Recording, RecordingStatus
     from app.transcripts.models import Segment, Transcript
 
     rng = random.Random(9)
@@ -128,7 +128,11 @@ def make_recording(args: argparse.Namespace, media: Path) -> str:
                 recording_id=rec.id,
                 child_consented=True,
                 custody_holders_consented=True,
+                given_by=ConsentGiver.child_and_custody,
                 consented_on=local_today(),
+                for_individual=True,
+                for_team=True,
+                for_teaching=False,
                 recorded_by_id=cw.id,
             )
         )  # type: ignore[arg-type]

@@ -213,6 +213,10 @@ MATRIX: dict[str, Row] = {
     "PATCH /api/v1/recordings/{recording_id}/transcript/segments/{segment_id}": OWNER,
     "POST /recordings/{recording_id}/delete":                            OWNER_FORM,
     "POST /recordings/{recording_id}/consent/withdraw":                  OWNER_FORM,
+    # One purpose of its consent withdrawn (issue 24): the shares that needed it end (here on
+    # a recording of its own, whose consent keeps two more).
+    "POST /api/v1/recordings/{recording_id}/consent/purposes/{purpose}/withdraw": OWNER_DONE,
+    "POST /recordings/{recording_id}/consent/purposes/{purpose}/withdraw": OWNER_FORM,
     # Retry: only its caseworker, and only a failed recording (this one is ready: 409).
     "POST /api/v1/recordings/{recording_id}/retry":                       (401, 409, 403, 404, 404, 404),
     "POST /recordings/{recording_id}/retry":                            (LOGIN, 409, 403, 404, 404, 404),
@@ -504,6 +508,12 @@ CALLS: dict[str, list[Call]] = {
     "POST /api/v1/recordings/{recording_id}/consent/withdraw": [Call(fresh_recording=True)],
     "POST /recordings/{recording_id}/delete": [Call(fresh_recording=True)],
     "POST /recordings/{recording_id}/consent/withdraw": [Call(fresh_recording=True)],
+    "POST /api/v1/recordings/{recording_id}/consent/purposes/{purpose}/withdraw": [
+        Call(fresh_ready=True, path={"purpose": "teaching"})
+    ],
+    "POST /recordings/{recording_id}/consent/purposes/{purpose}/withdraw": [
+        Call(fresh_ready=True, path={"purpose": "teaching"})
+    ],
     "PATCH /api/v1/recordings/{recording_id}/transcript/segments/{segment_id}": [
         Call(json={"text": "Rettet af {actor}", "speaker": "child"})
     ],

@@ -134,7 +134,8 @@ def test_the_share_forms_say_what_the_person_or_team_will_see(
     assert "individuel supervision" in whole and "ikke resten af optagelsen" in clip
     for field, form in forms.items():
         hint = re.search(rf'<p class="hint" id="{field}-sees">([^<]+)</p>', form)
-        assert hint and f'aria-describedby="{field}-sees"' in form
+        # Read with what the consent covers (issue 24: tests/test_consent_purposes.py).
+        assert hint and f'aria-describedby="{field}-sees {field}-consent"' in form
         assert re.findall(r'name="([^"]+)"', form) == [CSRF_FIELD, "target"]
     # Sharing by each form works as before.
     target = {CSRF_FIELD: token(client, f"/recordings/{recording_id}")}

@@ -163,3 +163,39 @@ def places() -> dict[int, tuple[str, int | None]]:
     with session_scope() as session:
         rows = session.execute(text("SELECT id, place, clip_id FROM feedback")).all()
     return {int(row[0]): (str(row[1]), row[2]) for row in rows}
+
+
+def test_a_consent_from_before_purposes_covers_individual_and_team_never_teaching(
+    db: str, client: TestClient, media: MediaSet
+) -> None:
+    """A consent recorded when "sparring" was its one purpose: after the migration it covers
+    individual supervision and team sparring in the caseworker's own team, never teaching,
+    and was given by the child and the custody holders. Its shares are kept."""
+    rid = upload(client, media.encoded(FORMATS[6])).json()["id"]
+    make_ready(rid, SPOKEN_EN)
+    share(client, rid, user_id=user_id("supervisor"))
+    config = alembic_config()
+    try:
+        command.downgrade(config, "b5e8d9f20019")  # the revision before purposes
+        with session_scope() as session:
+            old = session.execute(text("SELECT purpose FROM consent")).scalars().all()
+        assert old == ["sparring"]
+        command.upgrade(config, "head")
+    finally:
+        command.upgrade(config, "head")
+    with session_scope() as session:
+        row = session.execute(
+            text(
+                "SELECT for_individual, for_team, for_teaching, given_by, child_consented,"
+                " custody_holders_consented FROM consent WHERE recording_id = :r"
+            ),
+            {"r": rid},
+        ).one()
+        shares = session.execute(text("SELECT count(*) FROM share")).scalar()
+    assert (bool(row[0]), bool(row[1]), bool(row[2])) == (True, True, False)
+    assert row[3] == "child_and_custody" and row[4] and row[5]
+    assert shares == 1
+    # Teaching is refused from now on: a team the caseworker is not a member of.
+    other = make_team("Undervisningsholdet", [user_id("caseworker2")])
+    refused = client.post(f"/api/v1/recordings/{rid}/shares", json={"team_id": other})
+    assert (refused.status_code, refused.json()["code"]) == (409, "share.consent_teaching")

@@ -272,6 +272,7 @@ def test_every_page_form_survives_hostile_values(
         "segment_id": "1",
         "removal_id": str(2**62),
         "token": "x" * 40,
+        "purpose": "x" * 40,  # a consent's purpose nobody knows: 404
     }
     tried, failures = 0, []
     for route in page_form_routes():

@@ -201,7 +201,11 @@ def test_deletion_date_outside_the_policy_is_refused(
         ({"consent_custody": "off"}, "samtykke"),
         ({"consent_date": "2999-01-01"}, "dato"),
         ({"consent_date": ""}, "dato"),
-        ({"consent_purpose": "forskning"}, "sparring"),
+        (
+            {"consent_individual": None, "consent_team": None, "consent_teaching": None},
+            "formål",
+        ),
+        ({"consent_given_by": "naboen"}, "samtykke"),
     ],
 )
 def test_upload_without_full_consent_is_refused(
@@ -219,7 +223,8 @@ def test_consent_record_is_kept_with_the_recording(rid: str, client: TestClient)
         consent = session.get(Consent, rid)
         assert consent is not None
         assert consent.child_consented and consent.custody_holders_consented
-        assert consent.purpose == "sparring"
+        assert consent.given_by == "child_and_custody"
+        assert consent.purposes == ["individual", "team", "teaching"]
         assert consent.recorded_by_id == user_id("caseworker")
         assert consent.consented_on == retention.today() - timedelta(days=1)
 

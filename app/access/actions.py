@@ -8,7 +8,7 @@ these and nothing else.
 
 from sqlmodel import Session
 
-from app.access import events, policy, service
+from app.access import consent, events, policy, service
 from app.access.events import Granted
 from app.access.models import SharePublic, Status
 from app.access.service import Shared, target_words
@@ -68,3 +68,22 @@ def unshare(*, session: Session, subject: Subject, what: Shared, share_id: int) 
     row = service.unshare(session=session, what=what, share_id=share_id)
     words = target_words(row.user_id, row.team_id) if what.clip_id is None else f"share {share_id}"
     _audit(session, subject, Action.unshare, what, words)
+
+
+def withdraw_purpose(*, session: Session, subject: Subject, recording_id: str, purpose: str) -> int:
+    """The caseworker withdraws one purpose of the consent: every share of the recording
+    and its clips that needed it ends now, each audited; how many ended."""
+    recording = policy.owned_recording(session, subject, recording_id)
+    withdrawn = consent.purpose_named(purpose)
+    ended = consent.withdraw(
+        session=session, recording_id=recording.id, owner_id=recording.owner_id, purpose=withdrawn
+    )
+    for row in ended:
+        place = f"clip {row.clip_id} " if row.clip_id is not None else ""
+        words = (
+            f"{place}{target_words(row.user_id, row.team_id)}; consent for {withdrawn} withdrawn"
+        )
+        audit_on_commit(session, subject, Action.unshare, recording.id, words)
+    detail = f"{withdrawn}; {len(ended)} shares ended"
+    audit_on_commit(session, subject, Action.consent_purpose_withdrawn, recording.id, detail)
+    return len(ended)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.access import consent
 from app.access.audience import ShareView, audience
 from app.access.models import Share, ShareMember, SharePublic, ViewerPublic
 from app.access.policy import NOT_FOR_ADMINISTRATORS, RECEIVING_ROLES
@@ -95,6 +96,10 @@ def share(
         if session.get(Team, team_id) is None:
             raise BadInput(N_("The team does not exist."), code="share.bad_team")
         same = same.where(Share.team_id == team_id)
+    purpose = consent.needed(
+        session=session, owner_id=what.owner_id, user_id=user_id, team_id=team_id
+    )
+    consent.require(session=session, recording_id=what.recording_id, purpose=purpose)
     if session.exec(same).first() is not None:
         exists = N_("The clip is already shared with them.")
         if not clip:
@@ -179,7 +184,8 @@ def unshare(*, session: Session, what: Shared, share_id: int) -> Share:
 def candidates(
     *, session: Session, what: Shared, for_clips: bool = False
 ) -> tuple[list[User], list[Team]]:
-    """People and teams it can still be shared with (not those it already is)."""
+    """People and teams it can still be shared with: not those it already is, nor those
+    the recording's consent does not cover; teams for clips only."""
     existing = session.exec(what.shares()).all()
     shared_users = {s.user_id for s in existing if s.user_id is not None}
     shared_teams = {s.team_id for s in existing if s.team_id is not None}
@@ -192,9 +198,14 @@ def candidates(
     # A team is given clips only (their protected variant), never a whole recording.
     wanted = for_clips or what.clip_id is not None
     teams = account_service.list_teams(session=session) if wanted else []
+    allowed = consent.offer(session=session, recording_id=what.recording_id, owner_id=what.owner_id)
+
+    def may(user_id: int | None, team_id: int | None) -> bool:
+        return allowed.allows(consent.purpose_of(user_id, team_id, allowed.own_teams))
+
     return (
-        [p for p in people if p.id not in shared_users],
-        [t for t in teams if t.id not in shared_teams],
+        [p for p in people if p.id not in shared_users and may(p.id, None)],
+        [t for t in teams if t.id not in shared_teams and may(None, t.id)],
     )
 
 

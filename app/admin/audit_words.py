@@ -81,6 +81,7 @@ EXACT: dict[tuple[str, str], str] = {
 # Details with something in them, by action: (pattern, message). A pattern's named groups
 # are the message's params, converted by their name (`_CONVERT`).
 _EMAIL = r"(?P<email>\S+)"
+_PURPOSE = r"(?P<purpose>individual|team|teaching)"
 _LINK_MAILED = "; link e-mailed"
 _LINK_SHOWN = "; link shown to admin"
 PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
@@ -178,6 +179,20 @@ PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
         (r"user (?P<user>\d+)", "%(user)s"),
         (r"team (?P<team>\d+)", N_("The team %(team)s")),
         (r"share (?P<n>\d+)", N_("Share no. %(n)s")),
+        (
+            r"user (?P<user>\d+); consent for " + _PURPOSE + " withdrawn",
+            N_("%(user)s (the consent was withdrawn for: %(purpose)s)"),
+        ),
+        (
+            r"team (?P<team>\d+); consent for " + _PURPOSE + " withdrawn",
+            N_("The team %(team)s (the consent was withdrawn for: %(purpose)s)"),
+        ),
+    ],
+    "consent_purpose_withdrawn": [
+        (
+            _PURPOSE + r"; (?P<num>\d+) shares ended",
+            N_plural("%(purpose)s; %(num)d share ended", "%(purpose)s; %(num)d shares ended"),
+        ),
     ],
     "share_confirmed": [
         (r"share (?P<n>\d+) user (?P<user>\d+)", N_("%(user)s (share no. %(n)s)")),
@@ -320,6 +335,8 @@ def _convert(name: str, value: str) -> Any:
         return int(value)
     if name in ("start", "end"):
         return clock(float(value))
+    if name == "purpose":
+        return _words(LABELS["consent.purpose"].get(value, value))
     if name == "reason":
         return _words(REASON_WORDS.get(value, value))
     return value

@@ -63,6 +63,8 @@ class Action:
     insight_corrected = "insight_corrected"
     delete = "delete"
     consent_withdrawn = "consent_withdrawn"
+    # One purpose of a consent withdrawn: the shares that needed it ended (each an `unshare`).
+    consent_purpose_withdrawn = "consent_purpose_withdrawn"
     retry = "retry"
     retention_delete = "retention_delete"
     audit_export = "audit_export"

@@ -42,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "insight_corrected": N_("Conversation analysis corrected"),
         "delete": N_("Deleted"),
         "consent_withdrawn": N_("Consent withdrawn"),
+        "consent_purpose_withdrawn": N_("Consent withdrawn for one purpose"),
         "retention_delete": N_("Deleted at expiry"),
         "audit_export": N_("Log exported"),
         "chain_keyed": N_("Log chain keyed"),
@@ -175,6 +176,16 @@ LABELS: dict[str, dict[str, str]] = {
         "inactive": N_("disabled"),
         "never": N_("leader: never sees recordings"),
         "never_admin": N_("administrator: never sees recordings"),
+    },
+    # A consent's purposes, and who gave it (app/recordings/models.py).
+    "consent.purpose": {
+        "individual": N_("Individual supervision"),
+        "team": N_("Team sparring in your own team"),
+        "teaching": N_("Teaching beyond the team"),
+    },
+    "consent.given_by": {
+        "child_and_custody": N_("The child and the custody holders"),
+        "young_person": N_("The young person (15 or over) alone"),
     },
     "link.title": {
         "invite": N_("Choose your password"),

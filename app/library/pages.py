@@ -7,6 +7,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
+from app.access import actions as access_actions
+from app.access import consent as consent_rules
 from app.access import policy
 from app.access import service as shares
 from app.access.service import Shared
@@ -27,7 +29,7 @@ from app.library.waiting import waiting_for
 from app.player import view as player_view
 from app.player.view import Panel
 from app.recordings import service as recording_service
-from app.recordings.models import Recording, RecordingStatus
+from app.recordings.models import Purpose, Recording, RecordingStatus
 from app.recordings.pages import LANGUAGE_CHOICES
 from app.recordings.service import UPLOAD_ROLES
 from app.retention import service as retention
@@ -188,10 +190,24 @@ def recording_page(
             "people": people,
             "teams": teams,
             "consent": recording_service.consent_of(session=session, recording=recording),
+            "consent_offer": consent_rules.offer(
+                session=session, recording_id=recording.id, owner_id=recording.owner_id
+            )
+            if own
+            else None,
+            "withdrawn": _withdrawn(request),
             "days_left": retention.days_left(recording.delete_after),
             "warn_days": retention.policy(session=session).warn_days,
         },
     )
+
+
+def _withdrawn(request: Request) -> tuple[Purpose, int] | None:
+    """After a purpose was withdrawn on the page: which, and how many shares ended."""
+    purpose, ended = request.query_params.get("withdrawn"), request.query_params.get("ended")
+    if purpose not in {p.value for p in Purpose} or not (ended or "").isdigit():
+        return None
+    return Purpose(purpose), int(ended or 0)
 
 
 @router.post("/recordings/{recording_id}/delete", dependencies=[CsrfProtected])
@@ -223,6 +239,19 @@ def withdraw_consent_from_page(
         reason=Action.consent_withdrawn,
     )
     return RedirectResponse("/recordings?deleted=1", status_code=303)
+
+
+@router.post(
+    "/recordings/{recording_id}/consent/purposes/{purpose}/withdraw", dependencies=[CsrfProtected]
+)
+def withdraw_consent_purpose_from_page(
+    recording_id: str, purpose: str, session: SessionDep, subject: CurrentSubject
+) -> RedirectResponse:
+    ended = access_actions.withdraw_purpose(
+        session=session, subject=subject, recording_id=recording_id, purpose=purpose
+    )
+    to = f"/recordings/{recording_id}?withdrawn={purpose}&ended={ended}#consent"
+    return RedirectResponse(to, status_code=303)
 
 
 LINES_PAGE = 500  # lines a fragment holds at most

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from app.access import actions as access_actions
 from app.access import policy
 from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.audit.service import Action
@@ -86,6 +87,23 @@ def withdraw_consent(recording_id: str, session: SessionDep, subject: CurrentSub
         subject=subject,
         recording_id=recording_id,
         reason=Action.consent_withdrawn,
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{recording_id}/consent/purposes/{purpose}/withdraw",
+    status_code=204,
+    dependencies=[CsrfProtected],
+)
+def withdraw_consent_purpose(
+    recording_id: str, purpose: str, session: SessionDep, subject: CurrentSubject
+) -> Response:
+    """One purpose of the consent withdrawn (individual, team or teaching): the shares of the
+    recording and its clips that needed it end now. 409 for the last purpose: withdraw the
+    whole consent instead."""
+    access_actions.withdraw_purpose(
+        session=session, subject=subject, recording_id=recording_id, purpose=purpose
     )
     return Response(status_code=204)
 

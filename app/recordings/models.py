@@ -88,13 +88,41 @@ class RecordingsPublic(SQLModel):
     count: int
 
 
+class Purpose(StrEnum):
+    """What a consent lets a recording be used for: each is consented to on its own."""
+
+    individual = "individual"  # a supervisor or colleague the caseworker names
+    team = "team"  # team sparring in a team the caseworker is a member of
+    teaching = "teaching"  # other teams, courses
+
+
+class ConsentGiver(StrEnum):
+    """Who consented: the child and the custody holders, or a young person of 15 or over
+    alone (the Danish data protection authority's practice)."""
+
+    child_and_custody = "child_and_custody"
+    young_person = "young_person"
+
+
 class Consent(SQLModel, table=True):
-    """Why a recording may exist: the consent recorded at upload."""
+    """Why a recording may exist: the consent recorded at upload, and what it covers now
+    (a purpose withdrawn since is no longer covered)."""
 
     recording_id: str = Field(foreign_key="recording.id", primary_key=True, ondelete="CASCADE")
     child_consented: bool
     custody_holders_consented: bool
+    given_by: ConsentGiver
     consented_on: date
-    purpose: str = Field(default="sparring", max_length=32)
+    for_individual: bool
+    for_team: bool
+    for_teaching: bool
     recorded_by_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
+
+    def covers(self, purpose: Purpose | str) -> bool:
+        return bool(getattr(self, f"for_{Purpose(purpose).value}"))
+
+    @property
+    def purposes(self) -> list[Purpose]:
+        """The purposes it covers, in the order the form lists them."""
+        return [p for p in Purpose if self.covers(p)]

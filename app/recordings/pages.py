@@ -41,6 +41,8 @@ FIELD_OF_ERROR = {
     "field.cpr": "case_reference",  # or the title: see error_field
     "field.bad_language": "language",
     "consent.required": "consent_child",
+    "consent.bad_giver": "consent_given_by",
+    "consent.no_purpose": "consent_individual",
     "consent.bad_date": "consent_date",
     "retention.bad_date": "delete_after",
     "retention.out_of_range": "delete_after",

@@ -14,9 +14,19 @@ UPLOAD_FIELDS = {
     "title": {"type": "string", "maxLength": 200},
     "case_reference": {"type": "string", "maxLength": 64},
     "language": {"type": "string", "default": "da"},
+    "consent_given_by": {
+        "type": "string",
+        "enum": ["child_and_custody", "young_person"],
+        "default": "child_and_custody",
+        "description": "young_person: 15 or over, consented alone (consent_custody not needed)",
+    },
     "consent_child": {"type": "boolean"},
     "consent_custody": {"type": "boolean"},
     "consent_date": {"type": "string", "format": "date"},
+    # The purposes, each consented to on its own; at least one.
+    "consent_individual": {"type": "boolean", "description": "a named supervisor or colleague"},
+    "consent_team": {"type": "boolean", "description": "team sparring in one's own teams"},
+    "consent_teaching": {"type": "boolean", "description": "other teams, courses"},
     "delete_after": {"type": "string", "format": "date"},
     "file": {"type": "string", "format": "binary"},
 }
@@ -31,7 +41,6 @@ UPLOAD_DOC = {
                         "title",
                         "case_reference",
                         "consent_child",
-                        "consent_custody",
                         "consent_date",
                         "file",
                     ],

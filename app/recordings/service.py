@@ -43,6 +43,7 @@ from app.media import store as media_store
 from app.media.models import Variant
 from app.media.store import object_key
 from app.recordings import storage
+from app.recordings.consent import ConsentIn, validate_consent
 from app.recordings.models import Consent, Recording, RecordingCreate, RecordingStatus
 from app.recordings.upload import ReceivedUpload, disk_full, receive_upload
 
@@ -66,39 +67,6 @@ def _clean_text(value: str | None, field: str, max_length: int) -> str:
 
 
 UPLOAD_ROLES = (Role.caseworker, Role.supervisor)
-
-
-@dataclass
-class ConsentIn:
-    child_consented: bool
-    custody_holders_consented: bool
-    consented_on: date
-
-
-def validate_consent(fields: dict[str, str]) -> ConsentIn:
-    """Both the child and the custody holders must have said yes, on a known day."""
-    child = fields.get("consent_child") in ("on", "true", "1", "yes")
-    custody = fields.get("consent_custody") in ("on", "true", "1", "yes")
-    if not (child and custody):
-        raise BadInput(
-            N_("Consent from both the child and the custody holders is required."),
-            code="consent.required",
-        )
-    try:
-        consented_on = date.fromisoformat((fields.get("consent_date") or "").strip())
-    except ValueError as exc:
-        raise BadInput(
-            N_("Give the date of consent (not in the future)."), code="consent.bad_date"
-        ) from exc
-    from app.retention.service import today
-
-    if consented_on > today():
-        raise BadInput(N_("Give the date of consent (not in the future)."), code="consent.bad_date")
-    if (fields.get("consent_purpose") or "sparring") != "sparring":
-        raise BadInput(
-            N_("The consent must be for video-based sparring."), code="consent.bad_purpose"
-        )
-    return ConsentIn(child, custody, consented_on)
 
 
 def validate_form(fields: dict[str, str]) -> RecordingCreate:
@@ -302,7 +270,11 @@ def add_recording(
             recording_id=recording.id,
             child_consented=consent.child_consented,
             custody_holders_consented=consent.custody_holders_consented,
+            given_by=consent.given_by,
             consented_on=consent.consented_on,
+            for_individual=consent.for_individual,
+            for_team=consent.for_team,
+            for_teaching=consent.for_teaching,
             recorded_by_id=owner.id,  # type: ignore[arg-type]
         )
     )

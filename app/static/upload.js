@@ -243,10 +243,14 @@ async function cancel() {
 function restoreFields(fields) {
   Object.entries(fields).forEach(([name, value]) => {
     const input = form.elements.namedItem(name);
+    if (input instanceof RadioNodeList) input.value = value;
     if (!input || !input.type) return;
     if (input.type === "checkbox") input.checked = Boolean(value);
     else if (input.type !== "file" && input.type !== "hidden") input.value = value;
   });
+  // The consent's rules follow what was filled in again (consent.js).
+  const consent = form.querySelector("fieldset.consent");
+  if (consent) consent.dispatchEvent(new Event("input"));
 }
 
 // After a reload: an upload this browser began and did not finish goes on by itself.

@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "d7f0a1b40021"
-down_revision = "b5e8d9f20019"
+down_revision = "c6e9f0a30020"
 
 TIME = sqlmodel.sql.sqltypes.UTCDateTime
 STR = sqlmodel.sql.sqltypes.AutoString

@@ -192,9 +192,12 @@ def page(tab_for: Callable[..., Page]) -> Page:
 
 
 def fill_consent(page: Page, consent_day: date, delete_after: date | None = None) -> None:
-    """Tick both consent boxes and set the dates (the browser's date inputs take ISO)."""
+    """Tick both consent boxes and every purpose, and set the dates (the browser's date
+    inputs take ISO)."""
     page.check("#consent_child")
     page.check("#consent_custody")
+    for purpose in ("individual", "team", "teaching"):
+        page.check(f"#consent_{purpose}")
     page.fill("#consent_date", consent_day.isoformat())
     if delete_after is not None:
         page.fill("#delete_after", delete_after.isoformat())

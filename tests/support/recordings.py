@@ -7,10 +7,15 @@ import httpx
 
 from app.core.timeutil import local_today
 
+# Every purpose: a test about sharing shares as it needs (tests/test_consent_purposes.py has
+# the consents that cover less).
 CONSENT = {
     "consent_child": "on",
     "consent_custody": "on",
     "consent_date": (local_today() - timedelta(days=1)).isoformat(),
+    "consent_individual": "on",
+    "consent_team": "on",
+    "consent_teaching": "on",
 }
 
 
