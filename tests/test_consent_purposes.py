@@ -184,25 +184,27 @@ def test_a_team_of_ones_own_needs_team_sparring(
 ) -> None:
     own, other = own_and_other_team()
     rid = ready_with(client, media, "individual", "teaching")
-    refused = client.post(f"/api/v1/recordings/{rid}/shares", json={"team_id": own})
+    # A team is given clips only (the recording's team share is refused for that first).
+    whole = client.post(f"/api/v1/recordings/{rid}/shares", json={"team_id": own})
+    assert (whole.status_code, whole.json()["code"]) == (422, "share.team_needs_clip")
+    clip = make_clip(client, rid, 2.0, 8.0)
+    assert cut_clips() == ["succeeded"]
+    # The consent is asked before the caseworker's approval of what the team will see.
+    refused = client.post(f"/api/v1/clips/{clip}/shares", json={"team_id": own})
     assert refused.status_code == 409
     assert refused.json()["code"] == "share.consent_team"
     assert refused.json()["detail"].startswith("Samtykket dækker ikke teamsparring")
-    clip = make_clip(client, rid, 2.0, 8.0)
-    assert cut_clips() == ["succeeded"]
-    refused = client.post(f"/api/v1/clips/{clip}/shares", json={"team_id": own})
-    assert refused.json()["code"] == "share.consent_team"
     assert share_ids(rid) == set()
     # The other team (teaching) may have it; the page offers that team, not one's own.
     share_clip(client, clip, team_id=other)
     page = client.get(f"/recordings/{rid}").text
     recording_form = page.split('id="share-target"')[1].split("</select>")[0]
-    assert f'value="team:{own}"' not in recording_form
-    assert "Andre teams: undervisning" in recording_form
+    assert "team:" not in recording_form  # a team is given clips only
     assert "Dine egne teams kan ikke vælges: samtykket dækker ikke teamsparring." in page
     # The clip's own form says the same, and does not offer one's own team either.
     clip_form = page.split(f'id="clip-share-{clip}"')[1].split("</form>")[0]
     assert f'value="team:{own}"' not in clip_form
+    assert "Andre teams: undervisning" in clip_form
     note = unescape(clip_form.split(f'id="clip-share-{clip}-consent"')[1])
     assert "Samtykket dækker: Individuel supervision, Undervisning uden for teamet." in note
 
@@ -210,17 +212,21 @@ def test_a_team_of_ones_own_needs_team_sparring(
 def test_another_team_needs_teaching(sqlite_db: str, client: TestClient, media: MediaSet) -> None:
     own, other = own_and_other_team()
     rid = ready_with(client, media, "individual", "team")
-    refused = client.post(f"/api/v1/recordings/{rid}/shares", json={"team_id": other})
+    clip = make_clip(client, rid, 2.0, 8.0)
+    assert cut_clips() == ["succeeded"]
+    refused = client.post(f"/api/v1/clips/{clip}/shares", json={"team_id": other})
     assert refused.status_code == 409
     assert refused.json()["code"] == "share.consent_teaching"
     assert "ikke er medlem af" in refused.json()["detail"]
-    share(client, rid, team_id=own)  # team sparring in one's own team: covered
+    share_clip(client, clip, team_id=own)  # team sparring in one's own team: covered
     page = client.get(f"/recordings/{rid}").text
     assert f'value="team:{other}"' not in page
     assert "Teams, du ikke er medlem af, kan ikke vælges" in page
 
     with_teaching = ready_with(client, media, "teaching")
-    share(client, with_teaching, team_id=other)
+    taught = make_clip(client, with_teaching, 2.0, 8.0)
+    assert cut_clips() == ["succeeded"]
+    share_clip(client, taught, team_id=other)
     assert len(share_ids(with_teaching)) == 1
 
 
@@ -254,22 +260,22 @@ def test_a_named_person_needs_individual_supervision(
 def test_withdrawing_team_sparring_ends_the_team_shares_at_once(
     sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
-    """The clip's share with one's own team, and the recording's, end at once (the member
-    gets 404 on the clip); the supervisor's personal share and the other team's stay. Each
-    ended share is audited, and the withdrawal, in words an administrator reads."""
+    """The clip's share with one's own team ends at once (the member gets 404 on the clip,
+    unless another team's share reaches them); the supervisor's personal shares and the
+    other team's stay. Each ended share is audited, and the withdrawal, in words an
+    administrator reads."""
     own, other = own_and_other_team()
     supervisor = user_id("supervisor")
     rid = ready_with(client, media, "individual", "team", "teaching")
     clip = make_clip(client, rid, 2.0, 8.0)
     assert cut_clips() == ["succeeded"]
     team_clip_share = share_clip(client, clip, team_id=own)
-    team_share = share(client, rid, team_id=own)
     person_share = share(client, rid, user_id=supervisor)
     person_clip_share = share_clip(client, clip, user_id=supervisor)
     other_clip_share = share_clip(client, clip, team_id=other)
     carl, soren = client_for("caseworker2"), client_for("supervisor")
     assert carl.get(f"/api/v1/clips/{clip}").status_code == 200
-    assert carl.get(f"/api/v1/recordings/{rid}").status_code == 200
+    assert carl.get(f"/api/v1/recordings/{rid}").status_code == 404  # a team: the clip only
     since = last_seq()
 
     answer = client.post(f"/api/v1/recordings/{rid}/consent/purposes/team/withdraw")
@@ -278,21 +284,16 @@ def test_withdrawing_team_sparring_ends_the_team_shares_at_once(
     consent = consent_of(rid)
     assert (consent.for_individual, consent.for_team, consent.for_teaching) == (True, False, True)
     assert share_ids(rid) == {person_share, person_clip_share, other_clip_share}
-    assert {team_clip_share, team_share}.isdisjoint(share_ids(rid))
-    # Carl is in the other team too: the clip still reaches him through that share; the
-    # recording no longer does.
-    assert carl.get(f"/api/v1/recordings/{rid}").status_code == 404
+    assert team_clip_share not in share_ids(rid)
+    # Carl is in the other team too: the clip still reaches him through that share.
     assert carl.get(f"/api/v1/clips/{clip}").status_code == 200
     assert soren.get(f"/api/v1/recordings/{rid}").status_code == 200
     assert soren.get(f"/api/v1/clips/{clip}").status_code == 200
     written = entries(since)
     ended = sorted(e.detail for e in written if e.action == "unshare")
-    assert ended == [
-        f"clip {clip} team {own}; consent for team withdrawn",
-        f"team {own}; consent for team withdrawn",
-    ]
+    assert ended == [f"clip {clip} team {own}; consent for team withdrawn"]
     (withdrawal,) = [e for e in written if e.action == "consent_purpose_withdrawn"]
-    assert (withdrawal.detail, withdrawal.recording_id) == ("team; 2 shares ended", rid)
+    assert (withdrawal.detail, withdrawal.recording_id) == ("team; 1 shares ended", rid)
     assert all(audit_words.understood(e.action, e.detail) for e in written)
     # Sharing with one's own team is refused from now on.
     again = client.post(f"/api/v1/clips/{clip}/shares", json={"team_id": own})

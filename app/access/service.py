@@ -74,8 +74,6 @@ def share(
     protected = protected or team_id is not None
     if protected and not clip:
         raise BadInput(TEAMS_SEE_CLIPS, code="share.team_needs_clip", field="team_id")
-    if protected and what.protected_refusal is not None:
-        raise what.protected_refusal
     same = what.shares()
     if user_id is not None:
         person = session.get(User, user_id)
@@ -100,6 +98,9 @@ def share(
         session=session, owner_id=what.owner_id, user_id=user_id, team_id=team_id
     )
     consent.require(session=session, recording_id=what.recording_id, purpose=purpose)
+    # Last: what the team will see is the caseworker's to approve once all else allows it.
+    if protected and what.protected_refusal is not None:
+        raise what.protected_refusal
     if session.exec(same).first() is not None:
         exists = N_("The clip is already shared with them.")
         if not clip:
