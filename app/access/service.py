@@ -73,8 +73,6 @@ def share(
     protected = protected or team_id is not None
     if protected and not clip:
         raise BadInput(TEAMS_SEE_CLIPS, code="share.team_needs_clip", field="team_id")
-    if protected and what.protected_refusal is not None:
-        raise what.protected_refusal
     same = what.shares()
     if user_id is not None:
         person = session.get(User, user_id)
@@ -95,6 +93,9 @@ def share(
         if session.get(Team, team_id) is None:
             raise BadInput(N_("The team does not exist."), code="share.bad_team")
         same = same.where(Share.team_id == team_id)
+    # Asked once the person or team is known to exist: a wrong id is the first thing to fix.
+    if protected and what.protected_refusal is not None:
+        raise what.protected_refusal
     if session.exec(same).first() is not None:
         exists = N_("The clip is already shared with them.")
         if not clip:
