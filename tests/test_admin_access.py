@@ -1,8 +1,9 @@
 """An administrator never reaches a recording by their own actions (issue 6, point 1).
 
 Accounts and teams are the administrator's; who sees a recording is its owner's. A team
-share covers the members it had when it was made (while they stay); a later member waits
-for the owner. Passwords are set by the person through a one-time link, and a link an
+is given a clip (its protected variant), never a whole recording; the clip's team share
+covers the members it had when it was made (while they stay); a later member waits for the
+owner. Passwords are set by the person through a one-time link, and a link an
 administrator may have opened holds the person's shares until the owner confirms again.
 """
 
@@ -36,11 +37,14 @@ from tests.support.accounts import (
     wait_for_step,
 )
 from tests.support.audit import entries, last_seq
+from tests.support.clips import cut_clips, make_clip, share_clip
 from tests.support.media import MediaSet
 from tests.support.recordings import share
 from tests.support.sessions import plan_body
 
 CONTENT = ("", "/media", "/poster", "/transcript", "/transcript/export.vtt")
+# The recording here is sound only: its clip's protected variant has no still.
+CLIP_CONTENT = ("", "/media", "/transcript", "/feedback")
 
 
 def content_answers(client: TestClient, recording_id: str) -> set[int]:
@@ -52,6 +56,24 @@ def content_answers(client: TestClient, recording_id: str) -> set[int]:
     return got
 
 
+def clip_answers(client: TestClient, clip_id: int) -> set[int]:
+    """The statuses of the clip, its content and its page."""
+    got = {client.get(f"/api/v1/clips/{clip_id}{suffix}").status_code for suffix in CLIP_CONTENT}
+    got.add(client.get(f"/clips/{clip_id}").status_code)
+    return got
+
+
+def team_clip(owner: TestClient, recording_id: str, team: int) -> tuple[int, int]:
+    """The recording is refused to the team; a clip of it, cut and approved, is shared with
+    the team instead. The clip's id and its share's."""
+    refused = owner.post(f"/api/v1/recordings/{recording_id}/shares", json={"team_id": team})
+    assert (refused.status_code, refused.json()["code"]) == (422, "share.team_needs_clip")
+    assert owner.get(f"/api/v1/recordings/{recording_id}/shares").json() == []
+    clip_id = make_clip(owner, recording_id, 1.0, 4.0)
+    assert cut_clips() == ["succeeded"]
+    return clip_id, share_clip(owner, clip_id, team_id=team)
+
+
 def test_admin_made_account_added_to_the_team_sees_nothing(
     db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
@@ -61,7 +83,7 @@ def test_admin_made_account_added_to_the_team_sees_nothing(
     recording_id = ready_recording(owner, media)
     since = last_seq()
     team = make_team("Sparring Nord", [user_id("supervisor")])
-    share_id = share(owner, recording_id, team_id=team)
+    clip_id, share_id = team_clip(owner, recording_id, team)
 
     link = create_account(admin, "stroman@kommune.test", "Stråmand", "caseworker")
     stroman = make_user_id("stroman@kommune.test")
@@ -73,6 +95,7 @@ def test_admin_made_account_added_to_the_team_sees_nothing(
     assert response.status_code == 303
     set_password(open_client(), link, "the administrator's own choice")
     puppet = login(open_client(), "stroman@kommune.test", "the administrator's own choice")
+    assert clip_answers(puppet, clip_id) == {404}
     assert content_answers(puppet, recording_id) == {404}
     assert recording_id not in puppet.get("/recordings").text
     assert TITLE not in puppet.get("/recordings").text
@@ -81,21 +104,23 @@ def test_admin_made_account_added_to_the_team_sees_nothing(
     page = owner.get(f"/recordings/{recording_id}").text
     assert "Søren Supervisor" in page and "Stråmand" in page
     assert "kom i teamet efter delingen" in page
-    viewers = owner.get(f"/api/v1/recordings/{recording_id}/shares").json()[0]["viewers"]
+    viewers = owner.get(f"/api/v1/clips/{clip_id}/shares").json()[0]["viewers"]
     assert {v["user_id"]: v["status"] for v in viewers} == {
         user_id("supervisor"): "access",
         stroman: "pending",
     }
-    # Only the owner confirms; confirming is what gives access.
+    # Only the owner confirms; confirming is what gives access (to the clip, never the
+    # recording).
     supervisor = open_client(email_of("shared"))
-    url = f"/recordings/{recording_id}/shares/{share_id}/confirm"
+    url = f"/clips/{clip_id}/shares/{share_id}/confirm"
     assert supervisor.post(url, data={"user_id": stroman}).status_code == 403
     assert admin.post(url, data={"user_id": stroman}).status_code == 404
-    assert content_answers(puppet, recording_id) == {404}
+    assert clip_answers(puppet, clip_id) == {404}
     assert owner.post(url, data={"user_id": stroman}, follow_redirects=False).status_code == 303
-    assert content_answers(puppet, recording_id) == {200}
+    assert clip_answers(puppet, clip_id) == {200}
+    assert content_answers(puppet, recording_id) == {404}
     assert [e.detail for e in entries(since, action="share_confirmed")] == [
-        f"share {share_id} user {stroman}"
+        f"clip {clip_id} share {share_id} user {stroman}"
     ]
 
 
@@ -106,7 +131,7 @@ def test_second_admin_adding_the_first_to_the_team_gives_nothing(
     owner = open_client(email_of("owner"))
     recording_id = ready_recording(owner, media)
     team = make_team("Sparring Syd", [user_id("supervisor")])
-    share(owner, recording_id, team_id=team)
+    clip_id, _ = team_clip(owner, recording_id, team)
     make_user("admin2@kommune.test", Role.administrator)
     second = open_client("admin2@kommune.test")
     response = second.post(
@@ -116,8 +141,9 @@ def test_second_admin_adding_the_first_to_the_team_gives_nothing(
     )
     assert response.status_code == 303
     first = open_client(email_of("admin"))
+    assert clip_answers(first, clip_id) == {404}
     assert content_answers(first, recording_id) == {404}
-    assert content_answers(open_client(email_of("shared")), recording_id) == {200}
+    assert clip_answers(open_client(email_of("shared")), clip_id) == {200}
 
 
 def test_leaving_the_team_ends_access_and_rejoining_needs_the_owner(
@@ -126,12 +152,12 @@ def test_leaving_the_team_ends_access_and_rejoining_needs_the_owner(
     owner, supervisor = open_client(email_of("owner")), open_client(email_of("shared"))
     recording_id = ready_recording(owner, media)
     team = make_team("Sparring Øst", [user_id("supervisor")])
-    share(owner, recording_id, team_id=team)
-    assert content_answers(supervisor, recording_id) == {200}
+    clip_id, _ = team_clip(owner, recording_id, team)
+    assert clip_answers(supervisor, clip_id) == {200}
     set_members(team, [])
-    assert content_answers(supervisor, recording_id) == {404}
+    assert clip_answers(supervisor, clip_id) == {404}
     set_members(team, [user_id("supervisor")])
-    assert content_answers(supervisor, recording_id) == {404}
+    assert clip_answers(supervisor, clip_id) == {404}
 
 
 def test_admin_reset_is_shown_logged_and_holds_access_until_the_owner_confirms(
@@ -276,8 +302,8 @@ def test_an_administrator_is_never_given_a_recording_or_a_place_in_a_session(
     db: str, open_client: ClientFactory, media: MediaSet
 ) -> None:
     """Issue 19: an administrator runs the accounts and the log, never a case. The server
-    refuses them as a share's person or a session's participant, with words; in a team the
-    recording is shared with, they are listed as never seeing it, and see nothing."""
+    refuses them as a share's person or a session's participant, with words; in a team a clip of
+    the recording is shared with, they are listed as never seeing it, and see nothing."""
     owner = open_client(email_of("owner"))
     recording_id = ready_recording(owner, media)
     admin_id = user_id("administrator")
@@ -291,10 +317,10 @@ def test_an_administrator_is_never_given_a_recording_or_a_place_in_a_session(
     assert planned.json()["code"] == "session.administrator"
 
     team = make_team("Team med administrator", [user_id("supervisor"), admin_id])
-    share(owner, recording_id, team_id=team)
-    viewers = owner.get(f"/api/v1/recordings/{recording_id}/shares").json()[0]["viewers"]
+    clip_id, _ = team_clip(owner, recording_id, team)
+    viewers = owner.get(f"/api/v1/clips/{clip_id}/shares").json()[0]["viewers"]
     statuses = {v["user_id"]: v["status"] for v in viewers}
     assert statuses == {user_id("supervisor"): "access", admin_id: "never"}
     assert "administrator: ser aldrig optagelser" in owner.get(f"/recordings/{recording_id}").text
-    assert content_answers(open_client(email_of("admin")), recording_id) == {404}
-    assert content_answers(open_client(email_of("shared")), recording_id) == {200}
+    assert clip_answers(open_client(email_of("admin")), clip_id) == {404}
+    assert clip_answers(open_client(email_of("shared")), clip_id) == {200}

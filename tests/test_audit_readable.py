@@ -97,9 +97,10 @@ def body_of(html: str) -> str:
 def test_details_name_people_teams_clips_and_sessions_in_danish(
     sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
 ) -> None:
-    """A team made, a recording shared with it and with a person, a clip made and shared, a
-    session planned with a team, feedback given, a share withdrawn: every entry is read by
-    a rule, and the page names each thing (no "user 5", "team 1", "members [2, 3]")."""
+    """A team made, a recording shared with a person, a clip made and shared with the team
+    (a team is given clips only), a session planned with a team, feedback given, a share
+    withdrawn: every entry is read by a rule, and the page names each thing (no "user 5",
+    "team 1", "members [2, 3]")."""
     admin = client_for("administrator")
     start = last_seq()
     supervisor, carl = user_id("supervisor"), user_id("caseworker2")
@@ -113,7 +114,8 @@ def test_details_name_people_teams_clips_and_sessions_in_danish(
     )
     assert members.status_code == 303
     rid = ready_recording(client, media, case_reference=CASE)
-    share(client, rid, team_id=team)
+    refused = client.post(f"/api/v1/recordings/{rid}/shares", json={"team_id": team})
+    assert (refused.status_code, refused.json()["code"]) == (422, "share.team_needs_clip")
     person_share = share(client, rid, user_id=supervisor)
     assert client.delete(f"/api/v1/recordings/{rid}/shares/{person_share}").status_code == 204
     clip = make_clip(client, rid, 1.0, 4.0)
@@ -146,7 +148,7 @@ def test_details_name_people_teams_clips_and_sessions_in_danish(
     for words in (
         "Teamet Team Nord blev oprettet",
         "Team Syd: medlemmerne er nu Carl Sagsbehandler, Søren Supervisor",
-        "Teamet Team Syd",  # the share with the team
+        "Teamet Team Syd",  # the clip's share with the team
         "Søren Supervisor",  # the person's share, and its withdrawal
         "Klippet 0:01–0:04: oprettet som 0:01–0:04",  # by its place, never its title
         "Teamsparring på hele optagelsen, 2 deltagere",  # the caseworker and the supervisor
@@ -176,7 +178,7 @@ def test_details_name_people_teams_clips_and_sessions_in_danish(
         assert audit.verify(session=session).ok
 
 
-def test_things_deleted_since_are_named_plainly() -> None:
+def test_things_deleted_since_are_named_plainly(sqlite_db: str) -> None:
     """An id whose row is gone is said as such, with its number; an unknown wording is shown
     as stored with its ids named."""
     with session_scope() as session:

@@ -17,6 +17,7 @@ from tests.support.browser import load_player, show_transcript
 from tests.support.clips import cut_clips
 from tests.support.factories import CONVERSATION, Line, Word, ready_recording
 from tests.support.media import MediaSet
+from tests.support.protection import approve_protected
 from tests.support.sessions import later
 
 pytestmark = pytest.mark.browser
@@ -212,9 +213,11 @@ def test_a_team_member_sees_only_the_teams_feedback_until_the_caseworker_brings_
         f"/api/v1/recordings/{recording_id}/clips",
         json={"title": "Skolen", "start_seconds": 10.0, "end_seconds": 20.0},
     ).json()
-    team = make_team("Team Syd", [user_id("caseworker2")])
-    assert api.post(f"/api/v1/clips/{clip['id']}/shares", json={"team_id": team}).is_success
     assert cut_clips() == ["succeeded"]
+    team = make_team("Team Syd", [user_id("caseworker2")])
+    # The team is given the clip's protected variant, once the caseworker has approved it.
+    approve_protected(clip["id"])
+    assert api.post(f"/api/v1/clips/{clip['id']}/shares", json={"team_id": team}).is_success
     colleague = live_client(shared_db, "caseworker2")
     given = item | {"kind": "strength", "start_seconds": 3.0, "text": "Godt åbent spørgsmål"}
     assert colleague.post(f"/api/v1/clips/{clip['id']}/feedback", json=given).is_success

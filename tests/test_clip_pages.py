@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.core.csrf import CSRF_FIELD
 from app.core.i18n import translate
-from tests.support.accounts import ClientFor, user_id
+from tests.support.accounts import ClientFor, make_team, user_id
 from tests.support.clips import cut_clip, cut_clips
 from tests.support.factories import Line, Word, ready_recording
 from tests.support.media import MediaSet
@@ -121,8 +121,11 @@ def test_the_share_forms_say_what_the_person_or_team_will_see(
 ) -> None:
     """The recording's share form says it is individual supervision; a clip's, that only
     the clip and what is given through it or brought to it is seen. In Danish (the pages'
-    language); the hint describes the choice and the form sends what it always did."""
+    language); the hint describes the choice and the form sends what it always did (the
+    clip's, whether a person too gets its protected variant). A team is offered the clip,
+    never the whole recording."""
     recording_id, clip_id = cut_clip(client, media)
+    team = make_team("Team Vest", [user_id("supervisor")])
     page = client.get(f"/recordings/{recording_id}").text
     forms = {
         "share-target": share_form_on(page, f"/recordings/{recording_id}/shares"),
@@ -132,11 +135,14 @@ def test_the_share_forms_say_what_the_person_or_team_will_see(
     assert said(RECORDING_SEES, whole) and not said(CLIP_SEES, whole)
     assert said(CLIP_SEES, clip) and not said(RECORDING_SEES, clip)
     assert "individuel supervision" in whole and "ikke resten af optagelsen" in clip
+    assert f'value="team:{team}"' in clip and f'value="team:{team}"' not in whole
+    sent = {"share-target": [CSRF_FIELD, "target"]}
     for field, form in forms.items():
         hint = re.search(rf'<p class="hint" id="{field}-sees">([^<]+)</p>', form)
         # Read with what the consent covers (issue 24: tests/test_consent_purposes.py).
         assert hint and f'aria-describedby="{field}-sees {field}-consent"' in form
-        assert re.findall(r'name="([^"]+)"', form) == [CSRF_FIELD, "target"]
+        names = sent.get(field, [CSRF_FIELD, "target", "protected"])
+        assert re.findall(r'name="([^"]+)"', form) == names
     # Sharing by each form works as before.
     target = {CSRF_FIELD: token(client, f"/recordings/{recording_id}")}
     colleague = user_id("caseworker2")

@@ -10,6 +10,7 @@ from tests.support.accounts import ClientFor, make_team, set_members, user_id
 from tests.support.clips import cut_clip, make_clip, share_clip
 from tests.support.factories import ready_recording
 from tests.support.media import MediaSet
+from tests.support.protection import approve_protected
 from tests.support.recordings import share
 
 CLIP_ROUTES = ("", "/media", "/poster", "/transcript", "/feedback")
@@ -146,14 +147,22 @@ def test_a_team_share_reaches_the_members_it_was_made_for(
     recording_id, clip_id = cut_clip(client, media)
     supervisor, colleague = user_id("supervisor"), user_id("caseworker2")
     team = make_team("Team Nord", [supervisor, user_id("leader"), user_id("caseworker")])
+    # Not before the caseworker has approved the clip as the team will see it.
+    early = client.post(f"/api/v1/clips/{clip_id}/shares", json={"team_id": team})
+    assert (early.status_code, early.json()["code"]) == (409, "share.protected_not_approved")
+    assert client.get(f"/api/v1/clips/{clip_id}/shares").json() == []
+    approve_protected(clip_id)
     shared = client.post(f"/api/v1/clips/{clip_id}/shares", json={"team_id": team})
     assert shared.status_code == 201, shared.text
+    assert shared.json()["protected"] is True
     # The owner and the leader are not among the people it reaches.
     assert [v["user_id"] for v in shared.json()["viewers"] if v["status"] == "access"] == [
         supervisor
     ]
     url = f"/api/v1/clips/{clip_id}/media"
-    assert client_for("supervisor").get(url).status_code == 200
+    seen = client_for("supervisor").get(url)
+    assert seen.status_code == 200
+    assert seen.content != client.get(url).content  # the protected variant, not the cut
     assert client_for("leader").get(url).status_code == 404
     # Joining later gives nothing (no one gains access through an administrator's action);
     # leaving ends it.

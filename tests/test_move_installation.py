@@ -23,7 +23,7 @@ from app.recordings import storage
 from app.recordings.models import Recording
 from tests.support import s3
 from tests.support.accounts import ClientFor, make_team, user_id
-from tests.support.clips import cut_clips, make_clip
+from tests.support.clips import cut_clips, make_clip, share_clip
 from tests.support.database import forget_engines, fresh_postgres, pg_admin, postgres_url, using
 from tests.support.factories import SPOKEN_EN, make_ready
 from tests.support.feedback import criterion_ids, give
@@ -102,14 +102,17 @@ def test_the_installation_moves_and_runs_on_the_target(
     feedback = f"/api/v1/recordings/{recording_id}/feedback"
     give(client, feedback, criterion, 1.5, "Åbent spørgsmål")
     share(client, recording_id, user_id=user_id("supervisor"))
-    # The newest share's id belongs to one withdrawn: the target must not give it again.
+    # The newest share's id belongs to one withdrawn: the target must not give it again. A
+    # team's (of the clip, its protected variant approved: a team never gets a recording).
     team = make_team("Team Syd", [user_id("caseworker2")])
-    withdrawn = share(client, recording_id, team_id=team)
-    shares = f"/api/v1/recordings/{recording_id}/shares"
+    withdrawn = share_clip(client, clip_id, team_id=team)
+    shares = f"/api/v1/clips/{clip_id}/shares"
     assert client.delete(f"{shares}/{withdrawn}").status_code == 204
     played = client.get(f"/api/v1/recordings/{recording_id}/media", headers=RANGE)
     clip_played = client.get(f"/api/v1/clips/{clip_id}/media", headers=RANGE)
-    assert played.status_code == clip_played.status_code == 206
+    team_played = client.get(f"/api/v1/clips/{clip_id}/media?variant=team", headers=RANGE)
+    assert played.status_code == clip_played.status_code == team_played.status_code == 206
+    assert team_played.content != clip_played.content
     # A file no row names (left by a crash): the sweep would remove it, the move leaves it.
     (settings.media_dir / recording_id / ".playable.mp4.crashed.tmp").write_bytes(b"half")
     with session_scope() as session:
@@ -145,8 +148,13 @@ def test_the_installation_moves_and_runs_on_the_target(
         assert again.headers["content-range"] == played.headers["content-range"]
         clip_again = client.get(f"/api/v1/clips/{clip_id}/media", headers=RANGE)
         assert clip_again.status_code == 206 and clip_again.content == clip_played.content
-        # New rows get new ids: the sequences went past every id SQLite gave out.
-        assert share(client, recording_id, team_id=team) == withdrawn + 1
+        # New rows get new ids: the sequences went past every id SQLite gave out. The
+        # approval came along: the clip goes to the team again, as the variant it was.
+        again_shared = client.post(shares, json={"team_id": team})
+        assert again_shared.status_code == 201, again_shared.text
+        assert again_shared.json()["id"] == withdrawn + 1
+        member = client_for("caseworker2").get(f"/api/v1/clips/{clip_id}/media", headers=RANGE)
+        assert member.status_code == 206 and member.content == team_played.content
         supervisor = client_for("supervisor")
         give(supervisor, feedback, criterion, 2.0, "Set og hørt på PostgreSQL")
         with session_scope() as session:

@@ -42,6 +42,7 @@ from tests.support.factories import ready_recording
 from tests.support.feedback import criterion_ids, new_recording
 from tests.support.mail import Inbox
 from tests.support.media import FORMATS, MediaSet
+from tests.support.protection import approve_protected
 from tests.support.recordings import share, upload
 from tests.support.servers import free_port
 from tests.support.sessions import make_clip, plan
@@ -141,9 +142,15 @@ def test_a_team_share_tells_each_member_who_can_see_it(
         gone = session.get(User, disabled)
         assert gone is not None
         gone.active = False
-    share(client, recording_id, team_id=team)
-    assert [n["reason"] for n in notes(client_for("supervisor"))] == ["shared"]
-    assert [n["reason"] for n in notes(client_for("caseworker2"))] == ["shared"]
+    # A team is given a clip of the recording (its protected variant), never the recording.
+    refused = client.post(f"/api/v1/recordings/{recording_id}/shares", json={"team_id": team})
+    assert (refused.status_code, refused.json()["code"]) == (422, "share.team_needs_clip")
+    clip_id = make_clip(recording_id, user_id("caseworker"))
+    approve_protected(clip_id)
+    shared = client.post(f"/api/v1/clips/{clip_id}/shares", json={"team_id": team})
+    assert shared.status_code == 201, shared.text
+    assert [n["reason"] for n in notes(client_for("supervisor"))] == ["clip_shared"]
+    assert [n["reason"] for n in notes(client_for("caseworker2"))] == ["clip_shared"]
     with session_scope() as session:
         told = session.exec(select(Notification.user_id)).all()
     assert sorted(told) == sorted([user_id("supervisor"), user_id("caseworker2")])
@@ -154,9 +161,9 @@ def test_a_team_share_tells_each_member_who_can_see_it(
     # A member who joins later is told when the caseworker gives them access.
     later = make_user("senere@kommune.test", Role.supervisor)
     set_members(team, [user_id("supervisor"), user_id("caseworker2"), later])
-    [given] = client.get(f"/api/v1/recordings/{recording_id}/shares").json()
+    [given] = client.get(f"/api/v1/clips/{clip_id}/shares").json()
     confirmed = client.post(
-        f"/api/v1/recordings/{recording_id}/shares/{given['id']}/confirm", json={"user_id": later}
+        f"/api/v1/clips/{clip_id}/shares/{given['id']}/confirm", json={"user_id": later}
     )
     assert confirmed.status_code == 204
     assert [to for to, _ in mails(smtp)][-1] == ["senere@kommune.test"]

@@ -20,6 +20,7 @@ from tests.support.browser import axe_page, axe_violations
 from tests.support.clips import cut_clips, make_clip
 from tests.support.factories import ready_recording
 from tests.support.media import MediaSet
+from tests.support.protection import approve_protected
 from tests.support.sessions import plan
 
 pytestmark = pytest.mark.browser
@@ -43,6 +44,7 @@ def test_plan_a_team_session_and_share_the_clip_in_one_step(
     rid = ready_recording(api, media, seconds=30, title="Samtale med Sofie")
     clip = make_clip(api, rid, start=5.0, end=15.0, title="Åbningen")  # type: ignore[arg-type]
     assert cut_clips() == ["succeeded"]
+    approve_protected(clip)  # a team is given the clip once its protected variant is approved
     team = make_team("Team Vest", [user_id("supervisor"), user_id("caseworker2")])
 
     cw = tab_for("caseworker")

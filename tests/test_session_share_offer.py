@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlmodel import select
 
 from app.access.models import Share
@@ -18,10 +19,12 @@ from app.core.db import session_scope
 from app.core.timeutil import to_local, utcnow
 from app.feedback.models import Notification
 from app.sessions.models import SparringSession
+from tests.support import clips
 from tests.support.accounts import ClientFor, make_team, user_id
 from tests.support.audit import entries
 from tests.support.factories import ready_recording
 from tests.support.media import MediaSet
+from tests.support.protection import approve_protected
 from tests.support.sessions import make_clip, plan
 
 
@@ -69,22 +72,41 @@ def test_the_plan_form_offers_the_share_and_says_what_they_will_see(
 def test_a_team_session_on_an_unshared_clip_shared_in_the_same_step(
     rid: str, client: TestClient, client_for: ClientFor
 ) -> None:
-    clip = make_clip(rid, user_id("caseworker"), start=2.0, end=8.0)
+    # Cut for real: the team's members are given its protected variant, made from the cut.
+    clip = clips.make_clip(client, rid, start=2.0, end=8.0)
+    assert clips.cut_clips() == ["succeeded"]
     team = make_team("Team Syd", [user_id("supervisor"), user_id("caseworker2")])
     since = entries()[-1].seq
-    sent = client.post(
-        "/sessions/new",
-        data=form(
-            client,
-            media=f"{rid}:{clip}",
-            kind="team",
-            team_id=str(team),
-            starts_at=local(3),
-            question="Hvordan åbner jeg?",
-            share="1",
-        ),
-        follow_redirects=False,
-    )
+    fields = {
+        "media": f"{rid}:{clip}",
+        "kind": "team",
+        "team_id": str(team),
+        "starts_at": local(3),
+        "question": "Hvordan åbner jeg?",
+        "share": "1",
+    }
+    # A team gets the clip's protected variant only once the caseworker has approved it:
+    # until then the plan with the share is refused with that message, and nothing is made.
+    before = sessions_count()
+    body = {
+        "kind": "team",
+        "recording_id": rid,
+        "clip_id": clip,
+        "team_id": team,
+        "starts_at": (utcnow() + timedelta(hours=3)).isoformat(),
+        "share": True,
+    }
+    early = client.post("/api/v1/sessions", json=body)
+    assert (early.status_code, early.json()["code"]) == (409, "share.protected_not_approved")
+    refused = client.post("/sessions/new", data=form(client, **fields), follow_redirects=False)
+    assert refused.status_code == 409, refused.text
+    assert str(escape(early.json()["detail"])) in refused.text
+    assert sessions_count() == before
+    assert shares_of(rid) == []
+    assert entries(since, action="share") == []
+
+    approve_protected(clip)
+    sent = client.post("/sessions/new", data=form(client, **fields), follow_redirects=False)
     assert sent.status_code == 303, sent.text
     url = sent.headers["location"]
     # One team share of the clip, nothing of the recording itself.
@@ -93,10 +115,14 @@ def test_a_team_session_on_an_unshared_clip_shared_in_the_same_step(
         seen = client_for(member).get(url)
         assert seen.status_code == 200 and f"/api/v1/clips/{clip}/media" in seen.text, member
         assert 'id="waiting"' not in seen.text
+        played = client_for(member).get(f"/api/v1/clips/{clip}/media")
+        assert played.status_code == 200, member
+        # The protected variant, never the clip as cut.
+        assert played.content != client.get(f"/api/v1/clips/{clip}/media").content, member
     # The caseworker's page has no one left waiting.
     assert 'id="share-waiting"' not in client.get(url).text
     shared = entries(since, action="share")
-    assert [e.detail for e in shared] == [f"clip {clip} team {team}"]
+    assert [e.detail for e in shared] == [f"clip {clip} team {team} protected"]
     with session_scope() as session:
         told = session.exec(
             select(Notification).where(Notification.user_id == user_id("caseworker2"))
