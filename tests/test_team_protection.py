@@ -298,3 +298,25 @@ def test_the_live_channel_of_a_team_session_brings_the_member_only_hidden_words(
     assert thread.status_code == 200
     assert CPR not in thread.text and "Lise" not in thread.text and "[CPR-nr.]" in thread.text
     assert CPR in client.get(f"/sessions/{planned['id']}/feedback/threads/{item}").text
+
+
+def test_names_listed_at_upload_are_kept_and_bad_ones_change_nothing(
+    sqlite_db: str, client: TestClient, media: MediaSet
+) -> None:
+    from app.recordings.models import Recording
+    from tests.support.recordings import upload
+
+    before = len(client.get("/api/v1/recordings").json()["data"])
+    too_long = upload(client, media.conversation(), extra={"person_names": "x" * 81})
+    assert too_long.status_code == 422 and too_long.json()["code"] == "protection.too_long"
+    assert len(client.get("/api/v1/recordings").json()["data"]) == before
+    made = upload(
+        client, media.conversation(), extra={"person_names": "Lise Hansen\n  \nlise hansen, Ib"}
+    )
+    assert made.status_code == 201, made.text
+    with session_scope() as session:
+        recording = session.get(Recording, made.json()["id"])
+        assert recording is not None
+        assert json.loads(recording.person_names) == ["Lise Hansen", "Ib"]
+    page = client.get(f"/recordings/{made.json()['id']}").text
+    assert 'id="person-names"' in page and "Lise Hansen\nIb</textarea>" in page

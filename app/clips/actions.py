@@ -258,9 +258,7 @@ def approve_protected(*, session: Session, subject: Subject, clip_id: int) -> Cl
     return clip
 
 
-def set_person_names(
-    *, session: Session, subject: Subject, recording_id: str, names: list[str]
-) -> None:
+def set_person_names(*, session: Session, subject: Subject, recording_id: str, names: str) -> None:
     """The people named on the recording: hidden in what a team reads of its clips."""
     recording = policy.owned_recording(session, subject, recording_id)
     protection.set_names(session, recording, names)

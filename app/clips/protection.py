@@ -31,7 +31,7 @@ from app.jobs.service import JobState
 from app.media import objects as media_objects
 from app.media.models import Variant
 from app.media.store import Stored
-from app.privacy import redaction
+from app.privacy import listing, redaction
 from app.privacy.redaction import Found, Kind
 from app.recordings.models import Recording
 from app.transcripts import service as transcript_service
@@ -390,21 +390,10 @@ def set_hidden(session: Session, clip: Clip, text: str, *, hidden: bool) -> None
     _changed(session, clip)
 
 
-def set_names(session: Session, recording: Recording, names: list[str]) -> None:
-    """The people the caseworker names on the recording (one per line)."""
-    cleaned: list[str] = []
-    for name in names:
-        if name.strip():
-            value = phrase(name, field="person_names")
-            if value.lower() not in {c.lower() for c in cleaned}:
-                cleaned.append(value)
-    if len(cleaned) > LIST_MAX:
-        raise BadInput(
-            N_("Name at most %(count)d people."),
-            code="protection.too_many_names",
-            field="person_names",
-            count=LIST_MAX,
-        )
+def set_names(session: Session, recording: Recording, text: str) -> None:
+    """The people the caseworker names on the recording (one per line); every clip whose
+    protected variant is made, or being made, is made again with them."""
+    cleaned = listing.listed_names(text)
     recording.person_names = json.dumps(cleaned, ensure_ascii=False)
     session.add(recording)
     session.flush()

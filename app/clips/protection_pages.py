@@ -86,9 +86,8 @@ def person_names(
 ) -> RedirectResponse:
     """The people named on the recording, one per line; back to the clip's review or the
     recording."""
-    listed = names.replace(",", "\n").splitlines()
     actions.set_person_names(
-        session=session, subject=subject, recording_id=recording_id, names=listed
+        session=session, subject=subject, recording_id=recording_id, names=names
     )
     if clip_id is not None:
         return _back(clip_id, "#names")

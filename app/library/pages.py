@@ -1,6 +1,7 @@
 """Pages for the recordings a person may see: the list, and one recording with its player,
 transcript and shares."""
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -190,6 +191,7 @@ def recording_page(
             "people": people,
             "teams": teams,
             "consent": recording_service.consent_of(session=session, recording=recording),
+            "person_names": json.loads(recording.person_names or "[]") if own else [],
             "consent_offer": consent_rules.offer(
                 session=session, recording_id=recording.id, owner_id=recording.owner_id
             )

@@ -28,6 +28,11 @@ UPLOAD_FIELDS = {
     "consent_team": {"type": "boolean", "description": "team sparring in one's own teams"},
     "consent_teaching": {"type": "boolean", "description": "other teams, courses"},
     "delete_after": {"type": "string", "format": "date"},
+    "person_names": {
+        "type": "string",
+        "maxLength": 8000,
+        "description": "people named in the conversation, one per line: hidden from teams",
+    },
     "file": {"type": "string", "format": "binary"},
 }
 UPLOAD_DOC = {

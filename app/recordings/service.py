@@ -6,7 +6,7 @@ import mimetypes
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -42,6 +42,7 @@ from app.media import probe as media
 from app.media import store as media_store
 from app.media.models import Variant
 from app.media.store import object_key
+from app.privacy.listing import listed_names
 from app.recordings import storage
 from app.recordings.consent import ConsentIn, validate_consent
 from app.recordings.models import Consent, Recording, RecordingCreate, RecordingStatus
@@ -163,6 +164,8 @@ class CheckedForm:
     recording: RecordingCreate
     consent: ConsentIn
     delete_after: date | None
+    # The people named at upload: hidden in what a team reads and hears (app.privacy).
+    person_names: list[str] = field(default_factory=list)
 
 
 def check_form(*, session: Session, fields: dict[str, str], owner: Subject) -> CheckedForm:
@@ -174,6 +177,7 @@ def check_form(*, session: Session, fields: dict[str, str], owner: Subject) -> C
         recording=validate_form(fields),
         consent=validate_consent(fields),
         delete_after=check_delete_after(session=session, value=fields.get("delete_after")),
+        person_names=listed_names(fields.get("person_names") or ""),
     )
 
 
@@ -253,6 +257,7 @@ def add_recording(
             "width": info.width,
             "height": info.height,
             "streams": json.dumps(info.streams),
+            "person_names": json.dumps(form.person_names, ensure_ascii=False),
         },
     )
     session.add(recording)
