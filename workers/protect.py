@@ -24,7 +24,6 @@ from workers.steps import Step, StepProgress, run_steps
 
 @dataclass
 class ProtectRun:
-    work: Work
     source: protection.Source
     files: MediaWork
     media_name: str
@@ -71,6 +70,15 @@ def _poster(run: ProtectRun, progress: StepProgress) -> None:
 STEPS: list[Step[ProtectRun]] = [Step("blur", 19, _blur), Step("poster", 1, _poster)]
 
 
+def new_run(source: protection.Source, files: MediaWork, job_id: int) -> ProtectRun:
+    """What one job makes: an MP4 (or, for sound alone, an M4A) and its poster, named by
+    the job so that a newer job never writes over it."""
+    video = source.mime.startswith("video/")
+    ext, mime = ("mp4", "video/mp4") if video else ("m4a", "audio/mp4")
+    name = f"team-{source.clip_id}-{job_id}"
+    return ProtectRun(source, files, f"{name}.{ext}", f"{name}.png", mime)
+
+
 def _run_job(work: Work) -> None:
     clip_id, job_id = work.claim.clip_id, work.claim.job_id
     assert clip_id is not None, "a clip's job names its clip"
@@ -78,14 +86,11 @@ def _run_job(work: Work) -> None:
         source = protection.source_of(session=session, clip_id=clip_id)
     if source is None:
         raise PermanentFailure("failure.deleted")
-    video = source.mime.startswith("video/")
-    ext, mime = ("mp4", "video/mp4") if video else ("m4a", "audio/mp4")
-    media_name = f"team-{clip_id}-{job_id}.{ext}"
-    poster_name = f"team-{clip_id}-{job_id}.png"
     kept = False
     with MediaWork.of(source.recording_id, work.claim.tag, clean_stale=False) as files:
+        run = new_run(source, files, job_id)
+        media_name, poster_name, mime = run.media_name, run.poster_name, run.mime
         try:
-            run = ProtectRun(work, source, files, media_name, poster_name, mime)
             run_steps(STEPS, run, work.report)
             assert run.media is not None
             with session_scope() as session:

@@ -64,6 +64,19 @@ EXACT: dict[tuple[str, str], str] = {
     ("view", "media"): N_("The video"),
     ("view", "page transcript"): N_("The page with the player and the transcript"),
     ("playback", "media"): N_("The recording"),
+    # What a team gets of a clip (issue 24): faces blurred, names and numbers hidden.
+    ("playback", "protected"): N_("The clip as a team sees it (faces blurred, names hidden)"),
+    ("view", "poster protected"): N_("The still of the clip as a team sees it"),
+    ("view", "sparring protected"): N_("The sparring document with names hidden"),
+    ("view", "sparring.pdf protected"): N_("The sparring document with names hidden, as PDF"),
+    ("view", "protection review"): N_("The review of what a team will see"),
+    ("clip_changed", "protected approved"): N_("The blurred clip was approved for teams"),
+    ("clip_changed", "missed face removed"): N_("A stretch marked as a missed face was removed"),
+    ("clip_changed", "redaction show"): N_("A hidden word is shown to the team after all"),
+    ("clip_changed", "redaction unshow"): N_("A word is hidden from the team again"),
+    ("clip_changed", "redaction hide"): N_("A word is hidden from the team too"),
+    ("clip_changed", "redaction unhide"): N_("A word is no longer hidden by hand"),
+    ("clip_changed", "person names"): N_("The people named on the recording were changed"),
     # Before issue 19 opening a page fetched the still, which was written as playback.
     ("playback", "poster"): N_("Only the still: the page was opened, nothing was played"),
     ("download", "transcript.vtt"): N_("The transcript as WebVTT"),
@@ -174,6 +187,8 @@ PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
     "share": [
         (r"user (?P<user>\d+)", "%(user)s"),
         (r"team (?P<team>\d+)", N_("The team %(team)s")),
+        (r"user (?P<user>\d+) protected", N_("%(user)s (faces blurred, names hidden)")),
+        (r"team (?P<team>\d+) protected", N_("The team %(team)s (faces blurred, names hidden)")),
     ],
     "unshare": [
         (r"user (?P<user>\d+)", "%(user)s"),
@@ -203,7 +218,13 @@ PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
     "clip_created": [
         (r"(?P<start>[\d.]+)-(?P<end>[\d.]+)", N_("made as %(start)s–%(end)s")),
     ],
-    "clip_changed": [(r"(?P<fields>[a-z_,]+)", N_("Changed: %(fields)s"))],
+    "clip_changed": [
+        (r"(?P<fields>[a-z_,]+)", N_("Changed: %(fields)s")),
+        (
+            r"missed face (?P<start>[\d.]+)-(?P<end>[\d.]+)",
+            N_("A missed face marked, %(start)s-%(end)s s: the whole picture is blurred there"),
+        ),
+    ],
     "session_changed": [(r"(?P<fields>[a-z_,]+)", N_("Changed: %(fields)s"))],
     "session_planned": [
         (

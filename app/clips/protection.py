@@ -33,6 +33,7 @@ from app.media.models import Variant
 from app.media.store import Stored
 from app.privacy import listing, redaction
 from app.privacy.redaction import Found, Kind
+from app.recordings import service as recording_service
 from app.recordings.models import Recording
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Segment, Word
@@ -393,10 +394,9 @@ def set_hidden(session: Session, clip: Clip, text: str, *, hidden: bool) -> None
 def set_names(session: Session, recording: Recording, text: str) -> None:
     """The people the caseworker names on the recording (one per line); every clip whose
     protected variant is made, or being made, is made again with them."""
-    cleaned = listing.listed_names(text)
-    recording.person_names = json.dumps(cleaned, ensure_ascii=False)
-    session.add(recording)
-    session.flush()
+    recording_service.set_person_names(
+        session=session, recording=recording, names=listing.listed_names(text)
+    )
     for clip in session.exec(select(Clip).where(Clip.recording_id == recording.id)).all():
         if clip.protected_status is not None:
             _changed(session, clip)

@@ -21,8 +21,8 @@ from app.accounts import service as accounts
 from app.accounts.models import User
 from app.accounts.subject import Subject
 from app.clips import actions as clip_actions
-from app.clips import cutting
-from app.clips.models import ClipCreate
+from app.clips import cutting, protection
+from app.clips.models import Clip, ClipCreate
 from app.core.config import settings
 from app.core.timeutil import utcnow
 from app.criteria import service as criteria
@@ -32,7 +32,7 @@ from app.feedback.models import FeedbackCreate, FeedbackKind
 from app.feedback.targets import Here, Target
 from app.insight import service as insight
 from app.jobs import service as job_service
-from app.jobs.models import Job
+from app.jobs.models import PROTECT_CLIP, Job
 from app.media.probe import probe
 from app.recordings import service as recording_service
 from app.recordings import storage
@@ -45,7 +45,9 @@ from app.transcripts import service as transcript_service
 from app.transcripts.models import Speaker
 from workers import clips as clip_steps
 from workers import media as media_steps
+from workers import protect as protect_steps
 from workers.pipeline import MediaWork, finish_now, make_media_now
+from workers.steps import run_steps
 
 VIDEO = Path(__file__).with_name("samtale.mp4")
 TEAM = "Team Nord"
@@ -194,6 +196,43 @@ def _cut(session: Session, clip_id: int) -> None:
     session.flush()
 
 
+def _protect(session: Session, clip_id: int, approver: Subject) -> None:
+    """The clip's protected variant, as the worker makes it (workers/protect.py), in this
+    transaction; then its caseworker approves it, as she would once she had watched it."""
+    clip = session.get(Clip, clip_id)
+    assert clip is not None
+    protection.queue(session, clip)
+    job = session.exec(
+        select(Job)
+        .where(Job.clip_id == clip_id, Job.kind == PROTECT_CLIP)
+        .order_by(col(Job.id).desc())
+    ).first()
+    assert job is not None and job.id is not None
+    claim = job_service.claim(session=session, job_id=job.id, owner=WORKER)
+    assert claim is not None
+    source = protection.source_of(session=session, clip_id=clip_id)
+    assert source is not None
+    with MediaWork.of(source.recording_id, "demo", clean_stale=False) as files:
+        run = protect_steps.new_run(source, files, job.id)
+        run_steps(protect_steps.STEPS, run, lambda stage, fraction: None)
+    assert run.media is not None
+    kept = protection.set_media(
+        session=session,
+        clip_id=clip_id,
+        job_id=job.id,
+        media=run.media,
+        mime=run.mime,
+        poster=run.poster,
+        fingerprint=source.fingerprint,
+    )
+    assert kept
+    state = job_service.succeed(session=session, claim=claim)
+    assert state is not None
+    protection.follow(session=session, state=state)
+    session.flush()
+    clip_actions.approve_protected(session=session, subject=approver, clip_id=clip_id)
+
+
 def _criterion_ids(session: Session) -> dict[str, int]:
     return {version.name_da: c.id for c, version in criteria.catalogue(session=session) if c.id}
 
@@ -236,6 +275,7 @@ def make(*, session: Session, users: dict[str, User]) -> None:
     )
     assert clip.id is not None
     _cut(session, clip.id)
+    _protect(session, clip.id, sara)
     clip_shared = Shared(recording_id=recording.id, owner_id=sara.id, clip_id=clip.id)
     access_actions.share(
         session=session, subject=sara, what=clip_shared, user_id=None, team_id=team.id

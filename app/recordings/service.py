@@ -443,3 +443,12 @@ async def receive(*, request: Request, session: Session, owner: Subject) -> Reco
         upload.release()  # stored or deleted by now: its lock may go
     audit_on_commit(session, owner, Action.upload, recording.id, f"{recording.size_bytes} bytes")
     return recording
+
+
+def set_person_names(*, session: Session, recording: Recording, names: list[str]) -> None:
+    """The people named on the recording (checked by app.privacy.listing): hidden in what
+    a team reads and hears of its clips."""
+    recording.person_names = json.dumps(names, ensure_ascii=False)
+    recording.updated_at = utcnow()
+    session.add(recording)
+    session.flush()
