@@ -30,7 +30,7 @@ from tests.support.face_video import (
 )
 from workers import blurring
 from workers.blurring import BlurReport, Protection, protect
-from workers.face_tracks import boxes_at, mosaic
+from workers.face_tracks import boxes_at, mosaic, regions
 from workers.faces import Box, FaceDetector
 from workers.media import is_faststart
 
@@ -202,6 +202,12 @@ def test_the_mosaic_leaves_nothing_but_each_blocks_mean() -> None:
     mosaic(first, 8)
     mosaic(second, 8)
     assert (first == second).all()
+
+
+def test_overlapping_boxes_are_blurred_as_one() -> None:
+    boxes = [Box(10, 10, 20, 20), Box(15, 10, 25, 20), Box(100, 10, 110, 20)]
+    # Grown by 40 % a side: 6 to 24 and 11 to 29 overlap; clipped at the frame's edge.
+    assert regions(boxes, width=112, height=30) == [(6, 6, 29, 24), (96, 6, 112, 24)]
 
 
 def test_a_face_stays_covered_between_detections_and_over_a_missed_one() -> None:

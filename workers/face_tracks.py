@@ -23,9 +23,12 @@ GROW = 0.4
 # Two boxes on neighbouring detection frames are one face moving if their centres are at
 # most this many face sizes apart (a head turned quickly, a camera swung).
 REACH = 3.0
-# A face's box becomes a mosaic of at most this many blocks across, each at least MIN_BLOCK
-# pixels; the whole frame (a face the detector missed) one of WHOLE_BLOCKS across.
-BLOCKS = 6
+# A face's grown box becomes a mosaic of this many blocks across (under 2 across the face
+# itself), each at least MIN_BLOCK pixels; the whole frame (a face the detector missed) one
+# of WHOLE_BLOCKS across (about 2 across a face a tenth of the frame's width). With 4 to 6
+# blocks a blurred head keeps its light face between dark hair and collar, which a face
+# detector (scikit-image's LBP cascade, bench/blur.py) still took for a face now and then.
+BLOCKS = 3
 MIN_BLOCK = 8
 WHOLE_BLOCKS = 16
 
@@ -82,19 +85,37 @@ def _alike(a: Box, b: Box) -> bool:
 
 
 def blur_faces(frame: np.ndarray, boxes: Iterable[Box]) -> None:
-    """Each box, grown, as a smooth coarse mosaic, in place."""
-    height, width = frame.shape[:2]
-    for box in boxes:
-        grown = box.grown(GROW)
-        x1, y1 = max(0, math.floor(grown.x1)), max(0, math.floor(grown.y1))
-        x2, y2 = min(width, math.ceil(grown.x2)), min(height, math.ceil(grown.y2))
-        if x2 > x1 and y2 > y1:
-            block = max(MIN_BLOCK, math.ceil(max(grown.width, grown.height) / BLOCKS))
-            mosaic(frame[y1:y2, x1:x2], block)
+    """Each box, grown (overlapping ones as one), as a smooth coarse mosaic, in place."""
+    for x1, y1, x2, y2 in regions(boxes, frame.shape[1], frame.shape[0]):
+        block = max(MIN_BLOCK, math.ceil(max(x2 - x1, y2 - y1) / BLOCKS))
+        mosaic(frame[y1:y2, x1:x2], block)
 
 
 def blur_whole(frame: np.ndarray) -> None:
     mosaic(frame, max(MIN_BLOCK, math.ceil(max(frame.shape[:2]) / WHOLE_BLOCKS)))
+
+
+def regions(boxes: Iterable[Box], width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """The grown boxes in whole pixels inside the frame, those that overlap joined into the
+    rectangle around them (the boxes of one face held from several detections)."""
+    out: list[tuple[int, int, int, int]] = []
+    for box in boxes:
+        grown = box.grown(GROW)
+        rect = (max(0, math.floor(grown.x1)), max(0, math.floor(grown.y1)),
+                min(width, math.ceil(grown.x2)), min(height, math.ceil(grown.y2)))  # fmt: skip
+        if rect[2] <= rect[0] or rect[3] <= rect[1]:
+            continue
+        while overlapping := [r for r in out if _overlap(r, rect)]:
+            out = [r for r in out if r not in overlapping]
+            joined = [*overlapping, rect]
+            rect = (min(r[0] for r in joined), min(r[1] for r in joined),
+                    max(r[2] for r in joined), max(r[3] for r in joined))  # fmt: skip
+        out.append(rect)
+    return out
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def mosaic(region: np.ndarray, block: int) -> None:
@@ -112,7 +133,7 @@ def mosaic(region: np.ndarray, block: int) -> None:
     rows_done = means[low] * (1 - share)[:, None, None] + means[high] * share[:, None, None]
     low, high, share = _spread(width, len(cols), block)
     smooth = rows_done[:, low] * (1 - share)[:, None] + rows_done[:, high] * share[:, None]
-    region[:] = smooth + 0.5
+    region[:] = np.clip(smooth + 0.5, 0, 255)
 
 
 def _spread(size: int, cells: int, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -273,19 +273,20 @@ def _high_pass(grey: np.ndarray) -> np.ndarray:
 def face_detail(source: np.ndarray, output: np.ndarray, box: Rect, cells: int = 3) -> float | None:
     """How much of a face's detail the output kept, at most over its parts: the face's inner
     box (eyes, nose, mouth: 15 % off each side) in `cells` x `cells` parts; in each part
-    with detail in the source, the share of the source's fine detail (high-pass) found in
-    the output (its projection on the source's). Left sharp: about 0.8-1 (the encoding
-    loses some); blurred: about 0 (what a mosaic's edges add is not the face's). None if
-    less than half the inner box is in the picture."""
+    with detail in the source, how much of the source's fine detail (high-pass) is in the
+    output's: their product over the larger of the two energies (a correlation that also
+    falls when the output has much less detail, or much more). Left sharp: about 0.8-1
+    (the encoding loses some); blurred: about 0, whatever grain or mosaic edges the output
+    has (they are not the face's). None if less than half the inner box is in the
+    picture."""
     height, width = source.shape[:2]
     x1, y1, x2, y2 = box
     dx, dy = (x2 - x1) * 0.15, (y2 - y1) * 0.15
     ix1, iy1, ix2, iy2 = x1 + dx, y1 + dy, x2 - dx, y2 - dy
     cx1, cy1 = max(0, round(ix1)), max(0, round(iy1))
     cx2, cy2 = min(width, round(ix2)), min(height, round(iy2))
-    if (cx2 - cx1) * (cy2 - cy1) < 0.5 * (ix2 - ix1) * (iy2 - iy1) or min(
-        cx2 - cx1, cy2 - cy1
-    ) < 12:
+    inside = (cx2 - cx1) * (cy2 - cy1)
+    if inside < 0.5 * (ix2 - ix1) * (iy2 - iy1) or min(cx2 - cx1, cy2 - cy1) < 12:
         return None
     luma = np.array([0.299, 0.587, 0.114], dtype=np.float32)
     hp_src = _high_pass(source[cy1:cy2, cx1:cx2].astype(np.float32) @ luma)
@@ -293,8 +294,8 @@ def face_detail(source: np.ndarray, output: np.ndarray, box: Rect, cells: int = 
     kept = 0.0
     for r in np.array_split(np.arange(hp_src.shape[0]), cells):
         for c in np.array_split(np.arange(hp_src.shape[1]), cells):
-            src, out = hp_src[np.ix_(r, c)], hp_out[np.ix_(r, c)]
-            energy = float(np.sum(src * src))
-            if energy > 4.0 * src.size:  # some detail: more than 2 grey levels on average
+            src, out = hp_src[np.ix_(r, c)].ravel(), hp_out[np.ix_(r, c)].ravel()
+            if float(np.mean(src * src)) > 4.0:  # some detail: 2 grey levels on average
+                energy = max(float(np.sum(src * src)), float(np.sum(out * out)))
                 kept = max(kept, float(np.sum(src * out)) / energy)
     return kept
