@@ -210,7 +210,8 @@ def test_new_times_cut_again_and_a_deleted_clip_keeps_no_file(
         assert sorted(rows.all()) == stored.keys(recording_id)
     with session_scope() as session:
         kinds = session.exec(select(Job.kind).where(Job.recording_id == recording_id)).all()
-    assert sorted(kinds) == ["cut_clip"] * 3 + ["process_recording"]
+    # Each kept cut queued its protected variant (issue 24); none ran here.
+    assert sorted(kinds) == ["cut_clip"] * 3 + ["process_recording"] + ["protect_clip"] * 2
 
 
 NAMED = (

@@ -13,8 +13,10 @@ from playwright.sync_api import Locator, Page, expect
 from app.core.timeutil import local_today
 from tests.support.accounts import make_team, user_id
 from tests.support.browser import ARTIFACTS, VIEWPORTS, tab_to
+from tests.support.clips import cut_clips
 from tests.support.factories import CONVERSATION, make_ready
 from tests.support.media import FORMATS, MediaSet
+from tests.support.protection import approve_protected
 from tests.support.recordings import share
 from tests.support.recordings import upload as upload_file
 
@@ -115,7 +117,16 @@ def consented(api: httpx.Client, media: MediaSet) -> str:
     make_ready(rid, [line for line in CONVERSATION if line.end <= 60])
     share(api, rid, user_id=user_id("supervisor"))
     team = make_team(f"Eget team {rid[:6]}", [user_id("caseworker"), user_id("caseworker2")])
-    share(api, rid, team_id=team)
+    # A team is given a clip (issue 24), once its caseworker approved what the team sees.
+    made = api.post(
+        f"/api/v1/recordings/{rid}/clips",
+        json={"title": "Klip til teamet", "start_seconds": 2.0, "end_seconds": 8.0},
+    )
+    assert made.status_code == 201, made.text
+    assert cut_clips() == ["succeeded"]
+    approve_protected(int(made.json()["id"]))
+    shared = api.post(f"/api/v1/clips/{made.json()['id']}/shares", json={"team_id": team})
+    assert shared.status_code == 201, shared.text
     return rid
 
 

@@ -214,6 +214,12 @@ def test_a_worker_with_a_folder_of_its_own_transcribes_and_cuts_on_s3(
         wait_for(cut, 120, "the worker to cut the clip")
         played = client.get(f"/api/v1/clips/{clip_id}/media", headers={"Range": "bytes=0-99"})
         assert played.status_code == 206 and len(played.content) == 100
+
+        def protected() -> bool:  # what a team will see: made by the same worker (issue 24)
+            assert worker.poll() is None, worker.stderr.read().decode()[-3000:]  # type: ignore[union-attr]
+            return client.get(f"/api/v1/clips/{clip_id}").json()["protected_status"] == "ready"
+
+        wait_for(protected, 120, "the worker to make the clip's protected variant")
     finally:
         stop(worker)
     names = set(stored.names(rid))

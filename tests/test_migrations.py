@@ -197,5 +197,6 @@ def test_a_consent_from_before_purposes_covers_individual_and_team_never_teachin
     assert shares == 1
     # Teaching is refused from now on: a team the caseworker is not a member of.
     other = make_team("Undervisningsholdet", [user_id("caseworker2")])
-    refused = client.post(f"/api/v1/recordings/{rid}/shares", json={"team_id": other})
+    clip = make_clip(client, rid, 1.0, 3.0)  # a team is given clips only (issue 24)
+    refused = client.post(f"/api/v1/clips/{clip}/shares", json={"team_id": other})
     assert (refused.status_code, refused.json()["code"]) == (409, "share.consent_teaching")
