@@ -210,14 +210,18 @@ def test_overlapping_boxes_are_blurred_as_one() -> None:
     assert regions(boxes, width=112, height=30) == [(6, 6, 29, 24), (96, 6, 112, 24)]
 
 
-def test_a_face_stays_covered_between_detections_and_over_a_missed_one() -> None:
-    left, right = Box(0, 0, 10, 10), Box(24, 0, 34, 10)  # far apart: no overlap, grown
+def test_a_face_stays_covered_between_detections_and_over_missed_ones() -> None:
+    left, right = Box(0, 0, 10, 10), Box(12, 0, 22, 10)  # apart: no overlap, even grown
     moving = {0: [left], 3: [right]}
-    assert boxes_at(frame=1, found=moving, hold=6) == [left, right, Box(8, 0, 18, 10)]
-    # Found at frame 0, missed at 3 and 6: still blurred up to frame 6, not after.
-    missed = {0: [left], 3: [], 6: [], 9: []}
-    assert all(left in boxes_at(frame=f, found=missed, hold=6) for f in range(7))
-    assert boxes_at(frame=7, found=missed, hold=6) == []
+    assert boxes_at(frame=1, found=moving, hold=6) == [left, right, Box(4, 0, 14, 10)]
+    # Missed at 3 and 6: interpolated from 0 and 9 (12 frames away at most).
+    far = Box(27, 0, 37, 10)
+    gaps = {0: [left], 3: [], 6: [], 9: [far]}
+    assert Box(18, 0, 28, 10) in boxes_at(frame=6, found=gaps, hold=6)
+    # Found at 0 and never again: held for 6 frames, not after.
+    gone = {0: [left], 3: [], 6: [], 9: []}
+    assert all(left in boxes_at(frame=f, found=gone, hold=6) for f in range(7))
+    assert boxes_at(frame=7, found=gone, hold=6) == []
 
 
 def test_the_model_runs_without_opencv() -> None:

@@ -38,7 +38,8 @@ from workers.ffmpeg_pipes import Piped
 # Faces are looked for on every FRAME_STEP-th frame: bench/blur.py measured steps 1 to 6
 # (bench/results/blur.md).
 FRAME_STEP = 3
-# A face found on a detection frame is blurred this many detection steps before and after.
+# A face found on a detection frame is blurred this many detection steps before and after
+# (and interpolated between detections twice as far apart: workers.face_tracks).
 HOLD_STEPS = 2
 _PROGRESS_SECONDS = 0.5
 
@@ -278,10 +279,11 @@ class _Run:
             if index % step == 0:
                 found[index] = self._detect(detector, frame)
             waiting.append((index, frame))
-            # A frame goes once every detection within `hold` of it is in.
-            while waiting and waiting[0][0] + hold <= max(found):
+            # A frame goes once every detection within `2 * hold` of it is in.
+            while waiting and waiting[0][0] + 2 * hold <= max(found):
                 self._send(*waiting.popleft(), found, hold, whole)
-            for old in [at for at in found if at < index - 2 * hold]:
+            oldest = (waiting[0][0] if waiting else index + 1) - 2 * hold  # still needed
+            for old in [at for at in found if at < oldest]:
                 del found[old]
             if self.progress is not None and time.monotonic() - reported > _PROGRESS_SECONDS:
                 reported = time.monotonic()

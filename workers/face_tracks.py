@@ -2,10 +2,12 @@
 the frames between, each made a smooth coarse mosaic.
 
 A face found on one detection frame is blurred on every frame within `hold` frames of it,
-before and after, and a face found on two neighbouring detection frames is also blurred
-where it is between them (its box interpolated). So a face is never left sharp between two
-detections of it, nor when the detector misses it once in a row; a stale box over a wall
-for a fraction of a second costs nothing.
+before and after, and a face found on two detection frames up to `2 * hold` apart is also
+blurred where it is between them (its box interpolated), also when a detection between
+them missed it, and where it is going next (or came from) when no later (or earlier)
+detection found it. So a face is never left sharp between two detections of it, nor when
+the detector misses it now and then; a stale box over a wall for a fraction of a second
+costs nothing.
 """
 
 from __future__ import annotations
@@ -20,29 +22,34 @@ from workers.faces import Box
 # Each side of a face's box grows by this share of its size: hair, ears, chin, and the
 # face's movement between detections.
 GROW = 0.4
-# Two boxes on neighbouring detection frames are one face moving if their centres are at
-# most this many face sizes apart (a head turned quickly, a camera swung).
-REACH = 3.0
-# A face's grown box becomes a mosaic of this many blocks across (under 2 across the face
-# itself), each at least MIN_BLOCK pixels; the whole frame (a face the detector missed) one
-# of WHOLE_BLOCKS across (about 2 across a face a tenth of the frame's width). With 4 to 6
-# blocks a blurred head keeps its light face between dark hair and collar, which a face
-# detector (scikit-image's LBP cascade, bench/blur.py) still took for a face now and then.
-BLOCKS = 3
+# Two boxes on two detection frames are one face moving if their centres moved at most this
+# many face sizes a frame (half a face a frame: a head turned quickly, a camera swung).
+SPEED = 0.5
+# A face's grown box becomes a smooth mosaic of this many blocks across (about one across
+# the face itself), each at least MIN_BLOCK pixels; the whole frame (a face the detector
+# missed) one of WHOLE_BLOCKS across (about 2 across a face a tenth of the frame's width).
+# With 3 to 6 blocks a blurred head keeps its light face between darker hair and collar,
+# which scikit-image's LBP face cascade still took for a face now and then (bench/blur.py).
+BLOCKS = 2
 MIN_BLOCK = 8
 WHOLE_BLOCKS = 16
 
 
 def boxes_at(frame: int, found: dict[int, list[Box]], hold: int) -> list[Box]:
-    """The boxes to blur on `frame`, from the detections in `found` (detection frame ->
-    the faces found there): every face found within `hold` frames, and each face found on
-    both neighbouring detection frames where it is now."""
+    """The boxes to blur on `frame`, from the detections in `found` (detection frame -> the
+    faces found there, for frames up to `2 * hold` either side): every face found within
+    `hold` frames; and each face found on two detection frames within `2 * hold`, where it
+    is now: interpolated between them (also across a detection that missed it), or carried
+    on along its way for up to `hold` frames (where no later or earlier one found it, as at
+    a clip's start)."""
     near = [b for at, boxes in found.items() if abs(at - frame) <= hold for b in boxes]
-    before = max((at for at in found if at <= frame), default=None)
-    after = min((at for at in found if at >= frame), default=None)
-    if before is not None and after is not None and before < frame < after:
-        share = (frame - before) / (after - before)
-        near += [_between(a, b, share) for a, b in pairs(found[before], found[after])]
+    window = sorted(at for at in found if abs(at - frame) <= 2 * hold)
+    for i, first in enumerate(window):
+        for then in window[i + 1 :]:
+            if first - hold <= frame <= then + hold and frame not in (first, then):
+                share = (frame - first) / (then - first)
+                twins = pairs(found[first], found[then], then - first)
+                near += [_between(a, b, share) for a, b in twins]
     return near
 
 
@@ -54,9 +61,10 @@ def _coords(box: Box) -> tuple[float, float, float, float]:
     return box.x1, box.y1, box.x2, box.y2
 
 
-def pairs(first: list[Box], second: list[Box]) -> list[tuple[Box, Box]]:
-    """The same face on two detection frames: nearest centres first, if no more than
-    REACH of the face's size apart and of about the same size."""
+def pairs(first: list[Box], second: list[Box], frames: int) -> list[tuple[Box, Box]]:
+    """The same face on two detection frames `frames` apart: nearest centres first, if they
+    moved no more than SPEED face sizes a frame (at least one) and kept about their size."""
+    reach = max(1.0, SPEED * frames)
     scored = sorted(
         (_distance(a, b), i, j) for i, a in enumerate(first) for j, b in enumerate(second)
     )
@@ -64,7 +72,7 @@ def pairs(first: list[Box], second: list[Box]) -> list[tuple[Box, Box]]:
     used_b: set[int] = set()
     out = []
     for distance, i, j in scored:
-        if distance > REACH:
+        if distance > reach:
             break
         if i not in used_a and j not in used_b and _alike(first[i], second[j]):
             used_a.add(i)

@@ -3,9 +3,10 @@ and what the blurring's tests and bench look at in them (tests/test_blurring.py,
 bench/blur.py).
 
 A scene pastes the face (an oval cut out of the photograph, its edge feathered) onto a
-brick wall, moved, scaled, turned, twice, in and out of the picture, or in low light with
-noise, and knows where the face is in every frame (`Video.truth`). The sound is a 440 Hz
-sine, so silence and sound are plain in the decoded samples.
+brick wall, moved, scaled, turned, twice, in and out of the picture, in low light with
+noise, swung fast, small and far, or going away, and knows where the face is in every frame
+(`Video.truth`). The sound is a 440 Hz sine, so silence and sound are plain in the decoded
+samples.
 
 The checks: scikit-image's LBP cascade (OpenCV's frontal-face model) as a detector
 independent of the one that blurs; the detail left in each true face (`face_detail`).
@@ -30,7 +31,9 @@ _CUT = (135, 5, 315, 230)
 _FACE_IN_CUT: Rect = (181 - 135, 58 - 5, 270 - 135, 178 - 5)
 TONE_HZ = 440
 SAMPLE_RATE = 48000
-SCENES = ("moving", "scaling", "turning", "two_faces", "in_and_out", "low_light", "fast")
+SCENES = (
+    "moving", "scaling", "turning", "two_faces", "in_and_out", "low_light", "fast", "far", "tiny",
+)  # fmt: skip
 
 
 @dataclass
@@ -130,6 +133,13 @@ def _poses(scene: str, t: float, at: float, width: int, height: int) -> list[tup
         return [
             (width * (0.5 + 0.25 * np.sin(2 * np.pi * at / 1.5)), height * 0.5, 0.7 * base, 0, 0)
         ]
+    if scene == "far":  # two small faces (27x36 px at 360p) walking past each other
+        return [
+            (width * (0.2 + 0.6 * t), height * 0.4, 0.3 * base, 0, 0),
+            (width * (0.8 - 0.6 * t), height * 0.6, 0.3 * base, 0, 1),
+        ]
+    if scene == "tiny":  # going away: from 32 to 14 px wide at 360p, past what is found
+        return [(width * 0.5, height * 0.5, base * (0.36 - 0.2 * t), 0, 0)]
     raise ValueError(scene)
 
 
@@ -286,8 +296,9 @@ def face_detail(source: np.ndarray, output: np.ndarray, box: Rect, cells: int = 
     cx1, cy1 = max(0, round(ix1)), max(0, round(iy1))
     cx2, cy2 = min(width, round(ix2)), min(height, round(iy2))
     inside = (cx2 - cx1) * (cy2 - cy1)
-    if inside < 0.5 * (ix2 - ix1) * (iy2 - iy1) or min(cx2 - cx1, cy2 - cy1) < 12:
+    if inside < 0.5 * (ix2 - ix1) * (iy2 - iy1) or min(cx2 - cx1, cy2 - cy1) < 8:
         return None
+    cells = cells if min(cx2 - cx1, cy2 - cy1) >= 24 else 1  # a small face as one part
     luma = np.array([0.299, 0.587, 0.114], dtype=np.float32)
     hp_src = _high_pass(source[cy1:cy2, cx1:cx2].astype(np.float32) @ luma)
     hp_out = _high_pass(output[cy1:cy2, cx1:cx2].astype(np.float32) @ luma)
