@@ -21,7 +21,7 @@ from app.media.models import Variant
 from app.media.store import Stored, object_key
 from app.recordings.models import Recording
 
-_STATUS_OF_JOB = {
+STATUS_OF_JOB = {  # a clip's state (and its protected variant's) by its job's
     JobStatus.queued: ClipStatus.queued,
     JobStatus.running: ClipStatus.processing,
     JobStatus.succeeded: ClipStatus.ready,
@@ -47,7 +47,7 @@ def follow_job(*, session: Session, state: JobState) -> None:
     """The one place a clip's state changes: it mirrors its newest cutting job's, in the
     same transaction as the job's change (its protected variant follows its own jobs)."""
     assert state.clip_id is not None
-    values: dict[str, object] = {"status": _STATUS_OF_JOB[state.status], "updated_at": utcnow()}
+    values: dict[str, object] = {"status": STATUS_OF_JOB[state.status], "updated_at": utcnow()}
     if state.status == JobStatus.running:
         if state.stage is None:
             values["failure_reason"] = None

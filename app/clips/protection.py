@@ -26,7 +26,7 @@ from app.clips.models import Clip, ClipStatus
 from app.core.errors import BadInput, Conflict
 from app.core.i18n import N_, Tenths
 from app.jobs import service as job_service
-from app.jobs.models import PROTECT_CLIP, Job, JobStatus
+from app.jobs.models import PROTECT_CLIP, Job
 from app.jobs.service import JobState
 from app.media import objects as media_objects
 from app.media.models import Variant
@@ -38,8 +38,6 @@ from app.recordings.models import Recording
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Segment, Word
 
-# A listed name or a hidden word: a few words at most.
-PHRASE_MAX = 80
 LIST_MAX = 60  # names on a recording, words a review hides or shows
 SPANS_MAX = 40
 # Padding of each muted word: speech spills over the times the model gives a word.
@@ -237,21 +235,13 @@ def _newest(session: Session, clip_id: int) -> int | None:
     ).first()
 
 
-_STATUS_OF_JOB = {
-    JobStatus.queued: ClipStatus.queued,
-    JobStatus.running: ClipStatus.processing,
-    JobStatus.succeeded: ClipStatus.ready,
-    JobStatus.failed: ClipStatus.failed,
-}
-
-
 def follow(*, session: Session, state: JobState) -> None:
     """The variant's state mirrors its newest job's (an older one finishing says nothing)."""
     assert state.clip_id is not None
     clip = session.get(Clip, state.clip_id)
     if clip is None or _newest(session, state.clip_id) != state.job_id:
         return
-    clip.protected_status = _STATUS_OF_JOB[state.status]
+    clip.protected_status = cutting.STATUS_OF_JOB[state.status]
     session.add(clip)
 
 
@@ -353,16 +343,9 @@ def review(session: Session, clip: Clip, lines: list[tuple[str, str]]) -> Review
 
 def phrase(value: str, *, field: str = "text") -> str:
     """A name or word to hide or show: one line, not empty, not too long."""
-    cleaned = " ".join((value or "").split())
+    cleaned = listing.one_name(value, field=field)
     if not cleaned:
         raise BadInput(N_("Write the word or name."), code="protection.empty", field=field)
-    if len(cleaned) > PHRASE_MAX:
-        raise BadInput(
-            N_("Write at most %(count)d characters."),
-            code="protection.too_long",
-            field=field,
-            count=PHRASE_MAX,
-        )
     return cleaned
 
 

@@ -9,22 +9,26 @@ NAME_MAX = 80
 NAMES_MAX = 60
 
 
+def one_name(value: str, *, field: str) -> str:
+    """A name (or a few words) on one line, spaces tidied; one too long is refused."""
+    name = " ".join((value or "").split())
+    if len(name) > NAME_MAX:
+        raise BadInput(
+            N_("Write at most %(count)d characters."),
+            code="protection.too_long",
+            field=field,
+            count=NAME_MAX,
+        )
+    return name
+
+
 def listed_names(text: str, *, field: str = "person_names") -> list[str]:
     """The names in `text`, cleaned and without repeats; a name too long, or too many of
     them, is refused with a message."""
     names: list[str] = []
     for raw in (text or "").replace(",", "\n").splitlines():
-        name = " ".join(raw.split())
-        if not name:
-            continue
-        if len(name) > NAME_MAX:
-            raise BadInput(
-                N_("Write at most %(count)d characters."),
-                code="protection.too_long",
-                field=field,
-                count=NAME_MAX,
-            )
-        if name.lower() not in {n.lower() for n in names}:
+        name = one_name(raw, field=field)
+        if name and name.lower() not in {n.lower() for n in names}:
             names.append(name)
     if len(names) > NAMES_MAX:
         raise BadInput(
