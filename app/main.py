@@ -54,6 +54,7 @@ from app.library import pages as library_pages
 from app.library import routes as library_routes
 from app.live import routes as live_routes
 from app.live.hub import default_hub
+from app.practice import pages as practice_pages
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
 from app.sessions import events as session_events
@@ -153,6 +154,7 @@ def create_app() -> FastAPI:
     app.include_router(clip_pages.router)
     app.include_router(clip_protection_pages.router)
     app.include_router(session_pages.router)
+    app.include_router(practice_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
 

@@ -12,6 +12,7 @@ from app.jobs.models import Job, WorkerPresence
 from app.media.models import MediaObject
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
+from app.scores.models import ScoreLevel, Scoring
 from app.sessions.models import SessionParticipant, SparringSession
 from app.transcripts.models import Segment, Transcript, Word
 from app.uploads.models import ResumableUpload
@@ -38,6 +39,8 @@ __all__ = [
     "Recording",
     "ResumableUpload",
     "RetentionPolicy",
+    "ScoreLevel",
+    "Scoring",
     "Segment",
     "SessionParticipant",
     "Share",

@@ -363,6 +363,12 @@ MATRIX: dict[str, Row] = {
 
     # The leader's figures: leaders and administrators.
     "GET /leader":                                                      (LOGIN, 403, 403, 403, 200, 200),
+    "GET /leader/figures.csv":                                          (LOGIN, 403, 403, 403, 200, 200),
+    # Scores (issue 25): the caseworker and a supervisor who sees the whole recording; a
+    # form with no level chosen saves an empty draft.
+    "GET /recordings/{recording_id}/scores":                            SEEN_PAGE,
+    "POST /recordings/{recording_id}/scores":                           SEEN_FORM,
+    "GET /calibration":                                                 (LOGIN, 403, 200, 403, 403, 403),
 }
 # fmt: on
 

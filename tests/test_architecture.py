@@ -22,12 +22,14 @@ LAYERS: list[set[str]] = [
     {"app.demo"},  # the demo content the start command makes, by the services and workers
     {"workers"},  # runs jobs: the media and speech pipeline
     {"app.live"},  # watching a session together: the live channel
+    {"app.practice"},  # practice over time: scores page, calibration, one's own page
     {"app.sessions"},  # sparring sessions: plan, agenda, round, summary, learning points
     {"app.admin", "app.leader", "app.library", "app.uploads"},  # over several features;
     # resumable uploads and recording in the browser, made into recordings
     {"app.clips"},  # clips of a recording: what a team sees
     {"app.player"},  # the player with its side pane, for any feedback target
     {"app.feedback"},  # feedback in a target (recording, clip, session), notifications
+    {"app.scores"},  # scores on the criteria: sheets, who sees them, agreement, figures
     {"app.insight"},  # who speaks, the adult's question types, the conversation's figures
     {"app.transcripts"},
     {"app.access"},  # who sees what: the subject's rule, shares of recordings and clips

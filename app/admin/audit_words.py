@@ -41,6 +41,18 @@ def _words(msgid: str | tuple[str, str], **params: Any) -> Words:
 
 # What the stored words mean -----------------------------------------------------------
 
+# A scores sheet: the caseworker's own, or a supervisor's, and how many criteria it scores.
+_SCORES: list[tuple[str, str | tuple[str, str]]] = [
+    (
+        r"self-score, (?P<num>\d+) criteria",
+        N_plural(
+            "The caseworker's self-score: %(num)d criterion",
+            "The caseworker's self-score: %(num)d criteria",
+        ),
+    ),
+    (r"(?P<num>\d+) criteria", N_plural("%(num)d criterion scored", "%(num)d criteria scored")),
+]
+
 # Details that are one fixed word, by action.
 EXACT: dict[tuple[str, str], str] = {
     ("login", "second factor: totp"): N_("With the password and a code from the authenticator app"),
@@ -57,6 +69,7 @@ EXACT: dict[tuple[str, str], str] = {
     ("view", "page"): N_("The page with the player and the transcript"),
     ("view", "transcript"): N_("The transcript"),
     ("view", "captions"): N_("The captions"),
+    ("view", "scores"): N_("The scores on the criteria"),
     ("view", "poster"): N_("The still shown before playing"),
     ("view", "sparring"): N_("The sparring document"),
     ("view", "feedback"): N_("The feedback"),
@@ -215,6 +228,8 @@ PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
     "feedback_published": [
         (r"(?P<num>\d+) items", N_plural("%(num)d item", "%(num)d items")),
     ],
+    "scores_saved": _SCORES,
+    "scores_published": _SCORES,
     "clip_created": [
         (r"(?P<start>[\d.]+)-(?P<end>[\d.]+)", N_("made as %(start)s–%(end)s")),
     ],

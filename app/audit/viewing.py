@@ -32,6 +32,7 @@ class Kind:
     sparring_pdf = "sparring.pdf"  # its PDF download
     insight = "insight"  # the conversation's figures, voices and question types (API)
     session_texts = "session.texts"  # sessions' question, summary, learning points in a list
+    scores = "scores"  # the scores on the criteria (issue 25)
 
     @staticmethod
     def export(fmt: str) -> str:

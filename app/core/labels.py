@@ -68,6 +68,8 @@ LABELS: dict[str, dict[str, str]] = {
         "session_joined": N_("Joined a session"),
         "login_refused": N_("Sign-in refused"),
         "identity_linked": N_("Municipality login linked"),
+        "scores_saved": N_("Scores saved as a draft"),
+        "scores_published": N_("Scores published"),
     },
     "role": {
         "administrator": N_("Administrator"),

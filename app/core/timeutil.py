@@ -6,7 +6,7 @@ instead of waiting for one.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -58,3 +58,8 @@ def to_local(value: datetime) -> datetime:
 def local_today() -> date:
     """The municipality's date now: a consent signed today is dated today, also at 00:30."""
     return to_local(utcnow()).date()
+
+
+def day_start(day: date) -> datetime:
+    """The moment a local date begins, in UTC (for "from this day" in a query)."""
+    return datetime.combine(day, time(), tzinfo=local_zone()).astimezone(UTC)

@@ -59,10 +59,20 @@ def move(*, session: Session, admin: Subject, criterion_id: int, direction: str)
         _audit(session, admin, f"criterion {criterion_id} moved {direction}")
 
 
-def set_criteria_required(*, session: Session, admin: Subject, required: bool) -> None:
-    """Whether every item but replies must name a criterion."""
-    service.set_criteria_required(session=session, required=required)
-    _audit(session, admin, f"criteria required: {required}")
+def set_rubric_settings(
+    *, session: Session, admin: Subject, criteria_required: bool, reflection_required: bool | None
+) -> None:
+    """Whether every item but replies must name a criterion, and whether caseworkers reflect
+    before they see a supervisor's feedback (None: as it was)."""
+    service.set_rubric_settings(
+        session=session,
+        criteria_required=criteria_required,
+        reflection_required=reflection_required,
+    )
+    detail = f"criteria required: {criteria_required}"
+    if reflection_required is not None:
+        detail += f"; reflection first: {reflection_required}"
+    _audit(session, admin, detail)
 
 
 def add_group(*, session: Session, admin: Subject, body: GroupCreate) -> GroupPublic:

@@ -14,6 +14,11 @@ from app.core.timeutil import utcnow
 
 NAME_MAX = 120
 DESCRIPTION_MAX = 500
+# A criterion's scale (for scores, issue 25): its levels' descriptions, lowest first, one per
+# line, in each language; none, or between 2 and LEVELS_MOST levels.
+LEVEL_MAX = 200
+LEVELS_MOST = 7
+LEVELS_MAX = LEVELS_MOST * (LEVEL_MAX + 1)
 
 
 class CriterionGroup(Numbered, table=True):
@@ -51,7 +56,20 @@ class CriterionVersion(SQLModel, table=True):
     name_en: str = Field(max_length=NAME_MAX)
     description_da: str = Field(max_length=DESCRIPTION_MAX)
     description_en: str = Field(max_length=DESCRIPTION_MAX)
+    # The scale's levels, lowest first, one per line ("" for a criterion without a scale):
+    # versioned with the wording, so a score keeps the level descriptions it was given under.
+    levels_da: str = Field(default="", max_length=LEVELS_MAX)
+    levels_en: str = Field(default="", max_length=LEVELS_MAX)
     created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def scale(self) -> int:
+        """How many levels the scale has (0: the criterion is not scored)."""
+        return len(level_lines(self.levels_da))
+
+
+def level_lines(levels: str) -> list[str]:
+    return [line for line in levels.split("\n") if line.strip()]
 
 
 class RubricSettings(SQLModel, table=True):
@@ -61,6 +79,9 @@ class RubricSettings(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     criteria_required: bool = True  # every item but replies names at least one criterion
+    # The caseworker writes their own reflection (items or a self-score) before they see a
+    # supervisor's feedback and scores on their recording.
+    reflection_required: bool = False
     # The default rubric (its edition, `defaults.EDITION`) this installation started with, or
     # whose offer the administrator accepted or hid: the criteria page offers it until then.
     defaults_answered: str | None = Field(default=None, max_length=16)
@@ -75,6 +96,8 @@ class CriterionCreate(SQLModel):
     name_en: str = Field(max_length=NAME_MAX)
     description_da: str = Field(default="", max_length=DESCRIPTION_MAX)
     description_en: str = Field(default="", max_length=DESCRIPTION_MAX)
+    levels_da: str = Field(default="", max_length=LEVELS_MAX)
+    levels_en: str = Field(default="", max_length=LEVELS_MAX)
     group_id: DbId | None = None
 
 
@@ -85,6 +108,8 @@ class CriterionUpdate(SQLModel):
     name_en: str | None = Field(default=None, max_length=NAME_MAX)
     description_da: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
     description_en: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    levels_da: str | None = Field(default=None, max_length=LEVELS_MAX)
+    levels_en: str | None = Field(default=None, max_length=LEVELS_MAX)
     group_id: DbId | None = None
     clear_group: bool = False
 
@@ -123,6 +148,8 @@ class CriterionPublic(SQLModel):
     name_en: str
     description_da: str
     description_en: str
+    levels_da: list[str] = []  # the scale, lowest level first (empty: not scored)
+    levels_en: list[str] = []
     retired: bool
 
 
@@ -130,7 +157,9 @@ class CataloguePublic(SQLModel):
     criteria: list[CriterionPublic]
     groups: list[GroupPublic]
     criteria_required: bool
+    reflection_required: bool = False
 
 
 class RubricSettingsUpdate(SQLModel):
     criteria_required: bool
+    reflection_required: bool | None = None

@@ -19,6 +19,8 @@ from app.core.templates import render
 from app.criteria import actions, offer, service
 from app.criteria.models import (
     DESCRIPTION_MAX,
+    LEVELS_MAX,
+    LEVELS_MOST,
     NAME_MAX,
     CriterionCreate,
     CriterionUpdate,
@@ -31,6 +33,9 @@ router = APIRouter(prefix="/admin/criteria", include_in_schema=False)
 FORM_MAX = 5000
 LIMITS = dict.fromkeys(("name_da", "name_en", "group_name_da", "group_name_en"), NAME_MAX)
 LIMITS |= dict.fromkeys(("description_da", "description_en"), DESCRIPTION_MAX)
+LIMITS |= dict.fromkeys(("levels_da", "levels_en"), LEVELS_MAX)
+# Kept as typed, line by line: one level per line.
+MULTILINE = ("levels_da", "levels_en")
 
 
 def _page(
@@ -42,6 +47,8 @@ def _page(
         "sections": service.sections(session=session),
         "groups": service.groups(session=session),
         "required": service.rubric_settings(session=session).criteria_required,
+        "reflection_required": service.rubric_settings(session=session).reflection_required,
+        "levels_most": LEVELS_MOST,
         "offer": offer.offer(session=session),
         "name_max": NAME_MAX,
         "description_max": DESCRIPTION_MAX,
@@ -99,7 +106,7 @@ def _change(
     to); refused: roll back what it did, show the page with the message."""
     try:
         _check_lengths(values)
-        anchor = act({k: " ".join(v.split()) for k, v in values.items()})
+        anchor = act({k: v if k in MULTILINE else " ".join(v.split()) for k, v in values.items()})
         service.keep_display_order(session=session)
     except VideosparringError as exc:
         roll_back(session)  # nothing stored, not even what ran before the refusal
@@ -126,9 +133,17 @@ def criteria_page(request: Request, session: SessionDep, admin: Admin) -> HTMLRe
 
 @router.post("/settings", dependencies=[CsrfProtected])
 def save_settings(
-    session: SessionDep, admin: Admin, criteria_required: Annotated[str, Form(max_length=5)] = ""
+    session: SessionDep,
+    admin: Admin,
+    criteria_required: Annotated[str, Form(max_length=5)] = "",
+    reflection_required: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    actions.set_criteria_required(session=session, admin=admin, required=bool(criteria_required))
+    actions.set_rubric_settings(
+        session=session,
+        admin=admin,
+        criteria_required=bool(criteria_required),
+        reflection_required=bool(reflection_required),
+    )
     return _saved("rubric-settings")
 
 
@@ -160,6 +175,8 @@ class GroupForm(BaseModel):
 class WordingForm(GroupForm):
     description_da: str = Field(default="", max_length=FORM_MAX)
     description_en: str = Field(default="", max_length=FORM_MAX)
+    levels_da: str = Field(default="", max_length=FORM_MAX)
+    levels_en: str = Field(default="", max_length=FORM_MAX)
     group_id: str = Field(default="", max_length=32)  # "": in no group
 
 
@@ -195,7 +212,8 @@ def rename_group(
 
 
 def _wording(v: dict[str, str]) -> dict[str, str]:
-    return {k: v[k] for k in ("name_da", "name_en", "description_da", "description_en")}
+    fields = ("name_da", "name_en", "description_da", "description_en", *MULTILINE)
+    return {k: v[k] for k in fields}
 
 
 @router.post("", dependencies=[CsrfProtected])

@@ -29,10 +29,12 @@ Changes = [CsrfProtected]
 
 
 def _catalogue(session: Session) -> CataloguePublic:
+    rubric = service.rubric_settings(session=session)
     return CataloguePublic(
         criteria=service.to_public(service.catalogue(session=session)),
         groups=service.groups(session=session),
-        criteria_required=service.rubric_settings(session=session).criteria_required,
+        criteria_required=rubric.criteria_required,
+        reflection_required=rubric.reflection_required,
     )
 
 
@@ -81,8 +83,14 @@ def reorder_criteria(body: CriteriaOrder, session: SessionDep, admin: Admin) -> 
 def save_rubric_settings(
     body: RubricSettingsUpdate, session: SessionDep, admin: Admin
 ) -> CataloguePublic:
-    """Whether every item but replies must name a criterion."""
-    actions.set_criteria_required(session=session, admin=admin, required=body.criteria_required)
+    """Whether every item but replies must name a criterion; whether caseworkers reflect
+    first."""
+    actions.set_rubric_settings(
+        session=session,
+        admin=admin,
+        criteria_required=body.criteria_required,
+        reflection_required=body.reflection_required,
+    )
     return _catalogue(session)
 
 

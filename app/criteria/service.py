@@ -6,10 +6,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.core.errors import BadInput, found
-from app.core.i18n import N_
+from app.core.i18n import N_, N_plural
 from app.core.text import refuse_unstorable
 from app.core.timeutil import utcnow
 from app.criteria.models import (
+    LEVEL_MAX,
+    LEVELS_MOST,
     CriteriaOrder,
     Criterion,
     CriterionCreate,
@@ -21,9 +23,11 @@ from app.criteria.models import (
     GroupPublic,
     GroupUpdate,
     RubricSettings,
+    level_lines,
 )
 
 WORDING = ("name_da", "name_en", "description_da", "description_en")
+SCALE = ("levels_da", "levels_en")
 
 
 def _clean(value: str, *, required: bool) -> str:
@@ -37,14 +41,56 @@ def _clean(value: str, *, required: bool) -> str:
     return text
 
 
+def _scale(levels_da: str, levels_en: str) -> dict[str, str]:
+    """A scale's levels, one per line in each language: none, or LEVELS_MOST at most and as
+    many in Danish as in English; each line as one line of text."""
+    lines = {"levels_da": level_lines(levels_da), "levels_en": level_lines(levels_en)}
+    for field, got in lines.items():
+        for line in got:
+            refuse_unstorable(line, field=field, code="criterion.bad_chars")
+            if len(" ".join(line.split())) > LEVEL_MAX:
+                raise BadInput(
+                    N_plural(
+                        "A level can be at most %(num)d character long.",
+                        "A level can be at most %(num)d characters long.",
+                    ),
+                    code="criterion.level_too_long",
+                    num=LEVEL_MAX,
+                    field=field,
+                )
+    count = len(lines["levels_da"])
+    if count != len(lines["levels_en"]):
+        raise BadInput(
+            N_("The scale needs as many levels in Danish as in English, one per line."),
+            code="criterion.levels_differ",
+            field="levels_en",
+        )
+    if count == 1 or count > LEVELS_MOST:
+        raise BadInput(
+            N_plural(
+                "A scale has from 2 to %(num)d level, one per line (or none).",
+                "A scale has from 2 to %(num)d levels, one per line (or none).",
+            ),
+            code="criterion.bad_scale",
+            num=LEVELS_MOST,
+            field="levels_da",
+        )
+    return {field: "\n".join(" ".join(x.split()) for x in got) for field, got in lines.items()}
+
+
 def rubric_settings(*, session: Session) -> RubricSettings:
     """The administrator's rubric settings (defaults until first saved)."""
     return session.get(RubricSettings, 1) or RubricSettings(id=1)
 
 
-def set_criteria_required(*, session: Session, required: bool) -> RubricSettings:
+def set_rubric_settings(
+    *, session: Session, criteria_required: bool, reflection_required: bool | None = None
+) -> RubricSettings:
+    """Left as None, the reflection setting stays as it was."""
     row = session.get(RubricSettings, 1) or RubricSettings(id=1)
-    row.criteria_required = required
+    row.criteria_required = criteria_required
+    if reflection_required is not None:
+        row.reflection_required = reflection_required
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
@@ -73,6 +119,7 @@ def to_public(rows: Sequence[tuple[Criterion, CriterionVersion]]) -> list[Criter
         number = number if retired else number + 1
         fields = criterion.model_dump(include={"id", "position", "group_id", "version"})
         fields |= version.model_dump(include=set(WORDING))
+        fields |= {f: level_lines(getattr(version, f)) for f in SCALE}
         fields |= {"number": 0 if retired else number, "retired": retired}
         out.append(CriterionPublic.model_validate(fields))
     return out
@@ -126,6 +173,7 @@ def create(*, session: Session, body: CriterionCreate) -> Criterion:
     wording = {
         field: _clean(getattr(body, field), required=field.startswith("name")) for field in WORDING
     }
+    wording |= _scale(body.levels_da, body.levels_en)
     _check_group(session, body.group_id)
     last = session.exec(select(func.max(Criterion.position))).one()
     criterion = Criterion(position=(last or 0) + 1, group_id=body.group_id)
@@ -137,7 +185,8 @@ def create(*, session: Session, body: CriterionCreate) -> Criterion:
 
 
 def update(*, session: Session, criterion_id: int, body: CriterionUpdate) -> Criterion:
-    """A changed wording becomes a new version; feedback keeps the version it was given under."""
+    """A changed wording or scale becomes a new version; feedback and scores keep the version
+    they were given under."""
     criterion = get(session=session, criterion_id=criterion_id)
     current = session.exec(
         select(CriterionVersion).where(
@@ -145,12 +194,17 @@ def update(*, session: Session, criterion_id: int, body: CriterionUpdate) -> Cri
             CriterionVersion.version == criterion.version,
         )
     ).one()
-    wording = {field: getattr(current, field) for field in WORDING}
+    wording = {field: getattr(current, field) for field in (*WORDING, *SCALE)}
     for field in WORDING:
         value = getattr(body, field)
         if value is not None:
             wording[field] = _clean(value, required=field.startswith("name"))
-    if wording != {field: getattr(current, field) for field in WORDING}:
+    if body.levels_da is not None or body.levels_en is not None:
+        wording |= _scale(
+            current.levels_da if body.levels_da is None else body.levels_da,
+            current.levels_en if body.levels_en is None else body.levels_en,
+        )
+    if wording != {field: getattr(current, field) for field in (*WORDING, *SCALE)}:
         criterion.version += 1
         session.add(
             CriterionVersion(criterion_id=criterion_id, version=criterion.version, **wording)

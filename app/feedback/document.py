@@ -22,13 +22,17 @@ from app.feedback.models import (
     FeedbackGrouped,
     FeedbackKind,
     FeedbackPublic,
+    Place,
 )
 from app.feedback.reading import Reading
+from app.feedback.reflection import waits_for_reflection
 from app.feedback.targets import Here
 from app.insight import service as insight
 from app.insight.figures import Figures
 from app.insight.models import VoiceRole
 from app.recordings.models import Recording
+from app.scores import service as scores
+from app.scores.service import ScoreRow
 from app.transcripts import service as transcripts
 from app.transcripts.models import Transcript
 from app.transcripts.placing import lines_for
@@ -119,6 +123,18 @@ class SparringDocument:
     # the adult's utterances were of each question type.
     conversation: Figures | None = None
     question_types: list[tuple[str, int]] = field(default_factory=list)
+    # The scores on the criteria the reader may see (the whole recording's document only):
+    # the caseworker's self-score beside the supervisors'.
+    scores: list[ScoreRow] = field(default_factory=list)
+
+    @property
+    def reflection(self) -> list[Entry]:
+        """The caseworker's own items, to read beside the feedback they were given."""
+        return [e for e in self.entries if e.self_reflection and not e.deleted]
+
+    @property
+    def given(self) -> list[Entry]:
+        return [e for e in self.entries if not e.self_reflection and not e.deleted]
 
 
 def when(start: float | None, end: float | None) -> str:
@@ -237,6 +253,10 @@ def for_reader(
         document = replace(document, title=title)
     if here.target.redact is not None:
         document = replace(document, case_reference="")
+    if here.target.place == Place.recording:
+        waiting = waits_for_reflection(session, here.subject, recording)
+        rows = scores.document_rows(session, here.subject, recording, lang, waiting=waiting)
+        document = replace(document, scores=rows)
     target = here.target
     found = insight.insight(
         session=session,

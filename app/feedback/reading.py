@@ -32,6 +32,7 @@ from app.feedback.models import (
     KindCounts,
     Place,
 )
+from app.feedback.reflection import waits_for_reflection
 from app.feedback.targets import Here, Target
 
 # What every item's row carries: enough to order, filter, count and draw the markers of a
@@ -109,6 +110,11 @@ class Reading:
         )
         self.brought = brought_to(session, target)
         brought = self.brought
+        # The administrator may ask the caseworker to reflect first: until they have, only
+        # their own items show them (app.scores.service.waits_for_reflection).
+        self.waiting = waits_for_reflection(session, subject, recording)
+        if self.waiting:
+            rows = [r for r in rows if r.author_id == subject.id]
         roots = {r.id for r in rows if r.parent_id is None and shows(here, r, brought)}
         self.items: list[Any] = [r for r in rows if (r.parent_id or r.id) in roots]
         # What the caseworker could bring here: their recording's other published items in
@@ -350,3 +356,25 @@ def counts(items: Iterable[Any]) -> KindCounts:
             kind = FeedbackKind(item.kind).value
             setattr(found, kind, getattr(found, kind) + 1)
     return found
+
+
+def items_by_criterion(
+    session: Session, recording_id: str, author_id: int
+) -> dict[int, list[Feedback]]:
+    """An author's items on a recording (their drafts too), by the criteria they name: what a
+    supervisor sees beside each criterion as they score."""
+    query = (
+        select(FeedbackCriterion.criterion_id, Feedback)
+        .join(Feedback, col(Feedback.id) == FeedbackCriterion.feedback_id)
+        .where(
+            Feedback.recording_id == recording_id,
+            Feedback.author_id == author_id,
+            col(Feedback.deleted_at).is_(None),
+            col(Feedback.parent_id).is_(None),
+        )
+        .order_by(col(Feedback.start_seconds))
+    )
+    out: dict[int, list[Feedback]] = defaultdict(list)
+    for criterion_id, item in session.exec(query):
+        out[criterion_id].append(item)
+    return dict(out)

@@ -23,7 +23,7 @@ def labels_of(truth: Sequence[str], predicted: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([*truth, *predicted]))
 
 
-def check_pairs(a: Sequence[str], b: Sequence[str]) -> None:
+def check_pairs(a: Sequence[object], b: Sequence[object]) -> None:
     if len(a) != len(b):
         raise ValueError(f"two label lists of different lengths: {len(a)} and {len(b)}")
 
@@ -84,3 +84,33 @@ def cohens_kappa(a: Sequence[str], b: Sequence[str]) -> float:
     if expected == 1:
         return 1.0
     return (observed - expected) / (1 - expected)
+
+
+def weighted_kappa(a: Sequence[int], b: Sequence[int], levels: Sequence[int]) -> float | None:
+    """Cohen's kappa with quadratic weights, for ordered levels (a scale's 1..n): a
+    disagreement of two levels weighs four times one of a single level, so near misses count
+    as partly agreeing. 1 - sum(w * observed) / sum(w * expected), as scikit-learn's
+    `cohen_kappa_score(a, b, labels=levels, weights="quadratic")` counts it.
+
+    None where it is undefined: no pairs, or chance disagreement of nothing (both always gave
+    one and the same level; scikit-learn answers nan there).
+    """
+    check_pairs(a, b)
+    if not a:
+        return None
+    index = {level: i for i, level in enumerate(levels)}
+    k, n = len(levels), len(a)
+    observed = [[0.0] * k for _ in range(k)]
+    for x, y in zip(a, b, strict=True):
+        observed[index[x]][index[y]] += 1
+    rows = [sum(r) for r in observed]
+    columns = [sum(observed[i][j] for i in range(k)) for j in range(k)]
+    weighted_observed = weighted_expected = 0.0
+    for i in range(k):
+        for j in range(k):
+            weight = (i - j) ** 2
+            weighted_observed += weight * observed[i][j]
+            weighted_expected += weight * rows[i] * columns[j] / n
+    if weighted_expected == 0:
+        return None
+    return 1 - weighted_observed / weighted_expected

@@ -8,15 +8,14 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.access import policy
-from app.accounts.deps import CsrfProtected, CurrentSubject, require
-from app.accounts.models import Role
+from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
 from app.core.db import SessionDep
 from app.core.i18n import request_language
 from app.core.ids import DbId
 from app.core.templates import render
-from app.insight import actions, progress, view
+from app.insight import actions, view
 from app.insight.models import VoiceRole
 
 router = APIRouter(include_in_schema=False)
@@ -106,16 +105,3 @@ def set_question_type(
     """A person's label for the adult's line (the machine's is kept beside it)."""
     actions.set_question_type(session, subject, recording_id, segment_id, question_type)
     return _done(request, recording_id, f"mark-{segment_id}")
-
-
-@router.get(
-    "/insight",
-    response_class=HTMLResponse,
-    dependencies=[require(Role.caseworker, Role.supervisor)],
-)
-def my_conversations(
-    request: Request, session: SessionDep, subject: CurrentSubject
-) -> HTMLResponse:
-    """The caseworker's own figures over their recordings, as a small chart."""
-    series = progress.own(session=session, subject=subject)
-    return render(request, "insight/mine.html", {"series": series, "chart": progress.chart(series)})

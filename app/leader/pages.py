@@ -1,23 +1,30 @@
-"""The leader's page: how the practice develops, in aggregate; never one recording."""
+"""The leader's page: how the practice develops, in aggregate; never one recording. The
+figures of each area come from that area's `leader_table` (rows of team, period, measure,
+value, group size, with every group under MIN_GROUP left out), shown here and exported
+together as one CSV."""
+
+import csv
+import io
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentSubject, require
 from app.accounts.models import Role
 from app.core.db import SessionDep
+from app.core.i18n import request_language
 from app.core.templates import render
 from app.leader import service
 
 router = APIRouter(include_in_schema=False)
+LEADERS = [require(Role.leader, Role.administrator)]
 
 
-@router.get(
-    "/leader", response_class=HTMLResponse, dependencies=[require(Role.leader, Role.administrator)]
-)
+@router.get("/leader", response_class=HTMLResponse, dependencies=LEADERS)
 def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) -> HTMLResponse:
     from app.insight import progress
 
+    tables = service.practice_tables(session=session)
     return render(
         request,
         "leader/figures.html",
@@ -33,5 +40,39 @@ def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) 
                 if subject.role == Role.administrator
                 else None
             ),
+            "scores": service.score_rows(tables["scores"]),
+            "tables": tables,
+        },
+    )
+
+
+@router.get("/leader/figures.csv", dependencies=LEADERS)
+def leader_csv(request: Request, session: SessionDep) -> Response:
+    """Every figure on the page that is per team and period, one row each, for a
+    spreadsheet: the same groups are left out as on the page."""
+    lang = request_language(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["area", "team", "period", "measure", "label", "value", "group_size"])
+    for area, rows in service.practice_tables(session=session).items():
+        for row in rows:
+            label = row.get(f"label_{lang}", row.get("label", ""))
+            writer.writerow(
+                [
+                    area,
+                    row["team"],
+                    row["period"],
+                    row["measure"],
+                    label,
+                    row["value"],
+                    row["group_size"],
+                ]
+            )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="videosparring-practice.csv"',
+            "Cache-Control": "no-store",
         },
     )

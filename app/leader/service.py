@@ -34,3 +34,34 @@ def monthly_figures(*, session: Session) -> list[dict[str, object]]:
 
 def total_recordings(*, session: Session) -> int:
     return session.exec(select(func.count()).select_from(Recording)).one()
+
+
+def practice_tables(*, session: Session) -> dict[str, list[dict[str, object]]]:
+    """Each area's figures per team and period, groups under MIN_GROUP left out."""
+    from app.scores import figures as scores
+
+    return {"scores": scores.leader_table(session, MIN_GROUP)}
+
+
+def score_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The scores' rows as the page shows them: one line per team, quarter and criterion,
+    the supervisors' mean beside the self-scores' mean."""
+    lines: dict[tuple[object, object, str], dict[str, object]] = {}
+    for row in rows:
+        kind, criterion = str(row["measure"]).split(":")
+        key = (row["team"], row["period"], criterion)
+        line = lines.setdefault(
+            key,
+            {
+                "team": row["team"],
+                "period": row["period"],
+                "label_da": row["label_da"],
+                "label_en": row["label_en"],
+                "score": None,
+                "self_score": None,
+                "recordings": 0,
+            },
+        )
+        line[kind] = row["value"]
+        line["recordings"] = max(int(line["recordings"]), int(row["group_size"]))  # type: ignore[call-overload]
+    return sorted(lines.values(), key=lambda r: (str(r["period"]), str(r["team"])), reverse=True)

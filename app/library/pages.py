@@ -22,6 +22,7 @@ from app.core.db import SessionDep
 from app.core.errors import NotPermitted
 from app.core.i18n import N_, request_language, translate
 from app.core.templates import render
+from app.feedback.reflection import waits_for_reflection
 from app.feedback.targets import Target
 from app.insight import view as insight_view
 from app.library import finding as finding_service
@@ -34,6 +35,7 @@ from app.recordings.models import Purpose, Recording, RecordingStatus
 from app.recordings.pages import LANGUAGE_CHOICES
 from app.recordings.service import UPLOAD_ROLES
 from app.retention import service as retention
+from app.scores import service as scores
 from app.transcripts import again, unsure
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Segment
@@ -136,6 +138,7 @@ def _player(
             slot="extra",
             data={
                 "language_name": LANGUAGE_NAMES.get(recording.language, recording.language),
+                "sees_scores": scores.sees_scores(session, subject, recording),
                 **again.panel_data(session=session, recording=recording, own=own, lang=lang),
             },
         ),
@@ -186,6 +189,7 @@ def recording_page(
             "segments": so_far,
             "so_far_marks": unsure.marks(session=session, lines=so_far),
             "is_owner": own,
+            "reflect_first": ready and waits_for_reflection(session, subject, recording),
             "shared": policy.shared_with(session, subject, [recording.id]),
             "shares": shares.views(session=session, what=what) if own else [],
             "people": people,
