@@ -12,6 +12,12 @@ from app.jobs.models import Job, WorkerPresence
 from app.media.models import MediaObject
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
+from app.selfassessment.models import (
+    SelfAssessmentAnswered,
+    SelfAssessmentRound,
+    SelfAssessmentStatement,
+    SelfAssessmentTally,
+)
 from app.sessions.models import SessionParticipant, SparringSession
 from app.transcripts.models import Segment, Transcript, Word
 from app.uploads.models import ResumableUpload
@@ -39,6 +45,10 @@ __all__ = [
     "ResumableUpload",
     "RetentionPolicy",
     "Segment",
+    "SelfAssessmentAnswered",
+    "SelfAssessmentRound",
+    "SelfAssessmentStatement",
+    "SelfAssessmentTally",
     "SessionParticipant",
     "Share",
     "ShareMember",

@@ -102,6 +102,9 @@ class Action:
     # a `login` entry naming the provider.
     login_refused = "login_refused"  # the provider vouched for someone we turned away
     identity_linked = "identity_linked"  # the person tied a provider identity to their account
+    # The anonymous self-assessment (issue 25): a round scheduled. Answers are not audited:
+    # that a person answered is kept apart from what (app/selfassessment/models.py).
+    self_assessment_scheduled = "self_assessment_scheduled"
     chain_keyed = chain.KEYED_MARKER
 
 

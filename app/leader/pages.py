@@ -6,6 +6,7 @@ from fastapi.responses import HTMLResponse
 from app.accounts.deps import CurrentSubject, require
 from app.accounts.models import Role
 from app.core.db import SessionDep
+from app.core.i18n import request_language
 from app.core.templates import render
 from app.leader import service
 
@@ -17,6 +18,7 @@ router = APIRouter(include_in_schema=False)
 )
 def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) -> HTMLResponse:
     from app.insight import progress
+    from app.selfassessment import curve
 
     return render(
         request,
@@ -28,6 +30,10 @@ def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) 
             # The conversations' figures per team and month (app/insight/progress.py), and
             # for an administrator how far people's labels agree with the machine's.
             "team_months": progress.team_months(session=session, min_group=service.MIN_GROUP),
+            # The caseworkers' anonymous self-assessment, round by round (VIVE's 62 % -> 92 %).
+            "results": curve.results(
+                session=session, min_group=service.MIN_GROUP, lang=request_language(request)
+            ),
             "agreement": (
                 progress.agreement_by_month(session=session)
                 if subject.role == Role.administrator
