@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, Team, TeamMember
@@ -214,8 +215,13 @@ def answer(*, session: Session, subject: Subject, round_id: int, values: list[in
         )
     if has_answered(session=session, round_id=round_id, user_id=subject.id):
         raise Conflict(N_("You have already answered this round."), code="self_assessment.answered")
-    session.add(SelfAssessmentAnswered(round_id=round_id, user_id=subject.id))
-    session.flush()  # a second answer racing this one fails here, on the primary key
+    try:  # a second answer racing this one fails here, on the primary key
+        with session.begin_nested():
+            session.add(SelfAssessmentAnswered(round_id=round_id, user_id=subject.id))
+    except IntegrityError as exc:
+        raise Conflict(
+            N_("You have already answered this round."), code="self_assessment.answered"
+        ) from exc
     teams = session.exec(select(TeamMember.team_id).where(TeamMember.user_id == subject.id)).all()
     made = set(
         session.exec(
