@@ -57,6 +57,7 @@ from app.live.hub import default_hub
 from app.practice import pages as practice_pages
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
+from app.selfassessment import pages as self_assessment_pages
 from app.sessions import events as session_events
 from app.sessions import pages as session_pages
 from app.sessions import routes as session_routes
@@ -155,6 +156,7 @@ def create_app() -> FastAPI:
     app.include_router(clip_protection_pages.router)
     app.include_router(session_pages.router)
     app.include_router(practice_pages.router)
+    app.include_router(self_assessment_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
 

@@ -13,6 +13,12 @@ from app.media.models import MediaObject
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
 from app.scores.models import ScoreLevel, Scoring
+from app.selfassessment.models import (
+    SelfAssessmentAnswered,
+    SelfAssessmentRound,
+    SelfAssessmentStatement,
+    SelfAssessmentTally,
+)
 from app.sessions.models import SessionParticipant, SparringSession
 from app.transcripts.models import Segment, Transcript, Word
 from app.uploads.models import ResumableUpload
@@ -42,6 +48,10 @@ __all__ = [
     "ScoreLevel",
     "Scoring",
     "Segment",
+    "SelfAssessmentAnswered",
+    "SelfAssessmentRound",
+    "SelfAssessmentStatement",
+    "SelfAssessmentTally",
     "SessionParticipant",
     "Share",
     "ShareMember",

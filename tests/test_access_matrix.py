@@ -47,7 +47,7 @@ from app.access.models import Share
 from app.accounts.models import Role, SecondFactorRemoval
 from app.core.db import session_scope
 from app.sessions.models import SessionParticipant
-from tests.support import clips, feedback, sessions, tus
+from tests.support import clips, feedback, selfassessment, sessions, tus
 from tests.support.access import (
     ACTORS,
     CASE_REFERENCE,
@@ -369,6 +369,12 @@ MATRIX: dict[str, Row] = {
     "GET /recordings/{recording_id}/scores":                            SEEN_PAGE,
     "POST /recordings/{recording_id}/scores":                           SEEN_FORM,
     "GET /calibration":                                                 (LOGIN, 403, 200, 403, 403, 403),
+    # The anonymous self-assessment (issue 25): caseworkers answer (the supervisor does not);
+    # the administrator schedules; the leader sees the curve on /leader.
+    "GET /self-assessment":                                             (LOGIN, 200, 403, 200, 403, 403),
+    "POST /self-assessment/{round_id}":                                 (LOGIN, 303, 403, 303, 403, 403),
+    "GET /admin/self-assessment":                                        ADMIN_PAGE,
+    "POST /admin/self-assessment":                                       ADMIN_FORM,
 }
 # fmt: on
 
@@ -622,6 +628,11 @@ CALLS: dict[str, list[Call]] = {
     ],
     "POST /admin/criteria/settings": [Call(data={"criteria_required": "1"})],
     "POST /admin/criteria/defaults": [Call(data={"answer": "hide"})],
+    # The scene's round is open today with VIVE's statement alone; a new one far ahead.
+    "POST /self-assessment/{round_id}": [Call(data={"s0": "4"})],
+    "POST /admin/self-assessment": [
+        Call(data={"label": "Runde {actor}", "opens_on": "2099-01-01", "closes_on": "2099-03-31"})
+    ],
     # Sparring sessions: what they act on comes from sessions.matrix_names.
     "POST /api/v1/sessions": [
         Call(json=sessions.plan_body("{recording_id}", ["{session_participant}"], **PLANNED))
@@ -765,6 +776,7 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
         "user_to_update": make_user("opdateres@kommune.test", Role.caseworker),
         "user_to_delete": make_user("slettes@kommune.test", Role.caseworker),
         "team_for_members": make_team("Medlemmer", []),
+        "round_id": selfassessment.open_with_one_statement(),
         "unknown_token": "x" * 43,
         # Resumable uploads of the owner's, on their way in.
         "upload_id": _new_upload(owner),

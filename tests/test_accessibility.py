@@ -85,6 +85,7 @@ def pages_of(role: str, rid: str) -> list[str]:
             "/recordings/new",
             "/recordings/record",
             f"/recordings/{rid}",
+            "/self-assessment",
             *account,
         ],
         "caseworker2": ["/recordings", *account],  # an empty list
@@ -94,6 +95,7 @@ def pages_of(role: str, rid: str) -> list[str]:
             "/admin/teams",
             "/admin/settings",
             "/admin/audit",
+            "/admin/self-assessment",
             "/recordings",
             *account,
         ],  # fmt: skip

@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"app.sessions"},  # sparring sessions: plan, agenda, round, summary, learning points
     {"app.admin", "app.leader", "app.library", "app.uploads"},  # over several features;
     # resumable uploads and recording in the browser, made into recordings
+    {"app.selfassessment"},  # the caseworkers' anonymous self-assessment over time
     {"app.clips"},  # clips of a recording: what a team sees
     {"app.player"},  # the player with its side pane, for any feedback target
     {"app.feedback"},  # feedback in a target (recording, clip, session), notifications

@@ -239,11 +239,12 @@ def page_form_routes() -> list[APIRoute]:
     from app.leader import pages as leader_pages
     from app.library import pages as library_pages
     from app.recordings import pages as recording_pages
+    from app.selfassessment import pages as self_assessment_pages
     from app.transcripts import pages as transcript_pages
 
     routers = [account_pages.router, admin_pages.router, leader_pages.router]
     routers += [library_pages.router, recording_pages.router, sharing_pages.router]
-    routers += [transcript_pages.router]
+    routers += [transcript_pages.router, self_assessment_pages.router]
     return [
         route
         for router in routers
@@ -271,6 +272,7 @@ def test_every_page_form_survives_hostile_values(
         "share_id": "1",
         "segment_id": "1",
         "removal_id": str(2**62),
+        "round_id": str(2**62),
         "token": "x" * 40,
         "purpose": "x" * 40,  # a consent's purpose nobody knows: 404
     }

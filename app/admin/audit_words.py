@@ -267,6 +267,17 @@ PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
         ),
     ],
     "participant_removed": [(r"user (?P<user>\d+)", "%(user)s")],
+    "self_assessment_scheduled": [
+        (
+            r"round (?P<number>\d+) (?P<label>.+): (?P<opens>[\d-]+) to (?P<closes>[\d-]+), "
+            r"(?P<num>\d+) statements",
+            N_plural(
+                "%(label)s (round no. %(number)s), open %(opens)s to %(closes)s, %(num)d statement",
+                "%(label)s (round no. %(number)s), open %(opens)s to %(closes)s, "
+                "%(num)d statements",
+            ),
+        ),
+    ],
     "login_refused": [
         (r"provider: (?P<reason>[^;]+); (?P<who>.*)", N_("%(reason)s; %(who)s")),
     ],

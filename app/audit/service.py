@@ -105,6 +105,9 @@ class Action:
     # Scores on the criteria (issue 25)
     scores_saved = "scores_saved"  # a draft of one's scores on a recording
     scores_published = "scores_published"
+    # The anonymous self-assessment (issue 25): a round scheduled. Answers are not audited:
+    # that a person answered is kept apart from what (app/selfassessment/models.py).
+    self_assessment_scheduled = "self_assessment_scheduled"
     chain_keyed = chain.KEYED_MARKER
 
 

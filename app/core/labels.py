@@ -70,6 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
         "identity_linked": N_("Municipality login linked"),
         "scores_saved": N_("Scores saved as a draft"),
         "scores_published": N_("Scores published"),
+        "self_assessment_scheduled": N_("Self-assessment scheduled"),
     },
     "role": {
         "administrator": N_("Administrator"),

@@ -23,6 +23,7 @@ LEADERS = [require(Role.leader, Role.administrator)]
 @router.get("/leader", response_class=HTMLResponse, dependencies=LEADERS)
 def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) -> HTMLResponse:
     from app.insight import progress
+    from app.selfassessment import curve
 
     tables = service.practice_tables(session=session)
     return render(
@@ -35,6 +36,10 @@ def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) 
             # The conversations' figures per team and month (app/insight/progress.py), and
             # for an administrator how far people's labels agree with the machine's.
             "team_months": progress.team_months(session=session, min_group=service.MIN_GROUP),
+            # The caseworkers' anonymous self-assessment, round by round (VIVE's 62 % -> 92 %).
+            "results": curve.results(
+                session=session, min_group=service.MIN_GROUP, lang=request_language(request)
+            ),
             "agreement": (
                 progress.agreement_by_month(session=session)
                 if subject.role == Role.administrator

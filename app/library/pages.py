@@ -36,6 +36,7 @@ from app.recordings.pages import LANGUAGE_CHOICES
 from app.recordings.service import UPLOAD_ROLES
 from app.retention import service as retention
 from app.scores import service as scores
+from app.selfassessment import service as self_assessment
 from app.transcripts import again, unsure
 from app.transcripts import service as transcript_service
 from app.transcripts.models import Segment
@@ -85,6 +86,7 @@ def recordings_page(request: Request, session: SessionDep, subject: CurrentSubje
             "deleted": request.query_params.get("deleted"),
             "can_upload": subject.role in UPLOAD_ROLES,
             "waiting": waiting_for(session, subject),
+            "self_assessment": self_assessment.waiting_round(session=session, subject=subject),
         },
     )
 

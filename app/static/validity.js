@@ -47,7 +47,14 @@ function message(field) {
 
 function clear(event) {
   const field = event.target;
-  if (field && typeof field.setCustomValidity === "function") field.setCustomValidity("");
+  if (!field || typeof field.setCustomValidity !== "function") return;
+  field.setCustomValidity("");
+  // A radio group's every button got the message: choosing one answers them all.
+  if (field.type === "radio" && field.form && field.name) {
+    for (const other of field.form.elements.namedItem(field.name) || []) {
+      if (other !== field && other.type === "radio") other.setCustomValidity("");
+    }
+  }
 }
 
 if (words) {
