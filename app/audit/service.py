@@ -102,6 +102,12 @@ class Action:
     # a `login` entry naming the provider.
     login_refused = "login_refused"  # the provider vouched for someone we turned away
     identity_linked = "identity_linked"  # the person tied a provider identity to their account
+    # The child's own voice (issue 25): the page held for the child, the child's answer (never
+    # what it was), and the caseworker unlocking it, or failing to.
+    child_page_opened = "child_page_opened"
+    child_rated = "child_rated"
+    child_page_unlocked = "child_page_unlocked"
+    child_unlock_failed = "child_unlock_failed"
     chain_keyed = chain.KEYED_MARKER
 
 

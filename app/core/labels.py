@@ -68,6 +68,10 @@ LABELS: dict[str, dict[str, str]] = {
         "session_joined": N_("Joined a session"),
         "login_refused": N_("Sign-in refused"),
         "identity_linked": N_("Municipality login linked"),
+        "child_page_opened": N_("Child's page opened (the device is locked)"),
+        "child_rated": N_("The child rated the conversation"),
+        "child_page_unlocked": N_("Child's page unlocked"),
+        "child_unlock_failed": N_("Failed unlock of the child's page"),
     },
     "role": {
         "administrator": N_("Administrator"),

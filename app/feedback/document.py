@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from app.accounts.models import User
+from app.childvoice import service as child_voice
+from app.childvoice.service import RatingView
 from app.core.i18n import N_, translate
 from app.core.labels import LABELS
 from app.core.templates import clock
@@ -22,6 +24,7 @@ from app.feedback.models import (
     FeedbackGrouped,
     FeedbackKind,
     FeedbackPublic,
+    Place,
 )
 from app.feedback.reading import Reading
 from app.feedback.targets import Here
@@ -119,6 +122,9 @@ class SparringDocument:
     # the adult's utterances were of each question type.
     conversation: Figures | None = None
     question_types: list[tuple[str, int]] = field(default_factory=list)
+    # The child's own rating (app/childvoice): in the recording's document only, never in a
+    # clip's or a session's, where the child's word could say who the child is.
+    child_ratings: list[RatingView] = field(default_factory=list)
 
 
 def when(start: float | None, end: float | None) -> str:
@@ -250,8 +256,14 @@ def for_reader(
         for line in found.lines
         if found.role(line) == VoiceRole.adult and (kind := insight.type_of_line(line))
     )
+    whole = target.place == Place.recording
     return replace(
         document,
+        child_ratings=(
+            child_voice.shown(session=session, recording_id=recording.id, lang=lang)
+            if whole
+            else []
+        ),
         conversation=found.figures,
         question_types=[
             (translate(LABELS["question_type"][kind], lang), counted[kind])
