@@ -14,6 +14,7 @@ from app.accounts.models import Role
 from app.childvoice import service
 from app.childvoice.models import ChildPage, ChildRating
 from app.core.db import session_scope
+from app.live import access as live_access
 from app.recordings.models import Recording
 from tests.support import ROOT
 from tests.support.accounts import (
@@ -31,6 +32,7 @@ from tests.support.clips import make_clip
 from tests.support.factories import ready_recording
 from tests.support.media import MediaSet
 from tests.support.recordings import share
+from tests.support.sessions import plan
 
 ANSWER = "/child-voice/answer"
 UNLOCK = "/child-voice/unlock"
@@ -195,6 +197,21 @@ def test_a_code_from_the_authenticator_unlocks_too(
     again = client.post(UNLOCK, data={"secret": code})
     assert again.status_code == 401
     assert client.post(UNLOCK, data={"secret": PASSWORD}).status_code == 200
+
+
+def test_a_held_browser_joins_no_live_session(
+    sqlite_db: str, client: TestClient, media: MediaSet
+) -> None:
+    """The live channel of a sparring session (a tab opened before, reconnecting) is
+    refused to a held browser as it is to one logged out, and taken again once unlocked."""
+    recording_id = ready_recording(client, media)
+    sparring = plan(client, recording_id, [user_id("supervisor")])["id"]
+    token = client.cookies.get("vs_session")
+    assert isinstance(live_access.check(token, sparring), live_access.Access)
+    open_child_page(client, recording_id)
+    assert live_access.check(token, sparring) == live_access.NOT_LOGGED_IN
+    assert client.post(UNLOCK, data={"secret": PASSWORD}).status_code == 200
+    assert isinstance(live_access.check(token, sparring), live_access.Access)
 
 
 def test_the_ratings_go_with_the_recording(

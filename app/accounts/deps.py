@@ -44,6 +44,14 @@ def add_hold(hold: Hold) -> None:
         _holds.append(hold)
 
 
+def held_at(session: Session, token: str, path: str) -> str | None:
+    """The page a held login must go back to instead of `path` (None: it may go there)."""
+    for hold in _holds:
+        if (to := hold(session, token, path)) is not None:
+            return to
+    return None
+
+
 def subject_of(request: Request, user: User) -> Subject:
     return Subject.of(user, address=throttle.client_address(request))
 
@@ -51,10 +59,8 @@ def subject_of(request: Request, user: User) -> Subject:
 def optional_user(request: Request, session: SessionDep) -> User | None:
     token = session_token(request)
     user = service.user_for_token(session=session, token=token)
-    if user is not None and token:
-        for hold in _holds:
-            if (to := hold(session, token, request.url.path)) is not None:
-                raise Held(to)
+    if user is not None and token and (to := held_at(session, token, request.url.path)):
+        raise Held(to)
     # Pages read a plain copy: an error page renders after the session has rolled back.
     request.state.user = UserPublic.model_validate(user) if user else None
     request.state.subject = subject_of(request, user) if user else None
