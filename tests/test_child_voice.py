@@ -5,12 +5,11 @@ quarterly mean over at least three ratings and three caseworkers."""
 
 import re
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.accounts.models import Role
 from app.childvoice import service
 from app.childvoice.models import ChildPage, ChildRating
 from app.core.db import session_scope
@@ -22,12 +21,11 @@ from tests.support.accounts import (
     PASSWORD,
     ClientFor,
     code_at,
-    make_team,
-    make_user,
     user_id,
     wait_for_step,
 )
 from tests.support.audit import entries, last_seq
+from tests.support.childvoice import rated, team_of
 from tests.support.clips import make_clip
 from tests.support.factories import ready_recording
 from tests.support.media import MediaSet
@@ -214,9 +212,8 @@ def test_a_held_browser_joins_no_live_session(
     assert isinstance(live_access.check(token, sparring), live_access.Access)
 
 
-def test_the_ratings_go_with_the_recording(
-    sqlite_db: str, client: TestClient, media: MediaSet
-) -> None:
+def test_the_ratings_go_with_the_recording(db: str, client: TestClient, media: MediaSet) -> None:
+    """On SQLite and PostgreSQL: the database's own cascade takes them."""
     recording_id, kept_id = ready_recording(client, media), ready_recording(client, media)
     for rid in (recording_id, kept_id):
         open_child_page(client, rid)
@@ -257,49 +254,25 @@ def test_no_browser_speech_anywhere() -> None:
 # The leader's figures ------------------------------------------------------------------------
 
 
-def _recording_of(owner_id: int, n: int) -> str:
-    with session_scope() as session:
-        recording = Recording(
-            title=f"Samtale {n}", case_reference=f"SAG-{n}", owner_id=owner_id,
-            delete_after=date(2027, 6, 1), original_filename="a.mp4", stored_name="a",
-            size_bytes=1, sha256="0", duration_seconds=60, container="mp4", has_video=True,
-        )  # fmt: skip
-        session.add(recording)
-        session.flush()
-        return recording.id
-
-
-def _rated(owner_id: int, at: datetime, talk: int, heard: int | None = None) -> None:
-    recording_id = _recording_of(owner_id, int(at.timestamp()) + owner_id)
-    with session_scope() as session:
-        session.add(ChildRating(recording_id=recording_id, talk=talk, heard=heard, created_at=at))
-
-
-def _team_of(name: str, size: int) -> list[int]:
-    people = [make_user(f"{name.lower()}{i}@kommune.test", Role.caseworker) for i in range(size)]
-    make_team(name, people)
-    return people
-
-
-def test_leader_table_hides_every_group_under_three(sqlite_db: str, client_for: ClientFor) -> None:
+def test_leader_table_hides_every_group_under_three(db: str, client_for: ClientFor) -> None:
     november = datetime(2026, 11, 10, 12, tzinfo=UTC)
-    north, south, west = _team_of("Nord", 3), _team_of("Syd", 2), _team_of("Vest", 1)
+    north, south, west = team_of("Nord", 3), team_of("Syd", 2), team_of("Vest", 1)
     # Three ratings from three caseworkers: shown; the second question only two answered.
     for person, talk, heard in zip(north, (5, 4, 4), (3, 5, None), strict=True):
-        _rated(person, november, talk, heard)
+        rated(person, november, talk, heard)
     # Two ratings from two caseworkers: left out.
     for person in south:
-        _rated(person, november, 1, 1)
+        rated(person, november, 1, 1)
     # Three ratings, but all from one caseworker: left out.
     for day in range(3):
-        _rated(west[0], november + timedelta(days=day), 2, 2)
+        rated(west[0], november + timedelta(days=day), 2, 2)
     # The same team in the next quarter, by the municipality's clock: New Year's Eve 23:30
     # UTC is already 1 January in Copenhagen.
     new_year = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
     assert service.quarter(new_year) == "2027-Q1"
     assert service.quarter(datetime(2026, 12, 31, 22, 30, tzinfo=UTC)) == "2026-Q4"
     for person in north[:2]:
-        _rated(person, new_year, 3, 3)  # two: hidden
+        rated(person, new_year, 3, 3)  # two: hidden
 
     with session_scope() as session:
         rows = service.leader_table(session, min_group=3)

@@ -5,6 +5,7 @@ on the page until the caseworker's password unlocks it. Screenshots for people t
 test-artifacts/child_voice_*.png."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.support.accounts import PASSWORD
 from tests.support.browser import ARTIFACTS, LOCALE, VIEWPORTS, axe_violations, log_in
+from tests.support.childvoice import rated, team_of
 from tests.support.factories import ready_recording
 from tests.support.media import MediaSet
 
@@ -240,3 +242,24 @@ def test_no_serious_axe_violations_on_the_child_page(
         page.goto(f"{shared_db}/language/da?next=/recordings")
         context.close()
     assert report == [], "\n".join(report)
+
+
+def test_the_leader_sees_team_quarters_only(tab_for: Callable[..., Page], shared_db: str) -> None:
+    """Three ratings from three caseworkers make a row; a team of two does not."""
+    autumn = datetime(2026, 10, 20, 12, tzinfo=UTC)
+    for person, talk in zip(team_of("Team Øst", 3), (5, 5, 3), strict=True):
+        rated(person, autumn, talk, talk)
+    for person in team_of("Team Lille", 2):
+        rated(person, autumn, 1, 1)
+    page = tab_for("leader")
+    page.goto(f"{shared_db}/leader")
+    table = page.get_by_role("region", name="Børnenes egne vurderinger pr. team og kvartal")
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(2)  # the two questions of Team Øst
+    expect(rows.first).to_contain_text("Team Øst")
+    expect(rows.first).to_contain_text("2026-Q4")
+    expect(rows.first).to_contain_text("4,3")
+    expect(table).not_to_contain_text("Team Lille")
+    page.locator("#child-heading").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "child_voice_leader.png"), full_page=True)
