@@ -21,9 +21,10 @@ from app.accounts import demo, second_factor_pages
 from app.accounts import login as log_in
 from app.accounts import pages as account_pages
 from app.accounts import routes as account_routes
-from app.accounts.deps import LoginRequired
+from app.accounts.deps import Held, LoginRequired, add_hold
 from app.admin import audit_names
 from app.admin import pages as admin_pages
+from app.childvoice import pages as child_pages
 from app.clips import content as clip_content
 from app.clips import pages as clip_pages
 from app.clips import protection_pages as clip_protection_pages
@@ -106,6 +107,8 @@ def register() -> None:
     log_in.add_logout_hook(identity_pages.end_at_provider)
     # The audit log names a sparring session by its kind and time.
     audit_names.name_sessions_with(session_service.log_names)
+    # A browser showing the child's page is held there until the caseworker unlocks it.
+    add_hold(child_pages.hold)
 
 
 def create_app() -> FastAPI:
@@ -157,6 +160,7 @@ def create_app() -> FastAPI:
     app.include_router(session_pages.router)
     app.include_router(practice_pages.router)
     app.include_router(self_assessment_pages.router)
+    app.include_router(child_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
 
@@ -170,6 +174,8 @@ def create_app() -> FastAPI:
         if isinstance(exc, LoginRequired) and not request.url.path.startswith("/api/"):
             target = quote(request.url.path, safe="/")
             return RedirectResponse(f"/login?next={target}", status_code=302)
+        if isinstance(exc, Held) and not request.url.path.startswith("/api/"):
+            return RedirectResponse(exc.to, status_code=303)
         return error_response(
             request,
             status_code=exc.status_code,

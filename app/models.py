@@ -3,6 +3,7 @@
 from app.access.models import Share, ShareMember
 from app.accounts.models import AuthSession, Team, TeamMember, User
 from app.audit.models import AuditEntry, AuditHead
+from app.childvoice.models import ChildPage, ChildRating
 from app.clips.models import Clip
 from app.criteria.models import Criterion, CriterionGroup, CriterionVersion, RubricSettings
 from app.feedback.models import Brought, Feedback, FeedbackCriterion, Notification
@@ -27,6 +28,8 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "AuthSession",
+    "ChildPage",
+    "ChildRating",
     "Brought",
     "Clip",
     "Consent",

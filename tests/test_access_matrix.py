@@ -375,6 +375,15 @@ MATRIX: dict[str, Row] = {
     "POST /self-assessment/{round_id}":                                 (LOGIN, 303, 403, 303, 403, 403),
     "GET /admin/self-assessment":                                        ADMIN_PAGE,
     "POST /admin/self-assessment":                                       ADMIN_FORM,
+
+    # The child's own voice (issue 25): the child's page and its forms answer only a browser
+    # held on it (tests/test_child_voice.py); anyone else is sent to their start page.
+    "GET /child-voice":                                                 (LOGIN, (303, "/"), (303, "/"), (303, "/"), (303, "/"), (303, "/")),
+    "POST /child-voice/answer":                                         (LOGIN, (303, "/"), (303, "/"), (303, "/"), (303, "/"), (303, "/")),
+    "POST /child-voice/unlock":                                         (LOGIN, (303, "/"), (303, "/"), (303, "/"), (303, "/"), (303, "/")),
+    # Its caseworker alone hands the recording's child the tablet. Last: it holds the
+    # owner's browser on the child's page from then on.
+    "POST /recordings/{recording_id}/child-voice":                      (LOGIN, (303, "/child-voice"), 403, 404, 404, 404),
 }
 # fmt: on
 
@@ -702,6 +711,8 @@ CALLS: dict[str, list[Call]] = {
         Call(path={"clip_id": "clip_to_change", "change": "redaction_change"}, data={"text": "Ib"})
     ],
     "POST /recordings/{recording_id}/person-names": [Call(data={"names": "Lise\nIb Hansen"})],
+    "POST /child-voice/answer": [Call(data={"talk": "4", "word": "Godt"})],
+    "POST /child-voice/unlock": [Call(data={"secret": "forkert kodeord"})],
     "POST /clips/{clip_id}/shares": [Call(data={"target": "team:{team_for_page_share}"})],
     "POST /clips/{clip_id}/shares/{share_id}/withdraw": [
         Call(path={"clip_id": "clip_for_withdraw", "share_id": "clip_share_to_withdraw_on_page"})

@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
     {"app.player"},  # the player with its side pane, for any feedback target
     {"app.feedback"},  # feedback in a target (recording, clip, session), notifications
     {"app.scores"},  # scores on the criteria: sheets, who sees them, agreement, figures
+    {"app.childvoice"},  # the child's own rating of a conversation, on a held page
     {"app.insight"},  # who speaks, the adult's question types, the conversation's figures
     {"app.transcripts"},
     {"app.access"},  # who sees what: the subject's rule, shares of recordings and clips

@@ -225,6 +225,11 @@ def _claim_recovery(session: Session, user: User, code: str) -> str | None:
     return "recovery" if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
+def looks_like_code(text: str) -> bool:
+    """Whether this is typed like the authenticator's six digits (a password is longer)."""
+    return _digits(text) is not None
+
+
 def _digits(code: str) -> str | None:
     cleaned = "".join(c for c in (code or "") if not c.isspace() and c != "-")
     return cleaned if len(cleaned) == 6 and cleaned.isascii() and cleaned.isdigit() else None

@@ -97,6 +97,11 @@ EXACT: dict[tuple[str, str], str] = {
     ("download", "transcript.txt"): N_("The transcript as text"),
     ("download", "sparring.pdf"): N_("The sparring document as PDF"),
     ("download", "feedback.csv"): N_("The feedback as CSV"),
+    ("child_page_unlocked", "password"): N_("With the password"),
+    ("child_page_unlocked", "totp"): N_("With a code from the authenticator app"),
+    ("child_unlock_failed", "child_voice.bad_unlock"): N_("A wrong password or code"),
+    ("child_unlock_failed", "second_factor.bad_code"): N_("A wrong, used or expired code"),
+    ("child_unlock_failed", "account.locked"): N_("Too many failed attempts: locked for a while"),
     ("criteria_changed", "criteria reordered"): N_("The criteria were put in a new order"),
     ("criteria_changed", "criteria required: True"): N_("Every item must now name a criterion"),
     ("criteria_changed", "criteria required: False"): N_(

@@ -108,6 +108,12 @@ class Action:
     # The anonymous self-assessment (issue 25): a round scheduled. Answers are not audited:
     # that a person answered is kept apart from what (app/selfassessment/models.py).
     self_assessment_scheduled = "self_assessment_scheduled"
+    # The child's own voice (issue 25): the page held for the child, the child's answer (never
+    # what it was), and the caseworker unlocking it, or failing to.
+    child_page_opened = "child_page_opened"
+    child_rated = "child_rated"
+    child_page_unlocked = "child_page_unlocked"
+    child_unlock_failed = "child_unlock_failed"
     chain_keyed = chain.KEYED_MARKER
 
 

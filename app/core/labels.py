@@ -71,6 +71,10 @@ LABELS: dict[str, dict[str, str]] = {
         "scores_saved": N_("Scores saved as a draft"),
         "scores_published": N_("Scores published"),
         "self_assessment_scheduled": N_("Self-assessment scheduled"),
+        "child_page_opened": N_("Child's page opened (the device is locked)"),
+        "child_rated": N_("The child rated the conversation"),
+        "child_page_unlocked": N_("Child's page unlocked"),
+        "child_unlock_failed": N_("Failed unlock of the child's page"),
     },
     "role": {
         "administrator": N_("Administrator"),

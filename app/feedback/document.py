@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from app.accounts.models import User
+from app.childvoice import service as child_voice
+from app.childvoice.service import RatingView
 from app.core.i18n import N_, translate
 from app.core.labels import LABELS
 from app.core.templates import clock
@@ -135,6 +137,10 @@ class SparringDocument:
     @property
     def given(self) -> list[Entry]:
         return [e for e in self.entries if not e.self_reflection and not e.deleted]
+
+    # The child's own rating (app/childvoice): in the recording's document only, never in a
+    # clip's or a session's, where the child's word could say who the child is.
+    child_ratings: list[RatingView] = field(default_factory=list)
 
 
 def when(start: float | None, end: float | None) -> str:
@@ -270,8 +276,14 @@ def for_reader(
         for line in found.lines
         if found.role(line) == VoiceRole.adult and (kind := insight.type_of_line(line))
     )
+    whole = target.place == Place.recording
     return replace(
         document,
+        child_ratings=(
+            child_voice.shown(session=session, recording_id=recording.id, lang=lang)
+            if whole
+            else []
+        ),
         conversation=found.figures,
         question_types=[
             (translate(LABELS["question_type"][kind], lang), counted[kind])

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentSubject, require
 from app.accounts.models import Role
+from app.childvoice import service as child_voice
 from app.core.db import SessionDep
 from app.core.i18n import request_language
 from app.core.templates import render
@@ -26,6 +27,7 @@ def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) 
     from app.selfassessment import curve
 
     tables = service.practice_tables(session=session)
+    lang = request_language(request)
     return render(
         request,
         "leader/figures.html",
@@ -40,6 +42,11 @@ def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) 
             "results": curve.results(
                 session=session, min_group=service.MIN_GROUP, lang=request_language(request)
             ),
+            # The children's own ratings, per team and quarter (app/childvoice).
+            "child_rows": [
+                row | {"measure_name": child_voice.measure_name(str(row["measure"]), lang)}
+                for row in child_voice.leader_table(session, service.MIN_GROUP)
+            ],
             "agreement": (
                 progress.agreement_by_month(session=session)
                 if subject.role == Role.administrator

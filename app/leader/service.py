@@ -38,9 +38,15 @@ def total_recordings(*, session: Session) -> int:
 
 def practice_tables(*, session: Session) -> dict[str, list[dict[str, object]]]:
     """Each area's figures per team and period, groups under MIN_GROUP left out."""
+    from app.childvoice import service as child_voice
     from app.scores import figures as scores
+    from app.selfassessment import service as self_assessment
 
-    return {"scores": scores.leader_table(session, MIN_GROUP)}
+    return {
+        "scores": scores.leader_table(session, MIN_GROUP),
+        "self_assessment": self_assessment.leader_table(session, MIN_GROUP),
+        "child_voice": child_voice.leader_table(session, MIN_GROUP),
+    }
 
 
 def score_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:

@@ -17,6 +17,7 @@ from app.accounts.deps import CsrfProtected, CurrentSubject
 from app.accounts.subject import Subject
 from app.audit.service import Action, audit_viewing
 from app.audit.viewing import Kind
+from app.childvoice import service as child_voice
 from app.clips import pages as clip_pages
 from app.core.db import SessionDep
 from app.core.errors import NotPermitted
@@ -206,6 +207,10 @@ def recording_page(
             "withdrawn": _withdrawn(request),
             "days_left": retention.days_left(recording.delete_after),
             "warn_days": retention.policy(session=session).warn_days,
+            # The child's own rating: with the recording, for whoever sees the recording.
+            "child_ratings": child_voice.shown(
+                session=session, recording_id=recording.id, lang=lang
+            ),
         },
     )
 

@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection, cookie_parser
 from starlette.types import Scope
 
 from app.accounts import service as accounts
+from app.accounts.deps import held_at
 from app.accounts.models import User
 from app.accounts.subject import Subject
 from app.core.csrf import SESSION_COOKIE, cookie_name, is_https, normalise_origin, own_origin
@@ -76,6 +77,9 @@ def check(token: str | None, session_id: int) -> Access | int:
     with session_scope() as session:
         user = accounts.user_for_token(session=session, token=token)
         if user is None or user.id is None:
+            return NOT_LOGGED_IN
+        # A browser held on one page (the child's, app.childvoice) joins no session either.
+        if token and held_at(session, token, f"/api/v1/sessions/{session_id}/live"):
             return NOT_LOGGED_IN
         subject = Subject.of(user)
         try:
