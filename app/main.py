@@ -50,6 +50,7 @@ from app.identity import pages as identity_pages
 from app.insight import pages as insight_pages
 from app.insight import routes as insight_routes
 from app.leader import pages as leader_pages
+from app.leader import service as leader_service
 from app.library import pages as library_pages
 from app.library import routes as library_routes
 from app.live import routes as live_routes
@@ -57,6 +58,7 @@ from app.live.hub import default_hub
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
 from app.sessions import events as session_events
+from app.sessions import figures as session_figures
 from app.sessions import pages as session_pages
 from app.sessions import routes as session_routes
 from app.sessions import service as session_service
@@ -104,6 +106,8 @@ def register() -> None:
     log_in.add_logout_hook(identity_pages.end_at_provider)
     # The audit log names a sparring session by its kind and time.
     audit_names.name_sessions_with(session_service.log_names)
+    # The leader's page counts sparring sessions per team (groups under the minimum hidden).
+    leader_service.add_table("sessions", session_figures.leader_table)
 
 
 def create_app() -> FastAPI:

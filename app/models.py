@@ -12,7 +12,7 @@ from app.jobs.models import Job, WorkerPresence
 from app.media.models import MediaObject
 from app.recordings.models import Consent, Recording
 from app.retention.models import RetentionPolicy
-from app.sessions.models import SessionParticipant, SparringSession
+from app.sessions.models import SessionCriterion, SessionParticipant, SparringSession
 from app.transcripts.models import Segment, Transcript, Word
 from app.uploads.models import ResumableUpload
 
@@ -39,6 +39,7 @@ __all__ = [
     "ResumableUpload",
     "RetentionPolicy",
     "Segment",
+    "SessionCriterion",
     "SessionParticipant",
     "Share",
     "ShareMember",

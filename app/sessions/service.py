@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.access import policy
 from app.accounts.models import Role, Team, TeamMember, User
 from app.accounts.subject import Subject
-from app.audit.service import Action, audit_on_commit, audit_viewing
+from app.audit.service import Action, audit_now, audit_on_commit, audit_viewing
 from app.audit.viewing import Kind
 from app.audit.viewing import note as note_viewing
 from app.clips.models import Clip
@@ -26,8 +26,10 @@ from app.feedback.models import Feedback, Notification, Place
 from app.feedback.notification_mail import Invitation
 from app.feedback.notifications import Reach, moment_url
 from app.feedback.reading import seen_in
+from app.privacy.numbers import cprs_and_phones
 from app.recordings.models import Recording
 from app.sessions.models import (
+    CASE_MAX,
     PARTICIPANTS_MAX,
     QUESTION_MAX,
     ParticipantRole,
@@ -50,8 +52,16 @@ def participant_ids(*, session: Session, session_id: int) -> set[int]:
     return set(session.exec(query).all())
 
 
+def is_reflection(sparring: SparringSession) -> bool:
+    """A joint reflection: a case told in words, no recording or clip."""
+    return sparring.recording_id is None
+
+
 def media_of(session: Session, sparring: SparringSession) -> Recording | Clip | None:
-    """What the session is on: its clip (None once the clip is deleted), or the recording."""
+    """What the session is on: its clip (None once the clip is deleted), or the recording
+    (None for a reflection)."""
+    if sparring.recording_id is None:
+        return None
     if sparring.on_clip:
         return session.get(Clip, sparring.clip_id) if sparring.clip_id is not None else None
     return session.get(Recording, sparring.recording_id)
@@ -63,7 +73,11 @@ def sees_media(*, session: Session, subject: Subject, sparring: SparringSession)
 
 
 def sees_texts(*, session: Session, subject: Subject, sparring: SparringSession) -> bool:
-    """What is said in the session: the caseworker's own, and whoever sees its media."""
+    """What is said in the session: the caseworker's own, and whoever sees its media; in a
+    reflection, its participants and its planner."""
+    if is_reflection(sparring):
+        place = session.get(SessionParticipant, (sparring.id, subject.id))
+        return policy.reads_reflection_texts(subject, place, sparring.planned_by_id)
     return policy.reads_session_texts(
         session, subject, sparring.caseworker_id, media_of(session, sparring)
     )
@@ -246,7 +260,64 @@ def add_people(*, session: Session, sparring: SparringSession, persons: list[Use
     return added
 
 
+def check_case(text: str) -> str:
+    """A reflection's case, in words: required, and never with a CPR number (refused, not
+    hidden: the presenter rewrites it without one)."""
+    text = free_text(
+        text,
+        field="case_text",
+        limit=CASE_MAX,
+        prefix="session.text_",
+        required=(N_("Write the case you present."), "session.case_missing"),
+    )
+    if any(kind == "cpr" for kind, _ in cprs_and_phones(text)):
+        raise BadInput(
+            N_(
+                "The case contains what looks like a CPR number. Remove it: tell the case "
+                "without names or CPR numbers."
+            ),
+            code="session.case_cpr",
+            field="case_text",
+        )
+    return text
+
+
+def _plan_reflection(*, session: Session, subject: Subject, body: SessionCreate) -> SparringSession:
+    """A joint reflection: the planner presents the case, in words; no recording or clip."""
+    if subject.role not in PARTICIPANT_ROLES:
+        raise NotPermitted(
+            N_("Only the caseworker or a supervisor plans a session."),
+            code="session.plan_not_allowed",
+        )
+    persons, team = people(session=session, user_ids=body.user_ids, team_id=body.team_id)
+    if not {p.id for p in persons} - {subject.id}:
+        raise BadInput(
+            N_("Choose at least one person or a team to take part besides the caseworker."),
+            code="session.nobody",
+            field="participants",
+        )
+    sparring = SparringSession(
+        kind=SessionKind.reflection,
+        caseworker_id=subject.id,
+        planned_by_id=subject.id,
+        recording_id=None,
+        team_id=team.id if team else None,
+        starts_at=check_start(body.starts_at),
+        question=clean_text(body.question, limit=QUESTION_MAX, field="question"),
+        case_text=check_case(body.case_text),
+    )
+    session.add(sparring)
+    session.flush()
+    presenter = session.get(User, subject.id)
+    assert presenter is not None
+    order = [presenter, *persons]
+    add_people(session=session, sparring=sparring, persons=list({p.id: p for p in order}.values()))
+    return sparring
+
+
 def plan(*, session: Session, subject: Subject, body: SessionCreate) -> SparringSession:
+    if body.kind == SessionKind.reflection:
+        return _plan_reflection(session=session, subject=subject, body=body)
     recording, clip = _media(
         session=session, subject=subject, recording_id=body.recording_id, clip_id=body.clip_id
     )
@@ -335,6 +406,10 @@ def audit_join(session: Session, subject: Subject, sparring: SparringSession) ->
     """One entry per participant and session, however often they open its page, read it
     through the API or connect to its live channel (a viewing: app/audit/viewing.py)."""
     assert sparring.id is not None
+    if sparring.recording_id is None:
+        # No recording to keep a viewing by: each join of a reflection is an entry.
+        audit_now(subject, Action.session_joined, None, f"session {sparring.id}")
+        return
     note_viewing(
         session,
         user_id=subject.id,
@@ -350,12 +425,15 @@ def audit_join(session: Session, subject: Subject, sparring: SparringSession) ->
 def audit_texts_listed(session: Session, subject: Subject, shown: list[SparringSession]) -> None:
     """What is said in sessions, read in a list (the API's list, the page's learning points):
     one viewing per recording, written before the texts go out."""
-    by_recording: dict[str, list[str]] = {}
+    by_recording: dict[str | None, list[str]] = {}
     for sparring in shown:
         by_recording.setdefault(sparring.recording_id, []).append(str(sparring.id))
     for recording_id, ids in by_recording.items():
         detail = f"sessions {','.join(ids)}"
-        audit_viewing(session, subject, Action.view, recording_id, Kind.session_texts, detail)
+        if recording_id is None:  # reflections: no recording, an entry each time
+            audit_now(subject, Action.view, None, detail)
+        else:
+            audit_viewing(session, subject, Action.view, recording_id, Kind.session_texts, detail)
 
 
 def way_to_see(
@@ -386,8 +464,11 @@ def open_invitation(session: Session, subject: Subject, note: Notification) -> R
     except NotFound:
         return None
     sparring = found.sparring
-    team = sparring.kind == SessionKind.team
-    title = N_("Team sparring session") if team else N_("Sparring session")
+    titles = {
+        SessionKind.team: N_("Team sparring session"),
+        SessionKind.reflection: N_("Joint professional reflection"),
+    }
+    title = titles.get(sparring.kind, N_("Sparring session"))
     words = translate(title, subject.language or "da")
     return Reach(f"/sessions/{sparring.id}", words, None, None, at=sparring.starts_at)
 
