@@ -70,6 +70,32 @@ def test_a_reflection_is_planned_without_a_recording_and_audited(
     assert empty.status_code == 422 and empty.json()["code"] == "session.case_missing"
 
 
+def test_the_participants_are_invited_and_told_of_a_new_time(
+    db: str, client: TestClient, client_for: ClientFor
+) -> None:
+    """A notification without a recording: it opens the reflection, while one takes part."""
+    planned = reflection(client, [user_id("supervisor")])
+    supervisor = client_for("supervisor")
+    listed = supervisor.get("/api/v1/notifications").json()
+    assert listed["unread"] == 1
+    [note] = listed["items"]
+    assert note["reason"] == "invited" and note["recording_id"] is None
+    assert note["title"] == "Fælles faglig refleksion"
+    opened = supervisor.get(f"/notifications/{note['id']}/open", follow_redirects=False)
+    assert opened.status_code == 303
+    assert opened.headers["location"] == f"/sessions/{planned['id']}"
+    moved = client.patch(f"{API}/{planned['id']}", json={"starts_at": later(5)})
+    assert moved.status_code == 200
+    listed = supervisor.get("/api/v1/notifications").json()
+    assert [n["reason"] for n in listed["items"]] == ["moved", "invited"]
+    assert listed["unread"] == 1
+    # Out of the session: the notifications are no longer shown.
+    client.post(f"{API}/{planned['id']}/participants", json={"user_id": user_id("caseworker2")})
+    client.delete(f"{API}/{planned['id']}/participants/{user_id('supervisor')}")
+    assert supervisor.get("/api/v1/notifications").json() == {"items": [], "unread": 0}
+    assert client_for("caseworker2").get("/api/v1/notifications").json()["unread"] == 1
+
+
 @pytest.mark.parametrize(
     "cpr", ["120314-2028", "1203142028", "12.03.14-2028", "Barnet (010190 1234) siger"]
 )
@@ -329,12 +355,20 @@ def test_the_migration_keeps_every_session_and_its_participants(
             rows = session.exec(select(SessionParticipant)).all()
             return {(r.session_id, r.user_id) for r in rows}
 
+    def invitations() -> set[int | None]:
+        from app.feedback.models import Notification
+
+        with session_scope() as session:
+            return {n.session_id for n in session.exec(select(Notification)).all()}
+
     before = participants()
+    assert invitations() == {on_recording["id"], ours["id"]}
     config = alembic_config()
     command.downgrade(config, "e8a1b2c30022-1")  # the one before this feature
     assert participants() == {p for p in before if p[0] == on_recording["id"]}
     command.upgrade(config, "head")
     assert participants() == {p for p in before if p[0] == on_recording["id"]}
+    assert invitations() == {on_recording["id"]}
     with session_scope() as session:
         assert session.get(SparringSession, ours["id"]) is None
         kept = session.get(SparringSession, on_recording["id"])

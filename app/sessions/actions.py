@@ -142,11 +142,7 @@ def share_media(asked: "Asked") -> int:
 def _invite(
     session: Session, subject: Subject, sparring: SparringSession, people: Iterable[int]
 ) -> None:
-    """Each person added is told, in the app and by e-mail with a calendar entry (a
-    notification belongs to a recording: a reflection's participants find it under their
-    sessions)."""
-    if sparring.recording_id is None:
-        return
+    """Each person added is told, in the app and by e-mail with a calendar entry."""
     notifications.notify(
         session,
         to=people,
@@ -202,7 +198,7 @@ def change(asked: Asked, body: SessionUpdate) -> SparringSession:
     was = sparring.starts_at
     session_round.update(session=asked.session, sparring=sparring, body=body)
     asked.audited(Action.session_changed, sparring, ",".join(sorted(body.model_fields_set)))
-    if sparring.starts_at != was and sparring.recording_id is not None:
+    if sparring.starts_at != was:
         assert sparring.id is not None
         people = service.participant_ids(session=asked.session, session_id=sparring.id)
         notifications.notify(

@@ -1,8 +1,9 @@
 """joint professional reflection (fælles faglig refleksion): a session without a recording,
 its case told in words, and learning points tagged with criteria
 
-`sparringsession.recording_id` may be NULL (a reflection), `case_text` holds the case, and
-`sessioncriterion` the criteria the learning points are about. SQLite changes a column's
+`sparringsession.recording_id` may be NULL (a reflection), and so may a notification's (an
+invitation to one); `case_text` holds the case, and `sessioncriterion` the criteria the
+learning points are about. SQLite changes a column's
 NULL by making the table again: foreign keys are off meanwhile, so that dropping the old
 table deletes none of the rows that point at it (participants, notifications, feedback).
 """
@@ -27,26 +28,24 @@ def _foreign_keys(on: bool) -> None:
         op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
-def _counter() -> int | None:
+def _counter(table: str) -> int | None:
     """SQLite forgets a rebuilt table's AUTOINCREMENT counter: kept, so no id comes twice."""
-    query = sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'sparringsession'")
-    return op.get_bind().execute(query).scalar()
+    query = sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t")
+    return op.get_bind().execute(query, {"t": table}).scalar()
 
 
-def _restore(counter: int | None) -> None:
+def _restore(table: str, counter: int | None) -> None:
     if counter is None:
         return
     bind = op.get_bind()
-    bind.execute(
-        sa.text("UPDATE sqlite_sequence SET seq = max(seq, :n) WHERE name = 'sparringsession'"),
-        {"n": counter},
-    )
+    given = {"n": counter, "t": table}
+    bind.execute(sa.text("UPDATE sqlite_sequence SET seq = max(seq, :n) WHERE name = :t"), given)
     bind.execute(
         sa.text(
-            "INSERT INTO sqlite_sequence (name, seq) SELECT 'sparringsession', :n WHERE NOT "
-            "EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'sparringsession')"
+            "INSERT INTO sqlite_sequence (name, seq) SELECT :t, :n WHERE NOT "
+            "EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = :t)"
         ),
-        {"n": counter},
+        given,
     )
 
 
@@ -55,17 +54,18 @@ def _case() -> sa.Column[str]:
 
 
 def _change(*, reflection: bool) -> None:
-    """`recording_id` NULL or not; `case_text` there or not."""
+    """`recording_id` NULL or not (a session's, a notification's); `case_text` there or not."""
     if not _sqlite():
         if reflection:
             op.add_column("sparringsession", _case())
         else:
             op.drop_column("sparringsession", "case_text")
-        op.alter_column(
-            "sparringsession", "recording_id", existing_type=STR(length=32), nullable=reflection
-        )
+        for table in ("sparringsession", "notification"):
+            op.alter_column(
+                table, "recording_id", existing_type=STR(length=32), nullable=reflection
+            )
         return
-    counter = _counter()
+    counters = {t: _counter(t) for t in ("sparringsession", "notification")}
     _foreign_keys(False)
     with op.batch_alter_table("sparringsession", **REBUILD) as batch:
         batch.alter_column("recording_id", existing_type=STR(length=32), nullable=reflection)
@@ -73,7 +73,10 @@ def _change(*, reflection: bool) -> None:
             batch.add_column(_case())
         else:
             batch.drop_column("case_text")
-    _restore(counter)
+    with op.batch_alter_table("notification", **REBUILD) as batch:
+        batch.alter_column("recording_id", existing_type=STR(length=32), nullable=reflection)
+    for table, counter in counters.items():
+        _restore(table, counter)
     _foreign_keys(True)
 
 
@@ -100,5 +103,6 @@ def downgrade() -> None:
     value, which nothing uses then."""
     op.drop_index(op.f("ix_sessioncriterion_criterion_id"), table_name="sessioncriterion")
     op.drop_table("sessioncriterion")
+    op.execute("DELETE FROM notification WHERE recording_id IS NULL")
     op.execute("DELETE FROM sparringsession WHERE recording_id IS NULL")
     _change(reflection=False)
