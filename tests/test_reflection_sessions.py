@@ -179,6 +179,13 @@ def test_the_round_learning_points_with_criteria_and_the_close(
     ]
     page = client_for("caseworker2").get(f"/sessions/{planned['id']}")
     assert page.status_code == 200 and "Jeg venter længere." in page.text
+    # The presenter's list of sessions shows it with its learning points, read in the log.
+    since = last_seq()
+    listed = client.get("/sessions")
+    assert listed.status_code == 200 and "Fælles faglig refleksion" in listed.text
+    assert "Jeg venter længere." in listed.text
+    [viewed] = entries(since, action="view")
+    assert viewed.recording_id is None and viewed.detail == f"sessions {planned['id']}"
     # The learning points are the next session's agenda, as for the others.
     form = client.get("/sessions/new")
     assert "Jeg venter længere." in form.text

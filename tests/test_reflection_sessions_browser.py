@@ -23,6 +23,7 @@ from app.sessions.models import (
     SparringSession,
 )
 from tests.support.accounts import make_team, user_id
+from tests.support.browser import axe_page, axe_violations
 from tests.support.sessions import person
 
 pytestmark = pytest.mark.browser
@@ -202,3 +203,45 @@ def test_the_leader_sees_teams_of_three_never_of_two(
         shot(small, "en-leader-figures-390")
     finally:
         small.goto(f"{shared_db}/language/da?next=/leader")
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_no_serious_axe_violations_on_a_reflection(
+    api: httpx.Client,
+    browser,  # type: ignore[no-untyped-def]
+    axe_js: Path,
+    shared_db: str,
+    lang: str,
+) -> None:
+    """The plan form with a reflection chosen (and a refusal shown), the reflection's page
+    for its presenter and a participant, and the leader's figures."""
+    planned = api.post(
+        "/api/v1/sessions",
+        json={
+            "kind": "reflection",
+            "user_ids": [user_id("supervisor")],
+            "starts_at": (utcnow() + timedelta(days=1)).isoformat(),
+            "case_text": CASE,
+        },
+    )
+    assert planned.status_code == 201, planned.text
+    found: list[str] = []
+    with axe_page(browser, shared_db, "caseworker") as page:
+        page.goto(f"{shared_db}/sessions/new?lang={lang}")
+        page.check("input[name=kind][value=reflection]")
+        found += axe_violations(page, axe_js)
+        page.fill("#starts_at", _when())
+        page.check(f"input[name=user_id][value='{user_id('supervisor')}']")
+        page.fill("#case_text", "120314-2028")
+        page.click("#plan-submit")
+        expect(page.locator("#plan-error")).to_be_visible()
+        found += axe_violations(page, axe_js)
+        page.goto(f"{shared_db}/sessions/{planned.json()['id']}?lang={lang}")
+        found += axe_violations(page, axe_js)
+    with axe_page(browser, shared_db, "supervisor") as page:
+        page.goto(f"{shared_db}/sessions/{planned.json()['id']}?lang={lang}")
+        found += axe_violations(page, axe_js)
+    with axe_page(browser, shared_db, "leader") as page:
+        page.goto(f"{shared_db}/leader?lang={lang}")
+        found += axe_violations(page, axe_js)
+    assert found == []
