@@ -18,13 +18,14 @@ from app.core.errors import NotPermitted
 from app.core.i18n import N_
 from app.feedback import notifications
 from app.feedback.models import NotificationReason
+from app.sessions import reflection, service
 from app.sessions import round as session_round
-from app.sessions import service
 from app.sessions.models import (
     ParticipantAdd,
     ParticipantPublic,
     RoundMove,
     SessionCreate,
+    SessionKind,
     SessionParticipant,
     SessionPublic,
     SessionUpdate,
@@ -77,7 +78,10 @@ def to_public(session: Session, subject: Subject, sparring: SparringSession) -> 
 
 def plan(*, session: Session, subject: Subject, body: SessionCreate) -> SparringSession:
     """Plan a session; audited with what it is on and how many take part (no names)."""
-    sparring = service.plan(session=session, subject=subject, body=body)
+    if body.kind == SessionKind.reflection:
+        sparring = reflection.plan(session=session, subject=subject, body=body)
+    else:
+        sparring = service.plan(session=session, subject=subject, body=body)
     assert sparring.id is not None
     people = service.participant_ids(session=session, session_id=sparring.id)
     media = f"clip {sparring.clip_id}" if sparring.on_clip else "recording"

@@ -9,7 +9,7 @@ from app.core.i18n import N_
 from app.core.timeutil import utcnow
 from app.criteria import service as criteria
 from app.criteria.models import Criterion, CriterionVersion
-from app.sessions import events, service
+from app.sessions import events, reflection, service
 from app.sessions.models import (
     LEARNING_MAX,
     PHASES,
@@ -36,21 +36,21 @@ def _open(sparring: SparringSession) -> None:
 
 def update(*, session: Session, sparring: SparringSession, body: SessionUpdate) -> None:
     _open(sparring)
-    reflection = service.is_reflection(sparring)
-    if body.kind is not None and (body.kind == SessionKind.reflection) != reflection:
+    in_words = service.is_reflection(sparring)
+    if body.kind is not None and (body.kind == SessionKind.reflection) != in_words:
         raise BadInput(
             N_("A joint reflection has no recording, and a session on a recording stays one."),
             code="session.kind_change",
             field="kind",
         )
     if body.case_text is not None:
-        if not reflection:
+        if not in_words:
             raise BadInput(
                 N_("Only a joint reflection has a case told in words."),
                 code="session.case_not_reflection",
                 field="case_text",
             )
-        sparring.case_text = service.check_case(body.case_text)
+        sparring.case_text = reflection.check_case(body.case_text)
     if body.kind is not None:
         sparring.kind = body.kind
     if body.starts_at is not None:

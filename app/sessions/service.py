@@ -26,10 +26,8 @@ from app.feedback.models import Feedback, Notification, Place
 from app.feedback.notification_mail import Invitation
 from app.feedback.notifications import Reach, moment_url
 from app.feedback.reading import seen_in
-from app.privacy.numbers import cprs_and_phones
 from app.recordings.models import Recording
 from app.sessions.models import (
-    CASE_MAX,
     PARTICIPANTS_MAX,
     QUESTION_MAX,
     ParticipantRole,
@@ -260,64 +258,7 @@ def add_people(*, session: Session, sparring: SparringSession, persons: list[Use
     return added
 
 
-def check_case(text: str) -> str:
-    """A reflection's case, in words: required, and never with a CPR number (refused, not
-    hidden: the presenter rewrites it without one)."""
-    text = free_text(
-        text,
-        field="case_text",
-        limit=CASE_MAX,
-        prefix="session.text_",
-        required=(N_("Write the case you present."), "session.case_missing"),
-    )
-    if any(kind == "cpr" for kind, _ in cprs_and_phones(text)):
-        raise BadInput(
-            N_(
-                "The case contains what looks like a CPR number. Remove it: tell the case "
-                "without names or CPR numbers."
-            ),
-            code="session.case_cpr",
-            field="case_text",
-        )
-    return text
-
-
-def _plan_reflection(*, session: Session, subject: Subject, body: SessionCreate) -> SparringSession:
-    """A joint reflection: the planner presents the case, in words; no recording or clip."""
-    if subject.role not in PARTICIPANT_ROLES:
-        raise NotPermitted(
-            N_("Only the caseworker or a supervisor plans a session."),
-            code="session.plan_not_allowed",
-        )
-    persons, team = people(session=session, user_ids=body.user_ids, team_id=body.team_id)
-    if not {p.id for p in persons} - {subject.id}:
-        raise BadInput(
-            N_("Choose at least one person or a team to take part besides the caseworker."),
-            code="session.nobody",
-            field="participants",
-        )
-    sparring = SparringSession(
-        kind=SessionKind.reflection,
-        caseworker_id=subject.id,
-        planned_by_id=subject.id,
-        recording_id=None,
-        team_id=team.id if team else None,
-        starts_at=check_start(body.starts_at),
-        question=clean_text(body.question, limit=QUESTION_MAX, field="question"),
-        case_text=check_case(body.case_text),
-    )
-    session.add(sparring)
-    session.flush()
-    presenter = session.get(User, subject.id)
-    assert presenter is not None
-    order = [presenter, *persons]
-    add_people(session=session, sparring=sparring, persons=list({p.id: p for p in order}.values()))
-    return sparring
-
-
 def plan(*, session: Session, subject: Subject, body: SessionCreate) -> SparringSession:
-    if body.kind == SessionKind.reflection:
-        return _plan_reflection(session=session, subject=subject, body=body)
     recording, clip = _media(
         session=session, subject=subject, recording_id=body.recording_id, clip_id=body.clip_id
     )
