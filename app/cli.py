@@ -276,9 +276,12 @@ def move_installation(args: argparse.Namespace) -> None:
 def purge_expired(args: argparse.Namespace) -> None:
     """Delete recordings whose deletion date has come (the worker also does this)."""
     from app.recordings.housekeeping import purge_expired as purge
+    from app.sessions import retention as session_retention
 
     deleted = purge()
     print(f"Deleted {len(deleted)} expired recordings.")
+    reflections = session_retention.purge_expired()
+    print(f"Deleted {len(reflections)} joint reflections past their time.")
 
 
 def questions(args: argparse.Namespace) -> None:

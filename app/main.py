@@ -51,6 +51,7 @@ from app.identity import pages as identity_pages
 from app.insight import pages as insight_pages
 from app.insight import routes as insight_routes
 from app.leader import pages as leader_pages
+from app.leader import service as leader_service
 from app.library import pages as library_pages
 from app.library import routes as library_routes
 from app.live import routes as live_routes
@@ -60,6 +61,7 @@ from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
 from app.selfassessment import pages as self_assessment_pages
 from app.sessions import events as session_events
+from app.sessions import figures as session_figures
 from app.sessions import pages as session_pages
 from app.sessions import routes as session_routes
 from app.sessions import service as session_service
@@ -109,6 +111,8 @@ def register() -> None:
     audit_names.name_sessions_with(session_service.log_names)
     # A browser showing the child's page is held there until the caseworker unlocks it.
     add_hold(child_pages.hold)
+    # The leader's page counts sparring sessions per team (groups under the minimum hidden).
+    leader_service.add_table("sessions", session_figures.leader_table)
 
 
 def create_app() -> FastAPI:

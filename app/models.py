@@ -20,7 +20,7 @@ from app.selfassessment.models import (
     SelfAssessmentStatement,
     SelfAssessmentTally,
 )
-from app.sessions.models import SessionParticipant, SparringSession
+from app.sessions.models import SessionCriterion, SessionParticipant, SparringSession
 from app.transcripts.models import Segment, Transcript, Word
 from app.uploads.models import ResumableUpload
 
@@ -55,6 +55,7 @@ __all__ = [
     "SelfAssessmentRound",
     "SelfAssessmentStatement",
     "SelfAssessmentTally",
+    "SessionCriterion",
     "SessionParticipant",
     "Share",
     "ShareMember",

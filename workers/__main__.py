@@ -10,6 +10,7 @@ from app.jobs import presence, queue
 from app.media import store as media_store
 from app.recordings import storage
 from app.recordings.housekeeping import purge_expired
+from app.sessions import retention as session_retention
 from workers import kinds, speech
 from workers.tasks import offer, recover
 
@@ -27,6 +28,9 @@ def _reaper(stop: threading.Event) -> None:
             deleted = purge_expired()
             if deleted:
                 log.info("retention deleted recordings %s", deleted)
+            reflections = session_retention.purge_expired()
+            if reflections:
+                log.info("retention deleted reflections %s", reflections)
         except Exception:
             log.exception("reaper pass failed")
 

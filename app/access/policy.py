@@ -314,5 +314,15 @@ def reads_session_texts(
     return reads_session_content(session, subject, media)
 
 
+def reads_reflection_texts(
+    subject: Subject, place: Participation | None, planned_by_id: int | None
+) -> bool:
+    """A joint reflection has no recording or clip: its case and what is said in it are for
+    its participants (a held place reaches nothing) and the one who planned it."""
+    if not subject.sees_content:
+        return False
+    return subject.id == planned_by_id or joins_session(subject, place)
+
+
 def session_not_found() -> NotFound:
     return NotFound(N_("The session does not exist."), code="session.not_found")

@@ -246,7 +246,26 @@ PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
         ),
     ],
     "session_changed": [(r"(?P<fields>[a-z_,]+)", N_("Changed: %(fields)s"))],
+    "learning_points_saved": [
+        (
+            r"criteria (?P<num>\d+)",
+            N_plural("Tagged with %(num)d criterion", "Tagged with %(num)d criteria"),
+        )
+    ],
+    "retention_delete": [
+        (
+            r"session (?P<session>\d+) reflection past its time",
+            N_("%(session)s: a joint reflection whose time had passed"),
+        )
+    ],
     "session_planned": [
+        (
+            r"reflection, (?P<num>\d+) participants",
+            N_plural(
+                "A joint reflection, %(num)d participant",
+                "A joint reflection, %(num)d participants",
+            ),
+        ),
         (
             r"(?P<kind>individual|team) on recording, (?P<num>\d+) participants",
             N_plural(

@@ -144,6 +144,7 @@ LABELS: dict[str, dict[str, str]] = {
     "session.kind": {
         "individual": N_("Individual sparring"),
         "team": N_("Team sparring"),
+        "reflection": N_("Joint professional reflection"),
     },
     "session.state": {
         "planned": N_("Planned"),

@@ -111,7 +111,10 @@ FEEDBACK_REASONS = (
 
 class Notification(Numbered, table=True):
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
-    recording_id: str = Field(foreign_key="recording.id", max_length=32, ondelete="CASCADE")
+    # None for an invitation to a joint reflection (a session without a recording).
+    recording_id: str | None = Field(
+        default=None, foreign_key="recording.id", max_length=32, ondelete="CASCADE"
+    )
     # The moment it links to: the first item published, or the reply.
     feedback_id: int | None = Field(default=None, foreign_key="feedback.id", ondelete="CASCADE")
     # The clip shared, or the session one was invited to: the notification goes with it.

@@ -48,7 +48,7 @@ def notify(
     to: Iterable[int | None],
     by: Subject,
     reason: NotificationReason,
-    recording_id: str,
+    recording_id: str | None,
     feedback_id: int | None = None,
     clip_id: int | None = None,
     session_id: int | None = None,
@@ -174,9 +174,11 @@ def opens(
 ) -> Reach | None:
     """Where this reader opens what the notification is about now, or None: then it is
     neither made nor shown."""
-    if note.reason in FEEDBACK_REASONS:
-        return reach(session, subject, note.recording_id, note.feedback_id, seen)
-    if note.reason == NotificationReason.shared:
+    # Without a recording: an invitation to a session without one (a joint reflection).
+    on_recording = note.recording_id is not None
+    if on_recording and note.reason in FEEDBACK_REASONS:
+        return reach(session, subject, note.recording_id, note.feedback_id, seen)  # type: ignore[arg-type]
+    if on_recording and note.reason == NotificationReason.shared:
         recording = session.get(Recording, note.recording_id)
         if recording is None or not policy.reads_recording(session, subject, recording):
             return None
@@ -282,11 +284,12 @@ def unread_count(*, session: Session, subject: Subject) -> int:
     total = 0
     seen: dict[str, bool] = {}
     for recording_id, reason, count in rows:
-        recording = session.get(Recording, recording_id)
-        if recording is None:
+        recording = session.get(Recording, recording_id) if recording_id is not None else None
+        if recording is None and recording_id is not None:
             continue
         if (
-            reason in FEEDBACK_REASONS
+            recording is not None
+            and reason in FEEDBACK_REASONS
             and recording.owner_id == subject.id
             and policy.reads_recording(session, subject, recording)
         ):
@@ -295,7 +298,9 @@ def unread_count(*, session: Session, subject: Subject) -> int:
         notes = session.exec(
             select(Notification).where(
                 unread_where,
-                Notification.recording_id == recording_id,
+                col(Notification.recording_id).is_(None)
+                if recording_id is None
+                else Notification.recording_id == recording_id,
                 Notification.reason == reason,
             )
         ).all()

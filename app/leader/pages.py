@@ -5,6 +5,7 @@ together as one CSV."""
 
 import csv
 import io
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +20,15 @@ from app.leader import service
 
 router = APIRouter(include_in_schema=False)
 LEADERS = [require(Role.leader, Role.administrator)]
+
+
+def _by_measure(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Held, last quarter, and the learning themes (`learning_theme:<criterion id>`) together."""
+    out: dict[str, list[dict[str, Any]]] = {"sessions_held": [], "sparring_last_quarter": []}
+    out["learning_theme"] = []
+    for row in rows:
+        out.setdefault(row["measure"].partition(":")[0], []).append(row)
+    return out
 
 
 @router.get("/leader", response_class=HTMLResponse, dependencies=LEADERS)
@@ -53,6 +63,8 @@ def leader_page(request: Request, session: SessionDep, subject: CurrentSubject) 
                 else None
             ),
             "scores": service.score_rows(tables["scores"]),
+            # The sparring sessions' figures (app/sessions/figures.py), by measure.
+            "sessions": _by_measure(tables.get("sessions", [])),
             "tables": tables,
         },
     )
@@ -68,7 +80,9 @@ def leader_csv(request: Request, session: SessionDep) -> Response:
     writer.writerow(["area", "team", "period", "measure", "label", "value", "group_size"])
     for area, rows in service.practice_tables(session=session).items():
         for row in rows:
-            label = row.get(f"label_{lang}", row.get("label", ""))
+            label = next(
+                (row[k] for k in (f"label_{lang}", f"name_{lang}", "label") if row.get(k)), ""
+            )
             writer.writerow(
                 [
                     area,

@@ -1,5 +1,8 @@
 """How the practice develops, in aggregate: figures a leader may see, never one recording."""
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -9,6 +12,19 @@ from app.recordings.models import Recording, RecordingStatus
 
 # Groups smaller than this are not shown: a count of one could point at one case.
 MIN_GROUP = 3
+
+# (session, min_group) -> rows of team, period, measure, value, group_size: figures of a
+# feature above this package (the sparring sessions'), registered at start by app.main.
+Table = Callable[[Session, int], list[dict[str, Any]]]
+_tables: dict[str, Table] = {}
+
+
+def add_table(name: str, table: Table) -> None:
+    _tables[name] = table
+
+
+def tables(*, session: Session) -> dict[str, list[dict[str, Any]]]:
+    return {name: table(session, MIN_GROUP) for name, table in _tables.items()}
 
 
 def monthly_figures(*, session: Session) -> list[dict[str, object]]:
@@ -46,6 +62,7 @@ def practice_tables(*, session: Session) -> dict[str, list[dict[str, object]]]:
         "scores": scores.leader_table(session, MIN_GROUP),
         "self_assessment": self_assessment.leader_table(session, MIN_GROUP),
         "child_voice": child_voice.leader_table(session, MIN_GROUP),
+        **tables(session=session),  # the sessions', registered by app.main
     }
 
 

@@ -18,13 +18,14 @@ from app.core.errors import NotPermitted
 from app.core.i18n import N_
 from app.feedback import notifications
 from app.feedback.models import NotificationReason
+from app.sessions import reflection, service
 from app.sessions import round as session_round
-from app.sessions import service
 from app.sessions.models import (
     ParticipantAdd,
     ParticipantPublic,
     RoundMove,
     SessionCreate,
+    SessionKind,
     SessionParticipant,
     SessionPublic,
     SessionUpdate,
@@ -64,7 +65,11 @@ def to_public(session: Session, subject: Subject, sparring: SparringSession) -> 
     """The session as the reader sees it: what is said in it only if they see its media."""
     sees = service.sees_media(session=session, subject=subject, sparring=sparring)
     hidden = not service.sees_texts(session=session, subject=subject, sparring=sparring)
-    texts = {"question": "", "summary": "", "learning_points": ""} if hidden else {}
+    texts: dict[str, Any] = (
+        {"question": "", "summary": "", "learning_points": "", "case_text": ""}
+        if hidden
+        else {"criterion_ids": [v.criterion_id for _, v in session_round.tags(session, sparring)]}
+    )
     return SessionPublic.model_validate(
         sparring,
         update={"participants": participants(session, sparring), "sees_media": sees, **texts},
@@ -73,13 +78,18 @@ def to_public(session: Session, subject: Subject, sparring: SparringSession) -> 
 
 def plan(*, session: Session, subject: Subject, body: SessionCreate) -> SparringSession:
     """Plan a session; audited with what it is on and how many take part (no names)."""
-    sparring = service.plan(session=session, subject=subject, body=body)
+    if body.kind == SessionKind.reflection:
+        sparring = reflection.plan(session=session, subject=subject, body=body)
+    else:
+        sparring = service.plan(session=session, subject=subject, body=body)
     assert sparring.id is not None
     people = service.participant_ids(session=session, session_id=sparring.id)
     media = f"clip {sparring.clip_id}" if sparring.on_clip else "recording"
     detail = f"{sparring.kind} on {media}, {len(people)} participants"
+    if service.is_reflection(sparring):
+        detail = f"reflection, {len(people)} participants"
     service.audited(session, subject, Action.session_planned, sparring, detail)
-    if body.share:
+    if body.share and not service.is_reflection(sparring):
         share_with_waiting(session, subject, sparring)
     _invite(session, subject, sparring, people)
     return sparring
@@ -95,8 +105,8 @@ def share_with_waiting(session: Session, subject: Subject, sparring: SparringSes
             code="session.share_not_caseworker",
             field="share",
         )
-    if sparring.on_clip and sparring.clip_id is None:
-        return 0  # the clip was deleted: nothing left to share
+    if sparring.recording_id is None or (sparring.on_clip and sparring.clip_id is None):
+        return 0  # a reflection, or the clip was deleted: nothing to share
     what = (
         clip_actions.shared(session, subject, sparring.clip_id)
         if sparring.clip_id is not None
@@ -240,8 +250,9 @@ def save_summary(asked: Asked, body: SummaryUpdate) -> SparringSession:
     session_round.save_summary(session=session, subject=subject, sparring=sparring, body=body)
     if body.summary is not None:
         asked.audited(Action.session_summary_saved, sparring)
-    if body.learning_points is not None:
-        asked.audited(Action.learning_points_saved, sparring)
+    if body.learning_points is not None or body.criterion_ids is not None:
+        tagged = "" if body.criterion_ids is None else f"criteria {len(body.criterion_ids)}"
+        asked.audited(Action.learning_points_saved, sparring, tagged)
     return sparring
 
 

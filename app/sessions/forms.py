@@ -33,10 +33,20 @@ def move_round(about: About, action: Annotated[str, Form(max_length=16)]) -> Red
 
 @router.post("/sessions/{session_id}/summary", dependencies=Changes)
 def save_summary(
-    about: About, summary: TEXT = None, learning_points: TEXT = None
+    about: About,
+    summary: TEXT = None,
+    learning_points: TEXT = None,
+    tagging: Annotated[str | None, Form(max_length=1)] = None,
+    criterion_id: Annotated[list[str] | None, Form(max_length=50)] = None,
 ) -> RedirectResponse:
-    """The form holds the fields its reader may change: summary, learning points, or both."""
-    actions.save_summary(about, SummaryUpdate(summary=summary, learning_points=learning_points))
+    """The form holds the fields its reader may change: summary, learning points (with the
+    criteria they are about: `tagging` says the boxes were there, none ticked or not), or
+    both."""
+    tags = None
+    if tagging:
+        tags = [parse_id(v) or MAX_DB_ID for v in criterion_id or []]
+    body = SummaryUpdate(summary=summary, learning_points=learning_points, criterion_ids=tags)
+    actions.save_summary(about, body)
     return _back(about, "close", saved="summary")
 
 

@@ -11,12 +11,16 @@ from app.core.timeutil import utcnow
 QUESTION_MAX = 4000  # room for the last session's learning points as the agenda
 SUMMARY_MAX = 8000
 LEARNING_MAX = 4000
+CASE_MAX = 8000  # a joint reflection's case, told in words
 PARTICIPANTS_MAX = 60
 
 
 class SessionKind(StrEnum):
     individual = "individual"  # a caseworker and a supervisor (or a colleague)
     team = "team"  # a team watches a clip together
+    # Fælles faglig refleksion: a case told in words, no recording or clip; a round and
+    # learning points as in the others.
+    reflection = "reflection"
 
 
 class SessionState(StrEnum):
@@ -44,14 +48,17 @@ class ParticipantRole(StrEnum):
 class SparringSession(Numbered, table=True):
     __tablename__ = "sparringsession"
     kind: SessionKind = Field(max_length=16)
-    # The recording's owner; the session goes with the recording (retention, deletion).
+    # The recording's owner (a reflection's presenter); the session goes with the recording
+    # (retention, deletion), and with this account.
     caseworker_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     # The facilitator: moves the round along. Kept as None if their account goes.
     planned_by_id: int | None = Field(
         default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
     )
-    recording_id: str = Field(
-        foreign_key="recording.id", index=True, max_length=32, ondelete="CASCADE"
+    # None for a reflection: its case is told in `case_text`, and it is deleted by
+    # app.sessions.retention (the retention policy's default days after it closed).
+    recording_id: str | None = Field(
+        default=None, foreign_key="recording.id", index=True, max_length=32, ondelete="CASCADE"
     )
     # A session on a clip shows the clip alone. If the clip is deleted the session stays
     # (its learning points are the caseworker's) but shows no media: `on_clip` remembers
@@ -69,6 +76,7 @@ class SparringSession(Numbered, table=True):
     round_phase: RoundPhase | None = Field(default=None, max_length=24)
     summary: str = Field(default="", max_length=SUMMARY_MAX)
     learning_points: str = Field(default="", max_length=LEARNING_MAX)  # the caseworker's own
+    case_text: str = Field(default="", max_length=CASE_MAX)  # a reflection's case, in words
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
 
@@ -87,18 +95,28 @@ class SessionParticipant(SQLModel, table=True):
         return self.role == ParticipantRole.caseworker
 
 
+class SessionCriterion(SQLModel, table=True):
+    """A criterion the caseworker tagged the session's learning points with, at the wording
+    it had then (as app.feedback's FeedbackCriterion)."""
+
+    session_id: int = Field(foreign_key="sparringsession.id", primary_key=True, ondelete="CASCADE")
+    criterion_id: int = Field(foreign_key="criterion.id", primary_key=True, index=True)
+    criterion_version_id: int = Field(foreign_key="criterionversion.id")
+
+
 # What the API takes and gives ----------------------------------------------------------
 
 
 class SessionCreate(SQLModel):
     # Lengths and times are checked in the service, with a message of our own.
     kind: SessionKind
-    recording_id: str = Field(max_length=64)
+    recording_id: str = Field(default="", max_length=64)  # none for a reflection
     clip_id: DbId | None = None
     user_ids: list[DbId] = Field(default_factory=list, max_length=PARTICIPANTS_MAX)
     team_id: DbId | None = None
     starts_at: datetime
     question: str = ""
+    case_text: str = ""  # a reflection's case: no names, no CPR numbers
     # The caseworker shares the recording or clip with the participants who do not see it
     # yet, in the same step (a team session's team as a team share).
     share: bool = False
@@ -110,6 +128,7 @@ class SessionUpdate(SQLModel):
     kind: SessionKind | None = None
     starts_at: datetime | None = None
     question: str | None = None
+    case_text: str | None = None  # a reflection's
 
 
 class ParticipantAdd(SQLModel):
@@ -128,6 +147,8 @@ class RoundMove(SQLModel):
 class SummaryUpdate(SQLModel):
     summary: str | None = None
     learning_points: str | None = None
+    # The criteria the learning points are about (the caseworker's); None leaves them.
+    criterion_ids: list[DbId] | None = Field(default=None, max_length=50)
 
 
 class ParticipantPublic(SQLModel):
@@ -141,7 +162,7 @@ class ParticipantPublic(SQLModel):
 class SessionPublic(SQLModel):
     id: int
     kind: SessionKind
-    recording_id: str
+    recording_id: str | None
     clip_id: int | None
     on_clip: bool
     caseworker_id: int
@@ -156,6 +177,8 @@ class SessionPublic(SQLModel):
     # participant who may not see that (`sees_media` false).
     summary: str
     learning_points: str
+    case_text: str
+    criterion_ids: list[int] = []  # what the learning points are tagged with
     closed_at: datetime | None
     participants: list[ParticipantPublic] = []
     sees_media: bool  # the reader may see the recording or clip

@@ -20,9 +20,12 @@ from app.core.i18n import N_, request_language
 from app.core.ids import MAX_DB_ID, parse_id
 from app.core.templates import render
 from app.core.timeutil import local_zone, to_local, utcnow
+from app.criteria import service as criteria_service
 from app.sessions import actions, forms, service, view
+from app.sessions import round as session_round
 from app.sessions.deps import About
 from app.sessions.models import (
+    CASE_MAX,
     PARTICIPANTS_MAX,
     QUESTION_MAX,
     SessionCreate,
@@ -108,11 +111,12 @@ def _plan_form(
     if values is None:
         # The next session starts from the last one's learning points.
         chosen = request.query_params.get("recording", "")
+        kind = request.query_params.get("kind", "")
         values = {
             "question": last[:QUESTION_MAX],
             "media": chosen,
             "user_ids": [],
-            "kind": "individual",
+            "kind": kind if kind in SessionKind.__members__ else "individual",
         }
     people = [
         p
@@ -135,6 +139,7 @@ def _plan_form(
             "last_learning": last,
             "min_time": to_local(utcnow()).strftime("%Y-%m-%dT%H:%M"),
             "question_max": QUESTION_MAX,
+            "case_max": CASE_MAX,
         },
         status_code=status_code,
     )
@@ -155,13 +160,17 @@ def _form_values(form: Any) -> dict[str, Any]:
         "team_id": str(form.get("team_id", "")),
         "starts_at": str(form.get("starts_at", "")),
         "question": str(form.get("question", ""))[: QUESTION_MAX * 2],
+        "case_text": str(form.get("case_text", ""))[: CASE_MAX * 2],
         "share": form.get("share") == "1",
     }
 
 
 def _to_body(values: dict[str, Any]) -> SessionCreate:
-    recording_id, _, clip = values["media"].partition(":")
-    if not recording_id:
+    kind = values["kind"]
+    reflection = kind == SessionKind.reflection
+    # A reflection is on no recording: whatever the list shows as chosen is left out.
+    recording_id, _, clip = ("", "", "") if reflection else values["media"].partition(":")
+    if not recording_id and not reflection:
         raise BadInput(
             N_("Choose the recording or clip for the session."),
             code="session.media_missing",
@@ -175,7 +184,6 @@ def _to_body(values: dict[str, Any]) -> SessionCreate:
             code="session.time_missing",
             field="starts_at",
         ) from None
-    kind = values["kind"]
     return SessionCreate(
         kind=SessionKind(kind) if kind in SessionKind.__members__ else SessionKind.individual,
         recording_id=recording_id[:64],
@@ -185,7 +193,8 @@ def _to_body(values: dict[str, Any]) -> SessionCreate:
         team_id=(parse_id(values["team_id"]) or MAX_DB_ID) if values["team_id"] else None,
         starts_at=when,
         question=values["question"],
-        share=values.get("share", False),
+        case_text=values.get("case_text", ""),
+        share=values.get("share", False) and not reflection,
     )
 
 
@@ -230,8 +239,21 @@ def session_page(about: About, request: Request) -> HTMLResponse:
             "saved": request.query_params.get("saved"),
             "addable": sorted(addable, key=lambda p: p.name.lower()) if page.facilitator else [],
             "teams": account_service.list_teams(session=session) if page.facilitator else [],
+            "tags": session_round.tags(session, sparring) if page.sees_texts else [],
+            "rubric": _rubric(session, sparring) if page.caseworker else [],
         },
     )
+
+
+def _rubric(session: Session, sparring: SparringSession) -> list[tuple[int, str, str]]:
+    """(id, name_da, name_en) of the criteria the caseworker may tag learning points with:
+    those in use, and any retired one already tagged."""
+    tagged = {v.criterion_id for _, v in session_round.tags(session, sparring)}
+    return [
+        (c.id, v.name_da, v.name_en)
+        for c, v in criteria_service.catalogue(session=session)
+        if c.id is not None and (c.retired_at is None or c.id in tagged)
+    ]
 
 
 router.include_router(forms.router)

@@ -7,7 +7,9 @@ from app.accounts.subject import Subject
 from app.core.errors import BadInput, Conflict, NotPermitted
 from app.core.i18n import N_
 from app.core.timeutil import utcnow
-from app.sessions import events, service
+from app.criteria import service as criteria
+from app.criteria.models import Criterion, CriterionVersion
+from app.sessions import events, reflection, service
 from app.sessions.models import (
     LEARNING_MAX,
     PHASES,
@@ -17,6 +19,8 @@ from app.sessions.models import (
     ParticipantRole,
     RoundMove,
     RoundPhase,
+    SessionCriterion,
+    SessionKind,
     SessionParticipant,
     SessionState,
     SessionUpdate,
@@ -32,6 +36,21 @@ def _open(sparring: SparringSession) -> None:
 
 def update(*, session: Session, sparring: SparringSession, body: SessionUpdate) -> None:
     _open(sparring)
+    in_words = service.is_reflection(sparring)
+    if body.kind is not None and (body.kind == SessionKind.reflection) != in_words:
+        raise BadInput(
+            N_("A joint reflection has no recording, and a session on a recording stays one."),
+            code="session.kind_change",
+            field="kind",
+        )
+    if body.case_text is not None:
+        if not in_words:
+            raise BadInput(
+                N_("Only a joint reflection has a case told in words."),
+                code="session.case_not_reflection",
+                field="case_text",
+            )
+        sparring.case_text = reflection.check_case(body.case_text)
     if body.kind is not None:
         sparring.kind = body.kind
     if body.starts_at is not None:
@@ -148,6 +167,13 @@ def save_summary(
         sparring.learning_points = service.clean_text(
             body.learning_points, limit=LEARNING_MAX, field="learning_points"
         )
+    if body.criterion_ids is not None:
+        if subject.id != sparring.caseworker_id:
+            raise NotPermitted(
+                N_("Only the caseworker writes their learning points."),
+                code="session.learning_points_own",
+            )
+        tag(session=session, sparring=sparring, criterion_ids=body.criterion_ids)
     if body.summary is not None:
         if not service.is_facilitator(subject, sparring):
             raise NotPermitted(
@@ -164,3 +190,42 @@ def close(*, session: Session, sparring: SparringSession) -> None:
     sparring.round_user_id, sparring.round_phase = None, None
     sparring.closed_at = utcnow()
     session.add(sparring)
+
+
+def tags(session: Session, sparring: SparringSession) -> list[tuple[Criterion, CriterionVersion]]:
+    """The criteria the learning points are tagged with, at the wording tagged, in rubric
+    order."""
+    query = (
+        select(Criterion, CriterionVersion)
+        .join(SessionCriterion, col(SessionCriterion.criterion_id) == Criterion.id)
+        .join(CriterionVersion, col(CriterionVersion.id) == SessionCriterion.criterion_version_id)
+        .where(SessionCriterion.session_id == sparring.id)
+        .order_by(col(Criterion.position), col(Criterion.id))
+    )
+    return [(c, v) for c, v in session.exec(query).all()]
+
+
+def tag(*, session: Session, sparring: SparringSession, criterion_ids: list[int]) -> None:
+    """The learning points are about these criteria: one kept keeps its wording (also once
+    retired); one added is checked as for new feedback (unknown or retired refused)."""
+    wanted = list(dict.fromkeys(criterion_ids))
+    links = session.exec(
+        select(SessionCriterion).where(SessionCriterion.session_id == sparring.id)
+    ).all()
+    kept = {link.criterion_id for link in links}
+    for link in links:
+        if link.criterion_id not in wanted:
+            session.delete(link)
+    assert sparring.id is not None
+    for version in criteria.choose(
+        session=session, criterion_ids=[i for i in wanted if i not in kept]
+    ):
+        assert version.id is not None
+        session.add(
+            SessionCriterion(
+                session_id=sparring.id,
+                criterion_id=version.criterion_id,
+                criterion_version_id=version.id,
+            )
+        )
+    session.flush()

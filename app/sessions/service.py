@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.access import policy
 from app.accounts.models import Role, Team, TeamMember, User
 from app.accounts.subject import Subject
-from app.audit.service import Action, audit_on_commit, audit_viewing
+from app.audit.service import Action, audit_now, audit_on_commit, audit_viewing
 from app.audit.viewing import Kind
 from app.audit.viewing import note as note_viewing
 from app.clips.models import Clip
@@ -50,8 +50,16 @@ def participant_ids(*, session: Session, session_id: int) -> set[int]:
     return set(session.exec(query).all())
 
 
+def is_reflection(sparring: SparringSession) -> bool:
+    """A joint reflection: a case told in words, no recording or clip."""
+    return sparring.recording_id is None
+
+
 def media_of(session: Session, sparring: SparringSession) -> Recording | Clip | None:
-    """What the session is on: its clip (None once the clip is deleted), or the recording."""
+    """What the session is on: its clip (None once the clip is deleted), or the recording
+    (None for a reflection)."""
+    if sparring.recording_id is None:
+        return None
     if sparring.on_clip:
         return session.get(Clip, sparring.clip_id) if sparring.clip_id is not None else None
     return session.get(Recording, sparring.recording_id)
@@ -63,7 +71,11 @@ def sees_media(*, session: Session, subject: Subject, sparring: SparringSession)
 
 
 def sees_texts(*, session: Session, subject: Subject, sparring: SparringSession) -> bool:
-    """What is said in the session: the caseworker's own, and whoever sees its media."""
+    """What is said in the session: the caseworker's own, and whoever sees its media; in a
+    reflection, its participants and its planner."""
+    if is_reflection(sparring):
+        place = session.get(SessionParticipant, (sparring.id, subject.id))
+        return policy.reads_reflection_texts(subject, place, sparring.planned_by_id)
     return policy.reads_session_texts(
         session, subject, sparring.caseworker_id, media_of(session, sparring)
     )
@@ -335,6 +347,10 @@ def audit_join(session: Session, subject: Subject, sparring: SparringSession) ->
     """One entry per participant and session, however often they open its page, read it
     through the API or connect to its live channel (a viewing: app/audit/viewing.py)."""
     assert sparring.id is not None
+    if sparring.recording_id is None:
+        # No recording to keep a viewing by: each join of a reflection is an entry.
+        audit_now(subject, Action.session_joined, None, f"session {sparring.id}")
+        return
     note_viewing(
         session,
         user_id=subject.id,
@@ -350,12 +366,15 @@ def audit_join(session: Session, subject: Subject, sparring: SparringSession) ->
 def audit_texts_listed(session: Session, subject: Subject, shown: list[SparringSession]) -> None:
     """What is said in sessions, read in a list (the API's list, the page's learning points):
     one viewing per recording, written before the texts go out."""
-    by_recording: dict[str, list[str]] = {}
+    by_recording: dict[str | None, list[str]] = {}
     for sparring in shown:
         by_recording.setdefault(sparring.recording_id, []).append(str(sparring.id))
     for recording_id, ids in by_recording.items():
         detail = f"sessions {','.join(ids)}"
-        audit_viewing(session, subject, Action.view, recording_id, Kind.session_texts, detail)
+        if recording_id is None:  # reflections: no recording, an entry each time
+            audit_now(subject, Action.view, None, detail)
+        else:
+            audit_viewing(session, subject, Action.view, recording_id, Kind.session_texts, detail)
 
 
 def way_to_see(
@@ -386,8 +405,11 @@ def open_invitation(session: Session, subject: Subject, note: Notification) -> R
     except NotFound:
         return None
     sparring = found.sparring
-    team = sparring.kind == SessionKind.team
-    title = N_("Team sparring session") if team else N_("Sparring session")
+    titles = {
+        SessionKind.team: N_("Team sparring session"),
+        SessionKind.reflection: N_("Joint professional reflection"),
+    }
+    title = titles.get(sparring.kind, N_("Sparring session"))
     words = translate(title, subject.language or "da")
     return Reach(f"/sessions/{sparring.id}", words, None, None, at=sparring.starts_at)
 

@@ -15,3 +15,23 @@ if (media && hints.length) {
   media.addEventListener("change", showHint);
   showHint();
 }
+
+// A joint reflection is on no recording: its case field is shown instead of the recording's
+// list and the share offer. Without this script, both are shown and the server decides.
+const kinds = document.querySelectorAll('#plan-form input[name="kind"]');
+
+function showForKind() {
+  const checked = document.querySelector('#plan-form input[name="kind"]:checked');
+  const kind = checked ? checked.value : "individual";
+  document.querySelectorAll("#plan-form [data-for]").forEach((el) => {
+    el.hidden = el.dataset.for !== kind;
+  });
+  document.querySelectorAll("#plan-form [data-not-for]").forEach((el) => {
+    el.hidden = el.dataset.notFor === kind;
+  });
+}
+
+if (kinds.length) {
+  kinds.forEach((radio) => radio.addEventListener("change", showForKind));
+  showForKind();
+}
