@@ -20,6 +20,7 @@ from app.recordings import service as recording_service
 from app.recordings import storage
 from app.recordings.models import Consent, Recording, RecordingStatus
 from app.recordings.upload import ReceivedUpload
+from app.scores.models import ScoreLevel, Scoring
 from app.sessions.models import SessionKind, SparringSession
 from app.transcripts import service as transcript_service
 from tests.support import stored
@@ -102,6 +103,12 @@ def test_the_demo_is_made_on_an_empty_database_and_goes_with_create_admin(
             select(func.count(func.distinct(FeedbackCriterion.feedback_id)))
         ).one()
         assert linked == 4
+        # Sara's self-score and Søren's, published, on the four criteria the feedback names.
+        sheets = list(session.exec(select(Scoring).where(Scoring.recording_id == recording.id)))
+        assert {(s.scorer_id, s.own) for s in sheets} == {(sara.id, True), (soren.id, False)}
+        assert all(s.published_at is not None for s in sheets)
+        levels = session.exec(select(func.count()).select_from(ScoreLevel)).one()
+        assert levels == 8
 
         clip = session.exec(select(Clip)).one()
         assert clip.status == ClipStatus.ready and clip.media_name

@@ -26,6 +26,7 @@ from app.clips.models import Clip, ClipCreate
 from app.core.config import settings
 from app.core.timeutil import utcnow
 from app.criteria import service as criteria
+from app.criteria.models import CriterionUpdate
 from app.demo.conversation import LINES
 from app.feedback import service as feedback_service
 from app.feedback.models import FeedbackCreate, FeedbackKind
@@ -39,6 +40,7 @@ from app.recordings import storage
 from app.recordings.models import Recording
 from app.recordings.upload import ReceivedUpload
 from app.retention.service import today
+from app.scores import service as scores
 from app.sessions import actions as session_actions
 from app.sessions.models import SessionCreate, SessionKind
 from app.transcripts import service as transcript_service
@@ -233,6 +235,31 @@ def _protect(session: Session, clip_id: int, approver: Subject) -> None:
     clip_actions.approve_protected(session=session, subject=approver, clip_id=clip_id)
 
 
+# A scale on the criteria the demo's feedback names, and a score from each side: Sara's
+# self-score and Søren's, so that the scores page and "My conversations" show something.
+SCALE = (
+    "Ikke endnu\nPå vej\nSikker\nForbilledlig",
+    "Not yet\nOn the way\nConfident\nExemplary",
+)
+SCORES = {  # criterion: (Sara's own, Søren's)
+    "Kontakt og tryghed": (3, 4),
+    "Rammesætning (formål, mandat, rettigheder, grundregler)": (2, 3),
+    "Tid, pauser og taletid": (3, 2),
+    "Respons på bekymrende betroelser": (2, 2),
+}
+
+
+def _score(session: Session, recording: Recording, sara: Subject, soren: Subject) -> None:
+    named = _criterion_ids(session)
+    scored = {named[name]: levels for name, levels in SCORES.items() if name in named}
+    for criterion_id in scored:
+        body = CriterionUpdate(levels_da=SCALE[0], levels_en=SCALE[1])
+        criteria.update(session=session, criterion_id=criterion_id, body=body)
+    for who, side in ((sara, 0), (soren, 1)):
+        levels = {criterion_id: both[side] for criterion_id, both in scored.items()}
+        scores.save(session, who, recording.id, levels, publish=True)
+
+
 def _criterion_ids(session: Session) -> dict[str, int]:
     return {version.name_da: c.id for c, version in criteria.catalogue(session=session) if c.id}
 
@@ -263,6 +290,7 @@ def make(*, session: Session, users: dict[str, User]) -> None:
             publish=True,
         )
         feedback_service.create(here, body)
+    _score(session, recording, sara, soren)
 
     title, start, end = CLIP
     clip = clip_actions.create(

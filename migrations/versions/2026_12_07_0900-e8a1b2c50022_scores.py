@@ -20,19 +20,17 @@ LEVELS = 1407  # app.criteria.models.LEVELS_MAX
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("criterionversion") as batch:
-        batch.add_column(
-            sa.Column("levels_da", STR(length=1407), nullable=False, server_default="")
+    # Plain ADD COLUMN: a batch would make the tables again on SQLite, and lose their
+    # AUTOINCREMENT (ids never reused).
+    for name in ("levels_da", "levels_en"):
+        op.add_column(
+            "criterionversion",
+            sa.Column(name, STR(length=LEVELS), nullable=False, server_default=""),
         )
-        batch.add_column(
-            sa.Column("levels_en", STR(length=1407), nullable=False, server_default="")
-        )
-    with op.batch_alter_table("rubricsettings") as batch:
-        batch.add_column(
-            sa.Column(
-                "reflection_required", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    op.add_column(
+        "rubricsettings",
+        sa.Column("reflection_required", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "scoring",
         sa.Column("id", sa.Integer(), nullable=False),
