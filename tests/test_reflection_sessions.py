@@ -16,16 +16,14 @@ from app.core.timeutil import to_local, utcnow
 from app.retention.service import policy
 from app.sessions import figures, retention
 from app.sessions.models import (
-    SessionCriterion,
     SessionKind,
     SessionParticipant,
-    SessionState,
     SparringSession,
 )
 from tests.support.accounts import ClientFor, make_team, user_id
 from tests.support.audit import entries, last_seq
 from tests.support.feedback import criterion_ids
-from tests.support.sessions import later, person
+from tests.support.sessions import closed_reflection, later, person
 
 API = "/api/v1/sessions"
 CASE = "En pige på 9 år fortæller om skolen, men bliver stille, når vi taler om hjemmet."
@@ -236,35 +234,6 @@ def test_the_presenter_account_going_takes_the_reflection_and_retention_deletes_
 # The leader's figures ----------------------------------------------------------------------
 
 
-def _closed(caseworker: int, *, team_id: int | None = None, criteria: list[int] = ()) -> int:
-    """A closed session of `caseworker` (a reflection: no recording needed), tagged."""
-    with session_scope() as session:
-        sparring = SparringSession(
-            kind=SessionKind.reflection,
-            caseworker_id=caseworker,
-            planned_by_id=caseworker,
-            starts_at=utcnow(),
-            case_text="x",
-            team_id=team_id,
-            state=SessionState.closed,
-            closed_at=utcnow(),
-        )
-        session.add(sparring)
-        session.flush()
-        assert sparring.id is not None
-        session.add(SessionParticipant(session_id=sparring.id, user_id=caseworker))
-        for cid in criteria:
-            from app.criteria import service as criteria_service
-
-            [version] = criteria_service.choose(session=session, criterion_ids=[cid])
-            session.add(
-                SessionCriterion(
-                    session_id=sparring.id, criterion_id=cid, criterion_version_id=version.id
-                )
-            )
-        return sparring.id
-
-
 def _rows(measure: str) -> list[dict[str, Any]]:
     with session_scope() as session:
         return [r for r in figures.leader_table(session, 3) if r["measure"] == measure]
@@ -276,7 +245,7 @@ def test_leader_figures_hide_groups_under_three(db: str, client: TestClient, siz
     team = make_team("Team Syd", people)
     [criterion, *_] = criterion_ids(client)
     for who in people:
-        _closed(who, criteria=[criterion])
+        closed_reflection(who, criteria=[criterion])
     month = to_local(utcnow()).strftime("%Y-%m")
     local = to_local(utcnow())
     quarter = f"{local.year}-Q{(local.month - 1) // 3 + 1}"
@@ -320,15 +289,15 @@ def test_leader_figures_count_what_the_rule_says(db: str, client: TestClient) ->
     people = [person(f"p{i}@kommune.test") for i in range(4)]
     make_team("Team Øst", people)
     for _ in range(3):
-        _closed(people[0])
+        closed_reflection(people[0])
     assert _rows("sessions_held") == []
-    old = _closed(people[1])
+    old = closed_reflection(people[1])
     with session_scope() as session:
         row = session.get(SparringSession, old)
         assert row is not None
         row.closed_at = utcnow() - timedelta(days=120)
         session.add(row)
-    _closed(people[2])
+    closed_reflection(people[2])
     [last] = _rows("sparring_last_quarter")
     assert last["value"] == 0.5 and last["group_size"] == 4  # people 0 and 2 of 4
     # The leader's page shows it; never a name.

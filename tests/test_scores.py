@@ -22,7 +22,10 @@ from app.criteria.models import CriterionVersion
 from app.insight.agreement import weighted_kappa
 from app.scores.models import ScoreLevel, Scoring
 from tests.support.accounts import ClientFactory, ClientFor, make_user, user_id
+from tests.support.factories import ready_recording
 from tests.support.feedback import give
+from tests.support.media import MediaSet
+from tests.support.recordings import share
 from tests.support.scores import bare_recording, scale_criteria, score, share_with
 
 
@@ -401,3 +404,26 @@ def test_a_recordings_scores_go_with_it(sqlite_db: str, client: TestClient) -> N
     assert sheets() == 0
     with session_scope() as session:
         assert session.exec(select(func.count()).select_from(ScoreLevel)).one() == 0
+
+
+def test_the_recording_page_invites_or_requires_a_reflection_first(
+    sqlite_db: str, client: TestClient, client_for: ClientFor, media: MediaSet
+) -> None:
+    """Feedback from the supervisor: the caseworker's page offers a reflection first; where
+    the administrator requires it, says the feedback waits; once reflected, neither."""
+    (first,) = scale_criteria(1)
+    rid = ready_recording(client, media)
+    share(client, rid, user_id=user_id("supervisor"))
+    give(client_for("supervisor"), f"/api/v1/recordings/{rid}/feedback", first, 4.0, "Fint")
+    page = client.get(f"/recordings/{rid}", params={"lang": "en"}).text
+    assert 'id="reflect-invite"' in page and 'id="reflect-first"' not in page
+    assert "Fint" in page
+    settings = {"criteria_required": "1", "reflection_required": "1"}
+    post(client_for("administrator"), "/admin/criteria/settings", **settings)
+    page = client.get(f"/recordings/{rid}", params={"lang": "en"}).text
+    assert 'id="reflect-first"' in page and 'id="reflect-invite"' not in page
+    assert "Fint" not in page
+    post(client, f"/recordings/{rid}/scores", publish="1", **form(**{f"c{first}": 2}))
+    page = client.get(f"/recordings/{rid}", params={"lang": "en"}).text
+    assert "reflect-first" not in page and "reflect-invite" not in page and "Fint" in page
+    assert "reflect-invite" not in client_for("supervisor").get(f"/recordings/{rid}").text

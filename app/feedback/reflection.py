@@ -32,3 +32,20 @@ def waits_for_reflection(session: Session, subject: Subject, recording: Recordin
     if not criteria.rubric_settings(session=session).reflection_required:
         return False
     return not reflected(session, recording)
+
+
+def invites_reflection(session: Session, subject: Subject, recording: Recording) -> bool:
+    """Not required, but offered: the caseworker has feedback from someone else on their
+    recording and no reflection of their own yet (the page invites them to reflect first)."""
+    if subject.id != recording.owner_id or reflected(session, recording):
+        return False
+    if criteria.rubric_settings(session=session).reflection_required:
+        return False
+    others = select(Feedback.id).where(
+        Feedback.recording_id == recording.id,
+        Feedback.author_id != recording.owner_id,
+        col(Feedback.draft).is_(False),
+        col(Feedback.parent_id).is_(None),
+        col(Feedback.deleted_at).is_(None),
+    )
+    return session.exec(others.limit(1)).first() is not None

@@ -23,7 +23,7 @@ from app.core.db import SessionDep
 from app.core.errors import NotPermitted
 from app.core.i18n import N_, request_language, translate
 from app.core.templates import render
-from app.feedback.reflection import waits_for_reflection
+from app.feedback.reflection import invites_reflection, waits_for_reflection
 from app.feedback.targets import Target
 from app.insight import view as insight_view
 from app.library import finding as finding_service
@@ -193,6 +193,7 @@ def recording_page(
             "so_far_marks": unsure.marks(session=session, lines=so_far),
             "is_owner": own,
             "reflect_first": ready and waits_for_reflection(session, subject, recording),
+            "reflect_invite": ready and invites_reflection(session, subject, recording),
             "shared": policy.shared_with(session, subject, [recording.id]),
             "shares": shares.views(session=session, what=what) if own else [],
             "people": people,

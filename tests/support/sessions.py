@@ -11,6 +11,14 @@ from app.accounts.models import Role
 from app.clips.models import Clip, ClipStatus
 from app.core.db import session_scope
 from app.core.timeutil import to_local, utcnow
+from app.criteria import service as criteria_service
+from app.sessions.models import (
+    SessionCriterion,
+    SessionKind,
+    SessionParticipant,
+    SessionState,
+    SparringSession,
+)
 from tests.support.accounts import make_user
 
 Client = TestClient | httpx.Client
@@ -103,3 +111,32 @@ def matrix_names(owner: Client, recording_id: str, supervisor_id: int) -> dict[s
         "session_starts": later(48),
         "session_starts_local": local_later(48),
     }
+
+
+def closed_reflection(
+    caseworker: int, *, team_id: int | None = None, criteria: list[int] = ()
+) -> int:
+    """A closed session of `caseworker` (a reflection: no recording needed), tagged."""
+    with session_scope() as session:
+        sparring = SparringSession(
+            kind=SessionKind.reflection,
+            caseworker_id=caseworker,
+            planned_by_id=caseworker,
+            starts_at=utcnow(),
+            case_text="x",
+            team_id=team_id,
+            state=SessionState.closed,
+            closed_at=utcnow(),
+        )
+        session.add(sparring)
+        session.flush()
+        assert sparring.id is not None
+        session.add(SessionParticipant(session_id=sparring.id, user_id=caseworker))
+        for cid in criteria:
+            [version] = criteria_service.choose(session=session, criterion_ids=[cid])
+            session.add(
+                SessionCriterion(
+                    session_id=sparring.id, criterion_id=cid, criterion_version_id=version.id
+                )
+            )
+        return sparring.id
