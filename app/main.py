@@ -47,6 +47,7 @@ from app.feedback import notification_pages, notifications, pdf
 from app.feedback import pages as feedback_pages
 from app.feedback import routes as feedback_routes
 from app.feedback.models import NotificationReason
+from app.health import routes as health_routes
 from app.identity import pages as identity_pages
 from app.insight import pages as insight_pages
 from app.insight import routes as insight_routes
@@ -163,6 +164,7 @@ def create_app() -> FastAPI:
     app.include_router(clip_protection_pages.router)
     app.include_router(session_pages.router)
     app.include_router(practice_pages.router)
+    app.include_router(health_routes.router)
     app.include_router(self_assessment_pages.router)
     app.include_router(child_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -188,10 +190,6 @@ def create_app() -> FastAPI:
             field=exc.field,
             headers=exc.headers,
         )
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app
 

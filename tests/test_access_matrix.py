@@ -154,6 +154,10 @@ MATRIX: dict[str, Row] = {
     #                                                                anonymous owner shared other admin leader
     # Public: health, the API description, the login form, the language switch.
     "GET /healthz":                                                       (200, 200, 200, 200, 200, 200),
+    "GET /livez":                                                        (200, 200, 200, 200, 200, 200),
+    # Readiness: 200 or 503 by the checks, the same for everyone (no worker runs here, so
+    # ?all=1 would say 503); tests/test_health.py has what it checks.
+    "GET /readyz":                                                       (200, 200, 200, 200, 200, 200),
     "GET /api/v1/openapi.json":                                           (200, 200, 200, 200, 200, 200),
     "GET /login":                                      (200, (303, "/"), (303, "/"), (303, "/"), (303, "/"), (303, "/")),
     "POST /login":                                                        (401, 401, 401, 401, 401, 401),  # wrong password

@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"app.live"},  # watching a session together: the live channel
     {"app.practice"},  # practice over time: scores page, calibration, one's own page
     {"app.sessions"},  # sparring sessions: plan, agenda, round, summary, learning points
+    {"app.health"},  # liveness and readiness: database, queue, store, disk, workers
     {"app.admin", "app.leader", "app.library", "app.uploads"},  # over several features;
     # resumable uploads and recording in the browser, made into recordings
     {"app.selfassessment"},  # the caseworkers' anonymous self-assessment over time

@@ -198,6 +198,10 @@ class _Jobs(BaseSettings):
     # A worker says every reaper interval that it lives (and which models it has); one not
     # heard from for this long counts as gone.
     worker_presence_seconds: PositiveFloat = 30.0
+    # Readiness (/readyz): the data folder's free space below this is a failed check; a
+    # job queued longer than this is reported (issue 26).
+    health_min_free_mb: NonNegativeInt = 1024
+    health_queue_age_seconds: PositiveFloat = 3600.0
     # Modules (comma-separated) a worker imports at start, each registering a job kind of
     # its own (`workers.kinds`); the built-in kinds need none.
     worker_kind_modules: str = ""
