@@ -57,6 +57,8 @@ from app.library import pages as library_pages
 from app.library import routes as library_routes
 from app.live import routes as live_routes
 from app.live.hub import default_hub
+from app.metrics import server as metrics_server
+from app.metrics.registry import RequestTimer
 from app.practice import pages as practice_pages
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
@@ -84,7 +86,9 @@ async def _lifespan(_app: Any) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
+    metrics = metrics_server.start()  # on its own port, when the operator asks for it
     yield
+    metrics_server.stop(metrics)
     pdf.renderer.close()  # its processes end with the app
 
 
@@ -169,6 +173,7 @@ def create_app() -> FastAPI:
     app.include_router(child_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(RequestTimer)  # outermost: the whole answer's time
 
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)

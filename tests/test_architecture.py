@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"app.moving"},  # copies a whole installation elsewhere: every table, every object
     {"app.main", "app.models"},  # puts the application together
     {"app.demo"},  # the demo content the start command makes, by the services and workers
+    {"app.metrics"},  # Prometheus metrics: requests, and the state read at each scrape
     {"workers"},  # runs jobs: the media and speech pipeline
     {"app.live"},  # watching a session together: the live channel
     {"app.practice"},  # practice over time: scores page, calibration, one's own page

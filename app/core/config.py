@@ -201,6 +201,9 @@ class _Jobs(BaseSettings):
     # Readiness (/readyz): the data folder's free space below this is a failed check; a
     # job queued longer than this is reported (issue 26).
     health_min_free_mb: NonNegativeInt = 1024
+    # Prometheus metrics on their own port (0: off), on this address only (issue 26).
+    metrics_port: NonNegativeInt = 0
+    metrics_address: str = "127.0.0.1"
     health_queue_age_seconds: PositiveFloat = 3600.0
     # Modules (comma-separated) a worker imports at start, each registering a job kind of
     # its own (`workers.kinds`); the built-in kinds need none.

@@ -1,0 +1,141 @@
+"""The registry, the request timer (an ASGI middleware: the route's template, never its
+path, so no id reaches a label) and the collector that reads the state at each scrape."""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from app.core.db import session_scope
+from app.core.timeutil import utcnow
+from app.jobs import presence
+from app.jobs.models import Job, JobStatus
+from app.uploads.models import ResumableUpload
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+HTTP_SECONDS = Histogram(
+    "videosparring_http_request_duration_seconds",
+    "Time to answer a request, by method, route template and status class.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+
+
+class RequestTimer:
+    """Times every HTTP request; the label is the matched route's template ("unmatched"
+    otherwise), so a recording's id or a search word never becomes a label."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        status = [0]
+
+        async def sending(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            HTTP_SECONDS.labels(
+                scope.get("method", "GET"), template, f"{status[0] // 100}xx"
+            ).observe(time.perf_counter() - began)
+
+
+def _naive(moment: Any) -> Any:
+    return moment.replace(tzinfo=None) if getattr(moment, "tzinfo", None) else moment
+
+
+class StateCollector(Collector):
+    """What the database says at scrape time: the same on every app process and worker
+    machine, so one scrape of any app process tells the whole installation's queue."""
+
+    def collect(self) -> Iterator[Metric]:
+        jobs = GaugeMetricFamily(
+            "videosparring_jobs", "Jobs by kind and state.", labels=["kind", "status"]
+        )
+        oldest = GaugeMetricFamily(
+            "videosparring_job_oldest_queued_seconds",
+            "How long the oldest queued job of each kind has waited.",
+            labels=["kind"],
+        )
+        workers = GaugeMetricFamily(
+            "videosparring_workers_live", "Live workers offering each model.", labels=["model"]
+        )
+        uploads = GaugeMetricFamily(
+            "videosparring_uploads_in_progress", "Resumable uploads begun and not finished."
+        )
+        failed = GaugeMetricFamily(
+            "videosparring_scrape_failed", "1 when the database could not be read."
+        )
+        try:
+            with session_scope() as session:
+                counts = session.exec(
+                    select(Job.kind, Job.status, func.count()).group_by(
+                        col(Job.kind), col(Job.status)
+                    )
+                ).all()
+                waiting = session.exec(
+                    select(Job.kind, func.min(Job.created_at))
+                    .where(col(Job.status) == JobStatus.queued)
+                    .group_by(col(Job.kind))
+                ).all()
+                live = presence.live(session=session)
+                open_uploads = session.exec(
+                    select(func.count())
+                    .select_from(ResumableUpload)
+                    .where(col(ResumableUpload.finished_at).is_(None))
+                ).one()
+        except Exception:  # the scrape still answers: the failure is a metric
+            failed.add_metric([], 1)
+            yield failed
+            return
+        now = _naive(utcnow())
+        for kind, status, count in counts:
+            jobs.add_metric([kind, str(status)], count)
+        for kind, created in waiting:
+            oldest.add_metric([kind], max(0.0, (now - _naive(created)).total_seconds()))
+        by_model: dict[str, int] = {}
+        for offer in live:
+            for model in offer.models:
+                by_model[model] = by_model.get(model, 0) + 1
+        for model, count in by_model.items():
+            workers.add_metric([model], count)
+        uploads.add_metric([], open_uploads)
+        failed.add_metric([], 0)
+        yield from (jobs, oldest, workers, uploads, failed)
+
+
+class LiveCollector(Collector):
+    """This process's live rooms and the connections in them."""
+
+    def collect(self) -> Iterator[Metric]:
+        from app.live.hub import default_hub
+
+        local = default_hub().local
+        rooms = GaugeMetricFamily("videosparring_live_rooms", "Live rooms this process serves.")
+        people = GaugeMetricFamily(
+            "videosparring_live_connections", "Live connections this process serves."
+        )
+        rooms.add_metric([], len([r for r in local.values() if r]))
+        people.add_metric([], sum(len(r) for r in local.values()))
+        yield rooms
+        yield people
+
+
+REGISTRY.register(StateCollector())
+REGISTRY.register(LiveCollector())
