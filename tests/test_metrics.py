@@ -8,12 +8,17 @@ import json
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlmodel import select
 
+from app.core.config import settings
+from app.core.db import session_scope
+from app.jobs.models import Job
 from tests.support import ROOT
 from tests.support.accounts import BASE_USERS, live_client
 from tests.support.factories import ready_recording
@@ -48,6 +53,11 @@ def test_metrics_are_served_on_their_own_port_without_personal_data(
     rid = ready_recording(client, media, title=TITLE)
     assert client.get(f"/recordings/{rid}").status_code == 200
     assert client.get("/recordings", params={"q": "hemmeligt søgeord"}).status_code == 200
+    with session_scope() as session:  # the worker took 30 s over the 60-s recording
+        job = session.exec(select(Job).where(Job.recording_id == rid)).one()
+        assert job.finished_at is not None
+        job.started_at = job.finished_at - timedelta(seconds=30)
+        session.add(job)
     assert httpx.get(f"{base}/metrics").status_code == 404  # not on the app's port
     text = httpx.get(url, timeout=10).text
     for secret in (rid, TITLE, BASE_USERS["caseworker"][0], "hemmeligt"):
@@ -60,6 +70,17 @@ def test_metrics_are_served_on_their_own_port_without_personal_data(
     assert [s.value for s in found["videosparring_scrape_failed"]] == [0]
     assert "videosparring_uploads_in_progress" in found
     assert "videosparring_live_rooms" in found
+    finished = {
+        (s.labels["kind"], s.labels["status"]): s.value
+        for s in found["videosparring_jobs_finished_recent"]
+    }
+    assert finished[("process_recording", "succeeded")] >= 1
+    speed = {
+        s.labels["quantile"]: s.value
+        for s in found["videosparring_transcription_realtime_factor"]
+        if s.labels["model"] == settings.whisper_model
+    }
+    assert speed["0.5"] == pytest.approx(0.5, abs=0.01)
 
 
 @contextmanager

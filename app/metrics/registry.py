@@ -3,6 +3,7 @@ path, so no id reaches a label) and the collector that reads the state at each s
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram
@@ -14,10 +15,13 @@ from sqlmodel import col, select
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
 from app.jobs import presence
-from app.jobs.models import Job, JobStatus
+from app.jobs.models import PROCESS_RECORDING, Job, JobStatus
+from app.recordings.models import Recording
 from app.uploads.models import ResumableUpload
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+RECENT_SECONDS = 3600  # the window of finished jobs' counts, durations and speed
+QUANTILES = (0.5, 0.95)
 HTTP_SECONDS = Histogram(
     "videosparring_http_request_duration_seconds",
     "Time to answer a request, by method, route template and status class.",
@@ -95,6 +99,19 @@ class StateCollector(Collector):
                     .group_by(col(Job.kind))
                 ).all()
                 live = presence.live(session=session)
+                since = utcnow() - timedelta(seconds=RECENT_SECONDS)
+                finished = session.exec(
+                    select(  # type: ignore[call-overload]
+                        Job.kind,
+                        Job.model,
+                        Job.status,
+                        Job.started_at,
+                        Job.finished_at,
+                        Recording.duration_seconds,
+                    )
+                    .join(Recording, col(Recording.id) == Job.recording_id)
+                    .where(col(Job.finished_at) >= since)
+                ).all()
                 open_uploads = session.exec(
                     select(func.count())
                     .select_from(ResumableUpload)
@@ -118,6 +135,55 @@ class StateCollector(Collector):
         uploads.add_metric([], open_uploads)
         failed.add_metric([], 0)
         yield from (jobs, oldest, workers, uploads, failed)
+        yield from _recent(finished, now)
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _recent(rows: Any, now: Any) -> Iterator[Metric]:
+    """The jobs finished in the last RECENT_SECONDS: how many per kind, model and outcome;
+    the median and 95th percentile of the last attempt's duration; and, for transcription,
+    the real-time factor (seconds of work per second of recording: under 1 keeps up)."""
+    counted = GaugeMetricFamily(
+        "videosparring_jobs_finished_recent",
+        f"Jobs finished in the last {RECENT_SECONDS} s, by kind, model and outcome.",
+        labels=["kind", "model", "status"],
+    )
+    durations = GaugeMetricFamily(
+        "videosparring_job_duration_seconds_recent",
+        f"The last attempt's duration of jobs that succeeded in the last {RECENT_SECONDS} s.",
+        labels=["kind", "model", "quantile"],
+    )
+    factors = GaugeMetricFamily(
+        "videosparring_transcription_realtime_factor",
+        f"Seconds of work per second of recording, transcriptions of the last {RECENT_SECONDS} s.",
+        labels=["model", "quantile"],
+    )
+    counts: dict[tuple[str, str, str], int] = {}
+    took: dict[tuple[str, str], list[float]] = {}
+    rtf: dict[str, list[float]] = {}
+    for kind, model, status, started, finished, media_seconds in rows:
+        model = model or "none"
+        key = (kind, model, str(status))
+        counts[key] = counts.get(key, 0) + 1
+        if status != JobStatus.succeeded or started is None or finished is None:
+            continue
+        seconds = max(0.0, (_naive(finished) - _naive(started)).total_seconds())
+        took.setdefault((kind, model), []).append(seconds)
+        if kind == PROCESS_RECORDING and media_seconds:
+            rtf.setdefault(model, []).append(seconds / media_seconds)
+    for key, count in counts.items():
+        counted.add_metric(list(key), count)
+    for (kind, model), values in took.items():
+        for q in QUANTILES:
+            durations.add_metric([kind, model, str(q)], _quantile(values, q))
+    for model, values in rtf.items():
+        for q in QUANTILES:
+            factors.add_metric([model, str(q)], _quantile(values, q))
+    yield from (counted, durations, factors)
 
 
 class LiveCollector(Collector):
