@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.access import events as access_events
@@ -34,6 +34,7 @@ from app.core.errors import (
     VideosparringError,
     error_response,
     handle_data_error,
+    handle_database_down,
     handle_http_error,
     handle_validation_error,
 )
@@ -178,6 +179,9 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(DataError, handle_data_error)
+    # Not a DataError (a value refused): the connection failed or was cut.
+    app.add_exception_handler(OperationalError, handle_database_down)
+    app.add_exception_handler(InterfaceError, handle_database_down)
 
     @app.exception_handler(VideosparringError)
     async def _error(request: Request, exc: Exception) -> Response:

@@ -244,3 +244,21 @@ async def handle_data_error(request: Request, exc: Exception) -> Response:
         lang,
     )
     return error_response(request, status_code=422, message=message, code="invalid.unstorable")
+
+
+async def handle_database_down(request: Request, exc: Exception) -> Response:
+    """The database does not answer (restarting, the network gone): nothing was changed, the
+    transaction rolled back; a 503 the person can act on, and the pool reconnects by itself
+    once it is back (pool_pre_ping)."""
+    log.warning("the database did not answer: %s", type(exc).__name__)
+    message = translate(
+        N_("The database cannot be reached right now. Nothing was changed: try again in a minute."),
+        request_language(request),
+    )
+    return error_response(
+        request,
+        status_code=503,
+        message=message,
+        code="service.database_down",
+        headers={"Retry-After": "30"},
+    )

@@ -1,5 +1,6 @@
 """Jinja2 pages in the request's language: gettext from the catalogs, Babel's formats."""
 
+import logging
 import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
@@ -23,6 +24,8 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 env = templates.env
 env.add_extension("jinja2.ext.i18n")
 env.policies["ext.i18n.trimmed"] = True
+
+log = logging.getLogger(__name__)
 
 
 def _lang(context: Context) -> str:
@@ -171,7 +174,14 @@ def render(
 ) -> HTMLResponse:
     ctx: dict[str, Any] = {"lang": request_language(request)}
     for hook in _context_hooks:
-        ctx.update(hook(request))
+        try:
+            ctx.update(hook(request))
+        except Exception:
+            # An error page of the server's (the database down) still shows, without the
+            # top bar's extras (the unread count, the demo banner) it could not read.
+            if status_code < 500:
+                raise
+            log.warning("left out a page extra on a %d page", status_code)
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     # Pages carry case data: never cached by a browser or a proxy.
