@@ -297,6 +297,40 @@ def questions(args: argparse.Namespace) -> None:
         print(classify(utterance, lang=args.lang, child_before=child_before or None), flush=True)
 
 
+def backup(args: argparse.Namespace) -> None:
+    """`backup DEST --key-file KEY`: the database and every media object, encrypted."""
+    from app.backup import crypto
+    from app.backup import service as backups
+
+    made = backups.backup(Path(args.destination), crypto.read_key(Path(args.key_file)))
+    print(f"Backup made: {made}")
+
+
+def restore(args: argparse.Namespace) -> None:
+    """`restore SRC --key-file KEY [--journal FILE]`: into an installation without
+    recordings; every byte is checked first, and later deletions are made again."""
+    from app.backup import crypto
+    from app.backup import service as backups
+
+    key = crypto.read_key(Path(args.key_file))
+    try:
+        done = backups.restore(Path(args.source), key, Path(args.journal) if args.journal else None)
+    except (crypto.Damaged, backups.NotEmpty) as exc:
+        sys.exit(f"Nothing was restored: {exc}")
+    print(
+        f"Restored the backup of {done.made_at}: {done.recordings} recordings, "
+        f"{done.objects} media objects; {len(done.replayed)} later deletions made again."
+    )
+
+
+def backup_key(args: argparse.Namespace) -> None:
+    """`backup-key FILE`: a new random key, kept apart from the backups."""
+    from app.backup import crypto
+
+    crypto.new_key_file(Path(args.path))
+    print(f"A new backup key is in {args.path}. Keep it apart from the backups.")
+
+
 COMMANDS = {
     "migrate": migrate,
     "prepare-model": prepare_model,
@@ -310,6 +344,9 @@ COMMANDS = {
     "purge-expired": purge_expired,
     "move-installation": move_installation,
     "questions": questions,
+    "backup": backup,
+    "restore": restore,
+    "backup-key": backup_key,
 }
 
 
@@ -358,6 +395,15 @@ def main(argv: list[str] | None = None) -> None:
                 "classify", help="question types of the adult's utterances, one a line on stdin"
             )
             classify.add_argument("--lang", required=True, choices=LANGUAGES)
+        if name == "backup":
+            command.add_argument("destination", metavar="DEST")
+            command.add_argument("--key-file", required=True, metavar="KEY")
+        if name == "restore":
+            command.add_argument("source", metavar="SRC", help="a backup's folder")
+            command.add_argument("--key-file", required=True, metavar="KEY")
+            command.add_argument("--journal", metavar="FILE", help="default: as configured")
+        if name == "backup-key":
+            command.add_argument("path", metavar="FILE")
         if name == "second-factor":
             command.add_argument("action", choices=["list", "approve"])
             command.add_argument("id", type=int, nargs="?")

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[set[str]] = [
     {"app.cli"},  # the server's commands (the demo's set-up fills the app's registries)
     {"app.moving"},  # copies a whole installation elsewhere: every table, every object
+    {"app.backup"},  # backup and restore of the whole installation, encrypted
     {"app.main", "app.models"},  # puts the application together
     {"app.demo"},  # the demo content the start command makes, by the services and workers
     {"app.metrics"},  # Prometheus metrics: requests, and the state read at each scrape
@@ -42,6 +43,7 @@ LAYERS: list[set[str]] = [
     {"app.identity"},  # sign-in through the municipality's identity provider (OpenID Connect)
     {"app.accounts"},
     {"app.audit"},
+    {"app.journal"},  # the deletion journal a restore replays: ids only
     {"app.privacy"},  # what identifies a person in text, hidden: pure, for any package
     {"app.core"},  # settings, database, errors, security: no feature
 ]

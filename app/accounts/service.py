@@ -14,6 +14,7 @@ from app.core.errors import BadInput, Conflict, found
 from app.core.i18n import LANGUAGES, N_
 from app.core.text import field_too_long, form_field
 from app.core.timeutil import utcnow
+from app.journal import deletions
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
 MIN_PASSWORD = 12
@@ -119,9 +120,12 @@ def set_mail_kinds(*, session: Session, user_id: int, kinds: list[str]) -> None:
 
 def delete_user(*, session: Session, user: User) -> None:
     """Remove a person; their sessions, links and memberships go with them (cascade).
-    Their recordings are deleted first by the caller (app.admin)."""
+    Their recordings are deleted first by the caller (app.admin). Journaled: no restore
+    brings the account back."""
+    user_id = user.id
     session.delete(user)
     session.flush()
+    deletions.on_commit(session, "user", str(user_id), "deleted")
 
 
 def authenticate(*, session: Session, email: str, password: str, address: str) -> User | None:

@@ -233,6 +233,15 @@ PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
     "feedback_published": [
         (r"(?P<num>\d+) items", N_plural("%(num)d item", "%(num)d items")),
     ],
+    "restored": [
+        (
+            r"backup of (?P<made>\S+); (?P<num>\d+) deletions replayed",
+            N_plural(
+                "The backup of %(made)s; %(num)d deletion made again",
+                "The backup of %(made)s; %(num)d deletions made again",
+            ),
+        ),
+    ],
     "scores_saved": _SCORES,
     "scores_published": _SCORES,
     "clip_created": [

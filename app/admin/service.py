@@ -45,15 +45,17 @@ def delete_person(*, session: Session, admin: Subject, user: User) -> list[str]:
     """Remove a person and their recordings; their sessions end at once (cascade).
     Returns the ids of the recordings deleted, for the audit log."""
     _not_yourself(admin, user)
-    return _remove_person(session, user)
+    return remove_person(session, user)
 
 
-def _remove_person(session: Session, user: User) -> list[str]:
+def remove_person(session: Session, user: User) -> list[str]:
+    """A person and their recordings gone (an administrator's deletion; a restore replaying
+    one)."""
     assert user.id is not None
     deleted = []
     for recording in recording_service.owned_by(session=session, user_id=user.id):
         deleted.append(recording.id)
-        recording_service.delete(session=session, recording=recording)
+        recording_service.delete(session=session, recording=recording, reason="user deleted")
     accounts.delete_user(session=session, user=user)
     return deleted
 
@@ -73,7 +75,7 @@ def end_demo(*, session: Session) -> dict[str, list[str]]:
         if (members := set(accounts.members_of(session=session, team_id=team.id or 0)))
         and members <= demo_ids
     ]
-    removed = {user.email: _remove_person(session, user) for user in users}
+    removed = {user.email: remove_person(session, user) for user in users}
     for team in teams:
         session.delete(team)
     session.flush()

@@ -102,6 +102,7 @@ class Action:
     # a `login` entry naming the provider.
     login_refused = "login_refused"  # the provider vouched for someone we turned away
     identity_linked = "identity_linked"  # the person tied a provider identity to their account
+    restored = "restored"  # the installation restored from a backup (issue 26)
     # Scores on the criteria (issue 25)
     scores_saved = "scores_saved"  # a draft of one's scores on a recording
     scores_published = "scores_published"

@@ -201,6 +201,9 @@ class _Jobs(BaseSettings):
     # Readiness (/readyz): the data folder's free space below this is a failed check; a
     # job queued longer than this is reported (issue 26).
     health_min_free_mb: NonNegativeInt = 1024
+    # The deletion journal a restore replays (issue 26): a file outside the data folder; empty:
+    # beside the backups (`videosparring backup` notes where).
+    deletion_journal: str = ""
     # Prometheus metrics on their own port (0: off), on this address only (issue 26).
     metrics_port: NonNegativeInt = 0
     metrics_address: str = "127.0.0.1"

@@ -68,6 +68,7 @@ LABELS: dict[str, dict[str, str]] = {
         "session_joined": N_("Joined a session"),
         "login_refused": N_("Sign-in refused"),
         "identity_linked": N_("Municipality login linked"),
+        "restored": N_("Restored from a backup"),
         "scores_saved": N_("Scores saved as a draft"),
         "scores_published": N_("Scores published"),
         "self_assessment_scheduled": N_("Self-assessment scheduled"),

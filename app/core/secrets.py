@@ -51,3 +51,8 @@ def sign(purpose: str, message: str | bytes) -> str:
     """Hex HMAC-SHA256 of `message` under the purpose's key."""
     data = message.encode() if isinstance(message, str) else message
     return hmac.new(derived_key(purpose), data, hashlib.sha256).hexdigest()
+
+
+def forget_cached() -> None:
+    """Read the secret again (a restore has put the installation's own back in place)."""
+    _master_key.cache_clear()

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 def delete_owned(*, session: Session, subject: Subject, recording_id: str, reason: str) -> None:
     """Delete a recording its caseworker asked to delete (directly or by consent withdrawn)."""
     recording = policy.owned_recording(session, subject, recording_id)
-    recording_service.delete(session=session, recording=recording)
+    journaled = "consent" if reason == "consent_withdrawn" else "deleted"
+    recording_service.delete(session=session, recording=recording, reason=journaled)
     audit_on_commit(session, subject, reason, recording_id)
 
 

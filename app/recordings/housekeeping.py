@@ -41,7 +41,7 @@ def purge_expired() -> list[str]:
         ).all()
         ids = [r.id for r in expired]
         for recording in expired:
-            recording_service.delete(session=session, recording=recording)
+            recording_service.delete(session=session, recording=recording, reason="retention")
         for recording_id in ids:
             after_commit(session, partial(_log_retention_delete, recording_id))
     remove_orphans()

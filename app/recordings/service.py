@@ -37,6 +37,7 @@ from app.core.timeutil import utcnow
 from app.jobs import service as job_service
 from app.jobs.models import PROCESS_RECORDING, Job, JobStatus
 from app.jobs.service import JobState
+from app.journal import deletions
 from app.media import objects as media_objects
 from app.media import probe as media
 from app.media import store as media_store
@@ -316,13 +317,15 @@ def consent_of(*, session: Session, recording: Recording) -> Consent | None:
     return session.get(Consent, recording.id)
 
 
-def delete(*, session: Session, recording: Recording) -> None:
+def delete(*, session: Session, recording: Recording, reason: str = "deleted") -> None:
     """Remove the rows now (transcript, feedback, shares and consent cascade) and the files
-    once that is committed; a crash in between leaves an orphan folder the sweep removes."""
+    once that is committed; a crash in between leaves an orphan folder the sweep removes.
+    The deletion journal keeps the id, so that no restore brings it back."""
     recording_id = recording.id
     session.delete(recording)
     session.flush()
     after_commit(session, lambda: remove_media(recording_id))
+    deletions.on_commit(session, "recording", recording_id, reason)
 
 
 def remove_media(recording_id: str) -> None:
