@@ -53,6 +53,7 @@ USER root
 RUN pip install --no-cache-dir --disable-pip-version-check \
     "nvidia-cublas-cu12==12.*" "nvidia-cudnn-cu12==9.*"
 ENV LD_LIBRARY_PATH=/usr/local/lib/python3.11/site-packages/nvidia/cublas/lib:/usr/local/lib/python3.11/site-packages/nvidia/cudnn/lib
+HEALTHCHECK NONE
 USER 10001:10001
 CMD ["videosparring", "worker"]
 

@@ -74,14 +74,15 @@ def env_of(stage: Stage) -> dict[str, str]:
 
 
 def effective(stages: list[Stage], name: str, what: str) -> Any:
-    """A stage's ENV (merged) or last USER, with what it inherits from the stage it is FROM."""
+    """A stage's ENV (merged), last USER or HEALTHCHECK, with what it inherits from the stage
+    it is FROM."""
     by_name = {s.name: s for s in stages}
     stage = by_name[name]
     inherited: Any = effective(stages, stage.parent, what) if stage.parent in by_name else None
     if what == "ENV":
         return {**(inherited or {}), **env_of(stage)}
-    users = stage.all("USER")
-    return users[-1] if users else inherited
+    last = stage.all(what)  # USER or HEALTHCHECK: the last one counts
+    return last[-1] if last else inherited
 
 
 def uid_of(user: str) -> str:
@@ -142,8 +143,11 @@ def test_no_bytecode_or_cache_in_the_read_only_tree_and_no_secret_in_the_image()
 
 
 def test_the_image_checks_readiness() -> None:
-    checks = [h for s in STAGES for h in s.all("HEALTHCHECK")]
+    checks = [h for s in STAGES for h in s.all("HEALTHCHECK") if h != "NONE"]
     assert checks and all("/readyz" in h for h in checks)
+    assert "/readyz" in effective(STAGES, STAGES[-1].name, "HEALTHCHECK")  # the default image
+    gpu = next(s for s in STAGES if s.name == "gpu")
+    assert effective(STAGES, gpu.name, "HEALTHCHECK") == "NONE"  # a worker: no HTTP
     assert SERVICES["app"]["healthcheck"]["test"][-1].count("/readyz") == 1
     for name in ("worker", "worker-gpu"):  # no HTTP there
         assert SERVICES[name]["healthcheck"] == {"disable": True}, name
