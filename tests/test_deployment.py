@@ -33,11 +33,11 @@ HELPER_VARS = {"SPARRING_HOST", "SPARRING_PORT"}  # read by `videosparring serve
 def test_compose_file_uses_real_commands_and_settings() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"postgres", "redis", "minio", "app", "worker"} <= set(services)
+    assert {"postgres", "redis", "minio", "app", "worker", "prometheus"} <= set(services)
     scripts = __import__("tomllib").loads((ROOT / "pyproject.toml").read_text())["project"][
         "scripts"
     ]
-    for name in ("postgres", "redis", "minio", "app", "worker"):
+    for name in ("postgres", "redis", "minio", "app", "worker", "worker-gpu", "prometheus"):
         assert services[name]["restart"] == "unless-stopped", name  # a dead service comes back
     for name in ("app", "worker"):
         service = services[name]
