@@ -302,7 +302,11 @@ def backup(args: argparse.Namespace) -> None:
     from app.backup import crypto
     from app.backup import service as backups
 
-    made = backups.backup(Path(args.destination), crypto.read_key(Path(args.key_file)))
+    key = crypto.read_key(Path(args.key_file))
+    try:
+        made = backups.backup(Path(args.destination), key)
+    except backups.BackupFailed as exc:
+        sys.exit(f"No backup was made: {exc}")
     print(f"Backup made: {made}")
 
 

@@ -2,7 +2,6 @@
 read-only root file system, the object store and the metrics in docker-compose.yml, a GPU
 worker behind a profile, and every setting the files name a real one."""
 
-import functools
 import os
 import re
 import shlex
@@ -18,6 +17,7 @@ import yaml
 
 from app.core.config import Settings
 from tests.support import ROOT
+from tests.support.namespaces import namespaces
 from tests.support.servers import free_port, stop, wait_until
 
 SETTING_NAMES = {f"SPARRING_{name.upper()}" for name in Settings.model_fields}
@@ -303,21 +303,6 @@ def test_the_app_and_every_worker_share_one_server_secret() -> None:
     assert secret.startswith("${SECRET_KEY:?")  # required, from the environment
 
 
-@functools.cache
-def _namespaces() -> bool:
-    """Whether this machine lets the tests make a mount namespace (root, or unprivileged
-    user namespaces): where it does not, the drill checks that nothing was written instead."""
-    unshare = (
-        ["unshare", "--mount"]
-        if os.geteuid() == 0
-        else ["unshare", "--user", "--map-root-user", "--mount"]
-    )
-    try:
-        return subprocess.run([*unshare, "true"], capture_output=True).returncode == 0
-    except FileNotFoundError:
-        return False
-
-
 def _files(tree: Path) -> set[tuple[str, float]]:
     """The tree's files and times, bytecode left out: the suite's other processes (not the
     image, whose PYTHONDONTWRITEBYTECODE is set) may compile modules meanwhile."""
@@ -332,7 +317,7 @@ def _read_only_code(*command: str) -> list[str]:
     """`command` in a mount namespace where the code, the virtual environment and Python are
     read-only bind mounts, as the image's root file system is under `read_only: true`
     (without namespaces: as it is; the drill then compares the trees before and after)."""
-    if not _namespaces():
+    if not namespaces():
         return list(command)
     prefixes = {Path(p).resolve() for p in (ROOT, sys.prefix, sys.base_prefix)}
     trees = sorted({str(p) for p in prefixes if not any(q in p.parents for q in prefixes)})
@@ -367,7 +352,7 @@ def test_app_and_worker_run_with_the_code_read_only(tmp_path: Path) -> None:
     }
     script = str(Path(sys.executable).parent / "videosparring")
     trees = (ROOT / "app", ROOT / "templates", Path(sys.prefix))
-    for tree in trees if _namespaces() else ():  # the mounts hold: no one writes there
+    for tree in trees if namespaces() else ():  # the mounts hold: no one writes there
         touched = subprocess.run(_read_only_code("touch", str(tree / "written")), env=env)
         assert touched.returncode != 0 and not (tree / "written").exists()
     before = {tree: _files(tree) for tree in trees}

@@ -12,6 +12,7 @@ restores the database, the objects and the data files, deletes again what the de
 journal says was deleted after the backup was made, and writes an audit entry.
 """
 
+import errno
 import hashlib
 import json
 import logging
@@ -131,7 +132,7 @@ def _database(key: bytes, folder: Path, work: Path) -> dict[str, object]:
     streamed = iter(lambda: output.read(crypto.CHUNK), b"")
     written = _write(key, "database", streamed, folder / "database.enc")
     if dump.wait() != 0:
-        raise RuntimeError("pg_dump failed: the backup is not usable")
+        raise BackupFailed("pg_dump failed: the database could not be read")
     return {"kind": "postgresql", "file": "database.enc"} | written
 
 
@@ -143,13 +144,30 @@ def _data_files() -> list[Path]:
     return found
 
 
+class BackupFailed(Exception):
+    """No backup was made (the destination full, or not writable); nothing of it is left."""
+
+
 def backup(destination: Path, key: bytes) -> Path:
-    """The whole installation, encrypted, into a new folder in `destination`; its path."""
+    """The whole installation, encrypted, into a new folder in `destination`; its path. A
+    failure (the disk filling) leaves no part of it behind and changes nothing else."""
     made_at = utcnow()
     name = f"videosparring-{made_at:%Y%m%dT%H%M%S%fZ}"
     folder = destination / f"{name}.partial"
-    folder.mkdir(parents=True)
-    journal = deletions.note_backup_destination(destination)
+    try:
+        folder.mkdir(parents=True)
+        journal = deletions.note_backup_destination(destination)
+        return _fill(folder, destination / name, key, made_at, journal)
+    except BackupFailed:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        why = "the destination is full" if exc.errno == errno.ENOSPC else exc.strerror
+        raise BackupFailed(f"{why} ({destination})") from exc
+
+
+def _fill(folder: Path, final: Path, key: bytes, made_at: datetime, journal: Path) -> Path:
     manifest: dict[str, Any] = {"format": FORMAT, "made_at": made_at.isoformat()}
     with _private_temp() as work:
         # The head files first, then the database: the database holds every entry they name.
@@ -173,7 +191,6 @@ def backup(destination: Path, key: bytes) -> Path:
     body = json.dumps(manifest, sort_keys=True).encode()
     with (folder / "manifest.enc").open("wb") as out:
         crypto.encrypt(key, "manifest", [body], out)
-    final = destination / name
     folder.rename(final)
     log.info("backup made: %d objects; deletions journaled in %s", len(objects), journal)
     return final
