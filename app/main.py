@@ -174,7 +174,7 @@ def create_app() -> FastAPI:
     app.include_router(child_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
-    app.add_middleware(RequestTimer)  # the whole answer's time
+    app.add_middleware(RequestTimer, prefixes=[api.prefix])  # the whole answer's time
     app.add_middleware(RequestContext, prefixes=[api.prefix])  # outermost: every line has its id
 
     app.add_exception_handler(RequestValidationError, handle_validation_error)
