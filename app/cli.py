@@ -80,6 +80,8 @@ def serve(args: argparse.Namespace) -> None:
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or "",
         server_header=False,
+        log_config=None,  # `main` set logging up (app.core.logs)
+        access_log=False,  # its lines hold the query string: app.core.requests logs each request
     )
 
 
@@ -412,6 +414,9 @@ def main(argv: list[str] | None = None) -> None:
             command.add_argument("action", choices=["list", "approve"])
             command.add_argument("id", type=int, nargs="?")
     args = parser.parse_args(argv)
+    from app.core import logs
+
+    logs.configure()
     COMMANDS[args.command](args)
 
 

@@ -40,6 +40,7 @@ from app.core.errors import (
 )
 from app.core.i18n import request_language
 from app.core.middleware import SecurityMiddleware
+from app.core.requests import RequestContext
 from app.core.templates import add_context_hook
 from app.criteria import pages as criteria_pages
 from app.criteria import routes as criteria_routes
@@ -174,7 +175,8 @@ def create_app() -> FastAPI:
     app.include_router(child_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
-    app.add_middleware(RequestTimer)  # outermost: the whole answer's time
+    app.add_middleware(RequestTimer, prefixes=[api.prefix])  # the whole answer's time
+    app.add_middleware(RequestContext, prefixes=[api.prefix])  # outermost: every line has its id
 
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)

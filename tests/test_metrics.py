@@ -64,7 +64,7 @@ def test_metrics_are_served_on_their_own_port_without_personal_data(
         assert secret not in text
     found = scrape(url)
     routes = {s.labels["route"] for s in found["videosparring_http_request_duration_seconds"]}
-    assert {"/recordings/{recording_id}", "/recordings", "/login"} <= routes
+    assert {"/recordings/{recording_id}", "/recordings", "/api/v1/recordings", "/login"} <= routes
     jobs = {(s.labels["kind"], s.labels["status"]) for s in found["videosparring_jobs"]}
     assert ("process_recording", "succeeded") in jobs
     assert [s.value for s in found["videosparring_scrape_failed"]] == [0]

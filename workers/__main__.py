@@ -4,6 +4,7 @@ while it runs which speech models it offers (`app.jobs.presence`)."""
 import logging
 import threading
 
+from app.core import logs
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import presence, queue
@@ -53,7 +54,7 @@ def _leave() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure()
     # umask 077, private modes, `.part` files a crashed upload left (helper E, issue 6 #12).
     log.info("partial uploads removed at start: %s", storage.secure_data_dir())
     media_store.current().prepare()

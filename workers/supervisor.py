@@ -15,6 +15,8 @@ import threading
 import time
 from types import FrameType
 
+from app.core import logs
+
 log = logging.getLogger("workers.supervisor")
 
 # A child that keeps dying at once (a bad setting) is started again ever more slowly.
@@ -78,5 +80,5 @@ def _wait(child: subprocess.Popen[bytes], stopping: threading.Event, received: l
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure()
     sys.exit(supervise())

@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from sqlmodel import Session, select
 
+from app.core import logs
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs import presence, queue
@@ -100,11 +101,28 @@ def reap_expired() -> list[int]:
 
 
 def run_job(job_id: int) -> str:
-    """Claim a job, run its kind's runner under a lease, and record the outcome."""
+    """Claim a job, run its kind's runner under a lease, and record the outcome; its log
+    lines carry the job, its recording and the request that made the job."""
     with session_scope() as session:
-        kind_name = job_service.kind_of(session=session, job_id=job_id)
-    if kind_name is None:
+        origin = job_service.origin(session=session, job_id=job_id)
+    if origin is None:
         return "not-claimed"
+    kind_name, recording_id, request_id = origin
+    with logs.context(request_id=request_id, job_id=job_id, recording_id=recording_id):
+        began = time.monotonic()
+        outcome = _run(job_id, kind_name)
+        log.info(
+            "job %s (%s): %s after %.1f s",
+            job_id,
+            kind_name,
+            outcome,
+            time.monotonic() - began,
+            extra={"kind": kind_name, "outcome": outcome},
+        )
+        return outcome
+
+
+def _run(job_id: int, kind_name: str) -> str:
     try:
         kind = kinds.get(kind_name)
     except kinds.UnknownKind as exc:
@@ -115,6 +133,7 @@ def run_job(job_id: int) -> str:
     claim = claim_job(job_id, worker_id(), settings.offered_models())
     if claim is None:
         return "not-claimed"
+    log.info("job %s (%s) claimed, attempt %s", job_id, kind_name, claim.attempt)
     heartbeat = Heartbeat(claim)
     heartbeat.start()
     last_written: list[tuple[str, float]] = [("", -1.0)]

@@ -364,6 +364,15 @@ class Settings(_Storage, _Speech, _Jobs, _Accounts, _Identity, _Load):
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     # Bodies of every request but an upload (bytes).
     max_request_bytes: PositiveInt = 1024 * 1024
+    # Logs on stderr (app/core/logs.py): "json", one object a line with the request, job
+    # and recording ids, or "text" for a person at a terminal; the least level written.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("time_zone")
     @classmethod

@@ -109,7 +109,9 @@ def _run_each(actions: list[Callable[[], None]], what: str) -> None:
         try:
             action()
         except Exception:
-            log.exception("%s failed: %r", what, action)
+            # By name only: a partial's repr would show its arguments (a person's row).
+            name = getattr(getattr(action, "func", action), "__qualname__", "?")
+            log.exception("%s failed: %s", what, name)
 
 
 def get_session() -> Iterator[Session]:

@@ -233,7 +233,9 @@ async def handle_data_error(request: Request, exc: Exception) -> Response:
     """The database refused a value (a NUL character, a number beyond its column): the
     transaction rolled back, so nothing changed; the person gets a 422, not a 500."""
     assert isinstance(exc, DataError)
-    log.warning("refused a value the database cannot store: %s", str(exc.orig)[:200])
+    # The database's words may quote the value (a title, a search word): its class and code.
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    log.warning("refused a value the database cannot store: %s %s", type(exc.orig).__name__, code)
     lang = request_language(request)
     message = translate(
         N_(

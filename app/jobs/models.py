@@ -63,6 +63,9 @@ class Job(Numbered, table=True):
     # When the queue last accepted a message for this job; None: not sent yet (the queue was
     # down at the time), so the recovery loop sends it within seconds.
     enqueued_at: datetime | None = None
+    # The request that made the job (its X-Request-ID): the worker's log lines for the job
+    # carry it. None: made outside a request (the reaper, the command line).
+    request_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     # When the current attempt was claimed: with the progress since, it gives the time left.
     started_at: datetime | None = None

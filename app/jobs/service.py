@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, update
 from sqlmodel import Session, col, select
 
+from app.core import logs
 from app.core.config import settings
 from app.core.db import after_commit
 from app.core.timeutil import utcnow
@@ -107,6 +108,7 @@ def create(
         batch_id=batch_id,
         held_back=batch_id is not None,
         model=model,
+        request_id=logs.request_id.get(),
     )
     session.add(job)
     session.flush()
@@ -175,9 +177,13 @@ def latest(*, session: Session, recording_ids: list[str]) -> dict[str, Job]:
     return {job.recording_id: job for job in rows}
 
 
-def kind_of(*, session: Session, job_id: int) -> str | None:
-    """The job's kind (None: no such job); it never changes once the job is made."""
-    return session.exec(select(Job.kind).where(Job.id == job_id)).first()
+def origin(*, session: Session, job_id: int) -> tuple[str, str, str | None] | None:
+    """The job's kind, recording and the request that made it (None: no such job); none
+    of them changes once the job is made."""
+    row = session.exec(
+        select(Job.kind, Job.recording_id, Job.request_id).where(Job.id == job_id)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
 
 
 def _held(job_id: int, token: str) -> ColumnElement[bool]:

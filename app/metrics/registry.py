@@ -2,7 +2,7 @@
 path, so no id reaches a label) and the collector that reads the state at each scrape."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.core.db import session_scope
+from app.core.requests import route_template
 from app.core.timeutil import utcnow
 from app.jobs import presence
 from app.jobs.models import PROCESS_RECORDING, Job, JobStatus
@@ -35,8 +36,9 @@ class RequestTimer:
     """Times every HTTP request; the label is the matched route's template ("unmatched"
     otherwise), so a recording's id or a search word never becomes a label."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, prefixes: Sequence[str] = ()) -> None:
         self.app = app
+        self.prefixes = tuple(prefixes)  # the included routers' (`route_template`)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -53,8 +55,7 @@ class RequestTimer:
         try:
             await self.app(scope, receive, sending)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = route_template(scope, self.prefixes)
             HTTP_SECONDS.labels(
                 scope.get("method", "GET"), template, f"{status[0] // 100}xx"
             ).observe(time.perf_counter() - began)

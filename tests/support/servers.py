@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import httpx
 
@@ -110,10 +110,15 @@ def serving(env: Mapping[str, str], **options: Any) -> Iterator[str]:
         stop(proc)
 
 
-def start_worker(env: Mapping[str, str]) -> "subprocess.Popen[bytes]":
-    """A worker process (`python -m workers`), quiet on stderr."""
+def start_worker(
+    env: Mapping[str, str], output: IO[bytes] | None = None
+) -> "subprocess.Popen[bytes]":
+    """A worker process (`python -m workers`), quiet on stderr, or its stderr into `output`."""
     return subprocess.Popen(
-        [sys.executable, "-m", "workers"], cwd=ROOT, env=dict(env), stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "workers"],
+        cwd=ROOT,
+        env=dict(env),
+        stderr=output or subprocess.DEVNULL,
     )
 
 
