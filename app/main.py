@@ -29,6 +29,7 @@ from app.clips import content as clip_content
 from app.clips import pages as clip_pages
 from app.clips import protection_pages as clip_protection_pages
 from app.clips import routes as clip_routes
+from app.core import requests
 from app.core.allocator import tune_for_streaming
 from app.core.errors import (
     VideosparringError,
@@ -59,8 +60,8 @@ from app.library import pages as library_pages
 from app.library import routes as library_routes
 from app.live import routes as live_routes
 from app.live.hub import default_hub
+from app.metrics import registry as metrics
 from app.metrics import server as metrics_server
-from app.metrics.registry import RequestTimer
 from app.practice import pages as practice_pages
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
@@ -100,6 +101,7 @@ def register() -> None:
     it too: the demo's shares and invitations notify as the web app's do."""
     add_context_hook(notification_pages.unread_badge)  # the count in every page's top bar
     add_context_hook(demo.banner)  # every page says so while the demo accounts exist
+    requests.on_answered(metrics.observe)  # request latency, timed once with the access line
     session_events.on_access_changed(default_hub().recheck_room)  # removed: cut off now
     # A notification's item seen through a clip or in a team session opens there.
     notifications.add_way_to_see(clip_content.way_to_see)
@@ -175,7 +177,6 @@ def create_app() -> FastAPI:
     app.include_router(child_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware)
-    app.add_middleware(RequestTimer, prefixes=[api.prefix])  # the whole answer's time
     app.add_middleware(RequestContext, prefixes=[api.prefix])  # outermost: every line has its id
 
     app.add_exception_handler(RequestValidationError, handle_validation_error)

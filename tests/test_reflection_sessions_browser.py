@@ -13,18 +13,10 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.core.db import session_scope
 from app.core.timeutil import to_local, utcnow
-from app.sessions.models import (
-    SessionCriterion,
-    SessionKind,
-    SessionParticipant,
-    SessionState,
-    SparringSession,
-)
 from tests.support.accounts import make_team, user_id
 from tests.support.browser import axe_page, axe_violations
-from tests.support.sessions import person
+from tests.support.sessions import closed_reflection, person
 
 pytestmark = pytest.mark.browser
 
@@ -147,32 +139,6 @@ def test_a_reflection_in_english(
         cw.goto(f"{shared_db}/language/da?next=/sessions")
 
 
-def _closed(caseworker: int, criterion: int) -> None:
-    with session_scope() as session:
-        from app.criteria import service as criteria
-
-        sparring = SparringSession(
-            kind=SessionKind.reflection,
-            caseworker_id=caseworker,
-            planned_by_id=caseworker,
-            starts_at=utcnow(),
-            case_text="x",
-            state=SessionState.closed,
-            closed_at=utcnow(),
-        )
-        session.add(sparring)
-        session.flush()
-        assert sparring.id is not None
-        session.add(SessionParticipant(session_id=sparring.id, user_id=caseworker))
-        [version] = criteria.choose(session=session, criterion_ids=[criterion])
-        assert version.id is not None
-        session.add(
-            SessionCriterion(
-                session_id=sparring.id, criterion_id=criterion, criterion_version_id=version.id
-            )
-        )
-
-
 def test_the_leader_sees_teams_of_three_never_of_two(
     api: httpx.Client,
     tab_for,  # type: ignore[no-untyped-def]
@@ -185,7 +151,7 @@ def test_the_leader_sees_teams_of_three_never_of_two(
     make_team("Team Tre", three)
     make_team("Team To", two)
     for who in three + two:
-        _closed(who, first["id"])
+        closed_reflection(who, criteria=[first["id"]])
     leader = tab_for("leader")
     leader.goto(f"{shared_db}/leader")
     for table in ("#sessions-held", "#sparring-quarter", "#learning-themes"):

@@ -4,12 +4,22 @@ access line per request, by route template, never the raw path or its query stri
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.core import logs
 
 log = logging.getLogger("videosparring.access")
+# Told of every answered request (method, route template, status, seconds): the metrics,
+# registered by app.main, so a request is timed and its route found once.
+Observer = Callable[[str, str, int, float], None]
+_observers: list[Observer] = []
+
+
+def on_answered(observer: Observer) -> None:
+    """Once, however often called."""
+    if observer not in _observers:
+        _observers.append(observer)
 
 
 def route_template(scope: dict[str, Any], prefixes: Sequence[str] = ()) -> str:
@@ -61,6 +71,10 @@ class RequestContext:
                 await self.app(scope, receive, sending)
             finally:
                 route = route_template(scope, self.prefixes)
+                seconds = time.perf_counter() - began
+                method = scope.get("method", "GET")
+                for observer in _observers:
+                    observer(method, route, status[0], seconds)
                 log.info(
                     "%s %s %s",
                     scope.get("method", "GET"),
@@ -70,6 +84,6 @@ class RequestContext:
                         "method": scope.get("method", "GET"),
                         "route": route,
                         "status": status[0],
-                        "duration_ms": round((time.perf_counter() - began) * 1000, 1),
+                        "duration_ms": round(seconds * 1000, 1),
                     },
                 )

@@ -1,8 +1,7 @@
 """The registry, the request timer (an ASGI middleware: the route's template, never its
 path, so no id reaches a label) and the collector that reads the state at each scrape."""
 
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.core.db import session_scope
-from app.core.requests import route_template
 from app.core.timeutil import utcnow
 from app.jobs import presence
 from app.jobs.models import PROCESS_RECORDING, Job, JobStatus
@@ -32,33 +30,10 @@ HTTP_SECONDS = Histogram(
 )
 
 
-class RequestTimer:
-    """Times every HTTP request; the label is the matched route's template ("unmatched"
-    otherwise), so a recording's id or a search word never becomes a label."""
-
-    def __init__(self, app: Any, prefixes: Sequence[str] = ()) -> None:
-        self.app = app
-        self.prefixes = tuple(prefixes)  # the included routers' (`route_template`)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        began = time.perf_counter()
-        status = [0]
-
-        async def sending(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            template = route_template(scope, self.prefixes)
-            HTTP_SECONDS.labels(
-                scope.get("method", "GET"), template, f"{status[0] // 100}xx"
-            ).observe(time.perf_counter() - began)
+def observe(method: str, route: str, status: int, seconds: float) -> None:
+    """A request answered (app.core.requests tells): by its route's template, never its
+    path, so a recording's id or a search word never becomes a label."""
+    HTTP_SECONDS.labels(method, route, f"{status // 100}xx").observe(seconds)
 
 
 def _naive(moment: Any) -> Any:
