@@ -7,12 +7,17 @@ at (test-artifacts/scores/). Nothing runs wider than the window."""
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from app.accounts.models import Role
+from app.core.db import session_scope
+from app.criteria.models import RubricSettings
 from tests.support.accounts import make_user, user_id
 from tests.support.browser import ARTIFACTS, tab_to
+from tests.support.factories import ready_recording
+from tests.support.media import MediaSet
 from tests.support.scores import bare_recording, scale_criteria, score, share_with
 
 pytestmark = pytest.mark.browser
@@ -150,3 +155,31 @@ def test_calibration_own_charts_and_the_leaders_figures(
     expect(leader.locator("#scores-heading")).to_be_visible()
     expect(leader.locator("#leader-csv")).to_be_visible()
     shot(leader, "leader-en")
+
+
+def test_the_recording_page_says_the_feedback_waits_for_a_reflection(
+    tab_for: Callable[..., Page], shared_db: str, api: httpx.Client, media: MediaSet
+) -> None:
+    (first,) = scale_criteria(1)
+    rid = ready_recording(api, media, title="Samtale der venter")
+    share_with(rid, user_id("caseworker"), user_id("supervisor"))
+    with session_scope() as session:
+        settings_row = session.get(RubricSettings, 1) or RubricSettings(id=1)
+        settings_row.reflection_required = True
+        session.add(settings_row)
+    score(rid, user_id("supervisor"), {first: 3})
+    page = tab_for("caseworker", TABLET)
+    page.goto(f"{shared_db}/recordings/{rid}")
+    notice = page.locator("#reflect-first")
+    expect(notice).to_contain_text("Skriv først din egen refleksion")
+    notice.get_by_role("link", name="Scor dig selv på kriterierne").click()
+    expect(page.locator("#reflect-first")).to_contain_text("egen refleksion")
+    page.goto(f"{shared_db}/recordings/{rid}")
+    expect(page.locator("#scores-link")).to_have_attribute("href", f"/recordings/{rid}/scores")
+    assert fits(page)
+    shot(page, "reflect-first-da-820")
+    with session_scope() as session:
+        row = session.get(RubricSettings, 1)
+        assert row is not None
+        row.reflection_required = False
+        session.add(row)
