@@ -22,6 +22,7 @@ from app.criteria.models import CriterionVersion
 from app.insight.agreement import weighted_kappa
 from app.scores.models import ScoreLevel, Scoring
 from tests.support.accounts import ClientFactory, ClientFor, make_user, user_id
+from tests.support.audit import entries, last_seq
 from tests.support.factories import ready_recording
 from tests.support.feedback import give
 from tests.support.media import MediaSet
@@ -281,7 +282,10 @@ def test_calibration_shows_each_criterions_kappa_as_scikit_learn_counts_it(
     share_with(lone, owner_id, supervisor_id)
     score(lone, supervisor_id, {first: 1})
 
+    since = last_seq()
     page = client_for("supervisor").get("/calibration", params={"lang": "en"}).text
+    viewed = {e.recording_id for e in entries(since, action="view") if e.detail == "calibration"}
+    assert viewed == {recordings[1], recordings[4], recordings[5]}  # those it names
     section = re.search(r'<section class="card calibration".*?</section>', page, re.S)
     assert section is not None and "signe" in section.group(0)
     assert "6 recordings scored by you both" in section.group(0)

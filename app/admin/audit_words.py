@@ -70,6 +70,7 @@ EXACT: dict[tuple[str, str], str] = {
     ("view", "transcript"): N_("The transcript"),
     ("view", "captions"): N_("The captions"),
     ("view", "scores"): N_("The scores on the criteria"),
+    ("view", "calibration"): N_("The scores on the criteria, on the calibration page"),
     ("view", "poster"): N_("The still shown before playing"),
     ("view", "sparring"): N_("The sparring document"),
     ("view", "feedback"): N_("The feedback"),

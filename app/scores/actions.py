@@ -42,4 +42,10 @@ def save(
 def agreement(
     session: Session, subject: Subject, since: datetime, until: datetime, lang: str
 ) -> list[calibration.Colleague]:
-    return calibration.agreement(session, subject, since=since, until=until, lang=lang)
+    """A colleague's levels on recordings the reader sees, and their titles: a viewing of
+    each recording's scores named there, in the audit log."""
+    colleagues = calibration.agreement(session, subject, since=since, until=until, lang=lang)
+    named = {d.recording.id for c in colleagues for d in c.differences}
+    for recording_id in sorted(named):
+        audit_viewing(session, subject, Action.view, recording_id, Kind.scores, "calibration")
+    return colleagues
