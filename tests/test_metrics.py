@@ -70,6 +70,11 @@ def test_metrics_are_served_on_their_own_port_without_personal_data(
     assert [s.value for s in found["videosparring_scrape_failed"]] == [0]
     assert "videosparring_uploads_in_progress" in found
     assert "videosparring_live_rooms" in found
+    # The recording's page wrote its viewing to the audit log before it answered.
+    assert found["videosparring_audit_entries_written"][0].value >= 1
+    lag = {s.labels["quantile"]: s.value for s in found["videosparring_audit_writer_lag_seconds"]}
+    assert 0 < lag["0.5"] <= lag["0.95"] < 30
+    assert [s.value for s in found["videosparring_audit_writer_waiting"]] == [0]
     finished = {
         (s.labels["kind"], s.labels["status"]): s.value
         for s in found["videosparring_jobs_finished_recent"]

@@ -7,6 +7,8 @@ are linked, and the head file kept outside the database: `app/audit/chain.py`.
 
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +33,39 @@ log = logging.getLogger(__name__)
 GENESIS = chain.GENESIS
 _lock = threading.Lock()
 _writer_engines: dict[str, Engine] = {}
+
+
+class WriterLag:
+    """How long this process's entries took from being asked for to being committed (the
+    wait for the one writer included), and how many wait now: every audited request waits
+    for its entry, so a slow writer slows every page. Read by the metrics (app.metrics)."""
+
+    def __init__(self, keep: int = 1000) -> None:
+        self._guard = threading.Lock()
+        self.recent: deque[float] = deque(maxlen=keep)
+        self.waiting = 0
+        self.written = 0
+
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        started = time.perf_counter()
+        with self._guard:
+            self.waiting += 1
+        try:
+            yield
+        finally:
+            took = time.perf_counter() - started
+            with self._guard:
+                self.waiting -= 1
+                self.written += 1
+                self.recent.append(took)
+
+    def snapshot(self) -> tuple[int, int, list[float]]:
+        with self._guard:
+            return self.waiting, self.written, list(self.recent)
+
+
+writer_lag = WriterLag()
 
 
 class Action:
@@ -170,7 +205,7 @@ def _append(session: Session, now: datetime, fields: dict[str, Any]) -> tuple[Au
 @contextmanager
 def _writer() -> Iterator[Session]:
     """One writer at a time across threads and processes, so the chain never forks."""
-    with _lock, Session(_writer_engine(), expire_on_commit=False) as session:
+    with writer_lag.timing(), _lock, Session(_writer_engine(), expire_on_commit=False) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(74110001)"))
         yield session

@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from app.audit.service import writer_lag
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
 from app.jobs import presence
@@ -162,6 +163,31 @@ def _recent(rows: Any, now: Any) -> Iterator[Metric]:
     yield from (counted, durations, factors)
 
 
+class AuditCollector(Collector):
+    """The audit writer's lag in this process: entries are written before the answer goes
+    out, one writer at a time, so its lag is every audited request's lag."""
+
+    def collect(self) -> Iterator[Metric]:
+        waiting, written, recent = writer_lag.snapshot()
+        lag = GaugeMetricFamily(
+            "videosparring_audit_writer_lag_seconds",
+            "Time from asking for an audit entry to its commit, last 1000 entries.",
+            labels=["quantile"],
+        )
+        for q in QUANTILES:
+            if recent:
+                lag.add_metric([str(q)], _quantile(recent, q))
+        queue = GaugeMetricFamily(
+            "videosparring_audit_writer_waiting", "Audit entries waiting for the writer now."
+        )
+        queue.add_metric([], waiting)
+        total = CounterMetricFamily(
+            "videosparring_audit_entries_written", "Audit entries this process has written."
+        )
+        total.add_metric([], written)
+        yield from (lag, queue, total)
+
+
 class LiveCollector(Collector):
     """This process's live rooms and the connections in them."""
 
@@ -181,3 +207,4 @@ class LiveCollector(Collector):
 
 REGISTRY.register(StateCollector())
 REGISTRY.register(LiveCollector())
+REGISTRY.register(AuditCollector())
