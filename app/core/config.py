@@ -355,7 +355,24 @@ class Settings(_Storage, _Speech, _Jobs, _Accounts, _Identity, _Load):
     time_zone: str = "Europe/Copenhagen"
     # The server secret that signs CSRF tokens and keys the audit chain. Empty: a random
     # key kept in `secret.key` in the data folder, readable only by the service's user.
+    # "hex:" and a key file's contents: the same key as that file (an installation that
+    # began with the file and moves to several machines, or to containers, keeps its chain).
     secret_key: str = ""
+
+    @field_validator("secret_key")
+    @classmethod
+    def _hex_key_is_hex(cls, value: str) -> str:
+        # Refused at start, not as a CSRF failure on the first form.
+        if value.startswith("hex:"):
+            digits = value.removeprefix("hex:").strip()
+            try:
+                key = bytes.fromhex(digits)
+            except ValueError:
+                key = b""
+            if len(key) < 16:
+                raise ValueError("after 'hex:' come a key file's hex digits (64 of them)")
+        return value
+
     # One viewing (a person, a recording, one kind of content) lasts this long: its first
     # request writes the audit entry, the range requests and reloads within it none.
     audit_viewing_minutes: PositiveFloat = 30.0

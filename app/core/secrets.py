@@ -23,6 +23,8 @@ def secret_file() -> Path:
 
 @cache
 def _master_key(configured: str, path: str) -> bytes:
+    if configured.startswith("hex:"):  # a key file's contents, the file's own key
+        return bytes.fromhex(configured.removeprefix("hex:").strip())
     if configured:
         return configured.encode()
     file = Path(path)
