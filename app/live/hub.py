@@ -3,6 +3,11 @@
 A connection never blocks another: each has its own outgoing queue, drained by its own
 task; one that cannot keep up (a stalled browser) is closed and reconnects to the current
 state, while the room goes on.
+
+When Redis is out of reach or the subscription breaks (a restart), every connection of this
+process is cut off (`Conn.lost`) and the pages reconnect as soon as Redis is back; the room's
+state is put back from what this process saw (store.RedisStore.get), and its presenter keeps
+control meanwhile (`presenter_held`).
 """
 
 import asyncio
@@ -18,12 +23,17 @@ from typing import Any
 from app.core.config import settings
 from app.core.i18n import N_
 from app.live.protocol import Refused, apply_command, server_ms
-from app.live.store import MemoryStore, RedisStore
+from app.live.store import RETURN_GRACE_MS, MemoryStore, RedisStore, Unavailable
 
 log = logging.getLogger(__name__)
 
 OUTBOX_SIZE = 256
 RECHECK = "_recheck"  # a message for the processes, not for the clients
+# A room whose connections were all cut off (Redis away) is remembered this long (seconds)
+# for its people to come back to; a room left in the ordinary way is forgotten at once.
+REMEMBER_CUT_OFF = 600.0
+# How long a new connection waits for the subscription when Redis has just come back.
+SUBSCRIBED_WITHIN = 2.0
 
 
 @dataclass(eq=False)
@@ -40,6 +50,12 @@ class Conn:
     )
     recheck: asyncio.Event = field(default_factory=asyncio.Event)
     overflowed: bool = False
+    lost: bool = False  # cut off because Redis is out of reach: it comes back
+
+    def cut_off(self) -> None:
+        """End the connection for a Redis out of reach (the page reconnects); on its loop."""
+        self.lost = True
+        self.recheck.set()
 
     def info(self) -> dict[str, Any]:
         return {
@@ -81,6 +97,25 @@ def public_state(state: dict[str, Any]) -> dict[str, Any]:
     return {key: state[key] for key in keys}
 
 
+def presenter_held(state: dict[str, Any], present: set[int] | list[int]) -> bool:
+    """The presenter keeps control: here, or kept for their return after Redis cut everyone
+    off (`held_until`, server ms), as long as that lasts."""
+    if state["presenter"] is None:
+        return False
+    return state["presenter"] in present or float(state.get("held_until", 0)) > server_ms()
+
+
+def held_for(user_id: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The change that keeps the presenter's place, if `user_id` presents, for their return."""
+
+    def hold(state: dict[str, Any]) -> dict[str, Any]:
+        if state["presenter"] != user_id:
+            return state
+        return {**state, "held_until": server_ms() + RETURN_GRACE_MS}
+
+    return hold
+
+
 class Hub:
     def __init__(self, redis_url: str = "", prefix: str = "vs:live") -> None:
         self.redis_url = redis_url
@@ -88,6 +123,7 @@ class Hub:
         self.store: MemoryStore | RedisStore = MemoryStore()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.local: dict[int, dict[str, Conn]] = {}
+        self.timers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Start (or, under a new event loop, restart) the store's subscription."""
@@ -99,7 +135,7 @@ class Hub:
         elif not isinstance(self.store, MemoryStore):
             self.store = MemoryStore()
         self.loop = loop
-        await self.store.start(self._deliver)
+        await self.store.start(self._deliver, self._lost)
 
     async def close(self) -> None:
         await self.store.close()
@@ -112,6 +148,13 @@ class Hub:
             else:
                 conn.send(message)
 
+    def _lost(self) -> None:
+        """The subscription broke: what was sent meanwhile never reaches this process, so
+        every connection here is cut off and reconnects to the room as it stands."""
+        for conns in self.local.values():
+            for conn in conns.values():
+                conn.cut_off()
+
     def recheck_room(self, room: int) -> None:
         """Every connection to the room, in every process, checks its access again now.
 
@@ -123,8 +166,13 @@ class Hub:
         elif self.redis_url:  # this process serves no one yet; the others may
             import redis
 
-            with redis.Redis.from_url(self.redis_url) as client:
-                client.publish(f"{self.prefix}:room:{room}", json.dumps(message))
+            try:
+                with redis.Redis.from_url(self.redis_url) as client:
+                    client.publish(f"{self.prefix}:room:{room}", json.dumps(message))
+            except redis.ConnectionError:
+                # Redis is away: every process has cut its connections off (their
+                # subscriptions broke), and each one back is checked as it reconnects.
+                log.warning("live: Redis is away; room %s is checked as people reconnect", room)
 
     # Presence and the presenter ----------------------------------------------------------
 
@@ -148,6 +196,10 @@ class Hub:
         """Join the room; the first one in (or anyone, when no presenter is here) presents.
         `greet` gets the state before anyone hears of the newcomer. False: the person
         already has as many connections here as one may hold (nothing changed)."""
+        # Unsubscribed (Redis away or just back): nothing would reach this connection.
+        if not await self.store.wait_ready(SUBSCRIBED_WITHIN):
+            raise Unavailable("not subscribed")
+        epoch = self.store.epoch
         limit = settings.live_connections_per_person
         if not await self.store.join_limited(conn.room, conn.id, conn.info(), limit):
             return False
@@ -155,16 +207,19 @@ class Hub:
         present = {p["user_id"] for p in await self._present_users(conn.room)}
 
         def claim(state: dict[str, Any]) -> dict[str, Any]:
-            if state["presenter"] in present:
+            if presenter_held(state, present):
                 return state
             return {**state, "presenter": conn.user_id}
 
         before = await self.store.get(conn.room)
         state = await self.store.update(conn.room, claim)
+        if not self.store.ready or self.store.epoch != epoch:
+            raise Unavailable("the subscription broke while joining")
         greet(state)
         if state["presenter"] != before["presenter"]:
             await self._announce_state(conn.room, state, None)
         await self._announce_presence(conn.room, state)
+        self._mind_absent_presenter(conn.room, state, present)
         return True
 
     async def allow(self, conn: Conn) -> bool:
@@ -175,27 +230,79 @@ class Hub:
 
     async def leave(self, conn: Conn) -> None:
         """Leave; if the presenter is gone, control passes to whoever has been here longest
-        (following, not looking alone, if anyone is)."""
-        self.local.get(conn.room, {}).pop(conn.id, None)
-        if not self.local.get(conn.room):
+        (following, not looking alone, if anyone is). Never raises for a Redis away."""
+        if self.local.get(conn.room, {}).pop(conn.id, None) is None:
+            return  # never got in (Redis away as it joined): nothing here to undo
+        alone = not self.local.get(conn.room)
+        if alone:
             self.local.pop(conn.room, None)
-        await self.store.leave(conn.room, conn.id)
-        people = await self._present_users(conn.room)
+        if not conn.lost:
+            try:
+                await self.store.leave(conn.room, conn.id)
+                if alone:
+                    self.store.forget(conn.room)
+                await self._pass_on(conn.room, gone=conn.user_id)
+                return
+            except Unavailable:
+                conn.lost = True
+        # Cut off (Redis away): the person is coming back. The room's state stays, and so
+        # does the presenter's place for a while; what this process saw of the room is
+        # kept to put back if Redis forgot it.
+        with contextlib.suppress(Unavailable):
+            await self.store.leave(conn.room, conn.id, keep_state=True)
+            await self.store.update(conn.room, held_for(conn.user_id))
+        if alone and self.loop is not None and not self.loop.is_closed():
+            self.loop.call_later(REMEMBER_CUT_OFF, self._forget_if_gone, conn.room)
+
+    def _forget_if_gone(self, room: int) -> None:
+        if room not in self.local:
+            self.store.forget(room)
+
+    async def _pass_on(self, room: int, gone: int | None = None) -> None:
+        """Control passes on if the presenter is neither here nor kept for their return
+        (`gone` left of their own accord: no place is kept for them)."""
+        people = await self._present_users(room)
         if not people:
             return
         ids = [p["user_id"] for p in people]
         following = [p["user_id"] for p in people if not p["detached"]]
 
         def pass_on(state: dict[str, Any]) -> dict[str, Any]:
-            if state["presenter"] in ids:
+            if state["presenter"] in ids or (
+                state["presenter"] != gone and presenter_held(state, ids)
+            ):
                 return state
             return {**state, "presenter": (following or ids)[0]}
 
-        before = await self.store.get(conn.room)
-        state = await self.store.update(conn.room, pass_on)
+        before = await self.store.get(room)
+        state = await self.store.update(room, pass_on)
         if state["presenter"] != before["presenter"]:
-            await self._announce_state(conn.room, state, None)
-        await self._announce_presence(conn.room, state)
+            await self._announce_state(room, state, None)
+        await self._announce_presence(room, state)
+        self._mind_absent_presenter(room, state, ids)
+
+    def _mind_absent_presenter(self, room: int, state: dict[str, Any], present: Any) -> None:
+        if state["presenter"] is not None and state["presenter"] not in present:
+            self._pass_on_later(room, float(state.get("held_until", 0)) - server_ms())
+
+    def _pass_on_later(self, room: int, delay_ms: float) -> None:
+        """When the presenter's place kept for their return runs out, pass control on if
+        they did not come back (no one else would ask for it)."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+
+        async def check() -> None:
+            if room in self.local:
+                with contextlib.suppress(Unavailable):
+                    await self._pass_on(room)
+
+        def due() -> None:
+            task = loop.create_task(check())
+            self.timers.add(task)
+            task.add_done_callback(self.timers.discard)
+
+        loop.call_later(max(0.0, delay_ms / 1000.0) + 0.05, due)
 
     async def set_detached(self, conn: Conn, detached: bool) -> dict[str, Any]:
         state = await self.store.get(conn.room)

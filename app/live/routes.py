@@ -21,6 +21,7 @@ from app.core.ids import DbId
 from app.live import access
 from app.live.hub import Conn, Hub, default_hub, public_state
 from app.live.protocol import Refused, SeqGuard, Warnings, feedback_id, parse, server_ms
+from app.live.store import Unavailable
 
 router = APIRouter(tags=["live"])
 
@@ -28,6 +29,9 @@ router = APIRouter(tags=["live"])
 # once when the sessions service says a participant was removed.
 RECHECK_SECONDS = 2.0
 TOO_SLOW = 1013  # "try again later": the client reconnects and catches up
+# Redis out of reach (restarting): "try again later" as well; the page reconnects with its
+# backoff and finds the room as it was (app/live/hub.py).
+UNAVAILABLE = 1013
 
 
 def hub_of(websocket: WebSocket) -> Hub:
@@ -79,13 +83,22 @@ class Channel:
                 }
             )
 
-        if not await self.hub.enter(self.conn, greet):
+        try:
+            entered = await self.hub.enter(self.conn, greet)
+        except Unavailable:
+            entered, self.conn.lost = True, True
+        if not entered:
             await self._refuse_one_too_many()
             return
-        tasks = [asyncio.create_task(t) for t in (self._receive(), self._send(), self._watch())]
+        # Redis went away while it joined: closed at once below, with the code to come back.
+        parts = () if self.conn.lost else (self._receive(), self._send(), self._watch())
+        tasks = [asyncio.create_task(t) for t in parts]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if tasks:
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            if self.conn.lost:
+                self.close_code = UNAVAILABLE
             for task in tasks:
                 task.cancel()
             # Leave even when the server cancels us (shutting down): the room must hear it.
@@ -127,17 +140,22 @@ class Channel:
                 raw = await self.ws.receive_text()
             except (WebSocketDisconnect, KeyError, RuntimeError):
                 return  # gone (or sent bytes, which this protocol has none of)
-            if not await self.hub.allow(self.conn):
-                if self.warnings.due():
-                    slow = Refused(N_("Too many messages: some were dropped."), "live.flood")
-                    self._say("warning", slow)
-                continue
             try:
+                if not await self.hub.allow(self.conn):
+                    if self.warnings.due():
+                        slow = Refused(N_("Too many messages: some were dropped."), "live.flood")
+                        self._say("warning", slow)
+                    continue
                 message = parse(raw)
                 self.seq.accept(message["seq"])
                 if message["type"] != "ping" and not await self._still_allowed():
                     return
                 await self._handle(message)
+            except Unavailable:
+                # Redis is away: what was sent is lost; the page reconnects (UNAVAILABLE)
+                # and gets the room as it stands.
+                self.conn.lost = True
+                return
             except Refused as refused:
                 seq = None
                 with contextlib.suppress(Exception):
@@ -193,18 +211,24 @@ class Channel:
                 return
 
     async def _watch(self) -> None:
-        """Ends the channel when access ends or the client cannot keep up."""
+        """Ends the channel when access ends, the client cannot keep up, or Redis is away."""
         loop = asyncio.get_running_loop()
         last_refresh = loop.time()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.conn.recheck.wait(), RECHECK_SECONDS)
             self.conn.recheck.clear()
+            if self.conn.lost:  # the hub's subscription broke (Hub._lost)
+                return
             if self.conn.overflowed:
                 self.close_code = TOO_SLOW
                 return
             if not await self._still_allowed():
                 return
             if loop.time() - last_refresh > 5.0:
-                await self.hub.refresh(self.conn)
+                try:
+                    await self.hub.refresh(self.conn)
+                except Unavailable:
+                    self.conn.lost = True
+                    return
                 last_refresh = loop.time()
