@@ -37,6 +37,7 @@ from app.core.errors import (
     handle_data_error,
     handle_database_down,
     handle_http_error,
+    handle_store_down,
     handle_validation_error,
 )
 from app.core.i18n import request_language
@@ -60,6 +61,7 @@ from app.library import pages as library_pages
 from app.library import routes as library_routes
 from app.live import routes as live_routes
 from app.live.hub import default_hub
+from app.media.store import StoreError
 from app.metrics import registry as metrics
 from app.metrics import server as metrics_server
 from app.practice import pages as practice_pages
@@ -185,6 +187,8 @@ def create_app() -> FastAPI:
     # Not a DataError (a value refused): the connection failed or was cut.
     app.add_exception_handler(OperationalError, handle_database_down)
     app.add_exception_handler(InterfaceError, handle_database_down)
+    # The media store down or refusing, where no caller said more: a 503, not a 500.
+    app.add_exception_handler(StoreError, handle_store_down)
 
     @app.exception_handler(VideosparringError)
     async def _error(request: Request, exc: Exception) -> Response:

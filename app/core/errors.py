@@ -110,6 +110,8 @@ class InsufficientStorage(VideosparringError, status=507):
 class Unavailable(VideosparringError, status=503):
     """A service the app needs (the media store) does not answer: nothing was changed."""
 
+    headers = {"Retry-After": "30"}
+
 
 T = TypeVar("T")
 
@@ -263,4 +265,21 @@ async def handle_database_down(request: Request, exc: Exception) -> Response:
         message=message,
         code="service.database_down",
         headers={"Retry-After": "30"},
+    )
+
+
+async def handle_store_down(request: Request, exc: Exception) -> Response:
+    """The media store failed where no caller turned it into a message of its own (it is
+    down, or refused): a 503 the person can act on, not a 500."""
+    log.warning("the media store failed: %s", exc)
+    message = translate(
+        N_("The media store cannot be reached just now. Try again in a moment."),
+        request_language(request),
+    )
+    return error_response(
+        request,
+        status_code=503,
+        message=message,
+        code="media.unavailable",
+        headers=Unavailable.headers,
     )

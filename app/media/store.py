@@ -375,11 +375,12 @@ class S3Store:
         with contextlib.suppress(FileNotFoundError):  # gone already (NoSuchUpload)
             self._call("abort_multipart_upload", Key=key, UploadId=upload_id)
 
-    def unjoined_parts(self) -> Iterator[tuple[str, str, datetime]]:
-        """Every multipart upload the bucket holds unjoined: key, upload id, started."""
+    def unjoined_parts(self, prefix: str = "") -> Iterator[tuple[str, str, datetime]]:
+        """Every multipart upload the bucket holds unjoined (under `prefix`): key, upload
+        id, started."""
         markers: dict[str, str] = {}
         while True:
-            page = self._call("list_multipart_uploads", **markers)
+            page = self._call("list_multipart_uploads", Prefix=prefix, **markers)
             for item in page.get("Uploads", []):
                 yield item["Key"], item["UploadId"], item["Initiated"]
             if not page.get("IsTruncated"):

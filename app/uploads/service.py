@@ -251,7 +251,7 @@ class Lease:
 
 def _at_offset(error: VideosparringError, offset: int) -> VideosparringError:
     """A refusal that says where the upload stands, so that a client can go on from it."""
-    error.headers = {"Upload-Offset": str(offset)}
+    error.headers = {**error.headers, "Upload-Offset": str(offset)}
     return error
 
 
@@ -414,7 +414,8 @@ async def append(*, request: Request, owner: Subject, upload_id: str) -> Progres
         if isinstance(exc, OSError) and storage.is_disk_full(exc):
             raise disk_full(ReceivedUpload()) from exc
         if isinstance(exc, media_store.StoreError):
-            raise recordings.store_unavailable(exc) from exc
+            # Nothing of this request counts: the client goes on from where it stood.
+            raise _at_offset(recordings.store_unavailable(exc), claimed.offset) from exc
         raise
     if stored is None:  # the settle's commit ended the lease
         return Progress(offset=offset_now, length=claimed.length, expires_at=lease.expires_at)
@@ -437,7 +438,7 @@ async def _open_writer(claimed: Claimed, lease: Lease) -> spool.Writer:
         try:
             await writer.open()
         except media_store.StoreError as exc:
-            raise recordings.store_unavailable(exc) from exc
+            raise _at_offset(recordings.store_unavailable(exc), claimed.offset) from exc
     return writer
 
 

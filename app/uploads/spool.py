@@ -194,6 +194,10 @@ class BucketWriter:
         self._hashing: Future[None] | None = None
         self._in_flight: deque[Future[tuple[int, str, int]]] = deque()
         self._consumed: list[tuple[int, int]] = []  # remainders a new part took in
+        # A multipart upload this request began, until its commit names it in the row:
+        # aborted if the request fails before (or, where the store is down just then, when
+        # the upload ends). Nobody else knows its id.
+        self._begun: str | None = None
         self.part_bytes = settings.upload_part_bytes
 
     async def open(self) -> None:
@@ -254,7 +258,7 @@ class BucketWriter:
             self._consumed += [s for s in self.state.segments if s[0] < self.base]
             self.state.segments = [s for s in self.state.segments if s[0] >= self.base]
             if self.state.multipart is None:
-                self.state.multipart = await asyncio.to_thread(
+                self.state.multipart = self._begun = await asyncio.to_thread(
                     self.store.start_parts, self.key, content_type=self.content_type
                 )
             number = len(self.state.etags) + len(self._in_flight) + 1
@@ -282,6 +286,7 @@ class BucketWriter:
         self.offset = self.buffer_start + len(self.buffer)
         await self._hashed()
         await self._commit(self.offset, self.state.dump())
+        self._begun = None
         await self._drop_consumed()
         keep_digest(self.upload_id, self.offset, self.digest)
         return self.offset
@@ -308,12 +313,17 @@ class BucketWriter:
             await asyncio.to_thread(
                 self.store.join_parts, key, self.state.multipart, self.state.etags
             )
+        self._begun = None
         self.base, self.buffer, self.offset = size, bytearray(), size
         self.buffer_start = size
         await self._hashed()
-        self._consumed += self.state.segments
         self.state.segments = []
-        await self._drop_consumed()
+        # The original is whole: every other byte the upload left goes (its remainders, and
+        # parts of a request the store cut off), or waits for the sweep if the store fails.
+        try:
+            await asyncio.to_thread(clear_leftovers, self.store, self.upload_id, key)
+        except media_store.StoreError as exc:
+            log.warning("upload %s: what it left waits for the sweep: %s", self.upload_id, exc)
         forget_digest(self.upload_id)
         sha256 = self.digest.hexdigest() if self.digest is not None else ""
         if not sha256:
@@ -322,7 +332,8 @@ class BucketWriter:
 
     async def abandon(self) -> None:
         """Parts uploaded but not committed are uploaded again (same numbers) by the next
-        request; remainders not committed are removed with the upload."""
+        request, remainders not committed go with the upload; a multipart upload this
+        request began goes now (where the store answers; else when the upload ends)."""
         forget_digest(self.upload_id)
         for job in self._in_flight:
             job.cancel()
@@ -330,6 +341,19 @@ class BucketWriter:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wrap_future(job)
         self._in_flight.clear()
+        begun, self._begun = self._begun, None
+        if begun is not None:
+            with contextlib.suppress(media_store.StoreError):
+                await asyncio.to_thread(self.store.abort_parts, self.key, begun)
+
+
+def clear_leftovers(store: S3Store, upload_id: str, key: str) -> None:
+    """The upload's remainders, and every multipart upload under the recording's `key`
+    left unjoined (a request that failed before its commit began one the row never named)."""
+    store.delete(*(item.key for item in store.list(f"{UPLOADS_PREFIX}{upload_id}/")))
+    for found, multipart, _ in list(store.unjoined_parts(key)):
+        if found == key:
+            store.abort_parts(key, multipart)
 
 
 def _object_sha256(store: S3Store, key: str) -> str:
@@ -344,10 +368,11 @@ def discard(*, upload_id: str, recording_id: str, state_text: str) -> None:
     forget_digest(upload_id)
     store = media_store.current()
     if isinstance(store, S3Store):
+        key = media_store.object_key(recording_id, "original")
         state = BucketState.load(state_text)
         if state.multipart:
-            store.abort_parts(media_store.object_key(recording_id, "original"), state.multipart)
-        store.delete(*(item.key for item in store.list(f"{UPLOADS_PREFIX}{upload_id}/")))
+            store.abort_parts(key, state.multipart)
+        clear_leftovers(store, upload_id, key)  # a failed request's parts too
     else:
         local_path(upload_id).unlink(missing_ok=True)
 
