@@ -24,6 +24,7 @@ from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs.models import Job
 from app.recordings.models import Recording
+from app.uploads import spool
 from app.uploads.models import ResumableUpload
 from tests.support import tus
 from tests.support.accounts import live_client
@@ -189,6 +190,28 @@ def test_a_resumable_upload_cut_off_by_the_store_goes_on_once_it_is_back(
     assert store.keys("uploads/") == [] and store.unjoined() == []
     assert store.keys(recording["id"]) == [key]
     assert counts() == (before[0] + 1, before[1] + 1)
+
+
+def test_a_resumable_upload_cancelled_while_the_store_is_down_goes_and_its_bytes_are_swept(
+    store: OwnSeaweed, app_base: str, media: MediaSet
+) -> None:
+    client = live_client(app_base, timeout=60)
+    data = media.tone(36).read_bytes()
+    url = tus.created(client, len(data), tus.recording_fields("fortrudt.wav"))
+    assert tus.patch(client, url, 0, data[: PART + PART // 3]).status_code == 204
+    assert store.keys("uploads/") != [] or store.unjoined() != []  # bytes wait in the bucket
+    before = counts()
+    store.stop()
+    cancelled = client.delete(url, headers={"Tus-Resumable": "1.0.0"})
+    assert cancelled.status_code == 204, cancelled.text  # the person's cancel is done
+    assert tus.head(client, url).status_code == 404
+    assert counts() == before
+    store.start()
+    # What the store kept has no upload any more: the sweep takes it.
+    with session_scope() as session:
+        live = {u.id for u in session.exec(select(ResumableUpload)).all()}
+    spool.strays(live, set(), min_age_seconds=0)
+    assert store.keys("uploads/") == [] and store.unjoined() == []
 
 
 def test_playback_while_the_store_is_down_is_refused_at_once_and_works_once_it_is_back(

@@ -525,6 +525,10 @@ def _remove(upload_id: str, recording_id: str, state: str) -> None:
         with session_scope() as session:
             if session.get(Recording, recording_id) is None:
                 store.delete_prefix(recording_id)
+    except media_store.StoreError:
+        # The store is away: the upload still goes (the person asked for it); its bytes,
+        # with no row left, are strays the hourly sweep removes (spool.strays).
+        log.warning("upload %s removed; its bytes in the store are left for the sweep", upload_id)
     finally:
         _forget_row(upload_id)
 
