@@ -8,7 +8,7 @@ same position and play state, the version going on from where it was; presence h
 people who came back, and a command reaches the others (the subscription was made again).
 The same when only the subscription is cut (Redis itself stays)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -75,6 +75,22 @@ def play_from_seven(presenter: Peer, follower: Peer) -> dict[str, Any]:
     return follower.state(playing=True, position=7.0)
 
 
+def playing_until_cut(
+    web: tuple[FastAPI, TestClient], scene: Scene, cut: Callable[[], None]
+) -> dict[str, Any]:
+    """The caseworker presents to the supervisor from 7 s, playing; then `cut` breaks Redis
+    and both connections are closed with 1013. The room's state before the cut."""
+    app, client = web
+    with (
+        joined(app, scene, "caseworker", via=client) as presenter,
+        joined(app, scene, "supervisor", via=client) as follower,
+    ):
+        before = play_from_seven(presenter, follower)
+        cut()
+        assert cut_off(presenter) == cut_off(follower) == TRY_AGAIN_LATER
+    return before
+
+
 def assert_room_as_before(
     state: dict[str, Any], before: dict[str, Any], ids: dict[str, int]
 ) -> None:
@@ -89,14 +105,8 @@ def test_redis_restarted_mid_session_the_room_comes_back_as_it_was(
 ) -> None:
     app, client = web
     ids = scene.ids
-    with (
-        joined(app, scene, "caseworker", via=client) as presenter,
-        joined(app, scene, "supervisor", via=client) as follower,
-    ):
-        before = play_from_seven(presenter, follower)
-        private_redis.stop()  # memory only: the room's state, presence and subscription go
-        assert cut_off(presenter) == TRY_AGAIN_LATER
-        assert cut_off(follower) == TRY_AGAIN_LATER
+    # Memory only: the room's state, presence and subscription go with it.
+    before = playing_until_cut(web, scene, private_redis.stop)
     # While it is down a page that reconnects is told to try again later, at once.
     assert refused_now(app, client, scene, "supervisor") == TRY_AGAIN_LATER
 
@@ -135,13 +145,7 @@ def test_the_presenter_gone_for_good_after_a_restart_hands_control_on(
     monkeypatch.setattr(live_hub, "RETURN_GRACE_MS", 1500.0)
     app, client = web
     ids = scene.ids
-    with (
-        joined(app, scene, "caseworker", via=client) as presenter,
-        joined(app, scene, "supervisor", via=client) as follower,
-    ):
-        before = play_from_seven(presenter, follower)
-        private_redis.stop()
-        assert cut_off(presenter) == cut_off(follower) == TRY_AGAIN_LATER
+    before = playing_until_cut(web, scene, private_redis.stop)
     private_redis.start()
     with joined(app, scene, "supervisor", via=client) as follower:
         assert follower.seen[0]["state"]["presenter"] == ids["caseworker"]
@@ -160,14 +164,12 @@ def test_a_cut_subscription_alone_closes_the_connections_and_they_come_back(
     process, so its pages reconnect; the room's state and presenter are kept."""
     app, client = web
     ids = scene.ids
-    with (
-        joined(app, scene, "caseworker", via=client) as presenter,
-        joined(app, scene, "supervisor", via=client) as follower,
-    ):
-        before = play_from_seven(presenter, follower)
+
+    def kill_the_subscriber() -> None:
         with redis.Redis.from_url(private_redis.url) as admin:
             assert admin.client_kill_filter(_type="pubsub") == 1
-        assert cut_off(presenter) == cut_off(follower) == TRY_AGAIN_LATER
+
+    before = playing_until_cut(web, scene, kill_the_subscriber)
     with joined(app, scene, "supervisor", via=client) as follower:
         back = follower.seen[0]["state"]
         assert back["presenter"] == ids["caseworker"] and back["playing"]

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.accounts import live_client
-from tests.support.browser import LOCALE, PRESS_PLAY, join_room, log_in, watch_errors
+from tests.support.browser import PRESS_PLAY, join_room, logged_in_tabs
 from tests.support.jobs import PrivateRedis
 from tests.support.live import Scene, make_scene
 from tests.support.servers import app_env, serving
@@ -35,20 +35,8 @@ def on_redis(shared_db: str, sqlite_url: str, private_redis: PrivateRedis) -> It
 @pytest.fixture
 def tab_on(browser: Browser, on_redis: str) -> Iterator[Callable[[str], Page]]:
     """A page of that server, logged in as a base user; fails the test on a script error."""
-    made: list[tuple[Any, list[str]]] = []
-
-    def make(who: str) -> Page:
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=LOCALE)
-        tab = context.new_page()
-        made.append((context, watch_errors(tab)))
-        tab.set_default_timeout(15_000)
-        log_in(tab, on_redis, who)
-        return tab
-
-    yield make
-    for context, errors in made:
-        context.close()
-        assert errors == [], f"script or console errors on the page: {errors}"
+    with logged_in_tabs(browser, on_redis) as make:
+        yield make
 
 
 def test_pages_say_they_reconnect_while_redis_is_down_and_follow_again_after(

@@ -162,10 +162,11 @@ def api(shared_db: str) -> Iterator[httpx.Client]:
         client.close()
 
 
-@pytest.fixture
-def tab_for(browser: Browser, shared_db: str) -> Iterator[Callable[..., Page]]:
-    """tab_for(who, size=(1366, 768)): a fresh page logged in as a base user (the key of
-    BASE_USERS), in a context of its own; each fails its test on a script or console error."""
+@contextmanager
+def logged_in_tabs(browser: Browser, base: str) -> Iterator[Callable[..., Page]]:
+    """make(who, size=(1366, 768)): a fresh page of the server at `base` logged in as a base
+    user (the key of BASE_USERS), in a context of its own; each fails its test on a script
+    or console error when the block ends."""
     made: list[tuple[BrowserContext, list[str]]] = []
 
     def make(who: str, size: tuple[int, int] = VIEWPORTS["laptop"]) -> Page:
@@ -173,13 +174,20 @@ def tab_for(browser: Browser, shared_db: str) -> Iterator[Callable[..., Page]]:
         tab = context.new_page()
         made.append((context, watch_errors(tab)))
         tab.set_default_timeout(15_000)
-        log_in(tab, shared_db, who)
+        log_in(tab, base, who)
         return tab
 
     yield make
     for context, errors in made:
         context.close()
         assert errors == [], f"script or console errors on the page: {errors}"
+
+
+@pytest.fixture
+def tab_for(browser: Browser, shared_db: str) -> Iterator[Callable[..., Page]]:
+    """tab_for(who, size=(1366, 768)): `logged_in_tabs` on the shared server."""
+    with logged_in_tabs(browser, shared_db) as make:
+        yield make
 
 
 @pytest.fixture
