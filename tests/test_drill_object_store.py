@@ -234,3 +234,30 @@ def test_playback_while_the_store_is_down_is_refused_at_once_and_works_once_it_i
     assert again.status_code == 206, again.text
     assert again.headers["content-range"] == f"bytes 1000-4999/{len(original)}"
     assert again.content == original[1000:5000]
+
+
+@pytest.mark.slow
+def test_a_store_that_hangs_is_given_up_on_in_seconds_and_nothing_is_kept(
+    store: OwnSeaweed, media: MediaSet
+) -> None:
+    """Not down but hanging (a frozen VM, a full disk under the store): the app waits
+    SPARRING_S3_TIMEOUT_SECONDS for each answer, then says the store cannot be reached."""
+    env = app_env(SPARRING_DATABASE_URL=settings.sqlalchemy_url, **store.env(),
+                  SPARRING_S3_TIMEOUT_SECONDS="2")  # fmt: skip
+    with serving(env) as base:
+        client = live_client(base, timeout=60)  # a request left hanging fails the test
+        recording_id = ready_recording(client, media, seconds=20)
+        address = f"/api/v1/recordings/{recording_id}/media"
+        wanted = {"Range": "bytes=1000-4999"}
+        before, files_before = counts(), data_files()
+        store.freeze()
+        try:
+            refused_as_down(client.get(address, headers=wanted))
+            refused_as_down(upload(client, media.encoded(FORMATS[6]), title="Hængt"))
+            assert counts() == before and data_files() == files_before
+            assert client.get("/readyz").status_code == 503
+        finally:
+            store.thaw()
+        again = client.get(address, headers=wanted)
+        assert again.status_code == 206, again.text
+        assert again.content == store.read(f"{recording_id}/original")[1000:5000]

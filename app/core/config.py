@@ -42,6 +42,10 @@ class _Storage(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key: str = ""
     s3_secret_key: str = ""
+    # How long to wait for the store to connect and for each answer, before saying it cannot
+    # be reached: a store that hangs (not one that is down) must not hold a page or a worker
+    # for minutes. An operation is tried up to three times.
+    s3_timeout_seconds: PositiveFloat = 10.0
 
     max_upload_bytes: PositiveInt = 4 * GIB
     # How often the web app deletes `.part` files no live upload holds (seconds).

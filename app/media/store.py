@@ -194,7 +194,14 @@ class S3Store:
     kind = "s3"
 
     def __init__(
-        self, *, endpoint: str, bucket: str, region: str, access_key: str, secret_key: str
+        self,
+        *,
+        endpoint: str,
+        bucket: str,
+        region: str,
+        access_key: str,
+        secret_key: str,
+        timeout: float = 10.0,
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -210,14 +217,16 @@ class S3Store:
                 s3={"addressing_style": "path"},
                 retries={"max_attempts": 3, "mode": "standard"},
                 max_pool_connections=32,
-                connect_timeout=5,
-                read_timeout=60,
+                connect_timeout=min(5.0, timeout),
+                read_timeout=timeout,
             ),
         )
         import urllib3
 
         self._http = urllib3.PoolManager(
-            maxsize=32, retries=False, timeout=urllib3.Timeout(connect=5, read=60)
+            maxsize=32,
+            retries=False,
+            timeout=urllib3.Timeout(connect=min(5.0, timeout), read=timeout),
         )
 
     def _call(self, operation: str, **params: Any) -> Any:
@@ -442,7 +451,8 @@ def open_store(kind: str) -> MediaStore:
     if kind == "local":
         return LocalStore(settings.media_dir)
     names = ("endpoint", "bucket", "region", "access_key", "secret_key")
-    return S3Store(**{name: getattr(settings, f"s3_{name}") for name in names})
+    given = {name: getattr(settings, f"s3_{name}") for name in names}
+    return S3Store(**given, timeout=settings.s3_timeout_seconds)
 
 
 def clear_scratch(tag: str) -> None:

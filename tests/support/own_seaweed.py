@@ -128,6 +128,15 @@ class OwnSeaweed:
             self.proc.kill()
             self.proc.wait()
 
+    def freeze(self) -> None:
+        """The store hangs (SIGSTOP): connections are accepted, nothing is ever answered."""
+        assert self.proc is not None and self.proc.poll() is None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
     def remove_sockets(self) -> None:
         """The Unix sockets weed leaves in /tmp, named by the ports (once it has ended)."""
         for port in self.ports.values():
