@@ -65,6 +65,7 @@ from app.media.store import StoreError
 from app.metrics import registry as metrics
 from app.metrics import server as metrics_server
 from app.practice import pages as practice_pages
+from app.practice import publishing as practice_publishing
 from app.recordings import pages as recording_pages
 from app.recordings import routes as recording_routes
 from app.selfassessment import pages as self_assessment_pages
@@ -114,6 +115,7 @@ def register() -> None:
     notifications.add_opener(NotificationReason.clip_shared, clip_content.open_shared)
     notifications.add_opener(NotificationReason.invited, session_service.open_invitation)
     notifications.add_opener(NotificationReason.moved, session_service.open_invitation)
+    notifications.add_opener(NotificationReason.scored, practice_publishing.open_scores)
     add_context_hook(notification_pages.mail_choices)
     # Sign-in through the municipality: its button on the pages, signing out there too.
     add_context_hook(identity_pages.identity_context)

@@ -44,6 +44,7 @@ from tests.support.mail import Inbox
 from tests.support.media import FORMATS, MediaSet
 from tests.support.protection import approve_protected
 from tests.support.recordings import share, upload
+from tests.support.scores import bare_recording, scale_criteria, share_with
 from tests.support.servers import free_port
 from tests.support.sessions import make_clip, plan
 from tests.support.sessions import person as caseworker_named
@@ -631,3 +632,45 @@ def test_an_invited_colleague_sees_the_notifications_in_chromium(
         ).to_be_checked()
         page.screenshot(path=str(SHOTS / "account-mail-choice-da-1366x768.png"), full_page=True)
         assert axe_violations(page, axe_js) == [], "account page: serious or critical findings"
+
+
+# Scores ---------------------------------------------------------------------------------------
+
+
+def test_a_supervisors_published_scores_are_told_to_the_caseworker_in_the_app_and_by_mail(
+    db: str, smtp: Inbox, client: TestClient, client_for: ClientFor
+) -> None:
+    first, second = scale_criteria(2)
+    owner_id = user_id("caseworker")
+    recording_id = bare_recording(owner_id, title=TITLE)
+    share_with(recording_id, owner_id, user_id("supervisor"))
+    supervisor = client_for("supervisor")
+    page = f"/recordings/{recording_id}/scores"
+    scored = lambda who: [n for n in notes(who) if n["reason"] == "scored"]  # noqa: E731
+
+    draft = supervisor.post(page, data={f"level-{first}": "2"}, follow_redirects=False)
+    assert draft.status_code == 303
+    assert scored(client) == []  # a draft is the supervisor's alone: no one is told
+    levels = {f"level-{first}": "3", f"level-{second}": "2", "publish": "1"}
+    assert supervisor.post(page, data=levels, follow_redirects=False).status_code == 303
+
+    [note] = scored(client)
+    assert note["title"] == TITLE and note["actor_name"] == "Søren Supervisor"
+    assert note["recording_id"] == recording_id and not note["read"]
+    assert f"Scorer offentliggjort på din optagelse: {TITLE}" in client.get("/notifications").text
+    english = client.get("/notifications", params={"lang": "en"}).text
+    assert f"Scores published on your recording: {TITLE}" in english
+    opened = client.get(f"/notifications/{note['id']}/open", follow_redirects=False)
+    assert opened.headers["location"] == page
+
+    [(to, message)] = [m for m in mails(smtp) if m[1]["Subject"] == "Nye scorer i Videosparring"]
+    assert to == [BASE_USERS["caseworker"][0]]
+    words = text_of(message)
+    told = "Søren Supervisor har offentliggjort sine scorer på kriterierne for din optagelse."
+    assert told in words
+    no_case_material(message, recording_id)
+    assert open_link(client, message) == page
+
+    # The caseworker's own self-score tells no one: the supervisors see it on the page.
+    client.post(page, data={f"level-{first}": "2", "publish": "1"})
+    assert scored(supervisor) == []

@@ -99,6 +99,7 @@ class NotificationReason(StrEnum):
     clip_shared = "clip_shared"  # a clip shared with you
     invited = "invited"  # you were added to a sparring session
     moved = "moved"  # a sparring session you take part in has a new time
+    scored = "scored"  # a supervisor published their scores on your recording
 
 
 # About an item: the notification opens it at its moment.

@@ -39,6 +39,7 @@ KIND_OF = {
     NotificationReason.moved: MailKind.invited,
     NotificationReason.reflection: MailKind.reflection,
     NotificationReason.published: MailKind.published,
+    NotificationReason.scored: MailKind.published,
     NotificationReason.reply: MailKind.reply,
 }
 # Without a choice of their own: all but replies (a lively thread would fill the inbox).
@@ -47,7 +48,7 @@ KIND_WORDS = {
     MailKind.shared: N_("A recording or a clip is shared with me"),
     MailKind.invited: N_("I am invited to a sparring session (with a calendar entry)"),
     MailKind.reflection: N_("A caseworker publishes a self-reflection I can see"),
-    MailKind.published: N_("Feedback is published on my recording"),
+    MailKind.published: N_("Feedback or scores are published on my recording"),
     MailKind.reply: N_("Someone replies on my recording or to my feedback"),
 }
 
@@ -96,6 +97,10 @@ TEXTS: dict[NotificationReason, tuple[str, str | tuple[str, str]]] = {
             "%(actor)s has published %(num)d feedback item on your recording.",
             "%(actor)s has published %(num)d feedback items on your recording.",
         ),
+    ),
+    NotificationReason.scored: (
+        N_("New scores in Videosparring"),
+        N_("%(actor)s has published their scores on the criteria for your recording."),
     ),
     NotificationReason.reply: (
         N_("New reply in Videosparring"),

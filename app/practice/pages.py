@@ -20,7 +20,7 @@ from app.core.timeutil import day_start, local_today
 from app.feedback.reading import items_by_criterion
 from app.feedback.reflection import waits_for_reflection
 from app.insight import progress
-from app.practice import own
+from app.practice import own, publishing
 from app.scores import actions, service
 from app.scores import figures as score_figures
 
@@ -72,7 +72,7 @@ async def save_scores(
     publish = form.get("publish") == "1"
     try:
         levels = service.as_levels(form)
-        actions.save(session, subject, recording_id, levels, publish)
+        publishing.save(session, subject, recording_id, levels, publish)
     except VideosparringError as exc:
         if exc.status_code in (403, 404):
             raise
