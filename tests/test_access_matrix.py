@@ -38,6 +38,7 @@ and deactivation; and the core visibility rules on SQLite and PostgreSQL.
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -379,6 +380,8 @@ MATRIX: dict[str, Row] = {
     "POST /self-assessment/{round_id}":                                 (LOGIN, 303, 403, 303, 403, 403),
     "GET /admin/self-assessment":                                        ADMIN_PAGE,
     "POST /admin/self-assessment":                                       ADMIN_FORM,
+    "POST /admin/self-assessment/{round_id}":                            ADMIN_FORM,
+    "POST /admin/self-assessment/{round_id}/delete":                     ADMIN_FORM,
 
     # The child's own voice (issue 25): the child's page and its forms answer only a browser
     # held on it (tests/test_child_voice.py); anyone else is sent to their start page.
@@ -646,6 +649,13 @@ CALLS: dict[str, list[Call]] = {
     "POST /admin/self-assessment": [
         Call(data={"label": "Runde {actor}", "opens_on": "2099-01-01", "closes_on": "2099-03-31"})
     ],
+    "POST /admin/self-assessment/{round_id}": [
+        Call(
+            path={"round_id": "round_to_change"},
+            data={"label": "Ændret {actor}", "opens_on": "2098-01-01", "closes_on": "2098-02-28"},
+        )
+    ],
+    "POST /admin/self-assessment/{round_id}/delete": [Call(path={"round_id": "round_to_delete"})],
     # Sparring sessions: what they act on comes from sessions.matrix_names.
     "POST /api/v1/sessions": [
         Call(json=sessions.plan_body("{recording_id}", ["{session_participant}"], **PLANNED))
@@ -792,6 +802,8 @@ def scene(sqlite_db: str, open_client: ClientFactory, media: MediaSet) -> Scene:
         "user_to_delete": make_user("slettes@kommune.test", Role.caseworker),
         "team_for_members": make_team("Medlemmer", []),
         "round_id": selfassessment.open_with_one_statement(),
+        "round_to_change": selfassessment.schedule("Ændres", date(2097, 1, 1), date(2097, 1, 31)),
+        "round_to_delete": selfassessment.schedule("Slettes", date(2096, 1, 1), date(2096, 1, 31)),
         "unknown_token": "x" * 43,
         # Resumable uploads of the owner's, on their way in.
         "upload_id": _new_upload(owner),

@@ -15,6 +15,7 @@ from app.criteria.models import Criterion, CriterionGroup
 from app.selfassessment import service
 from app.selfassessment.models import (
     SelfAssessmentAnswered,
+    SelfAssessmentRound,
     SelfAssessmentStatement,
     SelfAssessmentTally,
 )
@@ -267,3 +268,89 @@ def test_the_curve_is_drawn_from_the_answers(sqlite_db: str, client_for: ClientF
     # The administrator sees the same curve on the self-assessment page.
     admin_page = client_for("administrator").get("/admin/self-assessment").text
     assert "sa-line" in admin_page and ">92 %<" in admin_page
+
+
+def _round_row(round_id: int) -> tuple[str, date, date] | None:
+    with session_scope() as session:
+        found = session.get(SelfAssessmentRound, round_id)
+        return (found.label, found.opens_on, found.closes_on) if found else None
+
+
+def test_the_administrator_changes_a_round_and_deletes_one_nobody_answered(
+    sqlite_db: str, client_for: ClientFor
+) -> None:
+    admin = client_for("administrator")
+    before = last_seq()
+    wrong = schedule("Forår 2027", date(2027, 3, 1), date(2027, 3, 31))
+    other = schedule("Sommer 2027", date(2027, 6, 1), date(2027, 6, 30))
+    page = admin.get("/admin/self-assessment").text
+    assert f'id="change-{wrong}"' in page
+    assert f'action="/admin/self-assessment/{wrong}/delete"' in page
+
+    # The wrong days are put right; the name too.
+    form = {"label": "Forår  2027 ", "opens_on": "2027-04-01", "closes_on": "2027-04-30"}
+    done = admin.post(f"/admin/self-assessment/{wrong}", data=form, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("changed=1")
+    assert _round_row(wrong) == ("Forår 2027", date(2027, 4, 1), date(2027, 4, 30))
+    # Refused, nothing changes, and the round's own form says why with what was typed.
+    for fields, status, message in (
+        ({"opens_on": "2027-06-15", "closes_on": "2027-07-15"}, 409, "overlapper Sommer 2027"),
+        ({"opens_on": "2027-04-30", "closes_on": "2027-04-01"}, 422, "lukke samme dag"),
+        ({"opens_on": "30-04-2027"}, 422, "ÅÅÅÅ-MM-DD"),
+        ({"label": "   "}, 422, "Giv runden et navn"),
+    ):
+        sent = {"label": "Forår 2027", "opens_on": "2027-04-01", "closes_on": "2027-04-30"}
+        refused = admin.post(f"/admin/self-assessment/{wrong}", data={**sent, **fields})
+        assert refused.status_code == status, fields
+        assert f'id="change-error-{wrong}"' in refused.text and message in refused.text
+        assert 'id="schedule-error"' not in refused.text
+        assert _round_row(wrong) == ("Forår 2027", date(2027, 4, 1), date(2027, 4, 30))
+
+    # A round nobody has answered can be deleted, with its statements and empty tallies.
+    gone = admin.post(f"/admin/self-assessment/{wrong}/delete", follow_redirects=False)
+    assert gone.status_code == 303 and _round_row(wrong) is None
+    with session_scope() as session:
+        for table in (SelfAssessmentStatement, SelfAssessmentTally):
+            assert session.exec(select(table).where(table.round_id == wrong)).all() == []
+    assert admin.post(f"/admin/self-assessment/{wrong}/delete").status_code == 404
+    assert _round_row(other) is not None
+    changed = entries(before, action=Action.self_assessment_changed)
+    deleted = entries(before, action=Action.self_assessment_cancelled)
+    assert len(changed) == 1 and "2027-04-01 to 2027-04-30" in changed[0].detail
+    assert len(deleted) == 1 and "Forår 2027" in deleted[0].detail
+    audit = admin.get("/admin/audit").text
+    assert "Selvevalueringsrunde ændret" in audit and "Selvevalueringsrunde slettet" in audit
+
+    # Only the administrator.
+    for who in ("caseworker", "supervisor", "leader"):
+        client = client_for(who)
+        assert client.post(f"/admin/self-assessment/{other}/delete").status_code == 403
+        assert client.post(f"/admin/self-assessment/{other}", data=form).status_code == 403
+    assert _round_row(other) is not None
+
+
+def test_a_round_someone_answered_keeps_its_first_day_and_cannot_be_deleted(
+    sqlite_db: str, client_for: ClientFor
+) -> None:
+    admin = client_for("administrator")
+    round_id = open_today("I gang")
+    (person,) = caseworkers("svarer", 1)
+    answer(person, round_id, [4] * statement_count(round_id))
+    start = _round_row(round_id)
+    assert start is not None
+    page = admin.get("/admin/self-assessment").text
+    assert f'action="/admin/self-assessment/{round_id}/delete"' not in page
+
+    moved = {"label": "I gang", "opens_on": (TODAY - timedelta(days=3)).isoformat(),
+             "closes_on": start[2].isoformat()}  # fmt: skip
+    refused = admin.post(f"/admin/self-assessment/{round_id}", data=moved)
+    assert refused.status_code == 409 and "første dag står fast" in refused.text
+    deleted = admin.post(f"/admin/self-assessment/{round_id}/delete")
+    assert deleted.status_code == 409 and "kan ikke slettes" in deleted.text
+    assert _round_row(round_id) == start
+    # Its name and last day can change: a longer round.
+    longer = {"label": "I gang, forlænget", "opens_on": start[1].isoformat(),
+              "closes_on": (TODAY + timedelta(days=14)).isoformat()}  # fmt: skip
+    ok = admin.post(f"/admin/self-assessment/{round_id}", data=longer, follow_redirects=False)
+    assert ok.status_code == 303
+    assert _round_row(round_id) == ("I gang, forlænget", start[1], TODAY + timedelta(days=14))

@@ -312,6 +312,18 @@ PATTERNS: dict[str, list[tuple[str, str | tuple[str, str]]]] = {
             ),
         ),
     ],
+    "self_assessment_changed": [
+        (
+            r"round (?P<number>\d+) (?P<label>.+): (?P<opens>[\d-]+) to (?P<closes>[\d-]+)",
+            N_("%(label)s (round no. %(number)s), now open %(opens)s to %(closes)s"),
+        ),
+    ],
+    "self_assessment_cancelled": [
+        (
+            r"round (?P<number>\d+) (?P<label>.+): (?P<opens>[\d-]+) to (?P<closes>[\d-]+)",
+            N_("%(label)s (round no. %(number)s), which was to be open %(opens)s to %(closes)s"),
+        ),
+    ],
     "login_refused": [
         (r"provider: (?P<reason>[^;]+); (?P<who>.*)", N_("%(reason)s; %(who)s")),
     ],

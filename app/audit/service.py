@@ -144,6 +144,8 @@ class Action:
     # The anonymous self-assessment (issue 25): a round scheduled. Answers are not audited:
     # that a person answered is kept apart from what (app/selfassessment/models.py).
     self_assessment_scheduled = "self_assessment_scheduled"
+    self_assessment_changed = "self_assessment_changed"  # its name or days
+    self_assessment_cancelled = "self_assessment_cancelled"  # deleted before anyone answered
     # The child's own voice (issue 25): the page held for the child, the child's answer (never
     # what it was), and the caseworker unlocking it, or failing to.
     child_page_opened = "child_page_opened"

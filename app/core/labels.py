@@ -72,6 +72,8 @@ LABELS: dict[str, dict[str, str]] = {
         "scores_saved": N_("Scores saved as a draft"),
         "scores_published": N_("Scores published"),
         "self_assessment_scheduled": N_("Self-assessment scheduled"),
+        "self_assessment_changed": N_("Self-assessment round changed"),
+        "self_assessment_cancelled": N_("Self-assessment round deleted"),
         "child_page_opened": N_("Child's page opened (the device is locked)"),
         "child_rated": N_("The child rated the conversation"),
         "child_page_unlocked": N_("Child's page unlocked"),

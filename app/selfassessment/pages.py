@@ -82,7 +82,10 @@ def _admin_page(
     status_code: int = 200,
     error: VideosparringError | None = None,
     values: dict[str, str] | None = None,
+    round_id: int | None = None,
 ) -> HTMLResponse:
+    """`round_id`: the round whose form the error and `values` belong to (None: the form
+    for a new round)."""
     lang = request_language(request)
     context = {
         "rounds": service.rounds(session=session),
@@ -95,6 +98,7 @@ def _admin_page(
         "error": error.message(lang) if error else None,
         "field": error.field if error else None,
         "values": values or {},
+        "error_round": round_id,
     }
     return render(request, "selfassessment/admin.html", context, status_code=status_code)
 
@@ -121,6 +125,41 @@ def schedule(
         roll_back(session)
         return _admin_page(request, session, exc.status_code, exc, values)
     return RedirectResponse("/admin/self-assessment?scheduled=1", status_code=303)
+
+
+@router.post("/admin/self-assessment/{round_id}", dependencies=[CsrfProtected])
+def change(
+    round_id: DbId,
+    request: Request,
+    session: SessionDep,
+    admin: Administrator,
+    label: Annotated[str, Form(max_length=500)],
+    opens_on: Annotated[str, Form(max_length=10)],
+    closes_on: Annotated[str, Form(max_length=10)],
+) -> Response:
+    """A round's name and days; refused, nothing changes and its form shows why."""
+    values = {"label": label, "opens_on": opens_on, "closes_on": closes_on}
+    try:
+        body = _round_from(values)
+        actions.change(session=session, admin=admin, round_id=round_id, body=body)
+    except VideosparringError as exc:
+        if exc.status_code == 404:
+            raise
+        roll_back(session)
+        return _admin_page(request, session, exc.status_code, exc, values, round_id)
+    return RedirectResponse("/admin/self-assessment?changed=1", status_code=303)
+
+
+@router.post("/admin/self-assessment/{round_id}/delete", dependencies=[CsrfProtected])
+def cancel(round_id: DbId, request: Request, session: SessionDep, admin: Administrator) -> Response:
+    try:
+        actions.cancel(session=session, admin=admin, round_id=round_id)
+    except VideosparringError as exc:
+        if exc.status_code == 404:
+            raise
+        roll_back(session)
+        return _admin_page(request, session, exc.status_code, exc, None, round_id)
+    return RedirectResponse("/admin/self-assessment?deleted=1", status_code=303)
 
 
 def _round_from(values: dict[str, str]) -> RoundCreate:

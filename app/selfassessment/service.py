@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -105,8 +105,11 @@ def _make_tally(session: Session, round_id: int, team_id: int | None, count: int
             )
 
 
-def schedule(*, session: Session, body: RoundCreate) -> SelfAssessmentRound:
-    """A new round with the statements as the rubric words them today."""
+def _checked(
+    session: Session, body: RoundCreate, other_than: int | None = None
+) -> tuple[str, date, date]:
+    """A round's name and days as they may be stored: a name, the days in order, and no
+    other round (but `other_than`, the one changed) overlapping them."""
     label = " ".join(body.label.split())
     refuse_unstorable(label, field="label", code="self_assessment.bad_chars")
     if not label:
@@ -116,20 +119,27 @@ def schedule(*, session: Session, body: RoundCreate) -> SelfAssessmentRound:
             N_("The round must close on or after the day it opens."),
             code="self_assessment.bad_dates",
         )
-    overlapping = session.exec(
-        select(SelfAssessmentRound).where(
-            col(SelfAssessmentRound.opens_on) <= body.closes_on,
-            col(SelfAssessmentRound.closes_on) >= body.opens_on,
-        )
-    ).first()
+    query = select(SelfAssessmentRound).where(
+        col(SelfAssessmentRound.opens_on) <= body.closes_on,
+        col(SelfAssessmentRound.closes_on) >= body.opens_on,
+    )
+    if other_than is not None:
+        query = query.where(col(SelfAssessmentRound.id) != other_than)
+    overlapping = session.exec(query).first()
     if overlapping is not None:
         raise Conflict(
             N_("The round overlaps %(label)s: only one round can be open at a time."),
             code="self_assessment.overlap",
             label=overlapping.label,
         )
+    return label, body.opens_on, body.closes_on
+
+
+def schedule(*, session: Session, body: RoundCreate) -> SelfAssessmentRound:
+    """A new round with the statements as the rubric words them today."""
+    label, opens_on, closes_on = _checked(session, body)
     found = current_statements(session=session)
-    made = SelfAssessmentRound(label=label, opens_on=body.opens_on, closes_on=body.closes_on)
+    made = SelfAssessmentRound(label=label, opens_on=opens_on, closes_on=closes_on)
     session.add(made)
     session.flush()
     assert made.id is not None
@@ -147,6 +157,54 @@ def schedule(*, session: Session, body: RoundCreate) -> SelfAssessmentRound:
         _make_tally(session, made.id, team_id, len(found))
     session.flush()
     return made
+
+
+def _round(session: Session, round_id: int) -> SelfAssessmentRound:
+    found = session.get(SelfAssessmentRound, round_id)
+    if found is None:
+        raise NotFound(N_("The round was not found."), code="self_assessment.no_round")
+    return found
+
+
+def _answered(session: Session, round_id: int) -> bool:
+    query = select(SelfAssessmentAnswered).where(SelfAssessmentAnswered.round_id == round_id)
+    return session.exec(query.limit(1)).first() is not None
+
+
+def change(*, session: Session, round_id: int, body: RoundCreate) -> SelfAssessmentRound:
+    """A round's name and days changed (a wrong date, a longer round). Once someone has
+    answered, its first day stays: the answers were given in the round as it opened."""
+    found = _round(session, round_id)
+    label, opens_on, closes_on = _checked(session, body, other_than=round_id)
+    if opens_on != found.opens_on and _answered(session, round_id):
+        raise Conflict(
+            N_(
+                "People have answered this round: its first day stays. Its name and last day "
+                "can change."
+            ),
+            code="self_assessment.answered",
+            field="opens_on",
+        )
+    found.label, found.opens_on, found.closes_on = label, opens_on, closes_on
+    session.add(found)
+    session.flush()
+    return found
+
+
+def cancel(*, session: Session, round_id: int) -> SelfAssessmentRound:
+    """A round scheduled by mistake, deleted with its statements and empty tallies; one that
+    someone has answered stays (its answers are the caseworkers', not the administrator's)."""
+    found = _round(session, round_id)
+    if _answered(session, round_id):
+        raise Conflict(
+            N_("People have answered this round: it cannot be deleted. Close it early instead."),
+            code="self_assessment.answered",
+        )
+    for table in (SelfAssessmentTally, SelfAssessmentStatement):
+        session.execute(delete(table).where(col(table.round_id) == round_id))
+    session.delete(found)
+    session.flush()
+    return found
 
 
 # Answering ----------------------------------------------------------------------------
