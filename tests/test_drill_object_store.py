@@ -18,12 +18,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from app.core.config import settings
 from app.core.db import session_scope
 from app.jobs.models import Job
+from app.media import objects
 from app.recordings.models import Recording
+from app.uploads import service as upload_service
 from app.uploads import spool
 from app.uploads.models import ResumableUpload
 from tests.support import tus
@@ -261,3 +264,35 @@ def test_a_store_that_hangs_is_given_up_on_in_seconds_and_nothing_is_kept(
         again = client.get(address, headers=wanted)
         assert again.status_code == 206, again.text
         assert again.content == store.read(f"{recording_id}/original")[1000:5000]
+
+
+def test_a_store_gone_while_a_finished_upload_is_checked_says_so_and_keeps_nothing(
+    store: OwnSeaweed, client: TestClient, media: MediaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last byte is in and the file is whole in the store; the store goes away while the
+    file is read back to be checked. The person is told the store cannot be reached (not that
+    the file is no media), nothing is kept, and the bytes go once the store is back."""
+    source = media.encoded(FORMATS[6])
+    data = source.read_bytes()
+    url = tus.created(client, len(data), tus.recording_fields(source.name))
+    with session_scope() as session:
+        row = session.get(ResumableUpload, url.rsplit("/", 1)[1])
+        assert row is not None
+        recording_id = row.recording_id
+    real = upload_service.recordings.inspect_media
+
+    def store_gone_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+        store.stop()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(upload_service.recordings, "inspect_media", store_gone_first)
+    before, files_before = counts(), data_files()
+    refused_as_down(tus.patch(client, url, 0, data))
+    assert tus.head(client, url).status_code == 404  # the upload ended: the page starts anew
+    assert counts() == before and data_files() == files_before
+
+    monkeypatch.undo()
+    store.start()
+    assert store.keys(recording_id) != []  # the file, whole, with no recording
+    objects.sweep(min_age_seconds=0)  # the hourly sweep, now
+    assert store.keys(recording_id) == []

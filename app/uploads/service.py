@@ -468,9 +468,25 @@ def _finish(owner: Subject, claimed: Claimed, stored: Stored, lease: Lease) -> P
             return progress_of(upload)
     except Locked:
         raise
-    except BaseException:
+    except BaseException as exc:
         _remove(claimed.upload_id, claimed.recording_id, claimed.state)
+        refused = isinstance(exc, (BadInput, UnsupportedMedia))
+        if refused and (away := _store_away(store, stored.key)) is not None:
+            # The check read the file from the store, which went away meanwhile: the file
+            # was never shown to be no media; the person is told what did happen.
+            raise recordings.store_unavailable(away) from exc
         raise
+
+
+def _store_away(store: media_store.MediaStore, key: str) -> Exception | None:
+    """Why the store cannot be reached now, or None (it answers)."""
+    if not isinstance(store, S3Store):
+        return None
+    try:
+        store.stat(key)
+    except media_store.StoreError as exc:
+        return exc
+    return None
 
 
 def _checked_original(
