@@ -246,7 +246,7 @@ def test_a_store_that_hangs_is_given_up_on_in_seconds_and_nothing_is_kept(
     """Not down but hanging (a frozen VM, a full disk under the store): the app waits
     SPARRING_S3_TIMEOUT_SECONDS for each answer, then says the store cannot be reached."""
     env = app_env(SPARRING_DATABASE_URL=settings.sqlalchemy_url, **store.env(),
-                  SPARRING_S3_TIMEOUT_SECONDS="2")  # fmt: skip
+                  SPARRING_S3_TIMEOUT_SECONDS="3")  # fmt: skip
     with serving(env) as base:
         client = live_client(base, timeout=60)  # a request left hanging fails the test
         recording_id = ready_recording(client, media, seconds=20)
