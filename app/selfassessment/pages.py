@@ -1,10 +1,11 @@
 """The self-assessment's pages: a caseworker answers the open round; the administrator
 schedules rounds and sees the change over time (the leader sees it on /leader)."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -108,58 +109,68 @@ def admin_page(request: Request, session: SessionDep, admin: Administrator) -> H
     return _admin_page(request, session)
 
 
-@router.post("/admin/self-assessment", dependencies=[CsrfProtected])
-def schedule(
+def _admin_act(
     request: Request,
-    session: SessionDep,
-    admin: Administrator,
+    session: Session,
+    act: Callable[[], object | None],
+    done: str,
+    values: dict[str, str] | None = None,
+    round_id: int | None = None,
+) -> Response:
+    """Do what the administrator asked and go back to the page saying so; refused (not an
+    unknown round: 404), nothing changes and the form it came from says why."""
+    try:
+        act()
+    except VideosparringError as exc:
+        if exc.status_code == 404 and round_id is not None:
+            raise
+        roll_back(session)
+        return _admin_page(request, session, exc.status_code, exc, values, round_id)
+    return RedirectResponse(f"/admin/self-assessment?{done}=1", status_code=303)
+
+
+def _round_form(
     label: Annotated[str, Form(max_length=500)],
     opens_on: Annotated[str, Form(max_length=10)],
     closes_on: Annotated[str, Form(max_length=10)],
+) -> dict[str, str]:
+    """A round's form as it was typed (checked by `_round_from`)."""
+    return {"label": label, "opens_on": opens_on, "closes_on": closes_on}
+
+
+RoundForm = Annotated[dict[str, str], Depends(_round_form)]
+
+
+@router.post("/admin/self-assessment", dependencies=[CsrfProtected])
+def schedule(
+    request: Request, session: SessionDep, admin: Administrator, values: RoundForm
 ) -> Response:
-    values = {"label": label, "opens_on": opens_on, "closes_on": closes_on}
-    try:
-        body = _round_from(values)
-        actions.schedule(session=session, admin=admin, body=body)
-    except VideosparringError as exc:
-        roll_back(session)
-        return _admin_page(request, session, exc.status_code, exc, values)
-    return RedirectResponse("/admin/self-assessment?scheduled=1", status_code=303)
+
+    def act() -> object:
+        return actions.schedule(session=session, admin=admin, body=_round_from(values))
+
+    return _admin_act(request, session, act, "scheduled", values)
 
 
 @router.post("/admin/self-assessment/{round_id}", dependencies=[CsrfProtected])
 def change(
-    round_id: DbId,
-    request: Request,
-    session: SessionDep,
-    admin: Administrator,
-    label: Annotated[str, Form(max_length=500)],
-    opens_on: Annotated[str, Form(max_length=10)],
-    closes_on: Annotated[str, Form(max_length=10)],
+    round_id: DbId, request: Request, session: SessionDep, admin: Administrator, values: RoundForm
 ) -> Response:
-    """A round's name and days; refused, nothing changes and its form shows why."""
-    values = {"label": label, "opens_on": opens_on, "closes_on": closes_on}
-    try:
+    """A round's name and days."""
+
+    def act() -> object:
         body = _round_from(values)
-        actions.change(session=session, admin=admin, round_id=round_id, body=body)
-    except VideosparringError as exc:
-        if exc.status_code == 404:
-            raise
-        roll_back(session)
-        return _admin_page(request, session, exc.status_code, exc, values, round_id)
-    return RedirectResponse("/admin/self-assessment?changed=1", status_code=303)
+        return actions.change(session=session, admin=admin, round_id=round_id, body=body)
+
+    return _admin_act(request, session, act, "changed", values, round_id)
 
 
 @router.post("/admin/self-assessment/{round_id}/delete", dependencies=[CsrfProtected])
 def cancel(round_id: DbId, request: Request, session: SessionDep, admin: Administrator) -> Response:
-    try:
+    def act() -> None:
         actions.cancel(session=session, admin=admin, round_id=round_id)
-    except VideosparringError as exc:
-        if exc.status_code == 404:
-            raise
-        roll_back(session)
-        return _admin_page(request, session, exc.status_code, exc, None, round_id)
-    return RedirectResponse("/admin/self-assessment?deleted=1", status_code=303)
+
+    return _admin_act(request, session, act, "deleted", None, round_id)
 
 
 def _round_from(values: dict[str, str]) -> RoundCreate:
