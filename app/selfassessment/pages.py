@@ -154,9 +154,17 @@ def schedule(
 
 @router.post("/admin/self-assessment/{round_id}", dependencies=[CsrfProtected])
 def change(
-    round_id: DbId, request: Request, session: SessionDep, admin: Administrator, values: RoundForm
+    round_id: DbId,
+    request: Request,
+    session: SessionDep,
+    admin: Administrator,
+    label: Annotated[str, Form(max_length=500)],
+    opens_on: Annotated[str, Form(max_length=10)],
+    closes_on: Annotated[str, Form(max_length=10)],
 ) -> Response:
-    """A round's name and days."""
+    """A round's name and days. The fields are its own, not `RoundForm`'s: a dependency's
+    refusals come before the path's, and a round id that is no number must be said first."""
+    values = _round_form(label, opens_on, closes_on)
 
     def act() -> object:
         body = _round_from(values)

@@ -117,13 +117,14 @@ class OwnSeaweed:
             self.stop()
             raise
 
-    def stop(self) -> None:
-        """The whole store gone (its process ended): a request is refused, not left waiting."""
+    def stop(self, grace: float = 30) -> None:
+        """The whole store gone (its process ended): a request is refused, not left waiting.
+        Killed after `grace` seconds (a store that was frozen can take its time to stop)."""
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(30)
+            self.proc.wait(grace)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -177,7 +178,7 @@ def own_seaweed(folder: Path) -> Iterator[OwnSeaweed]:
         server.make_bucket()
         yield server
     finally:
-        server.stop()
+        server.stop(grace=5)  # its data goes with the test: no need to wait for a clean stop
         server.remove_sockets()
 
 
