@@ -94,11 +94,7 @@ def deployment(folder: Path, name: str) -> dict[str, str]:
         # A hundred people behind one address (the loopback) are not an attack here.
         SPARRING_LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
     )
-    import boto3
-
-    boto3.client("s3", endpoint_url=S3["endpoint"], region_name="us-east-1",
-                 aws_access_key_id=S3["key"], aws_secret_access_key=S3["secret"],
-                 ).create_bucket(Bucket=name)  # fmt: skip
+    s3_client().create_bucket(Bucket=name)
     done = subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env,
                           capture_output=True, text=True)  # fmt: skip
     if done.returncode:
@@ -106,8 +102,19 @@ def deployment(folder: Path, name: str) -> dict[str, str]:
     return env
 
 
-def take_down(name: str) -> None:
+def s3_client() -> Any:
     import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=S3["endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id=S3["key"],
+        aws_secret_access_key=S3["secret"],
+    )
+
+
+def take_down(name: str) -> None:
     import psycopg
     import redis
 
@@ -117,8 +124,7 @@ def take_down(name: str) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
     redis.Redis.from_url(REDIS).flushdb()
-    s3 = boto3.client("s3", endpoint_url=S3["endpoint"], region_name="us-east-1",
-                      aws_access_key_id=S3["key"], aws_secret_access_key=S3["secret"])  # fmt: skip
+    s3 = s3_client()
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
         for item in page.get("Contents", []):
             s3.delete_object(Bucket=name, Key=item["Key"])
@@ -268,8 +274,20 @@ def page_p95(kinds: dict[str, dict[str, float]]) -> float:
     return max((v["p95"] for v in pages.values()), default=0.0)
 
 
-def after_the_run(base: str, uploads: int, feedback: int) -> dict[str, Any]:
-    """Wait for the queue to drain; count what the database holds."""
+def made_by_locust(path: Path) -> dict[str, set[str]]:
+    """The ids the server answered 201 with during the run, by kind."""
+    made: dict[str, set[str]] = {"recording": set(), "feedback": set()}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            kind, _, ident = line.partition(" ")
+            made[kind].add(ident)
+    return made
+
+
+def after_the_run(made: dict[str, set[str]]) -> dict[str, Any]:
+    """Wait for the queue to drain; find in the database every recording and feedback item
+    the server said it made (a request still in flight when Locust stopped may add rows
+    Locust never heard of: they are counted apart)."""
     from sqlalchemy import func
     from sqlmodel import col, select
 
@@ -288,9 +306,11 @@ def after_the_run(base: str, uploads: int, feedback: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     server.wait_until(lambda: unfinished() == 0, 900, "the queue to drain", every=1.0)
     drained = time.perf_counter() - t0
+    uploaded, given = made["recording"], {int(i) for i in made["feedback"]}
     with session_scope() as session:
         loaded = session.exec(select(Recording).where(Recording.case_reference == "SAG-LOAD")).all()
-        ready = [r for r in loaded if r.status == RecordingStatus.ready]
+        mine = [r for r in loaded if r.id in uploaded]
+        ready = [r for r in mine if r.status == RecordingStatus.ready]
         with_lines = sum(
             1 for r in ready
             if session.exec(select(func.count()).select_from(Segment).join(Transcript)
@@ -298,10 +318,13 @@ def after_the_run(base: str, uploads: int, feedback: int) -> dict[str, Any]:
         )  # fmt: skip
         failed = session.exec(select(func.count()).select_from(Job)
                               .where(col(Job.status) == JobStatus.failed)).one()  # fmt: skip
+        found = session.exec(select(func.count()).select_from(Feedback)
+                             .where(col(Feedback.id).in_(given))).one() if given else 0  # fmt: skip
         stored = session.exec(select(func.count()).select_from(Feedback)).one()
-    return {"uploads_accepted": uploads, "recordings": len(loaded), "ready": len(ready),
+    return {"uploads_accepted": len(uploaded), "recordings": len(loaded), "ready": len(ready),
             "transcribed": with_lines, "jobs_failed": int(failed), "drain_seconds": drained,
-            "feedback_accepted": feedback, "feedback_stored": int(stored)}  # fmt: skip
+            "feedback_accepted": len(given), "feedback_found": int(found),
+            "feedback_stored": int(stored)}  # fmt: skip
 
 
 def run(args: Any, env: dict[str, str], folder: Path, steps: list[int]) -> dict[str, Any]:
@@ -326,13 +349,9 @@ def run(args: Any, env: dict[str, str], folder: Path, steps: list[int]) -> dict[
         mixed = {**pool, "caseworkers": pool["caseworkers"][:cw],
                  "supervisors": pool["supervisors"][:sv],
                  "counts": {"caseworkers": cw, "supervisors": sv, "live": live}}  # fmt: skip
+        mixed["created"] = str(folder / "created.txt")
         result = locust(app.base, mixed, folder, "mixed", args.run_time, None)
-        kinds = result["kinds"]
-        uploads = kinds.get("upload", {"count": 0, "failures": 0})
-        added = kinds.get("api add feedback", {"count": 0, "failures": 0})
-        result["after"] = after_the_run(
-            app.base, uploads["count"] - uploads["failures"], added["count"] - added["failures"]
-        )
+        result["after"] = after_the_run(made_by_locust(folder / "created.txt"))
         figures["mixed"] = result
         for worker in workers:
             worker.stop()
@@ -399,8 +418,9 @@ def markdown(f: dict[str, Any]) -> str:
         + f". Afterwards the queue drained in {after['drain_seconds']:.0f} s; uploads accepted "
         f"{after['uploads_accepted']}, recordings {after['recordings']}, ready "
         f"{after['ready']}, with a transcript {after['transcribed']}, jobs failed "
-        f"{after['jobs_failed']}; feedback accepted {after['feedback_accepted']}, stored "
-        f"{after['feedback_stored']}.",
+        f"{after['jobs_failed']}; feedback items accepted {after['feedback_accepted']}, found "
+        f"in the database {after.get('feedback_found', after['feedback_stored'])} "
+        f"({after['feedback_stored']} rows in all).",
     ]
     if f.get("capacity"):
         lines += ["", "**Capacity** (workers stopped; app pinned to core 0, Locust to core 1; "

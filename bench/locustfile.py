@@ -29,6 +29,13 @@ RANGE = 256 * 1024  # a player's range request: a quarter of a MiB
 _next = {role: itertools.count() for role in ("caseworkers", "supervisors", "live")}
 
 
+def created(kind: str, ident: object) -> None:
+    """What the server said it made, for bench/load.py to find in the database afterwards."""
+    if POOL.get("created"):
+        with open(POOL["created"], "a") as out:
+            out.write(f"{kind} {ident}\n")
+
+
 def identity(role: str) -> dict[str, Any]:
     """The next account of `role` in the pool: each simulated person is one account."""
     people = POOL[role] if role != "live" else POOL["live"]["people"]
@@ -78,6 +85,7 @@ class Caseworker(Person):
                 answer.failure(f"HTTP {answer.status_code}: {answer.text[:200]}")
                 return
             self.recording = str(answer.json()["id"])
+            created("recording", self.recording)
         self.uploaded = True
 
     @task
@@ -153,6 +161,8 @@ class Supervisor(Person):
         ) as answer:
             if answer.status_code != 201:
                 answer.failure(f"HTTP {answer.status_code}: {answer.text[:200]}")
+            else:
+                created("feedback", answer.json()["id"])
 
 
 class Participant(User):

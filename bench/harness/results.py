@@ -214,11 +214,12 @@ def glance(results: dict[str, dict]) -> list[str]:
         mixed, after = r["mixed"], r["mixed"]["after"]
         errors = sum(k["failures"] for name, k in mixed["kinds"].items() if name != "all")
         pages = max(k["p95"] for name, k in mixed["kinds"].items() if name.startswith("page "))
+        found = after.get("feedback_found", after["feedback_stored"])
         out.append(
             f"- Load test (Locust, PostgreSQL + Redis + S3 + 2 workers on loopback): "
             f"{mixed['users']} people for {mixed['seconds']} s, **{errors} errors** (target 0 "
             f"{verdict(errors == 0)}), page p95 {pages:.0f} ms; {after['transcribed']} of "
-            f"{after['uploads_accepted']} uploads transcribed, {after['feedback_stored']} of "
+            f"{after['uploads_accepted']} uploads transcribed, {found} of "
             f"{after['feedback_accepted']} feedback items stored; one app core carries "
             f"**{r.get('capacity_users', 0)} simultaneous users** at page p95 < 300 ms "
             f"({r['date']})"
